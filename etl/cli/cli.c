@@ -1,0 +1,160 @@
+/* cli.c -- option parsing, help, version, dispatch and the exit code. */
+#include "spetl/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spetl/log.h"
+#include "spetl/version.h"
+
+typedef struct command {
+    const char *name;
+    sp_cmd_fn fn;
+    const char *usage;
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", sp_cmd_run, "run JOB [COMPONENT...]",
+     "run the job's enabled components (or only those named) in dependency order"},
+    {"validate", sp_cmd_validate, "validate JOB",
+     "check the job file: XSD, settings, secrets; no database, no network"},
+    {"init-db", sp_cmd_init_db, "init-db JOB",
+     "create spetl's own tables in the job's database where missing (safe to run twice)"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: spetl [OPTIONS] COMMAND JOB [ARGS...]\n"
+            "\n"
+            "spetl keeps a SalesPad / Dynamics GP database and a HubSpot account in step.\n"
+            "\n"
+            "Commands:\n");
+    for (const command *c = commands; c->name != NULL; c++)
+        fprintf(out, "  %-26s %s\n", c->usage, c->summary);
+    fprintf(out,
+            "\n"
+            "Options:\n"
+            "  --dry-run                  read, filter and map everything; write nothing anywhere\n"
+            "  --key KEY                  process one record (a customer number, an item number)\n"
+            "  --report FILE              write a JSON run report to FILE ('-' for stdout)\n"
+            "  --log-level LEVEL          error, warn, info (default), debug or trace\n"
+            "  -q, --quiet                warnings and errors only\n"
+            "  -h, --help                 this text\n"
+            "  -V, --version              spetl's version and the linked libraries'\n"
+            "\n"
+            "Exit codes:\n");
+    for (const sp_exit_row *r = sp_exit_table(); r->meaning != NULL; r++)
+        fprintf(out, "  %d  %s\n", r->exit_code, r->meaning);
+}
+
+static void print_version(FILE *out)
+{
+    char libs[512];
+    fprintf(out, "spetl %s\n%s\n", SPETL_VERSION, sp_version_libraries(libs, sizeof(libs)));
+}
+
+int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_version, sp_err *e)
+{
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    *want_help = 0;
+    *want_version = 0;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *want_help = 1;
+            return 0;
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            *want_version = 1;
+            return 0;
+        } else if (strcmp(a, "--dry-run") == 0) {
+            out->dry_run = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            out->quiet = 1;
+        } else if (strcmp(a, "--key") == 0 || strcmp(a, "--report") == 0 ||
+                   strcmp(a, "--log-level") == 0) {
+            if (i + 1 >= argc)
+                return SP_ERR(e, SP_EUSAGE, "option %s needs a value", a);
+            if (strcmp(a, "--key") == 0) {
+                out->key = argv[++i];
+            } else if (strcmp(a, "--report") == 0) {
+                out->report_path = argv[++i];
+            } else {
+                int level = sp_log_parse_level(argv[++i]);
+                if (level < 0)
+                    return SP_ERR(e, SP_EUSAGE,
+                                  "unknown log level '%s' (error, warn, info, debug, trace)",
+                                  argv[i]);
+                sp_log_set_level((sp_log_level)level);
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return SP_ERR(e, SP_EUSAGE, "unknown option '%s'", a);
+        } else if (out->command == NULL) {
+            out->command = a;
+        } else if (out->job_path == NULL) {
+            out->job_path = a;
+        } else {
+            if (out->nargs == SP_CLI_MAX_COMPONENTS)
+                return SP_ERR(e, SP_EUSAGE, "too many arguments (at most %d after JOB)",
+                              SP_CLI_MAX_COMPONENTS);
+            out->args[out->nargs++] = a;
+            out->components[out->ncomponents++] = a;
+        }
+    }
+    if (out->command == NULL)
+        return SP_ERR(e, SP_EUSAGE, "no command given");
+    if (out->quiet && sp_log_get_level() > SP_LOG_WARN)
+        sp_log_set_level(SP_LOG_WARN);
+    out->progress = isatty(STDERR_FILENO) && !out->quiet;
+    return 0;
+}
+
+int sp_cli_main(int argc, char **argv)
+{
+    sp_cli cli;
+    sp_err err;
+    char line[2048];
+    int want_help, want_version, rc;
+    const command *c;
+
+    sp_err_clear(&err);
+    if (sp_cli_parse(argc, argv, &cli, &want_help, &want_version, &err) != 0) {
+        fprintf(stderr, "spetl: %s\nTry 'spetl --help'.\n", err.msg);
+        return SP_EXIT_USAGE;
+    }
+    if (want_help) {
+        print_help(stdout);
+        return SP_EXIT_OK;
+    }
+    if (want_version) {
+        print_version(stdout);
+        return SP_EXIT_OK;
+    }
+    for (c = commands; c->name != NULL; c++)
+        if (strcmp(c->name, cli.command) == 0)
+            break;
+    if (c->name == NULL) {
+        fprintf(stderr, "spetl: unknown command '%s'\nTry 'spetl --help'.\n", cli.command);
+        return SP_EXIT_USAGE;
+    }
+    if (cli.job_path == NULL) {
+        fprintf(stderr, "spetl: %s: no job file given\nTry 'spetl --help'.\n", cli.command);
+        return SP_EXIT_USAGE;
+    }
+    rc = c->fn(&cli, &err);
+    if (rc == 0)
+        return SP_EXIT_OK;
+    sp_err_format(&err, line, sizeof(line));
+    if (err.code == SP_ERECORDS)
+        SP_WARN(NULL, "%s", line);
+    else
+        SP_ERROR(NULL, "%s", line);
+    rc = sp_code_exit(err.code);
+    sp_log_reset();
+    return rc;
+}

@@ -1,0 +1,8 @@
+/* cmd_init_db.c -- placeholder while the module it needs is being written. */
+#include "spetl/cli.h"
+
+int sp_cmd_init_db(const sp_cli *cli, sp_err *e)
+{
+    (void)cli;
+    return SP_ERR(e, SP_EINTERNAL, "%s: not built yet", cli->command);
+}

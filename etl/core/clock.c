@@ -1,0 +1,190 @@
+/* clock.c -- real and scripted clocks, UTC time formatting (see clock.h). */
+#include "spetl/clock.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t real_now(void *ctx)
+{
+    struct timespec ts;
+    (void)ctx;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t real_wall(void *ctx)
+{
+    struct timespec ts;
+    (void)ctx;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void real_sleep(void *ctx, int64_t ms)
+{
+    struct timespec ts;
+    (void)ctx;
+    if (ms <= 0)
+        return;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static const sp_clock real_clock = {real_now, real_wall, real_sleep, NULL};
+static sp_clock current = {real_now, real_wall, real_sleep, NULL};
+
+void sp_clock_set(const sp_clock *c)
+{
+    current = c != NULL ? *c : real_clock;
+}
+
+int64_t sp_clock_now_ms(void) { return current.now_ms(current.ctx); }
+int64_t sp_clock_wall_ms(void) { return current.wall_ms(current.ctx); }
+void sp_clock_sleep_ms(int64_t ms) { current.sleep_ms(current.ctx, ms); }
+
+static int64_t fake_now(void *ctx) { return ((sp_fake_clock *)ctx)->now_ms; }
+static int64_t fake_wall(void *ctx) { return ((sp_fake_clock *)ctx)->wall_ms; }
+static void fake_sleep(void *ctx, int64_t ms)
+{
+    sp_fake_clock *f = ctx;
+    if (ms < 0)
+        ms = 0;
+    f->now_ms += ms;
+    f->wall_ms += ms;
+    f->slept_ms += ms;
+    f->sleeps++;
+}
+
+void sp_fake_clock_install(sp_fake_clock *f, int64_t wall_ms)
+{
+    sp_clock c = {fake_now, fake_wall, fake_sleep, f};
+    memset(f, 0, sizeof(*f));
+    f->now_ms = 1000000;
+    f->wall_ms = wall_ms;
+    sp_clock_set(&c);
+}
+
+static void split(int64_t epoch_ms, struct tm *tm, int *ms)
+{
+    time_t secs = (time_t)(epoch_ms / 1000);
+    int rem = (int)(epoch_ms % 1000);
+    if (rem < 0) {
+        rem += 1000;
+        secs -= 1;
+    }
+    gmtime_r(&secs, tm);
+    *ms = rem;
+}
+
+const char *sp_time_iso8601(int64_t epoch_ms, char *buf, size_t n)
+{
+    struct tm tm;
+    int ms;
+    split(epoch_ms, &tm, &ms);
+    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    return buf;
+}
+
+const char *sp_time_sql(int64_t epoch_ms, char *buf, size_t n)
+{
+    struct tm tm;
+    int ms;
+    split(epoch_ms, &tm, &ms);
+    snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    return buf;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's method. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int digits(const char **p, int count, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < count; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += count;
+    *out = v;
+    return 0;
+}
+
+int sp_time_parse(const char *text, int64_t *out)
+{
+    const char *p = text;
+    int y, mo, d, h = 0, mi = 0, s = 0, ms = 0;
+    size_t len = strlen(text);
+    size_t i;
+
+    for (i = 0; i < len && isdigit((unsigned char)text[i]); i++)
+        ;
+    if (len > 0 && i == len && len != 8) {
+        /* epoch milliseconds */
+        char *end;
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        if (errno != 0 || *end != '\0')
+            return -1;
+        *out = v;
+        return 0;
+    }
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31)
+        return -1;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+            return -1;
+        if (*p == ':') {
+            p++;
+            if (digits(&p, 2, &s))
+                return -1;
+            if (*p == '.') {
+                int frac = 0, n = 0;
+                p++;
+                while (isdigit((unsigned char)*p)) {
+                    if (n < 3) {
+                        frac = frac * 10 + (*p - '0');
+                        n++;
+                    }
+                    p++;
+                }
+                if (n == 0)
+                    return -1;
+                while (n < 3) {
+                    frac *= 10;
+                    n++;
+                }
+                ms = frac;
+            }
+        }
+        if (*p == 'Z')
+            p++;
+        else if (strcmp(p, "+00:00") == 0)
+            p += 6;
+    }
+    if (*p != '\0' || h > 23 || mi > 59 || s > 60)
+        return -1;
+    *out = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + s * 1000LL + ms;
+    return 0;
+}

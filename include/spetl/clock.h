@@ -1,0 +1,46 @@
+/*
+ * clock.h -- time through one indirection, so tests script it.
+ *
+ * Pacing, backoff and timeouts read sp_clock_now_ms() (monotonic) and wait
+ * with sp_clock_sleep_ms(); dates written to the database and sent to HubSpot
+ * come from sp_clock_wall_ms() (UTC epoch milliseconds). A test installs a
+ * fake clock with sp_clock_set() and never really sleeps.
+ */
+#ifndef SPETL_CLOCK_H
+#define SPETL_CLOCK_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+typedef struct sp_clock {
+    int64_t (*now_ms)(void *ctx);       /* monotonic milliseconds */
+    int64_t (*wall_ms)(void *ctx);      /* UTC epoch milliseconds */
+    void (*sleep_ms)(void *ctx, int64_t ms);
+    void *ctx;
+} sp_clock;
+
+/* Install a clock; NULL restores the real one. */
+void sp_clock_set(const sp_clock *c);
+
+int64_t sp_clock_now_ms(void);
+int64_t sp_clock_wall_ms(void);
+void sp_clock_sleep_ms(int64_t ms);
+
+/* A scripted clock for tests: sleeping advances both clocks at once. */
+typedef struct sp_fake_clock {
+    int64_t now_ms;
+    int64_t wall_ms;
+    int64_t slept_ms;   /* total of all sleeps */
+    int sleeps;         /* number of sleeps */
+} sp_fake_clock;
+void sp_fake_clock_install(sp_fake_clock *f, int64_t wall_ms);
+
+/* UTC epoch ms -> "2026-11-27T05:30:00.123Z" (buf >= 25 bytes). */
+const char *sp_time_iso8601(int64_t epoch_ms, char *buf, size_t n);
+/* UTC epoch ms -> "2026-11-27 05:30:00.123" (the database text form, buf >= 24). */
+const char *sp_time_sql(int64_t epoch_ms, char *buf, size_t n);
+/* Parse "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z]" or epoch ms digits as
+ * UTC; returns 0 and sets *out, or -1 when the text is not such a time. */
+int sp_time_parse(const char *text, int64_t *out);
+
+#endif

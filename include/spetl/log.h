@@ -1,0 +1,46 @@
+/*
+ * log.h -- single structured lines on stderr, secrets redacted.
+ *
+ * Each line is logfmt: time=2026-11-27T05:30:00.123Z level=info run=R job=J
+ * comp=C msg="..." (comp and the run/job fields appear once they are known).
+ * The level is checked before anything is formatted. Any text registered with
+ * sp_log_secret() (a token, a password) is replaced by <redacted> in every
+ * line, wherever it appears.
+ */
+#ifndef SPETL_LOG_H
+#define SPETL_LOG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+typedef enum sp_log_level {
+    SP_LOG_ERROR = 0,
+    SP_LOG_WARN,
+    SP_LOG_INFO,
+    SP_LOG_DEBUG,
+    SP_LOG_TRACE
+} sp_log_level;
+
+void sp_log_set_level(sp_log_level level);
+sp_log_level sp_log_get_level(void);
+/* "error", "warn", "info", "debug", "trace"; -1 when unknown. */
+int sp_log_parse_level(const char *name);
+void sp_log_set_stream(FILE *f);            /* default stderr; tests capture */
+void sp_log_set_context(const char *run_id, const char *job);
+void sp_log_secret(const char *secret);     /* remembered until sp_log_reset() */
+void sp_log_reset(void);                    /* forget context and secrets */
+int sp_log_enabled(sp_log_level level);
+
+void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap);
+
+/* Replace every registered secret in s (in place, never longer). */
+void sp_log_redact(char *s);
+
+#define SP_ERROR(comp, ...) sp_log(SP_LOG_ERROR, (comp), __VA_ARGS__)
+#define SP_WARN(comp, ...) sp_log(SP_LOG_WARN, (comp), __VA_ARGS__)
+#define SP_INFO(comp, ...) sp_log(SP_LOG_INFO, (comp), __VA_ARGS__)
+#define SP_DEBUG(comp, ...) sp_log(SP_LOG_DEBUG, (comp), __VA_ARGS__)
+
+#endif

@@ -1,0 +1,196 @@
+/* check_core.c -- errors, buffers, arenas, clock, logging (etl/core). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spetl/buf.h"
+#include "spetl/clock.h"
+#include "spetl/err.h"
+#include "spetl/log.h"
+#include "spetl/mem.h"
+
+START_TEST(err_formats_input_position_and_context)
+{
+    sp_err e;
+    char line[512];
+
+    sp_err_clear(&e);
+    ck_assert_int_eq(SP_ERR(&e, SP_EJOB, "page size %d is out of range 1..100", 150), -1);
+    sp_err_at_input(&e, "jobs/demo.xml", 12, 7);
+    sp_err_at_input(&e, "other.xml", 1, 1); /* does not overwrite */
+    ck_assert_str_eq(sp_err_format(&e, line, sizeof(line)),
+                     "jobs/demo.xml:12:7: page size 150 is out of range 1..100");
+    ck_assert_int_eq(sp_code_exit(e.code), 2);
+}
+END_TEST
+
+START_TEST(err_formats_sql_and_http_context)
+{
+    sp_err e;
+    char line[512];
+
+    sp_err_clear(&e);
+    SP_ERR(&e, SP_EDB, "UNIQUE constraint failed");
+    sp_err_sql(&e, "23000", 19, "INSERT INTO RM00101 ...");
+    sp_err_record(&e, "customer-export", "AARONFIT0001");
+    sp_err_prefix(&e, "writing link");
+    ck_assert_str_eq(sp_err_format(&e, line, sizeof(line)),
+                     "writing link: UNIQUE constraint failed [component=customer-export "
+                     "key=AARONFIT0001 sqlstate=23000 native=19 statement=\"INSERT INTO RM00101 ...\"]");
+    SP_ERR(&e, SP_EDATA, "Property values were not valid");
+    sp_err_http(&e, 400, "VALIDATION_ERROR", "0c3f-11");
+    ck_assert_str_eq(sp_err_format(&e, line, sizeof(line)),
+                     "Property values were not valid [http=400 category=VALIDATION_ERROR correlationId=0c3f-11]");
+    ck_assert_int_eq(sp_code_exit(SP_EDB), 3);
+    ck_assert_int_eq(sp_code_exit(SP_EAUTH), 4);
+    ck_assert_int_eq(sp_code_exit(SP_ELOCKED), 5);
+    ck_assert_int_eq(sp_code_exit(SP_ERECORDS), 1);
+}
+END_TEST
+
+START_TEST(err_format_is_bounded)
+{
+    sp_err e;
+    char small[16];
+
+    SP_ERR(&e, SP_EDB, "a very long message that will not fit");
+    sp_err_format(&e, small, sizeof(small));
+    ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+}
+END_TEST
+
+START_TEST(buf_refuses_past_its_bound)
+{
+    sp_buf b;
+    sp_err e;
+
+    sp_buf_init(&b, 8);
+    ck_assert_int_eq(sp_buf_puts(&b, "1234", &e), 0);
+    ck_assert_int_eq(sp_buf_printf(&b, &e, "%d", 5678), 0);
+    ck_assert_str_eq(sp_buf_str(&b), "12345678");
+    ck_assert_int_eq(sp_buf_puts(&b, "9", &e), -1);
+    ck_assert_int_eq(e.code, SP_ETOOLARGE);
+    ck_assert_str_eq(sp_buf_str(&b), "12345678");
+    sp_buf_reset(&b);
+    ck_assert_str_eq(sp_buf_str(&b), "");
+    sp_buf_free(&b);
+}
+END_TEST
+
+static int cleaned;
+static void count_cleanup(void *p)
+{
+    cleaned += *(int *)p;
+}
+
+START_TEST(arena_allocates_resets_and_runs_cleanups)
+{
+    sp_arena *a = sp_arena_new(128);
+    static int one = 1, ten = 10;
+    char *big;
+
+    ck_assert_str_eq(sp_arena_printf(a, "%s-%04d", "AARONFIT", 1), "AARONFIT-0001");
+    big = sp_arena_alloc(a, 1000); /* larger than a block */
+    memset(big, 'x', 1000);
+    for (int i = 0; i < 100; i++)
+        ck_assert_ptr_nonnull(sp_arena_strdup(a, "row scratch"));
+    ck_assert_uint_ge(sp_arena_used(a), 1000);
+    cleaned = 0;
+    sp_arena_on_reset(a, count_cleanup, &one);
+    sp_arena_on_reset(a, count_cleanup, &ten);
+    sp_arena_reset(a);
+    ck_assert_int_eq(cleaned, 11);
+    ck_assert_uint_eq(sp_arena_used(a), 0);
+    ck_assert_str_eq(sp_arena_strndup(a, "abcdef", 3), "abc");
+    sp_arena_free(a);
+}
+END_TEST
+
+START_TEST(time_parses_iso_and_epoch)
+{
+    int64_t t;
+    char buf[32];
+
+    ck_assert_int_eq(sp_time_parse("2015-05-01", &t), 0);
+    ck_assert_int_eq(t, 1430438400000LL);
+    ck_assert_int_eq(sp_time_parse("2019-12-07T16:50:06.678Z", &t), 0);
+    ck_assert_int_eq(t, 1575737406678LL);
+    ck_assert_str_eq(sp_time_iso8601(t, buf, sizeof(buf)), "2019-12-07T16:50:06.678Z");
+    ck_assert_str_eq(sp_time_sql(t, buf, sizeof(buf)), "2019-12-07 16:50:06.678");
+    ck_assert_int_eq(sp_time_parse("2019-12-07 16:50:06.6", &t), 0);
+    ck_assert_int_eq(t, 1575737406600LL);
+    ck_assert_int_eq(sp_time_parse("1572480000000", &t), 0);
+    ck_assert_int_eq(t, 1572480000000LL);
+    ck_assert_int_eq(sp_time_parse("2019-13-07", &t), -1);
+    ck_assert_int_eq(sp_time_parse("yesterday", &t), -1);
+    ck_assert_int_eq(sp_time_parse("2019-12-07T16:50:06.678+02:00", &t), -1);
+}
+END_TEST
+
+START_TEST(fake_clock_never_sleeps)
+{
+    sp_fake_clock f;
+    int64_t before;
+
+    sp_fake_clock_install(&f, 1700000000000LL);
+    before = sp_clock_now_ms();
+    sp_clock_sleep_ms(10000);
+    ck_assert_int_eq(sp_clock_now_ms() - before, 10000);
+    ck_assert_int_eq(sp_clock_wall_ms(), 1700000010000LL);
+    ck_assert_int_eq(f.sleeps, 1);
+    sp_clock_set(NULL);
+}
+END_TEST
+
+START_TEST(log_lines_are_single_structured_and_redacted)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    sp_fake_clock clk;
+
+    sp_fake_clock_install(&clk, 1575737406678LL);
+    sp_log_set_stream(f);
+    sp_log_set_level(SP_LOG_INFO);
+    sp_log_set_context("r1", "demo");
+    sp_log_secret("pat-na1-secret-token");
+    SP_INFO("hubspot", "sending \"Bearer pat-na1-secret-token\"\nnext");
+    SP_DEBUG("hubspot", "not shown");
+    fclose(f);
+    ck_assert_str_eq(text, "time=2019-12-07T16:50:06.678Z level=info run=r1 job=demo comp=hubspot "
+                           "msg=\"sending \\\"Bearer <redacted>\\\"\\nnext\"\n");
+    free(text);
+    sp_log_reset();
+    sp_log_set_stream(NULL);
+    sp_clock_set(NULL);
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, err_formats_input_position_and_context);
+    tcase_add_test(tc, err_formats_sql_and_http_context);
+    tcase_add_test(tc, err_format_is_bounded);
+    tcase_add_test(tc, buf_refuses_past_its_bound);
+    tcase_add_test(tc, arena_allocates_resets_and_runs_cleanups);
+    tcase_add_test(tc, time_parses_iso_and_epoch);
+    tcase_add_test(tc, fake_clock_never_sleeps);
+    tcase_add_test(tc, log_lines_are_single_structured_and_redacted);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(core_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
