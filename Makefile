@@ -62,6 +62,8 @@ LDLIBS  := $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC   := $(filter-out etl/main.c,$(wildcard etl/*.c etl/*/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The job schema is compiled in from its one source, jobs/spetl-job.xsd.
+GEN_OBJ   := $(BUILD)/gen/job_xsd.o
 LIB       := $(BUILD)/libspetl.a
 
 SIM_SRC   := $(wildcard tests/hubspot-sim/*.c)
@@ -96,7 +98,14 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/hubspot-sim/%.o: CFLAGS += $(MHD_CFLAGS)
 $(BUILD)/tests/unit/%.o $(BUILD)/tests/support/%.o: CFLAGS += $(CHECK_CFLAGS)
 
-$(LIB): $(LIB_OBJ)
+$(BUILD)/gen/job_xsd.c: jobs/spetl-job.xsd scripts/embed-xsd.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-xsd.sh jobs/spetl-job.xsd > $@.tmp && mv $@.tmp $@
+
+$(GEN_OBJ): $(BUILD)/gen/job_xsd.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^

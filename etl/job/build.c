@@ -1,0 +1,1300 @@
+/* build.c -- from the validated tree to the job model, with the checks a schema cannot make.
+ *
+ * The schema has already guaranteed the shape (required attributes, types,
+ * ranges, enumerations), so this file reads values without re-checking them and
+ * spends its effort on meaning: ids that must exist, GP columns of an entity,
+ * templates, transforms, hook statements, URLs, and every problem is reported
+ * at the attribute that causes it. Everything built lives in the job arena.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spetl/clock.h"
+#include "spetl/log.h"
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+const xmlNode *jchild(const xmlNode *n, const char *name)
+{
+    for (const xmlNode *k = n ? n->children : NULL; k != NULL; k = k->next)
+        if (k->type == XML_ELEMENT_NODE && strcmp((const char *)k->name, name) == 0)
+            return k;
+    return NULL;
+}
+
+static size_t count_children(const xmlNode *n, const char *name)
+{
+    size_t count = 0;
+    for (const xmlNode *k = n ? n->children : NULL; k != NULL; k = k->next)
+        if (k->type == XML_ELEMENT_NODE && (name == NULL || strcmp((const char *)k->name, name) == 0))
+            count++;
+    return count;
+}
+
+const char *jget(jctx *c, const xmlNode *n, const char *attr)
+{
+    xmlChar *v;
+    char *copy;
+
+    if (n == NULL)
+        return NULL;
+    v = xmlGetNoNsProp(n, (const xmlChar *)attr);
+    if (v == NULL)
+        return NULL;
+    copy = sp_arena_strdup(c->arena, (const char *)v);
+    xmlFree(v);
+    return copy;
+}
+
+int jget_bool(jctx *c, const xmlNode *n, const char *attr, int dflt)
+{
+    const char *v = jget(c, n, attr);
+    if (v == NULL)
+        return dflt;
+    while (isspace((unsigned char)*v))
+        v++;
+    return strncmp(v, "true", 4) == 0 || v[0] == '1';
+}
+
+int jget_int(jctx *c, const xmlNode *n, const char *attr, int dflt)
+{
+    const char *v = jget(c, n, attr);
+    char *end;
+    long x;
+
+    if (v == NULL)
+        return dflt;
+    errno = 0;
+    x = strtol(v, &end, 10);
+    if (errno != 0 || end == v || x < -2147483647L || x > 2147483647L)
+        return dflt;   /* the schema allowed it, so this does not happen */
+    return (int)x;
+}
+
+static char *trim_copy(jctx *c, const char *s)
+{
+    const char *end;
+    while (isspace((unsigned char)*s))
+        s++;
+    end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        end--;
+    return sp_arena_strndup(c->arena, s, (size_t)(end - s));
+}
+
+const char *jtext(jctx *c, const xmlNode *n, sp_job_pos *text_pos)
+{
+    xmlChar *v = xmlNodeGetContent(n);
+    const jtag *t = jnode_tag(n);
+    char *s = trim_copy(c, v ? (const char *)v : "");
+
+    xmlFree(v);
+    if (text_pos != NULL) {
+        *text_pos = jnode_pos(n);
+        if (t != NULL) {
+            size_t i = t->end;
+            for (;;) {
+                while (i < c->len && isspace((unsigned char)c->text[i]))
+                    i++;
+                if (strncmp(c->text + i, "<![CDATA[", 9) == 0)
+                    i += 9;
+                else
+                    break;
+            }
+            *text_pos = jc_pos_at(c, i);
+        }
+    }
+    return s;
+}
+
+char *jresolve_path(jctx *c, const char *path)
+{
+    if (path[0] == '/' || path[0] == '\\' ||
+        (isalpha((unsigned char)path[0]) && path[1] == ':'))
+        return sp_arena_strdup(c->arena, path);
+    if (strcmp(c->dir, ".") == 0)
+        return sp_arena_strdup(c->arena, path);
+    return sp_arena_printf(c->arena, "%s/%s", c->dir, path);
+}
+
+int jproperty_name_ok(const char *s)
+{
+    if (!isalpha((unsigned char)s[0]))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
+
+    if (la > 64 || lb > 64)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+    }
+    return prev[lb];
+}
+
+const char *jsuggest(const char *word, const char *const *names, size_t n, char *buf, size_t bufn)
+{
+    size_t best = 99, wl = strlen(word);
+    const char *pick = NULL;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, names[i]);
+        if (d < best) {
+            best = d;
+            pick = names[i];
+        }
+    }
+    if (pick != NULL && best > 0 && best <= 2 && best * 3 <= wl + 1)
+        snprintf(buf, bufn, " (did you mean %s?)", pick);
+    return buf;
+}
+
+const char *jlist(jctx *c, const char *const *names, size_t n)
+{
+    char *s = sp_arena_strdup(c->arena, "");
+    for (size_t i = 0; i < n && i < 12; i++)
+        s = sp_arena_printf(c->arena, "%s%s%s", s, i ? ", " : "", names[i]);
+    if (n > 12)
+        s = sp_arena_printf(c->arena, "%s, ...", s);
+    return s;
+}
+
+const char *jcolumn_hint(jctx *c, sp_job_entity ent, const char *name)
+{
+    size_t n;
+    const sp_job_column *cols = sp_job_entity_columns(ent, &n);
+    const char **names = sp_arena_alloc(c->arena, n * sizeof(*names));
+    char buf[160];
+
+    for (size_t i = 0; i < n; i++)
+        names[i] = cols[i].name;
+    jsuggest(name, names, n, buf, sizeof(buf));
+    return sp_arena_strdup(c->arena, buf);
+}
+
+/* "customer (RM00101)" */
+static const char *entity_desc(jctx *c, sp_job_entity ent)
+{
+    return sp_arena_printf(c->arena, "%s (%s)", sp_job_entity_name(ent), sp_job_entity_table(ent));
+}
+
+const sp_job_mapping *jfind_mapping(const sp_job *job, const char *id)
+{
+    for (size_t i = 0; i < job->nmappings; i++)
+        if (strcmp(job->mappings[i].id, id) == 0)
+            return &job->mappings[i];
+    return NULL;
+}
+
+const sp_job_rule_set *jfind_rule_set(const sp_job *job, const char *id)
+{
+    for (size_t i = 0; i < job->nrule_sets; i++)
+        if (strcmp(job->rule_sets[i].id, id) == 0)
+            return &job->rule_sets[i];
+    return NULL;
+}
+
+const sp_job_lookup *jfind_lookup(const sp_job *job, const char *id)
+{
+    for (size_t i = 0; i < job->nlookups; i++)
+        if (strcmp(job->lookups[i].id, id) == 0)
+            return &job->lookups[i];
+    return NULL;
+}
+
+/* ---- hubspot, database, e-mail ------------------------------------------------ */
+
+/* Check base-url: https anywhere, http only to this machine. */
+static void check_base_url(jctx *c, const xmlNode *n, const char *url)
+{
+    sp_job_pos pos = jattr_pos(n, "base-url");
+    const char *host, *end;
+    char hostname[256];
+    size_t hl;
+    int http;
+
+    if (strncasecmp(url, "https://", 8) == 0) {
+        host = url + 8;
+        http = 0;
+    } else if (strncasecmp(url, "http://", 7) == 0) {
+        host = url + 7;
+        http = 1;
+    } else {
+        jc_error(c, pos, "base-url=\"%s\" must start with https:// (or http:// to this machine, "
+                         "for the simulator)", url);
+        return;
+    }
+    if (*host == '[') {
+        end = strchr(host, ']');
+        end = end ? end + 1 : host + strlen(host);
+    } else {
+        end = host + strcspn(host, ":/?#");
+    }
+    hl = (size_t)(end - host);
+    if (hl == 0 || hl >= sizeof(hostname) || strchr(host, '@') != NULL) {
+        jc_error(c, pos, "base-url=\"%s\" has no valid host name", url);
+        return;
+    }
+    memcpy(hostname, host, hl);
+    hostname[hl] = '\0';
+    if (strpbrk(end, "?#") != NULL) {
+        jc_error(c, pos, "base-url=\"%s\" must not hold a query or fragment", url);
+        return;
+    }
+    if (http && strcmp(hostname, "127.0.0.1") != 0 && strcasecmp(hostname, "localhost") != 0 &&
+        strcmp(hostname, "[::1]") != 0)
+        jc_error(c, pos, "base-url=\"%s\": plain http is allowed only to this machine "
+                         "(127.0.0.1, localhost, [::1]); use https://", url);
+}
+
+static void build_hubspot(jctx *c, const xmlNode *n)
+{
+    sp_job_hubspot *h = &c->job->hubspot;
+    const xmlNode *tok = jchild(n, "token");
+    const char *url = jget(c, n, "base-url");
+    const char *ca = jget(c, n, "ca-bundle");
+
+    h->pos = jnode_pos(n);
+    if (url == NULL)
+        url = "https://api.hubapi.com";
+    check_base_url(c, n, url);
+    {
+        char *u = sp_arena_strdup(c->arena, url);
+        size_t l = strlen(u);
+        while (l > 0 && u[l - 1] == '/')
+            u[--l] = '\0';
+        h->base_url = u;
+    }
+    h->api_version = jget(c, n, "api-version");
+    if (h->api_version == NULL)
+        h->api_version = "2026-03";
+    h->page_size = jget_int(c, n, "page-size", 100);
+    h->rate_limit = jget_int(c, n, "rate-limit", 100);
+    h->search_rate = jget_int(c, n, "search-rate", 4);
+    h->connect_timeout_s = jget_int(c, n, "connect-timeout-seconds", 10);
+    h->request_timeout_s = jget_int(c, n, "request-timeout-seconds", 60);
+    h->retry_budget_s = jget_int(c, n, "retry-budget-seconds", 300);
+    h->min_date_offset_minutes = jget_int(c, n, "min-date-offset-minutes", 5);
+    if (h->connect_timeout_s > h->request_timeout_s)
+        jc_error(c, jattr_pos(n, "connect-timeout-seconds"),
+                 "connect-timeout-seconds=\"%d\" is longer than request-timeout-seconds=\"%d\", "
+                 "which includes the connection",
+                 h->connect_timeout_s, h->request_timeout_s);
+    if (ca != NULL) {
+        struct stat st;
+        h->ca_bundle = jresolve_path(c, ca);
+        if (stat(h->ca_bundle, &st) != 0)
+            jc_error(c, jattr_pos(n, "ca-bundle"), "ca-bundle file %s: %s", h->ca_bundle, strerror(errno));
+        else if (!S_ISREG(st.st_mode))
+            jc_error(c, jattr_pos(n, "ca-bundle"), "ca-bundle %s is not a file", h->ca_bundle);
+        else if (access(h->ca_bundle, R_OK) != 0)
+            jc_error(c, jattr_pos(n, "ca-bundle"), "cannot read ca-bundle file %s: %s", h->ca_bundle,
+                     strerror(errno));
+    }
+    h->token_pos = jnode_pos(tok);
+    h->token_env = jget(c, tok, "env");
+    h->token_file = jget(c, tok, "file");
+    if (h->token_env != NULL && h->token_file != NULL) {
+        jc_error(c, h->token_pos, "<token> takes env=\"...\" or file=\"...\", not both");
+    } else if (h->token_env == NULL && h->token_file == NULL) {
+        jc_error(c, h->token_pos, "<token> needs env=\"VARIABLE\" (the environment variable that "
+                                  "holds the token) or file=\"PATH\" (a file that holds it)");
+    } else if (h->token_env != NULL) {
+        const char *v = h->token_env;
+        int ok = isalpha((unsigned char)v[0]) || v[0] == '_';
+        for (const char *p = v; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '_')
+                ok = 0;
+        if (!ok)
+            jc_error(c, jattr_pos(tok, "env"), "env=\"%s\" is not an environment variable name "
+                                               "(letters, digits and _)", v);
+    } else {
+        h->token_file = jresolve_path(c, h->token_file);
+    }
+}
+
+static int has_key(const char *conn, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = conn; *p; p++) {
+        if ((p == conn || p[-1] == ';' || isspace((unsigned char)p[-1])) && strncasecmp(p, key, kl) == 0) {
+            const char *q = p + kl;
+            while (isspace((unsigned char)*q))
+                q++;
+            if (*q == '=')
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void build_database(jctx *c, const xmlNode *n)
+{
+    sp_job_database *d = &c->job->database;
+    const char *dialect = jget(c, n, "dialect");
+
+    d->pos = jnode_pos(n);
+    d->connection = jget(c, n, "connection");
+    if (!has_key(d->connection, "Driver") && !has_key(d->connection, "DSN") &&
+        !has_key(d->connection, "FILEDSN"))
+        jc_error(c, jattr_pos(n, "connection"),
+                 "connection names no ODBC driver: start it with Driver={...}; or DSN=...;");
+    d->dialect = SP_DIALECT_AUTO;
+    if (dialect != NULL) {
+        if (strcmp(dialect, "sqlite") == 0)
+            d->dialect = SP_DIALECT_SQLITE;
+        else if (strcmp(dialect, "postgresql") == 0)
+            d->dialect = SP_DIALECT_POSTGRESQL;
+        else if (strcmp(dialect, "sqlserver") == 0)
+            d->dialect = SP_DIALECT_SQLSERVER;
+    }
+}
+
+static int email_ok(const char *s)
+{
+    const char *at = strchr(s, '@');
+    return at != NULL && at > s && strchr(at + 1, '.') != NULL && strchr(at + 1, '@') == NULL &&
+           strpbrk(s, " \t<>,;") == NULL;
+}
+
+static void build_email(jctx *c, const xmlNode *n)
+{
+    sp_job_email *m = &c->job->email;
+    const char *to;
+
+    if (n == NULL)
+        return;
+    m->pos = jnode_pos(n);
+    m->enabled = jget_bool(c, n, "enabled", 1);
+    m->from = jget(c, n, "from");
+    m->smtp_url = jget(c, n, "smtp-url");
+    to = jget(c, n, "to");
+    if (m->from != NULL && !email_ok(m->from))
+        jc_error(c, jattr_pos(n, "from"), "from=\"%s\" is not an e-mail address", m->from);
+    if (to != NULL) {
+        size_t cap = 1;
+        const char **list;
+        char *copy = sp_arena_strdup(c->arena, to);
+        for (const char *p = to; *p; p++)
+            cap += (*p == ';' || *p == ',');
+        list = sp_arena_alloc(c->arena, (cap + 1) * sizeof(*list));
+        for (char *p = copy; p != NULL;) {
+            char *sep = strpbrk(p, ";,");
+            char *item;
+            if (sep != NULL)
+                *sep = '\0';
+            item = trim_copy(c, p);
+            if (item[0] != '\0') {
+                if (!email_ok(item))
+                    jc_error(c, jattr_pos(n, "to"), "to: \"%s\" is not an e-mail address", item);
+                list[m->nto++] = item;
+            }
+            p = sep ? sep + 1 : NULL;
+        }
+        m->to = list;
+    }
+    if (m->smtp_url != NULL && strncasecmp(m->smtp_url, "smtp://", 7) != 0 &&
+        strncasecmp(m->smtp_url, "smtps://", 8) != 0)
+        jc_error(c, jattr_pos(n, "smtp-url"), "smtp-url=\"%s\" must start with smtp:// or smtps://",
+                 m->smtp_url);
+    if (m->enabled) {
+        if (m->from == NULL)
+            jc_error(c, m->pos, "<email-on-error> needs from=\"...\" (or enabled=\"false\")");
+        if (m->nto == 0)
+            jc_error(c, m->pos, "<email-on-error> needs to=\"...\" (one or more addresses, "
+                                "separated by ;)");
+        if (m->smtp_url == NULL)
+            jc_error(c, m->pos, "<email-on-error> needs smtp-url=\"smtp://host:587\"");
+    }
+}
+
+/* ---- lookups ---------------------------------------------------------------------- */
+
+static void build_lookups(jctx *c, const xmlNode *n)
+{
+    size_t cap = count_children(n, "lookup"), k = 0;
+    sp_job_lookup *v = sp_arena_alloc(c->arena, (cap ? cap : 1) * sizeof(*v));
+
+    for (const xmlNode *l = n ? n->children : NULL; l != NULL; l = l->next) {
+        sp_job_lookup *lk;
+        sp_job_lookup_entry *ents;
+        size_t ne = 0;
+        const char *miss;
+
+        if (l->type != XML_ELEMENT_NODE || strcmp((const char *)l->name, "lookup") != 0)
+            continue;
+        lk = &v[k];
+        lk->pos = jnode_pos(l);
+        lk->id = jget(c, l, "id");
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(v[j].id, lk->id) == 0) {
+                jc_error(c, jattr_pos(l, "id"), "lookup id \"%s\" is already defined at line %d",
+                         lk->id, v[j].pos.line);
+                break;
+            }
+        lk->ignore_case = jget_bool(c, l, "ignore-case", 0);
+        miss = jget(c, l, "missing");
+        lk->missing = miss == NULL || strcmp(miss, "keep") == 0 ? SP_LOOKUP_KEEP
+                      : strcmp(miss, "empty") == 0             ? SP_LOOKUP_EMPTY
+                                                               : SP_LOOKUP_FAIL;
+        ents = sp_arena_alloc(c->arena, (count_children(l, "entry") + 1) * sizeof(*ents));
+        for (const xmlNode *en = l->children; en != NULL; en = en->next) {
+            sp_job_lookup_entry *x;
+            if (en->type != XML_ELEMENT_NODE)
+                continue;
+            x = &ents[ne];
+            x->pos = jnode_pos(en);
+            x->from = jget(c, en, "from");
+            x->to = jget(c, en, "to");
+            for (size_t j = 0; j < ne; j++)
+                if (lk->ignore_case ? strcasecmp(ents[j].from, x->from) == 0
+                                    : strcmp(ents[j].from, x->from) == 0) {
+                    jc_error(c, jattr_pos(en, "from"), "from=\"%s\" is already in lookup \"%s\" (line %d)",
+                             x->from, lk->id, ents[j].pos.line);
+                    break;
+                }
+            ne++;
+        }
+        lk->entries = ents;
+        lk->nentries = ne;
+        k++;
+    }
+    c->job->lookups = v;
+    c->job->nlookups = k;
+}
+
+/* ---- mappings ---------------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    sp_job_transform_kind kind;
+} transform_names[] = {
+    {"trim", SP_XF_TRIM},       {"upper", SP_XF_UPPER},           {"lower", SP_XF_LOWER},
+    {"digits", SP_XF_DIGITS},   {"date", SP_XF_DATE},             {"datetime", SP_XF_DATETIME},
+    {"number", SP_XF_NUMBER},   {"max-length", SP_XF_MAX_LENGTH}, {"lookup", SP_XF_LOOKUP},
+    {"first-name", SP_XF_FIRST_NAME}, {"last-name", SP_XF_LAST_NAME},
+};
+#define NTRANSFORMS (sizeof(transform_names) / sizeof(transform_names[0]))
+
+static const char *lookup_ids(jctx *c)
+{
+    const char **ids = sp_arena_alloc(c->arena, (c->job->nlookups + 1) * sizeof(*ids));
+    for (size_t i = 0; i < c->job->nlookups; i++)
+        ids[i] = c->job->lookups[i].id;
+    if (c->job->nlookups == 0)
+        return "no <lookup> is defined";
+    return sp_arena_printf(c->arena, "lookups: %s", jlist(c, ids, c->job->nlookups));
+}
+
+static void build_transforms(jctx *c, const xmlNode *n, sp_job_field *f)
+{
+    const char *spec = jget(c, n, "transform");
+    sp_job_pos pos = jattr_pos(n, "transform");
+    sp_job_transform *v;
+    size_t cap = 1, k = 0;
+    char *copy, *save = NULL;
+
+    if (spec == NULL)
+        return;
+    for (const char *p = spec; *p; p++)
+        cap += isspace((unsigned char)*p) != 0;
+    v = sp_arena_alloc(c->arena, cap * sizeof(*v));
+    copy = sp_arena_strdup(c->arena, spec);
+    for (char *tok = strtok_r(copy, " \t\r\n", &save); tok != NULL; tok = strtok_r(NULL, " \t\r\n", &save)) {
+        char *arg = strchr(tok, ':');
+        size_t i;
+        if (arg != NULL)
+            *arg++ = '\0';
+        for (i = 0; i < NTRANSFORMS; i++)
+            if (strcmp(transform_names[i].name, tok) == 0)
+                break;
+        if (i == NTRANSFORMS) {
+            const char *all[NTRANSFORMS];
+            char hint[96];
+            for (size_t j = 0; j < NTRANSFORMS; j++)
+                all[j] = transform_names[j].name;
+            jsuggest(tok, all, NTRANSFORMS, hint, sizeof(hint));
+            jc_error(c, pos, "unknown transform \"%s\"%s; the transforms are trim, upper, lower, "
+                             "digits, date, datetime, number, max-length:N, lookup:ID, first-name, last-name",
+                     tok, hint);
+            continue;
+        }
+        v[k].kind = transform_names[i].kind;
+        if (v[k].kind == SP_XF_MAX_LENGTH) {
+            char *end = NULL;
+            long x = arg != NULL ? strtol(arg, &end, 10) : 0;
+            if (arg == NULL || *arg == '\0' || *end != '\0' || x < 1 || x > 1000000 ||
+                !isdigit((unsigned char)arg[0])) {
+                jc_error(c, pos, "max-length needs a whole number from 1, as in max-length:50 "
+                                 "(found \"max-length%s%s\")", arg ? ":" : "", arg ? arg : "");
+                continue;
+            }
+            v[k].max_length = (int)x;
+        } else if (v[k].kind == SP_XF_LOOKUP) {
+            if (arg == NULL || *arg == '\0') {
+                jc_error(c, pos, "lookup needs the id of a <lookup>, as in lookup:country-names");
+                continue;
+            }
+            v[k].lookup = jfind_lookup(c->job, arg);
+            if (v[k].lookup == NULL) {
+                jc_error(c, pos, "lookup:%s: no <lookup> has this id (%s)", arg, lookup_ids(c));
+                continue;
+            }
+        } else if (arg != NULL) {
+            jc_error(c, pos, "transform %s takes no argument (found \"%s:%s\")", tok, tok, arg);
+            continue;
+        }
+        k++;
+    }
+    f->transforms = v;
+    f->ntransforms = k;
+}
+
+/* Parse a template into parts; fields are GP columns of ent (export) or
+ * HubSpot properties (import, ent < 0). */
+static void build_template(jctx *c, const xmlNode *n, sp_job_field *f, int ent)
+{
+    const char *t = f->source_name;
+    sp_job_pos pos = jattr_pos(n, "template");
+    sp_job_template_part *parts;
+    size_t cap = 2, k = 0;
+    char *lit = sp_arena_alloc(c->arena, strlen(t) + 1);
+    size_t ll = 0;
+
+    for (const char *p = t; *p; p++)
+        cap += (*p == '{') * 2;
+    parts = sp_arena_alloc(c->arena, cap * sizeof(*parts));
+    for (const char *p = t; *p;) {
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            lit[ll++] = p[0];
+            p += 2;
+        } else if (*p == '}') {
+            jc_error(c, pos, "template \"%s\": \"}\" without an opening \"{\" (write }} for a literal })", t);
+            return;
+        } else if (*p == '{') {
+            const char *close = strchr(p + 1, '}');
+            char *name;
+            if (close == NULL) {
+                jc_error(c, pos, "template \"%s\": \"{\" without a closing \"}\" (write {{ for a literal {)", t);
+                return;
+            }
+            name = trim_copy(c, sp_arena_strndup(c->arena, p + 1, (size_t)(close - p - 1)));
+            if (name[0] == '\0') {
+                jc_error(c, pos, "template \"%s\": empty {} (name a %s inside the braces)", t,
+                         ent >= 0 ? "GP column" : "HubSpot property");
+                return;
+            }
+            if (ll > 0) {
+                parts[k].text = sp_arena_strndup(c->arena, lit, ll);
+                k++;
+                ll = 0;
+            }
+            parts[k].is_field = 1;
+            if (ent >= 0) {
+                const sp_job_column *col = sp_job_entity_column((sp_job_entity)ent, name);
+                if (col == NULL) {
+                    jc_error(c, pos, "template \"%s\": %s has no column %s%s", t,
+                             entity_desc(c, (sp_job_entity)ent), name,
+                             jcolumn_hint(c, (sp_job_entity)ent, name));
+                    name = NULL;
+                } else {
+                    parts[k].column = col;
+                    name = (char *)col->name;
+                }
+            } else if (!jproperty_name_ok(name)) {
+                jc_error(c, pos, "template \"%s\": {%s} is not a HubSpot property name "
+                                 "(letters, digits and _)", t, name);
+                name = NULL;
+            }
+            parts[k].text = name ? name : "";
+            k++;
+            p = close + 1;
+        } else {
+            lit[ll++] = *p++;
+        }
+    }
+    if (ll > 0) {
+        parts[k].text = sp_arena_strndup(c->arena, lit, ll);
+        k++;
+    }
+    f->parts = parts;
+    f->nparts = k;
+}
+
+static int is_gp_maintained(const char *col)
+{
+    return strcasecmp(col, "DEX_ROW_TS") == 0 || strcasecmp(col, "DEX_ROW_ID") == 0;
+}
+
+static void build_field(jctx *c, const xmlNode *n, sp_job_mapping *m, sp_job_field *f)
+{
+    const char *srcs[3], *names[3];
+    int nsrc = 0;
+    const char *s;
+
+    f->pos = jnode_pos(n);
+    f->target = jget(c, n, "name");
+    f->default_value = jget(c, n, "default");
+    f->required = jget_bool(c, n, "required", 0);
+    if (!m->is_import) {
+        if (!jproperty_name_ok(f->target))
+            jc_error(c, jattr_pos(n, "name"), "name=\"%s\" is not a HubSpot property name: internal "
+                                              "names hold letters, digits and _ (e.g. gp_customer_number)",
+                     f->target);
+        if ((s = jget(c, n, "column")) != NULL) {
+            srcs[nsrc] = s;
+            names[nsrc++] = "column";
+        }
+    } else {
+        const sp_job_column *col = sp_job_entity_column(m->entity, f->target);
+        if (col == NULL) {
+            jc_error(c, jattr_pos(n, "name"), "%s has no column %s%s", entity_desc(c, m->entity), f->target,
+                     jcolumn_hint(c, m->entity, f->target));
+        } else if (col->key) {
+            jc_error(c, jattr_pos(n, "name"), "%s is part of the key of %s: spetl sets it (key "
+                                              "generation, or the record it belongs to); remove this line",
+                     col->name, sp_job_entity_name(m->entity));
+        } else if (is_gp_maintained(col->name)) {
+            jc_error(c, jattr_pos(n, "name"), "%s is maintained by the database; it cannot be imported",
+                     col->name);
+        } else {
+            f->target_column = col;
+            f->target = col->name;
+        }
+        if ((s = jget(c, n, "property")) != NULL) {
+            srcs[nsrc] = s;
+            names[nsrc++] = "property";
+        }
+    }
+    if ((s = jget(c, n, "template")) != NULL) {
+        srcs[nsrc] = s;
+        names[nsrc++] = "template";
+    }
+    if ((s = jget(c, n, "value")) != NULL) {
+        srcs[nsrc] = s;
+        names[nsrc++] = "value";
+    }
+    if (nsrc == 0) {
+        jc_error(c, f->pos, "<%s name=\"%s\"> needs a source: %s=\"...\", template=\"...\" or value=\"...\"",
+                 m->is_import ? "column" : "property", f->target, m->is_import ? "property" : "column");
+        return;
+    }
+    if (nsrc > 1) {
+        jc_error(c, f->pos, "<%s name=\"%s\"> has %s sources (%s= and %s=): keep one",
+                 m->is_import ? "column" : "property", f->target, nsrc == 2 ? "two" : "three", names[0],
+                 names[1]);
+        return;
+    }
+    f->source_name = srcs[0];
+    if (strcmp(names[0], "column") == 0) {
+        const sp_job_column *col = sp_job_entity_column(m->entity, srcs[0]);
+        f->source = SP_SOURCE_COLUMN;
+        if (col == NULL) {
+            jc_error(c, jattr_pos(n, "column"), "%s has no column %s%s", entity_desc(c, m->entity), srcs[0],
+                     jcolumn_hint(c, m->entity, srcs[0]));
+        } else {
+            f->source_column = col;
+            f->source_name = col->name;
+        }
+    } else if (strcmp(names[0], "property") == 0) {
+        f->source = SP_SOURCE_PROPERTY;
+        if (!jproperty_name_ok(srcs[0]))
+            jc_error(c, jattr_pos(n, "property"), "property=\"%s\" is not a HubSpot property name "
+                                                  "(letters, digits and _)", srcs[0]);
+    } else if (strcmp(names[0], "template") == 0) {
+        f->source = SP_SOURCE_TEMPLATE;
+        build_template(c, n, f, m->is_import ? -1 : (int)m->entity);
+    } else {
+        f->source = SP_SOURCE_VALUE;
+    }
+    build_transforms(c, n, f);
+    if (m->is_import && f->target_column != NULL && strcmp(f->target_column->type, "char") == 0) {
+        int width = f->target_column->width;
+        for (size_t i = 0; i < f->ntransforms; i++)
+            if (f->transforms[i].kind == SP_XF_MAX_LENGTH && f->transforms[i].max_length > width)
+                jc_error(c, jattr_pos(n, "transform"), "max-length:%d is longer than %s holds (%d characters)",
+                         f->transforms[i].max_length, f->target, width);
+        if (f->source == SP_SOURCE_VALUE && f->ntransforms == 0 && (int)strlen(f->source_name) > width)
+            jc_error(c, jattr_pos(n, "value"), "value=\"%s\" is %zu characters; %s holds %d", f->source_name,
+                     strlen(f->source_name), f->target, width);
+    }
+}
+
+static void build_mapping(jctx *c, const xmlNode *n, sp_job_mapping *m, const sp_job_mapping *prev, size_t nprev)
+{
+    const char *ent = jget(c, n, "entity"), *obj = jget(c, n, "object");
+    size_t nf = count_children(n, NULL), k = 0;
+    sp_job_field *fields = sp_arena_alloc(c->arena, (nf ? nf : 1) * sizeof(*fields));
+
+    m->pos = jnode_pos(n);
+    m->id = jget(c, n, "id");
+    m->is_import = strcmp((const char *)n->name, "import-mapping") == 0;
+    for (size_t i = 0; i < nprev; i++)
+        if (strcmp(prev[i].id, m->id) == 0) {
+            jc_error(c, jattr_pos(n, "id"), "mapping id \"%s\" is already defined at line %d", m->id,
+                     prev[i].pos.line);
+            break;
+        }
+    for (int i = 0; i < SP_ENTITY_COUNT; i++)
+        if (strcmp(sp_job_entity_name((sp_job_entity)i), ent) == 0)
+            m->entity = (sp_job_entity)i;
+    for (int i = 0; i < SP_OBJECT_COUNT; i++)
+        if (strcmp(sp_job_object_name((sp_job_object)i), obj) == 0)
+            m->object = (sp_job_object)i;
+    if (m->object != sp_job_entity_object(m->entity))
+        jc_error(c, jattr_pos(n, "object"), "object=\"%s\": %s maps to HubSpot %s, not %s", obj,
+                 sp_job_entity_name(m->entity), sp_job_object_name(sp_job_entity_object(m->entity)), obj);
+    if (m->is_import && m->entity != SP_ENTITY_CUSTOMER && m->entity != SP_ENTITY_CUSTOMER_ADDRESS &&
+        m->entity != SP_ENTITY_PROSPECT && m->entity != SP_ENTITY_PROSPECT_CONTACT)
+        jc_error(c, jattr_pos(n, "entity"), "entity=\"%s\": imports create customers, customer addresses, "
+                                            "prospects and prospect contacts only",
+                 ent);
+    for (const xmlNode *f = n->children; f != NULL; f = f->next) {
+        if (f->type != XML_ELEMENT_NODE)
+            continue;
+        build_field(c, f, m, &fields[k]);
+        for (size_t j = 0; j < k; j++)
+            if (fields[j].target != NULL && fields[k].target != NULL &&
+                strcasecmp(fields[j].target, fields[k].target) == 0) {
+                jc_error(c, jattr_pos(f, "name"), "%s %s is already set at line %d",
+                         m->is_import ? "column" : "property", fields[k].target, fields[j].pos.line);
+                break;
+            }
+        k++;
+    }
+    m->fields = fields;
+    m->nfields = k;
+    m->key_property = m->is_import ? NULL : jget(c, n, "key-property");
+    if (m->key_property != NULL) {
+        int found = 0;
+        for (size_t j = 0; j < k; j++)
+            if (fields[j].target != NULL && strcmp(fields[j].target, m->key_property) == 0)
+                found = 1;
+        if (!found)
+            jc_error(c, jattr_pos(n, "key-property"), "key-property=\"%s\" is not set by any <property> "
+                                                      "of this mapping: add <property name=\"%s\" ...>",
+                     m->key_property, m->key_property);
+    }
+}
+
+static void build_mappings(jctx *c, const xmlNode *n)
+{
+    size_t cap = count_children(n, NULL), k = 0;
+    sp_job_mapping *v = sp_arena_alloc(c->arena, (cap ? cap : 1) * sizeof(*v));
+
+    for (const xmlNode *m = n ? n->children : NULL; m != NULL; m = m->next) {
+        if (m->type != XML_ELEMENT_NODE)
+            continue;
+        build_mapping(c, m, &v[k], v, k);
+        k++;
+    }
+    c->job->mappings = v;
+    c->job->nmappings = k;
+}
+
+/* ---- matching ---------------------------------------------------------------------- */
+
+static void build_matching(jctx *c, const xmlNode *n)
+{
+    size_t cap = count_children(n, "rule-set"), k = 0;
+    sp_job_rule_set *v = sp_arena_alloc(c->arena, (cap ? cap : 1) * sizeof(*v));
+
+    for (const xmlNode *s = n ? n->children : NULL; s != NULL; s = s->next) {
+        sp_job_rule_set *rs;
+        sp_job_rule *rules;
+        size_t nr = 0;
+        const char *ent;
+
+        if (s->type != XML_ELEMENT_NODE)
+            continue;
+        rs = &v[k];
+        rs->pos = jnode_pos(s);
+        rs->id = jget(c, s, "id");
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(v[j].id, rs->id) == 0) {
+                jc_error(c, jattr_pos(s, "id"), "rule set id \"%s\" is already defined at line %d", rs->id,
+                         v[j].pos.line);
+                break;
+            }
+        ent = jget(c, s, "entity");
+        for (int i = 0; i < SP_ENTITY_COUNT; i++)
+            if (strcmp(sp_job_entity_name((sp_job_entity)i), ent) == 0)
+                rs->entity = (sp_job_entity)i;
+        rules = sp_arena_alloc(c->arena, (count_children(s, "rule") + 1) * sizeof(*rules));
+        for (const xmlNode *r = s->children; r != NULL; r = r->next) {
+            sp_job_rule *rule;
+            sp_job_comparison *cmp;
+            size_t nc = 0;
+
+            if (r->type != XML_ELEMENT_NODE)
+                continue;
+            rule = &rules[nr];
+            rule->pos = jnode_pos(r);
+            rule->name = jget(c, r, "name");
+            if (rule->name == NULL)
+                rule->name = sp_arena_printf(c->arena, "rule %zu", nr + 1);
+            cmp = sp_arena_alloc(c->arena, (count_children(r, "compare") + 1) * sizeof(*cmp));
+            for (const xmlNode *x = r->children; x != NULL; x = x->next) {
+                const char *how, *col;
+                if (x->type != XML_ELEMENT_NODE)
+                    continue;
+                cmp[nc].pos = jnode_pos(x);
+                cmp[nc].property = jget(c, x, "property");
+                if (!jproperty_name_ok(cmp[nc].property))
+                    jc_error(c, jattr_pos(x, "property"), "property=\"%s\" is not a HubSpot property name "
+                                                          "(letters, digits and _)", cmp[nc].property);
+                col = jget(c, x, "column");
+                cmp[nc].column = sp_job_entity_column(rs->entity, col);
+                if (cmp[nc].column == NULL)
+                    jc_error(c, jattr_pos(x, "column"), "%s has no column %s%s", entity_desc(c, rs->entity),
+                             col, jcolumn_hint(c, rs->entity, col));
+                how = jget(c, x, "how");
+                cmp[nc].how = how == NULL || strcmp(how, "exact") == 0 ? SP_COMPARE_EXACT
+                              : strcmp(how, "ci") == 0                 ? SP_COMPARE_CI
+                              : strcmp(how, "digits") == 0             ? SP_COMPARE_DIGITS
+                              : strcmp(how, "prefix") == 0             ? SP_COMPARE_PREFIX
+                                                                       : SP_COMPARE_EMAIL_DOMAIN_VS_WEBSITE;
+                nc++;
+            }
+            rule->comparisons = cmp;
+            rule->ncomparisons = nc;
+            nr++;
+        }
+        rs->rules = rules;
+        rs->nrules = nr;
+        k++;
+    }
+    c->job->rule_sets = v;
+    c->job->nrule_sets = k;
+}
+
+/* ---- hooks and filters --------------------------------------------------------------- */
+
+/* Count '?' outside quotes, [identifiers] and comments. */
+static size_t count_params(const char *sql)
+{
+    size_t n = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'' || *p == '"' || *p == '[') {
+            char close = *p == '[' ? ']' : *p;
+            const char *q = strchr(p + 1, close);
+            if (q == NULL)
+                break;
+            p = q;
+        } else if (p[0] == '-' && p[1] == '-') {
+            const char *q = strchr(p, '\n');
+            if (q == NULL)
+                break;
+            p = q;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *q = strstr(p + 2, "*/");
+            if (q == NULL)
+                break;
+            p = q + 1;
+        } else if (*p == '?') {
+            n++;
+        }
+    }
+    return n;
+}
+
+static const char *const special_params[] = {"key", "hubspot_id", "json", "component", "run_id"};
+
+static void build_sql_hook(jctx *c, const xmlNode *s, sp_job_hook *h, int entity)
+{
+    const char *params = jget(c, s, "params");
+    size_t nq, np = 0;
+    const char **v;
+
+    h->kind = SP_HOOK_SQL;
+    h->sql = jtext(c, s, &h->sql_pos);
+    nq = count_params(h->sql);
+    if (h->sql[0] == '\0')
+        jc_error(c, jnode_pos(s), "<sql> is empty");
+    if (params == NULL) {
+        if (nq > 1)
+            jc_error(c, jnode_pos(s), "the statement has %zu \"?\": name what each receives, in order, "
+                                      "with params=\"key hubspot_id ...\"", nq);
+        v = sp_arena_alloc(c->arena, 2 * sizeof(*v));
+        if (nq == 1)
+            v[np++] = "key";
+    } else {
+        char *copy = sp_arena_strdup(c->arena, params), *save = NULL;
+        v = sp_arena_alloc(c->arena, (strlen(params) / 2 + 2) * sizeof(*v));
+        for (char *t = strtok_r(copy, " \t\r\n,", &save); t != NULL; t = strtok_r(NULL, " \t\r\n,", &save)) {
+            int ok = 0;
+            for (size_t i = 0; i < sizeof(special_params) / sizeof(special_params[0]); i++)
+                if (strcmp(t, special_params[i]) == 0)
+                    ok = 1;
+            if (!ok && strncmp(t, "property:", 9) == 0) {
+                ok = jproperty_name_ok(t + 9);
+                if (!ok) {
+                    jc_error(c, jattr_pos(s, "params"), "params: \"%s\" does not name a HubSpot property "
+                                                        "(property:NAME, NAME letters, digits and _)", t);
+                    ok = -1;
+                }
+            }
+            if (!ok && entity >= 0) {
+                const sp_job_column *col = sp_job_entity_column((sp_job_entity)entity, t);
+                if (col != NULL) {
+                    t = (char *)col->name;
+                    ok = 1;
+                }
+            }
+            if (!ok) {
+                if (entity >= 0)
+                    jc_error(c, jattr_pos(s, "params"), "params: \"%s\" is not key, hubspot_id, json, "
+                                                        "component, run_id, property:NAME or a column of %s%s",
+                             t, entity_desc(c, (sp_job_entity)entity), jcolumn_hint(c, (sp_job_entity)entity, t));
+                else
+                    jc_error(c, jattr_pos(s, "params"), "params: \"%s\" is not key, hubspot_id, json, "
+                                                        "component, run_id or property:NAME (this hook has "
+                                                        "no GP record, so no columns)", t);
+            }
+            v[np++] = t;
+        }
+        if (np != nq)
+            jc_error(c, jnode_pos(s), "the statement has %zu \"?\" but params names %zu value%s", nq, np,
+                     np == 1 ? "" : "s");
+    }
+    v[np] = NULL;
+    h->params = v;
+    h->nparams = np;
+}
+
+/* Split a command line: words separated by spaces; "double quotes" keep spaces
+ * (\" is a quote inside them). Returns -1 on an unclosed quote. */
+static int split_command(jctx *c, const char *cmd, const char ***argv_out, size_t *argc_out)
+{
+    size_t cap = strlen(cmd) / 2 + 2, n = 0;
+    const char **argv = sp_arena_alloc(c->arena, cap * sizeof(*argv));
+    char *word = sp_arena_alloc(c->arena, strlen(cmd) + 1);
+    const char *p = cmd;
+
+    for (;;) {
+        size_t wl = 0;
+        int inq = 0, any = 0;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '\0')
+            break;
+        while (*p != '\0' && (inq || !isspace((unsigned char)*p))) {
+            if (*p == '"') {
+                inq = !inq;
+                any = 1;
+                p++;
+            } else if (inq && p[0] == '\\' && p[1] == '"') {
+                word[wl++] = '"';
+                p += 2;
+            } else {
+                word[wl++] = *p++;
+            }
+        }
+        if (inq)
+            return -1;
+        if (wl > 0 || any)
+            argv[n++] = sp_arena_strndup(c->arena, word, wl);
+    }
+    argv[n] = NULL;
+    *argv_out = argv;
+    *argc_out = n;
+    return 0;
+}
+
+static void build_program_hook(jctx *c, const xmlNode *pn, sp_job_hook *h)
+{
+    const char *wd = jget(c, pn, "working-dir");
+    const char **argv = NULL;
+    struct stat st;
+
+    h->kind = SP_HOOK_PROGRAM;
+    h->command = jget(c, pn, "command");
+    h->timeout_seconds = jget_int(c, pn, "timeout-seconds", 30);
+    h->working_dir = wd != NULL ? jresolve_path(c, wd) : c->job->dir;
+    if (wd != NULL && (stat(h->working_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        jc_error(c, jattr_pos(pn, "working-dir"), "working-dir %s is not a directory", h->working_dir);
+    if (split_command(c, h->command, &argv, &h->argc) != 0) {
+        jc_error(c, jattr_pos(pn, "command"), "command=\"%s\" has a double quote that is not closed",
+                 h->command);
+        return;
+    }
+    h->argv = argv;
+    if (h->argc == 0) {
+        jc_error(c, jattr_pos(pn, "command"), "command is empty: name the program to run");
+        return;
+    }
+    /* A program given by path is checked now; one found through PATH is
+     * looked up when the job runs, in the scheduler's environment. */
+    if (strchr(argv[0], '/') != NULL || strchr(argv[0], '\\') != NULL) {
+        const char *prog = argv[0][0] == '/' ? argv[0]
+                                             : sp_arena_printf(c->arena, "%s/%s", h->working_dir, argv[0]);
+        if (stat(prog, &st) != 0)
+            jc_error(c, jattr_pos(pn, "command"), "hook program %s: %s", prog, strerror(errno));
+        else if (!S_ISREG(st.st_mode) || access(prog, X_OK) != 0)
+            jc_error(c, jattr_pos(pn, "command"), "hook program %s is not an executable file", prog);
+    }
+}
+
+const sp_job_hook *jbuild_hook(jctx *c, const xmlNode *n, const char *point, int entity)
+{
+    sp_job_hook *h;
+    const xmlNode *s;
+
+    if (n == NULL)
+        return NULL;
+    h = sp_arena_alloc(c->arena, sizeof(*h));
+    h->pos = jnode_pos(n);
+    h->point = point;
+    if ((s = jchild(n, "sql")) != NULL)
+        build_sql_hook(c, s, h, entity);
+    else if ((s = jchild(n, "program")) != NULL)
+        build_program_hook(c, s, h);
+    return h;
+}
+
+const sp_job_filter *jbuild_filter(jctx *c, const xmlNode *n, sp_job_entity entity)
+{
+    sp_job_filter *f;
+    int depth = 0;
+    const char *problem = NULL;
+
+    if (n == NULL)
+        return NULL;
+    f = sp_arena_alloc(c->arena, sizeof(*f));
+    f->pos = jnode_pos(n);
+    f->entity = entity;
+    f->sql = jtext(c, n, &f->text_pos);
+    if (f->sql[0] == '\0') {
+        jc_error(c, f->pos, "<filter> is empty: remove it to take every row of %s", sp_job_entity_table(entity));
+        return f;
+    }
+    for (const char *p = f->sql; *p && problem == NULL; p++) {
+        if (*p == '\'') {
+            const char *q = p + 1;
+            for (;;) {   /* '' is a quote inside a string */
+                q = strchr(q, '\'');
+                if (q == NULL || q[1] != '\'')
+                    break;
+                q += 2;
+            }
+            if (q == NULL)
+                problem = "a quoted string is not closed (')";
+            else
+                p = q;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')') {
+            if (--depth < 0)
+                problem = "\")\" without \"(\"";
+        } else if (*p == ';') {
+            problem = "\";\" is not allowed: a filter is one condition, not a statement";
+        } else if ((p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*')) {
+            problem = "comments (\"--\", \"/*\") are not allowed";
+        }
+    }
+    if (problem == NULL && depth > 0)
+        problem = "\"(\" without \")\"";
+    if (problem != NULL)
+        jc_error(c, f->text_pos, "<filter>: %s", problem);
+    return f;
+}
+
+unsigned jcompany_types(jctx *c, const xmlNode *n)
+{
+    const char *v = jget(c, n, "company-types");
+    unsigned mask = 0;
+    char *copy, *save = NULL;
+
+    if (v == NULL)
+        return 0;
+    copy = sp_arena_strdup(c->arena, v);
+    for (char *t = strtok_r(copy, ";", &save); t != NULL; t = strtok_r(NULL, ";", &save)) {
+        char *item = trim_copy(c, t);
+        unsigned bit = 0;
+        if (item[0] == '\0')
+            continue;
+        for (unsigned b = SP_COMPANY_PROSPECT; b <= SP_COMPANY_OTHER; b <<= 1)
+            if (strcasecmp(sp_job_company_type_name(b), item) == 0)
+                bit = b;
+        if (bit == 0)
+            jc_error(c, jattr_pos(n, "company-types"), "company-types: \"%s\" is not a HubSpot company "
+                                                       "type; use PROSPECT, PARTNER, RESELLER, VENDOR or "
+                                                       "OTHER, separated by \";\"", item);
+        mask |= bit;
+    }
+    if (mask == 0 && strspn(v, " ;") == strlen(v))
+        jc_error(c, jattr_pos(n, "company-types"), "company-types is empty: remove it to take every company");
+    return mask;
+}
+
+/* ---- secrets ---------------------------------------------------------------------- */
+
+static int token_text_ok(const char *t)
+{
+    for (; *t; t++)
+        if ((unsigned char)*t <= ' ' || *t == 0x7f)
+            return 0;
+    return 1;
+}
+
+static void read_token_file(jctx *c, sp_job_hubspot *h)
+{
+    const char *path = h->token_file;
+    sp_job_pos pos = h->token_pos;
+    struct stat st;
+    FILE *f = NULL;
+    char buf[4097];
+    size_t n;
+    char *tok;
+
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            jc_error(c, pos, "token file %s does not exist", path);
+        else
+            jc_error(c, pos, "token file %s: %s", path, strerror(errno));
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        jc_error(c, pos, "token file %s is not a regular file", path);
+        return;
+    }
+    if ((st.st_mode & 077) != 0) {
+        jc_error(c, pos, "token file %s can be %s by group or others (mode %04o): run chmod 600 %s", path,
+                 (st.st_mode & 044) ? "read" : "changed", (unsigned)(st.st_mode & 07777), path);
+        return;
+    }
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
+        return;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    if (ferror(f))
+        jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
+    else if (n == sizeof(buf) - 1)
+        jc_error(c, pos, "token file %s is larger than a token (4 KiB)", path);
+    else if ((tok = trim_copy(c, buf))[0] == '\0')
+        jc_error(c, pos, "token file %s is empty", path);
+    else if (!token_text_ok(tok))
+        jc_error(c, pos, "token file %s must hold only the token: it holds spaces or control characters", path);
+    else
+        c->job->token = tok;
+    fclose(f);
+    memset(buf, 0, sizeof(buf));
+}
+
+/* Register the value of each Pwd= / Password= of an ODBC connection string. */
+static void register_passwords(jctx *c, const char *conn)
+{
+    const char *p = conn;
+
+    while (*p) {
+        const char *key = p, *eq = strchr(p, '='), *val, *end;
+        if (eq == NULL)
+            break;
+        while (isspace((unsigned char)*key) || *key == ';')
+            key++;
+        val = eq + 1;
+        if (*val == '{') {
+            end = strchr(val, '}');
+            end = end ? end + 1 : val + strlen(val);
+        } else {
+            end = val + strcspn(val, ";");
+        }
+        if ((eq - key == 3 && strncasecmp(key, "PWD", 3) == 0) ||
+            (eq - key == 8 && strncasecmp(key, "PASSWORD", 8) == 0)) {
+            const char *v = val, *ve = end;
+            if (*v == '{' && ve > v + 1) {
+                v++;
+                ve--;
+            }
+            sp_log_secret(sp_arena_strndup(c->arena, v, (size_t)(ve - v)));
+        }
+        p = *end ? end + 1 : end;
+    }
+}
+
+void jsecrets(jctx *c)
+{
+    sp_job_hubspot *h = &c->job->hubspot;
+
+    register_passwords(c, c->job->database.connection);
+    if (c->job->email.smtp_url != NULL) {   /* smtp://user:PASSWORD@host */
+        const char *u = strstr(c->job->email.smtp_url, "://");
+        const char *at = u ? strchr(u, '@') : NULL;
+        const char *colon = u ? strchr(u + 3, ':') : NULL;
+        if (at != NULL && colon != NULL && colon < at)
+            sp_log_secret(sp_arena_strndup(c->arena, colon + 1, (size_t)(at - colon - 1)));
+    }
+    if (c->opts->skip_secrets)
+        return;
+    if (h->token_env != NULL) {
+        const char *v = getenv(h->token_env);
+        if (v == NULL) {
+            jc_error(c, h->token_pos, "the HubSpot token variable %s is not set in the environment",
+                     h->token_env);
+        } else {
+            char *tok = trim_copy(c, v);
+            if (tok[0] == '\0')
+                jc_error(c, h->token_pos, "the HubSpot token variable %s is empty", h->token_env);
+            else if (!token_text_ok(tok) || strlen(tok) > 4096)
+                jc_error(c, h->token_pos, "the HubSpot token variable %s must hold only the token: it "
+                                          "holds spaces or control characters", h->token_env);
+            else
+                c->job->token = tok;
+        }
+    } else if (h->token_file != NULL) {
+        read_token_file(c, h);
+    }
+    if (c->job->token != NULL)
+        sp_log_secret(c->job->token);
+}
+
+/* ---- the job ------------------------------------------------------------------------ */
+
+void jbuild(jctx *c, xmlNodePtr root)
+{
+    sp_job *job = c->job;
+    const char *hub = jget(c, root, "hub-id");
+    const xmlNode *n;
+
+    job->pos = jnode_pos(root);
+    job->name = jget(c, root, "name");
+    job->hub_id = hub != NULL ? strtoull(hub, NULL, 10) : 0;
+    build_hubspot(c, jchild(root, "hubspot"));
+    build_database(c, jchild(root, "database"));
+    build_email(c, jchild(root, "email-on-error"));
+    n = jchild(root, "history");
+    job->history_retention_days = jget_int(c, n, "retention-days", 90);
+    job->company_filter = jbuild_hook(c, jchild(root, "company-filter"), "company-filter", -1);
+    build_lookups(c, jchild(root, "lookups"));
+    build_mappings(c, jchild(root, "mappings"));
+    build_matching(c, jchild(root, "matching"));
+    jbuild_components(c, (xmlNodePtr)jchild(root, "components"));
+    jsecrets(c);
+}
