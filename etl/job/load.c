@@ -70,7 +70,8 @@ static size_t emit_diags(jctx *c)
     sp_job_diag_fn fn = c->opts->on_diag ? c->opts->on_diag : print_diag;
     size_t n = 0;
 
-    qsort(c->diags, c->ndiags, sizeof(*c->diags), diag_cmp);
+    if (c->ndiags > 1)
+        qsort(c->diags, c->ndiags, sizeof(*c->diags), diag_cmp);
     for (size_t i = 0; i < c->ndiags; i++) {
         sp_job_diag d;
         if (i > 0 && c->diags[i].line == c->diags[i - 1].line && c->diags[i].col == c->diags[i - 1].col &&
