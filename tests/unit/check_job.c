@@ -195,7 +195,7 @@ static const char *const bad_jobs[] = {
     "34-email-incomplete",       "35-template-braces",          "36-company-types",
     "37-malformed-variable",     "38-lookup",                   "39-key-generation-too-long",
     "40-try-match-without-rules", "41-xinclude",                "42-token-env-and-file",
-    "43-wrong-root",             "44-object-and-import-entity",
+    "43-wrong-root",             "44-object-and-import-entity", "45-empty",
 };
 #define NBAD ((int)(sizeof(bad_jobs) / sizeof(bad_jobs[0])))
 
