@@ -1,31 +1,39 @@
 /*
- * batch.c -- bulk writes with column-wise parameter arrays.
+ * batch.c -- bulk writes: many rows per execution, every failed row known.
  *
- * Each array is executed inside a unit that can be undone: our own short
- * transaction when the caller has none (one commit per array, also much
- * faster than autocommit per row), else a savepoint in the caller's
- * transaction -- except on PostgreSQL, where psqlODBC's default "statement"
- * rollback level already wraps every SQLExecute in a savepoint of its own
- * and rolls a failed one back whole (our own savepoints would not survive:
- * the driver's RELEASE after the next statement destroys every savepoint
- * set after its own). The drivers' per-row answers cannot be trusted alone
- * (psqlODBC marks every row of a failed round trip as failed and rolls all
- * of them back; SQLite ODBC stops at the failing row and leaves the status
- * array untouched), so when an array fails it is undone and its rows are
- * run one by one: each failing row is then known exactly, by index and
- * SQLSTATE, and every other row is written.
+ * Rows are collected in column-wise arrays (rows_per_exec of them) and
+ * written in "units", each one SQLExecute:
+ *   - an INSERT INTO t (cols) VALUES (?, ...) is rewritten as a multi-row
+ *     INSERT ... VALUES (...), (...), ... of up to 100 rows: both drivers plan
+ *     or compile an INSERT per parameter-array row, which on GP's wide tables
+ *     (100+ columns with defaults) costs more than the write itself;
+ *   - any other statement runs as a parameter array (SQL_ATTR_PARAMSET_SIZE).
+ * A unit that fails is undone alone -- by a savepoint around it (SQLite, SQL
+ * Server), or by psqlODBC itself, whose default "statement" rollback level
+ * wraps every SQLExecute in a savepoint of its own (ours would not survive
+ * its RELEASE) -- and its rows are then run one at a time, each undone alone
+ * if it fails, so every failing row is known by index and SQLSTATE and every
+ * other row is written. The drivers' per-row status arrays alone cannot say
+ * this (psqlODBC marks every row of a failed round trip as failed; SQLite
+ * ODBC stops at the failing row and leaves the array as it was); they are
+ * still checked. Without a caller's transaction a flush is its own
+ * transaction: one commit per flush.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db_internal.h"
+#include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
 
 #define BATCH_ROWS_MAX 5000
 #define BATCH_FAILURES_KEPT 100
+#define MULTI_ROWS_MAX 100
 
 typedef struct bcol {
     sp_type type;
@@ -39,8 +47,15 @@ typedef struct bcol {
 
 struct sp_batch {
     sp_db *db;
-    SQLHSTMT h;
+    SQLHSTMT h;                  /* the statement as given (arrays, single rows) */
     char *sql;
+    /* multi-row INSERT rewriting */
+    char *ins_prefix;            /* "INSERT INTO t (a, b) VALUES" or NULL */
+    char *ins_tuple;             /* "(?, ?)" */
+    int multi_max;               /* rows per multi-row statement */
+    SQLHSTMT hm;                 /* prepared for hm_rows rows */
+    int hm_rows;
+    char *hm_sql;
     int nparams;
     bcol *cols;
     unsigned char *set;          /* per param: set in the row being built */
@@ -60,6 +75,11 @@ void sp_batch_free(sp_batch *b)
         return;
     if (b->h != SQL_NULL_HSTMT)
         SQLFreeHandle(SQL_HANDLE_STMT, b->h);
+    if (b->hm != SQL_NULL_HSTMT)
+        SQLFreeHandle(SQL_HANDLE_STMT, b->hm);
+    free(b->ins_prefix);
+    free(b->ins_tuple);
+    free(b->hm_sql);
     for (int i = 0; i < b->nparams && b->cols != NULL; i++) {
         free(b->cols[i].data);
         free(b->cols[i].ind);
@@ -95,6 +115,68 @@ static int set_paramset_size(sp_batch *b, SQLULEN n, sp_err *e)
     return 0;
 }
 
+/* Is sql "INSERT ... VALUES (?, ?, ...)" with exactly nparams ? in the one
+ * tuple, nothing after it and no ? before it? Then *prefix_len is the length
+ * up to and including VALUES. */
+static int is_simple_insert(const char *sql, int nparams, size_t *prefix_len)
+{
+    const char *p = sql, *values = NULL;
+    int n = 0;
+    char quote = 0;
+
+    while (isspace((unsigned char)*p))
+        p++;
+    if (strncasecmp(p, "INSERT", 6) != 0 || !isspace((unsigned char)p[6]))
+        return 0;
+    for (const char *q = p; *q != '\0'; q++) {
+        if (quote != 0) {
+            if (*q == quote)
+                quote = 0;
+            continue;
+        }
+        if (*q == '\'' || *q == '"') {
+            quote = *q;
+        } else if (*q == '?') {
+            if (values == NULL)
+                return 0;
+        } else if (strncasecmp(q, "VALUES", 6) == 0 && isspace((unsigned char)q[-1]) &&
+                   (q[6] == '(' || isspace((unsigned char)q[6]))) {
+            if (values != NULL)
+                return 0;
+            values = q + 6;
+        }
+    }
+    if (values == NULL || quote != 0)
+        return 0;
+    p = values;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p++ != '(')
+        return 0;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p++ != '?')
+            return 0;
+        n++;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p++ != ')')
+            return 0;
+        break;
+    }
+    while (isspace((unsigned char)*p) || *p == ';')
+        p++;
+    if (*p != '\0' || n != nparams)
+        return 0;
+    *prefix_len = (size_t)(values - sql);
+    return 1;
+}
+
 int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int nparams,
                   int rows_per_exec, sp_batch **out, sp_err *e)
 {
@@ -110,6 +192,7 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
     b = sp_xcalloc(1, sizeof(*b));
     b->db = db;
     b->h = SQL_NULL_HSTMT;
+    b->hm = SQL_NULL_HSTMT;
     b->sql = sp_xstrdup(sql);
     b->nparams = nparams;
     b->cap = rows_per_exec;
@@ -150,6 +233,32 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
     SQLSetStmtAttr(b->h, SQL_ATTR_PARAMS_PROCESSED_PTR, &b->processed, 0);
     if (bind_at(b, 0, e) < 0)
         goto fail;
+    {
+        /* parameters a statement may have: SQLite's historic 999, SQL
+         * Server's 2100, PostgreSQL's 65535 */
+        size_t prefix_len;
+        int maxp = db->dialect == SP_DIALECT_SQLITE        ? 999
+                   : db->dialect == SP_DIALECT_SQLSERVER   ? 2000
+                   : db->dialect == SP_DIALECT_POSTGRESQL ? 30000
+                                                           : 0;
+        int m = maxp / nparams;
+        if (m > MULTI_ROWS_MAX)
+            m = MULTI_ROWS_MAX;
+        if (m > b->cap)
+            m = b->cap;
+        if (m >= 2 && is_simple_insert(sql, nparams, &prefix_len)) {
+            sp_buf t;
+            b->ins_prefix = sp_xstrndup(sql, prefix_len);
+            sp_buf_init(&t, (size_t)nparams * 3 + 8);
+            sp_buf_puts(&t, "(", e);
+            for (int i = 0; i < nparams; i++)
+                sp_buf_puts(&t, i ? ", ?" : "?", e);
+            sp_buf_puts(&t, ")", e);
+            b->ins_tuple = sp_xstrdup(sp_buf_str(&t));
+            sp_buf_free(&t);
+            b->multi_max = m;
+        }
+    }
     *out = b;
     return 0;
 fail:
@@ -278,136 +387,219 @@ static void record_failure(sp_batch *b, int64_t row, const char *state, long nat
     snprintf(f->message, sizeof(f->message), "%s", msg);
 }
 
-/* Run the n rows one at a time, each undoable on its own. Returns the
- * number of rows that failed, or -1 when the connection itself failed. */
-static int run_rows_singly(sp_batch *b, int own_txn, int use_sp, sp_err *first, int *have_first)
+/* A savepoint around each unit, except on PostgreSQL (see the top). */
+static int unit_begin(sp_batch *b, char *sp, size_t n, sp_err *e)
+{
+    if (b->db->dialect == SP_DIALECT_POSTGRESQL) {
+        sp[0] = '\0';
+        return 0;
+    }
+    snprintf(sp, n, "spetl_b%lu", ++b->db->savepoint_seq);
+    return sp_db_savepoint(b->db, sp, e);
+}
+
+static int unit_end(sp_batch *b, const char *sp, int ok, sp_err *e)
+{
+    if (sp[0] == '\0')
+        return 0;
+    if (!ok && sp_db_rollback_to(b->db, sp, e) < 0)
+        return -1;
+    return sp_db_release(b->db, sp, e);
+}
+
+/* Prepare hm for k rows of the multi-row INSERT (kept while k repeats). */
+static int multi_prepare(sp_batch *b, int k, sp_err *e)
+{
+    sp_buf sql;
+    int rc = -1;
+
+    if (b->hm != SQL_NULL_HSTMT && b->hm_rows == k)
+        return 0;
+    if (b->hm != SQL_NULL_HSTMT) {
+        SQLFreeHandle(SQL_HANDLE_STMT, b->hm);
+        b->hm = SQL_NULL_HSTMT;
+    }
+    free(b->hm_sql);
+    b->hm_sql = NULL;
+    sp_buf_init(&sql, strlen(b->ins_prefix) + (size_t)k * (strlen(b->ins_tuple) + 2) + 8);
+    if (sp_buf_puts(&sql, b->ins_prefix, e) < 0)
+        goto done;
+    for (int r = 0; r < k; r++)
+        if (sp_buf_puts(&sql, r ? ", " : " ", e) < 0 || sp_buf_puts(&sql, b->ins_tuple, e) < 0)
+            goto done;
+    b->hm_sql = sp_xstrdup(sp_buf_str(&sql));
+    if (sp_db_alloc_stmt(b->db, &b->hm, e) < 0)
+        goto done;
+    if (!SQL_SUCCEEDED(SQLPrepare(b->hm, (SQLCHAR *)b->hm_sql, SQL_NTS))) {
+        sp_db_diag(b->db, e, SQL_HANDLE_STMT, b->hm, b->sql, "preparing a multi-row insert");
+        SQLFreeHandle(SQL_HANDLE_STMT, b->hm);
+        b->hm = SQL_NULL_HSTMT;
+        goto done;
+    }
+    b->hm_rows = k;
+    rc = 0;
+done:
+    sp_buf_free(&sql);
+    return rc;
+}
+
+/* Execute rows [start, start + k) as one multi-row INSERT: 1 ok, 0 failed
+ * (the statement did not run), -1 could not even be prepared/bound. */
+static int multi_exec(sp_batch *b, int start, int k, sp_err *e)
+{
+    if (multi_prepare(b, k, e) < 0)
+        return -1;
+    for (int r = 0; r < k; r++) {
+        for (int i = 0; i < b->nparams; i++) {
+            bcol *c = &b->cols[i];
+            int row = start + r;
+            if (!SQL_SUCCEEDED(SQLBindParameter(b->hm, (SQLUSMALLINT)(r * b->nparams + i + 1),
+                                                SQL_PARAM_INPUT, c->ctype, c->sqltype, c->colsize,
+                                                c->digits, c->data + (size_t)row * c->width,
+                                                (SQLLEN)c->width, c->ind + row)))
+                return sp_db_diag(b->db, e, SQL_HANDLE_STMT, b->hm, b->sql,
+                                  "binding a multi-row insert");
+        }
+    }
+    SQLRETURN rc = SQLExecute(b->hm);
+    SQLFreeStmt(b->hm, SQL_CLOSE);
+    return SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA ? 1 : 0;
+}
+
+/* Execute rows [start, start + k) as a parameter array: 1 ok, 0 failed. */
+static int array_exec(sp_batch *b, int start, int k, sp_err *e)
+{
+    if (set_paramset_size(b, (SQLULEN)k, e) < 0 || bind_at(b, start, e) < 0)
+        return -1;
+    for (int i = 0; i < k; i++)
+        b->status[i] = SQL_PARAM_UNUSED;
+    b->processed = 0;
+    SQLRETURN rc = SQLExecute(b->h);
+    int ok = SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA;
+    if (ok && b->db->dialect != SP_DIALECT_SQLITE) {
+        /* what the driver says per row (SQLite leaves the array as it was) */
+        if (b->processed != (SQLULEN)k)
+            ok = 0;
+        for (int i = 0; ok && i < k; i++)
+            if (b->status[i] == SQL_PARAM_ERROR || b->status[i] == SQL_PARAM_UNUSED)
+                ok = 0;
+    }
+    SQLFreeStmt(b->h, SQL_CLOSE);
+    return ok;
+}
+
+/* Run rows [start, start + k) one at a time, each undone alone on failure.
+ * Returns the number that failed, or -1 when the connection itself failed
+ * (first is then set). */
+static int run_rows_singly(sp_batch *b, int start, int k, sp_err *first, int *have_first)
 {
     int nfailed = 0;
     sp_err e2;
 
-    if (set_paramset_size(b, 1, &e2) < 0) {
-        *first = e2;
-        *have_first = 1;
-        return -1;
-    }
-    for (int r = 0; r < b->n; r++) {
+    if (set_paramset_size(b, 1, &e2) < 0)
+        goto broken;
+    for (int r = start; r < start + k; r++) {
         char sp[32];
-        snprintf(sp, sizeof(sp), "spetl_r%lu", ++b->db->savepoint_seq);
-        if (bind_at(b, r, &e2) < 0 || (use_sp && sp_db_savepoint(b->db, sp, &e2) < 0)) {
-            *first = e2;
-            *have_first = 1;
-            return -1;
-        }
+        if (bind_at(b, r, &e2) < 0 || unit_begin(b, sp, sizeof(sp), &e2) < 0)
+            goto broken;
         SQLRETURN rc = SQLExecute(b->h);
         int ok = SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA;
-        if (ok) {
-            if (own_txn ? sp_db_end_tran(b->db, 1, &e2) < 0
-                        : use_sp && sp_db_release(b->db, sp, &e2) < 0)
-                ok = 0;
-            else
-                b->done++;
-        } else {
-            char state[6], msg[256];
-            long native;
-            int64_t row = b->first_row + r;
+        char state[6] = "", msg[256] = "";
+        long native = 0;
+        if (!ok)
             sp_db_diag_first(b->db, SQL_HANDLE_STMT, b->h, state, &native, msg, sizeof(msg));
-            record_failure(b, row, state, native, msg);
-            if (!*have_first) {
-                SP_ERR(first, SP_EDB, "row %lld of the batch failed: [%s] %s", (long long)row,
-                       state, msg);
-                sp_err_sql(first, state, native, b->sql);
-                *have_first = 1;
-            }
-            nfailed++;
-            if (own_txn)
-                sp_db_end_tran(b->db, 0, &e2);
-            else if (use_sp)
-                sp_db_rollback_to(b->db, sp, &e2);
-            if (strncmp(state, "08", 2) == 0)
-                return -1;   /* the connection is gone: no point going on */
-        }
         SQLFreeStmt(b->h, SQL_CLOSE);
+        if (unit_end(b, sp, ok, &e2) < 0)
+            goto broken;
+        if (ok) {
+            b->done++;
+            continue;
+        }
+        int64_t row = b->first_row + r;
+        record_failure(b, row, state, native, msg);
+        if (!*have_first) {
+            SP_ERR(first, SP_EDB, "row %lld of the batch failed: [%s] %s", (long long)row, state, msg);
+            sp_err_sql(first, state, native, b->sql);
+            *have_first = 1;
+        }
+        nfailed++;
+        if (strncmp(state, "08", 2) == 0)
+            return -1;   /* the connection is gone: no point going on */
     }
     return nfailed;
+broken:
+    *first = e2;
+    *have_first = 1;
+    return -1;
 }
 
 int sp_batch_flush(sp_batch *b, sp_err *e)
 {
     int own_txn = !b->db->in_txn;
-    int use_sp = !own_txn && b->db->dialect != SP_DIALECT_POSTGRESQL;
-    int rc = -1, undone = 0;
-    char sp[32];
-    sp_err e2, first;
-    int have_first = 0;
+    int rc = -1, have_first = 0, broken = 0;
+    int64_t done_before = b->done;
+    sp_err first, e2;
 
     if (b->n == 0)
         return 0;
     sp_err_clear(&first);
-    snprintf(sp, sizeof(sp), "spetl_b%lu", ++b->db->savepoint_seq);
-    if (own_txn ? sp_db_set_autocommit(b->db, 0, e) < 0
-                : use_sp && sp_db_savepoint(b->db, sp, e) < 0)
+    if (own_txn && sp_db_set_autocommit(b->db, 0, e) < 0)
         goto out;
-    if (set_paramset_size(b, (SQLULEN)b->n, e) < 0 || bind_at(b, 0, e) < 0)
-        goto undo;
-    for (int i = 0; i < b->n; i++)
-        b->status[i] = SQL_PARAM_UNUSED;
-    b->processed = 0;
-
-    SQLRETURN xrc = SQLExecute(b->h);
-    int ok = SQL_SUCCEEDED(xrc) || xrc == SQL_NO_DATA;
-    if (ok && b->db->dialect != SP_DIALECT_SQLITE) {
-        /* check what the driver says per row (SQLite leaves the array as it was) */
-        if (b->processed != (SQLULEN)b->n)
-            ok = 0;
-        for (int i = 0; ok && i < b->n; i++)
-            if (b->status[i] == SQL_PARAM_ERROR || b->status[i] == SQL_PARAM_UNUSED)
-                ok = 0;
-    }
-    SQLFreeStmt(b->h, SQL_CLOSE);
-    if (ok) {
-        if (own_txn ? sp_db_end_tran(b->db, 1, &e2) < 0
-                    : use_sp && sp_db_release(b->db, sp, &e2) < 0) {
+    for (int start = 0; start < b->n && !broken;) {
+        int k = b->n - start;
+        char sp[32];
+        int ok;
+        if (b->ins_prefix != NULL && k > b->multi_max)
+            k = b->multi_max;
+        if (unit_begin(b, sp, sizeof(sp), &e2) < 0) {
             first = e2;
             have_first = 1;
-            ok = 0;
+            broken = 1;
+            break;
         }
-    }
-    if (ok) {
-        b->done += b->n;
-        rc = 0;
-        goto undo_done;
-    }
-    /* Undo the array, then find the failing rows one by one. */
-    SP_DEBUG("db", "a parameter array of %d rows failed; re-running it row by row", b->n);
-    if (own_txn ? sp_db_end_tran(b->db, 0, e) < 0 : use_sp && sp_db_rollback_to(b->db, sp, e) < 0)
-        goto undo;
-    undone = 1;
-    if (use_sp)
-        sp_db_release(b->db, sp, &e2);
-    {
-        int nf = run_rows_singly(b, own_txn, use_sp, &first, &have_first);
-        if (nf == 0 && !have_first) {
-            rc = 0;
+        ok = b->ins_prefix != NULL && k > 1 ? multi_exec(b, start, k, &e2) : array_exec(b, start, k, &e2);
+        if (ok < 0 || unit_end(b, sp, ok == 1, ok < 0 ? &first : &e2) < 0) {
+            if (ok < 0)
+                first = e2;
+            have_first = 1;
+            broken = 1;
+            break;
+        }
+        if (ok == 1) {
+            b->done += k;
         } else {
-            *e = first;
-            if (nf < 0)
-                sp_err_prefix(e, "executing a parameter array");
+            SP_DEBUG("db", "a unit of %d rows failed; running its rows one by one", k);
+            if (run_rows_singly(b, start, k, &first, &have_first) < 0)
+                broken = 1;
+        }
+        start += k;
+    }
+    if (own_txn) {
+        if (!broken && sp_db_end_tran(b->db, 1, &e2) == 0) {
+            /* committed */
+        } else {
+            if (!broken) {
+                first = e2;
+                have_first = 1;
+            }
+            sp_db_end_tran(b->db, 0, &e2);
+            b->done = done_before;   /* nothing of this flush was kept */
+            broken = 1;
+        }
+        if (sp_db_set_autocommit(b->db, 1, &e2) < 0 && !have_first) {
+            first = e2;
+            have_first = 1;
         }
     }
-    /* back to whole-array binding */
+    if (!have_first) {
+        rc = 0;
+    } else {
+        *e = first;
+        if (broken)
+            sp_err_prefix(e, "executing a batch of %d rows", b->n);
+    }
     if (set_paramset_size(b, 1, &e2) == 0)
         bind_at(b, 0, &e2);
-    goto undo_done;
-undo:
-    if (!undone) {
-        if (own_txn)
-            sp_db_end_tran(b->db, 0, &e2);
-        else if (use_sp)
-            sp_db_rollback_to(b->db, sp, &e2);
-    }
-undo_done:
-    if (own_txn && sp_db_set_autocommit(b->db, 1, rc == 0 ? e : &e2) < 0)
-        rc = -1;
 out:
     b->first_row += b->n;
     b->n = 0;

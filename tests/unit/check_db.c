@@ -806,6 +806,51 @@ START_TEST(duplicate_key_row_is_reported_with_index_and_sqlstate)
 }
 END_TEST
 
+START_TEST(parameter_array_update_reports_the_failing_row)
+{
+    OPEN_OR_SKIP("bulkupd");
+    sp_batch *b = NULL;
+    sp_param_spec ps[2] = {{SP_TYPE_INT, 0}, {SP_TYPE_INT, 0}};
+    const sp_batch_failure *f;
+    sp_stmt *st = NULL;
+    int64_t v;
+
+    OK(sp_db_exec(db, "CREATE TABLE ck (k int PRIMARY KEY, v int NOT NULL CHECK (v >= 0))", NULL, &e));
+    /* an INSERT whose tuple holds a constant runs as a parameter array */
+    OK(sp_batch_open(db, "INSERT INTO ck (k, v) VALUES (?, 0)", ps, 1, 4, &b, &e));
+    for (int i = 0; i < 10; i++) {
+        OK(sp_batch_int(b, 1, i, &e));
+        OK(sp_batch_add(b, &e));
+    }
+    OK(sp_batch_flush(b, &e));
+    ck_assert_int_eq(sp_batch_rows_done(b), 10);
+    sp_batch_free(b);
+    /* an UPDATE through parameter arrays: row 6 breaks the CHECK */
+    OK(sp_batch_open(db, "UPDATE ck SET v = ? WHERE k = ?", ps, 2, 4, &b, &e));
+    for (int i = 0; i < 10; i++) {
+        OK(sp_batch_int(b, 1, i == 6 ? -1 : 100 + i, &e));
+        OK(sp_batch_int(b, 2, i, &e));
+        sp_batch_add(b, &e);
+    }
+    sp_batch_flush(b, &e);
+    ck_assert_int_eq(sp_batch_rows_done(b), 9);
+    ck_assert_int_eq(sp_batch_rows_failed(b), 1);
+    f = sp_batch_failure_at(b, 0);
+    ck_assert_int_eq(f->row, 6);
+    ck_assert_msg(strncmp(f->sqlstate, "23", 2) == 0, "%s %s", f->sqlstate, f->message);
+    sp_batch_free(b);
+    OK(sp_stmt_prepare(db, "SELECT k, v FROM ck ORDER BY k", &st, &e));
+    OK(sp_stmt_exec(st, NULL, &e));
+    for (int i = 0; i < 10; i++) {
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        OK(sp_stmt_int(st, 1, &v, &e));
+        ck_assert_int_eq(v, i == 6 ? 0 : 100 + i);
+    }
+    sp_stmt_free(st);
+    sp_db_close(db);
+}
+END_TEST
+
 /* ---- transactions ------------------------------------------------------------------------ */
 
 START_TEST(rollback_leaves_nothing_and_commit_keeps)
@@ -1060,6 +1105,7 @@ static Suite *db_suite(void)
     tcase_add_loop_test(tc, keyset_refuses_keys_missing_from_select, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_arrays_insert_with_exact_row_counts, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, duplicate_key_row_is_reported_with_index_and_sqlstate, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, parameter_array_update_reports_the_failing_row, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, rollback_leaves_nothing_and_commit_keeps, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     return s;
