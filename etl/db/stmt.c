@@ -733,6 +733,26 @@ static int load_row(sp_stmt *st, SQLULEN r, sp_err *e)
         c->val[c->len] = '\0';
     }
     if (st->keyset) {
+        /* keys must be unique: ORDER BY puts duplicates side by side */
+        if (st->row_count > 0) {
+            int same = 1;
+            for (int k = 0; k < st->nkeys && same; k++) {
+                const sp_col *c = &st->cols[st->key_col[k]];
+                same = !c->is_null && st->last_key_len[k] == (SQLLEN)c->len &&
+                       memcmp(st->last_key[k], c->val, c->len) == 0;
+            }
+            if (same) {
+                const sp_col *c0 = &st->cols[st->key_col[0]];
+                size_t shown = c0->len;
+                while (shown > 0 && c0->val[shown - 1] == ' ')
+                    shown--;
+                return SP_ERR(e, SP_EINTERNAL,
+                              "keyset keys are not unique: two rows have %s = \"%.*s\"%s; "
+                              "add key columns until they identify one row",
+                              st->key_name[0], (int)(shown < 60 ? shown : 60), c0->val,
+                              st->nkeys > 1 ? " (and the same other keys)" : "");
+            }
+        }
         for (int k = 0; k < st->nkeys; k++) {
             const sp_col *c = &st->cols[st->key_col[k]];
             if (c->is_null) {

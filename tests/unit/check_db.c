@@ -649,6 +649,13 @@ START_TEST(keyset_paging_reads_composite_keys_in_order)
 }
 END_TEST
 
+static void load_more_addresses(sp_db *db)
+{
+    sp_err e;
+    OK(sp_db_exec(db, "INSERT INTO addr (CUSTNMBR, ADRSCODE, V, ADDRESS1) VALUES ('C000000', 'BILLTO', 99, 'x')",
+                  NULL, &e));
+}
+
 START_TEST(keyset_refuses_keys_missing_from_select)
 {
     OPEN_OR_SKIP("keysetbad");
@@ -663,6 +670,17 @@ START_TEST(keyset_refuses_keys_missing_from_select)
     ck_assert_int_eq(e.code, SP_EINTERNAL);
     ck_assert_msg(strstr(e.msg, "keyset key CUSTNMBR is not in the select list") != NULL, "%s",
                   e.msg);
+    sp_stmt_free(st);
+    /* keys that are not unique would skip rows: refused */
+    load_more_addresses(db);
+    spec.select = "CUSTNMBR, ADRSCODE";
+    OK(sp_stmt_prepare_keyset(db, &spec, &st, &e));
+    OK(sp_stmt_exec(st, NULL, &e));
+    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+    ck_assert_int_eq(sp_stmt_fetch(st, &e), -1);
+    ck_assert_int_eq(e.code, SP_EINTERNAL);
+    ck_assert_str_eq(e.msg, "keyset keys are not unique: two rows have CUSTNMBR = \"C000000\"; add key "
+                            "columns until they identify one row");
     sp_stmt_free(st);
     static const char *const badkeys[] = {"CUSTNMBR; --"};
     spec.keys = badkeys;
