@@ -1,0 +1,46 @@
+#!/bin/sh
+# Run the benchmark binaries given as arguments with the same services the
+# tests get (tests/run-tests.sh): a throwaway PostgreSQL on a free loopback
+# port, a project-local odbcinst.ini, a scratch directory. Benchmarks print
+# figures; nothing here compares them to thresholds. Exits non-zero only when
+# a benchmark could not run to its end.
+#
+# Environment given to the benchmarks: SPETL_TEST_TMP, SPETL_TEST_PG_CONN,
+# SPETL_TEST_SQLITE_DRIVER, ODBCSYSINI, SPETL_SIM, SPETL_BIN, SPETL_TOP
+# (SPETL_BENCH_ROWS and other SPETL_BENCH_* pass through).
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-bin}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/spetl-bench.XXXXXX")
+chmod 755 "$tmp"
+cleanup() {
+    "$top/tests/support/pg-tmp.sh" stop "$tmp/pg" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+eval "$("$top/tests/support/odbc-env.sh" "$tmp/odbc")" || exit 1
+export ODBCSYSINI SPETL_TEST_SQLITE_DRIVER SPETL_TEST_PG_DRIVER
+export SPETL_TEST_TMP="$tmp"
+export SPETL_SIM="$top/$BIN/hubspot-sim"
+export SPETL_BIN="$top/$BIN/spetl"
+export SPETL_TOP="$top"
+
+if SPETL_TEST_PG_CONN=$("$top/tests/support/pg-tmp.sh" start "$tmp/pg"); then
+    export SPETL_TEST_PG_CONN
+else
+    echo "run-bench: could not start PostgreSQL (see above)" >&2
+    exit 1
+fi
+
+failed=0
+for b in "$@"; do
+    echo "== $(basename "$b")"
+    if ! "$b"; then
+        echo "run-bench: $(basename "$b") did not finish (exit $?)" >&2
+        failed=$((failed + 1))
+    fi
+done
+echo "Benchmarks: $#, did not finish: $failed"
+[ "$failed" -eq 0 ]
