@@ -588,9 +588,9 @@ const char *sp_db_sql_now(const sp_db *db)
     case SP_DIALECT_SQLITE:
         return "strftime('%Y-%m-%d %H:%M:%f','now')";
     case SP_DIALECT_POSTGRESQL:
-        return "(now() AT TIME ZONE 'UTC')";
+        return "(statement_timestamp() AT TIME ZONE 'UTC')";
     case SP_DIALECT_SQLSERVER:
-        return "GETUTCDATE()";
+        return "SYSUTCDATETIME()";
     case SP_DIALECT_OTHER:
         break;
     }

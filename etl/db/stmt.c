@@ -62,6 +62,7 @@ struct sp_stmt {
     SQLULEN pos;
     int64_t row_count;
     SQLHSTMT cur;                /* handle whose cursor is open */
+    int bound_h, bound_next;     /* columns bound to h / h_next */
     /* keyset paging */
     int keyset;
     char *sql_next;
@@ -472,12 +473,18 @@ static int exec_handle(sp_stmt *st, SQLHSTMT h, const char *sql, int64_t *rows, 
     if (!SQL_SUCCEEDED(SQLNumResultCols(h, &ncols)))
         return sp_db_diag(st->db, e, SQL_HANDLE_STMT, h, sql, "reading the result's columns");
     if (ncols > 0) {
+        int *bound = h == st->h ? &st->bound_h : &st->bound_next;
         if (st->cols == NULL) {
             if (setup_cols(st, h, ncols, e) < 0)
                 return -1;
+            *bound = 1;
         } else if (ncols != st->ncols) {
             return SP_ERR(e, SP_EINTERNAL, "the result changed from %d to %d columns: %.120s",
                           st->ncols, (int)ncols, sql);
+        } else if (!*bound) {
+            if (bind_cols_to(st, h, e) < 0)
+                return -1;
+            *bound = 1;
         }
         st->cur = h;
         st->has_result = 1;

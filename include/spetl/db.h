@@ -152,9 +152,10 @@ int sp_db_check_ident(const char *name, const char *what, sp_err *e);
 
 /* ---- dialect helpers (SQL text fragments, no values) ------------------ */
 
-/* Expression for the current UTC time with milliseconds:
- * SQLite strftime('%Y-%m-%d %H:%M:%f','now'), PostgreSQL
- * (now() AT TIME ZONE 'UTC'), SQL Server GETUTCDATE(). */
+/* Expression for the current UTC time with milliseconds, the same the
+ * schema's DEFAULTs use: SQLite strftime('%Y-%m-%d %H:%M:%f','now'),
+ * PostgreSQL (statement_timestamp() AT TIME ZONE 'UTC'), SQL Server
+ * SYSUTCDATETIME(). */
 const char *sp_db_sql_now(const sp_db *db);
 
 /* Append "SELECT <rest>" limited to the first `limit` rows: SQL Server

@@ -10,12 +10,15 @@
  * <exe dir>/../../sql, $SPETL_TOP/sql, /usr/local/share/spetl/sql,
  * /usr/share/spetl/sql. A DBA can read and run the same files by hand.
  *
- * Statement splitting (documented at the top of every script): a line that
- * is only "GO" (any case, surrounding blanks allowed) ends a batch; otherwise
- * a statement ends at a ';' that is the last non-blank character of a line.
- * Lines starting with "--" outside a statement are comments. A statement
- * that must contain ';' at a line end (a trigger body) is written in a
- * GO-separated block.
+ * Statement splitting (documented at the top of every script): when the
+ * script has a line that is only "GO" (any case, blanks around it allowed),
+ * it is split at those lines only and each batch is sent whole (SQL Server).
+ * Otherwise a statement ends at a line whose last non-blank character is
+ * ';', except inside a PostgreSQL $$-quoted body (an odd number of "$$" so
+ * far in the statement) and inside a trigger's BEGIN ... END body (a CREATE
+ * TRIGGER statement with BEGIN ends only at a line ending in "END;"). The
+ * final ';' is not sent. Lines whose first non-blank characters are "--" are
+ * dropped (so no trailing "-- comment;" can end a statement by accident).
  *
  * Errors: 0/-1 with sp_err (SP_EIO when a script cannot be found or read,
  * naming the places looked at; SP_EDB from the failing statement, prefixed
