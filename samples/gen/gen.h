@@ -268,18 +268,36 @@ void gen_document_make(const gen_config *cfg, uint64_t index, const gen_customer
 typedef struct gen_col {
     const char *name;
     sp_type type;
-    int width;
-    int required;       /* the table must have it (keys) */
+    int width;          /* characters; 0 for non-text */
+    unsigned flags;     /* GEN_COL_* */
 } gen_col;
 
-/* A destination table: a batch INSERT of the columns present in the database. */
+#define GEN_COL_REQUIRED 1u  /* the table must have it (keys) */
+#define GEN_COL_VARCHAR 2u   /* varchar(width): never padded */
+
+/* One buffered value of a row not yet handed to the database layer. */
+typedef struct gen_val {
+    int set;
+    int64_t i;                  /* INT and TIME (epoch ms) */
+    char *text;                 /* TEXT and NUMERIC, in the table's pool */
+} gen_val;
+
+/* A destination table: multi-row INSERTs of the columns present in the
+ * database, `group` rows per statement, groups sent in parameter arrays. */
 typedef struct gen_table {
     const char *name;
     const gen_col *cols;
     int ncols;
-    int param[GEN_MAX_COLS];    /* 1-based batch parameter per column; 0 = not in the table */
+    int param[GEN_MAX_COLS];    /* 1-based parameter of a column within a row; 0 = not in the table */
+    int nparams;                /* parameters per row */
     int pad;                    /* space-pad text to the char(n) width */
-    sp_batch *batch;
+    int group;                  /* rows per INSERT statement */
+    int pending;                /* rows buffered in vals (< group) */
+    gen_val *vals;              /* group x nparams */
+    char *pool;                 /* text of the buffered rows */
+    size_t pool_cap, pool_used;
+    sp_batch *many;             /* INSERT of `group` rows (NULL when group is 1) */
+    sp_batch *one;              /* INSERT of one row: the rest of a group at a flush */
     int64_t rows;               /* rows added */
 } gen_table;
 

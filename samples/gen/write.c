@@ -24,6 +24,7 @@
 #define I SP_TYPE_INT
 #define N SP_TYPE_NUMERIC
 #define D SP_TYPE_TIME
+#define V GEN_COL_VARCHAR
 #define COMMIT_ROWS 10000
 
 /* ---- column lists (GP names and widths from gp-schema.md 1.3) --------- */
@@ -102,17 +103,15 @@ static const gen_col sop00200[P_N] = {
     [P_MODIFDT] = { "MODIFDT", D, 0, 0 },
 };
 
-/* SalesPad-style prospect contacts (our own table design, sql/<dialect>/salespad.sql). */
-enum {
-    K_PROSPID, K_SEQ, K_FIRST, K_LAST, K_TITLE, K_EMAIL, K_PHONE, K_PRIMARY, K_CREATED,
-    K_MODIFIED, K_N
-};
+/* SalesPad-style prospect contacts (spetl's own design, sql/<dialect>/salespad.sql). */
+enum { K_PROSPID, K_ID, K_NAME, K_TITLE, K_EMAIL, K_PHONE, K_PRIMARY, K_CREATED, K_MODIFIED,
+       K_DEX_ROW_TS, K_N };
 static const gen_col sp_prospect_contact[K_N] = {
-    [K_PROSPID] = { "Prospect_ID", T, 15, 1 },  [K_SEQ] = { "Contact_Seq", I, 0, 1 },
-    [K_FIRST] = { "First_Name", T, 30, 0 },     [K_LAST] = { "Last_Name", T, 30, 0 },
-    [K_TITLE] = { "Title", T, 30, 0 },          [K_EMAIL] = { "Email", T, 201, 0 },
-    [K_PHONE] = { "Phone_1", T, 21, 0 },        [K_PRIMARY] = { "Is_Primary", I, 0, 0 },
-    [K_CREATED] = { "Created_On", D, 0, 0 },    [K_MODIFIED] = { "Modified_On", D, 0, 0 },
+    [K_PROSPID] = { "PROSPID", T, 15, 1 },          [K_ID] = { "Contact_ID", I, 0, 1 },
+    [K_NAME] = { "Contact_Name", T, 100, 1 | V },  [K_TITLE] = { "Title", T, 100, V },
+    [K_EMAIL] = { "Email", T, 255, 1 | V },        [K_PHONE] = { "Phone", T, 50, V },
+    [K_PRIMARY] = { "Is_Primary", I, 0, 0 },       [K_CREATED] = { "Created_On", D, 0, 0 },
+    [K_MODIFIED] = { "Modified_On", D, 0, 0 },     [K_DEX_ROW_TS] = { "DEX_ROW_TS", D, 0, 0 },
 };
 
 enum {
@@ -178,17 +177,19 @@ static const gen_col sop10200[L_N] = {
     [L_PRSTADCD] = { "PRSTADCD", T, 15, 0 },    [L_DEX_ROW_TS] = { "DEX_ROW_TS", D, 0, 0 },
 };
 
-/* SalesPad-style workflow queue order (our own table design). */
-enum { Q_SOPTYPE, Q_QUEUE, Q_NEXT, Q_SEQ, Q_N };
+/* SalesPad-style workflow queue order (spetl's own design): Queue -> Next_Queue
+ * per document type; the last queue's Next_Queue is blank. */
+enum { Q_DOCTYPE, Q_QUEUE, Q_NEXT, Q_N };
 static const gen_col sp_queue_order[Q_N] = {
-    [Q_SOPTYPE] = { "Sales_Doc_Type", I, 0, 0 }, [Q_QUEUE] = { "Queue", T, 15, 1 },
-    [Q_NEXT] = { "Next_Queue", T, 15, 1 },       [Q_SEQ] = { "Sequence", I, 0, 0 },
+    [Q_DOCTYPE] = { "Sales_Doc_Type", T, 20, 1 | V }, [Q_QUEUE] = { "Queue", T, 15, 1 },
+    [Q_NEXT] = { "Next_Queue", T, 15, 1 },
 };
 
 #undef T
 #undef I
 #undef N
 #undef D
+#undef V
 
 /* ---- the writer -------------------------------------------------------- */
 
@@ -256,14 +257,13 @@ static int maybe_commit(writer *w, sp_err *e)
 
 static int put_queues(writer *w, sp_err *e)
 {
-    static const int types[] = { 2, 3 };
+    static const char *const types[] = { "ORDER", "INVOICE" };
     for (int k = 0; k < 2; k++)
         for (int q = 0; q < w->cfg->nqueues; q++) {
             const char *next = q + 1 < w->cfg->nqueues ? w->cfg->queues[q + 1] : "";
-            PI(W_QUEUE, Q_SOPTYPE, types[k]);
+            PT(W_QUEUE, Q_DOCTYPE, types[k]);
             PT(W_QUEUE, Q_QUEUE, w->cfg->queues[q]);
             PT(W_QUEUE, Q_NEXT, next);
-            PI(W_QUEUE, Q_SEQ, q + 1);
             ADD(W_QUEUE);
         }
     return 0;
@@ -460,16 +460,18 @@ static int put_prospect(writer *w, const gen_prospect *p, sp_err *e)
     ADD(W_SOP00200);
     for (int k = 0; k < p->ncontacts; k++) {
         const gen_contact *ct = &p->contacts[k];
+        char name[GEN_W(61)];
+        snprintf(name, sizeof(name), "%s %s", ct->first, ct->last);
         PT(W_CONTACT, K_PROSPID, p->prospid);
-        PI(W_CONTACT, K_SEQ, ct->seq);
-        PT(W_CONTACT, K_FIRST, ct->first);
-        PT(W_CONTACT, K_LAST, ct->last);
+        PI(W_CONTACT, K_ID, ct->seq);
+        PT(W_CONTACT, K_NAME, name);
         PT(W_CONTACT, K_TITLE, ct->title);
         PT(W_CONTACT, K_EMAIL, ct->email);
         PT(W_CONTACT, K_PHONE, ct->phone);
         PI(W_CONTACT, K_PRIMARY, ct->is_primary);
         PD(W_CONTACT, K_CREATED, p->dates.created);
-        PD(W_CONTACT, K_MODIFIED, p->dates.dex_ts);
+        PD(W_CONTACT, K_MODIFIED, p->dates.modified);
+        PD(W_CONTACT, K_DEX_ROW_TS, p->dates.dex_ts);
         ADD(W_CONTACT);
     }
     return 0;
