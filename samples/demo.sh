@@ -40,7 +40,8 @@ if command -v sqlite3 >/dev/null 2>&1; then
     sqlite3 -separator '  ' "$db" <<'SQL'
 SELECT printf('%-22s %6d', 'customers (RM00101)', COUNT(*)) FROM RM00101;
 SELECT printf('%-22s %6d', 'addresses (RM00102)', COUNT(*)) FROM RM00102;
-SELECT printf('%-22s %6d', 'emails (SY01200)', COUNT(*)) FROM SY01200 WHERE RTRIM(INET1) <> '';
+SELECT printf('%-22s %6d', 'emails (SY01200)', COUNT(*)) FROM SY01200;
+SELECT printf('%-22s %6d', '  of them blank', COUNT(*)) FROM SY01200 WHERE RTRIM(INET1) = '';
 SELECT printf('%-22s %6d', 'prospects (SOP00200)', COUNT(*)) FROM SOP00200;
 SELECT printf('%-22s %6d', 'items (IV00101)', COUNT(*)) FROM IV00101;
 SELECT printf('%-22s %6d', 'orders/invoices', COUNT(*)) FROM SOP10100;
@@ -93,4 +94,6 @@ fi
 #    Center errors (the hard-case customers: invalid and shared emails), e.g.
 #      "$bindir/spetl" history jobs/demo.xml ; "$bindir/spetl" errors jobs/demo.xml
 
-say "Done: demo/fabrikam.db is ready (connection string: Driver=SQLite3;Database=demo/fabrikam.db;)"
+say "Done: demo/fabrikam.db is ready"
+echo "Connection string: Driver=SQLite3;Database=$db;"
+echo "(with ODBCSYSINI=$demo/odbc for the project-local driver list)"

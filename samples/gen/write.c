@@ -571,6 +571,37 @@ static int clear_tables(writer *w, sp_err *e)
     return 0;
 }
 
+/* Refuse to add a second company on top of a first: keys would collide half
+ * way through. */
+static int check_empty(writer *w, sp_err *e)
+{
+    for (int i = 0; i < W_N; i++) {
+        sp_buf sql;
+        sp_stmt *st = NULL;
+        char rest[96];
+        int rc;
+
+        sp_buf_init(&sql, 256);
+        snprintf(rest, sizeof(rest), "1 FROM %s", tables[i].name);
+        rc = sp_db_sql_select_limit(w->db, &sql, rest, 1, e);
+        if (rc == 0)
+            rc = sp_stmt_prepare(w->db, sp_buf_str(&sql), &st, e);
+        if (rc == 0)
+            rc = sp_stmt_exec(st, NULL, e);
+        if (rc == 0) {
+            rc = sp_stmt_fetch(st, e);
+            if (rc == 1)
+                rc = SP_ERR(e, SP_EDB, "table %s already holds rows: use --clear to replace "
+                                       "them, or a new database", tables[i].name);
+        }
+        sp_stmt_free(st);
+        sp_buf_free(&sql);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int64_t gen_stats_rows(const gen_stats *s)
 {
     return s->customers + s->addresses + s->emails + s->prospects + s->contacts + s->items +
@@ -597,12 +628,12 @@ int gen_run(const gen_config *cfg, const gen_options *opt, gen_stats *stats, sp_
             goto done;
         }
     }
-    if (opt->clear && clear_tables(&w, e) != 0)
-        goto done;
     for (int i = 0; i < W_N; i++)
         if (gen_table_open(&w.t[i], w.db, tables[i].name, tables[i].cols, tables[i].ncols,
                            tables[i].rows_per_exec, pad, e) != 0)
             goto done;
+    if (opt->clear ? clear_tables(&w, e) != 0 : check_empty(&w, e) != 0)
+        goto done;
     if (sp_db_begin(w.db, e) != 0)
         goto done;
     if (write_all(&w, e) != 0) {

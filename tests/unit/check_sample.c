@@ -565,6 +565,19 @@ START_TEST(command_line_errors_are_usage_errors)
         const char *no_tables[] = { "--conn", conn, "--customers", "1", NULL };
         ck_assert_int_eq(run_sample(no_tables, out, sizeof(out)), 3);
         ck_assert_msg(strstr(out, "create the tables with --create-schema") != NULL, "%s", out);
+
+        /* a second company on top of the first is refused; --clear replaces it */
+        const char *first[] = { "--conn", conn, "--customers", "50", "--create-schema", "-q", NULL };
+        ck_assert_int_eq(run_sample(first, out, sizeof(out)), 0);
+        ck_assert_int_eq(run_sample(first, out, sizeof(out)), 3);
+        ck_assert_msg(strstr(out, "spetl-sample: table RM00101 already holds rows: use "
+                                  "--clear to replace them, or a new database") != NULL, "%s", out);
+        const char *again[] = { "--conn", conn, "--customers", "40", "--clear", "-q", NULL };
+        ck_assert_int_eq(run_sample(again, out, sizeof(out)), 0);
+        ck_assert_int_eq(sp_dbtest_reopen(SP_DBTEST_SQLITE, "sample_empty", &db, &e), 0);
+        ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00101", NULL), 40);
+        ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM SOP10100", NULL), 40);
+        sp_db_close(db);
     }
 }
 END_TEST
