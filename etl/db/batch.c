@@ -4,7 +4,11 @@
  * Each array is executed inside a unit that can be undone: our own short
  * transaction when the caller has none (one commit per array, also much
  * faster than autocommit per row), else a savepoint in the caller's
- * transaction. The drivers' per-row answers cannot be trusted alone
+ * transaction -- except on PostgreSQL, where psqlODBC's default "statement"
+ * rollback level already wraps every SQLExecute in a savepoint of its own
+ * and rolls a failed one back whole (our own savepoints would not survive:
+ * the driver's RELEASE after the next statement destroys every savepoint
+ * set after its own). The drivers' per-row answers cannot be trusted alone
  * (psqlODBC marks every row of a failed round trip as failed and rolls all
  * of them back; SQLite ODBC stops at the failing row and leaves the status
  * array untouched), so when an array fails it is undone and its rows are
@@ -276,7 +280,7 @@ static void record_failure(sp_batch *b, int64_t row, const char *state, long nat
 
 /* Run the n rows one at a time, each undoable on its own. Returns the
  * number of rows that failed, or -1 when the connection itself failed. */
-static int run_rows_singly(sp_batch *b, int own_txn, sp_err *first, int *have_first)
+static int run_rows_singly(sp_batch *b, int own_txn, int use_sp, sp_err *first, int *have_first)
 {
     int nfailed = 0;
     sp_err e2;
@@ -289,7 +293,7 @@ static int run_rows_singly(sp_batch *b, int own_txn, sp_err *first, int *have_fi
     for (int r = 0; r < b->n; r++) {
         char sp[32];
         snprintf(sp, sizeof(sp), "spetl_r%lu", ++b->db->savepoint_seq);
-        if (bind_at(b, r, &e2) < 0 || (!own_txn && sp_db_savepoint(b->db, sp, &e2) < 0)) {
+        if (bind_at(b, r, &e2) < 0 || (use_sp && sp_db_savepoint(b->db, sp, &e2) < 0)) {
             *first = e2;
             *have_first = 1;
             return -1;
@@ -297,7 +301,8 @@ static int run_rows_singly(sp_batch *b, int own_txn, sp_err *first, int *have_fi
         SQLRETURN rc = SQLExecute(b->h);
         int ok = SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA;
         if (ok) {
-            if (own_txn ? sp_db_end_tran(b->db, 1, &e2) < 0 : sp_db_release(b->db, sp, &e2) < 0)
+            if (own_txn ? sp_db_end_tran(b->db, 1, &e2) < 0
+                        : use_sp && sp_db_release(b->db, sp, &e2) < 0)
                 ok = 0;
             else
                 b->done++;
@@ -316,7 +321,7 @@ static int run_rows_singly(sp_batch *b, int own_txn, sp_err *first, int *have_fi
             nfailed++;
             if (own_txn)
                 sp_db_end_tran(b->db, 0, &e2);
-            else
+            else if (use_sp)
                 sp_db_rollback_to(b->db, sp, &e2);
             if (strncmp(state, "08", 2) == 0)
                 return -1;   /* the connection is gone: no point going on */
@@ -329,6 +334,7 @@ static int run_rows_singly(sp_batch *b, int own_txn, sp_err *first, int *have_fi
 int sp_batch_flush(sp_batch *b, sp_err *e)
 {
     int own_txn = !b->db->in_txn;
+    int use_sp = !own_txn && b->db->dialect != SP_DIALECT_POSTGRESQL;
     int rc = -1, undone = 0;
     char sp[32];
     sp_err e2, first;
@@ -338,7 +344,8 @@ int sp_batch_flush(sp_batch *b, sp_err *e)
         return 0;
     sp_err_clear(&first);
     snprintf(sp, sizeof(sp), "spetl_b%lu", ++b->db->savepoint_seq);
-    if (own_txn ? sp_db_set_autocommit(b->db, 0, e) < 0 : sp_db_savepoint(b->db, sp, e) < 0)
+    if (own_txn ? sp_db_set_autocommit(b->db, 0, e) < 0
+                : use_sp && sp_db_savepoint(b->db, sp, e) < 0)
         goto out;
     if (set_paramset_size(b, (SQLULEN)b->n, e) < 0 || bind_at(b, 0, e) < 0)
         goto undo;
@@ -358,7 +365,8 @@ int sp_batch_flush(sp_batch *b, sp_err *e)
     }
     SQLFreeStmt(b->h, SQL_CLOSE);
     if (ok) {
-        if (own_txn ? sp_db_end_tran(b->db, 1, &e2) < 0 : sp_db_release(b->db, sp, &e2) < 0) {
+        if (own_txn ? sp_db_end_tran(b->db, 1, &e2) < 0
+                    : use_sp && sp_db_release(b->db, sp, &e2) < 0) {
             first = e2;
             have_first = 1;
             ok = 0;
@@ -371,13 +379,13 @@ int sp_batch_flush(sp_batch *b, sp_err *e)
     }
     /* Undo the array, then find the failing rows one by one. */
     SP_DEBUG("db", "a parameter array of %d rows failed; re-running it row by row", b->n);
-    if (own_txn ? sp_db_end_tran(b->db, 0, e) < 0 : sp_db_rollback_to(b->db, sp, e) < 0)
+    if (own_txn ? sp_db_end_tran(b->db, 0, e) < 0 : use_sp && sp_db_rollback_to(b->db, sp, e) < 0)
         goto undo;
     undone = 1;
-    if (!own_txn)
+    if (use_sp)
         sp_db_release(b->db, sp, &e2);
     {
-        int nf = run_rows_singly(b, own_txn, &first, &have_first);
+        int nf = run_rows_singly(b, own_txn, use_sp, &first, &have_first);
         if (nf == 0 && !have_first) {
             rc = 0;
         } else {
@@ -394,7 +402,7 @@ undo:
     if (!undone) {
         if (own_txn)
             sp_db_end_tran(b->db, 0, &e2);
-        else
+        else if (use_sp)
             sp_db_rollback_to(b->db, sp, &e2);
     }
 undo_done:

@@ -269,8 +269,13 @@ void sp_db_diag_first(const sp_db *db, SQLSMALLINT htype, SQLHANDLE h, char stat
     *native = 0;
     if (msgn > 0)
         msg[0] = '\0';
-    if (h != NULL && SQL_SUCCEEDED(SQLGetDiagRec(htype, h, 1, st, &nat, text,
-                                                 (SQLSMALLINT)sizeof(text), &len))) {
+    /* the first error record; warnings (class 01) only when there is no error */
+    for (SQLSMALLINT i = 1; h != NULL && i <= 8; i++) {
+        if (!SQL_SUCCEEDED(SQLGetDiagRec(htype, h, i, st, &nat, text, (SQLSMALLINT)sizeof(text),
+                                         &len)))
+            break;
+        if (i > 1 && strncmp((char *)st, "01", 2) == 0)
+            continue;
         memcpy(state, st, 5);
         state[5] = '\0';
         *native = (long)nat;
@@ -278,6 +283,8 @@ void sp_db_diag_first(const sp_db *db, SQLSMALLINT htype, SQLHANDLE h, char stat
         snprintf(msg, msgn, "%s", (char *)text);
         one_line(msg);
         sp_log_redact(msg);
+        if (strncmp(state, "01", 2) != 0)
+            break;
     }
 }
 
@@ -298,7 +305,8 @@ int sp_db_diag(const sp_db *db, sp_err *e, SQLSMALLINT htype, SQLHANDLE h, const
         if (!SQL_SUCCEEDED(SQLGetDiagRec(htype, h, i, st, &nat, text, (SQLSMALLINT)sizeof(text),
                                          &len)))
             break;
-        if (i == 1) {
+        if (i == 1 || (strncmp(state, "01", 2) == 0 && strncmp((char *)st, "01", 2) != 0)) {
+            /* the first error record; a warning (01xxx) only when no error follows */
             memcpy(state, st, 5);
             state[5] = '\0';
             native = (long)nat;
@@ -584,7 +592,12 @@ bad:
 
 const char *sp_db_sql_now(const sp_db *db)
 {
-    switch (db->dialect) {
+    return sp_sql_now(db->dialect);
+}
+
+const char *sp_sql_now(sp_dialect d)
+{
+    switch (d) {
     case SP_DIALECT_SQLITE:
         return "strftime('%Y-%m-%d %H:%M:%f','now')";
     case SP_DIALECT_POSTGRESQL:
@@ -599,15 +612,26 @@ const char *sp_db_sql_now(const sp_db *db)
 
 int sp_db_sql_select_limit(const sp_db *db, sp_buf *out, const char *rest, long limit, sp_err *e)
 {
+    return sp_sql_select_limit(db->dialect, out, rest, limit, e);
+}
+
+int sp_sql_select_limit(sp_dialect d, sp_buf *out, const char *rest, long limit, sp_err *e)
+{
     if (limit <= 0)
         return SP_ERR(e, SP_EINTERNAL, "row limit %ld is not positive", limit);
-    if (db->dialect == SP_DIALECT_SQLSERVER)
+    if (d == SP_DIALECT_SQLSERVER)
         return sp_buf_printf(out, e, "SELECT TOP (%ld) %s", limit, rest);
     return sp_buf_printf(out, e, "SELECT %s LIMIT %ld", rest, limit);
 }
 
 int sp_db_sql_upsert(const sp_db *db, sp_buf *out, const char *table, const char *const *keys,
                      int nkeys, const char *const *cols, int ncols, sp_err *e)
+{
+    return sp_sql_upsert(db->dialect, out, table, keys, nkeys, cols, ncols, e);
+}
+
+int sp_sql_upsert(sp_dialect d, sp_buf *out, const char *table, const char *const *keys, int nkeys,
+                  const char *const *cols, int ncols, sp_err *e)
 {
     int i;
 
@@ -622,7 +646,7 @@ int sp_db_sql_upsert(const sp_db *db, sp_buf *out, const char *table, const char
         if (sp_db_check_ident(cols[i], "column", e) < 0)
             return -1;
 
-    if (db->dialect == SP_DIALECT_SQLSERVER) {
+    if (d == SP_DIALECT_SQLSERVER) {
         if (sp_buf_printf(out, e, "MERGE INTO %s WITH (HOLDLOCK) AS tgt USING (SELECT ", table) < 0)
             return -1;
         for (i = 0; i < nkeys + ncols; i++) {

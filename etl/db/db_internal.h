@@ -42,6 +42,7 @@ int sp_db_alloc_stmt(sp_db *db, SQLHSTMT *out, sp_err *e);
 
 /* One bound value (a parameter of sp_stmt, or a cell of sp_batch). */
 typedef struct sp_value {
+    int set;                     /* bound by the caller */
     sp_type type;
     int is_null;
     int64_t i;

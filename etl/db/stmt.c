@@ -206,7 +206,7 @@ static sp_value *param_slot(sp_stmt *st, int idx, sp_err *e)
         st->nparams = idx;
     sp_value *v = &st->params[idx - 1];
     value_clear(v);
-    v->ind = 1;   /* marks "set" (ind is recomputed at bind time) */
+    v->set = 1;
     return v;
 }
 
@@ -341,7 +341,7 @@ static int bind_params(sp_stmt *st, SQLHSTMT h, const char *sql, int expected, s
         return SP_ERR(e, SP_EINTERNAL, "parameter %d is bound but the statement has only %d ?: %.120s",
                       st->nparams, expected, sql);
     for (int i = 1; i <= expected; i++) {
-        if (i > st->nparams || st->params[i - 1].ind == 0)
+        if (i > st->nparams || !st->params[i - 1].set)
             return SP_ERR(e, SP_EINTERNAL, "parameter %d of %d is not bound: %.120s", i, expected,
                           sql);
         if (bind_value(st, h, i, &st->params[i - 1], sql, e) < 0)
@@ -528,10 +528,20 @@ static int append_keypred(sp_buf *b, const sp_keyset_spec *spec, sp_err *e)
     return sp_buf_puts(b, ")", e);
 }
 
-static int build_keyset_sql(const sp_db *db, const sp_keyset_spec *spec, int next, int chunk,
-                            sp_buf *b, sp_err *e)
+int sp_sql_keyset_select(sp_dialect d, const sp_keyset_spec *spec, int after_key, sp_buf *b,
+                         sp_err *e)
 {
-    int sqlserver = db->dialect == SP_DIALECT_SQLSERVER;
+    int sqlserver = d == SP_DIALECT_SQLSERVER;
+    int next = after_key;
+    int chunk = spec->chunk_rows > 0 ? spec->chunk_rows : 1000;
+
+    if (spec->nkeys < 1 || spec->nkeys > KEYSET_MAX_KEYS || spec->keys == NULL ||
+        spec->select == NULL || spec->from == NULL)
+        return SP_ERR(e, SP_EINTERNAL, "keyset read needs select, from and 1..%d keys",
+                      KEYSET_MAX_KEYS);
+    for (int k = 0; k < spec->nkeys; k++)
+        if (sp_db_check_ident(spec->keys[k], "key column", e) < 0)
+            return -1;
 
     if (sqlserver ? sp_buf_printf(b, e, "SELECT TOP (%d) ", chunk) : sp_buf_puts(b, "SELECT ", e))
         return -1;
@@ -581,11 +591,11 @@ int sp_stmt_prepare_keyset(sp_db *db, const sp_keyset_spec *spec, sp_stmt **out,
         const char *dot = strrchr(spec->keys[k], '.');
         st->key_name[k] = sp_xstrdup(dot ? dot + 1 : spec->keys[k]);
     }
-    if (build_keyset_sql(db, spec, 0, st->chunk_rows, &b, e) < 0)
+    if (sp_sql_keyset_select(db->dialect, spec, 0, &b, e) < 0)
         goto done;
     st->sql = sp_xstrdup(sp_buf_str(&b));
     sp_buf_reset(&b);
-    if (build_keyset_sql(db, spec, 1, st->chunk_rows, &b, e) < 0)
+    if (sp_sql_keyset_select(db->dialect, spec, 1, &b, e) < 0)
         goto done;
     st->sql_next = sp_xstrdup(sp_buf_str(&b));
     if (stmt_prepare_handle(st, &st->h, st->sql, e) < 0 ||

@@ -75,9 +75,11 @@
  * sp_db_commit()/sp_db_rollback(), which turn it back on. Default isolation
  * differs: SERIALIZABLE on SQLite (a writer locks the file; other
  * connections wait up to the busy timeout), READ COMMITTED on PostgreSQL and
- * SQL Server. On PostgreSQL any failed statement aborts the transaction: roll
- * back after an error. Finish (or free) readers before commit/rollback; a
- * driver may close open cursors then.
+ * SQL Server. A failed statement inside a transaction is undone alone on
+ * SQLite, SQL Server and PostgreSQL (psqlODBC's default "statement" rollback
+ * level; do not set Protocol=7.4-0 or -1 in the connection string, sp_batch
+ * relies on it); the transaction stays open. Finish (or free) readers before
+ * commit/rollback; a driver may close open cursors then.
  */
 #ifndef SPETL_DB_H
 #define SPETL_DB_H
@@ -172,6 +174,13 @@ int sp_db_sql_select_limit(const sp_db *db, sp_buf *out, const char *rest, long 
 int sp_db_sql_upsert(const sp_db *db, sp_buf *out, const char *table,
                      const char *const *keys, int nkeys,
                      const char *const *cols, int ncols, sp_err *e);
+
+/* The same builders for a dialect without a connection (SQL text for logs,
+ * `--print-sql`, tests of the SQL Server forms). */
+const char *sp_sql_now(sp_dialect d);
+int sp_sql_select_limit(sp_dialect d, sp_buf *out, const char *rest, long limit, sp_err *e);
+int sp_sql_upsert(sp_dialect d, sp_buf *out, const char *table, const char *const *keys, int nkeys,
+                  const char *const *cols, int ncols, sp_err *e);
 
 /* ---- simple execution --------------------------------------------------- */
 
@@ -272,6 +281,12 @@ typedef struct sp_keyset_spec {
 
 int sp_stmt_prepare_keyset(sp_db *db, const sp_keyset_spec *spec, sp_stmt **out, sp_err *e);
 
+/* Append the SELECT a keyset read runs for dialect d: the first chunk
+ * (after_key 0) or the following ones (after_key 1, with the key predicate
+ * whose ? come after those of <where>). For logs and tests. */
+int sp_sql_keyset_select(sp_dialect d, const sp_keyset_spec *spec, int after_key, sp_buf *out,
+                         sp_err *e);
+
 /* ---- bulk writes with parameter arrays ------------------------------------ */
 
 /* One parameter column of a batch: its type and, for TEXT and NUMERIC, the
@@ -314,8 +329,9 @@ int sp_batch_add(sp_batch *b, sp_err *e);
 /* Execute the rows added and not yet executed (none: no-op). The per-row
  * status array decides: rows that failed are recorded (sp_batch_failure_at)
  * and the call returns -1 with e describing the first failure of this
- * execution ("row 17: ..." with its SQLSTATE); the other rows count as done.
- * On PostgreSQL a failure inside a transaction aborts it: roll back. */
+ * execution ("row 17 of the batch failed: [23505] ..." with its SQLSTATE);
+ * every other row is written (in the caller's transaction when one is open:
+ * a failed row is undone alone, the transaction stays usable). */
 int sp_batch_flush(sp_batch *b, sp_err *e);
 
 int64_t sp_batch_rows_done(const sp_batch *b);   /* rows executed without error */

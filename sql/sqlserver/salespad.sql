@@ -29,7 +29,6 @@ CREATE TABLE dbo.spProspectContact (
     Created_On datetime2(3) NOT NULL CONSTRAINT DF_spProspectContact_Created_On DEFAULT (SYSUTCDATETIME()),
     Modified_On datetime2(3) NOT NULL CONSTRAINT DF_spProspectContact_Modified_On DEFAULT (SYSUTCDATETIME()),
     DEX_ROW_TS datetime NOT NULL CONSTRAINT DF_spProspectContact_DEX_ROW_TS DEFAULT (GETUTCDATE()),
-    DEX_ROW_ID int IDENTITY(1,1) NOT NULL,
     CONSTRAINT PK_spProspectContact PRIMARY KEY NONCLUSTERED (PROSPID, Contact_ID)
 );
 GO
