@@ -54,8 +54,7 @@ enum gen_stream {
     GEN_S_CUSTOMER = 1,
     GEN_S_PROSPECT,
     GEN_S_ITEM,
-    GEN_S_DOCUMENT,
-    GEN_S_DOC_CUSTOMER
+    GEN_S_DOCUMENT
 };
 
 /* A stream for record `index` of `kind` under `seed`. */
@@ -65,7 +64,7 @@ uint64_t gen_rng_next(gen_rng *r);
 uint32_t gen_rng_below(gen_rng *r, uint32_t n);
 /* Uniform in [lo, hi]. */
 int64_t gen_rng_range(gen_rng *r, int64_t lo, int64_t hi);
-/* 1 with probability pct/1000. */
+/* 1 with probability pm/1000. */
 int gen_rng_permille(gen_rng *r, unsigned pm);
 const char *gen_rng_pick(gen_rng *r, const char *const *list, size_t n);
 
