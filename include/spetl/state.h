@@ -26,14 +26,15 @@
 #include "spetl/db.h"
 #include "spetl/err.h"
 
-/* SalesPad entity types, as stored in spAAIntegratedEntityLink.Entity_Type. */
-#define SP_ENTITY_CUSTOMER "CUSTOMER"
-#define SP_ENTITY_CUSTOMER_ADDRESS "CUSTOMER_ADDRESS"
-#define SP_ENTITY_PROSPECT "PROSPECT"
-#define SP_ENTITY_PROSPECT_CONTACT "PROSPECT_CONTACT"
-#define SP_ENTITY_ITEM "ITEM"
-#define SP_ENTITY_SALES_DOCUMENT "SALES_DOCUMENT"
-#define SP_ENTITY_SALES_LINE "SALES_LINE"
+/* SalesPad entity types as stored in spAAIntegratedEntityLink.Entity_Type
+ * (sp_job_entity in job.h names the same entities for the job file). */
+#define SP_LINK_CUSTOMER "CUSTOMER"
+#define SP_LINK_CUSTOMER_ADDRESS "CUSTOMER_ADDRESS"
+#define SP_LINK_PROSPECT "PROSPECT"
+#define SP_LINK_PROSPECT_CONTACT "PROSPECT_CONTACT"
+#define SP_LINK_ITEM "ITEM"
+#define SP_LINK_SALES_DOCUMENT "SALES_DOCUMENT"
+#define SP_LINK_SALES_LINE "SALES_LINE"
 
 typedef struct sp_link {
     char entity_type[24];

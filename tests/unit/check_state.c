@@ -49,13 +49,13 @@ START_TEST(links_round_trip_and_stay_unique_on_both_sides)
     }
     db = open_db(_i);
     memset(&l, 0, sizeof(l));
-    snprintf(l.entity_type, sizeof(l.entity_type), "%s", SP_ENTITY_CUSTOMER);
+    snprintf(l.entity_type, sizeof(l.entity_type), "%s", SP_LINK_CUSTOMER);
     snprintf(l.entity_key, sizeof(l.entity_key), "%s", "O'BRIENS0001");
     snprintf(l.hs_object, sizeof(l.hs_object), "%s", "companies");
     snprintf(l.hs_id, sizeof(l.hs_id), "%s", "10000000042");
     snprintf(l.payload_hash, sizeof(l.payload_hash), "%s", "abc123");
     OK(sp_link_put(db, hub, &l, &e));
-    OK(sp_link_get(db, hub, SP_ENTITY_CUSTOMER, "O'BRIENS0001", &got, &found, &e));
+    OK(sp_link_get(db, hub, SP_LINK_CUSTOMER, "O'BRIENS0001", &got, &found, &e));
     ck_assert_int_eq(found, 1);
     ck_assert_str_eq(got.hs_id, "10000000042");
     ck_assert_str_eq(got.payload_hash, "abc123");
@@ -67,9 +67,9 @@ START_TEST(links_round_trip_and_stay_unique_on_both_sides)
     /* Re-put with a new hash updates in place. */
     snprintf(l.payload_hash, sizeof(l.payload_hash), "%s", "def456");
     OK(sp_link_put(db, hub, &l, &e));
-    OK(sp_link_get(db, hub, SP_ENTITY_CUSTOMER, "O'BRIENS0001", &got, &found, &e));
+    OK(sp_link_get(db, hub, SP_LINK_CUSTOMER, "O'BRIENS0001", &got, &found, &e));
     ck_assert_str_eq(got.payload_hash, "def456");
-    OK(sp_link_count(db, hub, SP_ENTITY_CUSTOMER, &n, &e));
+    OK(sp_link_count(db, hub, SP_LINK_CUSTOMER, &n, &e));
     ck_assert_int_eq(n, 1);
 
     /* The same HubSpot company cannot be linked to a second customer. */
@@ -79,9 +79,9 @@ START_TEST(links_round_trip_and_stay_unique_on_both_sides)
     ck_assert_int_eq(e.code, SP_EDB);
     ck_assert_ptr_nonnull(strstr(e.msg, "writing the link CUSTOMER OTHER0001 -> companies 10000000042"));
 
-    OK(sp_link_get(db, hub, SP_ENTITY_CUSTOMER, "NOPE", &got, &found, &e));
+    OK(sp_link_get(db, hub, SP_LINK_CUSTOMER, "NOPE", &got, &found, &e));
     ck_assert_int_eq(found, 0);
-    OK(sp_link_delete(db, hub, SP_ENTITY_CUSTOMER, "O'BRIENS0001", &n, &e));
+    OK(sp_link_delete(db, hub, SP_LINK_CUSTOMER, "O'BRIENS0001", &n, &e));
     ck_assert_int_eq(n, 1);
     OK(sp_link_count(db, hub, NULL, &n, &e));
     ck_assert_int_eq(n, 0);
@@ -166,7 +166,7 @@ START_TEST(history_and_action_center_record_and_prune)
     memset(&a, 0, sizeof(a));
     snprintf(a.run_id, sizeof(a.run_id), "run-new");
     snprintf(a.component, sizeof(a.component), "customer-export");
-    snprintf(a.entity_type, sizeof(a.entity_type), "%s", SP_ENTITY_CUSTOMER_ADDRESS);
+    snprintf(a.entity_type, sizeof(a.entity_type), "%s", SP_LINK_CUSTOMER_ADDRESS);
     snprintf(a.entity_key, sizeof(a.entity_key), "AARONFIT0001|PRIMARY");
     snprintf(a.category, sizeof(a.category), "VALIDATION_ERROR");
     snprintf(a.message, sizeof(a.message), "Email address \"bob at example\" is invalid");
@@ -180,7 +180,7 @@ START_TEST(history_and_action_center_record_and_prune)
     ck_assert_str_eq(s.action.message, "Email address \"bob at example\" is invalid");
     ck_assert_int_eq(s.action.http_status, 400);
     ck_assert_str_eq(s.action.correlation_id, "6b1e0c3a-1d2f-4e8a-9c1b-0a2b3c4d5e6f");
-    OK(sp_action_resolve(db, hub, SP_ENTITY_CUSTOMER_ADDRESS, "AARONFIT0001|PRIMARY", &e));
+    OK(sp_action_resolve(db, hub, SP_LINK_CUSTOMER_ADDRESS, "AARONFIT0001|PRIMARY", &e));
     memset(&s, 0, sizeof(s));
     OK(sp_action_list(db, hub, 10, on_action, &s, &e));
     ck_assert_int_eq(s.n, 0);
