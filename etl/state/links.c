@@ -1,0 +1,161 @@
+/* links.c -- spAAIntegratedEntityLink: SalesPad entity <-> HubSpot object. */
+#include "spetl/state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "spetl/clock.h"
+
+#define LINK_COLS \
+    "Entity_Type, Entity_Key, HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Created_On, " \
+    "Last_Exported_On"
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src != NULL ? src : "");
+}
+
+/* Run a prepared single-row link query; fill *out when a row comes back. */
+static int fetch_link(sp_stmt *st, sp_link *out, int *found, sp_err *e)
+{
+    int rc = sp_stmt_exec(st, NULL, e);
+    int got;
+
+    *found = 0;
+    if (rc != 0)
+        return -1;
+    got = sp_stmt_fetch(st, e);
+    if (got < 0)
+        return -1;
+    if (got == 0)
+        return 0;
+    memset(out, 0, sizeof(*out));
+    copy(out->entity_type, sizeof(out->entity_type), sp_stmt_text(st, 0));
+    copy(out->entity_key, sizeof(out->entity_key), sp_stmt_text(st, 1));
+    copy(out->hs_object, sizeof(out->hs_object), sp_stmt_text(st, 2));
+    copy(out->hs_id, sizeof(out->hs_id), sp_stmt_text(st, 3));
+    copy(out->payload_hash, sizeof(out->payload_hash), sp_stmt_text(st, 4));
+    if (sp_stmt_time(st, 5, &out->created_on, e) < 0 ||
+        sp_stmt_time(st, 6, &out->last_exported_on, e) < 0)
+        return -1;
+    sp_stmt_close_cursor(st);
+    *found = 1;
+    return 0;
+}
+
+int sp_link_get(sp_db *db, const char *hub, const char *entity_type, const char *entity_key,
+                sp_link *out, int *found, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int rc = -1;
+
+    if (sp_stmt_prepare(db,
+                        "SELECT " LINK_COLS " FROM spAAIntegratedEntityLink"
+                        " WHERE Hub_ID = ? AND Entity_Type = ? AND Entity_Key = ?",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, hub, e) != 0 || sp_stmt_bind_text(st, 2, entity_type, e) != 0 ||
+        sp_stmt_bind_text(st, 3, entity_key, e) != 0)
+        goto done;
+    rc = fetch_link(st, out, found, e);
+done:
+    sp_stmt_free(st);
+    if (rc != 0)
+        sp_err_prefix(e, "reading the link of %s %s", entity_type, entity_key);
+    return rc;
+}
+
+int sp_link_get_by_hs(sp_db *db, const char *hub, const char *hs_object, const char *hs_id,
+                      sp_link *out, int *found, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int rc = -1;
+
+    if (sp_stmt_prepare(db,
+                        "SELECT " LINK_COLS " FROM spAAIntegratedEntityLink"
+                        " WHERE Hub_ID = ? AND HubSpot_Object_Type = ? AND HubSpot_ID = ?",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, hub, e) != 0 || sp_stmt_bind_text(st, 2, hs_object, e) != 0 ||
+        sp_stmt_bind_text(st, 3, hs_id, e) != 0)
+        goto done;
+    rc = fetch_link(st, out, found, e);
+done:
+    sp_stmt_free(st);
+    if (rc != 0)
+        sp_err_prefix(e, "reading the link of HubSpot %s %s", hs_object, hs_id);
+    return rc;
+}
+
+int sp_link_put(sp_db *db, const char *hub, const sp_link *link, sp_err *e)
+{
+    static const char *const keys[] = {"Hub_ID", "Entity_Type", "Entity_Key"};
+    static const char *const cols[] = {"HubSpot_Object_Type", "HubSpot_ID", "Payload_Hash",
+                                       "Last_Exported_On", "Modified_On"};
+    sp_buf sql;
+    sp_stmt *st = NULL;
+    int64_t now = sp_clock_wall_ms();
+    int rc = -1;
+
+    sp_buf_init(&sql, 4096);
+    if (sp_db_sql_upsert(db, &sql, "spAAIntegratedEntityLink", keys, 3, cols, 5, e) != 0 ||
+        sp_stmt_prepare(db, sp_buf_str(&sql), &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, hub, e) != 0 ||
+        sp_stmt_bind_text(st, 2, link->entity_type, e) != 0 ||
+        sp_stmt_bind_text(st, 3, link->entity_key, e) != 0 ||
+        sp_stmt_bind_text(st, 4, link->hs_object, e) != 0 ||
+        sp_stmt_bind_text(st, 5, link->hs_id, e) != 0 ||
+        sp_stmt_bind_text(st, 6, link->payload_hash, e) != 0 ||
+        sp_stmt_bind_time(st, 7, now, e) != 0 || sp_stmt_bind_time(st, 8, now, e) != 0 ||
+        sp_stmt_exec(st, NULL, e) != 0)
+        goto done;
+    rc = 0;
+done:
+    sp_stmt_free(st);
+    sp_buf_free(&sql);
+    if (rc != 0)
+        sp_err_prefix(e, "writing the link %s %s -> %s %s", link->entity_type, link->entity_key,
+                      link->hs_object, link->hs_id);
+    return rc;
+}
+
+int sp_link_delete(sp_db *db, const char *hub, const char *entity_type, const char *entity_key,
+                   int64_t *deleted, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int rc = -1;
+
+    *deleted = 0;
+    if (sp_stmt_prepare(db,
+                        "DELETE FROM spAAIntegratedEntityLink"
+                        " WHERE Hub_ID = ? AND Entity_Type = ? AND Entity_Key = ?",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, hub, e) != 0 || sp_stmt_bind_text(st, 2, entity_type, e) != 0 ||
+        sp_stmt_bind_text(st, 3, entity_key, e) != 0 || sp_stmt_exec(st, deleted, e) != 0)
+        goto done;
+    rc = 0;
+done:
+    sp_stmt_free(st);
+    return rc;
+}
+
+int sp_link_count(sp_db *db, const char *hub, const char *entity_type, int64_t *count, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int all = entity_type == NULL || entity_type[0] == '\0';
+    int rc = -1;
+
+    *count = 0;
+    if (sp_stmt_prepare(db,
+                        all ? "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Hub_ID = ?"
+                            : "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Hub_ID = ?"
+                              " AND Entity_Type = ?",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, hub, e) != 0 ||
+        (!all && sp_stmt_bind_text(st, 2, entity_type, e) != 0) || sp_stmt_exec(st, NULL, e) != 0)
+        goto done;
+    if (sp_stmt_fetch(st, e) != 1 || sp_stmt_int(st, 0, count, e) < 0)
+        goto done;
+    rc = 0;
+done:
+    sp_stmt_free(st);
+    return rc;
+}

@@ -1,0 +1,142 @@
+/*
+ * state.h -- what spetl remembers between runs, in the job's database.
+ *
+ *   links          spAAIntegratedEntityLink: one row per linked pair, SalesPad
+ *                  entity (type + key) <-> HubSpot object (type + id), with the
+ *                  hash of the payload last sent. Unique per hub on both sides.
+ *                  It is a cache: HubSpot also carries spetl's key in a unique
+ *                  property, so a lost link is found again by upsert.
+ *   component state spAAComponentState: an import's minimum create/modified
+ *                  date, moved only after the records before it are committed.
+ *   history        spAARunHistory: one row per component run with its counts.
+ *   Action Center  spAAActionCenter: one row per failed record (what, why,
+ *                  HubSpot's category and correlation id).
+ *   run lock       spAARunLock: one row per hub while a run holds it.
+ *
+ * All functions take the caller's sp_db and return 0 / -1 with sp_err (SP_EDB
+ * from the database; SP_ELOCKED from sp_lock_acquire). Strings passed in are
+ * copied; structs handed out are filled by value. Timestamps are UTC epoch ms.
+ * Nothing here starts or ends a transaction: callers decide what is atomic.
+ */
+#ifndef SPETL_STATE_H
+#define SPETL_STATE_H
+
+#include <stdint.h>
+
+#include "spetl/db.h"
+#include "spetl/err.h"
+
+/* SalesPad entity types as stored in spAAIntegratedEntityLink.Entity_Type
+ * (sp_job_entity in job.h names the same entities for the job file). */
+#define SP_LINK_CUSTOMER "CUSTOMER"
+#define SP_LINK_CUSTOMER_ADDRESS "CUSTOMER_ADDRESS"
+#define SP_LINK_PROSPECT "PROSPECT"
+#define SP_LINK_PROSPECT_CONTACT "PROSPECT_CONTACT"
+#define SP_LINK_ITEM "ITEM"
+#define SP_LINK_SALES_DOCUMENT "SALES_DOCUMENT"
+#define SP_LINK_SALES_LINE "SALES_LINE"
+
+typedef struct sp_link {
+    char entity_type[24];
+    char entity_key[96];     /* e.g. "AARONFIT0001" or "AARONFIT0001|PRIMARY" */
+    char hs_object[24];      /* companies, contacts, products, deals, line_items */
+    char hs_id[32];          /* numeric string, kept as text */
+    char payload_hash[72];   /* hex digest of the last payload sent; "" = none */
+    int64_t created_on;
+    int64_t last_exported_on;
+} sp_link;
+
+/* ---- links ---------------------------------------------------------------- */
+
+/* *found = 1 and *out filled when the SalesPad entity is linked, else 0. */
+int sp_link_get(sp_db *db, const char *hub, const char *entity_type, const char *entity_key,
+                sp_link *out, int *found, sp_err *e);
+/* The same from the HubSpot side. */
+int sp_link_get_by_hs(sp_db *db, const char *hub, const char *hs_object, const char *hs_id,
+                      sp_link *out, int *found, sp_err *e);
+/* Insert or update the link of (entity_type, entity_key): HubSpot id, hash,
+ * Last_Exported_On = now. A HubSpot id already linked to another entity of
+ * the hub is SP_EDB with the unique-constraint SQLSTATE. */
+int sp_link_put(sp_db *db, const char *hub, const sp_link *link, sp_err *e);
+/* Delete the link of one entity; *deleted = rows removed (0 or 1). */
+int sp_link_delete(sp_db *db, const char *hub, const char *entity_type, const char *entity_key,
+                   int64_t *deleted, sp_err *e);
+/* Number of links of a type ("" or NULL = all types). */
+int sp_link_count(sp_db *db, const char *hub, const char *entity_type, int64_t *count, sp_err *e);
+
+/* ---- component state -------------------------------------------------------- */
+
+/* Minimum create / modified dates of a component; 0 when never set. */
+int sp_state_get(sp_db *db, const char *hub, const char *component, int64_t *min_create,
+                 int64_t *min_modified, sp_err *e);
+int sp_state_put(sp_db *db, const char *hub, const char *component, int64_t min_create,
+                 int64_t min_modified, sp_err *e);
+
+/* ---- run history ------------------------------------------------------------ */
+
+typedef struct sp_counts {
+    int64_t read, created, updated, linked, unchanged, skipped, failed;
+} sp_counts;
+
+typedef struct sp_history_row {
+    char run_id[40];
+    char job[128];
+    char component[48];
+    int64_t started_on, finished_on;   /* finished_on 0 = still running or died */
+    char status[16];                   /* running, ok, failed-records, error, dry-run */
+    sp_counts counts;
+    char message[512];
+} sp_history_row;
+
+int sp_history_start(sp_db *db, const char *hub, const char *run_id, const char *job,
+                     const char *component, int64_t started_on, sp_err *e);
+int sp_history_finish(sp_db *db, const char *hub, const char *run_id, const char *component,
+                      const char *status, const sp_counts *counts, const char *message,
+                      sp_err *e);
+/* Delete history rows and resolved Action Center rows older than
+ * retention_days; *deleted = rows removed. */
+int sp_history_prune(sp_db *db, const char *hub, int retention_days, int64_t *deleted, sp_err *e);
+/* The newest `limit` rows, newest first, to fn (stops on fn returning -1). */
+int sp_history_list(sp_db *db, const char *hub, int limit,
+                    int (*fn)(const sp_history_row *row, void *ctx), void *ctx, sp_err *e);
+
+/* ---- Action Center ------------------------------------------------------------ */
+
+typedef struct sp_action {
+    int64_t error_id;
+    char run_id[40];
+    char component[48];
+    char entity_type[24];
+    char entity_key[96];
+    char category[48];
+    char message[1024];
+    int http_status;
+    char correlation_id[64];
+    int64_t created_on;
+} sp_action;
+
+/* Record one failed record; fields not known may be "" / 0. */
+int sp_action_add(sp_db *db, const char *hub, const sp_action *a, sp_err *e);
+/* Unresolved rows, newest first, to fn. */
+int sp_action_list(sp_db *db, const char *hub, int limit,
+                   int (*fn)(const sp_action *a, void *ctx), void *ctx, sp_err *e);
+/* Mark every unresolved row of an entity resolved (it went through). */
+int sp_action_resolve(sp_db *db, const char *hub, const char *entity_type,
+                      const char *entity_key, sp_err *e);
+
+/* ---- run lock ------------------------------------------------------------------ */
+
+/* Take the hub's run lock for run_id. When another run holds it and its
+ * heartbeat is younger than stale_after_ms, fail with SP_ELOCKED naming the
+ * holder (run id, host, pid, since). An older lock is taken over (its holder
+ * died without releasing) with a warning. */
+int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stale_after_ms,
+                    sp_err *e);
+int sp_lock_heartbeat(sp_db *db, const char *hub, const char *run_id, sp_err *e);
+/* Release only when run_id still holds it. */
+int sp_lock_release(sp_db *db, const char *hub, const char *run_id, sp_err *e);
+
+/* A new run id: "20261127T054300Z-4242-9f3a" (UTC time, pid, random). */
+const char *sp_run_id_new(char *buf, size_t n);
+
+#endif
