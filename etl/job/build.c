@@ -381,14 +381,14 @@ static void build_database(jctx *c, const xmlNode *n)
         !has_key(d->connection, "FILEDSN"))
         jc_error(c, jattr_pos(n, "connection"),
                  "connection names no ODBC driver: start it with Driver={...}; or DSN=...;");
-    d->dialect = SP_DIALECT_AUTO;
+    d->dialect = SP_JOB_DIALECT_AUTO;
     if (dialect != NULL) {
         if (strcmp(dialect, "sqlite") == 0)
-            d->dialect = SP_DIALECT_SQLITE;
+            d->dialect = SP_JOB_DIALECT_SQLITE;
         else if (strcmp(dialect, "postgresql") == 0)
-            d->dialect = SP_DIALECT_POSTGRESQL;
+            d->dialect = SP_JOB_DIALECT_POSTGRESQL;
         else if (strcmp(dialect, "sqlserver") == 0)
-            d->dialect = SP_DIALECT_SQLSERVER;
+            d->dialect = SP_JOB_DIALECT_SQLSERVER;
     }
 }
 

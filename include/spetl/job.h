@@ -376,10 +376,10 @@ int sp_job_component_parse(const char *name);
 /* ---- the job ---------------------------------------------------------------- */
 
 typedef enum sp_job_dialect {
-    SP_DIALECT_AUTO = 0,
-    SP_DIALECT_SQLITE,
-    SP_DIALECT_POSTGRESQL,
-    SP_DIALECT_SQLSERVER
+    SP_JOB_DIALECT_AUTO = 0,
+    SP_JOB_DIALECT_SQLITE,
+    SP_JOB_DIALECT_POSTGRESQL,
+    SP_JOB_DIALECT_SQLSERVER
 } sp_job_dialect;
 
 typedef struct sp_job_hubspot {

@@ -391,7 +391,7 @@ START_TEST(demo_job_model)
     ck_assert_ptr_null(job->hubspot.token_file);
     ck_assert_str_eq(sp_job_token(job), "pat-na1-demo-token");
     ck_assert_str_eq(job->database.connection, "Driver=SQLite3;Database=demo/fabrikam.db;");
-    ck_assert_int_eq(job->database.dialect, SP_DIALECT_SQLITE);
+    ck_assert_int_eq(job->database.dialect, SP_JOB_DIALECT_SQLITE);
     ck_assert_int_eq(job->history_retention_days, 30);
     ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 4);
     ck_assert_str_eq(on[0]->name, "customer-export");
@@ -438,7 +438,7 @@ START_TEST(defaults_are_applied)
     ck_assert_int_eq(job->hubspot.retry_budget_s, 300);
     ck_assert_int_eq(job->hubspot.min_date_offset_minutes, 5);
     ck_assert_ptr_null(job->hubspot.ca_bundle);
-    ck_assert_int_eq(job->database.dialect, SP_DIALECT_AUTO);
+    ck_assert_int_eq(job->database.dialect, SP_JOB_DIALECT_AUTO);
     ck_assert_int_eq(job->history_retention_days, 90);
     ck_assert_int_eq(job->email.pos.line, 0);
     ck_assert_int_eq(job->email.enabled, 0);
@@ -576,7 +576,7 @@ START_TEST(full_example_model)
     ck_assert_str_eq(job->hubspot.ca_bundle, getenv("SPETL_CA_BUNDLE"));
     ck_assert_str_eq(job->hubspot.token_file, getenv("SPETL_TOKEN_FILE"));
     ck_assert_str_eq(sp_job_token(job), "pat-na1-from-file-0002");   /* trimmed */
-    ck_assert_int_eq(job->database.dialect, SP_DIALECT_SQLSERVER);
+    ck_assert_int_eq(job->database.dialect, SP_JOB_DIALECT_SQLSERVER);
     ck_assert_ptr_nonnull(strstr(job->database.connection, "Pwd=gp-secret-pw-42;"));
     ck_assert_int_eq(job->email.enabled, 1);
     ck_assert_int_eq((int)job->email.nto, 2);
