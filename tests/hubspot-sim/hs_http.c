@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -122,6 +123,14 @@ void hs_sim_init(hs_sim *sim, uint64_t seed)
     hs_config_defaults(&sim->cfg);
     pthread_mutex_init(&sim->mu, NULL);
     pthread_mutex_init(&sim->rng_mu, NULL);
+    pthread_mutex_init(&sim->stop_mu, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&sim->stop_cv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     hs_store_init(&sim->store);
     hs_map_init(&sim->stats.by_endpoint);
     hs_map_init(&sim->token_windows);
@@ -146,6 +155,8 @@ void hs_sim_free(hs_sim *sim)
     hs_store_free(&sim->store);
     pthread_mutex_destroy(&sim->mu);
     pthread_mutex_destroy(&sim->rng_mu);
+    pthread_mutex_destroy(&sim->stop_mu);
+    pthread_cond_destroy(&sim->stop_cv);
     free(sim->token);
     for (int i = 0; i < sim->nscopes; i++)
         free(sim->scopes[i]);
@@ -173,6 +184,30 @@ void hs_sim_reset(hs_sim *sim)
     sim->daily_used = 0;
     __atomic_store_n(&sim->clock_offset_ms, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&sim->mu);
+}
+
+void hs_sim_sleep(hs_sim *sim, int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&sim->stop_mu);
+    while (!sim->stopping && pthread_cond_timedwait(&sim->stop_cv, &sim->stop_mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&sim->stop_mu);
+}
+
+void hs_sim_stopping(hs_sim *sim)
+{
+    pthread_mutex_lock(&sim->stop_mu);
+    sim->stopping = 1;
+    pthread_cond_broadcast(&sim->stop_cv);
+    pthread_mutex_unlock(&sim->stop_mu);
 }
 
 void hs_stats_count_write(hs_sim *sim, int created, int updated, int archived)
@@ -808,7 +843,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
     decide(sim, token, url, rt.search, &d);
     pthread_mutex_unlock(&sim->mu);
     if (d.sleep_ms > 0)
-        sp_clock_sleep_ms(d.sleep_ms);
+        hs_sim_sleep(sim, d.sleep_ms);
     if (d.drop) {
         pthread_mutex_lock(&sim->mu);
         sim->stats.dropped++;

@@ -217,6 +217,7 @@ int main(int argc, char **argv)
         goto done;
     rc = 0;
 done:
+    hs_sim_stopping(&sim);
     if (d != NULL)
         MHD_stop_daemon(d);
     else if (fd >= 0)

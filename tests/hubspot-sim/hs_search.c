@@ -442,22 +442,30 @@ void hs_handle_search(hs_ctx *c, hs_resp *r)
         qsort_r(hits, nhits, sizeof(*hits), hit_cmp, &ss);
     }
     {
-        json_t *o = json_object(), *results = json_array();
-        json_t *w = json_is_array(want) && json_array_size(want) > 0 ? want : NULL;
+        hs_out o;
+        const json_t *w = json_is_array(want) && json_array_size(want) > 0 ? want : NULL;
         size_t end = (size_t)(after + limit) < nhits ? (size_t)(after + limit) : nhits;
-        for (size_t i = (size_t)after; i < end; i++)
-            json_array_append_new(results, hs_rec_json(t, hits[i].r, w, 0));
-        json_object_set_new(o, "total", json_integer((json_int_t)nhits));
-        json_object_set_new(o, "results", results);
-        if ((size_t)(after + limit) < nhits) {
-            json_t *paging = json_object(), *nx = json_object();
-            char buf[32];
-            snprintf(buf, sizeof(buf), "%lld", after + limit);
-            json_object_set_new(nx, "after", json_string(buf));
-            json_object_set_new(paging, "next", nx);
-            json_object_set_new(o, "paging", paging);
+        char buf[32];
+        hs_out_init(&o, 4096 + (size_t)limit * 512);
+        snprintf(buf, sizeof(buf), "%zu", nhits);
+        hs_out_puts(&o, "{\"total\":");
+        hs_out_puts(&o, buf);
+        hs_out_puts(&o, ",\"results\":[");
+        for (size_t i = (size_t)after; i < end; i++) {
+            if (i > (size_t)after)
+                hs_out_puts(&o, ",");
+            hs_rec_write(&o, t, hits[i].r, w, 0, NULL);
         }
-        hs_resp_json(r, 200, o);
+        hs_out_puts(&o, "]");
+        if ((size_t)(after + limit) < nhits) {
+            snprintf(buf, sizeof(buf), "%lld", after + limit);
+            hs_out_puts(&o, ",\"paging\":{\"next\":{\"after\":\"");
+            hs_out_puts(&o, buf);
+            hs_out_puts(&o, "\"}}");
+        }
+        hs_out_puts(&o, "}");
+        r->status = 200;
+        r->raw = hs_out_take(&o);
     }
     pthread_rwlock_unlock(&s->lock);
     groups_free(groups, ng);

@@ -359,6 +359,76 @@ json_t *hs_rec_json(hs_table *t, const hs_rec *r, const json_t *want, int all)
     return o;
 }
 
+static int written(const json_t *want, size_t upto, const char *name)
+{
+    for (size_t i = 0; i < upto; i++)
+        if (json_is_string(json_array_get(want, i)) && strcmp(json_string_value(json_array_get(want, i)), name) == 0)
+            return 1;
+    return 0;
+}
+
+static void write_prop(hs_out *o, hs_table *t, const hs_rec *r, const char *name, int *first)
+{
+    const char *v = json_string_value(json_object_get(r->props, name));
+    if (v == NULL && hs_prop_find(t, name) == NULL)
+        return;
+    if (!*first)
+        hs_out_puts(o, ",");
+    *first = 0;
+    hs_out_str(o, name);
+    if (v != NULL) {
+        hs_out_puts(o, ":");
+        hs_out_str(o, v);
+    } else {
+        hs_out_puts(o, ":null");
+    }
+}
+
+void hs_rec_write(hs_out *o, hs_table *t, const hs_rec *r, const json_t *want, int all, const char *extra)
+{
+    char buf[32];
+    int first = 1;
+    hs_out_puts(o, "{\"id\":");
+    hs_out_str(o, r->ids);
+    hs_out_puts(o, ",\"properties\":{");
+    if (want != NULL) {
+        size_t i;
+        json_t *n;
+        json_array_foreach(want, i, n) {
+            if (json_is_string(n) && !written(want, i, json_string_value(n)))
+                write_prop(o, t, r, json_string_value(n), &first);
+        }
+    } else {
+        const char *const *defaults = hs_default_props(t->obj);
+        for (const char *const *d = defaults; *d != NULL; d++)
+            write_prop(o, t, r, *d, &first);
+        if (all) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(r->props, k, v) {
+                int dflt = 0;
+                for (const char *const *d = defaults; *d != NULL && !dflt; d++)
+                    dflt = strcmp(*d, k) == 0;
+                if (!dflt)
+                    write_prop(o, t, r, k, &first);
+            }
+        }
+    }
+    hs_out_puts(o, "},\"createdAt\":\"");
+    hs_out_puts(o, hs_iso(r->created_ms, buf));
+    hs_out_puts(o, "\",\"updatedAt\":\"");
+    hs_out_puts(o, hs_iso(r->updated_ms, buf));
+    hs_out_puts(o, r->archived ? "\",\"archived\":true" : "\",\"archived\":false");
+    if (r->archived) {
+        hs_out_puts(o, ",\"archivedAt\":\"");
+        hs_out_puts(o, hs_iso(r->archived_ms, buf));
+        hs_out_puts(o, "\"");
+    }
+    if (extra != NULL)
+        hs_out_puts(o, extra);
+    hs_out_puts(o, "}");
+}
+
 json_t *hs_rec_assoc_json(hs_store *s, const hs_rec *r, const json_t *types)
 {
     json_t *out = json_object();

@@ -240,6 +240,19 @@ int hs_parse_number(const char *s, double *out);
  * null as ""; NULL for objects and arrays. Caller frees. */
 char *hs_json_text(const json_t *v);
 
+/* A growing text buffer for replies written directly (the hot paths skip building a JSON tree). */
+typedef struct hs_out {
+    char *data;
+    size_t len, cap;
+} hs_out;
+
+void hs_out_init(hs_out *o, size_t cap);
+void hs_out_raw(hs_out *o, const char *s, size_t n);
+void hs_out_puts(hs_out *o, const char *s);
+void hs_out_str(hs_out *o, const char *s);         /* a JSON string: quoted and escaped */
+void hs_out_json(hs_out *o, const json_t *j);      /* compact JSON */
+char *hs_out_take(hs_out *o);                      /* the text (malloc'd); o is reset */
+
 /* ---- the simulator --------------------------------------------------------- */
 
 typedef struct hs_config {
@@ -292,9 +305,15 @@ struct hs_sim {
     int nscopes;
     int verbose;
     int64_t portal_id;
+    pthread_mutex_t stop_mu; /* latency sleeps wait on stop_cv, so a stop need not wait them out */
+    pthread_cond_t stop_cv;
+    int stopping;
 };
 
 void hs_sim_init(hs_sim *sim, uint64_t seed);
+/* Sleep ms in the calling thread; returns early once hs_sim_stopping() was called. */
+void hs_sim_sleep(hs_sim *sim, int64_t ms);
+void hs_sim_stopping(hs_sim *sim);
 void hs_sim_free(hs_sim *sim);
 /* Clear records, counters, faults and limit windows; keep config. */
 void hs_sim_reset(hs_sim *sim);
@@ -317,6 +336,9 @@ void hs_handle_control(hs_ctx *c, hs_resp *r);      /* /_sim/... */
 /* Record JSON (a copy). want: array of property names, or NULL for the
  * object's defaults; all: every set property plus the defaults. */
 json_t *hs_rec_json(hs_table *t, const hs_rec *r, const json_t *want, int all);
+/* The same record written as JSON text; extra (may be NULL) is appended inside the
+ * object, e.g. ",\"new\":true". */
+void hs_rec_write(hs_out *o, hs_table *t, const hs_rec *r, const json_t *want, int all, const char *extra);
 /* associations=companies,contacts on GET: the v3 "associations" member. */
 json_t *hs_rec_assoc_json(hs_store *s, const hs_rec *r, const json_t *types);
 
