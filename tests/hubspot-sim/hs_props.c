@@ -439,6 +439,8 @@ static int validate_value(const hs_prop *p, hs_obj obj, const char *v, char **no
             snprintf(msg, sizeof(msg), "Email address %.200s is invalid", v);
             add_error(details, legacy, p->name, v, "INVALID_EMAIL", msg);
             rc = -1;
+        } else if (obj == HS_CONTACTS && strcmp(p->name, "email") == 0) {
+            *norm = hs_lower(v);   /* HubSpot keeps contact emails in lower case */
         } else {
             *norm = sp_xstrdup(v);
         }

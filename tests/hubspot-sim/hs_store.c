@@ -71,6 +71,7 @@ static void table_free(hs_table *t)
     free(t->props);
     hs_map_free(&t->prop_by_name, NULL);
     json_decref(t->groups);
+    json_decref(t->iso);
     memset(t, 0, sizeof(*t));
 }
 
@@ -146,13 +147,26 @@ static void index_put(hs_prop *p, hs_rec *r, const char *value)
 
 /* ---- writes --------------------------------------------------------------------- */
 
-static void set_dates(hs_rec *r)
+/* The ISO text of ms as a shared JSON string (a batch writes one time into many records). */
+static json_t *iso_json(hs_table *t, int64_t ms)
 {
-    char buf[32];
-    json_object_set_new(r->props, "createdate", json_string(hs_iso(r->created_ms, buf)));
-    json_object_set_new(r->props, "hs_lastmodifieddate", json_string(hs_iso(r->updated_ms, buf)));
+    if (t->iso == NULL || t->iso_ms != ms) {
+        char buf[32];
+        json_decref(t->iso);
+        t->iso = json_string(hs_iso(ms, buf));
+        t->iso_ms = ms;
+    }
+    return t->iso;
+}
+
+static void set_dates(hs_table *t, hs_rec *r, int created)
+{
+    json_t *upd = iso_json(t, r->updated_ms);
+    json_object_set(r->props, "hs_lastmodifieddate", upd);
     if (r->obj == HS_CONTACTS)
-        json_object_set_new(r->props, "lastmodifieddate", json_string(buf));
+        json_object_set(r->props, "lastmodifieddate", upd);
+    if (created)
+        json_object_set(r->props, "createdate", iso_json(t, r->created_ms));
 }
 
 void hs_rec_compute(hs_table *t, hs_rec *r)
@@ -194,7 +208,7 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
         json_object_set(r->props, k, v);   /* string values are never modified: share them */
     }
     json_object_set_new(r->props, "hs_object_id", json_string(r->ids));
-    set_dates(r);
+    set_dates(t, r, 1);
     hs_rec_compute(t, r);
     for (size_t i = 0; i < t->nprops; i++) {
         hs_prop *p = t->props[i];
@@ -237,7 +251,7 @@ void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_
     if (now_ms > r->updated_ms)
         r->updated_ms = now_ms;
     r->visible_at = visible_at;
-    set_dates(r);
+    set_dates(t, r, 0);
     hs_rec_compute(t, r);
 }
 

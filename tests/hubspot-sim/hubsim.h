@@ -117,6 +117,8 @@ typedef struct hs_table {
     size_t nprops, cap_props;
     hs_map prop_by_name;    /* name -> hs_prop* */
     json_t *groups;         /* array of PropertyGroup objects */
+    int64_t iso_ms;         /* the last date written, shared by the records of one batch */
+    json_t *iso;
 } hs_table;
 
 typedef struct hs_store {

@@ -186,8 +186,9 @@ START_TEST(duplicate_email_is_409)
     int st;
     json_t *j;
     char *want;
-    j = req(s, "POST", "/crm/v3/objects/contacts", "{\"properties\":{\"email\":\"dup@example.com\"}}", &st);
+    j = req(s, "POST", "/crm/v3/objects/contacts", "{\"properties\":{\"email\":\"Dup@Example.com\"}}", &st);
     ck_assert_int_eq(st, 201);
+    ck_assert_str_eq(jps(j, "properties.email"), "dup@example.com");
     want = fmt("Contact already exists. Existing ID: %s", jps(j, "id"));
     json_decref(j);
     j = req(s, "POST", "/crm/v3/objects/contacts", "{\"properties\":{\"email\":\"DUP@example.com\"}}", &st);
