@@ -631,6 +631,9 @@ static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
                           det, NULL);
                 det = NULL;
                 free(text);
+            } else if (json_object_get(p->norm, p->id_prop->name) == NULL) {
+                /* the new record holds the id, normalised like any value (emails in lower case) */
+                json_object_set(p->norm, p->id_prop->name, json_object_get(norm, p->id_prop->name));
             }
             json_decref(one);
             json_decref(norm);

@@ -148,7 +148,7 @@ START_TEST(batch_upsert_creates_then_updates)
     json_t *j;
     char id1[32];
     j = req(s, "POST", "/crm/v3/objects/contacts/batch/upsert",
-            "{\"inputs\":[{\"id\":\"ann@example.com\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"Ann\"}},"
+            "{\"inputs\":[{\"id\":\"Ann@Example.com\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"Ann\"}},"
             "{\"id\":\"bob@example.com\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"Bob\"}}]}",
             &st);
     ck_assert_int_eq(st, 200);
