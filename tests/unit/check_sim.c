@@ -29,6 +29,12 @@ static sp_sim *sim_up(const char *const *args)
     return s;
 }
 
+/* Stop and insist on a clean exit: under make asan a leak or a sanitizer report fails the test. */
+static void sim_down(sp_sim *s)
+{
+    ck_assert_int_eq(sp_sim_stop_status(s), 0);
+}
+
 #define SIM(var, ...)                                              \
     const char *const var##_args[] = {__VA_ARGS__, NULL};          \
     sp_sim *var = sim_up(var##_args[0] != NULL ? var##_args : NULL); \
@@ -70,8 +76,11 @@ static char *fmt(const char *f, ...)
 /* "a.0.b": objects by key, arrays by index. */
 static json_t *jp(json_t *j, const char *path)
 {
-    char *copy = sp_xstrdup(path), *save = NULL;
-    for (char *tok = strtok_r(copy, ".", &save); tok != NULL && j != NULL; tok = strtok_r(NULL, ".", &save)) {
+    const char *p = path;
+    while (*p && j != NULL) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+        char *tok = sp_xstrndup(p, n);
         if (json_is_array(j)) {
             char *end;
             long i = strtol(tok, &end, 10);
@@ -79,8 +88,11 @@ static json_t *jp(json_t *j, const char *path)
         } else {
             j = json_object_get(j, tok);
         }
+        free(tok);
+        p += n;
+        if (*p == '.')
+            p++;
     }
-    free(copy);
     return j;
 }
 
@@ -176,7 +188,7 @@ START_TEST(batch_upsert_creates_then_updates)
     ck_assert_uint_eq(record_count(s, "contacts"), 2);
     ck_assert_int_eq(stat_of(s, "created"), 2);
     ck_assert_int_eq(stat_of(s, "updated"), 1);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -206,7 +218,7 @@ START_TEST(duplicate_email_is_409)
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "contacts"), 1);
     free(want);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -233,7 +245,7 @@ START_TEST(batch_with_trace_ids_splits_into_207)
     ck_assert_str_eq(jps(j, "errors.0.errors.0.context.propertyName.0"), "no_such_prop");
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "companies"), 2);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -251,7 +263,7 @@ START_TEST(batch_without_trace_ids_is_refused_whole)
                   "message: %s", jps(j, "message"));
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "companies"), 0);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -285,7 +297,7 @@ START_TEST(more_than_max_batch_is_400)
     ck_assert_uint_eq(record_count(s, "companies"), 100);
     free(b101);
     free(b100);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -328,7 +340,7 @@ START_TEST(property_values_are_validated)
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "companies"), 0);
     ck_assert_uint_eq(record_count(s, "deals"), 1);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -414,7 +426,7 @@ START_TEST(search_filters_sort_and_paging)
     j = search(s, "companies", "{\"limit\":201}", &st);
     ck_assert_int_eq(st, 400);
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -458,7 +470,7 @@ START_TEST(search_stops_at_the_cap)
     j = search(s, "companies", "{\"limit\":200,\"after\":\"9900\"}", &st);
     ck_assert_int_eq(st, 400);
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -479,7 +491,7 @@ START_TEST(search_lags_behind_writes)
     /* seeded records are visible at once */
     expect(s, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Seeded\"}}]}", 200);
     ck_assert_int_eq(search_total(s, "companies", F1("name", "EQ", "\"value\":\"Seeded\"")), 1);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -526,7 +538,7 @@ START_TEST(ten_second_limit_429)
     /* the window rolls */
     expect(s, "POST", "/_sim/clock", "{\"advance_ms\":10001}", 200);
     expect(s, "GET", "/crm/v3/objects/companies", NULL, 200);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -548,7 +560,7 @@ START_TEST(daily_and_search_limits_429)
     ck_assert_str_eq(jps(j, "policyName"), "DAILY");
     ck_assert_str_eq(jps(j, "message"), "You have reached your daily limit.");
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -570,7 +582,7 @@ START_TEST(wrong_token_is_401)
     json_decref(j);
     /* control endpoints need no token */
     expect(s, "GET", "/_sim/stats", NULL, 200);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -587,7 +599,7 @@ START_TEST(missing_scope_is_403)
     ck_assert_str_eq(jps(j, "context.requiredGranularScopes.0"), "crm.objects.contacts.write");
     ck_assert_str_eq(jps(j, "errors.0.context.requiredGranularScopes.0"), "crm.objects.contacts.write");
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -636,7 +648,7 @@ START_TEST(queued_faults_apply_in_order)
     ck_assert_int_eq(stat_of(s, "dropped"), 2);
     ck_assert_int_eq(stat_of(s, "status_5xx"), 1);
     ck_assert_int_eq(stat_of(s, "faults_pending"), 0);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -667,7 +679,7 @@ START_TEST(stats_count_by_endpoint)
     ck_assert_int_eq(stat_of(s, "requests"), 0);
     ck_assert_uint_eq(record_count(s, "contacts"), 0);
     free(path);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -771,7 +783,7 @@ START_TEST(associations_v4_and_create_time)
     free(ct);
     free(deal);
     free(li);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -828,7 +840,7 @@ START_TEST(custom_unique_property)
     ck_assert_str_eq(jps(j, "type"), "enumeration");
     ck_assert_str_eq(jps(j, "options.4.value"), "OTHER");
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -860,7 +872,7 @@ START_TEST(both_path_styles_and_account)
     ck_assert_int_eq(jpi(j, "results.0.currentUsage"), 5);   /* this call counts too */
     json_decref(j);
     free(path);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -902,7 +914,7 @@ START_TEST(read_archive_list_and_duplicates)
     free(path);
     free(a);
     free(b);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -940,7 +952,7 @@ START_TEST(random_faults_follow_the_seed)
     ck_assert_int_eq(stat_of(s, "dropped"), dropped);
     ck_assert_int_eq(stat_of(s, "status_5xx"), failed);
     ck_assert_int_eq(stat_of(s, "requests"), 60);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -977,7 +989,7 @@ START_TEST(latency_does_not_serialise_requests)
     }
     /* four calls, each held 1.5 s in its own thread: they overlap */
     ck_assert_int_ge(stat_of(s, "max_in_flight"), 2);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -986,6 +998,8 @@ START_TEST(simulator_exits_cleanly)
     SIM(s, NULL);
     expect(s, "POST", "/crm/v3/objects/companies", "{\"properties\":{\"name\":\"A\"}}", 201);
     ck_assert_int_eq(sp_sim_stop_status(s), 0);
+    /* sp_sim_stop: the contract's form, for a handle or NULL */
+    sp_sim_stop(NULL);
 }
 END_TEST
 
