@@ -211,10 +211,10 @@ static void apply_plans(hs_sim *sim, hs_table *t, plan *plans, size_t n)
 {
     hs_store *s = &sim->store;
     int64_t now = hs_now_wall(sim);
-    int64_t visible;
+    int64_t mono = hs_now_mono(sim), visible;
     int created = 0, updated = 0;
     pthread_mutex_lock(&sim->mu);
-    visible = hs_now_mono(sim) + sim->cfg.search_lag_ms;
+    visible = mono + sim->cfg.search_lag_ms;
     pthread_mutex_unlock(&sim->mu);
     for (size_t i = 0; i < n; i++) {
         plan *p = &plans[i];
@@ -228,7 +228,7 @@ static void apply_plans(hs_sim *sim, hs_table *t, plan *plans, size_t n)
                 apply_assoc(s, p->done, p->assoc);
             created++;
         } else {
-            hs_rec_update(t, p->target, p->norm, now, visible);
+            hs_rec_update(t, p->target, p->norm, now, visible, mono);
             p->done = p->target;
             updated++;
         }

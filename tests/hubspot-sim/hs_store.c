@@ -56,6 +56,7 @@ static void table_init(hs_table *t, hs_obj o)
 static void rec_free(hs_rec *r)
 {
     json_decref(r->props);
+    json_decref(r->indexed);
     free(r->assoc);
     free(r);
 }
@@ -228,10 +229,20 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
     return r;
 }
 
-void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at)
+void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at,
+                   int64_t now_mono)
 {
     const char *k;
     json_t *v;
+    if (visible_at > now_mono && now_mono >= r->visible_at) {
+        /* the version search knows until this write is indexed: a shallow copy, strings shared */
+        json_decref(r->indexed);
+        r->indexed = json_copy(r->props);
+        r->indexed_updated_ms = r->updated_ms;
+    } else if (visible_at <= now_mono) {
+        json_decref(r->indexed);
+        r->indexed = NULL;
+    }
     json_object_foreach(props, k, v) {
         const char *sv = json_string_value(v);
         hs_prop *p = hs_prop_find(t, k);
@@ -381,9 +392,9 @@ static int written(const json_t *want, size_t upto, const char *name)
     return 0;
 }
 
-static void write_prop(hs_out *o, hs_table *t, const hs_rec *r, const char *name, int *first)
+static void write_prop(hs_out *o, hs_table *t, const json_t *props, const char *name, int *first)
 {
-    const char *v = json_string_value(json_object_get(r->props, name));
+    const char *v = json_string_value(json_object_get(props, name));
     if (v == NULL && hs_prop_find(t, name) == NULL)
         return;
     if (!*first)
@@ -398,7 +409,32 @@ static void write_prop(hs_out *o, hs_table *t, const hs_rec *r, const char *name
     }
 }
 
+json_t *hs_rec_searchable(const hs_rec *r, int64_t now, int64_t *updated_ms)
+{
+    if (now >= r->visible_at) {
+        *updated_ms = r->updated_ms;
+        return r->props;
+    }
+    *updated_ms = r->indexed_updated_ms;
+    return r->indexed;
+}
+
+static void rec_write(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                      const json_t *want, int all, const char *extra);
+
 void hs_rec_write(hs_out *o, hs_table *t, const hs_rec *r, const json_t *want, int all, const char *extra)
+{
+    rec_write(o, t, r, r->props, r->updated_ms, want, all, extra);
+}
+
+void hs_rec_write_as(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                     const json_t *want)
+{
+    rec_write(o, t, r, props, updated_ms, want, 0, NULL);
+}
+
+static void rec_write(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                      const json_t *want, int all, const char *extra)
 {
     char buf[32];
     int first = 1;
@@ -410,28 +446,28 @@ void hs_rec_write(hs_out *o, hs_table *t, const hs_rec *r, const json_t *want, i
         json_t *n;
         json_array_foreach(want, i, n) {
             if (json_is_string(n) && !written(want, i, json_string_value(n)))
-                write_prop(o, t, r, json_string_value(n), &first);
+                write_prop(o, t, props, json_string_value(n), &first);
         }
     } else {
         const char *const *defaults = hs_default_props(t->obj);
         for (const char *const *d = defaults; *d != NULL; d++)
-            write_prop(o, t, r, *d, &first);
+            write_prop(o, t, props, *d, &first);
         if (all) {
             const char *k;
             json_t *v;
-            json_object_foreach(r->props, k, v) {
+            json_object_foreach(props, k, v) {
                 int dflt = 0;
                 for (const char *const *d = defaults; *d != NULL && !dflt; d++)
                     dflt = strcmp(*d, k) == 0;
                 if (!dflt)
-                    write_prop(o, t, r, k, &first);
+                    write_prop(o, t, props, k, &first);
             }
         }
     }
     hs_out_puts(o, "},\"createdAt\":\"");
     hs_out_puts(o, hs_iso(r->created_ms, buf));
     hs_out_puts(o, "\",\"updatedAt\":\"");
-    hs_out_puts(o, hs_iso(r->updated_ms, buf));
+    hs_out_puts(o, hs_iso(updated_ms, buf));
     hs_out_puts(o, r->archived ? "\",\"archived\":true" : "\",\"archived\":false");
     if (r->archived) {
         hs_out_puts(o, ",\"archivedAt\":\"");

@@ -102,7 +102,10 @@ typedef struct hs_rec {
     hs_obj obj;
     json_t *props;          /* name -> string value; unset = absent */
     int64_t created_ms, updated_ms, archived_ms;   /* wall clock, epoch ms */
-    int64_t visible_at;     /* sim monotonic ms from which search sees it */
+    int64_t visible_at;     /* sim monotonic ms from which search sees the current version */
+    json_t *indexed;        /* what search sees before visible_at: the previous version's
+                               properties (shared strings), NULL = not in the index yet */
+    int64_t indexed_updated_ms;
     int archived;
     hs_assoc *assoc;
     size_t nassoc, cap_assoc;
@@ -146,7 +149,8 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
                       int64_t updated_ms, int64_t visible_at);
 /* Apply normalised properties (borrowed; "" clears), maintaining indexes and
  * the modified dates. */
-void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at);
+void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at,
+                   int64_t now_mono);
 void hs_rec_archive(hs_table *t, hs_rec *r, int64_t now_ms);
 /* Line items: amount = quantity * price when both are numbers. */
 void hs_rec_compute(hs_table *t, hs_rec *r);
@@ -341,6 +345,11 @@ json_t *hs_rec_json(hs_table *t, const hs_rec *r, const json_t *want, int all);
 /* The same record written as JSON text; extra (may be NULL) is appended inside the
  * object, e.g. ",\"new\":true". */
 void hs_rec_write(hs_out *o, hs_table *t, const hs_rec *r, const json_t *want, int all, const char *extra);
+/* What search sees of r at sim time now (NULL = nothing yet), and its updatedAt. */
+json_t *hs_rec_searchable(const hs_rec *r, int64_t now, int64_t *updated_ms);
+/* Write r as search sees it: props and updated_ms from hs_rec_searchable. */
+void hs_rec_write_as(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                     const json_t *want);
 /* associations=companies,contacts on GET: the v3 "associations" member. */
 json_t *hs_rec_assoc_json(hs_store *s, const hs_rec *r, const json_t *types);
 

@@ -480,14 +480,27 @@ START_TEST(search_lags_behind_writes)
     int st;
     json_t *j;
     const char *by_name = F1("name", "EQ", "\"value\":\"Lagging\"");
+    char *path;
     j = req(s, "POST", "/crm/v3/objects/companies", "{\"properties\":{\"name\":\"Lagging\"}}", &st);
     ck_assert_int_eq(st, 201);
+    path = fmt("/crm/v3/objects/companies/%s", jps(j, "id"));
     json_decref(j);
     ck_assert_int_eq(search_total(s, "companies", by_name), 0);
     /* reads by id see it at once */
-    ck_assert_uint_eq(record_count(s, "companies"), 1);
+    expect(s, "GET", path, NULL, 200);
     expect(s, "POST", "/_sim/clock", "{\"advance_ms\":60001}", 200);
     ck_assert_int_eq(search_total(s, "companies", by_name), 1);
+    /* after an update search still sees the previous version until the lag has passed */
+    expect(s, "PATCH", path, "{\"properties\":{\"name\":\"Renamed\"}}", 200);
+    j = search(s, "companies", by_name, &st);
+    ck_assert_int_eq(jpi(j, "total"), 1);
+    ck_assert_str_eq(jps(j, "results.0.properties.name"), "Lagging");
+    json_decref(j);
+    ck_assert_int_eq(search_total(s, "companies", F1("name", "EQ", "\"value\":\"Renamed\"")), 0);
+    expect(s, "POST", "/_sim/clock", "{\"advance_ms\":60001}", 200);
+    ck_assert_int_eq(search_total(s, "companies", by_name), 0);
+    ck_assert_int_eq(search_total(s, "companies", F1("name", "EQ", "\"value\":\"Renamed\"")), 1);
+    free(path);
     /* seeded records are visible at once */
     expect(s, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Seeded\"}}]}", 200);
     ck_assert_int_eq(search_total(s, "companies", F1("name", "EQ", "\"value\":\"Seeded\"")), 1);
