@@ -183,12 +183,30 @@ const char *jlist(jctx *c, const char *const *names, size_t n)
     return s;
 }
 
+/* Names a DBA may try for a column GP calls otherwise. */
+static const struct {
+    const char *alias, *column, *why;
+} column_aliases[] = {
+    {"EMAIL", "INET1", "the e-mail address is INET1, from SY01200"},
+    {"E_MAIL", "INET1", "the e-mail address is INET1, from SY01200"},
+    {"PRICE", "LISTPRCE", "the list price is LISTPRCE, from IV00105"},
+    {"ZIP", "ZIPCODE", "sales documents call it ZIPCODE"},
+    {"PHONE1", "PHNUMBR1", "sales documents call it PHNUMBR1"},
+    {"PHONE2", "PHNUMBR2", "sales documents call it PHNUMBR2"},
+    {"FAX", "FAXNUMBR", "sales documents call it FAXNUMBR"},
+};
+
 const char *jcolumn_hint(jctx *c, sp_job_entity ent, const char *name)
 {
     size_t n;
     const sp_job_column *cols = sp_job_entity_columns(ent, &n);
     const char **names = sp_arena_alloc(c->arena, n * sizeof(*names));
     char buf[160];
+
+    for (size_t i = 0; i < sizeof(column_aliases) / sizeof(column_aliases[0]); i++)
+        if (strcasecmp(column_aliases[i].alias, name) == 0 &&
+            sp_job_entity_column(ent, column_aliases[i].column) != NULL)
+            return sp_arena_printf(c->arena, " (%s)", column_aliases[i].why);
 
     for (size_t i = 0; i < n; i++)
         names[i] = cols[i].name;
@@ -507,7 +525,17 @@ static const char *lookup_ids(jctx *c)
         ids[i] = c->job->lookups[i].id;
     if (c->job->nlookups == 0)
         return "no <lookup> is defined";
-    return sp_arena_printf(c->arena, "lookups: %s", jlist(c, ids, c->job->nlookups));
+    return sp_arena_printf(c->arena, "the lookups are %s", jlist(c, ids, c->job->nlookups));
+}
+
+static const char *lookup_hint(jctx *c, const char *id)
+{
+    const char **ids = sp_arena_alloc(c->arena, (c->job->nlookups + 1) * sizeof(*ids));
+    char buf[160];
+    for (size_t i = 0; i < c->job->nlookups; i++)
+        ids[i] = c->job->lookups[i].id;
+    jsuggest(id, ids, c->job->nlookups, buf, sizeof(buf));
+    return sp_arena_strdup(c->arena, buf);
 }
 
 static void build_transforms(jctx *c, const xmlNode *n, sp_job_field *f)
@@ -561,7 +589,8 @@ static void build_transforms(jctx *c, const xmlNode *n, sp_job_field *f)
             }
             v[k].lookup = jfind_lookup(c->job, arg);
             if (v[k].lookup == NULL) {
-                jc_error(c, pos, "lookup:%s: no <lookup> has this id (%s)", arg, lookup_ids(c));
+                jc_error(c, pos, "lookup:%s: no <lookup> has this id%s; %s", arg,
+                         lookup_hint(c, arg), lookup_ids(c));
                 continue;
             }
         } else if (arg != NULL) {
@@ -597,8 +626,9 @@ static void build_template(jctx *c, const xmlNode *n, sp_job_field *f, int ent)
             return;
         } else if (*p == '{') {
             const char *close = strchr(p + 1, '}');
+            const char *reopen = strchr(p + 1, '{');
             char *name;
-            if (close == NULL) {
+            if (close == NULL || (reopen != NULL && reopen < close)) {
                 jc_error(c, pos, "template \"%s\": \"{\" without a closing \"}\" (write {{ for a literal {)", t);
                 return;
             }
@@ -780,7 +810,7 @@ static void build_mapping(jctx *c, const xmlNode *n, sp_job_mapping *m, const sp
         for (size_t j = 0; j < k; j++)
             if (fields[j].target != NULL && fields[k].target != NULL &&
                 strcasecmp(fields[j].target, fields[k].target) == 0) {
-                jc_error(c, jattr_pos(f, "name"), "%s %s is already set at line %d",
+                jc_error(c, jattr_pos(f, "name"), "%s \"%s\" is already set at line %d",
                          m->is_import ? "column" : "property", fields[k].target, fields[j].pos.line);
                 break;
             }

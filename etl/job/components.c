@@ -58,7 +58,7 @@ static const char *ids_of_mappings(jctx *c)
         ids[i] = c->job->mappings[i].id;
     if (c->job->nmappings == 0)
         return "no mapping is defined";
-    return sp_arena_printf(c->arena, "mappings: %s", jlist(c, ids, c->job->nmappings));
+    return sp_arena_printf(c->arena, "the mappings are %s", jlist(c, ids, c->job->nmappings));
 }
 
 static const char *ids_of_rule_sets(jctx *c)
@@ -68,7 +68,7 @@ static const char *ids_of_rule_sets(jctx *c)
         ids[i] = c->job->rule_sets[i].id;
     if (c->job->nrule_sets == 0)
         return "no rule set is defined";
-    return sp_arena_printf(c->arena, "rule sets: %s", jlist(c, ids, c->job->nrule_sets));
+    return sp_arena_printf(c->arena, "the rule sets are %s", jlist(c, ids, c->job->nrule_sets));
 }
 
 static const char *hint_id(jctx *c, const char *id, int mappings)
@@ -99,7 +99,7 @@ static const sp_job_mapping *ref_mapping(jctx *c, const xmlNode *n, const char *
     }
     m = jfind_mapping(c->job, id);
     if (m == NULL) {
-        jc_error(c, jattr_pos(n, attr), "%s=\"%s\": no mapping has this id%s (%s)", attr, id,
+        jc_error(c, jattr_pos(n, attr), "%s=\"%s\": no mapping has this id%s; %s", attr, id,
                  hint_id(c, id, 1), ids_of_mappings(c));
         return NULL;
     }
@@ -121,7 +121,7 @@ static const sp_job_rule_set *ref_rule_set(jctx *c, const xmlNode *n, const char
         return NULL;
     rs = jfind_rule_set(c->job, id);
     if (rs == NULL) {
-        jc_error(c, jattr_pos(n, attr), "%s=\"%s\": no rule set has this id%s (%s)", attr, id,
+        jc_error(c, jattr_pos(n, attr), "%s=\"%s\": no rule set has this id%s; %s", attr, id,
                  hint_id(c, id, 0), ids_of_rule_sets(c));
         return NULL;
     }

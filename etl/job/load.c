@@ -70,7 +70,8 @@ static size_t emit_diags(jctx *c)
     sp_job_diag_fn fn = c->opts->on_diag ? c->opts->on_diag : print_diag;
     size_t n = 0;
 
-    qsort(c->diags, c->ndiags, sizeof(*c->diags), diag_cmp);
+    if (c->ndiags > 1)
+        qsort(c->diags, c->ndiags, sizeof(*c->diags), diag_cmp);
     for (size_t i = 0; i < c->ndiags; i++) {
         sp_job_diag d;
         if (i > 0 && c->diags[i].line == c->diags[i - 1].line && c->diags[i].col == c->diags[i - 1].col &&
@@ -101,6 +102,8 @@ static char *parse_message(const char *msg)
         return sp_xasprintf("the file ends before <%s> (line %d) is closed", a, line);
     if (sscanf(msg, "Couldn't find end of Start Tag %127s line %d", a, &line) == 2)
         return sp_xasprintf("the start tag <%s> (line %d) is not closed with >", a, line);
+    if (strncmp(msg, "Document is empty", 17) == 0 || strncmp(msg, "Start tag expected", 18) == 0)
+        return sp_xstrdup("not a job file: a job starts with <job xmlns=\"" JOB_NS "\" name=\"...\">");
     if (strncmp(msg, "AttValue: \" or ' expected", 25) == 0)
         return sp_xstrdup("an attribute value must be in double quotes: name=\"value\"");
     if (sscanf(msg, "Specification mandates value for attribute %127s", a) == 1)

@@ -244,14 +244,20 @@ static void not_expected(jctx *c, const xmlNode *node, const char *el, const cha
         if (!exists)
             jsuggest(el, (const char *const *)known.v, known.n, hint, sizeof(hint));
         names_free(&known);
-        if (node != NULL && node->ns == NULL)
+        if (node != NULL && node->ns != NULL && node->ns->href != NULL &&
+            strcmp((const char *)node->ns->href, JOB_NS) != 0)
+            sp_buf_printf(b, &e, "<%s%s%s> (namespace %s) is not part of a spetl job: remove it",
+                          node->ns->prefix ? (const char *)node->ns->prefix : "", node->ns->prefix ? ":" : "",
+                          (const char *)node->name, (const char *)node->ns->href);
+        else if (node != NULL && node->ns == NULL)
             sp_buf_printf(b, &e, "<%s> has no namespace: the job's elements are in the namespace of "
                                  "<job xmlns=\"" JOB_NS "\">", el);
         else if (exists)
             sp_buf_printf(b, &e, "<%s> is not allowed inside <%s>", el, pname ? pname : "?");
         else
             sp_buf_printf(b, &e, "unknown element <%s> inside <%s>%s", el, pname ? pname : "?", hint);
-        if (rest != NULL && (rest = strstr(rest, "Expected is")) != NULL) {
+        if (rest != NULL && (rest = strstr(rest, "Expected is")) != NULL &&
+            (node == NULL || node->ns == NULL || strcmp((const char *)node->ns->href, JOB_NS) == 0)) {
             sp_buf_puts(b, strstr(rest, "one of") ? "; expected one of " : "; expected ", &e);
             element_list(rest, b);
         }
