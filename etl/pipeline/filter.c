@@ -1047,7 +1047,7 @@ done:
 }
 
 int sp_filter_compile_job(const sp_job_filter *f, const char *component, const char *job_path,
-                          sp_job_dialect dialect, sp_arena *a, sp_filter **out, sp_err *e)
+                          sp_dialect dialect, sp_arena *a, sp_filter **out, sp_err *e)
 {
     size_t n = 0, k = 0;
     const sp_job_column *all = sp_job_entity_columns(f->entity, &n);

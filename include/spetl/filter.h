@@ -47,6 +47,7 @@
 
 #include <stddef.h>
 
+#include "spetl/db.h"
 #include "spetl/err.h"
 #include "spetl/job.h"
 #include "spetl/mem.h"
@@ -79,7 +80,7 @@ typedef struct sp_filter_opts {
     size_t ncolumns;
     const char *table;           /* "RM00101": accepted as a qualifier, named in messages */
     const char *component;       /* "customer-export": named in messages */
-    sp_job_dialect dialect;      /* SQLSERVER writes LEN, the others LENGTH */
+    sp_dialect dialect;      /* SQLSERVER writes LEN, the others LENGTH */
     int quote_identifiers;       /* 1: "COL" ([COL] on SQL Server) */
     const char *alias;           /* non-NULL: every column written as alias.COL */
     const char *file;            /* job file, for error positions; NULL: relative */
@@ -93,7 +94,7 @@ int sp_filter_compile(const char *text, const sp_filter_opts *opts, sp_arena *a,
 /* The same for a job's <filter>: its entity's columns that live in the
  * entity's own table, positions in job_path (may be NULL). */
 int sp_filter_compile_job(const sp_job_filter *f, const char *component, const char *job_path,
-                          sp_job_dialect dialect, sp_arena *a, sp_filter **out, sp_err *e);
+                          sp_dialect dialect, sp_arena *a, sp_filter **out, sp_err *e);
 
 /* AND the filter into the caller's own condition:
  *   "(<filter>) AND (<cond>)", or the one that is there when the other is

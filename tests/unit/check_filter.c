@@ -32,7 +32,7 @@ static void teardown(void)
     free(rm00101);
 }
 
-static sp_filter_opts opts(sp_job_dialect d)
+static sp_filter_opts opts(sp_dialect d)
 {
     sp_filter_opts o;
     memset(&o, 0, sizeof(o));
