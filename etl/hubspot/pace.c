@@ -96,7 +96,7 @@ int64_t sp_hs_pacer_wait(sp_hs_pacer *p, int64_t now)
             wait = p->external_until - now;
         } else {
             first = p->ring_n - n; /* oldest of ours still in the window */
-            wait = p->ring[p->ring_head + first + need - 1] + p->window_ms - now + 1;
+            wait = p->ring[p->ring_head + first + need - 1] + p->window_ms - now;
         }
         if (wait < 1)
             wait = 1;
