@@ -657,7 +657,10 @@ static void on_429(sp_hs_client *c, hs_req *r, json_t *json, int64_t now)
         snprintf(detail, sizeof(detail), "429 %s on %s", ei.policy != NULL ? ei.policy : "DAILY", r->what);
         daily_message(c, detail, &e);
         sp_err_http(&e, 429, ei.policy != NULL ? ei.policy : "DAILY", ei.correlation_id);
-        SP_ERROR(HS_COMP, "%s", e.msg);
+        if (!c->stopped) {
+            SP_ERROR(HS_COMP, "%s", e.msg);
+            c->daily_probe = 1;
+        }
         stop(c, &e);
         complete(c, r, 429, NULL, ei.correlation_id, &e);
         return;
@@ -671,7 +674,7 @@ static void on_429(sp_hs_client *c, hs_req *r, json_t *json, int64_t now)
              ei.policy != NULL ? ei.policy : "rate limit");
     r->last_status = 429;
     snprintf(r->last_corr, sizeof(r->last_corr), "%s", ei.correlation_id != NULL ? ei.correlation_id : r->hdr_corr);
-    pause = sp_hs_pacer_throttled(p, now, r->hdr_retry_after, hs_rand(c));
+    pause = sp_hs_pacer_throttled(p, now, r->sent_ms, r->hdr_retry_after, hs_rand(c));
     if (now + pause - r->first_sent_ms > c->backoff.budget_ms) {
         give_up(c, r, SP_HS_GIVE_UP_BUDGET);
         return;
@@ -915,10 +918,52 @@ void hs_run_until(sp_hs_client *c, const int *flag)
         pump(c);
 }
 
+static int usage_fn(const hs_reply *r, void *ud, sp_err *e)
+{
+    char *out = ud;
+    const json_t *results = json_object_get(r->json, "results"), *v;
+    size_t i;
+
+    (void)e;
+    json_array_foreach(results, i, v) {
+        const json_t *at = json_object_get(v, "resetsAt");
+        if (json_is_string(at)) {
+            snprintf(out, 64, "%s", json_string_value(at));
+            break;
+        }
+    }
+    return 0;
+}
+
+/* After a daily-limit stop: ask once when the limit resets (best effort,
+ * one attempt) and put it in the stop message. */
+static void probe_daily_reset(sp_hs_client *c)
+{
+    char resets[64] = "";
+    sp_err saved = c->stop_err, ignored;
+    char *cut;
+
+    c->daily_probe = 0;
+    c->stopped = 0;
+    hs_call_with(c, "GET", "/account-info/v3/api-usage/daily/private-apps", NULL, NULL,
+                 HS_IDEMPOTENT | HS_NO_RETRY, usage_fn, resets, &ignored);
+    c->stopped = 1;
+    c->stop_err = saved;
+    if (resets[0] == '\0')
+        return;
+    cut = strstr(c->stop_err.msg, "; it resets at midnight");
+    if (cut != NULL)
+        snprintf(cut, sizeof(c->stop_err.msg) - (size_t)(cut - c->stop_err.msg),
+                 "; it resets at %s: the run stopped cleanly, run it again after the reset", resets);
+    SP_ERROR(HS_COMP, "%s", c->stop_err.msg);
+}
+
 int sp_hs_drain(sp_hs_client *c, size_t keep, sp_err *e)
 {
     while (c->ops > keep && (c->head != NULL || c->active > 0))
         pump(c);
+    if (c->stopped && c->daily_probe && c->active == 0)
+        probe_daily_reset(c);
     if (c->ops > keep) {
         /* Operations left with no request: a bug in the operation code. */
         return SP_ERR(e, SP_EINTERNAL, "%zu HubSpot operation(s) have no request left to wait for", c->ops);

@@ -72,6 +72,7 @@ struct sp_hs_client {
     uint64_t rng;
     int stopped;                /* 401/403/daily: nothing more is sent */
     sp_err stop_err;
+    int daily_probe;            /* ask when the daily limit resets, once */
     int op_failed;              /* an operation failed whole since the last sp_hs_run */
     sp_err op_err;
     char time_zone[64];         /* from account details, for the daily-limit message */

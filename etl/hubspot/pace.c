@@ -158,19 +158,26 @@ void sp_hs_pacer_headers(sp_hs_pacer *p, int64_t now, int64_t sent_ms, int max, 
     p->min_gap_ms = remaining <= low ? p->window_ms / max : 0;
 }
 
-int64_t sp_hs_pacer_throttled(sp_hs_pacer *p, int64_t now, int64_t retry_after_ms, double u)
+int64_t sp_hs_pacer_throttled(sp_hs_pacer *p, int64_t now, int64_t sent_ms, int64_t retry_after_ms,
+                              double u)
 {
     int64_t pause, d;
     int shift;
+    int same_event = p->strikes > 0 && sent_ms < p->last_throttle_ms;
 
-    p->strikes++;
     p->throttled++;
-    if (p->cuts < MAX_CUTS) {
-        p->cuts++;
-        recompute(p);
+    if (!same_event) {
+        p->strikes++;
+        p->last_throttle_ms = now;
+        if (p->cuts < MAX_CUTS) {
+            p->cuts++;
+            recompute(p);
+        }
     }
     if (retry_after_ms >= 0) {
         pause = retry_after_ms;
+    } else if (same_event) {
+        pause = p->pause_until_ms > now ? p->pause_until_ms - now : 0;
     } else {
         shift = p->strikes - 1 < 4 ? p->strikes - 1 : 4;
         d = (int64_t)1000 << shift;
@@ -180,7 +187,7 @@ int64_t sp_hs_pacer_throttled(sp_hs_pacer *p, int64_t now, int64_t retry_after_m
     }
     if (now + pause > p->pause_until_ms)
         p->pause_until_ms = now + pause;
-    return pause;
+    return p->pause_until_ms - now;
 }
 
 void sp_hs_pacer_ok(sp_hs_pacer *p)

@@ -40,7 +40,8 @@ typedef struct sp_hs_pacer {
     int64_t min_gap_ms;      /* spacing while Remaining is low; 0 = none */
     int64_t last_send_ms;
     int64_t pause_until_ms;  /* nothing is sent before this */
-    int strikes;             /* consecutive 429s */
+    int strikes;             /* consecutive 429 events */
+    int64_t last_throttle_ms;  /* when the last 429 arrived */
     int64_t *ring;           /* send times, oldest first, from ring_head */
     int ring_cap, ring_head, ring_n;
     long long sent;          /* totals, for reports */
@@ -66,10 +67,13 @@ int sp_hs_pacer_in_window(sp_hs_pacer *p, int64_t now);
 void sp_hs_pacer_headers(sp_hs_pacer *p, int64_t now, int64_t sent_ms, int max, int remaining,
                          int64_t interval_ms);
 
-/* A 429 for this budget at `now`: pause all sends and cut the limit.
- * retry_after_ms < 0 when absent; u in [0,1) is the jitter draw.
- * Returns the pause in ms. */
-int64_t sp_hs_pacer_throttled(sp_hs_pacer *p, int64_t now, int64_t retry_after_ms, double u);
+/* A 429 for this budget at `now` on a request sent at sent_ms: pause all
+ * sends and cut the limit. 429s on requests sent before the previous 429
+ * arrived belong to the same event (requests in flight together): they
+ * neither grow the pause nor cut again. retry_after_ms < 0 when absent;
+ * u in [0,1) is the jitter draw. Returns the pause from now in ms. */
+int64_t sp_hs_pacer_throttled(sp_hs_pacer *p, int64_t now, int64_t sent_ms, int64_t retry_after_ms,
+                              double u);
 
 /* A response that was not a 429: the run of 429s is over. */
 void sp_hs_pacer_ok(sp_hs_pacer *p);

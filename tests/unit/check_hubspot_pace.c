@@ -189,17 +189,27 @@ START_TEST(pacer_backs_off_on_429)
     int64_t now = 200000, pause;
 
     sp_hs_pacer_init(&p, 100, 10000, 0);
-    pause = sp_hs_pacer_throttled(&p, now, -1, 0.0);
+    pause = sp_hs_pacer_throttled(&p, now, now - 100, -1, 0.0);
     ck_assert_int_eq(pause, 500);
     ck_assert_int_eq(p.limit, 86); /* 100 * 0.96 * 0.9 */
     ck_assert_int_eq(sp_hs_pacer_wait(&p, now), 500);
-    pause = sp_hs_pacer_throttled(&p, now, -1, 0.999999);
+    /* requests that were in flight with it: the same event */
+    pause = sp_hs_pacer_throttled(&p, now + 10, now - 50, -1, 0.999999);
+    ck_assert_int_eq(pause, 490);
+    ck_assert_int_eq(p.strikes, 1);
+    ck_assert_int_eq(p.limit, 86);
+    /* a request sent after it: a new event, a longer pause */
+    now += 600;
+    pause = sp_hs_pacer_throttled(&p, now, now - 50, -1, 0.999999);
     ck_assert_int_le(pause, 2000);
     ck_assert_int_ge(pause, 1999);
     ck_assert_int_eq(p.strikes, 2);
+    ck_assert_int_eq(p.limit, 76);
     /* growing, but never longer than the window */
-    for (int i = 0; i < 10; i++)
-        pause = sp_hs_pacer_throttled(&p, now, -1, 0.999999);
+    for (int i = 0; i < 10; i++) {
+        now += 20000;
+        pause = sp_hs_pacer_throttled(&p, now, now - 50, -1, 0.999999);
+    }
     ck_assert_int_le(pause, 10000);
     ck_assert_int_ge(pause, 9999);
     /* cut at most to half */
@@ -207,10 +217,11 @@ START_TEST(pacer_backs_off_on_429)
     /* Retry-After wins */
     sp_hs_pacer_ok(&p);
     ck_assert_int_eq(p.strikes, 0);
-    pause = sp_hs_pacer_throttled(&p, now + 20000, 3000, 0.5);
+    now += 20000;
+    pause = sp_hs_pacer_throttled(&p, now, now - 50, 3000, 0.5);
     ck_assert_int_eq(pause, 3000);
-    ck_assert_int_eq(sp_hs_pacer_wait(&p, now + 20000), 3000);
-    ck_assert_int_eq(p.throttled, 13);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, now), 3000);
+    ck_assert_int_eq(p.throttled, 14);
     sp_hs_pacer_free(&p);
 }
 END_TEST
