@@ -522,6 +522,11 @@ static int start(sp_hs_client *c, hs_req *r, int64_t now, sp_err *e)
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)r);
+    /* libcurl silently resends a request once when a reused keep-alive
+     * connection turns out dead; for a request that must not be sent twice
+     * use a fresh connection, so a drop is reported, not repeated. */
+    if (!(r->flags & HS_IDEMPOTENT))
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     if (strcmp(r->method, "GET") == 0) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
@@ -949,6 +954,7 @@ static void probe_daily_reset(sp_hs_client *c)
                  HS_IDEMPOTENT | HS_NO_RETRY, usage_fn, resets, &ignored);
     c->stopped = 1;
     c->stop_err = saved;
+    c->daily_probe = 0;
     if (resets[0] == '\0')
         return;
     cut = strstr(c->stop_err.msg, "; it resets at midnight");
