@@ -1,0 +1,341 @@
+/* hs_util.c -- hash map, object names, JSON and error helpers, PRNG, clock (see hubsim.h). */
+#include "hubsim.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "spetl/clock.h"
+#include "spetl/mem.h"
+
+/* ---- object names ------------------------------------------------------ */
+
+static const struct {
+    const char *name, *type_id, *singular, *upper;
+} OBJS[HS_NOBJ] = {
+    {"companies", "0-2", "company", "COMPANY"},
+    {"contacts", "0-1", "contact", "CONTACT"},
+    {"deals", "0-3", "deal", "DEAL"},
+    {"products", "0-7", "product", "PRODUCT"},
+    {"line_items", "0-8", "line_item", "LINE_ITEM"},
+};
+
+int hs_obj_parse(const char *s)
+{
+    for (int i = 0; i < HS_NOBJ; i++) {
+        if (hs_str_ieq(s, OBJS[i].name) || strcmp(s, OBJS[i].type_id) == 0 ||
+            hs_str_ieq(s, OBJS[i].singular))
+            return i;
+    }
+    return -1;
+}
+
+const char *hs_obj_name(hs_obj o) { return OBJS[o].name; }
+const char *hs_obj_type_id(hs_obj o) { return OBJS[o].type_id; }
+const char *hs_obj_singular(hs_obj o) { return OBJS[o].singular; }
+const char *hs_obj_upper(hs_obj o) { return OBJS[o].upper; }
+
+/* ---- hash map ---------------------------------------------------------- */
+
+static char tomb_mark;
+#define HS_MAP_TOMB (&tomb_mark)
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+void hs_map_init(hs_map *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+void hs_map_free(hs_map *m, void (*free_val)(void *))
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->keys[i] != NULL && m->keys[i] != HS_MAP_TOMB) {
+            free(m->keys[i]);
+            if (free_val != NULL)
+                free_val(m->vals[i]);
+        }
+    }
+    free(m->keys);
+    free(m->vals);
+    hs_map_init(m);
+}
+
+static size_t map_slot(const hs_map *m, const char *key, int *found)
+{
+    size_t mask = m->cap - 1;
+    size_t i = (size_t)hash_str(key) & mask;
+    size_t first_tomb = (size_t)-1;
+    for (;;) {
+        char *k = m->keys[i];
+        if (k == NULL) {
+            *found = 0;
+            return first_tomb != (size_t)-1 ? first_tomb : i;
+        }
+        if (k == HS_MAP_TOMB) {
+            if (first_tomb == (size_t)-1)
+                first_tomb = i;
+        } else if (strcmp(k, key) == 0) {
+            *found = 1;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static void map_grow(hs_map *m)
+{
+    hs_map old = *m;
+    size_t cap = old.cap ? old.cap * 2 : 16;
+    if (old.len * 4 < old.cap)   /* mostly tombstones: rehash at the same size */
+        cap = old.cap;
+    m->cap = cap;
+    m->keys = sp_xcalloc(cap, sizeof(char *));
+    m->vals = sp_xcalloc(cap, sizeof(void *));
+    m->len = m->used = 0;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.keys[i] != NULL && old.keys[i] != HS_MAP_TOMB) {
+            int found;
+            size_t j = map_slot(m, old.keys[i], &found);
+            m->keys[j] = old.keys[i];
+            m->vals[j] = old.vals[i];
+            m->len++;
+            m->used++;
+        }
+    }
+    free(old.keys);
+    free(old.vals);
+}
+
+void *hs_map_get(const hs_map *m, const char *key)
+{
+    int found;
+    size_t i;
+    if (m->cap == 0)
+        return NULL;
+    i = map_slot(m, key, &found);
+    return found ? m->vals[i] : NULL;
+}
+
+void hs_map_put(hs_map *m, const char *key, void *val)
+{
+    int found;
+    size_t i;
+    if ((m->used + 1) * 4 > m->cap * 3)
+        map_grow(m);
+    i = map_slot(m, key, &found);
+    if (found) {
+        m->vals[i] = val;
+        return;
+    }
+    if (m->keys[i] == NULL)
+        m->used++;
+    m->keys[i] = sp_xstrdup(key);
+    m->vals[i] = val;
+    m->len++;
+}
+
+int hs_map_del(hs_map *m, const char *key)
+{
+    int found;
+    size_t i;
+    if (m->cap == 0)
+        return 0;
+    i = map_slot(m, key, &found);
+    if (!found)
+        return 0;
+    free(m->keys[i]);
+    m->keys[i] = HS_MAP_TOMB;
+    m->vals[i] = NULL;
+    m->len--;
+    return 1;
+}
+
+int hs_map_next(const hs_map *m, size_t *i, const char **key, void **val)
+{
+    while (*i < m->cap) {
+        size_t j = (*i)++;
+        if (m->keys[j] != NULL && m->keys[j] != HS_MAP_TOMB) {
+            *key = m->keys[j];
+            *val = m->vals[j];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- strings and numbers ---------------------------------------------- */
+
+int hs_str_ieq(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+char *hs_lower(const char *s)
+{
+    char *out = sp_xstrdup(s);
+    for (char *p = out; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return out;
+}
+
+int hs_parse_number(const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (*s == '\0' || isspace((unsigned char)*s))
+        return 0;
+    /* strtod accepts hex, inf and nan: HubSpot does not. */
+    for (const char *p = s; *p; p++) {
+        if (!(isdigit((unsigned char)*p) || *p == '-' || *p == '+' || *p == '.' || *p == 'e' ||
+              *p == 'E'))
+            return 0;
+    }
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno != 0 || *end != '\0' || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+char *hs_json_text(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return sp_xstrndup(json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return sp_xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_REAL: {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+        return sp_xstrdup(buf);
+    }
+    case JSON_TRUE:
+        return sp_xstrdup("true");
+    case JSON_FALSE:
+        return sp_xstrdup("false");
+    case JSON_NULL:
+        return sp_xstrdup("");
+    default:
+        return NULL;
+    }
+}
+
+/* ---- clock and randomness --------------------------------------------- */
+
+int64_t hs_now_mono(hs_sim *sim)
+{
+    int64_t off = __atomic_load_n(&sim->clock_offset_ms, __ATOMIC_RELAXED);
+    return sp_clock_now_ms() + off;
+}
+
+int64_t hs_now_wall(hs_sim *sim)
+{
+    int64_t off = __atomic_load_n(&sim->clock_offset_ms, __ATOMIC_RELAXED);
+    return sp_clock_wall_ms() + off;
+}
+
+const char *hs_iso(int64_t ms, char buf[32])
+{
+    return sp_time_iso8601(ms, buf, 32);
+}
+
+uint64_t hs_rand(hs_sim *sim)
+{
+    uint64_t x;
+    pthread_mutex_lock(&sim->mu);
+    x = sim->prng;   /* xorshift64* */
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    sim->prng = x;
+    pthread_mutex_unlock(&sim->mu);
+    return x * 2685821657736338717ULL;
+}
+
+double hs_rand_pct(hs_sim *sim)
+{
+    return (double)(hs_rand(sim) >> 11) / (double)(1ULL << 53) * 100.0;
+}
+
+void hs_uuid(hs_sim *sim, char out[37])
+{
+    uint64_t a = hs_rand(sim), b = hs_rand(sim);
+    snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
+             (unsigned)((a >> 16) & 0xffff), (unsigned)(a & 0xfff),
+             (unsigned)(0x8000 | ((b >> 48) & 0x3fff)), (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+/* ---- error and batch bodies ------------------------------------------- */
+
+json_t *hs_error_json(hs_sim *sim, const char *category, const char *message, json_t *errors,
+                      json_t *context)
+{
+    char uuid[37];
+    json_t *o = json_object();
+    hs_uuid(sim, uuid);
+    json_object_set_new(o, "status", json_string("error"));
+    json_object_set_new(o, "message", json_string(message));
+    json_object_set_new(o, "correlationId", json_string(uuid));
+    if (errors != NULL)
+        json_object_set_new(o, "errors", errors);
+    if (context != NULL)
+        json_object_set_new(o, "context", context);
+    json_object_set_new(o, "category", json_string(category));
+    return o;
+}
+
+void hs_resp_json(hs_resp *r, int status, json_t *json)
+{
+    json_decref(r->json);
+    r->status = status;
+    r->json = json;
+}
+
+void hs_resp_error(hs_resp *r, hs_sim *sim, int status, const char *category, const char *message)
+{
+    hs_resp_json(r, status, hs_error_json(sim, category, message, NULL, NULL));
+}
+
+json_t *hs_batch_json(hs_sim *sim, json_t *results, json_t *errors, int64_t started_ms)
+{
+    char a[32], b[32];
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string("COMPLETE"));
+    json_object_set_new(o, "results", results);
+    if (errors != NULL && json_array_size(errors) > 0) {
+        json_object_set_new(o, "numErrors", json_integer((json_int_t)json_array_size(errors)));
+        json_object_set_new(o, "errors", errors);
+    } else {
+        json_decref(errors);
+    }
+    json_object_set_new(o, "startedAt", json_string(hs_iso(started_ms, a)));
+    json_object_set_new(o, "completedAt", json_string(hs_iso(hs_now_wall(sim), b)));
+    return o;
+}
+
+json_t *hs_standard_error(const char *category, const char *message, json_t *context,
+                          json_t *errors)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string("error"));
+    json_object_set_new(o, "category", json_string(category));
+    json_object_set_new(o, "message", json_string(message));
+    json_object_set_new(o, "context", context != NULL ? context : json_object());
+    json_object_set_new(o, "errors", errors != NULL ? errors : json_array());
+    json_object_set_new(o, "links", json_object());
+    return o;
+}
