@@ -17,7 +17,7 @@
 #define MAX_SEGS 16
 
 typedef struct hs_req {
-    sp_buf body;
+    sp_buf body;            /* reserved once from Content-Length: no regrowth on the hot path */
     int too_large;
     int api;                /* counted in in_flight */
 } hs_req;
@@ -121,6 +121,7 @@ void hs_sim_init(hs_sim *sim, uint64_t seed)
     memset(sim, 0, sizeof(*sim));
     hs_config_defaults(&sim->cfg);
     pthread_mutex_init(&sim->mu, NULL);
+    pthread_mutex_init(&sim->rng_mu, NULL);
     hs_store_init(&sim->store);
     hs_map_init(&sim->stats.by_endpoint);
     hs_map_init(&sim->token_windows);
@@ -144,6 +145,7 @@ void hs_sim_free(hs_sim *sim)
     free(sim->search_window.ts);
     hs_store_free(&sim->store);
     pthread_mutex_destroy(&sim->mu);
+    pthread_mutex_destroy(&sim->rng_mu);
     free(sim->token);
     for (int i = 0; i < sim->nscopes; i++)
         free(sim->scopes[i]);
@@ -574,6 +576,35 @@ static void add_header_num(struct MHD_Response *resp, const char *name, long v)
     MHD_add_response_header(resp, name, buf);
 }
 
+typedef struct dumpbuf {
+    char *data;
+    size_t len, cap;
+} dumpbuf;
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    dumpbuf *d = data;
+    if (d->len + size + 1 > d->cap) {
+        while (d->len + size + 1 > d->cap)
+            d->cap *= 2;
+        d->data = sp_xrealloc(d->data, d->cap);
+    }
+    memcpy(d->data + d->len, buffer, size);
+    d->len += size;
+    d->data[d->len] = '\0';
+    return 0;
+}
+
+/* json_dumps grows its buffer from 16 bytes; replies here are often tens of KB. */
+static char *dump(const json_t *j)
+{
+    dumpbuf d = {NULL, 0, 64 * 1024};
+    d.data = sp_xmalloc(d.cap);
+    d.data[0] = '\0';
+    json_dump_callback(j, dump_cb, &d, JSON_COMPACT);
+    return d.data;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const decision *d)
 {
     struct MHD_Response *resp;
@@ -584,7 +615,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const deci
         body = r->raw;
         r->raw = NULL;
     } else if (r->json != NULL) {
-        body = json_dumps(r->json, JSON_COMPACT);
+        body = dump(r->json);
     }
     if (body != NULL)
         len = strlen(body);
@@ -859,6 +890,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size > 0) {
         sp_err e;
+        if (rq->body.data == NULL) {
+            const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+            unsigned long long n = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+            if (n > 0 && n <= BODY_MAX) {
+                rq->body.data = sp_xmalloc((size_t)n + 1);
+                rq->body.cap = (size_t)n + 1;
+                rq->body.data[0] = '\0';
+            }
+        }
         if (!rq->too_large && sp_buf_append(&rq->body, upload_data, *upload_data_size, &e) != 0) {
             rq->too_large = 1;
             sp_buf_free(&rq->body);

@@ -107,20 +107,13 @@ static void plan_assoc(hs_store *s, hs_table *t, plan *p, json_t *assoc)
             const hs_assoc_type *at = json_is_integer(tid) ? hs_assoc_type_find((int)json_integer_value(tid)) : NULL;
             hs_rec *to;
             if (at == NULL || at->from != t->obj || cat == NULL || strcmp(cat, "HUBSPOT_DEFINED") != 0) {
+                char buf[32];
+                snprintf(buf, sizeof(buf), "%lld", json_is_integer(tid) ? (long long)json_integer_value(tid) : -1LL);
                 plan_fail(p, 400, "VALIDATION_ERROR",
-                          sp_xasprintf("%s is not a valid association type for %s (category %s)",
-                                       json_is_integer(tid) ? "associationTypeId" : "missing associationTypeId",
-                                       hs_obj_name(t->obj), cat != NULL ? cat : "missing"),
-                          NULL, ctx_one("associationTypeId", json_is_integer(tid) ? "given" : "missing"));
-                if (json_is_integer(tid)) {
-                    char buf[32];
-                    snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(tid));
-                    free(p->message);
-                    p->message = sp_xasprintf("Association type id %s is not valid from %s (category %s)",
-                                              buf, hs_obj_singular(t->obj), cat != NULL ? cat : "missing");
-                    json_decref(p->context);
-                    p->context = ctx_one("associationTypeId", buf);
-                }
+                          sp_xasprintf("Association type id %s is not valid from %s (category %s)",
+                                       json_is_integer(tid) ? buf : "(missing)", hs_obj_singular(t->obj),
+                                       cat != NULL ? cat : "(missing)"),
+                          NULL, ctx_one("associationTypeId", buf));
                 return;
             }
             to = hs_rec_find(&s->t[at->to], to_id);

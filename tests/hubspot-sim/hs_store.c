@@ -191,7 +191,7 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
         const char *sv = json_string_value(v);
         if (sv == NULL || sv[0] == '\0')
             continue;
-        json_object_set_new(r->props, k, json_string(sv));
+        json_object_set(r->props, k, v);   /* string values are never modified: share them */
     }
     json_object_set_new(r->props, "hs_object_id", json_string(r->ids));
     set_dates(r);
@@ -232,7 +232,7 @@ void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_
         if (sv[0] == '\0')
             json_object_del(r->props, k);
         else
-            json_object_set_new(r->props, k, json_string(sv));
+            json_object_set(r->props, k, v);
     }
     if (now_ms > r->updated_ms)
         r->updated_ms = now_ms;
@@ -321,7 +321,7 @@ static void put_prop(hs_table *t, const hs_rec *r, json_t *out, const char *name
         return;
     v = json_object_get(r->props, name);
     if (v != NULL)
-        json_object_set_new(out, name, json_string(json_string_value(v)));
+        json_object_set(out, name, v);   /* shared: values are replaced, never changed in place */
     else if (hs_prop_find(t, name) != NULL)
         json_object_set_new(out, name, json_null());   /* defined, no value: HubSpot sends null */
 }

@@ -256,13 +256,13 @@ const char *hs_iso(int64_t ms, char buf[32])
 uint64_t hs_rand(hs_sim *sim)
 {
     uint64_t x;
-    pthread_mutex_lock(&sim->mu);
+    pthread_mutex_lock(&sim->rng_mu);
     x = sim->prng;   /* xorshift64* */
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
     sim->prng = x;
-    pthread_mutex_unlock(&sim->mu);
+    pthread_mutex_unlock(&sim->rng_mu);
     return x * 2685821657736338717ULL;
 }
 

@@ -276,7 +276,8 @@ typedef struct hs_stats {
 
 struct hs_sim {
     hs_config cfg;          /* under mu */
-    pthread_mutex_t mu;     /* cfg, stats, faults, windows, prng, clock offset */
+    pthread_mutex_t mu;     /* cfg, stats, faults, windows */
+    pthread_mutex_t rng_mu; /* prng (taken inside mu as well) */
     hs_store store;
     hs_stats stats;
     hs_fault *faults;

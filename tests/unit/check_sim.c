@@ -1,6 +1,7 @@
 /* check_sim.c -- the HubSpot simulator behaves like HubSpot (driven over HTTP with tests/support/sim.h). */
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -748,6 +749,16 @@ START_TEST(associations_v4_and_create_time)
     ck_assert_str_eq(jps(j, "errors.1.category"), "OBJECT_NOT_FOUND");
     json_decref(j);
     free(body);
+    /* a create-time association with a bad type refuses that input */
+    body = fmt("{\"inputs\":[{\"properties\":{\"email\":\"b@acme.com\"},\"objectWriteTraceId\":\"ok\",\"associations\":[{\"to\":{\"id\":\"%s\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279}]}]},"
+               "{\"properties\":{\"email\":\"c@acme.com\"},\"objectWriteTraceId\":\"bad\",\"associations\":[{\"to\":{\"id\":\"%s\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":341}]}]}]}", co, co);
+    j = req(s, "POST", "/crm/v3/objects/contacts/batch/create", body, &st);
+    ck_assert_int_eq(st, 207);
+    ck_assert_uint_eq(jpn(j, "results"), 1);
+    ck_assert_str_eq(jps(j, "errors.0.context.objectWriteTraceId.0"), "bad");
+    ck_assert_str_eq(jps(j, "errors.0.message"), "Association type id 341 is not valid from contact (category HUBSPOT_DEFINED)");
+    json_decref(j);
+    free(body);
     /* a record without associations: 207 with NO_ASSOCIATIONS_FOUND */
     body = fmt("{\"inputs\":[{\"id\":\"%s\"}]}", deal);
     j = req(s, "POST", "/crm/v4/associations/deals/contacts/batch/read", body, &st);
@@ -894,6 +905,81 @@ START_TEST(read_archive_list_and_duplicates)
 }
 END_TEST
 
+START_TEST(random_faults_follow_the_seed)
+{
+    SIM(s, "--seed", "42", "--jitter-ms", "3", "--drop-pct", "25", "--fail-5xx-pct", "25", "--malformed-pct", "20");
+    int ok = 0, bad_json = 0, failed = 0, dropped = 0;
+    for (int i = 0; i < 60; i++) {
+        sp_sim_response r;
+        sp_err e;
+        if (sp_sim_request(s, "GET", "/crm/v3/objects/companies", NULL, &r, &e) != 0) {
+            ck_assert_int_eq(e.code, SP_EIO);
+            dropped++;
+            continue;
+        }
+        if (r.status >= 500) {
+            failed++;
+        } else {
+            json_error_t je;
+            json_t *j = json_loadb(r.body, r.body_len, 0, &je);
+            ck_assert_int_eq(r.status, 200);
+            if (j == NULL)
+                bad_json++;
+            else
+                ok++;
+            json_decref(j);
+        }
+        sp_sim_response_free(&r);
+    }
+    ck_assert_int_eq(ok + bad_json + failed + dropped, 60);
+    ck_assert_int_gt(ok, 0);
+    ck_assert_int_gt(bad_json, 0);
+    ck_assert_int_gt(failed, 0);
+    ck_assert_int_gt(dropped, 0);
+    ck_assert_int_eq(stat_of(s, "dropped"), dropped);
+    ck_assert_int_eq(stat_of(s, "status_5xx"), failed);
+    ck_assert_int_eq(stat_of(s, "requests"), 60);
+    sp_sim_stop(s);
+}
+END_TEST
+
+typedef struct par_arg {
+    sp_sim *s;
+    int status;
+} par_arg;
+
+static void *par_get(void *p)
+{
+    par_arg *a = p;
+    sp_sim_response r;
+    sp_err e;
+    if (sp_sim_request(a->s, "GET", "/crm/v3/objects/companies", NULL, &r, &e) == 0) {
+        a->status = r.status;
+        sp_sim_response_free(&r);
+    }
+    return NULL;
+}
+
+START_TEST(latency_does_not_serialise_requests)
+{
+    SIM(s, "--latency-ms", "1500", "--jitter-ms", "10");
+    pthread_t th[4];
+    par_arg a[4];
+    for (int i = 0; i < 4; i++) {
+        a[i].s = s;
+        a[i].status = 0;
+        ck_assert_int_eq(pthread_create(&th[i], NULL, par_get, &a[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(a[i].status, 200);
+    }
+    /* four calls, each held 1.5 s in its own thread: they overlap */
+    ck_assert_int_ge(stat_of(s, "max_in_flight"), 2);
+    sp_sim_stop(s);
+}
+END_TEST
+
 START_TEST(simulator_exits_cleanly)
 {
     SIM(s, NULL);
@@ -926,6 +1012,8 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, custom_unique_property);
     tcase_add_test(tc, both_path_styles_and_account);
     tcase_add_test(tc, read_archive_list_and_duplicates);
+    tcase_add_test(tc, random_faults_follow_the_seed);
+    tcase_add_test(tc, latency_does_not_serialise_requests);
     tcase_add_test(tc, simulator_exits_cleanly);
     suite_add_tcase(su, tc);
     return su;
