@@ -37,6 +37,7 @@ int sp_cli_main(int argc, char **argv);
 int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_version, sp_err *e);
 
 /* The commands (etl/cli/cmd_*.c). */
+
 int sp_cmd_run(const sp_cli *cli, sp_err *e);
 int sp_cmd_validate(const sp_cli *cli, sp_err *e);
 int sp_cmd_init_db(const sp_cli *cli, sp_err *e);
