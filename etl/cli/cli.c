@@ -22,6 +22,10 @@ static const command commands[] = {
      "check the job file: XSD, settings, secrets; no database, no network"},
     {"init-db", sp_cmd_init_db, "init-db JOB",
      "create spetl's own tables in the job's database where missing (safe to run twice)"},
+    {"check", sp_cmd_check, "check JOB",
+     "is everything reachable: database, tables, token, hub, scopes, properties"},
+    {"setup-hubspot", sp_cmd_setup_hubspot, "setup-hubspot JOB",
+     "create the HubSpot properties the mappings need (safe to run twice)"},
     {NULL, NULL, NULL, NULL},
 };
 

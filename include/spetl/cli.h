@@ -41,5 +41,7 @@ int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_v
 int sp_cmd_run(const sp_cli *cli, sp_err *e);
 int sp_cmd_validate(const sp_cli *cli, sp_err *e);
 int sp_cmd_init_db(const sp_cli *cli, sp_err *e);
+int sp_cmd_check(const sp_cli *cli, sp_err *e);
+int sp_cmd_setup_hubspot(const sp_cli *cli, sp_err *e);
 
 #endif

@@ -357,6 +357,59 @@ START_TEST(run_checks_the_token_the_hub_and_the_tables)
 }
 END_TEST
 
+START_TEST(check_and_setup_hubspot)
+{
+    static const char *const sim_args[] = {"--scopes",
+                                           "crm.objects.companies.read,crm.objects.contacts.read,"
+                                           "crm.objects.contacts.write,crm.schemas.companies.read,"
+                                           "crm.schemas.companies.write,crm.schemas.contacts.read,"
+                                           "crm.schemas.contacts.write",
+                                           NULL};
+    run_env r;
+    char args[1200];
+    const char *job;
+
+    if (!run_env_start(&r, NULL, "cli_check"))
+        return;
+    job = job_file("check.xml", r.conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 2);
+    ck_assert_ptr_nonnull(strstr(out, "ok    database: sqlite"));
+    ck_assert_ptr_nonnull(strstr(out, "ok    HubSpot token: valid for hub "));
+    ck_assert_ptr_nonnull(strstr(out, "ok    write to companies\n"));
+    ck_assert_ptr_nonnull(strstr(out, "FAIL  companies properties: properties missing the mappings "
+                                      "need: gp_customer_number; run `spetl setup-hubspot "));
+    ck_assert_ptr_nonnull(strstr(out, "ok    contacts properties\n"));
+
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "companies: gp_customer_number created (unique values)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "companies: name already exists\n"));
+    ck_assert_ptr_nonnull(strstr(out, "(1 property created, 3 needed)\n"));
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "companies: gp_customer_number already exists (unique values)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "(0 properties created, 3 needed)\n"));
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s%s", out, err);
+    ck_assert_ptr_nonnull(strstr(out, ": everything this job needs is reachable\n"));
+    sp_sim_stop(r.sim);
+
+    /* a token without the companies write scope */
+    if (!run_env_start(&r, sim_args, "cli_check_scopes"))
+        return;
+    job = job_file("scopes.xml", r.conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 4);
+    ck_assert_ptr_nonnull(strstr(out, "ok    read from companies\n"));
+    ck_assert_msg(strstr(out, "FAIL  write to companies: ") != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "crm.objects.companies.write"));
+    ck_assert_ptr_nonnull(strstr(out, "ok    write to contacts\n"));
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -373,6 +426,7 @@ int main(void)
     tcase_add_test(tc, run_refuses_what_it_cannot_do_before_touching_anything);
     tcase_add_test(tc, run_exits_5_while_another_run_holds_the_lock);
     tcase_add_test(tc, run_checks_the_token_the_hub_and_the_tables);
+    tcase_add_test(tc, check_and_setup_hubspot);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
