@@ -25,6 +25,7 @@ typedef struct sp_cli {
     const char *key;            /* --key KEY: one record */
     const char *report_path;    /* --report FILE: JSON run report */
     int quiet;                  /* -q: warnings and errors only */
+    int limit;                  /* --limit N (history, errors); 0 = default */
     int progress;               /* a progress line on a terminal */
 } sp_cli;
 
@@ -43,5 +44,7 @@ int sp_cmd_validate(const sp_cli *cli, sp_err *e);
 int sp_cmd_init_db(const sp_cli *cli, sp_err *e);
 int sp_cmd_check(const sp_cli *cli, sp_err *e);
 int sp_cmd_setup_hubspot(const sp_cli *cli, sp_err *e);
+int sp_cmd_history(const sp_cli *cli, sp_err *e);
+int sp_cmd_errors(const sp_cli *cli, sp_err *e);
 
 #endif

@@ -410,6 +410,61 @@ START_TEST(check_and_setup_hubspot)
 }
 END_TEST
 
+START_TEST(history_and_errors_read_the_database_without_a_token)
+{
+    char conn[1024], args[1200];
+    const char *job;
+    sp_db *db = NULL;
+    sp_err e;
+    sp_action a;
+    sp_counts c = {12, 10, 0, 0, 0, 1, 1};
+
+    if (!ready())
+        return;
+    ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_history", &db, &e), 0);
+    sp_db_close(db);
+    sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_history", conn, sizeof(conn));
+    job = job_file("history.xml", conn, "http://127.0.0.1:9", "", "");
+    snprintf(args, sizeof(args), "init-db '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    snprintf(args, sizeof(args), "errors '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    ck_assert_ptr_nonnull(strstr(out, ": no unresolved errors\n"));
+
+    ck_assert_int_eq(sp_db_open(&db, conn, NULL, &e), 0);
+    ck_assert_int_eq(sp_history_start(db, "777", "run-1", "cli-test", "customer-export",
+                                      1795737600000LL, &e), 0);
+    ck_assert_int_eq(sp_history_finish(db, "777", "run-1", "customer-export", "failed-records", &c,
+                                       "1 record failed", &e), 0);
+    memset(&a, 0, sizeof(a));
+    snprintf(a.run_id, sizeof(a.run_id), "run-1");
+    snprintf(a.component, sizeof(a.component), "customer-export");
+    snprintf(a.entity_type, sizeof(a.entity_type), "CUSTOMER_ADDRESS");
+    snprintf(a.entity_key, sizeof(a.entity_key), "AARONFIT0001|PRIMARY");
+    snprintf(a.category, sizeof(a.category), "VALIDATION_ERROR");
+    snprintf(a.message, sizeof(a.message), "Email address bob@ is invalid");
+    a.http_status = 400;
+    snprintf(a.correlation_id, sizeof(a.correlation_id), "abc-123");
+    a.created_on = 1795737600000LL;
+    ck_assert_int_eq(sp_action_add(db, "777", &a, &e), 0);
+    sp_db_close(db);
+
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    ck_assert_str_eq(out, "2026-11-27T00:00:00.000Z hub=777 run=run-1 customer-export "
+                          "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY: Email address bob@ is invalid "
+                          "[category=VALIDATION_ERROR http=400 correlationId=abc-123]\n");
+    snprintf(args, sizeof(args), "history '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    ck_assert_ptr_nonnull(strstr(out, "STARTED (UTC)"));
+    ck_assert_msg(strstr(out, "2026-11-27T00:00:00.000Z 777        customer-export          "
+                              "failed-records") != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "      12      10       0       0         0       1      1  1 record failed\n"));
+    snprintf(args, sizeof(args), "history --limit 0 '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--limit needs a number from 1 to 1000000, not '0'"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -427,6 +482,7 @@ int main(void)
     tcase_add_test(tc, run_exits_5_while_another_run_holds_the_lock);
     tcase_add_test(tc, run_checks_the_token_the_hub_and_the_tables);
     tcase_add_test(tc, check_and_setup_hubspot);
+    tcase_add_test(tc, history_and_errors_read_the_database_without_a_token);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
