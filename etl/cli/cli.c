@@ -2,6 +2,7 @@
 #include "spetl/cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,13 @@ static const command commands[] = {
      "check the job file: XSD, settings, secrets; no database, no network"},
     {"init-db", sp_cmd_init_db, "init-db JOB",
      "create spetl's own tables in the job's database where missing (safe to run twice)"},
+    {"check", sp_cmd_check, "check JOB",
+     "is everything reachable: database, tables, token, hub, scopes, properties"},
+    {"setup-hubspot", sp_cmd_setup_hubspot, "setup-hubspot JOB",
+     "create the HubSpot properties the mappings need (safe to run twice)"},
+    {"history", sp_cmd_history, "history JOB", "the latest runs, per component, with their counts"},
+    {"errors", sp_cmd_errors, "errors JOB",
+     "records that failed and are not resolved yet (the Action Center)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -41,6 +49,7 @@ static void print_help(FILE *out)
             "  --dry-run                  read, filter and map everything; write nothing anywhere\n"
             "  --key KEY                  process one record (a customer number, an item number)\n"
             "  --report FILE              write a JSON run report to FILE ('-' for stdout)\n"
+            "  --limit N                  history/errors: show at most N rows\n"
             "  --log-level LEVEL          error, warn, info (default), debug or trace\n"
             "  -q, --quiet                warnings and errors only\n"
             "  -h, --help                 this text\n"
@@ -77,13 +86,20 @@ int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_v
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             out->quiet = 1;
         } else if (strcmp(a, "--key") == 0 || strcmp(a, "--report") == 0 ||
-                   strcmp(a, "--log-level") == 0) {
+                   strcmp(a, "--log-level") == 0 || strcmp(a, "--limit") == 0) {
             if (i + 1 >= argc)
                 return SP_ERR(e, SP_EUSAGE, "option %s needs a value", a);
             if (strcmp(a, "--key") == 0) {
                 out->key = argv[++i];
             } else if (strcmp(a, "--report") == 0) {
                 out->report_path = argv[++i];
+            } else if (strcmp(a, "--limit") == 0) {
+                char *end;
+                long v = strtol(argv[++i], &end, 10);
+                if (*end != '\0' || v < 1 || v > 1000000)
+                    return SP_ERR(e, SP_EUSAGE, "--limit needs a number from 1 to 1000000, not '%s'",
+                                  argv[i]);
+                out->limit = (int)v;
             } else {
                 int level = sp_log_parse_level(argv[++i]);
                 if (level < 0)

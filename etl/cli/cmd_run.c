@@ -1,8 +1,15 @@
-/* cmd_run.c -- placeholder while the module it needs is being written. */
+/* cmd_run.c -- `spetl run JOB [COMPONENT...]`: run the job (see runner.h). */
 #include "spetl/cli.h"
+#include "spetl/runner.h"
 
 int sp_cmd_run(const sp_cli *cli, sp_err *e)
 {
-    (void)cli;
-    return SP_ERR(e, SP_EINTERNAL, "%s: not built yet", cli->command);
+    sp_run_opts o = {0};
+
+    o.dry_run = cli->dry_run;
+    o.key = cli->key;
+    o.only = cli->components;
+    o.nonly = cli->ncomponents;
+    o.report_path = cli->report_path;
+    return sp_run_job(cli->job_path, &o, e);
 }

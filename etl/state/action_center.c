@@ -46,14 +46,19 @@ int sp_action_list(sp_db *db, const char *hub, int limit,
 
     sp_buf_init(&sql, 2048);
     if (sp_db_sql_select_limit(db, &sql,
-                               "Error_ID, Run_ID, Component, Entity_Type, Entity_Key, Category,"
-                               " Message, HTTP_Status, Correlation_ID, Created_On"
-                               " FROM spAAActionCenter WHERE Hub_ID = ? AND Resolved_On IS NULL"
-                               " ORDER BY Created_On DESC, Error_ID DESC",
+                               hub != NULL
+                                   ? "Error_ID, Run_ID, Component, Entity_Type, Entity_Key, Category,"
+                                     " Message, HTTP_Status, Correlation_ID, Created_On, Hub_ID"
+                                     " FROM spAAActionCenter WHERE Hub_ID = ? AND Resolved_On IS NULL"
+                                     " ORDER BY Created_On DESC, Error_ID DESC"
+                                   : "Error_ID, Run_ID, Component, Entity_Type, Entity_Key, Category,"
+                                     " Message, HTTP_Status, Correlation_ID, Created_On, Hub_ID"
+                                     " FROM spAAActionCenter WHERE Resolved_On IS NULL"
+                                     " ORDER BY Created_On DESC, Error_ID DESC",
                                limit, e) != 0 ||
         sp_stmt_prepare(db, sp_buf_str(&sql), &st, e) != 0 ||
         sp_stmt_set_text_max(st, "Message", sizeof(a.message) - 1, e) != 0 ||
-        sp_stmt_bind_text(st, 1, hub, e) != 0 || sp_stmt_exec(st, NULL, e) != 0)
+        (hub != NULL && sp_stmt_bind_text(st, 1, hub, e) != 0) || sp_stmt_exec(st, NULL, e) != 0)
         goto done;
     while ((got = sp_stmt_fetch(st, e)) == 1) {
         memset(&a, 0, sizeof(a));
@@ -69,6 +74,7 @@ int sp_action_list(sp_db *db, const char *hub, int limit,
         TXT(category, 5);
         TXT(message, 6);
         TXT(correlation_id, 8);
+        TXT(hub, 10);
 #undef TXT
         if (fn(&a, ctx) != 0) {
             sp_stmt_close_cursor(st);

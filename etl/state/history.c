@@ -110,14 +110,20 @@ int sp_history_list(sp_db *db, const char *hub, int limit,
 
     sp_buf_init(&sql, 2048);
     if (sp_db_sql_select_limit(db, &sql,
-                               "Run_ID, Job_Name, Component, Started_On, Finished_On, Status,"
-                               " Records_Read, Records_Created, Records_Updated, Records_Linked,"
-                               " Records_Unchanged, Records_Skipped, Records_Failed, Message"
-                               " FROM spAARunHistory WHERE Hub_ID = ?"
-                               " ORDER BY Started_On DESC, Run_ID DESC, Component",
+                               hub != NULL
+                                   ? "Run_ID, Job_Name, Component, Started_On, Finished_On, Status,"
+                                     " Records_Read, Records_Created, Records_Updated, Records_Linked,"
+                                     " Records_Unchanged, Records_Skipped, Records_Failed, Message,"
+                                     " Hub_ID FROM spAARunHistory WHERE Hub_ID = ?"
+                                     " ORDER BY Started_On DESC, Run_ID DESC, Component"
+                                   : "Run_ID, Job_Name, Component, Started_On, Finished_On, Status,"
+                                     " Records_Read, Records_Created, Records_Updated, Records_Linked,"
+                                     " Records_Unchanged, Records_Skipped, Records_Failed, Message,"
+                                     " Hub_ID FROM spAARunHistory"
+                                     " ORDER BY Started_On DESC, Run_ID DESC, Component",
                                limit, e) != 0 ||
         sp_stmt_prepare(db, sp_buf_str(&sql), &st, e) != 0 ||
-        sp_stmt_bind_text(st, 1, hub, e) != 0 || sp_stmt_exec(st, NULL, e) != 0)
+        (hub != NULL && sp_stmt_bind_text(st, 1, hub, e) != 0) || sp_stmt_exec(st, NULL, e) != 0)
         goto done;
     while ((got = sp_stmt_fetch(st, e)) == 1) {
         int64_t *nums[] = {&r.counts.read,    &r.counts.created,   &r.counts.updated,
@@ -135,6 +141,7 @@ int sp_history_list(sp_db *db, const char *hub, int limit,
                 goto done;
         snprintf(r.message, sizeof(r.message), "%s",
                  sp_stmt_text(st, 13) != NULL ? sp_stmt_text(st, 13) : "");
+        snprintf(r.hub, sizeof(r.hub), "%s", sp_stmt_text(st, 14));
         if (fn(&r, ctx) != 0) {
             sp_stmt_close_cursor(st);
             break;

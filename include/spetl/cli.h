@@ -25,6 +25,7 @@ typedef struct sp_cli {
     const char *key;            /* --key KEY: one record */
     const char *report_path;    /* --report FILE: JSON run report */
     int quiet;                  /* -q: warnings and errors only */
+    int limit;                  /* --limit N (history, errors); 0 = default */
     int progress;               /* a progress line on a terminal */
 } sp_cli;
 
@@ -37,8 +38,13 @@ int sp_cli_main(int argc, char **argv);
 int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_version, sp_err *e);
 
 /* The commands (etl/cli/cmd_*.c). */
+
 int sp_cmd_run(const sp_cli *cli, sp_err *e);
 int sp_cmd_validate(const sp_cli *cli, sp_err *e);
 int sp_cmd_init_db(const sp_cli *cli, sp_err *e);
+int sp_cmd_check(const sp_cli *cli, sp_err *e);
+int sp_cmd_setup_hubspot(const sp_cli *cli, sp_err *e);
+int sp_cmd_history(const sp_cli *cli, sp_err *e);
+int sp_cmd_errors(const sp_cli *cli, sp_err *e);
 
 #endif

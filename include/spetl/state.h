@@ -79,6 +79,7 @@ typedef struct sp_counts {
 } sp_counts;
 
 typedef struct sp_history_row {
+    char hub[24];
     char run_id[40];
     char job[128];
     char component[48];
@@ -96,7 +97,8 @@ int sp_history_finish(sp_db *db, const char *hub, const char *run_id, const char
 /* Delete history rows and resolved Action Center rows older than
  * retention_days; *deleted = rows removed. */
 int sp_history_prune(sp_db *db, const char *hub, int retention_days, int64_t *deleted, sp_err *e);
-/* The newest `limit` rows, newest first, to fn (stops on fn returning -1). */
+/* The newest `limit` rows, newest first, to fn (stops on fn returning -1);
+ * hub NULL: every hub's rows in this database. */
 int sp_history_list(sp_db *db, const char *hub, int limit,
                     int (*fn)(const sp_history_row *row, void *ctx), void *ctx, sp_err *e);
 
@@ -104,6 +106,7 @@ int sp_history_list(sp_db *db, const char *hub, int limit,
 
 typedef struct sp_action {
     int64_t error_id;
+    char hub[24];
     char run_id[40];
     char component[48];
     char entity_type[24];
@@ -117,7 +120,7 @@ typedef struct sp_action {
 
 /* Record one failed record; fields not known may be "" / 0. */
 int sp_action_add(sp_db *db, const char *hub, const sp_action *a, sp_err *e);
-/* Unresolved rows, newest first, to fn. */
+/* Unresolved rows, newest first, to fn; hub NULL: every hub's. */
 int sp_action_list(sp_db *db, const char *hub, int limit,
                    int (*fn)(const sp_action *a, void *ctx), void *ctx, sp_err *e);
 /* Mark every unresolved row of an entity resolved (it went through). */

@@ -1,0 +1,24 @@
+/* registry.c -- which component kinds this build implements.
+ *
+ * One file per component (etl/components/<name>.c) provides its function;
+ * a kind without one is refused by `spetl run` before anything is touched,
+ * naming the job file line that enables it. */
+#include "spetl/component.h"
+
+static const sp_component_fn impls[SP_COMP_COUNT] = {
+    [SP_COMP_COMPANY_LINK] = NULL,
+    [SP_COMP_CUSTOMER_IMPORT] = NULL,
+    [SP_COMP_PROSPECT_IMPORT] = NULL,
+    [SP_COMP_CUSTOMER_EXPORT] = NULL,
+    [SP_COMP_CUSTOMER_UPDATES] = NULL,
+    [SP_COMP_PROSPECT_UPDATES] = NULL,
+    [SP_COMP_PRODUCT_EXPORT] = NULL,
+    [SP_COMP_DEAL_EXPORT] = NULL,
+};
+
+sp_component_fn sp_component_impl(sp_job_component_kind kind)
+{
+    if ((int)kind < 0 || kind >= SP_COMP_COUNT)
+        return NULL;
+    return impls[kind];
+}

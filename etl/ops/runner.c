@@ -1,0 +1,268 @@
+/* runner.c -- one run of a job (see include/spetl/runner.h). */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spetl/clock.h"
+#include "spetl/component.h"
+#include "spetl/log.h"
+#include "spetl/runner.h"
+#include "spetl/state.h"
+#include "spetl/version.h"
+
+#define LOCK_STALE_DEFAULT_MS (15L * 60 * 1000)
+
+typedef struct comp_run {
+    const sp_job_component *comp;
+    sp_counts counts;
+    char status[16];
+    char message[512];
+    int64_t started_on, finished_on;
+} comp_run;
+
+/* The components to run, in run order: those named on the command line, or
+ * every enabled one. Refuse names that are unknown, absent, disabled, or not
+ * implemented in this build. */
+static int select_components(const sp_job *job, const sp_run_opts *o, comp_run *out, int *n,
+                             sp_err *e)
+{
+    const sp_job_component *on[SP_COMP_COUNT];
+    int want[SP_COMP_COUNT] = {0};
+    size_t nenabled;
+
+    *n = 0;
+    for (int i = 0; i < o->nonly; i++) {
+        int k = sp_job_component_parse(o->only[i]);
+        const sp_job_component *c;
+        if (k < 0)
+            return SP_ERR(e, SP_EUSAGE,
+                          "unknown component '%s' (components: company-link, "
+                          "company-customer-import, company-prospect-import, customer-export, "
+                          "customer-updates-export, prospect-updates-export, product-export, "
+                          "deal-export)",
+                          o->only[i]);
+        c = job->components[k];
+        if (c == NULL)
+            return SP_ERR(e, SP_EUSAGE, "%s has no <%s> component to run", job->path, o->only[i]);
+        if (!c->enabled) {
+            SP_ERR(e, SP_EJOB, "%s is disabled in the job (enabled=\"false\"); enable it to run it",
+                   c->name);
+            sp_err_at_input(e, job->path, c->pos.line, c->pos.col);
+            return -1;
+        }
+        want[k] = 1;
+    }
+    nenabled = sp_job_enabled_components(job, on, SP_COMP_COUNT);
+    for (size_t i = 0; i < nenabled; i++) {
+        if (o->nonly > 0 && !want[on[i]->kind])
+            continue;
+        if (sp_component_impl(on[i]->kind) == NULL) {
+            SP_ERR(e, SP_EJOB,
+                   "%s is not available in spetl %s yet; disable it (enabled=\"false\") to run "
+                   "the others",
+                   on[i]->name, SPETL_VERSION);
+            sp_err_at_input(e, job->path, on[i]->pos.line, on[i]->pos.col);
+            return -1;
+        }
+        memset(&out[*n], 0, sizeof(out[*n]));
+        out[*n].comp = on[i];
+        snprintf(out[*n].status, sizeof(out[*n].status), "not-run");
+        (*n)++;
+    }
+    return 0;
+}
+
+static int check_tables(sp_db *db, const sp_job *job, sp_err *e)
+{
+    static const char *const tables[] = {"spAAIntegratedEntityLink", "spAAComponentState",
+                                         "spAARunHistory", "spAAActionCenter", "spAARunLock"};
+    int exists;
+
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        if (sp_db_table_exists(db, tables[i], &exists, e) != 0)
+            return -1;
+        if (!exists)
+            return SP_ERR(e, SP_EDB,
+                          "spetl's table %s is missing in this database: run `spetl init-db %s` "
+                          "first",
+                          tables[i], job->path);
+    }
+    return 0;
+}
+
+static json_t *counts_json(const sp_counts *c)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "read", (json_int_t)c->read, "created",
+                     (json_int_t)c->created, "updated", (json_int_t)c->updated, "linked",
+                     (json_int_t)c->linked, "unchanged", (json_int_t)c->unchanged, "skipped",
+                     (json_int_t)c->skipped, "failed", (json_int_t)c->failed);
+}
+
+static int write_report(const char *path, const sp_job *job, const char *run_id, const char *hub,
+                        const sp_run_opts *o, const comp_run *runs, int n, int64_t started,
+                        const sp_err *outcome, sp_err *e)
+{
+    char t1[32], t2[32], line[1024];
+    json_t *root, *comps = json_array();
+    int rc;
+
+    for (int i = 0; i < n; i++) {
+        char s[32], f[32];
+        json_array_append_new(
+            comps, json_pack("{s:s,s:s,s:o,s:s,s:s,s:s}", "component", runs[i].comp->name, "status",
+                             runs[i].status, "counts", counts_json(&runs[i].counts), "message",
+                             runs[i].message, "started",
+                             runs[i].started_on ? sp_time_iso8601(runs[i].started_on, s, sizeof(s)) : "",
+                             "finished",
+                             runs[i].finished_on ? sp_time_iso8601(runs[i].finished_on, f, sizeof(f)) : ""));
+    }
+    root = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s*,s:s,s:s,s:i,s:s,s:o}", "spetl", SPETL_VERSION,
+                     "run_id", run_id, "job", job->name, "hub", hub, "dry_run", o->dry_run, "key",
+                     o->key, "started", sp_time_iso8601(started, t1, sizeof(t1)), "finished",
+                     sp_time_iso8601(sp_clock_wall_ms(), t2, sizeof(t2)), "exit_code",
+                     sp_code_exit(outcome->code), "error",
+                     outcome->code == SP_OK ? "" : sp_err_format(outcome, line, sizeof(line)),
+                     "components", comps);
+    if (root == NULL)
+        return SP_ERR(e, SP_EINTERNAL, "building the run report failed");
+    if (strcmp(path, "-") == 0) {
+        rc = json_dumpf(root, stdout, JSON_INDENT(2)) == 0 ? 0 : -1;
+        fputc('\n', stdout);
+    } else {
+        rc = json_dump_file(root, path, JSON_INDENT(2));
+    }
+    json_decref(root);
+    if (rc != 0)
+        return SP_ERR(e, SP_EIO, "cannot write the run report to %s", path);
+    return 0;
+}
+
+static void finish_component(sp_db *db, const char *hub, const char *run_id, comp_run *r,
+                             int dry_run)
+{
+    sp_err e2;
+    char line[1024];
+
+    r->finished_on = sp_clock_wall_ms();
+    SP_INFO(r->comp->name,
+            "%s: read=%lld created=%lld updated=%lld linked=%lld unchanged=%lld skipped=%lld "
+            "failed=%lld in %.1f s",
+            r->status, (long long)r->counts.read, (long long)r->counts.created,
+            (long long)r->counts.updated, (long long)r->counts.linked,
+            (long long)r->counts.unchanged, (long long)r->counts.skipped,
+            (long long)r->counts.failed, (double)(r->finished_on - r->started_on) / 1000.0);
+    if (dry_run)
+        return;
+    sp_err_clear(&e2);
+    if (sp_history_finish(db, hub, run_id, r->comp->name, r->status, &r->counts, r->message,
+                          &e2) != 0)
+        SP_WARN(r->comp->name, "%s", sp_err_format(&e2, line, sizeof(line)));
+}
+
+int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
+{
+    comp_run runs[SP_COMP_COUNT];
+    sp_job *job = NULL;
+    sp_db *db = NULL;
+    sp_hs_client *hs = NULL;
+    char hub[32] = "", run_id[48] = "", line[1024];
+    int nruns = 0, locked = 0, rc = -1;
+    int64_t started = sp_clock_wall_ms(), failed = 0, pruned = 0;
+    long stale = o->lock_stale_ms > 0 ? o->lock_stale_ms : LOCK_STALE_DEFAULT_MS;
+    sp_err outcome, e2;
+
+    sp_err_clear(&outcome);
+    sp_run_id_new(run_id, sizeof(run_id));
+    if (sp_job_load(job_path, NULL, &job, e) != 0)
+        goto done;
+    sp_log_set_context(run_id, job->name);
+    if (select_components(job, o, runs, &nruns, e) != 0)
+        goto done;
+    if (sp_open_job_db(job, &db, e) != 0 || check_tables(db, job, e) != 0)
+        goto done;
+    if (sp_open_hubspot(job, &hs, e) != 0 || sp_resolve_hub(hs, job, hub, sizeof(hub), e) != 0)
+        goto done;
+    if (!o->dry_run) {
+        if (sp_lock_acquire(db, hub, run_id, stale, e) != 0)
+            goto done;
+        locked = 1;
+    }
+    SP_INFO(NULL, "run started: spetl %s, hub %s, %d component%s%s%s%s", SPETL_VERSION, hub, nruns,
+            nruns == 1 ? "" : "s", o->dry_run ? ", dry run (nothing is written)" : "",
+            o->key ? ", key " : "", o->key ? o->key : "");
+    if (!o->dry_run && sp_history_prune(db, hub, job->history_retention_days, &pruned, e) != 0)
+        goto done;
+    if (pruned > 0)
+        SP_INFO(NULL, "history: %lld rows older than %d days deleted", (long long)pruned,
+                job->history_retention_days);
+
+    for (int i = 0; i < nruns; i++) {
+        comp_run *r = &runs[i];
+        sp_run_ctx ctx;
+
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.job = job;
+        ctx.comp = r->comp;
+        ctx.db = db;
+        ctx.hs = hs;
+        ctx.hub = hub;
+        ctx.run_id = run_id;
+        ctx.dry_run = o->dry_run;
+        ctx.key = o->key;
+        ctx.started_on = r->started_on = sp_clock_wall_ms();
+        if (!o->dry_run &&
+            sp_history_start(db, hub, run_id, job->name, r->comp->name, r->started_on, e) != 0)
+            goto done;
+        if (sp_component_impl(r->comp->kind)(&ctx, e) != 0) {
+            r->counts = ctx.counts;
+            snprintf(r->status, sizeof(r->status), "error");
+            snprintf(r->message, sizeof(r->message), "%s", sp_err_format(e, line, sizeof(line)));
+            sp_err_record(e, r->comp->name, NULL);
+            finish_component(db, hub, run_id, r, o->dry_run);
+            goto done;
+        }
+        r->counts = ctx.counts;
+        failed += ctx.counts.failed;
+        snprintf(r->status, sizeof(r->status), "%s",
+                 o->dry_run ? "dry-run" : ctx.counts.failed > 0 ? "failed-records" : "ok");
+        if (ctx.counts.failed > 0)
+            snprintf(r->message, sizeof(r->message), "%lld record%s failed",
+                     (long long)ctx.counts.failed, ctx.counts.failed == 1 ? "" : "s");
+        finish_component(db, hub, run_id, r, o->dry_run);
+        sp_err_clear(&e2);
+        if (locked && sp_lock_heartbeat(db, hub, run_id, &e2) != 0)
+            SP_WARN("lock", "%s", sp_err_format(&e2, line, sizeof(line)));
+    }
+    if (failed > 0) {
+        SP_ERR(e, SP_ERECORDS, "%lld record%s failed: see `spetl errors %s`", (long long)failed,
+               failed == 1 ? "" : "s", job_path);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (rc != 0)
+        outcome = *e;
+    if (locked) {
+        sp_err_clear(&e2);
+        if (sp_lock_release(db, hub, run_id, &e2) != 0)
+            SP_WARN("lock", "%s", sp_err_format(&e2, line, sizeof(line)));
+    }
+    if (job != NULL && hub[0] != '\0')
+        SP_INFO(NULL, "run finished: exit %d in %.1f s", sp_code_exit(outcome.code),
+                (double)(sp_clock_wall_ms() - started) / 1000.0);
+    if (job != NULL && o->report_path != NULL) {
+        sp_err_clear(&e2);
+        if (write_report(o->report_path, job, run_id, hub, o, runs, nruns, started, &outcome,
+                         &e2) != 0) {
+            SP_ERROR(NULL, "%s", sp_err_format(&e2, line, sizeof(line)));
+            if (rc == 0) {
+                *e = e2;
+                rc = -1;
+            }
+        }
+    }
+    sp_hs_client_free(hs);
+    sp_db_close(db);
+    sp_job_free(job);
+    return rc;
+}

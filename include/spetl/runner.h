@@ -1,0 +1,47 @@
+/*
+ * runner.h -- one run of a job: the sequence around the components.
+ *
+ * sp_run_job(): load and check the job; refuse components this build does
+ * not implement (before anything is touched); connect to the database and
+ * check spetl's tables are there; connect to HubSpot and learn the hub id
+ * (refusing a token of another hub than the job's hub-id); take the hub's run
+ * lock; prune old history; run each selected component in the fixed order
+ * with a history row each; release the lock; write the JSON report when
+ * asked. A dry run takes no lock and writes nothing anywhere.
+ *
+ * Also the connections the other commands share (check, setup-hubspot).
+ * All return 0 / -1 with sp_err; the exit code follows from e->code.
+ */
+#ifndef SPETL_RUNNER_H
+#define SPETL_RUNNER_H
+
+#include <stddef.h>
+
+#include "spetl/db.h"
+#include "spetl/err.h"
+#include "spetl/hubspot.h"
+#include "spetl/job.h"
+
+typedef struct sp_run_opts {
+    int dry_run;
+    const char *key;                 /* one record, or NULL */
+    const char *const *only;         /* component names given on the command line */
+    int nonly;
+    const char *report_path;         /* JSON report: a file, "-" for stdout, NULL for none */
+    long lock_stale_ms;              /* 0: 15 minutes */
+} sp_run_opts;
+
+int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e);
+
+/* Open the job's database (errors point at the job's <database> element; a
+ * dialect="..." that does not match the server is refused). */
+int sp_open_job_db(const sp_job *job, sp_db **out, sp_err *e);
+
+/* A HubSpot client configured from the job's <hubspot> settings. */
+int sp_open_hubspot(const sp_job *job, sp_hs_client **out, sp_err *e);
+
+/* The hub id of the token (account details), checked against the job's
+ * hub-id when it has one; written into hub (>= 32 bytes). */
+int sp_resolve_hub(sp_hs_client *hs, const sp_job *job, char *hub, size_t n, sp_err *e);
+
+#endif

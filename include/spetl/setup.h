@@ -1,0 +1,38 @@
+/*
+ * setup.h -- the HubSpot side a job needs: objects, scopes, properties.
+ *
+ * A job's mappings name HubSpot properties: export targets (written) and
+ * import sources (read); an export mapping's key-property is the unique-value
+ * property that carries the SalesPad key, so every create is an upsert by it
+ * and a rerun can never duplicate. sp_setup_needs() lists them per object;
+ * `spetl check` reports what is missing, `spetl setup-hubspot` creates it
+ * (in spetl's own property group; key properties with hasUniqueValue) and is
+ * safe to run twice. All functions return 0 / -1 with sp_err.
+ */
+#ifndef SPETL_SETUP_H
+#define SPETL_SETUP_H
+
+#include <stddef.h>
+
+#include "spetl/hubspot.h"
+#include "spetl/job.h"
+
+#define SP_SETUP_GROUP "spetl"
+#define SP_SETUP_GROUP_LABEL "SalesPad / Dynamics GP (spetl)"
+
+typedef struct sp_setup_need {
+    sp_hs_object object;
+    const char *property;
+    int unique;                  /* the key-property of an export mapping */
+    const char *mapping;          /* the mapping id that needs it */
+    sp_job_pos pos;              /* where in the job file */
+} sp_setup_need;
+
+/* Every property the job's mappings name, once per (object, property); a
+ * key property wins over a plain one. *out is allocated in the job arena. */
+int sp_setup_needs(const sp_job *job, const sp_setup_need **out, size_t *n, sp_err *e);
+
+/* Objects the job uses (mappings and enabled components): a mask of 1 << sp_hs_object. */
+unsigned sp_setup_objects(const sp_job *job);
+
+#endif

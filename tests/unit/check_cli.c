@@ -1,0 +1,492 @@
+/* check_cli.c -- bin/spetl as a user runs it: help, version, usage errors,
+ * init-db on both drivers, and the run sequence (lock, hub, history, report)
+ * against the HubSpot simulator. */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../support/dbtest.h"
+#include "../support/sim.h"
+#include "spetl/db.h"
+#include "spetl/state.h"
+
+static char tmpdir[512];
+static char out[65536], err[65536];
+
+static int ready(void)
+{
+    const char *bin = getenv("SPETL_BIN");
+    if (bin == NULL || access(bin, X_OK) != 0 || getenv("SPETL_TEST_TMP") == NULL) {
+        printf("check_cli: skipped: SPETL_BIN / SPETL_TEST_TMP not set (run it under make test)\n");
+        return 0;
+    }
+    snprintf(tmpdir, sizeof(tmpdir), "%s/cli-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
+    mkdir(tmpdir, 0755);
+    return 1;
+}
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[got] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Run `env ENV spetl ARGS`; capture stdout and stderr; return the exit status. */
+static int spetl(const char *env, const char *args)
+{
+    char cmd[4096], op[600], ep[600];
+    int st;
+
+    snprintf(op, sizeof(op), "%s/out.txt", tmpdir);
+    snprintf(ep, sizeof(ep), "%s/err.txt", tmpdir);
+    snprintf(cmd, sizeof(cmd), "env %s '%s' %s >'%s' 2>'%s' </dev/null", env ? env : "",
+             getenv("SPETL_BIN"), args, op, ep);
+    st = system(cmd);
+    slurp(op, out, sizeof(out));
+    slurp(ep, err, sizeof(err));
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A job on connection CONN with HubSpot at URL; extra goes inside <job>. */
+static const char *job_file(const char *name, const char *conn, const char *url,
+                            const char *job_attrs, const char *components)
+{
+    static char path[700];
+    char text[8192];
+
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"cli-test\"%s>\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"5\" request-timeout-seconds=\"5\">\n"
+             "    <token env=\"HUBSPOT_TOKEN\"/>\n"
+             "  </hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\">\n"
+             "      <property name=\"email\" column=\"INET1\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <components>\n%s  </components>\n"
+             "</job>\n",
+             job_attrs, url, conn, components);
+    write_file(path, text);
+    return path;
+}
+
+START_TEST(help_and_version)
+{
+    if (!ready())
+        return;
+    ck_assert_int_eq(spetl(NULL, "--help"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: spetl [OPTIONS] COMMAND JOB [ARGS...]"));
+    ck_assert_ptr_nonnull(strstr(out, "  validate JOB "));
+    ck_assert_ptr_nonnull(strstr(out, "  5  another run of this job holds the run lock"));
+    ck_assert_str_eq(err, "");
+    ck_assert_int_eq(spetl(NULL, "--version"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "spetl 0."));
+    ck_assert_ptr_nonnull(strstr(out, "libxml2 2."));
+    ck_assert_ptr_nonnull(strstr(out, "unixODBC"));
+    ck_assert_ptr_nonnull(strstr(out, "libcurl 7."));
+    ck_assert_ptr_nonnull(strstr(out, "Jansson 2."));
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+    if (!ready())
+        return;
+    ck_assert_int_eq(spetl(NULL, ""), 2);
+    ck_assert_str_eq(err, "spetl: no command given\nTry 'spetl --help'.\n");
+    ck_assert_int_eq(spetl(NULL, "frobnicate job.xml"), 2);
+    ck_assert_str_eq(err, "spetl: unknown command 'frobnicate'\nTry 'spetl --help'.\n");
+    ck_assert_int_eq(spetl(NULL, "run"), 2);
+    ck_assert_str_eq(err, "spetl: run: no job file given\nTry 'spetl --help'.\n");
+    ck_assert_int_eq(spetl(NULL, "run --bogus job.xml"), 2);
+    ck_assert_str_eq(err, "spetl: unknown option '--bogus'\nTry 'spetl --help'.\n");
+    ck_assert_int_eq(spetl(NULL, "--log-level loud run job.xml"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "unknown log level 'loud'"));
+    ck_assert_int_eq(spetl(NULL, "run job.xml --key"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "option --key needs a value"));
+}
+END_TEST
+
+START_TEST(init_db_is_safe_twice)
+{
+    char conn[1024], env[256];
+    const char *job;
+    sp_db *db = NULL;
+    sp_err e;
+    int exists;
+
+    if (!ready())
+        return;
+    if (sp_dbtest_unavailable(_i) != NULL) {
+        printf("check_cli: init-db on %s skipped: %s\n", sp_dbtest_name(_i), sp_dbtest_unavailable(_i));
+        return;
+    }
+    ck_assert_int_eq(sp_dbtest_open(_i, "cli_init", &db, &e), 0);
+    sp_db_close(db);
+    sp_dbtest_conn(_i, "cli_init", conn, sizeof(conn));
+    job = job_file("init.xml", conn, "http://127.0.0.1:9", "", "");
+    snprintf(env, sizeof(env), "HUBSPOT_TOKEN=");   /* init-db needs no token */
+    ck_assert_int_eq(spetl(env, "init-db " ) , 2);
+    {
+        char args[800];
+        snprintf(args, sizeof(args), "init-db '%s'", job);
+        ck_assert_msg(spetl(env, args) == 0, "init-db: %s", err);
+        ck_assert_ptr_nonnull(strstr(out, ": spetl's tables are ready in the "));
+        ck_assert_msg(spetl(env, args) == 0, "second init-db: %s", err);
+    }
+    ck_assert_int_eq(sp_db_open(&db, conn, NULL, &e), 0);
+    ck_assert_int_eq(sp_db_table_exists(db, "spAAIntegratedEntityLink", &exists, &e), 0);
+    ck_assert_int_eq(exists, 1);
+    ck_assert_int_eq(sp_db_table_exists(db, "spAARunLock", &exists, &e), 0);
+    ck_assert_int_eq(exists, 1);
+    /* init-db never creates GP tables */
+    ck_assert_int_eq(sp_db_table_exists(db, "RM00101", &exists, &e), 0);
+    ck_assert_int_eq(exists, 0);
+    sp_db_close(db);
+}
+END_TEST
+
+START_TEST(unreachable_database_exits_3_with_the_password_redacted)
+{
+    char args[800];
+    const char *job;
+
+    if (!ready())
+        return;
+    job = job_file("nodb.xml",
+                   "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=1;Database=x;Uid=gp;"
+                   "Pwd=Sup3rSecretPw;",
+                   "http://127.0.0.1:9", "", "");
+    snprintf(args, sizeof(args), "init-db '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=x", args), 3);
+    ck_assert_ptr_null(strstr(err, "Sup3rSecretPw"));
+    ck_assert_msg(strstr(err, "nodb.xml:6:3: ") != NULL, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "sqlstate="));
+}
+END_TEST
+
+/* ---- run ----------------------------------------------------------------- */
+
+typedef struct run_env {
+    sp_sim *sim;
+    char conn[1024];
+    char env[256];
+} run_env;
+
+static int run_env_start(run_env *r, const char *const *sim_args, const char *tag)
+{
+    sp_db *db = NULL;
+    sp_err e;
+    char args[1200];
+    const char *job;
+
+    memset(r, 0, sizeof(*r));
+    if (!ready())
+        return 0;
+    if (sp_sim_binary() == NULL) {
+        printf("check_cli: run tests skipped: no simulator binary\n");
+        return 0;
+    }
+    ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, tag, &db, &e), 0);
+    sp_db_close(db);
+    sp_dbtest_conn(SP_DBTEST_SQLITE, tag, r->conn, sizeof(r->conn));
+    ck_assert_int_eq(sp_sim_start(sim_args, &r->sim, &e), 0);
+    snprintf(r->env, sizeof(r->env), "HUBSPOT_TOKEN=pat-na1-cli-test-token");
+    job = job_file("init.xml", r->conn, sp_sim_base_url(r->sim), "", "");
+    snprintf(args, sizeof(args), "init-db '%s'", job);
+    ck_assert_msg(spetl(r->env, args) == 0, "init-db: %s", err);
+    return 1;
+}
+
+START_TEST(run_with_nothing_enabled_takes_and_releases_the_lock)
+{
+    run_env r;
+    char args[1200];
+    const char *job;
+    json_t *report;
+    json_error_t jerr;
+    sp_db *db = NULL;
+    sp_err e;
+
+    if (!run_env_start(&r, NULL, "cli_run_empty"))
+        return;
+    job = job_file("empty.xml", r.conn, sp_sim_base_url(r.sim), "",
+                   "    <customer-export enabled=\"false\" customer-mapping=\"c\" address-mapping=\"a\"/>\n");
+    snprintf(args, sizeof(args), "run --report - '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "run: %s", err);
+    ck_assert_ptr_nonnull(strstr(err, "msg=\"run started: spetl "));
+    ck_assert_ptr_nonnull(strstr(err, "msg=\"run finished: exit 0"));
+    ck_assert_ptr_null(strstr(err, "pat-na1-cli-test-token"));
+    report = json_loads(out, 0, &jerr);
+    ck_assert_msg(report != NULL, "report is not JSON: %s", out);
+    ck_assert_int_eq(json_integer_value(json_object_get(report, "exit_code")), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(report, "job")), "cli-test");
+    ck_assert_int_gt((int)strlen(json_string_value(json_object_get(report, "hub"))), 0);
+    ck_assert_int_eq((int)json_array_size(json_object_get(report, "components")), 0);
+    json_decref(report);
+
+    /* the lock row is gone: a second run at once succeeds */
+    ck_assert_msg(spetl(r.env, args) == 0, "second run: %s", err);
+    ck_assert_int_eq(sp_db_open(&db, r.conn, NULL, &e), 0);
+    {
+        int64_t n = -1;
+        sp_stmt *st = NULL;
+        ck_assert_int_eq(sp_stmt_prepare(db, "SELECT COUNT(*) FROM spAARunLock", &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
+        ck_assert_int_eq(n, 0);
+        sp_stmt_free(st);
+    }
+    sp_db_close(db);
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(run_refuses_what_it_cannot_do_before_touching_anything)
+{
+    run_env r;
+    char args[1200];
+    const char *job;
+
+    if (!run_env_start(&r, NULL, "cli_run_refuse"))
+        return;
+    job = job_file("later.xml", r.conn, sp_sim_base_url(r.sim), "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n");
+    snprintf(args, sizeof(args), "run '%s'", job);
+    /* A component this build does not implement is refused at its line. */
+    ck_assert_int_eq(spetl(r.env, args), 2);
+    ck_assert_msg(strstr(err, "later.xml:17:5: customer-export is not available in spetl ") != NULL,
+                  "%s", err);
+    snprintf(args, sizeof(args), "run '%s' deal-export", job);
+    ck_assert_int_eq(spetl(r.env, args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "has no <deal-export> component to run"));
+    snprintf(args, sizeof(args), "run '%s' bogus-export", job);
+    ck_assert_int_eq(spetl(r.env, args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "unknown component 'bogus-export'"));
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(run_exits_5_while_another_run_holds_the_lock)
+{
+    run_env r;
+    char args[1200];
+    const char *job;
+    sp_db *db = NULL;
+    sp_err e;
+    json_t *report;
+
+    if (!run_env_start(&r, NULL, "cli_run_lock"))
+        return;
+    job = job_file("lock.xml", r.conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "run --report - '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 0);
+    report = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(report);
+    ck_assert_int_eq(sp_db_open(&db, r.conn, NULL, &e), 0);
+    ck_assert_int_eq(sp_lock_acquire(db, json_string_value(json_object_get(report, "hub")),
+                                     "someone-else", 60000, &e), 0);
+    ck_assert_int_eq(spetl(r.env, args), 5);
+    ck_assert_ptr_nonnull(strstr(err, "another run holds the lock of hub"));
+    ck_assert_ptr_nonnull(strstr(err, "run someone-else on "));
+    ck_assert_int_eq(sp_lock_release(db, json_string_value(json_object_get(report, "hub")),
+                                     "someone-else", &e), 0);
+    ck_assert_int_eq(spetl(r.env, args), 0);
+    json_decref(report);
+    sp_db_close(db);
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(run_checks_the_token_the_hub_and_the_tables)
+{
+    static const char *const sim_args[] = {"--token", "pat-na1-cli-test-token", NULL};
+    run_env r;
+    char args[1200], conn[1024];
+    const char *job;
+    sp_db *db = NULL;
+    sp_err e;
+
+    if (!run_env_start(&r, sim_args, "cli_run_auth"))
+        return;
+    job = job_file("auth.xml", r.conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "run '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=pat-na1-wrong-token", args), 4);
+    ck_assert_ptr_nonnull(strstr(err, "HubSpot refused the token"));
+    ck_assert_ptr_null(strstr(err, "pat-na1-wrong-token"));
+
+    job = job_file("hub.xml", r.conn, sp_sim_base_url(r.sim), " hub-id=\"1\"", "");
+    snprintf(args, sizeof(args), "run '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 4);
+    ck_assert_ptr_nonnull(strstr(err, "but the job says hub-id=\\\"1\\\""));
+
+    /* a database without spetl's tables */
+    ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_run_bare", &db, &e), 0);
+    sp_db_close(db);
+    sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_run_bare", conn, sizeof(conn));
+    job = job_file("bare.xml", conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "run '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 3);
+    ck_assert_ptr_nonnull(strstr(err, "is missing in this database: run `spetl init-db "));
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(check_and_setup_hubspot)
+{
+    static const char *const sim_args[] = {"--scopes",
+                                           "crm.objects.companies.read,crm.objects.contacts.read,"
+                                           "crm.objects.contacts.write,crm.schemas.companies.read,"
+                                           "crm.schemas.companies.write,crm.schemas.contacts.read,"
+                                           "crm.schemas.contacts.write",
+                                           NULL};
+    run_env r;
+    char args[1200];
+    const char *job;
+
+    if (!run_env_start(&r, NULL, "cli_check"))
+        return;
+    job = job_file("check.xml", r.conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 2);
+    ck_assert_ptr_nonnull(strstr(out, "ok    database: sqlite"));
+    ck_assert_ptr_nonnull(strstr(out, "ok    HubSpot token: valid for hub "));
+    ck_assert_ptr_nonnull(strstr(out, "ok    write to companies\n"));
+    ck_assert_ptr_nonnull(strstr(out, "FAIL  companies properties: properties missing the mappings "
+                                      "need: gp_customer_number; run `spetl setup-hubspot "));
+    ck_assert_ptr_nonnull(strstr(out, "ok    contacts properties\n"));
+
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "companies: gp_customer_number created (unique values)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "companies: name already exists\n"));
+    ck_assert_ptr_nonnull(strstr(out, "(1 property created, 3 needed)\n"));
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "companies: gp_customer_number already exists (unique values)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "(0 properties created, 3 needed)\n"));
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s%s", out, err);
+    ck_assert_ptr_nonnull(strstr(out, ": everything this job needs is reachable\n"));
+    sp_sim_stop(r.sim);
+
+    /* a token without the companies write scope */
+    if (!run_env_start(&r, sim_args, "cli_check_scopes"))
+        return;
+    job = job_file("scopes.xml", r.conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 4);
+    ck_assert_ptr_nonnull(strstr(out, "ok    read from companies\n"));
+    ck_assert_msg(strstr(out, "FAIL  write to companies: ") != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "crm.objects.companies.write"));
+    ck_assert_ptr_nonnull(strstr(out, "ok    write to contacts\n"));
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(history_and_errors_read_the_database_without_a_token)
+{
+    char conn[1024], args[1200];
+    const char *job;
+    sp_db *db = NULL;
+    sp_err e;
+    sp_action a;
+    sp_counts c = {12, 10, 0, 0, 0, 1, 1};
+
+    if (!ready())
+        return;
+    ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_history", &db, &e), 0);
+    sp_db_close(db);
+    sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_history", conn, sizeof(conn));
+    job = job_file("history.xml", conn, "http://127.0.0.1:9", "", "");
+    snprintf(args, sizeof(args), "init-db '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    snprintf(args, sizeof(args), "errors '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    ck_assert_ptr_nonnull(strstr(out, ": no unresolved errors\n"));
+
+    ck_assert_int_eq(sp_db_open(&db, conn, NULL, &e), 0);
+    ck_assert_int_eq(sp_history_start(db, "777", "run-1", "cli-test", "customer-export",
+                                      1795737600000LL, &e), 0);
+    ck_assert_int_eq(sp_history_finish(db, "777", "run-1", "customer-export", "failed-records", &c,
+                                       "1 record failed", &e), 0);
+    memset(&a, 0, sizeof(a));
+    snprintf(a.run_id, sizeof(a.run_id), "run-1");
+    snprintf(a.component, sizeof(a.component), "customer-export");
+    snprintf(a.entity_type, sizeof(a.entity_type), "CUSTOMER_ADDRESS");
+    snprintf(a.entity_key, sizeof(a.entity_key), "AARONFIT0001|PRIMARY");
+    snprintf(a.category, sizeof(a.category), "VALIDATION_ERROR");
+    snprintf(a.message, sizeof(a.message), "Email address bob@ is invalid");
+    a.http_status = 400;
+    snprintf(a.correlation_id, sizeof(a.correlation_id), "abc-123");
+    a.created_on = 1795737600000LL;
+    ck_assert_int_eq(sp_action_add(db, "777", &a, &e), 0);
+    sp_db_close(db);
+
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    ck_assert_str_eq(out, "2026-11-27T00:00:00.000Z hub=777 run=run-1 customer-export "
+                          "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY: Email address bob@ is invalid "
+                          "[category=VALIDATION_ERROR http=400 correlationId=abc-123]\n");
+    snprintf(args, sizeof(args), "history '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
+    ck_assert_ptr_nonnull(strstr(out, "STARTED (UTC)"));
+    ck_assert_msg(strstr(out, "2026-11-27T00:00:00.000Z 777        customer-export          "
+                              "failed-records") != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "      12      10       0       0         0       1      1  1 record failed\n"));
+    snprintf(args, sizeof(args), "history --limit 0 '%s'", job);
+    ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--limit needs a number from 1 to 1000000, not '0'"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, usage_errors_exit_2);
+    tcase_add_loop_test(tc, init_db_is_safe_twice, 0, SP_DBTEST_COUNT);
+    tcase_add_test(tc, unreachable_database_exits_3_with_the_password_redacted);
+    tcase_add_test(tc, run_with_nothing_enabled_takes_and_releases_the_lock);
+    tcase_add_test(tc, run_refuses_what_it_cannot_do_before_touching_anything);
+    tcase_add_test(tc, run_exits_5_while_another_run_holds_the_lock);
+    tcase_add_test(tc, run_checks_the_token_the_hub_and_the_tables);
+    tcase_add_test(tc, check_and_setup_hubspot);
+    tcase_add_test(tc, history_and_errors_read_the_database_without_a_token);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

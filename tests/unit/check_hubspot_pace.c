@@ -1,0 +1,413 @@
+/* check_hubspot_pace.c -- the HubSpot client's pacer, backoff and pure helpers,
+ * on the fake clock (nothing here sleeps or touches the network). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spetl/clock.h"
+#include "spetl/err.h"
+#include "spetl/hs_pace.h"
+#include "spetl/hubspot.h"
+#include "spetl/log.h"
+
+/* Send as fast as the pacer allows for `span` ms of fake time against a
+ * server that counts arrivals in a rolling window; returns the sends and
+ * the largest count the server saw in any window. */
+static int drive(sp_hs_pacer *p, sp_fake_clock *clk, int64_t span, int server_window_ms, int *max_seen)
+{
+    int64_t start = sp_clock_now_ms();
+    int64_t *log = calloc(100000, sizeof(*log));
+    int n = 0;
+
+    *max_seen = 0;
+    while (sp_clock_now_ms() - start < span && n < 100000) {
+        int64_t w = sp_hs_pacer_wait(p, sp_clock_now_ms());
+        if (w > 0) {
+            sp_clock_sleep_ms(w);
+            continue;
+        }
+        sp_hs_pacer_sent(p, sp_clock_now_ms());
+        log[n++] = sp_clock_now_ms();
+        {
+            int in = 0;
+            for (int i = n - 1; i >= 0 && log[i] > log[n - 1] - server_window_ms; i--)
+                in++;
+            if (in > *max_seen)
+                *max_seen = in;
+        }
+    }
+    (void)clk;
+    free(log);
+    return n;
+}
+
+START_TEST(pacer_limit_keeps_a_margin)
+{
+    sp_hs_pacer p;
+
+    sp_hs_pacer_init(&p, 100, 10000, 0);
+    ck_assert_int_eq(p.limit, 96);
+    sp_hs_pacer_free(&p);
+    sp_hs_pacer_init(&p, 190, 10000, 0);
+    ck_assert_int_eq(p.limit, 182);
+    sp_hs_pacer_free(&p);
+    sp_hs_pacer_init(&p, 250, 10000, 0);
+    ck_assert_int_eq(p.limit, 240);
+    sp_hs_pacer_free(&p);
+    sp_hs_pacer_init(&p, 190, 10000, 0.9);
+    ck_assert_int_eq(p.limit, 171);
+    sp_hs_pacer_free(&p);
+    sp_hs_pacer_init(&p, 0, 10000, 0);
+    ck_assert_int_eq(p.limit, 0);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, 5), 0);
+    sp_hs_pacer_free(&p);
+}
+END_TEST
+
+START_TEST(pacer_window_accounting)
+{
+    sp_fake_clock clk;
+    sp_hs_pacer p;
+    int64_t t0;
+
+    sp_fake_clock_install(&clk, 1700000000000LL);
+    t0 = sp_clock_now_ms();
+    sp_hs_pacer_init(&p, 100, 10000, 0);
+    /* 96 sends spaced 100 ms: all allowed. */
+    for (int i = 0; i < 96; i++) {
+        ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 0);
+        sp_hs_pacer_sent(&p, sp_clock_now_ms());
+        sp_clock_sleep_ms(100);
+    }
+    /* now = t0 + 9600: the 97th waits until the first (t0) leaves the window. */
+    ck_assert_int_eq(sp_clock_now_ms() - t0, 9600);
+    ck_assert_int_eq(sp_hs_pacer_in_window(&p, sp_clock_now_ms()), 96);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 400);
+    sp_clock_sleep_ms(399);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 1);
+    sp_clock_sleep_ms(1);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 0);
+    sp_hs_pacer_sent(&p, sp_clock_now_ms());
+    /* the next one waits for the send at t0 + 100 */
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 100);
+    ck_assert_int_eq(p.sent, 97);
+    sp_hs_pacer_free(&p);
+    sp_clock_set(NULL);
+}
+END_TEST
+
+START_TEST(pacer_sustained_rate_never_overruns_the_server_window)
+{
+    sp_fake_clock clk;
+    sp_hs_pacer p;
+    int max_seen, n;
+
+    sp_fake_clock_install(&clk, 1700000000000LL);
+    sp_hs_pacer_init(&p, 190, 10000, 0);
+    n = drive(&p, &clk, 60000, 10000, &max_seen);
+    /* bursts of 182 at 0, 10000, ... 50000 ms */
+    ck_assert_int_eq(n, 6 * 182);
+    ck_assert_int_eq(max_seen, 182);
+    ck_assert_int_gt(clk.sleeps, 0);
+    sp_hs_pacer_free(&p);
+    sp_clock_set(NULL);
+}
+END_TEST
+
+START_TEST(pacer_adopts_the_server_max)
+{
+    sp_hs_pacer p;
+
+    sp_hs_pacer_init(&p, 190, 10000, 0);
+    sp_hs_pacer_headers(&p, 1000, 900, 50, 49, 10000);
+    ck_assert_int_eq(p.server_max, 50);
+    ck_assert_int_eq(p.limit, 48);
+    /* a higher Max never raises us past the configured budget */
+    sp_hs_pacer_headers(&p, 1000, 900, 500, 499, 10000);
+    ck_assert_int_eq(p.limit, 182);
+    sp_hs_pacer_free(&p);
+    /* unlimited in the config: the server's Max caps it */
+    sp_hs_pacer_init(&p, 0, 10000, 0);
+    sp_hs_pacer_headers(&p, 1000, 900, 20, 19, 2000);
+    ck_assert_int_eq(p.limit, 19);
+    ck_assert_int_eq(p.window_ms, 2000);
+    sp_hs_pacer_free(&p);
+}
+END_TEST
+
+START_TEST(pacer_counts_requests_of_others)
+{
+    sp_hs_pacer p;
+    int64_t now = 100000;
+    int allowed = 0;
+
+    sp_hs_pacer_init(&p, 100, 10000, 0);
+    for (int i = 0; i < 10; i++)
+        sp_hs_pacer_sent(&p, now + i);
+    now += 10;
+    /* the server counted 40 in its window: 30 are someone else's */
+    sp_hs_pacer_headers(&p, now, now - 5, 100, 60, 10000);
+    ck_assert_int_eq(p.external, 30);
+    while (sp_hs_pacer_wait(&p, now) == 0 && allowed < 1000) {
+        sp_hs_pacer_sent(&p, now);
+        allowed++;
+    }
+    ck_assert_int_eq(allowed, 96 - 40);
+    /* others' use is forgotten one window later */
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, now + 10000), 0);
+    sp_hs_pacer_free(&p);
+}
+END_TEST
+
+START_TEST(pacer_spaces_requests_when_remaining_is_low)
+{
+    sp_hs_pacer p;
+    int64_t now = 50000;
+
+    sp_hs_pacer_init(&p, 100, 10000, 1.0);
+    for (int i = 0; i < 98; i++)
+        sp_hs_pacer_sent(&p, now);
+    sp_hs_pacer_headers(&p, now, now, 100, 50, 10000);
+    ck_assert_int_eq(p.min_gap_ms, 0);
+    ck_assert_int_eq(p.external, 0);
+    /* all 98 are ours; 2 left: one every window / Max */
+    sp_hs_pacer_headers(&p, now, now, 100, 2, 10000);
+    ck_assert_int_eq(p.external, 0);
+    ck_assert_int_eq(p.min_gap_ms, 100);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, now + 30), 70);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, now + 100), 0);
+    sp_hs_pacer_headers(&p, now, now, 100, 40, 10000);
+    ck_assert_int_eq(p.min_gap_ms, 0);
+    sp_hs_pacer_free(&p);
+}
+END_TEST
+
+START_TEST(pacer_backs_off_on_429)
+{
+    sp_hs_pacer p;
+    int64_t now = 200000, pause;
+
+    sp_hs_pacer_init(&p, 100, 10000, 0);
+    pause = sp_hs_pacer_throttled(&p, now, now - 100, -1, 0.0);
+    ck_assert_int_eq(pause, 500);
+    ck_assert_int_eq(p.limit, 86); /* 100 * 0.96 * 0.9 */
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, now), 500);
+    /* requests that were in flight with it: the same event */
+    pause = sp_hs_pacer_throttled(&p, now + 10, now - 50, -1, 0.999999);
+    ck_assert_int_eq(pause, 490);
+    ck_assert_int_eq(p.strikes, 1);
+    ck_assert_int_eq(p.limit, 86);
+    /* a request sent after it: a new event, a longer pause */
+    now += 600;
+    pause = sp_hs_pacer_throttled(&p, now, now - 50, -1, 0.999999);
+    ck_assert_int_le(pause, 2000);
+    ck_assert_int_ge(pause, 1999);
+    ck_assert_int_eq(p.strikes, 2);
+    ck_assert_int_eq(p.limit, 76);
+    /* growing, but never longer than the window */
+    for (int i = 0; i < 10; i++) {
+        now += 20000;
+        pause = sp_hs_pacer_throttled(&p, now, now - 50, -1, 0.999999);
+    }
+    ck_assert_int_le(pause, 10000);
+    ck_assert_int_ge(pause, 9999);
+    /* cut at most to half */
+    ck_assert_int_eq(p.limit, 48);
+    /* Retry-After wins */
+    sp_hs_pacer_ok(&p);
+    ck_assert_int_eq(p.strikes, 0);
+    now += 20000;
+    pause = sp_hs_pacer_throttled(&p, now, now - 50, 3000, 0.5);
+    ck_assert_int_eq(pause, 3000);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, now), 3000);
+    ck_assert_int_eq(p.throttled, 14);
+    sp_hs_pacer_free(&p);
+}
+END_TEST
+
+START_TEST(backoff_jitter_stays_in_bounds)
+{
+    sp_hs_backoff b = {500, 30000, 120000, 8};
+
+    ck_assert_int_eq(sp_hs_backoff_delay(&b, 1, 0.0), 250);
+    ck_assert_int_eq(sp_hs_backoff_delay(&b, 1, 0.999999), 499);
+    ck_assert_int_eq(sp_hs_backoff_delay(&b, 2, 0.0), 500);
+    ck_assert_int_eq(sp_hs_backoff_delay(&b, 3, 0.5), 1500);
+    ck_assert_int_eq(sp_hs_backoff_delay(&b, 20, 0.0), 15000);
+    ck_assert_int_eq(sp_hs_backoff_delay(&b, 20, 0.999999), 29999);
+    for (int a = 1; a < 12; a++) {
+        for (double u = 0; u < 1.0; u += 0.125) {
+            int64_t d = sp_hs_backoff_delay(&b, a, u);
+            int64_t full = 500LL << (a - 1);
+            if (full > 30000)
+                full = 30000;
+            ck_assert_int_ge(d, full / 2);
+            ck_assert_int_le(d, full);
+        }
+    }
+}
+END_TEST
+
+START_TEST(backoff_stops_at_attempts_and_budget)
+{
+    sp_hs_backoff b = {500, 30000, 120000, 4};
+    int64_t d;
+
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 1, 0, -1, 0.0, &d), SP_HS_RETRY);
+    ck_assert_int_eq(d, 250);
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 3, 1000, -1, 0.0, &d), SP_HS_RETRY);
+    ck_assert_int_eq(d, 1000);
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 4, 1000, -1, 0.0, &d), SP_HS_GIVE_UP_ATTEMPTS);
+    ck_assert_int_eq(d, 0);
+    /* 119.5 s spent: a 1..2 s wait would end past the 120 s budget */
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 3, 119500, -1, 0.0, &d), SP_HS_GIVE_UP_BUDGET);
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 3, 119000, -1, 0.0, &d), SP_HS_RETRY);
+    ck_assert_int_eq(d, 1000);
+}
+END_TEST
+
+START_TEST(backoff_honours_retry_after_within_the_budget)
+{
+    sp_hs_backoff b = {500, 30000, 120000, 8};
+    int64_t d;
+
+    /* longer than the cap: still honoured */
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 1, 0, 45000, 0.3, &d), SP_HS_RETRY);
+    ck_assert_int_eq(d, 45000);
+    /* shorter than the computed backoff: honoured too */
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 5, 0, 1000, 0.3, &d), SP_HS_RETRY);
+    ck_assert_int_eq(d, 1000);
+    /* never past the budget */
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 1, 118000, 5000, 0.3, &d), SP_HS_GIVE_UP_BUDGET);
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 1, 0, 120001, 0.3, &d), SP_HS_GIVE_UP_BUDGET);
+    ck_assert_int_eq(sp_hs_backoff_next(&b, 1, 0, 120000, 0.3, &d), SP_HS_RETRY);
+}
+END_TEST
+
+/* ---- pure helpers ---- */
+
+START_TEST(config_refuses_plain_http_off_loopback)
+{
+    sp_hs_config cfg;
+    sp_err e;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.token = "pat-na1-abc";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), 0);
+    cfg.base_url = "http://api.hubapi.com";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), -1);
+    ck_assert_int_eq(e.code, SP_EJOB);
+    ck_assert_str_eq(e.msg, "HubSpot base URL \"http://api.hubapi.com\": plain http is refused for host "
+                            "api.hubapi.com (the token would travel unencrypted); use https, or http only "
+                            "for 127.0.0.1, localhost or ::1");
+    cfg.base_url = "http://10.0.0.5:8080";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), -1);
+    cfg.base_url = "http://127.0.0.1:8080";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), 0);
+    cfg.base_url = "http://localhost:8080/";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), 0);
+    cfg.base_url = "http://[::1]:9";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), 0);
+    cfg.base_url = "ftp://127.0.0.1";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "scheme ftp is not supported"));
+}
+END_TEST
+
+START_TEST(config_checks_token_and_version)
+{
+    sp_hs_config cfg;
+    sp_hs_client *c = NULL;
+    sp_err e;
+
+    memset(&cfg, 0, sizeof(cfg));
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), -1);
+    ck_assert_int_eq(e.code, SP_EAUTH);
+    ck_assert_ptr_null(c);
+    cfg.token = "pat-na1-secret\n";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), -1);
+    ck_assert_int_eq(e.code, SP_EJOB);
+    ck_assert_ptr_null(strstr(e.msg, "secret"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "position 15"));
+    cfg.token = "pat-na1-secret";
+    cfg.api_version = "v4";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "\"v4\" is not supported"));
+    cfg.api_version = "2025-09";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), -1);
+    cfg.api_version = "2026-09";
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), 0);
+    cfg.api_version = "v3";
+    cfg.max_batch = 101;
+    ck_assert_int_eq(sp_hs_config_check(&cfg, &e), -1);
+    ck_assert_str_eq(e.msg, "HubSpot batch size 101 is out of range 1..100");
+    cfg.max_batch = 0;
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    ck_assert_str_eq(sp_hs_objects_prefix(c), "/crm/v3/objects");
+    sp_hs_client_free(c);
+    cfg.api_version = NULL;
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    ck_assert_str_eq(sp_hs_objects_prefix(c), "/crm/objects/2026-03");
+    sp_hs_client_free(c);
+    sp_log_reset();
+}
+END_TEST
+
+START_TEST(helpers_names_types_and_existing_id)
+{
+    char id[32];
+    sp_hs_object o;
+
+    ck_assert_str_eq(sp_hs_object_name(SP_HS_LINE_ITEMS), "line_items");
+    ck_assert_ptr_null(sp_hs_object_name(SP_HS_OBJECT_COUNT));
+    ck_assert_int_eq(sp_hs_object_parse("deals", &o), 0);
+    ck_assert_int_eq(o, SP_HS_DEALS);
+    ck_assert_int_eq(sp_hs_object_parse("tickets", &o), -1);
+    ck_assert_int_eq(sp_hs_assoc_type_id(SP_HS_CONTACTS, SP_HS_COMPANIES), 279);
+    ck_assert_int_eq(sp_hs_assoc_type_id(SP_HS_COMPANIES, SP_HS_CONTACTS), 280);
+    ck_assert_int_eq(sp_hs_assoc_type_id(SP_HS_DEALS, SP_HS_COMPANIES), 341);
+    ck_assert_int_eq(sp_hs_assoc_type_id(SP_HS_COMPANIES, SP_HS_DEALS), 342);
+    ck_assert_int_eq(sp_hs_assoc_type_id(SP_HS_LINE_ITEMS, SP_HS_DEALS), 20);
+    ck_assert_int_eq(sp_hs_assoc_type_id(SP_HS_DEALS, SP_HS_LINE_ITEMS), 19);
+    ck_assert_int_eq(sp_hs_assoc_type_id(SP_HS_PRODUCTS, SP_HS_DEALS), 0);
+    ck_assert_int_eq(sp_hs_parse_existing_id("Contact already exists. Existing ID: 10000000042", id, sizeof(id)), 0);
+    ck_assert_str_eq(id, "10000000042");
+    ck_assert_int_eq(sp_hs_parse_existing_id("Contact already exists.", id, sizeof(id)), -1);
+    ck_assert_int_eq(sp_hs_parse_existing_id("Existing ID: ", id, sizeof(id)), -1);
+    ck_assert_int_eq(sp_hs_parse_existing_id("Existing ID: 123456", id, 4), -1);
+}
+END_TEST
+
+static Suite *pace_suite(void)
+{
+    Suite *s = suite_create("hubspot_pace");
+    TCase *tc = tcase_create("pace");
+
+    tcase_add_test(tc, pacer_limit_keeps_a_margin);
+    tcase_add_test(tc, pacer_window_accounting);
+    tcase_add_test(tc, pacer_sustained_rate_never_overruns_the_server_window);
+    tcase_add_test(tc, pacer_adopts_the_server_max);
+    tcase_add_test(tc, pacer_counts_requests_of_others);
+    tcase_add_test(tc, pacer_spaces_requests_when_remaining_is_low);
+    tcase_add_test(tc, pacer_backs_off_on_429);
+    tcase_add_test(tc, backoff_jitter_stays_in_bounds);
+    tcase_add_test(tc, backoff_stops_at_attempts_and_budget);
+    tcase_add_test(tc, backoff_honours_retry_after_within_the_budget);
+    tcase_add_test(tc, config_refuses_plain_http_off_loopback);
+    tcase_add_test(tc, config_checks_token_and_version);
+    tcase_add_test(tc, helpers_names_types_and_existing_id);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(pace_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
