@@ -339,16 +339,16 @@ static void storm_of_429_loses_nothing_body(void)
            "{\"status\":429,\"policy\":\"TEN_SECONDLY_ROLLING\"},{\"status\":429,\"policy\":\"TEN_SECONDLY_ROLLING\"},"
            "{\"status\":429,\"policy\":\"TEN_SECONDLY_ROLLING\"},{\"status\":429,\"policy\":\"TEN_SECONDLY_ROLLING\"}],"
            "\"match\":\"batch/upsert\"}");
-    make_inputs(&x, 2000, "STM", "Storm");
+    make_inputs(&x, 1200, "STM", "Storm");
     ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
-    ck_assert_uint_eq(r.n_ok, 2000);
+    ck_assert_uint_eq(r.n_ok, 1200);
     sp_hs_batch_result_free(&r);
     sp_hs_get_stats(c, &st);
     sim429 = stat_of("status_429");
     ck_assert_int_ge(sim429, 5);
     ck_assert_int_eq(st.throttled, sim429);     /* every 429 was handled */
     ck_assert_int_le(st.limit_10s, 13);         /* adopted the server's Max of 14 */
-    ck_assert_uint_eq(record_count("companies"), 2000);
+    ck_assert_uint_eq(record_count("companies"), 1200);
     ck_assert_uint_eq(duplicate_count("companies", "gp_key"), 0);
     ck_assert_ptr_nonnull(strstr(logs(), "rate limited (429 TEN_SECONDLY_ROLLING"));
     free_inputs(&x);
@@ -703,10 +703,14 @@ static void daily_limit_stops_cleanly_body(void)
     sp_err e;
     daily_tally t = {0, 0, 0, SP_OK};
     long long writes_before;
+    sp_hs_account acct;
+    const char *at;
 
     start_sim(NULL);
     c = client();
     setup_key(c, SP_HS_COMPANIES, "gp_key");
+    ck_assert_int_eq(sp_hs_account_details(c, &acct, &e), 0);
+    ck_assert_str_eq(acct.time_zone, "US/Eastern");
     ctl_ok("POST", "/_sim/config", "{\"daily\":6}");
     writes_before = stat_of("requests");
     make_inputs(&x, 2000, "DLY", "Daily");
@@ -717,8 +721,13 @@ static void daily_limit_stops_cleanly_body(void)
     ck_assert_int_eq(sp_hs_run(c, &e), -1);
     ck_assert_int_eq(e.code, SP_EDAILY);
     ck_assert_msg(strstr(e.msg, "HubSpot's daily API request limit for this account is spent (429 DAILY on POST "
-                                "/crm/objects/2026-03/companies/batch/upsert); it resets at") == e.msg,
+                                "/crm/objects/2026-03/companies/batch/upsert); it resets at midnight in the "
+                                "account's time zone (US/Eastern), ") == e.msg,
                   "%s", e.msg);
+    /* -05:00: the next midnight there is 05:00 UTC */
+    at = strstr(e.msg, "(US/Eastern), ");
+    ck_assert_ptr_nonnull(at);
+    ck_assert_msg(strncmp(at + 14 + 10, "T05:00:00.000Z", 14) == 0, "%s", e.msg);
     ck_assert_ptr_nonnull(strstr(e.msg, "the run stopped cleanly"));
     ck_assert_int_eq(e.http_status, 429);
     ck_assert_int_eq(t.calls, 20);                 /* every batch answered, done or cancelled */
