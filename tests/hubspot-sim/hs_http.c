@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,7 +18,7 @@
 #define MAX_SEGS 16
 
 typedef struct hs_req {
-    sp_buf body;
+    sp_buf body;            /* reserved once from Content-Length: no regrowth on the hot path */
     int too_large;
     int api;                /* counted in in_flight */
 } hs_req;
@@ -121,6 +122,15 @@ void hs_sim_init(hs_sim *sim, uint64_t seed)
     memset(sim, 0, sizeof(*sim));
     hs_config_defaults(&sim->cfg);
     pthread_mutex_init(&sim->mu, NULL);
+    pthread_mutex_init(&sim->rng_mu, NULL);
+    pthread_mutex_init(&sim->stop_mu, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&sim->stop_cv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     hs_store_init(&sim->store);
     hs_map_init(&sim->stats.by_endpoint);
     hs_map_init(&sim->token_windows);
@@ -144,6 +154,9 @@ void hs_sim_free(hs_sim *sim)
     free(sim->search_window.ts);
     hs_store_free(&sim->store);
     pthread_mutex_destroy(&sim->mu);
+    pthread_mutex_destroy(&sim->rng_mu);
+    pthread_mutex_destroy(&sim->stop_mu);
+    pthread_cond_destroy(&sim->stop_cv);
     free(sim->token);
     for (int i = 0; i < sim->nscopes; i++)
         free(sim->scopes[i]);
@@ -171,6 +184,30 @@ void hs_sim_reset(hs_sim *sim)
     sim->daily_used = 0;
     __atomic_store_n(&sim->clock_offset_ms, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&sim->mu);
+}
+
+void hs_sim_sleep(hs_sim *sim, int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&sim->stop_mu);
+    while (!sim->stopping && pthread_cond_timedwait(&sim->stop_cv, &sim->stop_mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&sim->stop_mu);
+}
+
+void hs_sim_stopping(hs_sim *sim)
+{
+    pthread_mutex_lock(&sim->stop_mu);
+    sim->stopping = 1;
+    pthread_cond_broadcast(&sim->stop_cv);
+    pthread_mutex_unlock(&sim->stop_mu);
 }
 
 void hs_stats_count_write(hs_sim *sim, int created, int updated, int archived)
@@ -574,6 +611,35 @@ static void add_header_num(struct MHD_Response *resp, const char *name, long v)
     MHD_add_response_header(resp, name, buf);
 }
 
+typedef struct dumpbuf {
+    char *data;
+    size_t len, cap;
+} dumpbuf;
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    dumpbuf *d = data;
+    if (d->len + size + 1 > d->cap) {
+        while (d->len + size + 1 > d->cap)
+            d->cap *= 2;
+        d->data = sp_xrealloc(d->data, d->cap);
+    }
+    memcpy(d->data + d->len, buffer, size);
+    d->len += size;
+    d->data[d->len] = '\0';
+    return 0;
+}
+
+/* json_dumps grows its buffer from 16 bytes; replies here are often tens of KB. */
+static char *dump(const json_t *j)
+{
+    dumpbuf d = {NULL, 0, 64 * 1024};
+    d.data = sp_xmalloc(d.cap);
+    d.data[0] = '\0';
+    json_dump_callback(j, dump_cb, &d, JSON_COMPACT);
+    return d.data;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const decision *d)
 {
     struct MHD_Response *resp;
@@ -584,7 +650,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const deci
         body = r->raw;
         r->raw = NULL;
     } else if (r->json != NULL) {
-        body = json_dumps(r->json, JSON_COMPACT);
+        body = dump(r->json);
     }
     if (body != NULL)
         len = strlen(body);
@@ -777,7 +843,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
     decide(sim, token, url, rt.search, &d);
     pthread_mutex_unlock(&sim->mu);
     if (d.sleep_ms > 0)
-        sp_clock_sleep_ms(d.sleep_ms);
+        hs_sim_sleep(sim, d.sleep_ms);
     if (d.drop) {
         pthread_mutex_lock(&sim->mu);
         sim->stats.dropped++;
@@ -859,6 +925,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size > 0) {
         sp_err e;
+        if (rq->body.data == NULL) {
+            const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+            unsigned long long n = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+            if (n > 0 && n <= BODY_MAX) {
+                rq->body.data = sp_xmalloc((size_t)n + 1);
+                rq->body.cap = (size_t)n + 1;
+                rq->body.data[0] = '\0';
+            }
+        }
         if (!rq->too_large && sp_buf_append(&rq->body, upload_data, *upload_data_size, &e) != 0) {
             rq->too_large = 1;
             sp_buf_free(&rq->body);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spetl/mem.h"
@@ -166,7 +168,14 @@ int main(int argc, char **argv)
 #undef PCTOPT
     }
 
+    /* Allocation is most of the hot path (JSON in, records, JSON out). Without fastbins
+     * glibc skips malloc_consolidate on every large request; keep the heap top. */
+    mallopt(M_MXFAST, 0);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 16 * 1024 * 1024);
     json_object_seed(0);
+    if (seed == 0)   /* without --seed: different correlation ids and faults per run */
+        seed = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid() ^ 0x5DEECE66DULL;
     hs_sim_init(&sim, seed);
     sim.cfg = cfg;
     sim.verbose = verbose;
@@ -208,6 +217,7 @@ int main(int argc, char **argv)
         goto done;
     rc = 0;
 done:
+    hs_sim_stopping(&sim);
     if (d != NULL)
         MHD_stop_daemon(d);
     else if (fd >= 0)

@@ -107,20 +107,13 @@ static void plan_assoc(hs_store *s, hs_table *t, plan *p, json_t *assoc)
             const hs_assoc_type *at = json_is_integer(tid) ? hs_assoc_type_find((int)json_integer_value(tid)) : NULL;
             hs_rec *to;
             if (at == NULL || at->from != t->obj || cat == NULL || strcmp(cat, "HUBSPOT_DEFINED") != 0) {
+                char buf[32];
+                snprintf(buf, sizeof(buf), "%lld", json_is_integer(tid) ? (long long)json_integer_value(tid) : -1LL);
                 plan_fail(p, 400, "VALIDATION_ERROR",
-                          sp_xasprintf("%s is not a valid association type for %s (category %s)",
-                                       json_is_integer(tid) ? "associationTypeId" : "missing associationTypeId",
-                                       hs_obj_name(t->obj), cat != NULL ? cat : "missing"),
-                          NULL, ctx_one("associationTypeId", json_is_integer(tid) ? "given" : "missing"));
-                if (json_is_integer(tid)) {
-                    char buf[32];
-                    snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(tid));
-                    free(p->message);
-                    p->message = sp_xasprintf("Association type id %s is not valid from %s (category %s)",
-                                              buf, hs_obj_singular(t->obj), cat != NULL ? cat : "missing");
-                    json_decref(p->context);
-                    p->context = ctx_one("associationTypeId", buf);
-                }
+                          sp_xasprintf("Association type id %s is not valid from %s (category %s)",
+                                       json_is_integer(tid) ? buf : "(missing)", hs_obj_singular(t->obj),
+                                       cat != NULL ? cat : "(missing)"),
+                          NULL, ctx_one("associationTypeId", buf));
                 return;
             }
             to = hs_rec_find(&s->t[at->to], to_id);
@@ -218,10 +211,10 @@ static void apply_plans(hs_sim *sim, hs_table *t, plan *plans, size_t n)
 {
     hs_store *s = &sim->store;
     int64_t now = hs_now_wall(sim);
-    int64_t visible;
+    int64_t mono = hs_now_mono(sim), visible;
     int created = 0, updated = 0;
     pthread_mutex_lock(&sim->mu);
-    visible = hs_now_mono(sim) + sim->cfg.search_lag_ms;
+    visible = mono + sim->cfg.search_lag_ms;
     pthread_mutex_unlock(&sim->mu);
     for (size_t i = 0; i < n; i++) {
         plan *p = &plans[i];
@@ -235,7 +228,7 @@ static void apply_plans(hs_sim *sim, hs_table *t, plan *plans, size_t n)
                 apply_assoc(s, p->done, p->assoc);
             created++;
         } else {
-            hs_rec_update(t, p->target, p->norm, now, visible);
+            hs_rec_update(t, p->target, p->norm, now, visible, mono);
             p->done = p->target;
             updated++;
         }
@@ -318,7 +311,7 @@ static void list_records(hs_ctx *c, hs_table *t, hs_resp *r)
     long long after_id = 0;
     int archived = query_bool(c, "archived");
     json_t *want = want_props(c, NULL), *assocs = hs_query_list(c, "associations");
-    json_t *results = json_array(), *o;
+    hs_out out;
     size_t lo, hi;
     int count = 0;
     hs_rec *next = NULL;
@@ -353,41 +346,47 @@ static void list_records(hs_ctx *c, hs_table *t, hs_resp *r)
         else
             hi = mid;
     }
+    hs_out_init(&out, 4096 + (size_t)limit * 512);
+    hs_out_puts(&out, "{\"results\":[");
     for (size_t i = lo; i < t->n; i++) {
         hs_rec *rec = t->recs[i];
+        char *extra = NULL;
         if (rec->archived != archived)
             continue;
         if (count == limit) {
             next = rec;
             break;
         }
-        o = hs_rec_json(t, rec, want, 0);
         if (assocs != NULL) {
             json_t *a = hs_rec_assoc_json(s, rec, assocs);
-            if (json_object_size(a) > 0)
-                json_object_set_new(o, "associations", a);
-            else
-                json_decref(a);
+            if (json_object_size(a) > 0) {
+                hs_out x;
+                hs_out_init(&x, 256);
+                hs_out_puts(&x, ",\"associations\":");
+                hs_out_json(&x, a);
+                extra = hs_out_take(&x);
+            }
+            json_decref(a);
         }
-        json_array_append_new(results, o);
+        if (count > 0)
+            hs_out_puts(&out, ",");
+        hs_rec_write(&out, t, rec, want, 0, extra);
+        free(extra);
         count++;
     }
-    o = json_object();
-    json_object_set_new(o, "results", results);
-    results = NULL;
+    hs_out_puts(&out, "]");
     if (next != NULL) {
-        json_t *paging = json_object(), *nx = json_object();
-        char link[128];
-        json_object_set_new(nx, "after", json_string(next->ids));
-        snprintf(link, sizeof(link), "?after=%s", next->ids);
-        json_object_set_new(nx, "link", json_string(link));
-        json_object_set_new(paging, "next", nx);
-        json_object_set_new(o, "paging", paging);
+        hs_out_puts(&out, ",\"paging\":{\"next\":{\"after\":");
+        hs_out_str(&out, next->ids);
+        hs_out_puts(&out, ",\"link\":\"?after=");
+        hs_out_puts(&out, next->ids);
+        hs_out_puts(&out, "\"}}");
     }
+    hs_out_puts(&out, "}");
     pthread_rwlock_unlock(&s->lock);
-    hs_resp_json(r, 200, o);
+    r->status = 200;
+    r->raw = hs_out_take(&out);
 done:
-    json_decref(results);
     json_decref(want);
     json_decref(assocs);
 }
@@ -632,6 +631,9 @@ static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
                           det, NULL);
                 det = NULL;
                 free(text);
+            } else if (json_object_get(p->norm, p->id_prop->name) == NULL) {
+                /* the new record holds the id, normalised like any value (emails in lower case) */
+                json_object_set(p->norm, p->id_prop->name, json_object_get(norm, p->id_prop->name));
             }
             json_decref(one);
             json_decref(norm);
@@ -652,23 +654,58 @@ static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
     if (failed > 0 && !traced) {
         whole_error(r, sim, &plans[first_bad]);
     } else {
-        json_t *results = json_array(), *errors = json_array();
+        /* the hot path: written as text, not as a JSON tree */
+        hs_out o;
+        char a[32], b[32], num[32];
+        int first = 1;
         apply_plans(sim, t, plans, n);
+        hs_out_init(&o, 4096 + n * 768);
+        hs_out_puts(&o, "{\"status\":\"COMPLETE\",\"results\":[");
         for (i = 0; i < n; i++) {
             plan *p = &plans[i];
-            if (p->status != 0) {
-                json_array_append_new(errors, plan_error_json(p));
-            } else {
-                json_t *o = hs_rec_json(t, p->done, NULL, 1);
-                if (kind == B_UPSERT)
-                    json_object_set_new(o, "new", json_boolean(p->is_create));
-                if (p->trace != NULL)
-                    json_object_set_new(o, "objectWriteTraceId", json_string(p->trace));
-                json_array_append_new(results, o);
+            hs_out extra;
+            if (p->status != 0)
+                continue;
+            hs_out_init(&extra, 64);
+            if (kind == B_UPSERT)
+                hs_out_puts(&extra, p->is_create ? ",\"new\":true" : ",\"new\":false");
+            if (p->trace != NULL) {
+                hs_out_puts(&extra, ",\"objectWriteTraceId\":");
+                hs_out_str(&extra, p->trace);
             }
+            if (!first)
+                hs_out_puts(&o, ",");
+            first = 0;
+            hs_rec_write(&o, t, p->done, NULL, 1, extra.data);
+            free(extra.data);
         }
-        hs_resp_json(r, failed > 0 ? 207 : (kind == B_CREATE ? 201 : 200),
-                     hs_batch_json(sim, results, errors, started));
+        hs_out_puts(&o, "]");
+        if (failed > 0) {
+            snprintf(num, sizeof(num), "%d", failed);
+            hs_out_puts(&o, ",\"numErrors\":");
+            hs_out_puts(&o, num);
+            hs_out_puts(&o, ",\"errors\":[");
+            first = 1;
+            for (i = 0; i < n; i++) {
+                json_t *e;
+                if (plans[i].status == 0)
+                    continue;
+                if (!first)
+                    hs_out_puts(&o, ",");
+                first = 0;
+                e = plan_error_json(&plans[i]);
+                hs_out_json(&o, e);
+                json_decref(e);
+            }
+            hs_out_puts(&o, "]");
+        }
+        hs_out_puts(&o, ",\"startedAt\":\"");
+        hs_out_puts(&o, hs_iso(started, a));
+        hs_out_puts(&o, "\",\"completedAt\":\"");
+        hs_out_puts(&o, hs_iso(hs_now_wall(sim), b));
+        hs_out_puts(&o, "\"}");
+        r->status = failed > 0 ? 207 : (kind == B_CREATE ? 201 : 200);
+        r->raw = hs_out_take(&o);
     }
 unlock:
     pthread_rwlock_unlock(&s->lock);

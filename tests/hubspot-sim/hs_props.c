@@ -439,6 +439,8 @@ static int validate_value(const hs_prop *p, hs_obj obj, const char *v, char **no
             snprintf(msg, sizeof(msg), "Email address %.200s is invalid", v);
             add_error(details, legacy, p->name, v, "INVALID_EMAIL", msg);
             rc = -1;
+        } else if (obj == HS_CONTACTS && strcmp(p->name, "email") == 0) {
+            *norm = hs_lower(v);   /* HubSpot keeps contact emails in lower case */
         } else {
             *norm = sp_xstrdup(v);
         }
@@ -529,22 +531,27 @@ static void create_property(hs_ctx *c, hs_table *t, hs_resp *r)
     json_t *opts = json_object_get(c->body, "options");
     json_t *uniq = json_object_get(c->body, "hasUniqueValue");
     char msg[512];
-    char missing[128] = "";
+    const char *need[5];
+    int nneed = 0;
     int ty;
     hs_prop *p;
 
     if (name == NULL)
-        strncat(missing, "name, ", sizeof(missing) - strlen(missing) - 1);
+        need[nneed++] = "name";
     if (label == NULL)
-        strncat(missing, "label, ", sizeof(missing) - strlen(missing) - 1);
+        need[nneed++] = "label";
     if (type == NULL)
-        strncat(missing, "type, ", sizeof(missing) - strlen(missing) - 1);
+        need[nneed++] = "type";
     if (ftype == NULL)
-        strncat(missing, "fieldType, ", sizeof(missing) - strlen(missing) - 1);
+        need[nneed++] = "fieldType";
     if (group == NULL)
-        strncat(missing, "groupName, ", sizeof(missing) - strlen(missing) - 1);
-    if (missing[0] != '\0') {
-        missing[strlen(missing) - 2] = '\0';
+        need[nneed++] = "groupName";
+    if (nneed > 0) {
+        char missing[128];
+        size_t len = 0;
+        missing[0] = '\0';
+        for (int i = 0; i < nneed; i++)
+            len += (size_t)snprintf(missing + len, sizeof(missing) - len, "%s%s", i ? ", " : "", need[i]);
         missing_fields(r, sim, "PropertyCreate", missing);
         return;
     }

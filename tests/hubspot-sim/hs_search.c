@@ -198,9 +198,9 @@ static int token_match(const char *value, const char *pattern)
     return hit;
 }
 
-static int filter_match(const filter *f, const hs_rec *r)
+static int filter_match(const filter *f, const json_t *props)
 {
-    const char *val = json_string_value(json_object_get(r->props, f->p->name));
+    const char *val = json_string_value(json_object_get(props, f->p->name));
     double num = 0;
     int has = val != NULL && val[0] != '\0';
     if (has && f->numeric && !to_number(f->p, val, &num))
@@ -232,10 +232,10 @@ static int filter_match(const filter *f, const hs_rec *r)
 static const char *const QUERY_PROPS[] = {"name", "domain", "website", "phone", "email", "firstname",
                                           "lastname", "company", "dealname", "hs_sku", NULL};
 
-static int query_match(const hs_rec *r, const char *q)
+static int query_match(const json_t *props, const char *q)
 {
     for (const char *const *p = QUERY_PROPS; *p != NULL; p++) {
-        const char *v = json_string_value(json_object_get(r->props, *p));
+        const char *v = json_string_value(json_object_get(props, *p));
         if (v != NULL && strcasestr(v, q) != NULL)
             return 1;
     }
@@ -246,6 +246,8 @@ static int query_match(const hs_rec *r, const char *q)
 
 typedef struct hit {
     hs_rec *r;
+    json_t *props;          /* the version search sees */
+    int64_t updated_ms;
     const char *s;
     double num;
     int has;
@@ -407,16 +409,18 @@ void hs_handle_search(hs_ctx *c, hs_resp *r)
     for (size_t i = 0; i < t->n; i++) {
         hs_rec *rec = t->recs[i];
         int ok = ng == 0;
-        if (rec->archived || rec->visible_at > now)
+        int64_t upd;
+        json_t *props = rec->archived ? NULL : hs_rec_searchable(rec, now, &upd);
+        if (props == NULL)
             continue;
         for (int g = 0; g < ng && !ok; g++) {
             int all = 1;
             for (int k = 0; k < groups[g].n && all; k++)
-                all = filter_match(&groups[g].f[k], rec);
+                all = filter_match(&groups[g].f[k], props);
             ok = all && groups[g].n > 0;
         }
         if (ok && query != NULL && query[0] != '\0')
-            ok = query_match(rec, query);
+            ok = query_match(props, query);
         if (!ok)
             continue;
         if (nhits == cap_hits) {
@@ -424,10 +428,12 @@ void hs_handle_search(hs_ctx *c, hs_resp *r)
             hits = sp_xrealloc(hits, cap_hits * sizeof(*hits));
         }
         hits[nhits].r = rec;
+        hits[nhits].props = props;
+        hits[nhits].updated_ms = upd;
         hits[nhits].s = NULL;
         hits[nhits].has = 0;
         if (sp != NULL) {
-            const char *v = json_string_value(json_object_get(rec->props, sp->name));
+            const char *v = json_string_value(json_object_get(props, sp->name));
             hits[nhits].s = v;
             hits[nhits].has = v != NULL && v[0] != '\0';
             if (hits[nhits].has && is_numeric(sp))
@@ -442,22 +448,30 @@ void hs_handle_search(hs_ctx *c, hs_resp *r)
         qsort_r(hits, nhits, sizeof(*hits), hit_cmp, &ss);
     }
     {
-        json_t *o = json_object(), *results = json_array();
-        json_t *w = json_is_array(want) && json_array_size(want) > 0 ? want : NULL;
+        hs_out o;
+        const json_t *w = json_is_array(want) && json_array_size(want) > 0 ? want : NULL;
         size_t end = (size_t)(after + limit) < nhits ? (size_t)(after + limit) : nhits;
-        for (size_t i = (size_t)after; i < end; i++)
-            json_array_append_new(results, hs_rec_json(t, hits[i].r, w, 0));
-        json_object_set_new(o, "total", json_integer((json_int_t)nhits));
-        json_object_set_new(o, "results", results);
-        if ((size_t)(after + limit) < nhits) {
-            json_t *paging = json_object(), *nx = json_object();
-            char buf[32];
-            snprintf(buf, sizeof(buf), "%lld", after + limit);
-            json_object_set_new(nx, "after", json_string(buf));
-            json_object_set_new(paging, "next", nx);
-            json_object_set_new(o, "paging", paging);
+        char buf[32];
+        hs_out_init(&o, 4096 + (size_t)limit * 512);
+        snprintf(buf, sizeof(buf), "%zu", nhits);
+        hs_out_puts(&o, "{\"total\":");
+        hs_out_puts(&o, buf);
+        hs_out_puts(&o, ",\"results\":[");
+        for (size_t i = (size_t)after; i < end; i++) {
+            if (i > (size_t)after)
+                hs_out_puts(&o, ",");
+            hs_rec_write_as(&o, t, hits[i].r, hits[i].props, hits[i].updated_ms, w);
         }
-        hs_resp_json(r, 200, o);
+        hs_out_puts(&o, "]");
+        if ((size_t)(after + limit) < nhits) {
+            snprintf(buf, sizeof(buf), "%lld", after + limit);
+            hs_out_puts(&o, ",\"paging\":{\"next\":{\"after\":\"");
+            hs_out_puts(&o, buf);
+            hs_out_puts(&o, "\"}}");
+        }
+        hs_out_puts(&o, "}");
+        r->status = 200;
+        r->raw = hs_out_take(&o);
     }
     pthread_rwlock_unlock(&s->lock);
     groups_free(groups, ng);

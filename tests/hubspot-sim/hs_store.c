@@ -56,6 +56,7 @@ static void table_init(hs_table *t, hs_obj o)
 static void rec_free(hs_rec *r)
 {
     json_decref(r->props);
+    json_decref(r->indexed);
     free(r->assoc);
     free(r);
 }
@@ -71,6 +72,7 @@ static void table_free(hs_table *t)
     free(t->props);
     hs_map_free(&t->prop_by_name, NULL);
     json_decref(t->groups);
+    json_decref(t->iso);
     memset(t, 0, sizeof(*t));
 }
 
@@ -146,13 +148,26 @@ static void index_put(hs_prop *p, hs_rec *r, const char *value)
 
 /* ---- writes --------------------------------------------------------------------- */
 
-static void set_dates(hs_rec *r)
+/* The ISO text of ms as a shared JSON string (a batch writes one time into many records). */
+static json_t *iso_json(hs_table *t, int64_t ms)
 {
-    char buf[32];
-    json_object_set_new(r->props, "createdate", json_string(hs_iso(r->created_ms, buf)));
-    json_object_set_new(r->props, "hs_lastmodifieddate", json_string(hs_iso(r->updated_ms, buf)));
+    if (t->iso == NULL || t->iso_ms != ms) {
+        char buf[32];
+        json_decref(t->iso);
+        t->iso = json_string(hs_iso(ms, buf));
+        t->iso_ms = ms;
+    }
+    return t->iso;
+}
+
+static void set_dates(hs_table *t, hs_rec *r, int created)
+{
+    json_t *upd = iso_json(t, r->updated_ms);
+    json_object_set(r->props, "hs_lastmodifieddate", upd);
     if (r->obj == HS_CONTACTS)
-        json_object_set_new(r->props, "lastmodifieddate", json_string(buf));
+        json_object_set(r->props, "lastmodifieddate", upd);
+    if (created)
+        json_object_set(r->props, "createdate", iso_json(t, r->created_ms));
 }
 
 void hs_rec_compute(hs_table *t, hs_rec *r)
@@ -191,10 +206,10 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
         const char *sv = json_string_value(v);
         if (sv == NULL || sv[0] == '\0')
             continue;
-        json_object_set_new(r->props, k, json_string(sv));
+        json_object_set(r->props, k, v);   /* string values are never modified: share them */
     }
     json_object_set_new(r->props, "hs_object_id", json_string(r->ids));
-    set_dates(r);
+    set_dates(t, r, 1);
     hs_rec_compute(t, r);
     for (size_t i = 0; i < t->nprops; i++) {
         hs_prop *p = t->props[i];
@@ -214,10 +229,20 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
     return r;
 }
 
-void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at)
+void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at,
+                   int64_t now_mono)
 {
     const char *k;
     json_t *v;
+    if (visible_at > now_mono && now_mono >= r->visible_at) {
+        /* the version search knows until this write is indexed: a shallow copy, strings shared */
+        json_decref(r->indexed);
+        r->indexed = json_copy(r->props);
+        r->indexed_updated_ms = r->updated_ms;
+    } else if (visible_at <= now_mono) {
+        json_decref(r->indexed);
+        r->indexed = NULL;
+    }
     json_object_foreach(props, k, v) {
         const char *sv = json_string_value(v);
         hs_prop *p = hs_prop_find(t, k);
@@ -232,12 +257,12 @@ void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_
         if (sv[0] == '\0')
             json_object_del(r->props, k);
         else
-            json_object_set_new(r->props, k, json_string(sv));
+            json_object_set(r->props, k, v);
     }
     if (now_ms > r->updated_ms)
         r->updated_ms = now_ms;
     r->visible_at = visible_at;
-    set_dates(r);
+    set_dates(t, r, 0);
     hs_rec_compute(t, r);
 }
 
@@ -321,7 +346,7 @@ static void put_prop(hs_table *t, const hs_rec *r, json_t *out, const char *name
         return;
     v = json_object_get(r->props, name);
     if (v != NULL)
-        json_object_set_new(out, name, json_string(json_string_value(v)));
+        json_object_set(out, name, v);   /* shared: values are replaced, never changed in place */
     else if (hs_prop_find(t, name) != NULL)
         json_object_set_new(out, name, json_null());   /* defined, no value: HubSpot sends null */
 }
@@ -357,6 +382,101 @@ json_t *hs_rec_json(hs_table *t, const hs_rec *r, const json_t *want, int all)
     if (r->archived)
         json_object_set_new(o, "archivedAt", json_string(hs_iso(r->archived_ms, buf)));
     return o;
+}
+
+static int written(const json_t *want, size_t upto, const char *name)
+{
+    for (size_t i = 0; i < upto; i++)
+        if (json_is_string(json_array_get(want, i)) && strcmp(json_string_value(json_array_get(want, i)), name) == 0)
+            return 1;
+    return 0;
+}
+
+static void write_prop(hs_out *o, hs_table *t, const json_t *props, const char *name, int *first)
+{
+    const char *v = json_string_value(json_object_get(props, name));
+    if (v == NULL && hs_prop_find(t, name) == NULL)
+        return;
+    if (!*first)
+        hs_out_puts(o, ",");
+    *first = 0;
+    hs_out_str(o, name);
+    if (v != NULL) {
+        hs_out_puts(o, ":");
+        hs_out_str(o, v);
+    } else {
+        hs_out_puts(o, ":null");
+    }
+}
+
+json_t *hs_rec_searchable(const hs_rec *r, int64_t now, int64_t *updated_ms)
+{
+    if (now >= r->visible_at) {
+        *updated_ms = r->updated_ms;
+        return r->props;
+    }
+    *updated_ms = r->indexed_updated_ms;
+    return r->indexed;
+}
+
+static void rec_write(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                      const json_t *want, int all, const char *extra);
+
+void hs_rec_write(hs_out *o, hs_table *t, const hs_rec *r, const json_t *want, int all, const char *extra)
+{
+    rec_write(o, t, r, r->props, r->updated_ms, want, all, extra);
+}
+
+void hs_rec_write_as(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                     const json_t *want)
+{
+    rec_write(o, t, r, props, updated_ms, want, 0, NULL);
+}
+
+static void rec_write(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                      const json_t *want, int all, const char *extra)
+{
+    char buf[32];
+    int first = 1;
+    hs_out_puts(o, "{\"id\":");
+    hs_out_str(o, r->ids);
+    hs_out_puts(o, ",\"properties\":{");
+    if (want != NULL) {
+        size_t i;
+        json_t *n;
+        json_array_foreach(want, i, n) {
+            if (json_is_string(n) && !written(want, i, json_string_value(n)))
+                write_prop(o, t, props, json_string_value(n), &first);
+        }
+    } else {
+        const char *const *defaults = hs_default_props(t->obj);
+        for (const char *const *d = defaults; *d != NULL; d++)
+            write_prop(o, t, props, *d, &first);
+        if (all) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(props, k, v) {
+                int dflt = 0;
+                for (const char *const *d = defaults; *d != NULL && !dflt; d++)
+                    dflt = strcmp(*d, k) == 0;
+                if (!dflt)
+                    write_prop(o, t, props, k, &first);
+            }
+        }
+    }
+    hs_out_puts(o, "},\"createdAt\":\"");
+    hs_out_puts(o, hs_iso(r->created_ms, buf));
+    hs_out_puts(o, "\",\"updatedAt\":\"");
+    hs_out_puts(o, hs_iso(updated_ms, buf));
+    hs_out_puts(o, r->archived ? "\",\"archived\":true" : "\",\"archived\":false");
+    if (r->archived) {
+        hs_out_puts(o, ",\"archivedAt\":\"");
+        hs_out_puts(o, hs_iso(r->archived_ms, buf));
+        hs_out_puts(o, "\"");
+    }
+    if (extra != NULL)
+        hs_out_puts(o, extra);
+    hs_out_puts(o, "}");
 }
 
 json_t *hs_rec_assoc_json(hs_store *s, const hs_rec *r, const json_t *types)

@@ -256,13 +256,13 @@ const char *hs_iso(int64_t ms, char buf[32])
 uint64_t hs_rand(hs_sim *sim)
 {
     uint64_t x;
-    pthread_mutex_lock(&sim->mu);
+    pthread_mutex_lock(&sim->rng_mu);
     x = sim->prng;   /* xorshift64* */
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
     sim->prng = x;
-    pthread_mutex_unlock(&sim->mu);
+    pthread_mutex_unlock(&sim->rng_mu);
     return x * 2685821657736338717ULL;
 }
 
@@ -338,4 +338,91 @@ json_t *hs_standard_error(const char *category, const char *message, json_t *con
     json_object_set_new(o, "errors", errors != NULL ? errors : json_array());
     json_object_set_new(o, "links", json_object());
     return o;
+}
+
+/* ---- direct JSON text ---------------------------------------------------------- */
+
+void hs_out_init(hs_out *o, size_t cap)
+{
+    o->cap = cap > 16 ? cap : 16;
+    o->data = sp_xmalloc(o->cap);
+    o->len = 0;
+    o->data[0] = '\0';
+}
+
+void hs_out_raw(hs_out *o, const char *s, size_t n)
+{
+    if (o->len + n + 1 > o->cap) {
+        while (o->len + n + 1 > o->cap)
+            o->cap *= 2;
+        o->data = sp_xrealloc(o->data, o->cap);
+    }
+    memcpy(o->data + o->len, s, n);
+    o->len += n;
+    o->data[o->len] = '\0';
+}
+
+void hs_out_puts(hs_out *o, const char *s)
+{
+    hs_out_raw(o, s, strlen(s));
+}
+
+void hs_out_str(hs_out *o, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+    hs_out_raw(o, "\"", 1);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        char esc[7];
+        size_t n = 0;
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            n = 2;
+        } else if (ch < 0x20) {
+            esc[0] = '\\';
+            switch (ch) {
+            case '\n': esc[1] = 'n'; n = 2; break;
+            case '\r': esc[1] = 'r'; n = 2; break;
+            case '\t': esc[1] = 't'; n = 2; break;
+            case '\b': esc[1] = 'b'; n = 2; break;
+            case '\f': esc[1] = 'f'; n = 2; break;
+            default:
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[ch >> 4];
+                esc[5] = hex[ch & 15];
+                n = 6;
+                break;
+            }
+        } else {
+            continue;
+        }
+        hs_out_raw(o, run, (size_t)(s - run));
+        hs_out_raw(o, esc, n);
+        run = s + 1;
+    }
+    hs_out_raw(o, run, (size_t)(s - run));
+    hs_out_raw(o, "\"", 1);
+}
+
+static int out_cb(const char *buffer, size_t size, void *data)
+{
+    hs_out_raw(data, buffer, size);
+    return 0;
+}
+
+void hs_out_json(hs_out *o, const json_t *j)
+{
+    json_dump_callback(j, out_cb, o, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+char *hs_out_take(hs_out *o)
+{
+    char *d = o->data;
+    o->data = NULL;
+    o->len = o->cap = 0;
+    return d;
 }

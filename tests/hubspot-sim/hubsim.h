@@ -102,7 +102,10 @@ typedef struct hs_rec {
     hs_obj obj;
     json_t *props;          /* name -> string value; unset = absent */
     int64_t created_ms, updated_ms, archived_ms;   /* wall clock, epoch ms */
-    int64_t visible_at;     /* sim monotonic ms from which search sees it */
+    int64_t visible_at;     /* sim monotonic ms from which search sees the current version */
+    json_t *indexed;        /* what search sees before visible_at: the previous version's
+                               properties (shared strings), NULL = not in the index yet */
+    int64_t indexed_updated_ms;
     int archived;
     hs_assoc *assoc;
     size_t nassoc, cap_assoc;
@@ -117,6 +120,8 @@ typedef struct hs_table {
     size_t nprops, cap_props;
     hs_map prop_by_name;    /* name -> hs_prop* */
     json_t *groups;         /* array of PropertyGroup objects */
+    int64_t iso_ms;         /* the last date written, shared by the records of one batch */
+    json_t *iso;
 } hs_table;
 
 typedef struct hs_store {
@@ -144,7 +149,8 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
                       int64_t updated_ms, int64_t visible_at);
 /* Apply normalised properties (borrowed; "" clears), maintaining indexes and
  * the modified dates. */
-void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at);
+void hs_rec_update(hs_table *t, hs_rec *r, json_t *props, int64_t now_ms, int64_t visible_at,
+                   int64_t now_mono);
 void hs_rec_archive(hs_table *t, hs_rec *r, int64_t now_ms);
 /* Line items: amount = quantity * price when both are numbers. */
 void hs_rec_compute(hs_table *t, hs_rec *r);
@@ -240,6 +246,19 @@ int hs_parse_number(const char *s, double *out);
  * null as ""; NULL for objects and arrays. Caller frees. */
 char *hs_json_text(const json_t *v);
 
+/* A growing text buffer for replies written directly (the hot paths skip building a JSON tree). */
+typedef struct hs_out {
+    char *data;
+    size_t len, cap;
+} hs_out;
+
+void hs_out_init(hs_out *o, size_t cap);
+void hs_out_raw(hs_out *o, const char *s, size_t n);
+void hs_out_puts(hs_out *o, const char *s);
+void hs_out_str(hs_out *o, const char *s);         /* a JSON string: quoted and escaped */
+void hs_out_json(hs_out *o, const json_t *j);      /* compact JSON */
+char *hs_out_take(hs_out *o);                      /* the text (malloc'd); o is reset */
+
 /* ---- the simulator --------------------------------------------------------- */
 
 typedef struct hs_config {
@@ -276,7 +295,8 @@ typedef struct hs_stats {
 
 struct hs_sim {
     hs_config cfg;          /* under mu */
-    pthread_mutex_t mu;     /* cfg, stats, faults, windows, prng, clock offset */
+    pthread_mutex_t mu;     /* cfg, stats, faults, windows */
+    pthread_mutex_t rng_mu; /* prng (taken inside mu as well) */
     hs_store store;
     hs_stats stats;
     hs_fault *faults;
@@ -291,9 +311,15 @@ struct hs_sim {
     int nscopes;
     int verbose;
     int64_t portal_id;
+    pthread_mutex_t stop_mu; /* latency sleeps wait on stop_cv, so a stop need not wait them out */
+    pthread_cond_t stop_cv;
+    int stopping;
 };
 
 void hs_sim_init(hs_sim *sim, uint64_t seed);
+/* Sleep ms in the calling thread; returns early once hs_sim_stopping() was called. */
+void hs_sim_sleep(hs_sim *sim, int64_t ms);
+void hs_sim_stopping(hs_sim *sim);
 void hs_sim_free(hs_sim *sim);
 /* Clear records, counters, faults and limit windows; keep config. */
 void hs_sim_reset(hs_sim *sim);
@@ -316,6 +342,14 @@ void hs_handle_control(hs_ctx *c, hs_resp *r);      /* /_sim/... */
 /* Record JSON (a copy). want: array of property names, or NULL for the
  * object's defaults; all: every set property plus the defaults. */
 json_t *hs_rec_json(hs_table *t, const hs_rec *r, const json_t *want, int all);
+/* The same record written as JSON text; extra (may be NULL) is appended inside the
+ * object, e.g. ",\"new\":true". */
+void hs_rec_write(hs_out *o, hs_table *t, const hs_rec *r, const json_t *want, int all, const char *extra);
+/* What search sees of r at sim time now (NULL = nothing yet), and its updatedAt. */
+json_t *hs_rec_searchable(const hs_rec *r, int64_t now, int64_t *updated_ms);
+/* Write r as search sees it: props and updated_ms from hs_rec_searchable. */
+void hs_rec_write_as(hs_out *o, hs_table *t, const hs_rec *r, json_t *props, int64_t updated_ms,
+                     const json_t *want);
 /* associations=companies,contacts on GET: the v3 "associations" member. */
 json_t *hs_rec_assoc_json(hs_store *s, const hs_rec *r, const json_t *types);
 

@@ -1,6 +1,7 @@
 /* check_sim.c -- the HubSpot simulator behaves like HubSpot (driven over HTTP with tests/support/sim.h). */
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,12 @@ static sp_sim *sim_up(const char *const *args)
     if (sp_sim_start(args, &s, &e) != 0)
         ck_abort_msg("starting the simulator: %s", e.msg);
     return s;
+}
+
+/* Stop and insist on a clean exit: under make asan a leak or a sanitizer report fails the test. */
+static void sim_down(sp_sim *s)
+{
+    ck_assert_int_eq(sp_sim_stop_status(s), 0);
 }
 
 #define SIM(var, ...)                                              \
@@ -69,8 +76,11 @@ static char *fmt(const char *f, ...)
 /* "a.0.b": objects by key, arrays by index. */
 static json_t *jp(json_t *j, const char *path)
 {
-    char *copy = sp_xstrdup(path), *save = NULL;
-    for (char *tok = strtok_r(copy, ".", &save); tok != NULL && j != NULL; tok = strtok_r(NULL, ".", &save)) {
+    const char *p = path;
+    while (*p && j != NULL) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+        char *tok = sp_xstrndup(p, n);
         if (json_is_array(j)) {
             char *end;
             long i = strtol(tok, &end, 10);
@@ -78,8 +88,11 @@ static json_t *jp(json_t *j, const char *path)
         } else {
             j = json_object_get(j, tok);
         }
+        free(tok);
+        p += n;
+        if (*p == '.')
+            p++;
     }
-    free(copy);
     return j;
 }
 
@@ -147,7 +160,7 @@ START_TEST(batch_upsert_creates_then_updates)
     json_t *j;
     char id1[32];
     j = req(s, "POST", "/crm/v3/objects/contacts/batch/upsert",
-            "{\"inputs\":[{\"id\":\"ann@example.com\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"Ann\"}},"
+            "{\"inputs\":[{\"id\":\"Ann@Example.com\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"Ann\"}},"
             "{\"id\":\"bob@example.com\",\"idProperty\":\"email\",\"properties\":{\"firstname\":\"Bob\"}}]}",
             &st);
     ck_assert_int_eq(st, 200);
@@ -175,7 +188,7 @@ START_TEST(batch_upsert_creates_then_updates)
     ck_assert_uint_eq(record_count(s, "contacts"), 2);
     ck_assert_int_eq(stat_of(s, "created"), 2);
     ck_assert_int_eq(stat_of(s, "updated"), 1);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -185,8 +198,9 @@ START_TEST(duplicate_email_is_409)
     int st;
     json_t *j;
     char *want;
-    j = req(s, "POST", "/crm/v3/objects/contacts", "{\"properties\":{\"email\":\"dup@example.com\"}}", &st);
+    j = req(s, "POST", "/crm/v3/objects/contacts", "{\"properties\":{\"email\":\"Dup@Example.com\"}}", &st);
     ck_assert_int_eq(st, 201);
+    ck_assert_str_eq(jps(j, "properties.email"), "dup@example.com");
     want = fmt("Contact already exists. Existing ID: %s", jps(j, "id"));
     json_decref(j);
     j = req(s, "POST", "/crm/v3/objects/contacts", "{\"properties\":{\"email\":\"DUP@example.com\"}}", &st);
@@ -204,7 +218,7 @@ START_TEST(duplicate_email_is_409)
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "contacts"), 1);
     free(want);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -231,7 +245,7 @@ START_TEST(batch_with_trace_ids_splits_into_207)
     ck_assert_str_eq(jps(j, "errors.0.errors.0.context.propertyName.0"), "no_such_prop");
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "companies"), 2);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -249,7 +263,7 @@ START_TEST(batch_without_trace_ids_is_refused_whole)
                   "message: %s", jps(j, "message"));
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "companies"), 0);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -283,7 +297,7 @@ START_TEST(more_than_max_batch_is_400)
     ck_assert_uint_eq(record_count(s, "companies"), 100);
     free(b101);
     free(b100);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -326,7 +340,7 @@ START_TEST(property_values_are_validated)
     json_decref(j);
     ck_assert_uint_eq(record_count(s, "companies"), 0);
     ck_assert_uint_eq(record_count(s, "deals"), 1);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -412,7 +426,7 @@ START_TEST(search_filters_sort_and_paging)
     j = search(s, "companies", "{\"limit\":201}", &st);
     ck_assert_int_eq(st, 400);
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -456,7 +470,7 @@ START_TEST(search_stops_at_the_cap)
     j = search(s, "companies", "{\"limit\":200,\"after\":\"9900\"}", &st);
     ck_assert_int_eq(st, 400);
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -466,18 +480,31 @@ START_TEST(search_lags_behind_writes)
     int st;
     json_t *j;
     const char *by_name = F1("name", "EQ", "\"value\":\"Lagging\"");
+    char *path;
     j = req(s, "POST", "/crm/v3/objects/companies", "{\"properties\":{\"name\":\"Lagging\"}}", &st);
     ck_assert_int_eq(st, 201);
+    path = fmt("/crm/v3/objects/companies/%s", jps(j, "id"));
     json_decref(j);
     ck_assert_int_eq(search_total(s, "companies", by_name), 0);
     /* reads by id see it at once */
-    ck_assert_uint_eq(record_count(s, "companies"), 1);
+    expect(s, "GET", path, NULL, 200);
     expect(s, "POST", "/_sim/clock", "{\"advance_ms\":60001}", 200);
     ck_assert_int_eq(search_total(s, "companies", by_name), 1);
+    /* after an update search still sees the previous version until the lag has passed */
+    expect(s, "PATCH", path, "{\"properties\":{\"name\":\"Renamed\"}}", 200);
+    j = search(s, "companies", by_name, &st);
+    ck_assert_int_eq(jpi(j, "total"), 1);
+    ck_assert_str_eq(jps(j, "results.0.properties.name"), "Lagging");
+    json_decref(j);
+    ck_assert_int_eq(search_total(s, "companies", F1("name", "EQ", "\"value\":\"Renamed\"")), 0);
+    expect(s, "POST", "/_sim/clock", "{\"advance_ms\":60001}", 200);
+    ck_assert_int_eq(search_total(s, "companies", by_name), 0);
+    ck_assert_int_eq(search_total(s, "companies", F1("name", "EQ", "\"value\":\"Renamed\"")), 1);
+    free(path);
     /* seeded records are visible at once */
     expect(s, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Seeded\"}}]}", 200);
     ck_assert_int_eq(search_total(s, "companies", F1("name", "EQ", "\"value\":\"Seeded\"")), 1);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -524,7 +551,7 @@ START_TEST(ten_second_limit_429)
     /* the window rolls */
     expect(s, "POST", "/_sim/clock", "{\"advance_ms\":10001}", 200);
     expect(s, "GET", "/crm/v3/objects/companies", NULL, 200);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -546,7 +573,7 @@ START_TEST(daily_and_search_limits_429)
     ck_assert_str_eq(jps(j, "policyName"), "DAILY");
     ck_assert_str_eq(jps(j, "message"), "You have reached your daily limit.");
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -568,7 +595,7 @@ START_TEST(wrong_token_is_401)
     json_decref(j);
     /* control endpoints need no token */
     expect(s, "GET", "/_sim/stats", NULL, 200);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -585,7 +612,7 @@ START_TEST(missing_scope_is_403)
     ck_assert_str_eq(jps(j, "context.requiredGranularScopes.0"), "crm.objects.contacts.write");
     ck_assert_str_eq(jps(j, "errors.0.context.requiredGranularScopes.0"), "crm.objects.contacts.write");
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -634,7 +661,7 @@ START_TEST(queued_faults_apply_in_order)
     ck_assert_int_eq(stat_of(s, "dropped"), 2);
     ck_assert_int_eq(stat_of(s, "status_5xx"), 1);
     ck_assert_int_eq(stat_of(s, "faults_pending"), 0);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -665,7 +692,7 @@ START_TEST(stats_count_by_endpoint)
     ck_assert_int_eq(stat_of(s, "requests"), 0);
     ck_assert_uint_eq(record_count(s, "contacts"), 0);
     free(path);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -748,6 +775,16 @@ START_TEST(associations_v4_and_create_time)
     ck_assert_str_eq(jps(j, "errors.1.category"), "OBJECT_NOT_FOUND");
     json_decref(j);
     free(body);
+    /* a create-time association with a bad type refuses that input */
+    body = fmt("{\"inputs\":[{\"properties\":{\"email\":\"b@acme.com\"},\"objectWriteTraceId\":\"ok\",\"associations\":[{\"to\":{\"id\":\"%s\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":279}]}]},"
+               "{\"properties\":{\"email\":\"c@acme.com\"},\"objectWriteTraceId\":\"bad\",\"associations\":[{\"to\":{\"id\":\"%s\"},\"types\":[{\"associationCategory\":\"HUBSPOT_DEFINED\",\"associationTypeId\":341}]}]}]}", co, co);
+    j = req(s, "POST", "/crm/v3/objects/contacts/batch/create", body, &st);
+    ck_assert_int_eq(st, 207);
+    ck_assert_uint_eq(jpn(j, "results"), 1);
+    ck_assert_str_eq(jps(j, "errors.0.context.objectWriteTraceId.0"), "bad");
+    ck_assert_str_eq(jps(j, "errors.0.message"), "Association type id 341 is not valid from contact (category HUBSPOT_DEFINED)");
+    json_decref(j);
+    free(body);
     /* a record without associations: 207 with NO_ASSOCIATIONS_FOUND */
     body = fmt("{\"inputs\":[{\"id\":\"%s\"}]}", deal);
     j = req(s, "POST", "/crm/v4/associations/deals/contacts/batch/read", body, &st);
@@ -759,7 +796,7 @@ START_TEST(associations_v4_and_create_time)
     free(ct);
     free(deal);
     free(li);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -816,7 +853,7 @@ START_TEST(custom_unique_property)
     ck_assert_str_eq(jps(j, "type"), "enumeration");
     ck_assert_str_eq(jps(j, "options.4.value"), "OTHER");
     json_decref(j);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -848,7 +885,7 @@ START_TEST(both_path_styles_and_account)
     ck_assert_int_eq(jpi(j, "results.0.currentUsage"), 5);   /* this call counts too */
     json_decref(j);
     free(path);
-    sp_sim_stop(s);
+    sim_down(s);
 }
 END_TEST
 
@@ -890,7 +927,82 @@ START_TEST(read_archive_list_and_duplicates)
     free(path);
     free(a);
     free(b);
-    sp_sim_stop(s);
+    sim_down(s);
+}
+END_TEST
+
+START_TEST(random_faults_follow_the_seed)
+{
+    SIM(s, "--seed", "42", "--jitter-ms", "3", "--drop-pct", "25", "--fail-5xx-pct", "25", "--malformed-pct", "20");
+    int ok = 0, bad_json = 0, failed = 0, dropped = 0;
+    for (int i = 0; i < 60; i++) {
+        sp_sim_response r;
+        sp_err e;
+        if (sp_sim_request(s, "GET", "/crm/v3/objects/companies", NULL, &r, &e) != 0) {
+            ck_assert_int_eq(e.code, SP_EIO);
+            dropped++;
+            continue;
+        }
+        if (r.status >= 500) {
+            failed++;
+        } else {
+            json_error_t je;
+            json_t *j = json_loadb(r.body, r.body_len, 0, &je);
+            ck_assert_int_eq(r.status, 200);
+            if (j == NULL)
+                bad_json++;
+            else
+                ok++;
+            json_decref(j);
+        }
+        sp_sim_response_free(&r);
+    }
+    ck_assert_int_eq(ok + bad_json + failed + dropped, 60);
+    ck_assert_int_gt(ok, 0);
+    ck_assert_int_gt(bad_json, 0);
+    ck_assert_int_gt(failed, 0);
+    ck_assert_int_gt(dropped, 0);
+    ck_assert_int_eq(stat_of(s, "dropped"), dropped);
+    ck_assert_int_eq(stat_of(s, "status_5xx"), failed);
+    ck_assert_int_eq(stat_of(s, "requests"), 60);
+    sim_down(s);
+}
+END_TEST
+
+typedef struct par_arg {
+    sp_sim *s;
+    int status;
+} par_arg;
+
+static void *par_get(void *p)
+{
+    par_arg *a = p;
+    sp_sim_response r;
+    sp_err e;
+    if (sp_sim_request(a->s, "GET", "/crm/v3/objects/companies", NULL, &r, &e) == 0) {
+        a->status = r.status;
+        sp_sim_response_free(&r);
+    }
+    return NULL;
+}
+
+START_TEST(latency_does_not_serialise_requests)
+{
+    SIM(s, "--latency-ms", "1500", "--jitter-ms", "10");
+    pthread_t th[4];
+    par_arg a[4];
+    for (int i = 0; i < 4; i++) {
+        a[i].s = s;
+        a[i].status = 0;
+        ck_assert_int_eq(pthread_create(&th[i], NULL, par_get, &a[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(a[i].status, 200);
+    }
+    /* four calls, each held 1.5 s in its own thread: they overlap */
+    ck_assert_int_ge(stat_of(s, "max_in_flight"), 2);
+    sim_down(s);
 }
 END_TEST
 
@@ -899,6 +1011,8 @@ START_TEST(simulator_exits_cleanly)
     SIM(s, NULL);
     expect(s, "POST", "/crm/v3/objects/companies", "{\"properties\":{\"name\":\"A\"}}", 201);
     ck_assert_int_eq(sp_sim_stop_status(s), 0);
+    /* sp_sim_stop: the contract's form, for a handle or NULL */
+    sp_sim_stop(NULL);
 }
 END_TEST
 
@@ -926,6 +1040,8 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, custom_unique_property);
     tcase_add_test(tc, both_path_styles_and_account);
     tcase_add_test(tc, read_archive_list_and_duplicates);
+    tcase_add_test(tc, random_faults_follow_the_seed);
+    tcase_add_test(tc, latency_does_not_serialise_requests);
     tcase_add_test(tc, simulator_exits_cleanly);
     suite_add_tcase(su, tc);
     return su;
