@@ -401,6 +401,10 @@ static int account_fn(const hs_reply *r, void *ud, sp_err *e)
     copy_text(a->currency, sizeof(a->currency), json_object_get(r->json, "companyCurrency"));
     copy_text(a->ui_domain, sizeof(a->ui_domain), json_object_get(r->json, "uiDomain"));
     copy_text(a->data_hosting, sizeof(a->data_hosting), json_object_get(r->json, "dataHostingLocation"));
+    if (json_is_integer(json_object_get(r->json, "utcOffsetMilliseconds"))) {
+        a->has_utc_offset = 1;
+        a->utc_offset_ms = json_integer_value(json_object_get(r->json, "utcOffsetMilliseconds"));
+    }
     if (a->portal_id[0] == '\0')
         return hs_shape_err(r, "portalId is neither a number nor a string", e);
     return 0;
@@ -412,5 +416,7 @@ int sp_hs_account_details(sp_hs_client *c, sp_hs_account *out, sp_err *e)
     if (hs_call_with(c, "GET", "/account-info/v3/details", NULL, NULL, HS_IDEMPOTENT, account_fn, out, e) != 0)
         return -1;
     snprintf(c->time_zone, sizeof(c->time_zone), "%s", out->time_zone);
+    c->has_utc_offset = out->has_utc_offset;
+    c->utc_offset_ms = out->utc_offset_ms;
     return 0;
 }

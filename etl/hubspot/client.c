@@ -635,16 +635,22 @@ static void outcome_unknown(sp_hs_client *c, hs_req *r)
 
 static void daily_message(sp_hs_client *c, const char *detail, sp_err *e)
 {
-    if (c->time_zone[0] != '\0')
-        SP_ERR(e, SP_EDAILY, "HubSpot's daily API request limit for this account is spent (%s); it "
-                             "resets at midnight in the account's time zone (%s): the run stopped "
-                             "cleanly, run it again after the reset",
-               detail, c->time_zone);
-    else
-        SP_ERR(e, SP_EDAILY, "HubSpot's daily API request limit for this account is spent (%s); it "
-                             "resets at midnight in the account's time zone: the run stopped "
-                             "cleanly, run it again after the reset",
-               detail);
+    const int64_t day = 86400000;
+    char when[96] = "";
+
+    if (c->time_zone[0] != '\0' && c->has_utc_offset) {
+        /* the next local midnight, by the zone's offset now */
+        int64_t local = sp_clock_wall_ms() + c->utc_offset_ms;
+        int64_t next = (local / day + 1) * day - c->utc_offset_ms;
+        char iso[32];
+        snprintf(when, sizeof(when), " (%s), %s", c->time_zone, sp_time_iso8601(next, iso, sizeof(iso)));
+    } else if (c->time_zone[0] != '\0') {
+        snprintf(when, sizeof(when), " (%s)", c->time_zone);
+    }
+    SP_ERR(e, SP_EDAILY, "HubSpot's daily API request limit for this account is spent (%s); it resets at "
+                         "midnight in the account's time zone%s: the run stopped cleanly, run it again "
+                         "after the reset",
+           detail, when);
 }
 
 static void on_429(sp_hs_client *c, hs_req *r, json_t *json, int64_t now)

@@ -103,6 +103,8 @@ const char *hs_json_text(sp_arena *a, const json_t *v)
 {
     char tmp[64];
 
+    if (v == NULL)
+        return NULL;
     switch (json_typeof(v)) {
     case JSON_STRING:
         return sp_arena_strndup(a, json_string_value(v), json_string_length(v));

@@ -76,6 +76,8 @@ struct sp_hs_client {
     int op_failed;              /* an operation failed whole since the last sp_hs_run */
     sp_err op_err;
     char time_zone[64];         /* from account details, for the daily-limit message */
+    int has_utc_offset;
+    int64_t utc_offset_ms;
     sp_hs_stats stats;
 };
 

@@ -372,7 +372,12 @@ typedef struct sp_hs_account {
     char currency[16];
     char ui_domain[128];
     char data_hosting[32];
+    int has_utc_offset;
+    int64_t utc_offset_ms;      /* utcOffsetMilliseconds: the time zone's offset now */
 } sp_hs_account;
+
+/* Account details (GET /account-info/v3/details). The client keeps the time
+ * zone so a daily-limit stop can say when the limit resets. */
 
 int sp_hs_account_details(sp_hs_client *c, sp_hs_account *out, sp_err *e);
 
