@@ -192,7 +192,15 @@ static void send_chunk(hs_bop *op, const size_t *idx, size_t n)
     char tid[32];
     int rc = 0;
 
+    size_t need = 16 + strlen(op->tail);
+
+    for (size_t k = 0; k < n; k++)
+        need += strlen(op->frag[idx[k]]) + 48;
+    /* one allocation of the right size instead of doubling from 256 bytes */
     sp_buf_init(&b, (size_t)256 << 20);
+    b.data = sp_xmalloc(need + 1);
+    b.data[0] = '\0';
+    b.cap = need + 1;
     rc |= sp_buf_puts(&b, "{\"inputs\":[", &e);
     for (size_t k = 0; k < n && rc == 0; k++) {
         if (k > 0)
