@@ -606,13 +606,21 @@ static void launch(hs_bop *op)
 static int tail_for_read(hs_bop *op, const sp_hs_batch *b, sp_err *e)
 {
     sp_buf t;
+    int have_id = 0;
 
     sp_buf_init(&t, (size_t)1 << 20);
     if (sp_buf_puts(&t, ",\"properties\":[", e) != 0)
         goto fail;
-    for (size_t k = 0; k < b->nproperties; k++)
+    for (size_t k = 0; k < b->nproperties; k++) {
         if ((k > 0 && sp_buf_puts(&t, ",", e) != 0) || hs_json_str(&t, b->properties[k], e) != 0)
             goto fail;
+        if (b->id_property != NULL && strcmp(b->properties[k], b->id_property) == 0)
+            have_id = 1;
+    }
+    /* results are matched to inputs on the id property: ask for it */
+    if (b->id_property != NULL && !have_id &&
+        ((b->nproperties > 0 && sp_buf_puts(&t, ",", e) != 0) || hs_json_str(&t, b->id_property, e) != 0))
+        goto fail;
     if (sp_buf_puts(&t, "]", e) != 0)
         goto fail;
     if (b->id_property != NULL &&
