@@ -379,6 +379,42 @@ START_TEST(helpers_names_types_and_existing_id)
 }
 END_TEST
 
+/* Inputs that cannot be sent fail alone, before any request: no server here. */
+START_TEST(unsendable_inputs_fail_alone_without_a_request)
+{
+    sp_hs_config cfg;
+    sp_hs_client *c = NULL;
+    sp_hs_batch_result r;
+    sp_err e;
+    sp_hs_prop bad[1] = {{"name", "Caf\xe9 Latin-1"}};
+    sp_hs_prop ok[1] = {{"name", "ok"}};
+    sp_hs_input in[2] = {{"K1", bad, 1, NULL, 0}, {NULL, ok, 1, NULL, 0}};
+    sp_hs_batch b = {SP_HS_UPSERT, SP_HS_COMPANIES, "gp_key", in, 2, NULL, 0, 0};
+    sp_hs_stats st;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.token = "pat-na1-x";
+    cfg.base_url = "http://127.0.0.1:1";
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+    ck_assert_uint_eq(r.n_failed, 2);
+    ck_assert_int_eq(r.requests, 0);
+    ck_assert_str_eq(r.items[0].category, "SPETL_INPUT");
+    ck_assert_str_eq(r.items[0].message, "property name: text is not valid UTF-8 at byte 4 (0xE9): convert it "
+                                         "from the database's code page");
+    ck_assert_str_eq(r.items[1].message, "the input has no id / gp_key");
+    sp_hs_batch_result_free(&r);
+    /* an upsert without its unique property is refused outright */
+    b.id_property = NULL;
+    ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), -1);
+    ck_assert_str_eq(e.msg, "a batch upsert of companies needs an idProperty (a unique property)");
+    sp_hs_get_stats(c, &st);
+    ck_assert_int_eq(st.requests, 0);
+    sp_hs_client_free(c);
+    sp_log_reset();
+}
+END_TEST
+
 static Suite *pace_suite(void)
 {
     Suite *s = suite_create("hubspot_pace");
@@ -397,6 +433,7 @@ static Suite *pace_suite(void)
     tcase_add_test(tc, config_refuses_plain_http_off_loopback);
     tcase_add_test(tc, config_checks_token_and_version);
     tcase_add_test(tc, helpers_names_types_and_existing_id);
+    tcase_add_test(tc, unsendable_inputs_fail_alone_without_a_request);
     suite_add_tcase(s, tc);
     return s;
 }
