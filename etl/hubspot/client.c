@@ -230,25 +230,32 @@ static void req_free(sp_hs_client *c, hs_req *r)
     free(r);
 }
 
+static void stop(sp_hs_client *c, const sp_err *why);
+static void fail(sp_hs_client *c, hs_req *r, const sp_err *err);
+
 void sp_hs_client_free(sp_hs_client *c)
 {
+    sp_err closing;
+
     if (c == NULL)
         return;
-    /* Requests still queued or in flight belong to an abandoned run: drop
-     * them without callbacks. */
-    while (c->head != NULL) {
-        hs_req *r = c->head;
-        c->head = r->next;
-        req_free(c, r);
-    }
+    /* Work still pending belongs to an abandoned run: its operations are
+     * completed as not done (callbacks run, nothing leaks), nothing more is
+     * sent. */
+    SP_ERR(&closing, SP_EINTERNAL, "the HubSpot client was closed with requests pending");
+    stop(c, &closing);
     for (int i = 0; c->live != NULL && i < c->max_in_flight; i++) {
         hs_req *r = c->live[i];
         if (r == NULL)
             continue;
+        c->live[i] = NULL;
         curl_multi_remove_handle(c->multi, r->easy);
         curl_easy_cleanup(r->easy);
-        req_free(c, r);
+        r->easy = NULL;
+        c->active--;
+        fail(c, r, &closing);
     }
+    stop(c, &closing); /* anything a callback queued meanwhile */
     free(c->live);
     for (int i = 0; i < c->npool; i++)
         curl_easy_cleanup(c->pool[i]);
