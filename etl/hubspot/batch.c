@@ -568,7 +568,7 @@ static hs_bop *op_new(sp_hs_client *c, int kind, size_t n, sp_hs_batch_fn fn, vo
     op->ud = ud;
     op->n = n;
     op->res.n = n;
-    op->res.arena = sp_arena_new(0);
+    op->res.arena = sp_arena_new(16 * 1024);
     op->res.items = sp_arena_alloc(op->res.arena, (n ? n : 1) * sizeof(sp_hs_item));
     for (size_t i = 0; i < n; i++)
         op->res.items[i].is_new = -1;
