@@ -27,10 +27,10 @@ static const char USAGE[] =
     "  --search-per-sec N     search requests per second (0 = unlimited)\n"
     "  --daily N              requests per day (0 = unlimited)\n"
     "  --search-lag-ms N      a write becomes visible to search N ms later\n"
-    "  --fail-5xx-pct P       answer P%% of requests with 500/502/503/504\n"
-    "  --drop-pct P           close the connection without a reply on P%%\n"
-    "  --slow-pct P --slow-ms N   add N ms to P%% of replies\n"
-    "  --malformed-pct P      truncate P%% of reply bodies\n"
+    "  --fail-5xx-pct P       answer P% of requests with 500/502/503/504\n"
+    "  --drop-pct P           close the connection without a reply on P%\n"
+    "  --slow-pct P --slow-ms N   add N ms to P% of replies\n"
+    "  --malformed-pct P      truncate P% of reply bodies\n"
     "  --seed S               PRNG seed for faults and jitter\n"
     "  --max-batch N          inputs per batch call (default 100)\n"
     "  --search-cap N         search results reachable by paging (default 10000)\n"
@@ -108,6 +108,21 @@ int main(int argc, char **argv)
         if (strcmp(opt, "--verbose") == 0) {
             verbose = 1;
             continue;
+        }
+        {
+            static const char *const known[] = {
+                "--port", "--token", "--scopes", "--latency-ms", "--jitter-ms", "--rate-10s",
+                "--search-per-sec", "--daily", "--search-lag-ms", "--fail-5xx-pct", "--drop-pct",
+                "--slow-pct", "--slow-ms", "--malformed-pct", "--seed", "--max-batch",
+                "--search-cap", "--threads", NULL};
+            size_t n = strcspn(opt, "=");
+            int ok = 0;
+            for (const char *const *k = known; *k != NULL && !ok; k++)
+                ok = strlen(*k) == n && strncmp(*k, opt, n) == 0;
+            if (!ok) {
+                fprintf(stderr, "hubspot-sim: unknown option %s\n%s", opt, USAGE);
+                return 2;
+            }
         }
         eq = strchr(opt, '=');
         if (eq != NULL) {
