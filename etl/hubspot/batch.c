@@ -407,11 +407,14 @@ static void apply_success(hs_bop *op, const hs_chunk *ch, const hs_reply *rep)
     for (size_t k = 0; k < ch->n; k++) {
         if (taken[k])
             continue;
-        if (unattributed != NULL)
+        if (unattributed != NULL) {
             fail_item(op, ch->idx[k], unattributed, 0, rep);
-        else
-            fail_item_text(op, ch->idx[k], "SPETL_NO_RESULT",
-                           "HubSpot's batch reply named neither a result nor an error for this input");
+        } else {
+            /* Maybe written, maybe not: no outcome rather than a guess. */
+            if (op->res.err.code == SP_OK)
+                hs_shape_err(rep, "an input got neither a result nor an error that names it", &e);
+            set_op_err(op, &e);
+        }
     }
 done:
     free(taken);
@@ -497,10 +500,22 @@ static void chunk_done(sp_hs_client *c, const hs_reply *rep, void *ud)
 
 /* ---- building inputs ----------------------------------------------------- */
 
-static int put_props(sp_buf *b, const sp_hs_prop *props, size_t n, sp_err *e)
+/* extra_name/extra_value: a property added when props lacks it (the unique
+ * property of an upsert, so the reply carries it), or NULL. */
+static int put_props(sp_buf *b, const sp_hs_prop *props, size_t n, const char *extra_name,
+                     const char *extra_value, sp_err *e)
 {
     if (sp_buf_puts(b, "\"properties\":{", e) != 0)
         return -1;
+    for (size_t k = 0; extra_name != NULL && k < n; k++)
+        if (props[k].name != NULL && strcmp(props[k].name, extra_name) == 0)
+            extra_name = NULL;
+    if (extra_name != NULL) {
+        if (hs_json_str(b, extra_name, e) != 0 || sp_buf_puts(b, ":", e) != 0 || hs_json_str(b, extra_value, e) != 0)
+            return -1;
+        if (n > 0 && sp_buf_puts(b, ",", e) != 0)
+            return -1;
+    }
     for (size_t k = 0; k < n; k++) {
         if (props[k].name == NULL || props[k].name[0] == '\0')
             return SP_ERR(e, SP_EDATA, "property %zu has no name", k + 1);
@@ -538,7 +553,7 @@ static int build_input(const hs_bop *op, const sp_hs_input *in, sp_buf *b, sp_er
         if (sp_buf_puts(b, ",", e) != 0)
             return -1;
     }
-    if (put_props(b, in->props, in->nprops, e) != 0)
+    if (put_props(b, in->props, in->nprops, op->id_property, in->id, e) != 0)
         return -1;
     if (k == SP_HS_CREATE && in->nassocs > 0) {
         if (sp_buf_puts(b, ",\"associations\":[", e) != 0)
