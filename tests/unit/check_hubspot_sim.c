@@ -1163,6 +1163,19 @@ static void batch_read_and_update_body(void)
     ck_assert_str_eq(r.items[1].rec.id, ids[1]);
     ck_assert_str_eq(sp_hs_record_get(&r.items[1].rec, "city"), "Fargo");
     sp_hs_batch_result_free(&r);
+    /* archive one, then it reads as missing */
+    {
+        sp_hs_input ain[1] = {{ids[0], NULL, 0, NULL, 0}};
+        sp_hs_batch b = {SP_HS_ARCHIVE, SP_HS_COMPANIES, NULL, ain, 1, NULL, 0, 0};
+        ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+        ck_assert_uint_eq(r.n_ok, 1);
+        sp_hs_batch_result_free(&r);
+        b.kind = SP_HS_READ;
+        ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+        ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_FAILED);
+        ck_assert_int_eq(r.items[0].status, 404);
+        sp_hs_batch_result_free(&r);
+    }
     free_inputs(&x);
     sp_hs_client_free(c);
     stop_sim();
