@@ -192,7 +192,15 @@ static void send_chunk(hs_bop *op, const size_t *idx, size_t n)
     char tid[32];
     int rc = 0;
 
+    size_t need = 16 + strlen(op->tail);
+
+    for (size_t k = 0; k < n; k++)
+        need += strlen(op->frag[idx[k]]) + 48;
+    /* one allocation of the right size instead of doubling from 256 bytes */
     sp_buf_init(&b, (size_t)256 << 20);
+    b.data = sp_xmalloc(need + 1);
+    b.data[0] = '\0';
+    b.cap = need + 1;
     rc |= sp_buf_puts(&b, "{\"inputs\":[", &e);
     for (size_t k = 0; k < n && rc == 0; k++) {
         if (k > 0)
@@ -399,11 +407,14 @@ static void apply_success(hs_bop *op, const hs_chunk *ch, const hs_reply *rep)
     for (size_t k = 0; k < ch->n; k++) {
         if (taken[k])
             continue;
-        if (unattributed != NULL)
+        if (unattributed != NULL) {
             fail_item(op, ch->idx[k], unattributed, 0, rep);
-        else
-            fail_item_text(op, ch->idx[k], "SPETL_NO_RESULT",
-                           "HubSpot's batch reply named neither a result nor an error for this input");
+        } else {
+            /* Maybe written, maybe not: no outcome rather than a guess. */
+            if (op->res.err.code == SP_OK)
+                hs_shape_err(rep, "an input got neither a result nor an error that names it", &e);
+            set_op_err(op, &e);
+        }
     }
 done:
     free(taken);
@@ -489,10 +500,22 @@ static void chunk_done(sp_hs_client *c, const hs_reply *rep, void *ud)
 
 /* ---- building inputs ----------------------------------------------------- */
 
-static int put_props(sp_buf *b, const sp_hs_prop *props, size_t n, sp_err *e)
+/* extra_name/extra_value: a property added when props lacks it (the unique
+ * property of an upsert, so the reply carries it), or NULL. */
+static int put_props(sp_buf *b, const sp_hs_prop *props, size_t n, const char *extra_name,
+                     const char *extra_value, sp_err *e)
 {
     if (sp_buf_puts(b, "\"properties\":{", e) != 0)
         return -1;
+    for (size_t k = 0; extra_name != NULL && k < n; k++)
+        if (props[k].name != NULL && strcmp(props[k].name, extra_name) == 0)
+            extra_name = NULL;
+    if (extra_name != NULL) {
+        if (hs_json_str(b, extra_name, e) != 0 || sp_buf_puts(b, ":", e) != 0 || hs_json_str(b, extra_value, e) != 0)
+            return -1;
+        if (n > 0 && sp_buf_puts(b, ",", e) != 0)
+            return -1;
+    }
     for (size_t k = 0; k < n; k++) {
         if (props[k].name == NULL || props[k].name[0] == '\0')
             return SP_ERR(e, SP_EDATA, "property %zu has no name", k + 1);
@@ -530,7 +553,7 @@ static int build_input(const hs_bop *op, const sp_hs_input *in, sp_buf *b, sp_er
         if (sp_buf_puts(b, ",", e) != 0)
             return -1;
     }
-    if (put_props(b, in->props, in->nprops, e) != 0)
+    if (put_props(b, in->props, in->nprops, op->id_property, in->id, e) != 0)
         return -1;
     if (k == SP_HS_CREATE && in->nassocs > 0) {
         if (sp_buf_puts(b, ",\"associations\":[", e) != 0)
@@ -560,7 +583,7 @@ static hs_bop *op_new(sp_hs_client *c, int kind, size_t n, sp_hs_batch_fn fn, vo
     op->ud = ud;
     op->n = n;
     op->res.n = n;
-    op->res.arena = sp_arena_new(0);
+    op->res.arena = sp_arena_new(16 * 1024);
     op->res.items = sp_arena_alloc(op->res.arena, (n ? n : 1) * sizeof(sp_hs_item));
     for (size_t i = 0; i < n; i++)
         op->res.items[i].is_new = -1;
@@ -598,13 +621,21 @@ static void launch(hs_bop *op)
 static int tail_for_read(hs_bop *op, const sp_hs_batch *b, sp_err *e)
 {
     sp_buf t;
+    int have_id = 0;
 
     sp_buf_init(&t, (size_t)1 << 20);
     if (sp_buf_puts(&t, ",\"properties\":[", e) != 0)
         goto fail;
-    for (size_t k = 0; k < b->nproperties; k++)
+    for (size_t k = 0; k < b->nproperties; k++) {
         if ((k > 0 && sp_buf_puts(&t, ",", e) != 0) || hs_json_str(&t, b->properties[k], e) != 0)
             goto fail;
+        if (b->id_property != NULL && strcmp(b->properties[k], b->id_property) == 0)
+            have_id = 1;
+    }
+    /* results are matched to inputs on the id property: ask for it */
+    if (b->id_property != NULL && !have_id &&
+        ((b->nproperties > 0 && sp_buf_puts(&t, ",", e) != 0) || hs_json_str(&t, b->id_property, e) != 0))
+        goto fail;
     if (sp_buf_puts(&t, "]", e) != 0)
         goto fail;
     if (b->id_property != NULL &&

@@ -15,6 +15,9 @@
 #define DEFAULT_BASE "https://api.hubapi.com"
 #define DEFAULT_VERSION "2026-03"
 #define EXCERPT 200
+/* Response buffers are kept for the next request: replies are tens of KB
+ * and growing a buffer from nothing for each one costs more than parsing. */
+#define SPARE_BUFS 16
 
 struct hs_req {
     hs_req *next;
@@ -205,43 +208,60 @@ int sp_hs_client_new(const sp_hs_config *cfg, sp_hs_client **out, sp_err *e)
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_in_flight * 2);
     c->pool = sp_xcalloc((size_t)c->max_in_flight, sizeof(*c->pool));
     c->live = sp_xcalloc((size_t)c->max_in_flight, sizeof(*c->live));
+    c->spare = sp_xcalloc(SPARE_BUFS, sizeof(*c->spare));
     *out = c;
     return 0;
 }
 
-static void req_free(hs_req *r)
+
+static void req_free(sp_hs_client *c, hs_req *r)
 {
     if (r == NULL)
         return;
     free(r->url);
     free(r->what);
     free(r->body);
-    sp_buf_free(&r->resp);
+    if (c != NULL && c->nspare < SPARE_BUFS && r->resp.cap > 0 && r->resp.cap <= ((size_t)1 << 20)) {
+        sp_buf_reset(&r->resp);
+        c->spare[c->nspare++] = r->resp;
+    } else {
+        sp_buf_free(&r->resp);
+    }
     free(r);
 }
 
+static void stop(sp_hs_client *c, const sp_err *why);
+static void fail(sp_hs_client *c, hs_req *r, const sp_err *err);
+
 void sp_hs_client_free(sp_hs_client *c)
 {
+    sp_err closing;
+
     if (c == NULL)
         return;
-    /* Requests still queued or in flight belong to an abandoned run: drop
-     * them without callbacks. */
-    while (c->head != NULL) {
-        hs_req *r = c->head;
-        c->head = r->next;
-        req_free(r);
-    }
+    /* Work still pending belongs to an abandoned run: its operations are
+     * completed as not done (callbacks run, nothing leaks), nothing more is
+     * sent. */
+    SP_ERR(&closing, SP_EINTERNAL, "the HubSpot client was closed with requests pending");
+    stop(c, &closing);
     for (int i = 0; c->live != NULL && i < c->max_in_flight; i++) {
         hs_req *r = c->live[i];
         if (r == NULL)
             continue;
+        c->live[i] = NULL;
         curl_multi_remove_handle(c->multi, r->easy);
         curl_easy_cleanup(r->easy);
-        req_free(r);
+        r->easy = NULL;
+        c->active--;
+        fail(c, r, &closing);
     }
+    stop(c, &closing); /* anything a callback queued meanwhile */
     free(c->live);
     for (int i = 0; i < c->npool; i++)
         curl_easy_cleanup(c->pool[i]);
+    for (int i = 0; i < c->nspare; i++)
+        sp_buf_free(&c->spare[i]);
+    free(c->spare);
     free(c->pool);
     if (c->multi != NULL)
         curl_multi_cleanup(c->multi);
@@ -327,7 +347,12 @@ int hs_submit(sp_hs_client *c, const char *method, const char *path, const char 
     r->ready_ms = sp_clock_now_ms();
     r->done = done;
     r->ud = ud;
-    sp_buf_init(&r->resp, c->max_body);
+    if (c->nspare > 0) {
+        r->resp = c->spare[--c->nspare];
+        r->resp.max = c->max_body;
+    } else {
+        sp_buf_init(&r->resp, c->max_body);
+    }
     enqueue(c, r);
     return 0;
 }
@@ -345,7 +370,7 @@ static void complete(sp_hs_client *c, hs_req *r, int status, json_t *json, const
     rep.what = r->what;
     rep.err = err;
     r->done(c, &rep, r->ud);
-    req_free(r);
+    req_free(c, r);
 }
 
 static void fail(sp_hs_client *c, hs_req *r, const sp_err *err)

@@ -54,8 +54,9 @@ int hs_json_str(sp_buf *b, const char *s, sp_err *e)
         if (*p >= 0x80) {
             n = utf8_len(p);
             if (n == 0)
-                return SP_ERR(e, SP_EDATA, "text is not valid UTF-8 at byte %zu: \"%.40s\"",
-                              (size_t)(p - (const unsigned char *)s) + 1, s);
+                return SP_ERR(e, SP_EDATA, "text is not valid UTF-8 at byte %zu (0x%02X): convert it from "
+                                           "the database's code page",
+                              (size_t)(p - (const unsigned char *)s) + 1, *p);
             p += n;
             continue;
         }

@@ -63,6 +63,8 @@ struct sp_hs_client {
     struct curl_slist *headers;
     CURL **pool;                /* idle easy handles */
     hs_req **live;              /* requests in flight, max_in_flight slots */
+    sp_buf *spare;              /* response buffers kept for reuse */
+    int nspare;
     int npool;
     sp_hs_pacer pace;           /* the 10-second budget */
     sp_hs_pacer search_pace;    /* search's per-second budget */

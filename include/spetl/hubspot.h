@@ -222,14 +222,16 @@ int sp_hs_assoc_create(sp_hs_client *c, sp_hs_object from, sp_hs_object to, int 
 
 /* ---- driving the queue ---------------------------------------------- */
 
-/* Run until every submitted operation has completed. -1 when the client
- * stopped (SP_EAUTH, SP_EDAILY: queued work cancelled) or when some
- * operation failed whole (e = the first such error; its callback has it too). */
+/* Run until every submitted operation has completed (requests go out in
+ * submission order, as pacing allows). -1 when the client stopped
+ * (SP_EAUTH, SP_EDAILY: queued work cancelled, e = why) or when an
+ * asynchronous operation failed whole since the last sp_hs_run() (e = the
+ * first such error; its callback had it too). */
 int sp_hs_run(sp_hs_client *c, sp_err *e);
 
 /* Run until at most `keep` operations are unfinished: lets a producer keep
- * a bounded number of batches queued. Same return as sp_hs_run(), except that
- * operation failures are left to the callbacks (0 unless stopped). */
+ * a bounded number of batches queued. -1 only when the client stopped;
+ * operation failures stay with the callbacks (and the next sp_hs_run). */
 int sp_hs_drain(sp_hs_client *c, size_t keep, sp_err *e);
 
 size_t sp_hs_pending(const sp_hs_client *c);   /* unfinished operations */
@@ -289,12 +291,15 @@ int sp_hs_search(sp_hs_client *c, sp_hs_object o, const sp_hs_search_req *q, sp_
 /* ---- reading past search's 10,000 cap ------------------------------- */
 
 /* All records of an object whose date property is in [since - lookback,
- * until), in date windows: a window whose total exceeds the cap is halved;
- * a one-millisecond window is read by hs_object_id ranges. Within a window
- * records come by hs_object_id ascending (keyset paging: a record modified
- * while we read cannot shift the pages), windows come in date order, and
- * window edges are half-open (GTE lo, LT hi), so no record is read twice or
- * lost, equal timestamps included. */
+ * until), in date windows: a window whose total exceeds the cap is narrowed
+ * to the dates of its first and last record and halved; a one-millisecond
+ * window is read by hs_object_id ranges. Within a window records come by
+ * hs_object_id ascending (keyset paging, "hs_object_id GT last": the search
+ * offset never grows, and a record modified while we read cannot shift the
+ * pages), windows come in date order, and window edges are half-open (GTE
+ * lo, LT hi), so no record is read twice or lost, equal timestamps
+ * included. Search requests are paced by the search budget; SP_EHUBSPOT if
+ * a date comes back unparseable or the search does not advance. */
 typedef struct sp_hs_since {
     sp_hs_object object;
     const char *date_property;  /* createdate, hs_lastmodifieddate (contacts: lastmodifieddate) */
@@ -314,8 +319,8 @@ typedef struct sp_hs_window {
     int64_t done_before;        /* every record dated before this has been delivered */
 } sp_hs_window;
 
-/* Called per page (n may be 0 only for an empty read: never). Return 0 to go
- * on, -1 (with e set) to stop the read, which then returns -1 with e. */
+/* Called once per non-empty page. Return 0 to go on, or -1 with e set to
+ * stop the read, which then returns -1 with that e. */
 typedef int (*sp_hs_page_fn)(const sp_hs_record *recs, size_t n, const sp_hs_window *w, void *ud,
                              sp_err *e);
 

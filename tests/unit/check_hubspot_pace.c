@@ -1,5 +1,7 @@
-/* check_hubspot_pace.c -- the HubSpot client's pacer, backoff and pure helpers,
- * on the fake clock (nothing here sleeps or touches the network). */
+/* check_hubspot_pace.c -- the HubSpot client's pacer and backoff on the fake
+ * clock (nothing sleeps), its pure helpers, and the client without a server
+ * (inputs refused before sending, closing with work pending, connection
+ * refused on 127.0.0.1:1). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +381,114 @@ START_TEST(helpers_names_types_and_existing_id)
 }
 END_TEST
 
+/* Inputs that cannot be sent fail alone, before any request: no server here. */
+START_TEST(unsendable_inputs_fail_alone_without_a_request)
+{
+    sp_hs_config cfg;
+    sp_hs_client *c = NULL;
+    sp_hs_batch_result r;
+    sp_err e;
+    sp_hs_prop bad[1] = {{"name", "Caf\xe9 Latin-1"}};
+    sp_hs_prop ok[1] = {{"name", "ok"}};
+    sp_hs_input in[2] = {{"K1", bad, 1, NULL, 0}, {NULL, ok, 1, NULL, 0}};
+    sp_hs_batch b = {SP_HS_UPSERT, SP_HS_COMPANIES, "gp_key", in, 2, NULL, 0, 0};
+    sp_hs_stats st;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.token = "pat-na1-x";
+    cfg.base_url = "http://127.0.0.1:1";
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+    ck_assert_uint_eq(r.n_failed, 2);
+    ck_assert_int_eq(r.requests, 0);
+    ck_assert_str_eq(r.items[0].category, "SPETL_INPUT");
+    ck_assert_str_eq(r.items[0].message, "property name: text is not valid UTF-8 at byte 4 (0xE9): convert it "
+                                         "from the database's code page");
+    ck_assert_str_eq(r.items[1].message, "the input has no id / gp_key");
+    sp_hs_batch_result_free(&r);
+    /* an upsert without its unique property is refused outright */
+    b.id_property = NULL;
+    ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), -1);
+    ck_assert_str_eq(e.msg, "a batch upsert of companies needs an idProperty (a unique property)");
+    sp_hs_get_stats(c, &st);
+    ck_assert_int_eq(st.requests, 0);
+    sp_hs_client_free(c);
+    sp_log_reset();
+}
+END_TEST
+
+static void closed_cb(sp_hs_batch_result *r, void *ud)
+{
+    int *calls = ud;
+    (*calls)++;
+    ck_assert_uint_eq(r->n_not_done, 1);
+    ck_assert_int_eq(r->err.code, SP_EINTERNAL);
+    ck_assert_str_eq(r->err.msg, "POST /crm/objects/2026-03/companies/batch/upsert not sent: the HubSpot client "
+                                 "was closed with requests pending");
+}
+
+START_TEST(closing_the_client_completes_pending_work)
+{
+    sp_hs_config cfg;
+    sp_hs_client *c = NULL;
+    sp_err e;
+    sp_hs_prop ok[1] = {{"name", "ok"}};
+    sp_hs_input in[1] = {{"K1", ok, 1, NULL, 0}};
+    sp_hs_batch b = {SP_HS_UPSERT, SP_HS_COMPANIES, "gp_key", in, 1, NULL, 0, 0};
+    int calls = 0;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.token = "pat-na1-x";
+    cfg.base_url = "http://127.0.0.1:1";
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    ck_assert_int_eq(sp_hs_batch_submit(c, &b, closed_cb, &calls, &e), 0);
+    ck_assert_uint_eq(sp_hs_pending(c), 1);
+    sp_hs_client_free(c);
+    ck_assert_int_eq(calls, 1);
+    sp_log_reset();
+}
+END_TEST
+
+START_TEST(connection_refused_is_retried_then_given_up)
+{
+    sp_hs_config cfg;
+    sp_hs_client *c = NULL;
+    sp_hs_page p;
+    sp_err e;
+    sp_hs_stats st;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.token = "pat-na1-x";
+    cfg.base_url = "http://127.0.0.1:1";
+    cfg.max_attempts = 3;
+    cfg.backoff_base_ms = 5;
+    sp_log_set_stream(f);
+    sp_log_set_level(SP_LOG_INFO);
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    ck_assert_int_eq(sp_hs_list(c, SP_HS_CONTACTS, NULL, 0, NULL, 10, &p, &e), -1);
+    ck_assert_int_eq(e.code, SP_EHUBSPOT);
+    ck_assert_msg(strstr(e.msg, "GET /crm/objects/2026-03/contacts gave up after 3 attempts in ") == e.msg, "%s", e.msg);
+    ck_assert_ptr_nonnull(strstr(e.msg, "(attempts spent): last Couldn't connect to server"));
+    sp_hs_get_stats(c, &st);
+    ck_assert_int_eq(st.requests, 3);
+    ck_assert_int_eq(st.retries, 2);
+    sp_hs_client_free(c);
+    fflush(f);
+    ck_assert_ptr_nonnull(strstr(text, "level=warn comp=hubspot msg=\"GET /crm/objects/2026-03/contacts attempt 1 of 3 "
+                                       "failed (Couldn't connect to server); retrying in "));
+    ck_assert_ptr_nonnull(strstr(text, "attempt 2 of 3 failed"));
+    ck_assert_ptr_nonnull(strstr(text, "level=error comp=hubspot msg=\"GET /crm/objects/2026-03/contacts gave up"));
+    ck_assert_ptr_null(strstr(text, "pat-na1-x"));
+    sp_log_set_stream(NULL);
+    fclose(f);
+    free(text);
+    sp_log_reset();
+}
+END_TEST
+
 static Suite *pace_suite(void)
 {
     Suite *s = suite_create("hubspot_pace");
@@ -397,6 +507,9 @@ static Suite *pace_suite(void)
     tcase_add_test(tc, config_refuses_plain_http_off_loopback);
     tcase_add_test(tc, config_checks_token_and_version);
     tcase_add_test(tc, helpers_names_types_and_existing_id);
+    tcase_add_test(tc, unsendable_inputs_fail_alone_without_a_request);
+    tcase_add_test(tc, closing_the_client_completes_pending_work);
+    tcase_add_test(tc, connection_refused_is_retried_then_given_up);
     suite_add_tcase(s, tc);
     return s;
 }

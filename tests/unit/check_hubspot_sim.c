@@ -522,6 +522,9 @@ static void whole_batch_400_is_bisected_body(void)
     setup_key(c, SP_HS_COMPANIES, "gp_key");
     make_inputs(&x, 100, "BIS", "Bisect");
     x.props[73 * 3 + 1].value = "NOT_A_TYPE";
+    /* without trace ids results are matched on gp_key, which the client adds */
+    for (size_t i = 0; i < x.n; i++)
+        x.in[i].nprops = 2;
     ck_assert_int_eq(upsert(c, &x, SP_HS_NO_TRACE_IDS, &r, &e), 0);
     ck_assert_uint_eq(r.n_ok, 99);
     ck_assert_uint_eq(r.n_failed, 1);
@@ -533,6 +536,7 @@ static void whole_batch_400_is_bisected_body(void)
     ck_assert_int_eq(r.requests, 15);
     sp_hs_get_stats(c, &st);
     ck_assert_int_eq(st.bisections, 7);
+    ck_assert_str_eq(sp_hs_record_get(&r.items[99].rec, "gp_key"), "BIS00099");
     sp_hs_batch_result_free(&r);
     ck_assert_uint_eq(record_count("companies"), 99);
     free_inputs(&x);
@@ -1016,6 +1020,216 @@ static void http_to_a_remote_host_is_refused_body(void)
 }
 SIM_TEST(http_to_a_remote_host_is_refused)
 
+/* ---- timeouts, give-up, read and update batches, search's per-second limit ---- */
+
+static void timeouts_retry_reads_not_creates_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_config cfg;
+    sp_hs_batch_result r;
+    sp_hs_page p;
+    inputs x;
+    sp_err e;
+    char line[1024];
+
+    start_sim(NULL);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.base_url = sp_sim_base_url(sim);
+    cfg.token = TOKEN;
+    cfg.request_timeout_ms = 500;
+    cfg.backoff_base_ms = 20;
+    cfg.seed = 1;
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    make_inputs(&x, 10, "TMO", "Timeout");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), 0);
+    sp_hs_batch_result_free(&r);
+    /* a read that times out is sent again */
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"delay_ms\":1500}],\"match\":\"/companies/\"}");
+    ck_assert_msg(sp_hs_get(c, SP_HS_COMPANIES, "TMO00003", "gp_key", NULL, 0, &p, &e) == 0, "%s",
+                  sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(p.n, 1);
+    sp_hs_page_free(&p);
+    ck_assert_int_eq(endpoint_count("GET /crm/objects/2026-03/companies/{objectId}"), 2);
+    ck_assert_ptr_nonnull(strstr(logs(), "GET /crm/objects/2026-03/companies/{id} attempt 1 of 8 failed (Timeout was reached)"));
+    /* a create that times out after it was sent is not */
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"delay_ms\":1500}],\"match\":\"batch/create\"}");
+    {
+        sp_hs_prop cp[1] = {{"name", "Slow Co"}};
+        sp_hs_input in[1] = {{NULL, cp, 1, NULL, 0}};
+        sp_hs_batch b = {SP_HS_CREATE, SP_HS_COMPANIES, NULL, in, 1, NULL, 0, 0};
+        ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), -1);
+        ck_assert_str_eq(e.msg, "POST /crm/objects/2026-03/companies/batch/create: outcome unknown (Timeout was "
+                                "reached after the request was sent): HubSpot may or may not have written it, and "
+                                "a create is not retried blindly; look the records up (or upsert by a unique "
+                                "property) before sending them again");
+        sp_hs_batch_result_free(&r);
+    }
+    ck_assert_int_eq(endpoint_count("POST /crm/objects/2026-03/companies/batch/create"), 1);
+    free_inputs(&x);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(timeouts_retry_reads_not_creates)
+
+static void give_up_names_request_attempts_status_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_config cfg;
+    sp_hs_page p;
+    sp_err e;
+
+    start_sim(NULL);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.base_url = sp_sim_base_url(sim);
+    cfg.token = TOKEN;
+    cfg.backoff_base_ms = 10;
+    cfg.max_attempts = 3;
+    cfg.seed = 3;
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"status\":503},{\"status\":500},{\"status\":503}],\"match\":\"companies\"}");
+    ck_assert_int_eq(sp_hs_list(c, SP_HS_COMPANIES, NULL, 0, NULL, 10, &p, &e), -1);
+    ck_assert_int_eq(e.code, SP_EHUBSPOT);
+    ck_assert_int_eq(e.http_status, 503);
+    ck_assert_uint_gt(strlen(e.correlation_id), 0);
+    ck_assert_msg(strstr(e.msg, "GET /crm/objects/2026-03/companies gave up after 3 attempts in ") == e.msg, "%s", e.msg);
+    ck_assert_ptr_nonnull(strstr(e.msg, " s (attempts spent): last status 503 SERVICE_UNAVAILABLE, correlationId "));
+    ck_assert_ptr_nonnull(strstr(e.msg, e.correlation_id));
+    ck_assert_ptr_nonnull(strstr(logs(), "attempt 1 of 3 failed (status 503 SERVICE_UNAVAILABLE"));
+    ck_assert_ptr_nonnull(strstr(logs(), "attempt 2 of 3 failed (status 500 INTERNAL_ERROR"));
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(give_up_names_request_attempts_status)
+
+static void batch_read_and_update_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x;
+    sp_err e;
+    char line[1024];
+    char ids[3][32];
+    sp_hs_input rin[4];
+    sp_hs_prop up[3][1];
+    sp_hs_input uin[3];
+
+    start_sim(NULL);
+    c = client();
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    make_inputs(&x, 3, "RDU", "ReadUpdate");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), 0);
+    for (int i = 0; i < 3; i++)
+        snprintf(ids[i], sizeof(ids[i]), "%s", r.items[i].rec.id);
+    sp_hs_batch_result_free(&r);
+    /* read by id, one missing: 207, the missing one fails alone */
+    memset(rin, 0, sizeof(rin));
+    rin[0].id = ids[2];
+    rin[1].id = "99999999999";
+    rin[2].id = ids[0];
+    {
+        sp_hs_batch b = {SP_HS_READ, SP_HS_COMPANIES, NULL, rin, 3, (const char *const[]){"name", "gp_key"}, 2, 0};
+        ck_assert_msg(sp_hs_batch_run(c, &b, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    }
+    ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_OK);
+    ck_assert_str_eq(r.items[0].rec.id, ids[2]);
+    ck_assert_str_eq(sp_hs_record_get(&r.items[0].rec, "name"), "ReadUpdate-2");
+    ck_assert_int_eq(r.items[1].state, SP_HS_ITEM_FAILED);
+    ck_assert_int_eq(r.items[1].status, 404);
+    ck_assert_str_eq(r.items[1].category, "OBJECT_NOT_FOUND");
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_OK);
+    ck_assert_str_eq(sp_hs_record_get(&r.items[2].rec, "gp_key"), "RDU00000");
+    sp_hs_batch_result_free(&r);
+    /* read by the unique property */
+    rin[0].id = "RDU00001";
+    {
+        sp_hs_batch b = {SP_HS_READ, SP_HS_COMPANIES, "gp_key", rin, 1, (const char *const[]){"name"}, 1, 0};
+        ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+    }
+    ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_OK);
+    ck_assert_str_eq(r.items[0].rec.id, ids[1]);
+    sp_hs_batch_result_free(&r);
+    /* update by id */
+    for (int i = 0; i < 3; i++) {
+        up[i][0].name = "city";
+        up[i][0].value = i == 1 ? "Fargo" : "Bismarck";
+        uin[i] = (sp_hs_input){ids[i], up[i], 1, NULL, 0};
+    }
+    {
+        sp_hs_batch b = {SP_HS_UPDATE, SP_HS_COMPANIES, NULL, uin, 3, NULL, 0, 0};
+        ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+    }
+    ck_assert_uint_eq(r.n_ok, 3);
+    ck_assert_str_eq(r.items[1].rec.id, ids[1]);
+    ck_assert_str_eq(sp_hs_record_get(&r.items[1].rec, "city"), "Fargo");
+    sp_hs_batch_result_free(&r);
+    /* archive one, then it reads as missing */
+    {
+        sp_hs_input ain[1] = {{ids[0], NULL, 0, NULL, 0}};
+        sp_hs_batch b = {SP_HS_ARCHIVE, SP_HS_COMPANIES, NULL, ain, 1, NULL, 0, 0};
+        ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+        ck_assert_uint_eq(r.n_ok, 1);
+        sp_hs_batch_result_free(&r);
+        b.kind = SP_HS_READ;
+        ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
+        ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_FAILED);
+        ck_assert_int_eq(r.items[0].status, 404);
+        sp_hs_batch_result_free(&r);
+    }
+    free_inputs(&x);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(batch_read_and_update)
+
+static void search_secondly_limit_is_honoured_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_config cfg;
+    sp_err e;
+    char line[1024];
+    seen s;
+    sp_hs_since q;
+    sp_hs_since_stats st;
+    sp_hs_stats cs;
+    json_t *all;
+    int64_t t0 = 1767225600000LL;
+
+    start_sim(NULL);
+    seed_companies(1500, t0, 1000, 0);
+    all = ctl("GET", "/_sim/records/companies", NULL);
+    memset(&s, 0, sizeof(s));
+    s.base = strtoll(json_string_value(json_object_get(json_array_get(json_object_get(all, "results"), 0), "id")), NULL, 10);
+    s.span = 10000;
+    s.ids = sp_xcalloc((size_t)s.span, 1);
+    json_decref(all);
+    ctl_ok("POST", "/_sim/config", "{\"search_per_sec\":2}");
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.base_url = sp_sim_base_url(sim);
+    cfg.token = TOKEN;
+    cfg.search_per_sec = 5; /* more than the simulator grants: it answers 429 SECONDLY */
+    cfg.seed = 5;
+    ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
+    memset(&q, 0, sizeof(q));
+    q.object = SP_HS_COMPANIES;
+    q.date_property = "createdate";
+    q.since_ms = t0;
+    q.until_ms = t0 + 86400000;
+    q.page_limit = 100;
+    ck_assert_msg(sp_hs_read_since(c, &q, on_page, &s, &st, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_int_eq(s.delivered, 1500);
+    ck_assert_int_eq(s.dups, 0);
+    ck_assert_int_eq(st.requests, 16);
+    sp_hs_get_stats(c, &cs);
+    ck_assert_int_gt(stat_of("status_429"), 0);
+    ck_assert_int_eq(cs.throttled, stat_of("status_429"));
+    ck_assert_ptr_nonnull(strstr(logs(), "rate limited (429 SECONDLY"));
+    free(s.ids);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(search_secondly_limit_is_honoured)
+
 static Suite *sim_suite(void)
 {
     const struct {
@@ -1040,6 +1254,10 @@ static Suite *sim_suite(void)
         {"list_pages_and_body_bound", list_pages_and_body_bound},
         {"malformed_json_is_an_error_with_context", malformed_json_is_an_error_with_context},
         {"http_to_a_remote_host_is_refused", http_to_a_remote_host_is_refused},
+        {"timeouts_retry_reads_not_creates", timeouts_retry_reads_not_creates},
+        {"give_up_names_request_attempts_status", give_up_names_request_attempts_status},
+        {"batch_read_and_update", batch_read_and_update},
+        {"search_secondly_limit_is_honoured", search_secondly_limit_is_honoured},
     };
     Suite *s = suite_create("hubspot_sim");
 
