@@ -508,6 +508,7 @@ typedef struct decision {
     int64_t sleep_ms;
     int rl_max, rl_remaining; /* -1 = no header */
     long daily_max, daily_remaining;
+    char correlation_id[37]; /* X-HubSpot-Correlation-Id of a reply without one in its body */
 } decision;
 
 static int fault_matches(const hs_fault *f, const char *path)
@@ -681,9 +682,13 @@ static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const deci
             add_header_num(resp, "X-HubSpot-RateLimit-Daily-Remaining", d->daily_remaining);
         }
     }
+    /* HubSpot names every reply with a correlation id; an error body carries
+     * the same one, a 207's per-record errors carry none of their own. */
     if (r->json != NULL && json_is_string(json_object_get(r->json, "correlationId")))
         MHD_add_response_header(resp, "X-HubSpot-Correlation-Id",
                                 json_string_value(json_object_get(r->json, "correlationId")));
+    else if (d != NULL && d->correlation_id[0] != '\0')
+        MHD_add_response_header(resp, "X-HubSpot-Correlation-Id", d->correlation_id);
     ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -890,6 +895,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
         ret = MHD_NO;
         goto done;
     }
+    hs_uuid(sim, d.correlation_id);
     ret = reply(conn, &r, &d);
 done:
     if (sim->verbose)

@@ -501,6 +501,9 @@ static void multi_status_fails_bad_records_alone_body(void)
     ck_assert_int_eq(e.code, SP_EDATA);
     ck_assert_int_eq(e.http_status, 400);
     ck_assert_str_eq(e.category, "VALIDATION_ERROR");
+    /* the 207's correlation id (its X-HubSpot-Correlation-Id) names each failed record */
+    ck_assert_uint_eq(strlen(e.correlation_id), 36);
+    ck_assert_str_eq(r.items[42].correlation_id, r.items[17].correlation_id);
     sp_hs_batch_result_free(&r);
     ck_assert_uint_eq(record_count("companies"), 97);
     free_inputs(&x);
