@@ -595,7 +595,8 @@ static void on_result(sp_hs_batch_result *res, void *vud)
             break;
         case K_UPDATE:
             x->hs_id = x->link_id;
-            x->outcome = O_UPDATED;
+            /* an item found by its SKU: linked (and given the payload) */
+            x->outcome = x->existing_id != NULL ? O_LINKED : O_UPDATED;
             break;
         case K_READ: {
             const char *kp = l->lv->mapping->key_property;
