@@ -35,6 +35,7 @@ int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e)
     const char *hub_param[1] = {ctx->hub};
     sp_export_level child;
     sp_export_spec spec;
+    int64_t adopted = 0;
 
     memset(&child, 0, sizeof(child));
     child.entity = SP_ENTITY_CUSTOMER_ADDRESS;
@@ -62,6 +63,8 @@ int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e)
     spec.child = x->address_mapping != NULL ? &child : NULL;
     spec.per_page = x->per_page > 0 ? x->per_page : 100;
 
+    if (sp_export_adopt_prospects(ctx, &adopted, e) != 0)
+        return -1;
     /* new addresses of customers linked earlier */
     if (x->export_new_contacts && spec.child != NULL) {
         spec.parent.links = SP_EXPORT_LINKED;

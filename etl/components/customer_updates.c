@@ -19,6 +19,7 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     int64_t times[2] = {since, since};
     sp_export_level child;
     sp_export_spec spec;
+    int64_t adopted = 0;
 
     memset(&child, 0, sizeof(child));
     child.entity = SP_ENTITY_CUSTOMER_ADDRESS;
@@ -48,5 +49,7 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     }
     spec.child = u->contact_mapping != NULL ? &child : NULL;
     spec.per_page = u->per_page > 0 ? u->per_page : 100;
+    if (sp_export_adopt_prospects(ctx, &adopted, e) != 0)
+        return -1;
     return sp_export_run(ctx, &spec, e);
 }

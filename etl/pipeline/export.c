@@ -241,9 +241,13 @@ static int level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e)
 /* The link-join key expression of a level. */
 static const char *key_expr(sp_arena *a, const xlevel_rt *l, sp_dialect d)
 {
+    /* a key column that is not text (spProspectContact.Contact_ID) is cast first */
+    const char *k1 = strcmp(l->keycol[0]->type, "char") == 0
+                         ? sp_arena_printf(a, "RTRIM(t.%s)", l->lv->keys[0])
+                         : sp_arena_printf(a, "RTRIM(CAST(t.%s AS varchar(40)))", l->lv->keys[0]);
     if (l->lv->nkeys == 1)
-        return sp_arena_printf(a, "RTRIM(t.%s)", l->lv->keys[0]);
-    return sp_arena_printf(a, "RTRIM(t.%s)%s'|'%sRTRIM(t.%s)", l->lv->keys[0], concat_op(d),
+        return k1;
+    return sp_arena_printf(a, "%s%s'|'%sRTRIM(CAST(t.%s AS varchar(40)))", k1, concat_op(d),
                            concat_op(d), l->lv->keys[1]);
 }
 
@@ -1229,6 +1233,37 @@ static int count_open_actions(xrun *r, sp_err *e)
     sp_stmt_close_cursor(st);
 done:
     sp_stmt_free(st);
+    return rc;
+}
+
+int sp_export_adopt_prospects(sp_run_ctx *ctx, int64_t *adopted, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int rc = -1;
+
+    *adopted = 0;
+    if (ctx->dry_run)
+        return 0;
+    if (sp_stmt_prepare(ctx->db,
+                        "UPDATE spAAIntegratedEntityLink SET Entity_Type = 'CUSTOMER', Payload_Hash = NULL "
+                        "WHERE Hub_ID = ? AND Entity_Type = 'PROSPECT' "
+                        "AND EXISTS (SELECT 1 FROM RM00101 c WHERE RTRIM(c.CUSTNMBR) = "
+                        "spAAIntegratedEntityLink.Entity_Key) "
+                        "AND NOT EXISTS (SELECT 1 FROM spAAIntegratedEntityLink o WHERE o.Hub_ID = ? "
+                        "AND o.Entity_Type = 'CUSTOMER' AND o.Entity_Key = spAAIntegratedEntityLink.Entity_Key)",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, ctx->hub, e) != 0 || sp_stmt_bind_text(st, 2, ctx->hub, e) != 0 ||
+        sp_stmt_exec(st, adopted, e) != 0)
+        goto done;
+    if (*adopted > 0)
+        SP_INFO(ctx->comp->name, "%lld prospect link%s taken over by %s customer%s (converted prospects)",
+                (long long)*adopted, *adopted == 1 ? "" : "s", *adopted == 1 ? "its" : "their",
+                *adopted == 1 ? "" : "s");
+    rc = 0;
+done:
+    sp_stmt_free(st);
+    if (rc != 0)
+        sp_err_prefix(e, "taking over the links of converted prospects");
     return rc;
 }
 

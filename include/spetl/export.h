@@ -94,6 +94,13 @@ typedef struct sp_export_spec {
 /* Run one pass of the pipeline over spec. */
 int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e);
 
+/* A prospect converted to a customer (its PROSPID now a CUSTNMBR in
+ * RM00101) keeps its company: its PROSPECT link becomes the CUSTOMER link
+ * when the customer has none, and its hash is cleared so the customer's
+ * payload is sent. Called by customer-export and customer-updates-export
+ * before they read (not in a dry run); *adopted = links re-pointed. */
+int sp_export_adopt_prospects(sp_run_ctx *ctx, int64_t *adopted, sp_err *e);
+
 /* The FROM clauses of the GP entities (aliases t, and i for SY01200's INET1,
  * p for IV00105's price; the item price needs one parameter when currency
  * is set). */

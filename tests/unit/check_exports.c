@@ -94,6 +94,14 @@ static void write_job(env *x, const char *components)
              "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
              "      <property name=\"price\" column=\"LISTPRCE\" transform=\"number\" default=\"0\"/>\n"
              "    </export-mapping>\n"
+             "    <export-mapping id=\"p\" entity=\"prospect\" object=\"companies\">\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "      <property name=\"city\" column=\"CITY\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"pc\" entity=\"prospect-contact\" object=\"contacts\">\n"
+             "      <property name=\"email\" column=\"Email\" transform=\"lower\"/>\n"
+             "      <property name=\"lastname\" column=\"Contact_Name\" transform=\"last-name\"/>\n"
+             "    </export-mapping>\n"
              "  </mappings>\n"
              "  <components>\n%s  </components>\n"
              "</job>\n",
@@ -109,6 +117,8 @@ static void write_job(env *x, const char *components)
     "address-mapping=\"a\"/>\n"                                                                    \
     "    <customer-updates-export range-days=\"3\" customers-per-page=\"5\" customer-mapping=\"c\" " \
     "address-mapping=\"a\"/>\n"                                                                    \
+    "    <prospect-updates-export range-days=\"3\" prospects-per-page=\"2\" prospect-mapping=\"p\" " \
+    "contact-mapping=\"pc\"/>\n"                                                                   \
     "    <product-export items-per-page=\"9\" item-mapping=\"i\"><filter>ITEMTYPE &lt;&gt; 99</filter></product-export>\n"
 
 /* A fresh sample company (customers, items) on target, the simulator, spetl's tables and properties. */
@@ -503,6 +513,118 @@ START_TEST(product_export_links_by_sku_creates_and_updates)
 }
 END_TEST
 
+/* ---- prospect-updates-export, converted prospects, --key ------------------------- */
+
+static void put_link(env *x, const char *type, const char *key, const char *obj, const char *id)
+{
+    sp_link l;
+    sp_err e;
+    memset(&l, 0, sizeof(l));
+    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
+    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
+    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
+    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
+    ck_assert_msg(sp_link_put(x->db, x->hub, &l, &e) == 0, "%s", e.msg);
+}
+
+START_TEST(prospect_updates_and_converted_prospects)
+{
+    env x;
+    char tag[32], pid[32], sql[512], cid[64];
+    long long w;
+    json_t *seeded, *rec;
+    int64_t ncontacts;
+
+    snprintf(tag, sizeof(tag), "exp_pros_%d", _i);
+    if (!env_start(&x, _i, tag, 40, NULL, NULL))
+        return;
+    /* --key: one customer (and its addresses) only */
+    ck_assert_msg(spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
+    ck_assert_int_eq((int)sim_count(&x, "companies"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"), 1);
+    {
+        json_t *rep = json_loads(out, 0, NULL);
+        ck_assert_ptr_nonnull(rep);
+        snprintf(x.hub, sizeof(x.hub), "%s", json_string_value(json_object_get(rep, "hub")));
+        json_decref(rep);
+    }
+
+    /* the first prospect is linked to a company (as company-link would do) */
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT PROSPID FROM SOP00200 ORDER BY PROSPID", &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(pid, sizeof(pid), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+    }
+    seeded = sim_json(&x, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Old name\"}}]}");
+    snprintf(cid, sizeof(cid), "%s", json_string_value(json_array_get(json_object_get(seeded, "ids"), 0)));
+    json_decref(seeded);
+    put_link(&x, "PROSPECT", pid, "companies", cid);
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        snprintf(sql, sizeof(sql), "SELECT Contact_ID FROM spProspectContact WHERE RTRIM(PROSPID) = '%s'", pid);
+        ck_assert_int_eq(sp_stmt_prepare(x.db, sql, &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ncontacts = 0;
+        while (sp_stmt_fetch(st, &e) == 1) {
+            char key[96], body[200];
+            json_t *c;
+            snprintf(key, sizeof(key), "%s|%s", pid, sp_stmt_text(st, 0));
+            snprintf(body, sizeof(body), "{\"records\":[{\"properties\":{\"lastname\":\"Old %lld\"}}]}",
+                     (long long)ncontacts);
+            c = sim_json(&x, "POST", "/_sim/seed/contacts", body);
+            put_link(&x, "PROSPECT_CONTACT", key, "contacts",
+                     json_string_value(json_array_get(json_object_get(c, "ids"), 0)));
+            json_decref(c);
+            ncontacts++;
+        }
+        sp_stmt_free(st);
+    }
+    /* nothing modified within range-days: nothing read, nothing sent */
+    w = sim_writes(&x);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    /* modified today: the company and its contacts are sent once */
+    snprintf(sql, sizeof(sql), "UPDATE SOP00200 SET MODIFDT = %s WHERE RTRIM(PROSPID) = '%s'",
+             _i == SP_DBTEST_SQLITE ? "strftime('%Y-%m-%d 00:00:00.000','now')" : "CURRENT_DATE", pid);
+    db_exec(&x, sql);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1 + ncontacts);
+    rec = sim_find(&x, "companies", "name", "Old name");
+    ck_assert_ptr_null(rec);
+    ck_assert_int_eq(spetl(&x, "run", "prospect-updates-export"), 0);
+    ck_assert_int_eq(sim_writes(&x), w + 1 + ncontacts);
+
+    /* converted to a customer: customer-updates-export takes the company over */
+    snprintf(sql, sizeof(sql), "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, CITY, ADRSCODE) VALUES ('%s', "
+                               "'Converted Co', 'Oslo', 'PRIMARY')", pid);
+    db_exec(&x, sql);
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "1 prospect link taken over by its customer"));
+    link_id(&x, "CUSTOMER", pid, sql, sizeof(sql));
+    ck_assert_str_eq(sql, cid);
+    link_id(&x, "PROSPECT", pid, sql, sizeof(sql));
+    ck_assert_str_eq(sql, "");
+    rec = sim_find(&x, "companies", "name", "Converted Co");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_str_eq(json_string_value(json_object_get(rec, "id")), cid);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "gp_customer_number")), pid);
+    json_decref(rec);
+    ck_assert_int_eq((int)sim_count(&x, "companies"), 2);
+    /* customer-export does not make a second company of it */
+    w = sim_writes(&x);
+    snprintf(sql, sizeof(sql), "run --key %s", pid);
+    ck_assert_msg(spetl(&x, sql, "customer-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_int_eq((int)sim_count(&x, "companies"), 2);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- kill and rerun ---------------------------------------------------------- */
 
 static pid_t spawn_spetl(env *x)
@@ -575,6 +697,7 @@ int main(void)
     tcase_add_loop_test(tc, customer_updates_send_only_what_changed_and_reresolve_gone_records, 0,
                         SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, prospect_updates_and_converted_prospects, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_leave_no_duplicate_and_no_missing_link, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
