@@ -768,10 +768,11 @@ static void advance(xpage *pg)
             break;
         case ST_C_SEND:
             if (r->nlevels > 1) {
-                /* children of parents that failed are skipped: the parent's row says why */
+                /* new children of parents that failed are skipped (they could not be
+                 * associated): the parent's Action Center row says why */
                 for (size_t i = 0; i < pg->n[1]; i++) {
                     xrec *x = &pg->recs[1][i];
-                    if (x->outcome == O_NONE && x->send && x->op != OP_NONE && x->parent >= 0 &&
+                    if (x->outcome == O_NONE && x->send && x->op == OP_UPSERT && x->parent >= 0 &&
                         parent_id(pg, x) == NULL && !r->fatal)
                         x->outcome = O_SKIPPED;
                 }

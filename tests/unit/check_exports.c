@@ -411,6 +411,16 @@ START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
 
     /* a changed customer updates its company; its contacts (same payload) send nothing */
     db_exec(&x, "UPDATE RM00101 SET CITY = 'Zürich' WHERE RTRIM(CUSTNMBR) = 'AARONFIT0001'");
+    /* the dry run shows it, field by field, and sends nothing */
+    ck_assert_msg(spetl(&x, "run --dry-run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    link_id(&x, "CUSTOMER", "AARONFIT0001", id, sizeof(id));
+    snprintf(path, sizeof(path), "CUSTOMER AARONFIT0001 -> companies %s\n  update (3 properties; last sent "
+                                 "values unknown", id);
+    ck_assert_msg(strstr(out, path) != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "    ? city = \"Zürich\"\n"));
+    ck_assert_ptr_nonnull(strstr(out, "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY -> contacts "));
+    ck_assert_ptr_nonnull(strstr(out, "  unchanged (same payload as last sent; nothing to send)"));
     ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
     ck_assert_int_eq(sim_writes(&x), w + 1);
     ck_assert_ptr_nonnull(strstr(err, "updated=1 linked=0 unchanged="));
