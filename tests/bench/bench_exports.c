@@ -6,7 +6,7 @@
  *
  *   SPETL_BENCH_CUSTOMERS          customers of the unlimited runs (default
  *                                  "10000,100000": one run each)
- *   SPETL_BENCH_LIMITED_CUSTOMERS  customers of the limited run (default 3000;
+ *   SPETL_BENCH_LIMITED_CUSTOMERS  customers of the limited run (default 6000;
  *                                  0 skips it)
  */
 #include <stdio.h>
@@ -125,10 +125,20 @@ static int one(long customers, const char *const *sim_args, const char *label, i
     }
     if (f != NULL)
         fclose(f);
-    printf("customer-export %-34s %7ld customers: exit %d, %lld records written (%lld linked, %lld failed) "
-           "in %.1f s = %.0f records/s; peak RSS %.1f MB\n",
-           label, customers, rc, created + linked, linked, failed, secs,
-           secs > 0 ? (double)(created + linked) / secs : 0.0, (double)rss / 1024.0);
+    {
+        char *body = NULL;
+        int status = 0;
+        long long reqs = 0;
+        if (sp_sim_control(sim, "GET", "/_sim/stats", NULL, &body, &status, &e) == 0 && body != NULL &&
+            strstr(body, "\"requests\":") != NULL)
+            reqs = strtoll(strstr(body, "\"requests\":") + 11, NULL, 10);
+        free(body);
+        printf("customer-export %-34s %7ld customers: exit %d, %lld records written (%lld linked, %lld failed) "
+               "in %.1f s = %.0f records/s, %lld requests = %.1f per 10 s; peak RSS %.1f MB\n",
+               label, customers, rc, created + linked, linked, failed, secs,
+               secs > 0 ? (double)(created + linked) / secs : 0.0, reqs,
+               secs > 0 ? (double)reqs * 10.0 / secs : 0.0, (double)rss / 1024.0);
+    }
     fflush(stdout);
     sp_sim_stop(sim);
     return rc == 0 || rc == 1 ? 0 : -1;
@@ -158,7 +168,7 @@ int main(void)
         p = *end == ',' ? end + 1 : end;
     }
     {
-        long n = lim ? strtol(lim, NULL, 10) : 3000;
+        long n = lim ? strtol(lim, NULL, 10) : 6000;
         if (n > 0 && one(n, limited, "(190 req/10 s, 150 ms latency)", 0) != 0)
             failed = 1;
     }
