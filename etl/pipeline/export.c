@@ -44,6 +44,7 @@ typedef struct xrec {
     char hash[SP_PAYLOAD_HASH_LEN];
     const char *link_id;         /* linked HubSpot id, NULL when not linked */
     const char *link_hash;
+    int linked_before;           /* a link row existed when the page was read */
     int send;
     xop op;
     const char *hs_id;           /* the HubSpot id after the write */
@@ -465,6 +466,7 @@ static void make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
         x->ekey = x->k2 ? sp_arena_printf(pg->arena, "%s|%s", x->k1, x->k2) : x->k1;
         x->link_id = rows[i].link_id;
         x->link_hash = rows[i].link_hash;
+        x->linked_before = x->link_id != NULL;
         x->send = lv->send;
         if (!x->send)
             continue;
@@ -868,12 +870,76 @@ static int add_action(xrun *r, const xlevel_rt *l, const xrec *x, const char *ca
     return sp_action_add(r->ctx->db, r->ctx->hub, &a, e);
 }
 
+/* New links of a page go in one multi-row INSERT batch; a row the batch
+ * refuses (a link written meanwhile) is written again as an upsert. */
+typedef struct newlinks {
+    sp_batch *b;
+    const xrec **recs;
+    const xlevel_rt **lvs;
+    size_t n;
+} newlinks;
+
+static int new_link(xrun *r, xpage *pg, newlinks *nl, const xlevel_rt *l, const xrec *x, sp_err *e)
+{
+    int64_t now = sp_clock_wall_ms();
+    if (nl->b == NULL) {
+        static const sp_param_spec ps[] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 200},
+                                           {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 64},
+                                           {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
+        size_t cap = pg->n[0] + pg->n[1] + 1;
+        if (sp_batch_open(r->ctx->db,
+                          "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, "
+                          "HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          ps, 8, 500, &nl->b, e) != 0)
+            return -1;
+        nl->recs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->recs));
+        nl->lvs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->lvs));
+    }
+    if (sp_batch_text(nl->b, 1, r->ctx->hub, e) != 0 || sp_batch_text(nl->b, 2, l->lv->link_type, e) != 0 ||
+        sp_batch_text(nl->b, 3, x->ekey, e) != 0 ||
+        sp_batch_text(nl->b, 4, sp_hs_object_name(l->object), e) != 0 ||
+        sp_batch_text(nl->b, 5, x->hs_id, e) != 0 || sp_batch_text(nl->b, 6, x->hash, e) != 0 ||
+        sp_batch_time(nl->b, 7, now, e) != 0 || sp_batch_time(nl->b, 8, now, e) != 0)
+        return -1;
+    nl->recs[nl->n] = x;
+    nl->lvs[nl->n] = l;
+    nl->n++;
+    if (sp_batch_add(nl->b, e) != 0)
+        return 1;   /* some rows failed: handled at the flush */
+    return 0;
+}
+
+static int flush_new_links(xrun *r, newlinks *nl, sp_err *e)
+{
+    int failed;
+    if (nl->b == NULL)
+        return 0;
+    failed = sp_batch_flush(nl->b, e) != 0 || sp_batch_rows_failed(nl->b) > 0;
+    if (failed) {
+        int nf = sp_batch_nfailures(nl->b);
+        if (sp_batch_rows_failed(nl->b) > nf)
+            return SP_ERR(e, SP_EDB, "writing %lld links failed", (long long)sp_batch_rows_failed(nl->b));
+        sp_err_clear(e);
+        for (int i = 0; i < nf; i++) {
+            const sp_batch_failure *f = sp_batch_failure_at(nl->b, i);
+            if (f->row < 0 || (size_t)f->row >= nl->n)
+                return SP_ERR(e, SP_EINTERNAL, "link batch: row %lld out of range", (long long)f->row);
+            if (put_link(r, nl->lvs[f->row], nl->recs[f->row], e) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static int commit_page(xpage *pg, sp_err *e)
 {
     xrun *r = pg->run;
     sp_counts *c = &r->ctx->counts;
+    newlinks nl;
     int rc = -1;
 
+    memset(&nl, 0, sizeof(nl));
     if (sp_db_begin(r->ctx->db, e) != 0)
         return -1;
     for (int lv = 0; lv < r->nlevels; lv++) {
@@ -902,8 +968,12 @@ static int commit_page(xpage *pg, sp_err *e)
             case O_CREATED:
             case O_UPDATED:
             case O_LINKED:
-                if (put_link(r, l, x, e) != 0)
+                if (!x->linked_before) {
+                    if (new_link(r, pg, &nl, l, x, e) < 0)
+                        goto done;
+                } else if (put_link(r, l, x, e) != 0) {
                     goto done;
+                }
                 if (r->open_actions &&
                     sp_action_resolve(r->ctx->db, r->ctx->hub, l->lv->link_type, x->ekey, e) != 0)
                     goto done;
@@ -933,10 +1003,11 @@ static int commit_page(xpage *pg, sp_err *e)
             }
         }
     }
-    if (sp_db_commit(r->ctx->db, e) != 0)
+    if (flush_new_links(r, &nl, e) != 0 || sp_db_commit(r->ctx->db, e) != 0)
         goto done;
     rc = 0;
 done:
+    sp_batch_free(nl.b);
     if (rc != 0)
         sp_db_rollback(r->ctx->db, NULL);
     return rc;
