@@ -607,7 +607,25 @@ static void on_result(sp_hs_batch_result *res, void *vud)
         case K_READ: {
             const char *kp = l->lv->mapping->key_property;
             const char *held = sp_hs_record_get(&it->rec, kp);
-            if (held == NULL || held[0] == '\0' || strcmp(held, x->map.key) == 0) {
+            sp_link lk;
+            int found = 0;
+            sp_err le;
+            sp_err_clear(&le);
+            if (sp_link_get_by_hs(r->ctx->db, r->ctx->hub, sp_hs_object_name(l->object), x->existing_id, &lk,
+                                  &found, &le) != 0) {
+                note_fatal(r, &le);
+                break;
+            }
+            if (found && (strcmp(lk.entity_type, l->lv->link_type) != 0 || strcmp(lk.entity_key, x->ekey) != 0)) {
+                /* a contact spetl already links to another record (a prospect contact, say) */
+                rec_fail(x, 409, "CONFLICT",
+                         sp_arena_printf(pg->arena,
+                                         "the e-mail %s is already the contact %s, linked to %s %s: not "
+                                         "linked twice",
+                                         sp_map_get(&x->map, "email") ? sp_map_get(&x->map, "email") : "",
+                                         x->existing_id, lk.entity_type, lk.entity_key),
+                         it->correlation_id, pg->arena);
+            } else if (held == NULL || held[0] == '\0' || strcmp(held, x->map.key) == 0) {
                 x->pend = 1;
             } else {
                 rec_fail(x, 409, "CONFLICT",
@@ -925,8 +943,30 @@ static int flush_new_links(xrun *r, newlinks *nl, sp_err *e)
             const sp_batch_failure *f = sp_batch_failure_at(nl->b, i);
             if (f->row < 0 || (size_t)f->row >= nl->n)
                 return SP_ERR(e, SP_EINTERNAL, "link batch: row %lld out of range", (long long)f->row);
-            if (put_link(r, nl->lvs[f->row], nl->recs[f->row], e) != 0)
-                return -1;
+            if (put_link(r, nl->lvs[f->row], nl->recs[f->row], e) != 0) {
+                /* the HubSpot object is linked to another SalesPad record
+                 * (the link table is unique on both sides): this record fails */
+                const xrec *x = nl->recs[f->row];
+                sp_counts *c = &r->ctx->counts;
+                char msg[1024], why[600];
+                if (e->code != SP_EDB)
+                    return -1;
+                snprintf(msg, sizeof(msg),
+                         "HubSpot %s %s is already linked to another SalesPad record: not linked twice (%s)",
+                         sp_hs_object_name(nl->lvs[f->row]->object), x->hs_id,
+                         sp_err_format(e, why, sizeof(why)));
+                sp_err_clear(e);
+                if (add_action(r, nl->lvs[f->row], x, "LINK_CONFLICT", msg, 0, NULL, e) != 0)
+                    return -1;
+                SP_WARN(r->ctx->comp->name, "%s %s failed: %s", nl->lvs[f->row]->lv->link_type, x->ekey, msg);
+                if (x->outcome == O_CREATED)
+                    c->created--;
+                else if (x->outcome == O_UPDATED)
+                    c->updated--;
+                else
+                    c->linked--;
+                c->failed++;
+            }
         }
     }
     return 0;

@@ -594,6 +594,62 @@ START_TEST(prospect_updates_and_converted_prospects)
         }
         sp_stmt_free(st);
     }
+    /* a new address of Aaron Fitz whose e-mail is that prospect contact's: not linked twice */
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        char email[256], q[1024];
+        snprintf(q, sizeof(q), "SELECT Email FROM spProspectContact WHERE RTRIM(PROSPID) = '%s' AND Email <> '' "
+                               "ORDER BY Contact_ID", pid);
+        ck_assert_int_eq(sp_stmt_prepare(x.db, q, &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(email, sizeof(email), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+        /* the prospect contact's HubSpot contact holds that e-mail */
+        {
+            char body[600], path[128], cidc[64], key[96];
+            sp_stmt *s2 = NULL;
+            snprintf(q, sizeof(q), "SELECT MIN(Contact_ID) FROM spProspectContact WHERE RTRIM(PROSPID) = '%s' "
+                                   "AND Email <> ''", pid);
+            ck_assert_int_eq(sp_stmt_prepare(x.db, q, &s2, &e), 0);
+            ck_assert_int_eq(sp_stmt_exec(s2, NULL, &e), 0);
+            ck_assert_int_eq(sp_stmt_fetch(s2, &e), 1);
+            snprintf(key, sizeof(key), "%s|%s", pid, sp_stmt_text(s2, 0));
+            sp_stmt_free(s2);
+            link_id(&x, "PROSPECT_CONTACT", key, cidc, sizeof(cidc));
+            ck_assert_int_gt((int)strlen(cidc), 0);
+            snprintf(path, sizeof(path), "/crm/v3/objects/contacts/%s", cidc);
+            snprintf(body, sizeof(body), "{\"properties\":{\"email\":\"%s\"}}", email);
+            {
+                char *b = NULL;
+                int status = 0;
+                ck_assert_int_eq(sp_sim_control(x.sim, "PATCH", path, body, &b, &status, &e), 0);
+                ck_assert_msg(status == 200, "%d %s", status, b ? b : "");
+                free(b);
+            }
+        }
+        /* padded as GP (and the sample on SQLite) keeps CHAR values */
+        db_exec(&x, _i == SP_DBTEST_SQLITE
+                        ? "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
+                          "(printf('%-15s', 'AARONFIT0001'), printf('%-15s', 'NEW ONE'), 'Pat Doe', 'Chicago')"
+                        : "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES ('AARONFIT0001', "
+                          "'NEW ONE', 'Pat Doe', 'Chicago')");
+        snprintf(q, sizeof(q), "INSERT INTO SY01200 (Master_Type, Master_ID, ADRSCODE, INET1) VALUES ('CUS', "
+                               "%s, %s, '%s')",
+                 _i == SP_DBTEST_SQLITE ? "printf('%-31s', 'AARONFIT0001')" : "'AARONFIT0001'",
+                 _i == SP_DBTEST_SQLITE ? "printf('%-15s', 'NEW ONE')" : "'NEW ONE'", email);
+        db_exec(&x, q);
+        ck_assert_msg(spetl(&x, "run --key AARONFIT0001", "customer-export") == 1, "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, ", linked to PROSPECT_CONTACT "));
+        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = "
+                                      "'AARONFIT0001|NEW ONE' AND Category = 'CONFLICT'"), 1);
+        rec = sim_find(&x, "contacts", "email", email);
+        ck_assert_ptr_nonnull(rec);
+        ck_assert_ptr_null(json_string_value(json_object_get(json_object_get(rec, "properties"), "gp_address_key")));
+        json_decref(rec);
+    }
+
     /* nothing modified within range-days: nothing read, nothing sent */
     w = sim_writes(&x);
     ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
