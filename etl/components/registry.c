@@ -4,15 +4,16 @@
  * a kind without one is refused by `spetl run` before anything is touched,
  * naming the job file line that enables it. */
 #include "spetl/component.h"
+#include "spetl/components.h"
 
 static const sp_component_fn impls[SP_COMP_COUNT] = {
     [SP_COMP_COMPANY_LINK] = NULL,
     [SP_COMP_CUSTOMER_IMPORT] = NULL,
     [SP_COMP_PROSPECT_IMPORT] = NULL,
-    [SP_COMP_CUSTOMER_EXPORT] = NULL,
-    [SP_COMP_CUSTOMER_UPDATES] = NULL,
-    [SP_COMP_PROSPECT_UPDATES] = NULL,
-    [SP_COMP_PRODUCT_EXPORT] = NULL,
+    [SP_COMP_CUSTOMER_EXPORT] = sp_comp_customer_export,
+    [SP_COMP_CUSTOMER_UPDATES] = sp_comp_customer_updates,
+    [SP_COMP_PROSPECT_UPDATES] = sp_comp_prospect_updates,
+    [SP_COMP_PRODUCT_EXPORT] = sp_comp_product_export,
     [SP_COMP_DEAL_EXPORT] = NULL,
 };
 

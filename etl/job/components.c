@@ -264,6 +264,7 @@ static void build_customer_export(jctx *c, const xmlNode *n, sp_job_customer_exp
     x->customer_mapping = ref_mapping(c, n, "customer-mapping", 0, SP_ENTITY_CUSTOMER, 1);
     x->address_mapping = ref_mapping(c, n, "address-mapping", 0, SP_ENTITY_CUSTOMER_ADDRESS, 1);
     need_key_property(c, n, "customer-mapping", x->customer_mapping);
+    need_key_property(c, n, "address-mapping", x->address_mapping);
     if (types == NULL || strcmp(types, "*") == 0) {
         x->all_address_types = 1;
     } else {

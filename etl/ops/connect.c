@@ -1,6 +1,7 @@
 /* connect.c -- the HubSpot client and hub id from a job's settings. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spetl/log.h"
@@ -16,6 +17,14 @@ int sp_open_hubspot(const sp_job *job, sp_hs_client **out, sp_err *e)
     cfg.token = sp_job_token(job);
     cfg.api_version = h->api_version;
     cfg.rate_10s = h->rate_limit;
+    /* Benchmarks against the simulator measure spetl, not the pacer: with
+     * SPETL_BENCH_UNPACED=1 and a plain-http base URL (which the client only
+     * accepts for loopback) requests are not paced. */
+    if (getenv("SPETL_BENCH_UNPACED") != NULL && strcmp(getenv("SPETL_BENCH_UNPACED"), "1") == 0 &&
+        h->base_url != NULL && strncmp(h->base_url, "http://", 7) == 0) {
+        cfg.rate_10s = -1;
+        cfg.search_per_sec = -1;
+    }
     cfg.search_per_sec = h->search_rate;
     cfg.max_batch = 100;
     cfg.connect_timeout_ms = (long)h->connect_timeout_s * 1000;

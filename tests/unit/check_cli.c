@@ -83,13 +83,24 @@ static const char *job_file(const char *name, const char *conn, const char *url,
              "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
              "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
              "    </export-mapping>\n"
-             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\">\n"
-             "      <property name=\"email\" column=\"INET1\"/>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/><property name=\"email\" column=\"INET1\"/>\n"
              "    </export-mapping>\n"
+             "%s"
              "  </mappings>\n"
              "  <components>\n%s  </components>\n"
              "</job>\n",
-             job_attrs, url, conn, components);
+             job_attrs, url, conn,
+             /* a deal mapping only for the jobs that name deal-export */
+             strstr(components, "deal-export") == NULL
+                 ? ""
+                 : "    <export-mapping id=\"d\" entity=\"sales-document\" object=\"deals\" "
+                   "key-property=\"gp_sales_document\">\n"
+                   "      <property name=\"gp_sales_document\" template=\"{SOPTYPE}:{SOPNUMBE}\"/>\n"
+                   "    </export-mapping>\n"
+                   "    <export-mapping id=\"l\" entity=\"sales-line\" object=\"line_items\">"
+                   "<property name=\"name\" column=\"ITEMDESC\"/></export-mapping>\n",
+             components);
     write_file(path, text);
     return path;
 }
@@ -276,15 +287,18 @@ START_TEST(run_refuses_what_it_cannot_do_before_touching_anything)
     if (!run_env_start(&r, NULL, "cli_run_refuse"))
         return;
     job = job_file("later.xml", r.conn, sp_sim_base_url(r.sim), "",
-                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n");
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+                   "    <deal-export queue=\"READY\" deal-mapping=\"d\" line-mapping=\"l\"/>\n");
     snprintf(args, sizeof(args), "run '%s'", job);
-    /* A component this build does not implement is refused at its line. */
+    /* A component this build does not implement is refused at its line,
+     * before anything runs (customer-export, which is available, included). */
     ck_assert_int_eq(spetl(r.env, args), 2);
-    ck_assert_msg(strstr(err, "later.xml:17:5: customer-export is not available in spetl ") != NULL,
+    ck_assert_msg(strstr(err, "later.xml:22:5: deal-export is not available in spetl ") != NULL,
                   "%s", err);
-    snprintf(args, sizeof(args), "run '%s' deal-export", job);
+    ck_assert_ptr_null(strstr(err, "run started"));
+    snprintf(args, sizeof(args), "run '%s' product-export", job);
     ck_assert_int_eq(spetl(r.env, args), 2);
-    ck_assert_ptr_nonnull(strstr(err, "has no <deal-export> component to run"));
+    ck_assert_ptr_nonnull(strstr(err, "has no <product-export> component to run"));
     snprintf(args, sizeof(args), "run '%s' bogus-export", job);
     ck_assert_int_eq(spetl(r.env, args), 2);
     ck_assert_ptr_nonnull(strstr(err, "unknown component 'bogus-export'"));
@@ -379,16 +393,17 @@ START_TEST(check_and_setup_hubspot)
     ck_assert_ptr_nonnull(strstr(out, "ok    write to companies\n"));
     ck_assert_ptr_nonnull(strstr(out, "FAIL  companies properties: properties missing the mappings "
                                       "need: gp_customer_number; run `spetl setup-hubspot "));
-    ck_assert_ptr_nonnull(strstr(out, "ok    contacts properties\n"));
+    ck_assert_ptr_nonnull(strstr(out, "FAIL  contacts properties: properties missing the mappings "
+                                      "need: gp_address_key; run `spetl setup-hubspot "));
 
     snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
     ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(out, "companies: gp_customer_number created (unique values)\n"));
     ck_assert_ptr_nonnull(strstr(out, "companies: name already exists\n"));
-    ck_assert_ptr_nonnull(strstr(out, "(1 property created, 3 needed)\n"));
+    ck_assert_msg(strstr(out, "(2 properties created, 4 needed)\n") != NULL, "%s", out);
     ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(out, "companies: gp_customer_number already exists (unique values)\n"));
-    ck_assert_ptr_nonnull(strstr(out, "(0 properties created, 3 needed)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "(0 properties created, 4 needed)\n"));
     snprintf(args, sizeof(args), "check '%s'", job);
     ck_assert_msg(spetl(r.env, args) == 0, "%s%s", out, err);
     ck_assert_ptr_nonnull(strstr(out, ": everything this job needs is reachable\n"));

@@ -173,8 +173,8 @@ static int count_lines(const char *s)
     "    <export-mapping id=\"cc\" entity=\"customer\" object=\"companies\" key-property=\"k\">\n" \
     "      <property name=\"k\" column=\"CUSTNMBR\"/>\n"                                           \
     "    </export-mapping>\n"                                                                      \
-    "    <export-mapping id=\"ac\" entity=\"customer-address\" object=\"contacts\">\n"             \
-    "      <property name=\"email\" column=\"INET1\"/>\n"                                          \
+    "    <export-mapping id=\"ac\" entity=\"customer-address\" object=\"contacts\" key-property=\"k\">\n" \
+    "      <property name=\"k\" template=\"{CUSTNMBR}|{ADRSCODE}\"/><property name=\"email\" column=\"INET1\"/>\n" \
     "    </export-mapping>\n"                                                                      \
     "  </mappings>\n"
 
@@ -511,8 +511,8 @@ START_TEST(components_come_in_run_order)
                   "  <mappings>\n"
                   "    <export-mapping id=\"cc\" entity=\"customer\" object=\"companies\" key-property=\"k\">"
                   "<property name=\"k\" column=\"CUSTNMBR\"/></export-mapping>\n"
-                  "    <export-mapping id=\"ac\" entity=\"customer-address\" object=\"contacts\">"
-                  "<property name=\"email\" column=\"INET1\"/></export-mapping>\n"
+                  "    <export-mapping id=\"ac\" entity=\"customer-address\" object=\"contacts\" key-property=\"k\">"
+                  "<property name=\"k\" template=\"{CUSTNMBR}|{ADRSCODE}\"/><property name=\"email\" column=\"INET1\"/></export-mapping>\n"
                   "    <export-mapping id=\"pc\" entity=\"prospect\" object=\"companies\">"
                   "<property name=\"name\" column=\"CUSTNAME\"/></export-mapping>\n"
                   "    <export-mapping id=\"pk\" entity=\"prospect-contact\" object=\"contacts\">"
@@ -632,7 +632,7 @@ START_TEST(full_example_model)
     ck_assert_str_eq(f->parts[4].text, "CUSTCLAS");
     ck_assert_int_eq(m->fields[12].transforms[0].kind, SP_XF_DATE);
     ck_assert_int_eq(m->fields[13].transforms[0].kind, SP_XF_DATETIME);
-    ck_assert_int_eq(job->components[SP_COMP_CUSTOMER_EXPORT]->u.customer_export.address_mapping->fields[1]
+    ck_assert_int_eq(job->components[SP_COMP_CUSTOMER_EXPORT]->u.customer_export.address_mapping->fields[2]
                          .transforms[0].kind,
                      SP_XF_FIRST_NAME);
 

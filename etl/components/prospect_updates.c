@@ -1,0 +1,54 @@
+/* prospect-updates-export: linked prospects (SOP00200) modified within
+ * range-days (MODIFDT, a GP date: >= today - N days, UTC midnight), or with a
+ * prospect contact (spProspectContact.DEX_ROW_TS) changed since then, update
+ * their companies by id; their linked prospect contacts update their
+ * contacts. Only what changed is sent (payload hash). A prospect converted
+ * to a customer has had its link taken over by the customer side
+ * (sp_export_adopt_prospects) and is no longer read here. */
+#include "spetl/components.h"
+
+#include <string.h>
+
+#include "spetl/clock.h"
+#include "spetl/export.h"
+
+int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
+{
+    const sp_job_updates_export *u = &ctx->comp->u.updates;
+    int64_t now = sp_clock_wall_ms();
+    int64_t today = now - now % 86400000LL;
+    int64_t times[2] = {today - (int64_t)u->range_days * 86400000LL,
+                        now - (int64_t)u->range_days * 86400000LL};
+    sp_export_level child;
+    sp_export_spec spec;
+
+    memset(&child, 0, sizeof(child));
+    child.entity = SP_ENTITY_PROSPECT_CONTACT;
+    child.link_type = SP_LINK_PROSPECT_CONTACT;
+    child.mapping = u->contact_mapping;
+    child.from = sp_export_from(SP_ENTITY_PROSPECT_CONTACT, NULL);
+    child.keys[0] = "PROSPID";
+    child.keys[1] = "Contact_ID";
+    child.nkeys = 2;
+    child.links = SP_EXPORT_LINKED;
+    child.send = 1;
+
+    memset(&spec, 0, sizeof(spec));
+    spec.parent.entity = SP_ENTITY_PROSPECT;
+    spec.parent.link_type = SP_LINK_PROSPECT;
+    spec.parent.mapping = u->company_mapping;
+    spec.parent.from = sp_export_from(SP_ENTITY_PROSPECT, NULL);
+    spec.parent.keys[0] = "PROSPID";
+    spec.parent.nkeys = 1;
+    spec.parent.links = SP_EXPORT_LINKED;
+    spec.parent.send = 1;
+    if (ctx->key == NULL) {
+        spec.parent.where = "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
+                            "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)";
+        spec.parent.where_times = times;
+        spec.parent.nwhere_times = 2;
+    }
+    spec.child = u->contact_mapping != NULL ? &child : NULL;
+    spec.per_page = u->per_page > 0 ? u->per_page : 100;
+    return sp_export_run(ctx, &spec, e);
+}

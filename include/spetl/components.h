@@ -1,0 +1,17 @@
+/*
+ * components.h -- the component implementations (etl/components/), one
+ * function per kind, called by the runner through sp_component_impl()
+ * (component.h explains the contract: 0 ran to the end, counts and Action
+ * Center rows per failed record; -1 stopped, e says why).
+ */
+#ifndef SPETL_COMPONENTS_H
+#define SPETL_COMPONENTS_H
+
+#include "spetl/component.h"
+
+int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e);
+int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e);
+int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e);
+int sp_comp_product_export(sp_run_ctx *ctx, sp_err *e);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * export.h -- the one export pipeline shared by customer-export,
+ * customer-updates-export, prospect-updates-export and product-export.
+ *
+ * A component describes what it reads (sp_export_spec: a parent level such
+ * as customers or items, and optionally a child level such as their
+ * addresses) and the engine does the rest, page by page:
+ *
+ *   read one page of parents (keyset on the entity key, per_page rows, the
+ *   component's filter compiled with bound parameters, joined to the link
+ *   table) and their children (the parents' key range), fully into the page
+ *   arena, cursor closed  ->  map each row (sp_map_export)  ->  hook seam
+ *   (sp_export_hook_fn, NULL for now)  ->  decide per record: unlinked =
+ *   upsert by the mapping's key-property, linked with another payload hash =
+ *   update by id, same hash = unchanged (nothing sent)  ->  batch writes
+ *   through the client's queue (several pages in flight)  ->  per record
+ *   results: links, Action Center rows and counts written in ONE database
+ *   transaction per page.
+ *
+ * Contacts (child level of companies): an upsert refused because HubSpot
+ * already holds the email (409 "Existing ID: N") links the address to
+ * contact N when N carries no other SalesPad key (read back first); else it
+ * is reported. Children are associated to their parent (contact -> company
+ * 279) after the writes. A linked record whose HubSpot object is gone (404)
+ * is reported (WARN + Action Center) and re-resolved by upsert on the key
+ * property, then relinked.
+ *
+ * Links are written only after every write of their page went through, so
+ * a run killed at any moment leaves no half-linked page: the next run
+ * upserts the same records again by their unique key property.
+ *
+ * Dry run (ctx->dry_run): everything is read, filtered and mapped; nothing
+ * is sent or written; each record's create/update is printed on stdout
+ * field by field (sp_payload_diff_format).
+ *
+ * Errors: sp_export_run() returns 0 when it ran to the end (failed records
+ * are counted in ctx->counts.failed and have Action Center rows), -1 with e
+ * when it stopped (database error, HubSpot unreachable, daily limit).
+ */
+#ifndef SPETL_EXPORT_H
+#define SPETL_EXPORT_H
+
+#include <stddef.h>
+
+#include "spetl/component.h"
+#include "spetl/mapping.h"
+
+typedef enum sp_export_links {
+    SP_EXPORT_UNLINKED = 0,      /* rows without a link of this hub */
+    SP_EXPORT_LINKED,            /* rows with one */
+    SP_EXPORT_ANY                /* both */
+} sp_export_links;
+
+/* One level of records (parents or children). */
+typedef struct sp_export_level {
+    sp_job_entity entity;        /* catalogue entity: its columns */
+    const char *link_type;       /* SP_LINK_CUSTOMER ... */
+    const sp_job_mapping *mapping;
+    const char *from;            /* FROM clause; the entity's table aliased t */
+    const char *const *from_params;  /* text values for the ? of from, in order */
+    size_t nfrom_params;
+    const char *keys[2];         /* key columns of t: {"CUSTNMBR"} or {"CUSTNMBR", "ADRSCODE"} */
+    int nkeys;
+    sp_export_links links;       /* which rows to read */
+    int send;                    /* 0: parents only read for their link (not sent or counted) */
+    const char *where;           /* extra condition with ? placeholders, or NULL */
+    const char *const *where_texts;  /* its text parameters, bound first, in order */
+    size_t nwhere_texts;
+    const int64_t *where_times;  /* then its timestamps (UTC epoch ms), in order */
+    size_t nwhere_times;
+    const sp_job_filter *filter; /* parent level only; NULL: none */
+    const char *const *only_codes;   /* child level: second key values to keep (address types); NULL: all */
+    size_t nonly_codes;
+} sp_export_level;
+
+struct sp_export_rec;
+
+/* The hook seam: called per mapped record before anything is decided
+ * (pre, may set *skip) and per record after its page committed (post).
+ * NULL: none. Hooks arrive in a later issue. */
+typedef int (*sp_export_hook_fn)(void *ud, const char *point, const char *entity_type,
+                                 const char *entity_key, sp_map_out *payload, int *skip,
+                                 sp_err *e);
+
+typedef struct sp_export_spec {
+    sp_export_level parent;
+    const sp_export_level *child;    /* NULL: none */
+    int per_page;                    /* parents per page */
+    int link_by_sku;                 /* products: unlinked items search hs_sku first */
+    sp_export_hook_fn hook;
+    void *hook_ud;
+} sp_export_spec;
+
+/* Run one pass of the pipeline over spec. */
+int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e);
+
+/* A prospect converted to a customer (its PROSPID now a CUSTNMBR in
+ * RM00101) keeps its company: its PROSPECT link becomes the CUSTOMER link
+ * when the customer has none, and its hash is cleared so the customer's
+ * payload is sent. Called by customer-export and customer-updates-export
+ * before they read (not in a dry run); *adopted = links re-pointed. */
+int sp_export_adopt_prospects(sp_run_ctx *ctx, int64_t *adopted, sp_err *e);
+
+/* The FROM clauses of the GP entities (aliases t, and i for SY01200's INET1,
+ * p for IV00105's price; the item price needs one parameter when currency
+ * is set). */
+const char *sp_export_from(sp_job_entity ent, const char *currency);
+
+#endif

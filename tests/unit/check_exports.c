@@ -1,0 +1,775 @@
+/* check_exports.c -- customer-export, customer-updates-export and
+ * product-export end to end: bin/spetl against the HubSpot simulator on the
+ * sample company (bin/spetl-sample: apostrophes and quotes, semicolons,
+ * non-ASCII and 65-character names, empty, invalid and shared e-mails,
+ * duplicate names, space-padded CHAR values on SQLite), on SQLite and on
+ * PostgreSQL. */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../support/dbtest.h"
+#include "../support/sim.h"
+#include "spetl/db.h"
+#include "spetl/state.h"
+
+static char tmpdir[512];
+static char out[1 << 20], err[1 << 20];
+
+typedef struct env {
+    int target;
+    sp_sim *sim;
+    char conn[1024];
+    char env[256];
+    char job[700];
+    char hub[32];
+    sp_db *db;
+} env;
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[got] = '\0';
+    if (f)
+        fclose(f);
+}
+
+static int sh(const char *env_s, const char *prog, const char *args)
+{
+    char cmd[8192], op[600], ep[600];
+    int st;
+    snprintf(op, sizeof(op), "%s/out.txt", tmpdir);
+    snprintf(ep, sizeof(ep), "%s/err.txt", tmpdir);
+    snprintf(cmd, sizeof(cmd), "env %s '%s' %s >'%s' 2>'%s' </dev/null", env_s ? env_s : "", prog,
+             args, op, ep);
+    st = system(cmd);
+    slurp(op, out, sizeof(out));
+    slurp(ep, err, sizeof(err));
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `spetl BEFORE 'JOB' AFTER` */
+static int spetl(env *x, const char *before, const char *after)
+{
+    char args[2048];
+    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
+    return sh(x->env, getenv("SPETL_BIN"), args);
+}
+
+static void write_job(env *x, const char *components)
+{
+    char text[16384];
+    FILE *f;
+    snprintf(x->job, sizeof(x->job), "%s/job-%d.xml", tmpdir, x->target);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"exports-test\">\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"10\">\n"
+             "    <token env=\"HUBSPOT_TOKEN\"/>\n"
+             "  </hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "      <property name=\"city\" column=\"CITY\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
+             "      <property name=\"email\" column=\"INET1\" transform=\"lower\"/>\n"
+             "      <property name=\"lastname\" column=\"CNTCPRSN\" transform=\"last-name\" default=\"(no name)\"/>\n"
+             "      <property name=\"city\" column=\"CITY\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"gp_item_number\">\n"
+             "      <property name=\"gp_item_number\" column=\"ITEMNMBR\"/>\n"
+             "      <property name=\"hs_sku\" column=\"ITEMNMBR\"/>\n"
+             "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
+             "      <property name=\"price\" column=\"LISTPRCE\" transform=\"number\" default=\"0\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"p\" entity=\"prospect\" object=\"companies\">\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "      <property name=\"city\" column=\"CITY\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"pc\" entity=\"prospect-contact\" object=\"contacts\">\n"
+             "      <property name=\"email\" column=\"Email\" transform=\"lower\"/>\n"
+             "      <property name=\"lastname\" column=\"Contact_Name\" transform=\"last-name\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <components>\n%s  </components>\n"
+             "</job>\n",
+             sp_sim_base_url(x->sim), x->conn, components);
+    f = fopen(x->job, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+#define COMPONENTS                                                                                 \
+    "    <customer-export address-types=\"*\" customers-per-page=\"7\" customer-mapping=\"c\" "    \
+    "address-mapping=\"a\"/>\n"                                                                    \
+    "    <customer-updates-export range-days=\"3\" customers-per-page=\"5\" customer-mapping=\"c\" " \
+    "address-mapping=\"a\"/>\n"                                                                    \
+    "    <prospect-updates-export range-days=\"3\" prospects-per-page=\"2\" prospect-mapping=\"p\" " \
+    "contact-mapping=\"pc\"/>\n"                                                                   \
+    "    <product-export items-per-page=\"9\" item-mapping=\"i\"><filter>ITEMTYPE &lt;&gt; 99</filter></product-export>\n"
+
+/* A fresh sample company (customers, items) on target, the simulator, spetl's tables and properties. */
+static int env_start(env *x, int target, const char *tag, int customers, const char *const *sim_args,
+                     const char *components)
+{
+    sp_err e;
+    char args[2048], prog[600];
+
+    memset(x, 0, sizeof(*x));
+    x->target = target;
+    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL ||
+        getenv("SPETL_TOP") == NULL) {
+        printf("check_exports: skipped: run it under make test\n");
+        return 0;
+    }
+    if (sp_dbtest_unavailable(target) != NULL) {
+        printf("check_exports: %s skipped: %s\n", sp_dbtest_name(target), sp_dbtest_unavailable(target));
+        return 0;
+    }
+    snprintf(tmpdir, sizeof(tmpdir), "%s/exports-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
+    mkdir(tmpdir, 0755);
+    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
+    sp_db_close(x->db);
+    x->db = NULL;
+    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
+    snprintf(prog, sizeof(prog), "%s/bin/spetl-sample", getenv("SPETL_TOP"));
+    snprintf(args, sizeof(args), "--conn '%s' --customers %d --items 30 --create-schema -q", x->conn,
+             customers);
+    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
+    ck_assert_int_eq(sp_sim_start(sim_args, &x->sim, &e), 0);
+    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-exports-test");
+    write_job(x, components ? components : COMPONENTS);
+    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
+    ck_assert_msg(spetl(x, "setup-hubspot", "") == 0, "setup-hubspot: %s%s", out, err);
+    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    return 1;
+}
+
+static void env_stop(env *x)
+{
+    sp_db_close(x->db);
+    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
+}
+
+static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
+{
+    char *b = NULL;
+    int status = 0;
+    sp_err e;
+    json_t *j;
+    ck_assert_int_eq(sp_sim_control(x->sim, method, path, body, &b, &status, &e), 0);
+    ck_assert_msg(status >= 200 && status < 300, "%s %s: %d %s", method, path, status, b ? b : "");
+    j = json_loads(b ? b : "null", JSON_DECODE_ANY, NULL);
+    free(b);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static long long sim_writes(env *x)
+{
+    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    long long w = json_integer_value(json_object_get(j, "writes"));
+    json_decref(j);
+    return w;
+}
+
+/* Live records of an object. */
+static size_t sim_count(env *x, const char *obj)
+{
+    char path[128];
+    json_t *j, *v;
+    size_t i, n = 0;
+    snprintf(path, sizeof(path), "/_sim/records/%s", obj);
+    j = sim_json(x, "GET", path, NULL);
+    json_array_foreach(json_object_get(j, "results"), i, v)
+        if (!json_is_true(json_object_get(v, "archived")))
+            n++;
+    json_decref(j);
+    return n;
+}
+
+/* The live record whose property equals value (its JSON, to decref), or NULL. */
+static json_t *sim_find(env *x, const char *obj, const char *prop, const char *value)
+{
+    char path[128];
+    json_t *j, *v, *found = NULL;
+    size_t i;
+    snprintf(path, sizeof(path), "/_sim/records/%s", obj);
+    j = sim_json(x, "GET", path, NULL);
+    json_array_foreach(json_object_get(j, "results"), i, v) {
+        const char *s = json_string_value(json_object_get(json_object_get(v, "properties"), prop));
+        if (!json_is_true(json_object_get(v, "archived")) && s != NULL && strcmp(s, value) == 0) {
+            found = json_incref(v);
+            break;
+        }
+    }
+    json_decref(j);
+    return found;
+}
+
+static size_t sim_dups(env *x, const char *obj, const char *prop)
+{
+    char path[160];
+    json_t *j;
+    size_t n;
+    snprintf(path, sizeof(path), "/_sim/duplicates/%s?property=%s", obj, prop);
+    j = sim_json(x, "GET", path, NULL);
+    n = json_array_size(json_object_get(j, "duplicates"));
+    json_decref(j);
+    return n;
+}
+
+static int64_t db_count(env *x, const char *sql)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    int64_t n = -1;
+    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+    ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
+    sp_stmt_free(st);
+    return n;
+}
+
+static void db_exec(env *x, const char *sql)
+{
+    sp_err e;
+    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
+}
+
+static const char *link_id(env *x, const char *type, const char *key, char *buf, size_t n)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    buf[0] = '\0';
+    ck_assert_int_eq(sp_stmt_prepare(x->db,
+                                     "SELECT HubSpot_ID FROM spAAIntegratedEntityLink WHERE Entity_Type = ? "
+                                     "AND Entity_Key = ?",
+                                     &st, &e), 0);
+    ck_assert_int_eq(sp_stmt_bind_text(st, 1, type, &e), 0);
+    ck_assert_int_eq(sp_stmt_bind_text(st, 2, key, &e), 0);
+    ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+    if (sp_stmt_fetch(st, &e) == 1)
+        snprintf(buf, n, "%s", sp_stmt_text(st, 0));
+    sp_stmt_free(st);
+    return buf;
+}
+
+/* What the sample wrote and what the exports must have made of it. */
+static void assert_consistent(env *x, int64_t failed_addresses)
+{
+    int64_t customers = db_count(x, "SELECT COUNT(*) FROM RM00101");
+    int64_t addresses = db_count(x, "SELECT COUNT(*) FROM RM00102");
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"),
+                     customers);
+    ck_assert_int_eq((int64_t)sim_count(x, "companies"), customers);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'"),
+                     addresses - failed_addresses);
+    ck_assert_int_eq((int64_t)sim_count(x, "contacts"), addresses - failed_addresses);
+    ck_assert_int_eq((int)sim_dups(x, "companies", "gp_customer_number"), 0);
+    ck_assert_int_eq((int)sim_dups(x, "contacts", "gp_address_key"), 0);
+    ck_assert_int_eq((int)sim_dups(x, "contacts", "email"), 0);
+    ck_assert_int_eq((int)sim_dups(x, "companies", "name"), 1);   /* the two Northwind Traders */
+}
+
+/* ---- customer-export ----------------------------------------------------------- */
+
+START_TEST(customer_export_creates_companies_and_contacts_once)
+{
+    env x;
+    char tag[32], id[64], buf[64];
+    long long w;
+    json_t *rec, *form;
+    int64_t failed;
+
+    snprintf(tag, sizeof(tag), "exp_cust_%d", _i);
+    if (!env_start(&x, _i, tag, 40, NULL, NULL))
+        return;
+    /* A contact made by a form holds the e-mail of Aaron Fitz's primary address. */
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        char body[600];
+        ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT INET1 FROM SY01200 WHERE Master_Type = 'CUS' AND "
+                                               "RTRIM(Master_ID) = 'AARONFIT0001' AND RTRIM(ADRSCODE) = 'PRIMARY'",
+                                         &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(buf, sizeof(buf), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+        ck_assert_int_gt((int)strlen(buf), 3);
+        snprintf(body, sizeof(body),
+                 "{\"records\":[{\"properties\":{\"email\":\"%s\",\"firstname\":\"Form\"}}]}", buf);
+        form = sim_json(&x, "POST", "/_sim/seed/contacts", body);
+    }
+
+    /* dry run: everything shown, nothing written */
+    w = sim_writes(&x);
+    ck_assert_int_eq(spetl(&x, "run --dry-run", "customer-export"), 0);
+    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_msg(strstr(out, "CUSTOMER AARONFIT0001 -> companies (new)\n  create (3 properties)\n") != NULL,
+                  "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "    + name = \"O'Brien's \\\"Best\\\" Supply\"\n"));
+    ck_assert_ptr_nonnull(strstr(out, "    + name = \"Caf\xc3\xa9 No\xc3\xabl\"\n"));
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAARunHistory"), 0);
+
+    /* the run: refused records fail alone (exit 1), the rest go through */
+    ck_assert_msg(spetl(&x, "run", "customer-export") == 1, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "records failed: see `spetl errors "));
+    /* Café Noël's e-mail has no @: HubSpot refuses that contact alone */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'customer-export' "
+                                  "AND Entity_Key LIKE 'CAFENOEL0001|%' AND Category = 'VALIDATION_ERROR' "
+                                  "AND HTTP_Status = 400 AND Message LIKE '%INVALID_EMAIL%'"),
+                     1);
+    /* Lakeshore's two addresses share an e-mail: one is linked, the other reported */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'LAKESHOR0001|%' "
+                                  "AND Category = 'CONFLICT'"),
+                     1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key LIKE "
+                                  "'LAKESHOR0001|%'"),
+                     2);
+    failed = db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL");
+    ck_assert_int_ge(failed, 3);   /* Café Noël, Prairie Sky (a space), Lakeshore */
+    assert_consistent(&x, failed);
+
+    /* the form's contact is linked to Aaron Fitz's primary address and associated, not duplicated */
+    rec = sim_find(&x, "contacts", "email", buf);
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "gp_address_key")),
+                     "AARONFIT0001|PRIMARY");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "firstname")), "Form");
+    ck_assert_str_eq(link_id(&x, "CUSTOMER_ADDRESS", "AARONFIT0001|PRIMARY", id, sizeof(id)),
+                     json_string_value(json_object_get(rec, "id")));
+    {
+        json_t *as = json_object_get(rec, "associations"), *a;
+        size_t i;
+        int found = 0;
+        char cid[64];
+        link_id(&x, "CUSTOMER", "AARONFIT0001", cid, sizeof(cid));
+        json_array_foreach(as, i, a)
+            if (strcmp(json_string_value(json_object_get(a, "to_id")), cid) == 0 &&
+                json_integer_value(json_object_get(a, "type_id")) == 279)
+                found = 1;
+        ck_assert_int_eq(found, 1);
+    }
+    json_decref(rec);
+    json_decref(form);
+
+    /* names: a 65-character one and an apostrophe, as GP holds them, trimmed */
+    rec = sim_find(&x, "companies", "name", "O'Brien's \"Best\" Supply");
+    ck_assert_ptr_nonnull(rec);
+    json_decref(rec);
+    rec = sim_find(&x, "companies", "name", "Dupont; Fils et Cie");
+    ck_assert_ptr_nonnull(rec);
+    json_decref(rec);
+    /* Quiet Harbor's addresses have no e-mail: created without one */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key LIKE "
+                                  "'QUIETHAR0001|%'"),
+                     2);
+
+    /* a rerun sends no write; the failed records are tried again and fail again */
+    w = sim_writes(&x);
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sim_writes(&x), w);
+    assert_consistent(&x, failed);
+    env_stop(&x);
+}
+END_TEST
+
+/* ---- customer-updates-export ----------------------------------------------------- */
+
+START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
+{
+    env x;
+    char tag[32], id[64], id2[64], path[160];
+    long long w;
+    json_t *rec;
+
+    snprintf(tag, sizeof(tag), "exp_upd_%d", _i);
+    if (!env_start(&x, _i, tag, 30, NULL, NULL))
+        return;
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    /* nothing changed within range-days: nothing is sent */
+    w = sim_writes(&x);
+    ck_assert_msg(spetl(&x, "run --report -", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+
+    /* a changed customer updates its company; its contacts (same payload) send nothing */
+    db_exec(&x, "UPDATE RM00101 SET CITY = 'Zürich' WHERE RTRIM(CUSTNMBR) = 'AARONFIT0001'");
+    /* the dry run shows it, field by field, and sends nothing */
+    ck_assert_msg(spetl(&x, "run --dry-run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    link_id(&x, "CUSTOMER", "AARONFIT0001", id, sizeof(id));
+    snprintf(path, sizeof(path), "CUSTOMER AARONFIT0001 -> companies %s\n  update (3 properties; last sent "
+                                 "values unknown", id);
+    ck_assert_msg(strstr(out, path) != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "    ? city = \"Zürich\"\n"));
+    ck_assert_ptr_nonnull(strstr(out, "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY -> contacts "));
+    ck_assert_ptr_nonnull(strstr(out, "  unchanged (same payload as last sent; nothing to send)"));
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+    ck_assert_ptr_nonnull(strstr(err, "updated=1 linked=0 unchanged="));
+    rec = sim_find(&x, "companies", "gp_customer_number", "AARONFIT0001");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "city")), "Zürich");
+    json_decref(rec);
+    /* the same again: no write */
+    ck_assert_int_eq(spetl(&x, "run", "customer-updates-export"), 0);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+
+    /* the company was deleted in HubSpot: reported, re-resolved by upsert, relinked */
+    link_id(&x, "CUSTOMER", "AARONFIT0001", id, sizeof(id));
+    snprintf(path, sizeof(path), "/crm/v3/objects/companies/%s", id);
+    {
+        char *b = NULL;
+        int status = 0;
+        sp_err e;
+        ck_assert_int_eq(sp_sim_control(x.sim, "DELETE", path, NULL, &b, &status, &e), 0);
+        ck_assert_int_eq(status, 204);
+        free(b);
+    }
+    db_exec(&x, "UPDATE RM00101 SET CITY = 'Basel' WHERE RTRIM(CUSTNMBR) = 'AARONFIT0001'");
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "its HubSpot companies "));
+    ck_assert_ptr_nonnull(strstr(err, " is gone ("));
+    link_id(&x, "CUSTOMER", "AARONFIT0001", id2, sizeof(id2));
+    ck_assert_str_ne(id, id2);
+    rec = sim_find(&x, "companies", "gp_customer_number", "AARONFIT0001");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_str_eq(json_string_value(json_object_get(rec, "id")), id2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "city")), "Basel");
+    json_decref(rec);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
+                                  "'customer-updates-export' AND Category = 'OBJECT_NOT_FOUND' "
+                                  "AND Entity_Key = 'AARONFIT0001'"),
+                     1);
+    env_stop(&x);
+}
+END_TEST
+
+/* ---- product-export ------------------------------------------------------------- */
+
+START_TEST(product_export_links_by_sku_creates_and_updates)
+{
+    env x;
+    char tag[32], id[64];
+    long long w;
+    json_t *seeded;
+    int64_t items;
+
+    snprintf(tag, sizeof(tag), "exp_prod_%d", _i);
+    if (!env_start(&x, _i, tag, 10, NULL, NULL))
+        return;
+    /* one product already holds the first item's SKU; two hold the second's */
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        char sku[2][64], body[1024];
+        int k = 0;
+        ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT ITEMNMBR FROM IV00101 ORDER BY ITEMNMBR", &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        while (k < 2 && sp_stmt_fetch(st, &e) == 1)
+            snprintf(sku[k++], sizeof(sku[0]), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+        snprintf(body, sizeof(body),
+                 "{\"records\":[{\"properties\":{\"name\":\"Old\",\"hs_sku\":\"%s\"}},"
+                 "{\"properties\":{\"name\":\"A\",\"hs_sku\":\"%s\"}},"
+                 "{\"properties\":{\"name\":\"B\",\"hs_sku\":\"%s\"}}]}",
+                 sku[0], sku[1], sku[1]);
+        seeded = sim_json(&x, "POST", "/_sim/seed/products", body);
+        ck_assert_msg(spetl(&x, "run", "product-export") == 1, "%s", err);
+        link_id(&x, "ITEM", sku[0], id, sizeof(id));
+        ck_assert_str_eq(id, json_string_value(json_array_get(json_object_get(seeded, "ids"), 0)));
+        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'AMBIGUOUS'"), 1);
+        json_decref(seeded);
+    }
+    items = db_count(&x, "SELECT COUNT(*) FROM IV00101");
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
+                     items - 1);
+    /* created: all but the linked and the ambiguous one; plus the three seeded */
+    ck_assert_int_eq((int64_t)sim_count(&x, "products"), items - 2 + 3);
+    ck_assert_int_eq((int)sim_dups(&x, "products", "gp_item_number"), 0);
+    ck_assert_ptr_nonnull(strstr(err, "linked=1 "));
+
+    /* unchanged items send nothing; a changed one is updated */
+    w = sim_writes(&x);
+    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sim_writes(&x), w);
+    db_exec(&x, "UPDATE IV00101 SET ITEMDESC = 'Renamed; \"new\" name' WHERE DEX_ROW_ID = "
+                "(SELECT MAX(DEX_ROW_ID) FROM IV00101)");
+    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+    {
+        json_t *rec = sim_find(&x, "products", "name", "Renamed; \"new\" name");
+        ck_assert_ptr_nonnull(rec);
+        json_decref(rec);
+    }
+    env_stop(&x);
+}
+END_TEST
+
+/* ---- prospect-updates-export, converted prospects, --key ------------------------- */
+
+static void put_link(env *x, const char *type, const char *key, const char *obj, const char *id)
+{
+    sp_link l;
+    sp_err e;
+    memset(&l, 0, sizeof(l));
+    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
+    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
+    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
+    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
+    ck_assert_msg(sp_link_put(x->db, x->hub, &l, &e) == 0, "%s", e.msg);
+}
+
+START_TEST(prospect_updates_and_converted_prospects)
+{
+    env x;
+    char tag[32], pid[32], sql[512], cid[64];
+    long long w;
+    json_t *seeded, *rec;
+    int64_t ncontacts;
+
+    snprintf(tag, sizeof(tag), "exp_pros_%d", _i);
+    if (!env_start(&x, _i, tag, 40, NULL, NULL))
+        return;
+    /* --key: one customer (and its addresses) only */
+    ck_assert_msg(spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
+    ck_assert_int_eq((int)sim_count(&x, "companies"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"), 1);
+    {
+        json_t *rep = json_loads(out, 0, NULL);
+        ck_assert_ptr_nonnull(rep);
+        snprintf(x.hub, sizeof(x.hub), "%s", json_string_value(json_object_get(rep, "hub")));
+        json_decref(rep);
+    }
+
+    /* the first prospect is linked to a company (as company-link would do) */
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT PROSPID FROM SOP00200 ORDER BY PROSPID", &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(pid, sizeof(pid), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+    }
+    seeded = sim_json(&x, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Old name\"}}]}");
+    snprintf(cid, sizeof(cid), "%s", json_string_value(json_array_get(json_object_get(seeded, "ids"), 0)));
+    json_decref(seeded);
+    put_link(&x, "PROSPECT", pid, "companies", cid);
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        snprintf(sql, sizeof(sql), "SELECT Contact_ID FROM spProspectContact WHERE RTRIM(PROSPID) = '%s'", pid);
+        ck_assert_int_eq(sp_stmt_prepare(x.db, sql, &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ncontacts = 0;
+        while (sp_stmt_fetch(st, &e) == 1) {
+            char key[96], body[200];
+            json_t *c;
+            snprintf(key, sizeof(key), "%s|%s", pid, sp_stmt_text(st, 0));
+            snprintf(body, sizeof(body), "{\"records\":[{\"properties\":{\"lastname\":\"Old %lld\"}}]}",
+                     (long long)ncontacts);
+            c = sim_json(&x, "POST", "/_sim/seed/contacts", body);
+            put_link(&x, "PROSPECT_CONTACT", key, "contacts",
+                     json_string_value(json_array_get(json_object_get(c, "ids"), 0)));
+            json_decref(c);
+            ncontacts++;
+        }
+        sp_stmt_free(st);
+    }
+    /* a new address of Aaron Fitz whose e-mail is that prospect contact's: not linked twice */
+    {
+        sp_stmt *st = NULL;
+        sp_err e;
+        char email[256], q[1024];
+        snprintf(q, sizeof(q), "SELECT Email FROM spProspectContact WHERE RTRIM(PROSPID) = '%s' AND Email <> '' "
+                               "ORDER BY Contact_ID", pid);
+        ck_assert_int_eq(sp_stmt_prepare(x.db, q, &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(email, sizeof(email), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+        /* the prospect contact's HubSpot contact holds that e-mail */
+        {
+            char body[600], path[128], cidc[64], key[96];
+            sp_stmt *s2 = NULL;
+            snprintf(q, sizeof(q), "SELECT MIN(Contact_ID) FROM spProspectContact WHERE RTRIM(PROSPID) = '%s' "
+                                   "AND Email <> ''", pid);
+            ck_assert_int_eq(sp_stmt_prepare(x.db, q, &s2, &e), 0);
+            ck_assert_int_eq(sp_stmt_exec(s2, NULL, &e), 0);
+            ck_assert_int_eq(sp_stmt_fetch(s2, &e), 1);
+            snprintf(key, sizeof(key), "%s|%s", pid, sp_stmt_text(s2, 0));
+            sp_stmt_free(s2);
+            link_id(&x, "PROSPECT_CONTACT", key, cidc, sizeof(cidc));
+            ck_assert_int_gt((int)strlen(cidc), 0);
+            snprintf(path, sizeof(path), "/crm/v3/objects/contacts/%s", cidc);
+            snprintf(body, sizeof(body), "{\"properties\":{\"email\":\"%s\"}}", email);
+            {
+                char *b = NULL;
+                int status = 0;
+                ck_assert_int_eq(sp_sim_control(x.sim, "PATCH", path, body, &b, &status, &e), 0);
+                ck_assert_msg(status == 200, "%d %s", status, b ? b : "");
+                free(b);
+            }
+        }
+        /* padded as GP (and the sample on SQLite) keeps CHAR values */
+        db_exec(&x, _i == SP_DBTEST_SQLITE
+                        ? "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
+                          "(printf('%-15s', 'AARONFIT0001'), printf('%-15s', 'NEW ONE'), 'Pat Doe', 'Chicago')"
+                        : "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES ('AARONFIT0001', "
+                          "'NEW ONE', 'Pat Doe', 'Chicago')");
+        snprintf(q, sizeof(q), "INSERT INTO SY01200 (Master_Type, Master_ID, ADRSCODE, INET1) VALUES ('CUS', "
+                               "%s, %s, '%s')",
+                 _i == SP_DBTEST_SQLITE ? "printf('%-31s', 'AARONFIT0001')" : "'AARONFIT0001'",
+                 _i == SP_DBTEST_SQLITE ? "printf('%-15s', 'NEW ONE')" : "'NEW ONE'", email);
+        db_exec(&x, q);
+        ck_assert_msg(spetl(&x, "run --key AARONFIT0001", "customer-export") == 1, "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, ", linked to PROSPECT_CONTACT "));
+        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = "
+                                      "'AARONFIT0001|NEW ONE' AND Category = 'CONFLICT'"), 1);
+        rec = sim_find(&x, "contacts", "email", email);
+        ck_assert_ptr_nonnull(rec);
+        ck_assert_ptr_null(json_string_value(json_object_get(json_object_get(rec, "properties"), "gp_address_key")));
+        json_decref(rec);
+    }
+
+    /* nothing modified within range-days: nothing read, nothing sent */
+    w = sim_writes(&x);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    /* modified today: the company and its contacts are sent once */
+    snprintf(sql, sizeof(sql), "UPDATE SOP00200 SET MODIFDT = %s WHERE RTRIM(PROSPID) = '%s'",
+             _i == SP_DBTEST_SQLITE ? "strftime('%Y-%m-%d 00:00:00.000','now')" : "CURRENT_DATE", pid);
+    db_exec(&x, sql);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1 + ncontacts);
+    rec = sim_find(&x, "companies", "name", "Old name");
+    ck_assert_ptr_null(rec);
+    ck_assert_int_eq(spetl(&x, "run", "prospect-updates-export"), 0);
+    ck_assert_int_eq(sim_writes(&x), w + 1 + ncontacts);
+
+    /* converted to a customer: customer-updates-export takes the company over */
+    snprintf(sql, sizeof(sql), "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, CITY, ADRSCODE) VALUES ('%s', "
+                               "'Converted Co', 'Oslo', 'PRIMARY')", pid);
+    db_exec(&x, sql);
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "1 prospect link taken over by its customer"));
+    link_id(&x, "CUSTOMER", pid, sql, sizeof(sql));
+    ck_assert_str_eq(sql, cid);
+    link_id(&x, "PROSPECT", pid, sql, sizeof(sql));
+    ck_assert_str_eq(sql, "");
+    rec = sim_find(&x, "companies", "name", "Converted Co");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_str_eq(json_string_value(json_object_get(rec, "id")), cid);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "gp_customer_number")), pid);
+    json_decref(rec);
+    ck_assert_int_eq((int)sim_count(&x, "companies"), 2);
+    /* customer-export does not make a second company of it */
+    w = sim_writes(&x);
+    snprintf(sql, sizeof(sql), "run --key %s", pid);
+    ck_assert_msg(spetl(&x, sql, "customer-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_int_eq((int)sim_count(&x, "companies"), 2);
+    env_stop(&x);
+}
+END_TEST
+
+/* ---- kill and rerun ---------------------------------------------------------- */
+
+static pid_t spawn_spetl(env *x)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char args[800];
+        FILE *null = freopen("/dev/null", "w", stderr);
+        (void)null;
+        snprintf(args, sizeof(args), "%s", x->job);
+        putenv(x->env);
+        execl(getenv("SPETL_BIN"), "spetl", "run", args, "customer-export", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+START_TEST(killed_runs_leave_no_duplicate_and_no_missing_link)
+{
+    static const char *const sim_args[] = {"--latency-ms", "3", NULL};
+    static const long long at[] = {1, 40, 150, 330};
+    env x;
+    char tag[32];
+    int64_t failed;
+
+    snprintf(tag, sizeof(tag), "exp_kill_%d", _i);
+    if (!env_start(&x, _i, tag, 150, sim_args, NULL))
+        return;
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+        pid_t pid = spawn_spetl(&x);
+        int st;
+        struct timespec ts = {0, 2000000};
+        for (int spin = 0; spin < 20000; spin++) {
+            if (waitpid(pid, &st, WNOHANG) == pid) {
+                pid = 0;
+                break;
+            }
+            if (sim_writes(&x) >= at[k])
+                break;
+            nanosleep(&ts, NULL);
+        }
+        if (pid != 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+        }
+        /* the killed run's lock: what a person (or the 15-minute takeover) clears */
+        db_exec(&x, "DELETE FROM spAARunLock");
+    }
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    /* the records the last run (the latest start) counted as failed */
+    failed = db_count(&x, "SELECT MAX(Records_Failed) FROM spAARunHistory WHERE Started_On = "
+                          "(SELECT MAX(Started_On) FROM spAARunHistory)");
+    ck_assert_int_ge(failed, 3);
+    assert_consistent(&x, failed);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT HubSpot_ID FROM spAAIntegratedEntityLink "
+                                  "GROUP BY HubSpot_Object_Type, HubSpot_ID HAVING COUNT(*) > 1) d"),
+                     0);
+    env_stop(&x);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("exports");
+    TCase *tc = tcase_create("exports");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, customer_export_creates_companies_and_contacts_once, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, customer_updates_send_only_what_changed_and_reresolve_gone_records, 0,
+                        SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, prospect_updates_and_converted_prospects, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, killed_runs_leave_no_duplicate_and_no_missing_link, 0, SP_DBTEST_COUNT);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
