@@ -17,6 +17,7 @@ int sp_open_hubspot(const sp_job *job, sp_hs_client **out, sp_err *e)
     cfg.token = sp_job_token(job);
     cfg.api_version = h->api_version;
     cfg.rate_10s = h->rate_limit;
+    cfg.search_per_sec = h->search_rate;
     /* Benchmarks against the simulator measure spetl, not the pacer: with
      * SPETL_BENCH_UNPACED=1 and a plain-http base URL (which the client only
      * accepts for loopback) requests are not paced. */
@@ -25,7 +26,6 @@ int sp_open_hubspot(const sp_job *job, sp_hs_client **out, sp_err *e)
         cfg.rate_10s = -1;
         cfg.search_per_sec = -1;
     }
-    cfg.search_per_sec = h->search_rate;
     cfg.max_batch = 100;
     cfg.connect_timeout_ms = (long)h->connect_timeout_s * 1000;
     cfg.request_timeout_ms = (long)h->request_timeout_s * 1000;
