@@ -7,6 +7,7 @@
 #include "spetl/component.h"
 #include "spetl/log.h"
 #include "spetl/runner.h"
+#include "spetl/setup.h"
 #include "spetl/state.h"
 #include "spetl/version.h"
 
@@ -162,6 +163,7 @@ static void finish_component(sp_db *db, const char *hub, const char *run_id, com
 int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
 {
     comp_run runs[SP_COMP_COUNT];
+    const sp_job_component *selected[SP_COMP_COUNT];
     sp_job *job = NULL;
     sp_db *db = NULL;
     sp_hs_client *hs = NULL;
@@ -181,6 +183,11 @@ int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
     if (sp_open_job_db(job, &db, e) != 0 || check_tables(db, job, e) != 0)
         goto done;
     if (sp_open_hubspot(job, &hs, e) != 0 || sp_resolve_hub(hs, job, hub, sizeof(hub), e) != 0)
+        goto done;
+    /* A bad mapping stops the run before the first write. */
+    for (int i = 0; i < nruns; i++)
+        selected[i] = runs[i].comp;
+    if (sp_setup_check_mappings(hs, job, selected, (size_t)nruns, e) != 0)
         goto done;
     if (!o->dry_run) {
         if (sp_lock_acquire(db, hub, run_id, stale, e) != 0)

@@ -1,7 +1,10 @@
 /* setup.c -- the HubSpot properties and objects a job needs (see setup.h). */
 #include "spetl/setup.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "spetl/log.h"
 
 static int object_of(sp_job_object o, sp_hs_object *out)
 {
@@ -79,4 +82,154 @@ unsigned sp_setup_objects(const sp_job *job)
         job->components[SP_COMP_PROSPECT_IMPORT] != NULL)
         mask |= 1u << SP_HS_COMPANIES | 1u << SP_HS_CONTACTS;
     return mask;
+}
+
+/* The export mappings a component writes with (NULL slots skipped). */
+static size_t component_mappings(const sp_job_component *c, const sp_job_mapping **out)
+{
+    size_t n = 0;
+
+    switch (c->kind) {
+    case SP_COMP_CUSTOMER_EXPORT:
+        out[n++] = c->u.customer_export.customer_mapping;
+        out[n++] = c->u.customer_export.address_mapping;
+        break;
+    case SP_COMP_CUSTOMER_UPDATES:
+    case SP_COMP_PROSPECT_UPDATES:
+        out[n++] = c->u.updates.company_mapping;
+        out[n++] = c->u.updates.contact_mapping;
+        break;
+    case SP_COMP_PRODUCT_EXPORT:
+        out[n++] = c->u.product.item_mapping;
+        break;
+    case SP_COMP_DEAL_EXPORT:
+        out[n++] = c->u.deal.deal_mapping;
+        out[n++] = c->u.deal.line_mapping;
+        break;
+    default:
+        break;
+    }
+    return n;
+}
+
+static int is_number(const char *s)
+{
+    char *end;
+
+    if (s == NULL || *s == '\0')
+        return 0;
+    (void)strtod(s, &end);
+    return *end == '\0';
+}
+
+static int has_transform(const sp_job_field *f, sp_job_transform_kind k)
+{
+    for (size_t i = 0; i < f->ntransforms; i++)
+        if (f->transforms[i].kind == k)
+            return 1;
+    return 0;
+}
+
+/* One field against its property definition; a problem is logged and counted. */
+static void check_field(const sp_job *job, const sp_job_mapping *m, const sp_job_field *f,
+                        const sp_hs_properties *have, int *problems)
+{
+    const sp_hs_property *p = sp_hs_properties_find(have, f->target);
+    const char *obj = sp_job_object_name(m->object);
+    const char *type;
+
+    if (p == NULL) {
+        SP_ERROR(NULL, "%s:%d:%d: HubSpot %s have no property \"%s\" (mapping %s): fix the name or "
+                 "run `spetl setup-hubspot %s`",
+                 job->path, f->pos.line, f->pos.col, obj, f->target, m->id, job->path);
+        (*problems)++;
+        return;
+    }
+    type = p->type != NULL ? p->type : "string";
+    if (f->source == SP_SOURCE_VALUE && strcmp(type, "enumeration") == 0 && p->noptions > 0 &&
+        f->ntransforms == 0) {
+        size_t i;
+        for (i = 0; i < p->noptions; i++)
+            if (strcmp(p->options[i], f->source_name) == 0)
+                break;
+        if (i == p->noptions) {
+            char opts[512] = "";
+            size_t used = 0;
+            for (size_t k = 0; k < p->noptions && used + 1 < sizeof(opts); k++) {
+                int w = snprintf(opts + used, sizeof(opts) - used, "%s%s", k ? ", " : "",
+                                 p->options[k]);
+                if (w > 0)
+                    used += (size_t)w < sizeof(opts) - used ? (size_t)w : sizeof(opts) - used - 1;
+            }
+            SP_ERROR(NULL, "%s:%d:%d: \"%s\" is not an option of the %s property %s (options: %s)",
+                     job->path, f->pos.line, f->pos.col, f->source_name, obj, f->target, opts);
+            (*problems)++;
+        }
+    } else if (f->source == SP_SOURCE_VALUE && strcmp(type, "number") == 0 &&
+               !is_number(f->source_name)) {
+        SP_ERROR(NULL, "%s:%d:%d: \"%s\" is not a number, and %s property %s is a number", job->path,
+                 f->pos.line, f->pos.col, f->source_name, obj, f->target);
+        (*problems)++;
+    } else if (f->source == SP_SOURCE_COLUMN && strcmp(type, "date") == 0 &&
+               !has_transform(f, SP_XF_DATE)) {
+        SP_ERROR(NULL, "%s:%d:%d: %s property %s is a date (midnight UTC): add transform=\"date\" to "
+                 "the field that reads %s",
+                 job->path, f->pos.line, f->pos.col, obj, f->target, f->source_name);
+        (*problems)++;
+    } else if (f->source == SP_SOURCE_COLUMN && strcmp(type, "datetime") == 0 &&
+               !has_transform(f, SP_XF_DATE) && !has_transform(f, SP_XF_DATETIME)) {
+        SP_ERROR(NULL, "%s:%d:%d: %s property %s is a datetime: add transform=\"datetime\" (or "
+                 "\"date\") to the field that reads %s",
+                 job->path, f->pos.line, f->pos.col, obj, f->target, f->source_name);
+        (*problems)++;
+    }
+}
+
+int sp_setup_check_mappings(sp_hs_client *hs, const sp_job *job,
+                            const sp_job_component *const *comps, size_t ncomps, sp_err *e)
+{
+    const sp_job_mapping *maps[2 * SP_COMP_COUNT];
+    size_t nmaps = 0;
+    int problems = 0;
+
+    for (size_t i = 0; i < ncomps; i++) {
+        const sp_job_mapping *m[2];
+        size_t n = component_mappings(comps[i], m);
+        for (size_t k = 0; k < n; k++) {
+            size_t j;
+            if (m[k] == NULL || m[k]->is_import)
+                continue;
+            for (j = 0; j < nmaps && maps[j] != m[k]; j++)
+                ;
+            if (j == nmaps)
+                maps[nmaps++] = m[k];
+        }
+    }
+    for (int obj = 0; obj < SP_HS_OBJECT_COUNT; obj++) {
+        sp_hs_properties have = {0};
+        int used = 0;
+        sp_hs_object o;
+
+        for (size_t i = 0; i < nmaps; i++)
+            if (object_of(maps[i]->object, &o) == 0 && (int)o == obj)
+                used = 1;
+        if (!used)
+            continue;
+        if (sp_hs_properties_read(hs, (sp_hs_object)obj, &have, e) != 0) {
+            sp_err_prefix(e, "reading the %s property definitions", sp_hs_object_name((sp_hs_object)obj));
+            return -1;
+        }
+        for (size_t i = 0; i < nmaps; i++) {
+            if (object_of(maps[i]->object, &o) != 0 || (int)o != obj)
+                continue;
+            for (size_t j = 0; j < maps[i]->nfields; j++)
+                check_field(job, maps[i], &maps[i]->fields[j], &have, &problems);
+        }
+        sp_hs_properties_free(&have);
+    }
+    if (problems > 0)
+        return SP_ERR(e, SP_EJOB,
+                      "%s: %d mapping problem%s against HubSpot's properties; nothing was written",
+                      job->path, problems, problems == 1 ? "" : "s");
+    return 0;
 }

@@ -32,6 +32,15 @@ typedef struct sp_setup_need {
  * key property wins over a plain one. *out is allocated in the job arena. */
 int sp_setup_needs(const sp_job *job, const sp_setup_need **out, size_t *n, sp_err *e);
 
+/* Check the export mappings the given components use against HubSpot's
+ * property definitions before anything is written: a property HubSpot does not
+ * have, a constant that is not an option of an enumeration or not a number
+ * for a number property, a date property fed from a column without the date
+ * transform. Every problem is logged as "FILE:LINE:COL: message" (an error
+ * line each); then -1 with SP_EJOB "N mapping problems" (exit 2). */
+int sp_setup_check_mappings(sp_hs_client *hs, const sp_job *job,
+                            const sp_job_component *const *comps, size_t ncomps, sp_err *e);
+
 /* Objects the job uses (mappings and enabled components): a mask of 1 << sp_hs_object. */
 unsigned sp_setup_objects(const sp_job *job);
 

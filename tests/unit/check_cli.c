@@ -306,6 +306,62 @@ START_TEST(run_refuses_what_it_cannot_do_before_touching_anything)
 }
 END_TEST
 
+START_TEST(run_checks_mappings_against_hubspot_before_writing)
+{
+    run_env r;
+    char args[1200], path[700], text[4096];
+    char *stats = NULL;
+    int status = 0;
+    sp_err e;
+
+    if (!run_env_start(&r, NULL, "cli_run_mapcheck"))
+        return;
+    snprintf(path, sizeof(path), "%s/mapcheck.xml", tmpdir);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"cli-test\">\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" request-timeout-seconds=\"5\">\n"
+             "    <token env=\"HUBSPOT_TOKEN\"/>\n"
+             "  </hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "      <property name=\"phonee\" column=\"PHONE1\"/>\n"
+             "      <property name=\"type\" value=\"SPACESHIP\"/>\n"
+             "      <property name=\"numberofemployees\" value=\"many\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
+             "      <property name=\"email\" column=\"INET1\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <components>\n"
+             "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+             "  </components>\n"
+             "</job>\n",
+             sp_sim_base_url(r.sim), r.conn);
+    write_file(path, text);
+    snprintf(args, sizeof(args), "run '%s'", path);
+    ck_assert_int_eq(spetl(r.env, args), 2);
+    ck_assert_msg(strstr(err, "mapcheck.xml:9:7: HubSpot companies have no property \\\"gp_customer_number\\\" "
+                              "(mapping c): fix the name or run `spetl setup-hubspot ") != NULL, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "mapcheck.xml:11:7: HubSpot companies have no property \\\"phonee\\\""));
+    ck_assert_ptr_nonnull(strstr(err, "mapcheck.xml:12:7: \\\"SPACESHIP\\\" is not an option of the companies "
+                                      "property type (options: PROSPECT, PARTNER, RESELLER, VENDOR, OTHER)"));
+    ck_assert_ptr_nonnull(strstr(err, "mapcheck.xml:13:7: \\\"many\\\" is not a number, and companies "
+                                      "property numberofemployees is a number"));
+    ck_assert_ptr_nonnull(strstr(err, "mapcheck.xml:16:7: HubSpot contacts have no property \\\"gp_address_key\\\""));
+    ck_assert_ptr_nonnull(strstr(err, ": 5 mapping problems against HubSpot's properties; nothing was written"));
+    /* nothing was written: no write reached the simulator, no lock or history row */
+    ck_assert_int_eq(sp_sim_control(r.sim, "GET", "/_sim/stats", NULL, &stats, &status, &e), 0);
+    ck_assert_ptr_nonnull(strstr(stats, "\"writes\":0"));
+    free(stats);
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
 START_TEST(run_exits_5_while_another_run_holds_the_lock)
 {
     run_env r;
@@ -494,6 +550,7 @@ int main(void)
     tcase_add_test(tc, unreachable_database_exits_3_with_the_password_redacted);
     tcase_add_test(tc, run_with_nothing_enabled_takes_and_releases_the_lock);
     tcase_add_test(tc, run_refuses_what_it_cannot_do_before_touching_anything);
+    tcase_add_test(tc, run_checks_mappings_against_hubspot_before_writing);
     tcase_add_test(tc, run_exits_5_while_another_run_holds_the_lock);
     tcase_add_test(tc, run_checks_the_token_the_hub_and_the_tables);
     tcase_add_test(tc, check_and_setup_hubspot);
