@@ -1,5 +1,7 @@
 /* customer-updates-export: linked customers changed within range-days
- * (RM00101.DEX_ROW_TS, or one of their addresses' RM00102.DEX_ROW_TS, UTC)
+ * (RM00101.DEX_ROW_TS, one of their addresses' RM00102.DEX_ROW_TS, or one of
+ * their e-mails' SY01200.DEX_ROW_TS -- GP's zDT_SY01200U trigger does not
+ * touch RM00101 -- all UTC)
  * update their companies by id; their linked addresses update their
  * contacts. A record whose mapped payload has the hash last sent sends
  * nothing. A link whose HubSpot record is gone is reported and re-resolved
@@ -16,7 +18,7 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
 {
     const sp_job_updates_export *u = &ctx->comp->u.updates;
     int64_t since = sp_clock_wall_ms() - (int64_t)u->range_days * 86400000LL;
-    int64_t times[2] = {since, since};
+    int64_t times[3] = {since, since, since};
     sp_export_level child;
     sp_export_spec spec;
     int64_t adopted = 0;
@@ -43,9 +45,11 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     spec.parent.send = 1;
     if (ctx->key == NULL) {
         spec.parent.where = "t.DEX_ROW_TS >= ? OR EXISTS (SELECT 1 FROM RM00102 a WHERE "
-                            "a.CUSTNMBR = t.CUSTNMBR AND a.DEX_ROW_TS >= ?)";
+                            "a.CUSTNMBR = t.CUSTNMBR AND a.DEX_ROW_TS >= ?) OR EXISTS (SELECT 1 "
+                            "FROM SY01200 m WHERE m.Master_Type = 'CUS' AND RTRIM(m.Master_ID) = "
+                            "RTRIM(t.CUSTNMBR) AND m.DEX_ROW_TS >= ?)";
         spec.parent.where_times = times;
-        spec.parent.nwhere_times = 2;
+        spec.parent.nwhere_times = 3;
     }
     spec.child = u->contact_mapping != NULL ? &child : NULL;
     spec.per_page = u->per_page > 0 ? u->per_page : 100;
