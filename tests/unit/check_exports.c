@@ -434,14 +434,14 @@ START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
 
     /* an e-mail changed in SY01200 alone (its trigger does not touch RM00101)
      * updates that contact and nothing else */
-    db_exec(&x, "UPDATE SY01200 SET INET1 = 'aaron.new@aaronfitz.example.com' WHERE Master_Type = "
-                "'CUS' AND RTRIM(Master_ID) = 'AARONFIT0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
+    db_exec(&x, "UPDATE SY01200 SET INET1 = 'pat.new@blueyonder.example.com' WHERE Master_Type = "
+                "'CUS' AND RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
     ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
     ck_assert_int_eq(sim_writes(&x), w + 2);
-    rec = sim_find(&x, "contacts", "gp_address_key", "AARONFIT0001|PRIMARY");
+    rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
     ck_assert_ptr_nonnull(rec);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "email")),
-                     "aaron.new@aaronfitz.example.com");
+                     "pat.new@blueyonder.example.com");
     json_decref(rec);
     w += 1;
 
