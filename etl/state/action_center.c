@@ -9,8 +9,25 @@
 int sp_action_add(sp_db *db, const char *hub, const sp_action *a, sp_err *e)
 {
     sp_stmt *st = NULL;
+    int64_t now = sp_clock_wall_ms();
     int rc = -1;
 
+    /* A record that fails again supersedes its earlier row: `spetl errors`
+     * shows each failing record once, with its latest reason. */
+    if (a->entity_key[0] != '\0') {
+        if (sp_stmt_prepare(db,
+                            "UPDATE spAAActionCenter SET Resolved_On = ? WHERE Hub_ID = ?"
+                            " AND Component = ? AND Entity_Type = ? AND Entity_Key = ?"
+                            " AND Resolved_On IS NULL",
+                            &st, e) != 0 ||
+            sp_stmt_bind_time(st, 1, now, e) != 0 || sp_stmt_bind_text(st, 2, hub, e) != 0 ||
+            sp_stmt_bind_text(st, 3, a->component, e) != 0 ||
+            sp_stmt_bind_text(st, 4, a->entity_type, e) != 0 ||
+            sp_stmt_bind_text(st, 5, a->entity_key, e) != 0 || sp_stmt_exec(st, NULL, e) != 0)
+            goto done;
+        sp_stmt_free(st);
+        st = NULL;
+    }
     if (sp_stmt_prepare(db,
                         "INSERT INTO spAAActionCenter (Run_ID, Hub_ID, Component, Entity_Type,"
                         " Entity_Key, Category, Message, HTTP_Status, Correlation_ID, Created_On)"
@@ -24,7 +41,7 @@ int sp_action_add(sp_db *db, const char *hub, const sp_action *a, sp_err *e)
         sp_stmt_bind_text(st, 7, a->message, e) != 0 ||
         sp_stmt_bind_int(st, 8, a->http_status, e) != 0 ||
         sp_stmt_bind_text(st, 9, a->correlation_id, e) != 0 ||
-        sp_stmt_bind_time(st, 10, a->created_on > 0 ? a->created_on : sp_clock_wall_ms(), e) != 0 ||
+        sp_stmt_bind_time(st, 10, a->created_on > 0 ? a->created_on : now, e) != 0 ||
         sp_stmt_exec(st, NULL, e) != 0)
         goto done;
     rc = 0;

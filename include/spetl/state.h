@@ -118,7 +118,9 @@ typedef struct sp_action {
     int64_t created_on;
 } sp_action;
 
-/* Record one failed record; fields not known may be "" / 0. */
+/* Record one failed record; fields not known may be "" / 0. An unresolved
+ * row of the same component and entity is marked resolved first (superseded),
+ * so each failing record has one open row, with its latest reason. */
 int sp_action_add(sp_db *db, const char *hub, const sp_action *a, sp_err *e);
 /* Unresolved rows, newest first, to fn; hub NULL: every hub's. */
 int sp_action_list(sp_db *db, const char *hub, int limit,

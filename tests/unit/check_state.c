@@ -180,6 +180,13 @@ START_TEST(history_and_action_center_record_and_prune)
     ck_assert_str_eq(s.action.message, "Email address \"bob at example\" is invalid");
     ck_assert_int_eq(s.action.http_status, 400);
     ck_assert_str_eq(s.action.correlation_id, "6b1e0c3a-1d2f-4e8a-9c1b-0a2b3c4d5e6f");
+    /* failing again supersedes the open row: still one, with the new reason */
+    snprintf(a.message, sizeof(a.message), "Email address \"bob@\" is invalid");
+    OK(sp_action_add(db, hub, &a, &e));
+    memset(&s, 0, sizeof(s));
+    OK(sp_action_list(db, hub, 10, on_action, &s, &e));
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_str_eq(s.action.message, "Email address \"bob@\" is invalid");
     OK(sp_action_resolve(db, hub, SP_LINK_CUSTOMER_ADDRESS, "AARONFIT0001|PRIMARY", &e));
     memset(&s, 0, sizeof(s));
     OK(sp_action_list(db, hub, 10, on_action, &s, &e));
