@@ -145,7 +145,13 @@ static int env_start(env *x, int target, const char *tag, int customers, const c
     sp_db_close(x->db);
     x->db = NULL;
     sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    snprintf(prog, sizeof(prog), "%s/bin/spetl-sample", getenv("SPETL_TOP"));
+    /* spetl-sample next to $SPETL_BIN: bin/ under make test, build-asan/bin under make asan */
+    {
+        const char *spetl = getenv("SPETL_BIN");
+        const char *slash = strrchr(spetl, '/');
+        snprintf(prog, sizeof(prog), "%.*s/spetl-sample", slash ? (int)(slash - spetl) : 1,
+                 slash ? spetl : ".");
+    }
     snprintf(args, sizeof(args), "--conn '%s' --customers %d --items 30 --create-schema -q", x->conn,
              customers);
     ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
