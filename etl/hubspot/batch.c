@@ -390,6 +390,15 @@ static void apply_success(hs_bop *op, const hs_chunk *ch, const hs_reply *rep)
             continue;
         taken[pos] = 1;
         ok_item(op, ch->idx[pos], v);
+        if (op->kind == SP_HS_READ) {
+            /* A read naming one id twice gets one result: it answers both. */
+            const char *k = result_key(op, v, keybuf, sizeof(keybuf));
+            long more;
+            while (k != NULL && (more = chunk_pos_of_key(op, ch, k, taken)) >= 0) {
+                taken[more] = 1;
+                ok_item(op, ch->idx[more], v);
+            }
+        }
     }
     json_array_foreach(errors, i, v) {
         size_t nt = error_targets(op, ch, v, taken, targets, ch->n);

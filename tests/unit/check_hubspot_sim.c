@@ -1143,6 +1143,19 @@ static void batch_read_and_update_body(void)
     ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_OK);
     ck_assert_str_eq(sp_hs_record_get(&r.items[2].rec, "gp_key"), "RDU00000");
     sp_hs_batch_result_free(&r);
+    /* one id asked for twice gets one result from HubSpot: it answers both */
+    rin[0].id = ids[1];
+    rin[1].id = ids[0];
+    rin[2].id = ids[1];
+    {
+        sp_hs_batch b = {SP_HS_READ, SP_HS_COMPANIES, NULL, rin, 3, (const char *const[]){"name"}, 1, 0};
+        ck_assert_msg(sp_hs_batch_run(c, &b, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    }
+    ck_assert_int_eq(r.n_ok, 3);
+    ck_assert_str_eq(r.items[0].rec.id, ids[1]);
+    ck_assert_str_eq(r.items[1].rec.id, ids[0]);
+    ck_assert_str_eq(r.items[2].rec.id, ids[1]);
+    sp_hs_batch_result_free(&r);
     /* read by the unique property */
     rin[0].id = "RDU00001";
     {
