@@ -102,8 +102,8 @@ const char *sp_time_sql(int64_t epoch_ms, char *buf, size_t n)
     return buf;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's method. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+/* Howard Hinnant's days-from-civil method. */
+int64_t sp_days_from_civil(int64_t y, int m, int d)
 {
     int64_t era, yoe, doy, doe;
     y -= m <= 2;
@@ -185,6 +185,6 @@ int sp_time_parse(const char *text, int64_t *out)
     }
     if (*p != '\0' || h > 23 || mi > 59 || s > 60)
         return -1;
-    *out = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + s * 1000LL + ms;
+    *out = ((sp_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + s * 1000LL + ms;
     return 0;
 }

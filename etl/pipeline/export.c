@@ -1305,26 +1305,8 @@ done:
 
 static int compile_filter(xrun *r, const sp_job_filter *f, sp_err *e)
 {
-    size_t n = 0, k = 0;
-    const sp_job_column *all = sp_job_entity_columns(f->entity, &n);
-    const char *table = sp_job_entity_table(f->entity);
-    sp_job_column *own = sp_arena_alloc(r->job_arena, (n ? n : 1) * sizeof(*own));
-    sp_filter_opts o;
-
-    for (size_t i = 0; i < n; i++)
-        if (all[i].table != NULL && strcmp(all[i].table, table) == 0)
-            own[k++] = all[i];
-    memset(&o, 0, sizeof(o));
-    o.columns = own;
-    o.ncolumns = k;
-    o.table = table;
-    o.component = r->ctx->comp->name;
-    o.dialect = sp_db_dialect(r->ctx->db);
-    o.alias = "t";
-    o.file = r->ctx->job->path;
-    o.line = f->text_pos.line;
-    o.col = f->text_pos.col;
-    return sp_filter_compile(f->sql, &o, r->job_arena, &r->filter, e);
+    return sp_filter_compile_job(f, r->ctx->comp->name, r->ctx->job->path, sp_db_dialect(r->ctx->db),
+                                 "t", r->job_arena, &r->filter, e);
 }
 
 static int count_open_actions(xrun *r, sp_err *e)

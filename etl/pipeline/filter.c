@@ -1047,7 +1047,8 @@ done:
 }
 
 int sp_filter_compile_job(const sp_job_filter *f, const char *component, const char *job_path,
-                          sp_dialect dialect, sp_arena *a, sp_filter **out, sp_err *e)
+                          sp_dialect dialect, const char *alias, sp_arena *a, sp_filter **out,
+                          sp_err *e)
 {
     size_t n = 0, k = 0;
     const sp_job_column *all = sp_job_entity_columns(f->entity, &n);
@@ -1064,6 +1065,7 @@ int sp_filter_compile_job(const sp_job_filter *f, const char *component, const c
     o.table = table;
     o.component = component;
     o.dialect = dialect;
+    o.alias = alias;
     o.file = job_path;
     o.line = f->text_pos.line;
     o.col = f->text_pos.col;

@@ -1,6 +1,8 @@
 /* text.c -- decimals, dates and UTF-8 counts for the pipeline (see text.h). */
 #include "text.h"
 
+#include "spetl/clock.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -56,17 +58,6 @@ int sp_text_decimal(const char *s, char *out, size_t n)
     }
     out[used] = '\0';
     return 0;
-}
-
-int64_t sp_text_days(int64_t y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 static int num(const char **p, int count, int *out)
@@ -128,7 +119,7 @@ int sp_text_time(const char *s, int64_t *ms, int *has_time)
         p += 6;
     if (*p != '\0')
         return -1;
-    *ms = ((sp_text_days(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + milli;
+    *ms = ((sp_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + milli;
     if (has_time != NULL)
         *has_time = timed;
     return 0;

@@ -22,9 +22,6 @@ int sp_text_decimal(const char *s, char *out, size_t n);
  * *has_time (1 when a time part was written). Returns 0 or -1. */
 int sp_text_time(const char *s, int64_t *ms, int *has_time);
 
-/* Days from 1970-01-01 (proleptic Gregorian). */
-int64_t sp_text_days(int64_t y, int m, int d);
-
 /* 1 when s is one or more ASCII digits, nothing else. */
 int sp_text_all_digits(const char *s);
 

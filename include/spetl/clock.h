@@ -35,6 +35,9 @@ typedef struct sp_fake_clock {
 } sp_fake_clock;
 void sp_fake_clock_install(sp_fake_clock *f, int64_t wall_ms);
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..12, d 1..31). */
+int64_t sp_days_from_civil(int64_t y, int m, int d);
+
 /* UTC epoch ms -> "2026-11-27T05:30:00.123Z" (buf >= 25 bytes). */
 const char *sp_time_iso8601(int64_t epoch_ms, char *buf, size_t n);
 /* UTC epoch ms -> "2026-11-27 05:30:00.123" (the database text form, buf >= 24). */

@@ -92,9 +92,11 @@ int sp_filter_compile(const char *text, const sp_filter_opts *opts, sp_arena *a,
                       sp_err *e);
 
 /* The same for a job's <filter>: its entity's columns that live in the
- * entity's own table, positions in job_path (may be NULL). */
+ * entity's own table, positions in job_path (may be NULL), every column
+ * written as alias.COL when alias is not NULL. */
 int sp_filter_compile_job(const sp_job_filter *f, const char *component, const char *job_path,
-                          sp_dialect dialect, sp_arena *a, sp_filter **out, sp_err *e);
+                          sp_dialect dialect, const char *alias, sp_arena *a, sp_filter **out,
+                          sp_err *e);
 
 /* AND the filter into the caller's own condition:
  *   "(<filter>) AND (<cond>)", or the one that is there when the other is

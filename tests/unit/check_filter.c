@@ -394,21 +394,21 @@ START_TEST(job_filter_positions_are_in_the_job_file)
     jf.text_pos.col = 15;
     jf.sql = "INACTIVE = 0 AND CUSTNMAE = 'x'";
     sp_err_clear(&e);
-    ck_assert_int_eq(sp_filter_compile_job(&jf, "customer-export", "jobs/demo.xml", SP_DIALECT_SQLITE, arena, &f, &e),
+    ck_assert_int_eq(sp_filter_compile_job(&jf, "customer-export", "jobs/demo.xml", SP_DIALECT_SQLITE, NULL, arena, &f, &e),
                      -1);
     ck_assert_str_eq(sp_err_format(&e, line, sizeof(line)),
                      "jobs/demo.xml:40:32: unknown column 'CUSTNMAE' in the filter of customer-export; RM00101 "
                      "has no such column (did you mean CUSTNAME?)");
     jf.sql = "INACTIVE = 0\n    AND CUSTNMAE = 'x'";
     sp_err_clear(&e);
-    ck_assert_int_eq(sp_filter_compile_job(&jf, "customer-export", "jobs/demo.xml", SP_DIALECT_SQLITE, arena, &f, &e),
+    ck_assert_int_eq(sp_filter_compile_job(&jf, "customer-export", "jobs/demo.xml", SP_DIALECT_SQLITE, NULL, arena, &f, &e),
                      -1);
     ck_assert_int_eq(e.line, 41);
     ck_assert_int_eq(e.col, 9);
     /* and the item table for product-export */
     jf.entity = SP_ENTITY_ITEM;
     jf.sql = "itemtype = 1 AND ITMCLSCD IN ('RETAIL', 'PARTS')";
-    ck_assert_int_eq(sp_filter_compile_job(&jf, "product-export", NULL, SP_DIALECT_SQLSERVER, arena, &f, &e), 0);
+    ck_assert_int_eq(sp_filter_compile_job(&jf, "product-export", NULL, SP_DIALECT_SQLSERVER, NULL, arena, &f, &e), 0);
     ck_assert_str_eq(f->sql, "ITEMTYPE = ? AND ITMCLSCD IN (?, ?)");
 }
 END_TEST
