@@ -14,27 +14,8 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-bin}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/spetl-test.XXXXXX")
-chmod 755 "$tmp"
-cleanup() {
-    "$top/tests/support/pg-tmp.sh" stop "$tmp/pg" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-eval "$("$top/tests/support/odbc-env.sh" "$tmp/odbc")" || exit 1
-export ODBCSYSINI SPETL_TEST_SQLITE_DRIVER SPETL_TEST_PG_DRIVER
-export SPETL_TEST_TMP="$tmp"
-export SPETL_SIM="$top/$BIN/hubspot-sim"
-export SPETL_BIN="$top/$BIN/spetl"
-export SPETL_TOP="$top"
-
-if SPETL_TEST_PG_CONN=$("$top/tests/support/pg-tmp.sh" start "$tmp/pg"); then
-    export SPETL_TEST_PG_CONN
-else
-    echo "run-tests: could not start PostgreSQL (see above)" >&2
-    exit 1
-fi
+who=run-tests
+. "$top/tests/support/services.sh"
 
 total=0
 failed=0
