@@ -99,7 +99,7 @@ struct xrun {
     int nlevels;
     sp_filter *filter;
     sp_arena *job_arena;
-    sp_stmt *link_put;
+    sp_link_writer *link_put;
     sp_stmt *resolve;
     int open_actions;            /* unresolved Action Center rows of this component exist */
     int fatal;                   /* the run stopped */
@@ -840,35 +840,17 @@ static void advance(xpage *pg)
 
 static int put_link(xrun *r, const xlevel_rt *l, const xrec *x, sp_err *e)
 {
-    int64_t now = sp_clock_wall_ms();
-    if (r->link_put == NULL) {
-        static const char *const keys[] = {"Hub_ID", "Entity_Type", "Entity_Key"};
-        static const char *const cols[] = {"HubSpot_Object_Type", "HubSpot_ID", "Payload_Hash",
-                                           "Last_Exported_On", "Modified_On"};
-        sp_buf sql;
-        int rc;
-        sp_buf_init(&sql, 4096);
-        rc = sp_db_sql_upsert(r->ctx->db, &sql, "spAAIntegratedEntityLink", keys, 3, cols, 5, e) != 0 ||
-                     sp_stmt_prepare(r->ctx->db, sp_buf_str(&sql), &r->link_put, e) != 0
-                 ? -1
-                 : 0;
-        sp_buf_free(&sql);
-        if (rc != 0)
-            return -1;
-    }
-    if (sp_stmt_bind_text(r->link_put, 1, r->ctx->hub, e) != 0 ||
-        sp_stmt_bind_text(r->link_put, 2, l->lv->link_type, e) != 0 ||
-        sp_stmt_bind_text(r->link_put, 3, x->ekey, e) != 0 ||
-        sp_stmt_bind_text(r->link_put, 4, sp_hs_object_name(l->object), e) != 0 ||
-        sp_stmt_bind_text(r->link_put, 5, x->hs_id, e) != 0 ||
-        sp_stmt_bind_text(r->link_put, 6, x->hash, e) != 0 ||
-        sp_stmt_bind_time(r->link_put, 7, now, e) != 0 ||
-        sp_stmt_bind_time(r->link_put, 8, now, e) != 0 || sp_stmt_exec(r->link_put, NULL, e) != 0) {
-        sp_err_prefix(e, "writing the link %s %s -> %s %s", l->lv->link_type, x->ekey,
-                      sp_hs_object_name(l->object), x->hs_id);
+    sp_link lk;
+
+    if (r->link_put == NULL && sp_link_writer_open(r->ctx->db, &r->link_put, e) != 0)
         return -1;
-    }
-    return 0;
+    memset(&lk, 0, sizeof(lk));
+    snprintf(lk.entity_type, sizeof(lk.entity_type), "%s", l->lv->link_type);
+    snprintf(lk.entity_key, sizeof(lk.entity_key), "%s", x->ekey);
+    snprintf(lk.hs_object, sizeof(lk.hs_object), "%s", sp_hs_object_name(l->object));
+    snprintf(lk.hs_id, sizeof(lk.hs_id), "%s", x->hs_id);
+    snprintf(lk.payload_hash, sizeof(lk.payload_hash), "%s", x->hash);
+    return sp_link_writer_put(r->link_put, r->ctx->hub, &lk, e);
 }
 
 static int add_action(xrun *r, const xlevel_rt *l, const xrec *x, const char *category,
@@ -1429,7 +1411,7 @@ done:
         sp_err_clear(&e3);
         (void)sp_hs_run(ctx->hs, &e3);
     }
-    sp_stmt_free(r.link_put);
+    sp_link_writer_free(r.link_put);
     sp_stmt_free(r.resolve);
     free((void *)last);
     sp_arena_free(r.job_arena);

@@ -2,9 +2,11 @@
 #include "spetl/state.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spetl/clock.h"
+#include "spetl/mem.h"
 
 #define LINK_COLS \
     "Entity_Type, Entity_Key, HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Created_On, " \
@@ -85,35 +87,71 @@ done:
     return rc;
 }
 
-int sp_link_put(sp_db *db, const char *hub, const sp_link *link, sp_err *e)
+struct sp_link_writer {
+    sp_stmt *st;
+};
+
+int sp_link_writer_open(sp_db *db, sp_link_writer **out, sp_err *e)
 {
     static const char *const keys[] = {"Hub_ID", "Entity_Type", "Entity_Key"};
     static const char *const cols[] = {"HubSpot_Object_Type", "HubSpot_ID", "Payload_Hash",
                                        "Last_Exported_On", "Modified_On"};
     sp_buf sql;
     sp_stmt *st = NULL;
-    int64_t now = sp_clock_wall_ms();
     int rc = -1;
 
+    *out = NULL;
     sp_buf_init(&sql, 4096);
     if (sp_db_sql_upsert(db, &sql, "spAAIntegratedEntityLink", keys, 3, cols, 5, e) != 0 ||
-        sp_stmt_prepare(db, sp_buf_str(&sql), &st, e) != 0 ||
-        sp_stmt_bind_text(st, 1, hub, e) != 0 ||
-        sp_stmt_bind_text(st, 2, link->entity_type, e) != 0 ||
-        sp_stmt_bind_text(st, 3, link->entity_key, e) != 0 ||
-        sp_stmt_bind_text(st, 4, link->hs_object, e) != 0 ||
-        sp_stmt_bind_text(st, 5, link->hs_id, e) != 0 ||
-        sp_stmt_bind_text(st, 6, link->payload_hash, e) != 0 ||
-        sp_stmt_bind_time(st, 7, now, e) != 0 || sp_stmt_bind_time(st, 8, now, e) != 0 ||
-        sp_stmt_exec(st, NULL, e) != 0)
+        sp_stmt_prepare(db, sp_buf_str(&sql), &st, e) != 0)
         goto done;
+    *out = sp_xcalloc(1, sizeof(**out));
+    (*out)->st = st;
     rc = 0;
 done:
-    sp_stmt_free(st);
     sp_buf_free(&sql);
-    if (rc != 0)
+    return rc;
+}
+
+int sp_link_writer_put(sp_link_writer *w, const char *hub, const sp_link *link, sp_err *e)
+{
+    int64_t now = sp_clock_wall_ms();
+
+    if (sp_stmt_bind_text(w->st, 1, hub, e) != 0 ||
+        sp_stmt_bind_text(w->st, 2, link->entity_type, e) != 0 ||
+        sp_stmt_bind_text(w->st, 3, link->entity_key, e) != 0 ||
+        sp_stmt_bind_text(w->st, 4, link->hs_object, e) != 0 ||
+        sp_stmt_bind_text(w->st, 5, link->hs_id, e) != 0 ||
+        sp_stmt_bind_text(w->st, 6, link->payload_hash, e) != 0 ||
+        sp_stmt_bind_time(w->st, 7, now, e) != 0 || sp_stmt_bind_time(w->st, 8, now, e) != 0 ||
+        sp_stmt_exec(w->st, NULL, e) != 0) {
         sp_err_prefix(e, "writing the link %s %s -> %s %s", link->entity_type, link->entity_key,
                       link->hs_object, link->hs_id);
+        return -1;
+    }
+    return 0;
+}
+
+void sp_link_writer_free(sp_link_writer *w)
+{
+    if (w == NULL)
+        return;
+    sp_stmt_free(w->st);
+    free(w);
+}
+
+int sp_link_put(sp_db *db, const char *hub, const sp_link *link, sp_err *e)
+{
+    sp_link_writer *w = NULL;
+    int rc = -1;
+
+    if (sp_link_writer_open(db, &w, e) != 0) {
+        sp_err_prefix(e, "writing the link %s %s -> %s %s", link->entity_type, link->entity_key,
+                      link->hs_object, link->hs_id);
+        return -1;
+    }
+    rc = sp_link_writer_put(w, hub, link, e);
+    sp_link_writer_free(w);
     return rc;
 }
 

@@ -58,6 +58,13 @@ int sp_link_get_by_hs(sp_db *db, const char *hub, const char *hs_object, const c
  * Last_Exported_On = now. A HubSpot id already linked to another entity of
  * the hub is SP_EDB with the unique-constraint SQLSTATE. */
 int sp_link_put(sp_db *db, const char *hub, const sp_link *link, sp_err *e);
+/* The same, many times, on one prepared statement (a page's links): open,
+ * put any number, free. Strings are copied at each put. */
+typedef struct sp_link_writer sp_link_writer;
+int sp_link_writer_open(sp_db *db, sp_link_writer **out, sp_err *e);
+int sp_link_writer_put(sp_link_writer *w, const char *hub, const sp_link *link, sp_err *e);
+void sp_link_writer_free(sp_link_writer *w);   /* NULL is fine */
+
 /* Delete the link of one entity; *deleted = rows removed (0 or 1). */
 int sp_link_delete(sp_db *db, const char *hub, const char *entity_type, const char *entity_key,
                    int64_t *deleted, sp_err *e);
