@@ -100,7 +100,12 @@ struct xrun {
     sp_filter *filter;
     sp_arena *job_arena;
     sp_link_writer *link_put;
-    sp_stmt *resolve;
+    /* the page reads, prepared once per run: the first page's, the next
+     * pages', the children's (each re-executed with new keys) */
+    struct {
+        char *sql;
+        sp_stmt *st;
+    } reads[3];
     int open_actions;            /* unresolved Action Center rows of this component exist */
     int fatal;                   /* the run stopped */
     sp_err err;
@@ -331,6 +336,33 @@ typedef struct xrow {
     const char *link_id, *link_hash;
 } xrow;
 
+/* The statement for sql: prepared the first time, re-executed after that
+ * (no new column buffers, no new plan per page). */
+static int read_stmt(xrun *r, const xlevel_rt *l, const char *sql, sp_stmt **out, sp_err *e)
+{
+    size_t i, n = sizeof(r->reads) / sizeof(r->reads[0]);
+    sp_stmt *st = NULL;
+
+    for (i = 0; i < n && r->reads[i].sql != NULL; i++)
+        if (strcmp(r->reads[i].sql, sql) == 0) {
+            *out = r->reads[i].st;
+            return 0;
+        }
+    if (i == n)
+        return SP_ERR(e, SP_EINTERNAL, "export: more than %zu page reads", n);
+    if (sp_stmt_prepare(r->ctx->db, sql, &st, e) != 0)
+        return -1;
+    for (int c = 0; c < l->ncols; c++)
+        if (sp_stmt_set_text_max(st, l->cols[c]->name, col_max(l->cols[c]), e) != 0) {
+            sp_stmt_free(st);
+            return -1;
+        }
+    r->reads[i].sql = sp_xstrdup(sql);
+    r->reads[i].st = st;
+    *out = st;
+    return 0;
+}
+
 /* Run sql, read every row into the page arena, close the cursor. */
 static int read_rows(xrun *r, const xlevel_rt *l, const char *sql, const xparams *p, long max,
                      sp_arena *a, xrow **out, size_t *nout, sp_err *e)
@@ -340,12 +372,7 @@ static int read_rows(xrun *r, const xlevel_rt *l, const char *sql, const xparams
     xrow *rows = sp_xmalloc(cap * sizeof(*rows));
     int rc = -1, f;
 
-    if (sp_stmt_prepare(r->ctx->db, sql, &st, e) != 0 || bind_all(st, p, e) != 0)
-        goto done;
-    for (int i = 0; i < l->ncols; i++)
-        if (sp_stmt_set_text_max(st, l->cols[i]->name, col_max(l->cols[i]), e) != 0)
-            goto done;
-    if (sp_stmt_exec(st, NULL, e) != 0)
+    if (read_stmt(r, l, sql, &st, e) != 0 || bind_all(st, p, e) != 0 || sp_stmt_exec(st, NULL, e) != 0)
         goto done;
     while ((f = sp_stmt_fetch(st, e)) == 1) {
         xrow *w;
@@ -380,7 +407,8 @@ static int read_rows(xrun *r, const xlevel_rt *l, const char *sql, const xparams
     }
     rc = 0;
 done:
-    sp_stmt_free(st);   /* closes the cursor before anything is written */
+    if (st != NULL)
+        sp_stmt_close_cursor(st);   /* closed before anything is written */
     free(rows);
     return rc;
 }
@@ -1412,7 +1440,10 @@ done:
         (void)sp_hs_run(ctx->hs, &e3);
     }
     sp_link_writer_free(r.link_put);
-    sp_stmt_free(r.resolve);
+    for (size_t i = 0; i < sizeof(r.reads) / sizeof(r.reads[0]); i++) {
+        sp_stmt_free(r.reads[i].st);
+        free(r.reads[i].sql);
+    }
     free((void *)last);
     sp_arena_free(r.job_arena);
     return rc;
