@@ -91,6 +91,18 @@ void sp_batch_free(sp_batch *b)
     free(b);
 }
 
+void sp_batch_reset(sp_batch *b)
+{
+    if (b == NULL)
+        return;
+    b->n = 0;
+    b->first_row = 0;
+    b->done = 0;
+    b->failed = 0;
+    b->nfails = 0;
+    memset(b->set, 0, (size_t)b->nparams);
+}
+
 /* Bind every parameter to row `row` of the arrays (0: the whole array). */
 static int bind_at(sp_batch *b, int row, sp_err *e)
 {

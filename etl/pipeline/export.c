@@ -100,6 +100,7 @@ struct xrun {
     sp_filter *filter;
     sp_arena *job_arena;
     sp_link_writer *link_put;
+    sp_batch *link_new;          /* new links, one page's per transaction */
     /* the page reads, prepared once per run: the first page's, the next
      * pages', the children's (each re-executed with new keys) */
     struct {
@@ -915,12 +916,15 @@ static int new_link(xrun *r, xpage *pg, newlinks *nl, const xlevel_rt *l, const 
                                            {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 64},
                                            {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
         size_t cap = pg->n[0] + pg->n[1] + 1;
-        if (sp_batch_open(r->ctx->db,
+        if (r->link_new == NULL &&
+            sp_batch_open(r->ctx->db,
                           "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, "
                           "HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          ps, 8, 500, &nl->b, e) != 0)
+                          ps, 8, 500, &r->link_new, e) != 0)
             return -1;
+        nl->b = r->link_new;
+        sp_batch_reset(nl->b);
         nl->recs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->recs));
         nl->lvs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->lvs));
     }
@@ -1057,7 +1061,7 @@ static int commit_page(xpage *pg, sp_err *e)
         goto done;
     rc = 0;
 done:
-    sp_batch_free(nl.b);
+    sp_batch_reset(nl.b);
     if (rc != 0)
         sp_db_rollback(r->ctx->db, NULL);
     return rc;
@@ -1440,6 +1444,7 @@ done:
         (void)sp_hs_run(ctx->hs, &e3);
     }
     sp_link_writer_free(r.link_put);
+    sp_batch_free(r.link_new);
     for (size_t i = 0; i < sizeof(r.reads) / sizeof(r.reads[0]); i++) {
         sp_stmt_free(r.reads[i].st);
         free(r.reads[i].sql);

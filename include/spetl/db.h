@@ -321,6 +321,10 @@ typedef struct sp_batch_failure {
 int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int nparams,
                   int rows_per_exec, sp_batch **out, sp_err *e);
 void sp_batch_free(sp_batch *b);                /* NULL is fine; does not flush */
+/* Start over, keeping the prepared statements: drop the rows not yet
+ * executed and forget the counts and failures (rows are numbered from 0
+ * again). For a batch reused by one transaction after another. */
+void sp_batch_reset(sp_batch *b);
 
 /* Set parameter idx (1-based) of the row being built; a parameter not set
  * before sp_batch_add() is NULL. The setter must match the declared type

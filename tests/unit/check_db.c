@@ -818,8 +818,27 @@ START_TEST(duplicate_key_row_is_reported_with_index_and_sqlstate)
     ck_assert_msg(strncmp(e2.sqlstate, "23", 2) == 0, "%s", e2.sqlstate);
     ck_assert_str_eq(e2.statement, "INSERT INTO bk (CUSTNMBR, CUSTNAME, MODIFDT) VALUES (?, ?, ?)");
     ck_assert_int_eq(sp_batch_rows_done(b), 2);
+
+    /* reset: the row added and not flushed is dropped, counts and failures
+     * start over and rows are numbered from 0 again */
+    OK(sp_batch_text(b, 1, "DROPPED", &e));
+    OK(sp_batch_time(b, 3, 0, &e));
+    OK(sp_batch_add(b, &e));
+    sp_batch_reset(b);
+    ck_assert_int_eq(sp_batch_rows_done(b), 0);
+    ck_assert_int_eq(sp_batch_rows_failed(b), 0);
+    ck_assert_int_eq(sp_batch_nfailures(b), 0);
+    for (int i = 0; i < 2; i++) {
+        OK(sp_batch_text(b, 1, i == 0 ? "C" : "B", &e));
+        OK(sp_batch_time(b, 3, 0, &e));
+        OK(sp_batch_add(b, &e));
+    }
+    ck_assert_int_eq(sp_batch_flush(b, &e2), -1);
+    ck_assert_int_eq(sp_batch_rows_done(b), 1);
+    ck_assert_int_eq(sp_batch_nfailures(b), 1);
+    ck_assert_int_eq(sp_batch_failure_at(b, 0)->row, 1);
     sp_batch_free(b);
-    ck_assert_int_eq(count_rows(db, "bk"), 2);
+    ck_assert_int_eq(count_rows(db, "bk"), 3);
     sp_db_close(db);
 }
 END_TEST
