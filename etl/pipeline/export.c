@@ -179,16 +179,27 @@ const char *sp_export_from(sp_job_entity ent, const char *currency)
     }
 }
 
-/* SQLite keeps GP's CHAR padding as data: Master_ID char(31) never equals a
+/* The FROM of level l. The e-mail join (SY01200) is left out when no column
+ * of the level comes from it (a company mapping seldom has one).
+ * SQLite keeps GP's CHAR padding as data: Master_ID char(31) never equals a
  * padded char(15) CUSTNMBR. There the e-mail join compares trimmed values,
  * with a range on Master_ID so SY01200's key is still used. */
-static const char *from_for(sp_arena *a, const sp_export_level *lv, sp_dialect d)
+static const char *from_for(sp_arena *a, const xlevel_rt *l, sp_dialect d)
 {
-    const char *f = lv->from;
+    const char *f = l->lv->from;
     const char *join = "i.Master_ID = t.CUSTNMBR AND i.ADRSCODE = t.ADRSCODE";
+    const char *left = " LEFT JOIN SY01200 i ON ";
     const char *at;
+    int uses_i = 0;
 
-    if (d != SP_DIALECT_SQLITE || f == NULL || (at = strstr(f, join)) == NULL)
+    if (f == NULL || strstr(f, left) == NULL)
+        return f;
+    for (int i = 0; i < l->ncols && !uses_i; i++)
+        uses_i = l->cols[i]->table != NULL && strcmp(l->cols[i]->table, "SY01200") == 0;
+    if (!uses_i && (at = strstr(f, left)) != NULL && strstr(at, join) != NULL &&
+        strcmp(strstr(at, join), join) == 0)
+        return sp_arena_printf(a, "%.*s", (int)(at - f), f);
+    if (d != SP_DIALECT_SQLITE || (at = strstr(f, join)) == NULL)
         return f;
     return sp_arena_printf(a,
                            "%.*si.Master_ID >= RTRIM(t.CUSTNMBR) AND i.Master_ID < RTRIM(t.CUSTNMBR) || '!' "
@@ -424,7 +435,7 @@ static void select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xpa
     sp_buf_printf(b, e,
                   ", l.HubSpot_ID, l.Payload_Hash FROM %s LEFT JOIN spAAIntegratedEntityLink l ON "
                   "l.Hub_ID = ? AND l.Entity_Type = ? AND l.Entity_Key = %s",
-                  from_for(a, l->lv, d), key_expr(a, l, d));
+                  from_for(a, l, d), key_expr(a, l, d));
     for (size_t i = 0; i < l->lv->nfrom_params; i++)
         p_text(p, l->lv->from_params[i]);
     p_text(p, r->ctx->hub);
