@@ -935,9 +935,15 @@ static void pump(sp_hs_client *c)
 
     wait = start_ready(c);
     if (c->active > 0) {
-        int timeout = (wait < 0 || wait > 1000) ? 1000 : (int)wait;
+        int timeout;
         curl_multi_perform(c->multi, &running);
         collect(c);
+        if (c->head != NULL) {
+            /* the replies just handled queued requests: send them before waiting */
+            wait = start_ready(c);
+            curl_multi_perform(c->multi, &running);
+        }
+        timeout = (wait < 0 || wait > 1000) ? 1000 : (int)wait;
         if (c->active > 0 && running > 0) {
             curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
             curl_multi_perform(c->multi, &running);
