@@ -68,6 +68,52 @@ typedef struct xlevel_rt {
     const sp_job_column *keycol[2];
 } xlevel_rt;
 
+/* A fixed-size open-addressing set of keys (strings owned elsewhere). */
+typedef struct khash {
+    const char **keys;
+    size_t *idx;
+    size_t cap;
+} khash;
+
+static size_t fnv(const char *s)
+{
+    size_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void kh_init(khash *h, sp_arena *a, size_t n)
+{
+    h->cap = 16;
+    while (h->cap < n * 2)
+        h->cap *= 2;
+    h->keys = sp_arena_alloc(a, h->cap * sizeof(char *));
+    h->idx = sp_arena_alloc(a, h->cap * sizeof(size_t));
+}
+
+static void kh_put(khash *h, const char *k, size_t i)
+{
+    size_t p = fnv(k) & (h->cap - 1);
+    while (h->keys[p] != NULL)
+        p = (p + 1) & (h->cap - 1);
+    h->keys[p] = k;
+    h->idx[p] = i;
+}
+
+static int kh_get(const khash *h, const char *k, size_t *i)
+{
+    size_t p = fnv(k) & (h->cap - 1);
+    while (h->keys[p] != NULL) {
+        if (strcmp(h->keys[p], k) == 0) {
+            *i = h->idx[p];
+            return 1;
+        }
+        p = (p + 1) & (h->cap - 1);
+    }
+    return 0;
+}
+
 typedef struct xrun xrun;
 
 typedef enum xstage {
@@ -107,7 +153,8 @@ struct xrun {
         char *sql;
         sp_stmt *st;
     } reads[3];
-    int open_actions;            /* unresolved Action Center rows of this component exist */
+    sp_action_writer *actions;
+    khash open;                  /* "TYPE|key" of this component's unresolved Action Center rows */
     int fatal;                   /* the run stopped */
     sp_err err;
     int pages_live;
@@ -907,7 +954,9 @@ static int add_action(xrun *r, const xlevel_rt *l, const xrec *x, const char *ca
     a.http_status = status;
     snprintf(a.correlation_id, sizeof(a.correlation_id), "%s", corr ? corr : "");
     a.created_on = sp_clock_wall_ms();
-    return sp_action_add(r->ctx->db, r->ctx->hub, &a, e);
+    if (r->actions == NULL && sp_action_writer_open(r->ctx->db, r->ctx->hub, &r->actions, e) != 0)
+        return -1;
+    return sp_action_writer_add(r->actions, &a, e);
 }
 
 /* New links of a page go in one multi-row INSERT batch; a row the batch
@@ -997,6 +1046,23 @@ static int flush_new_links(xrun *r, newlinks *nl, sp_err *e)
     return 0;
 }
 
+/* A record that went through: its open Action Center rows (from earlier
+ * runs) are resolved. Only records known to have one cost a statement. */
+static int resolve_action(xrun *r, const xlevel_rt *l, const xrec *x, sp_err *e)
+{
+    char key[256];
+    size_t unused;
+
+    if (r->open.cap == 0)
+        return 0;
+    snprintf(key, sizeof(key), "%s|%s", l->lv->link_type, x->ekey);
+    if (!kh_get(&r->open, key, &unused))
+        return 0;
+    if (r->actions == NULL && sp_action_writer_open(r->ctx->db, r->ctx->hub, &r->actions, e) != 0)
+        return -1;
+    return sp_action_writer_resolve(r->actions, l->lv->link_type, x->ekey, e);
+}
+
 static int commit_page(xpage *pg, sp_err *e)
 {
     xrun *r = pg->run;
@@ -1020,8 +1086,7 @@ static int commit_page(xpage *pg, sp_err *e)
                          "and relinked to %s",
                          sp_hs_object_name(l->object), x->gone_id ? x->gone_id : "",
                          l->lv->mapping->key_property, x->hs_id);
-                if (r->open_actions && sp_action_resolve(r->ctx->db, r->ctx->hub, l->lv->link_type,
-                                                         x->ekey, e) != 0)
+                if (resolve_action(r, l, x, e) != 0)
                     goto done;
                 if (put_link(r, l, x, e) != 0 ||
                     add_action(r, l, x, "OBJECT_NOT_FOUND", msg, 404, NULL, e) != 0)
@@ -1039,8 +1104,7 @@ static int commit_page(xpage *pg, sp_err *e)
                 } else if (put_link(r, l, x, e) != 0) {
                     goto done;
                 }
-                if (r->open_actions &&
-                    sp_action_resolve(r->ctx->db, r->ctx->hub, l->lv->link_type, x->ekey, e) != 0)
+                if (resolve_action(r, l, x, e) != 0)
                     goto done;
                 if (x->outcome == O_CREATED)
                     c->created++;
@@ -1188,51 +1252,6 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
 
 /* ---- the driver --------------------------------------------------------- */
 
-typedef struct khash {
-    const char **keys;
-    size_t *idx;
-    size_t cap;
-} khash;
-
-static size_t fnv(const char *s)
-{
-    size_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static void kh_init(khash *h, sp_arena *a, size_t n)
-{
-    h->cap = 16;
-    while (h->cap < n * 2)
-        h->cap *= 2;
-    h->keys = sp_arena_alloc(a, h->cap * sizeof(char *));
-    h->idx = sp_arena_alloc(a, h->cap * sizeof(size_t));
-}
-
-static void kh_put(khash *h, const char *k, size_t i)
-{
-    size_t p = fnv(k) & (h->cap - 1);
-    while (h->keys[p] != NULL)
-        p = (p + 1) & (h->cap - 1);
-    h->keys[p] = k;
-    h->idx[p] = i;
-}
-
-static int kh_get(const khash *h, const char *k, size_t *i)
-{
-    size_t p = fnv(k) & (h->cap - 1);
-    while (h->keys[p] != NULL) {
-        if (strcmp(h->keys[p], k) == 0) {
-            *i = h->idx[p];
-            return 1;
-        }
-        p = (p + 1) & (h->cap - 1);
-    }
-    return 0;
-}
-
 /* Read the next page; *eof when there was nothing left. */
 static int read_page(xrun *r, xpage *pg, const char **last_key, int *eof, sp_err *e)
 {
@@ -1334,24 +1353,46 @@ static int compile_filter(xrun *r, const sp_job_filter *f, sp_err *e)
                                  "t", r->job_arena, &r->filter, e);
 }
 
-static int count_open_actions(xrun *r, sp_err *e)
+/* The records of this component with an unresolved Action Center row. */
+static int load_open_actions(xrun *r, sp_err *e)
 {
+    static const char *const where = " FROM spAAActionCenter WHERE Hub_ID = ? AND Component = ? "
+                                     "AND Resolved_On IS NULL";
     sp_stmt *st = NULL;
+    char sql[256];
     int64_t n = 0;
-    int rc = -1;
-    if (sp_stmt_prepare(r->ctx->db,
-                        "SELECT COUNT(*) FROM spAAActionCenter WHERE Hub_ID = ? AND Component = ? "
-                        "AND Resolved_On IS NULL",
-                        &st, e) != 0 ||
-        sp_stmt_bind_text(st, 1, r->ctx->hub, e) != 0 ||
+    size_t i = 0;
+    int rc = -1, f;
+
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", where);
+    if (sp_stmt_prepare(r->ctx->db, sql, &st, e) != 0 || sp_stmt_bind_text(st, 1, r->ctx->hub, e) != 0 ||
+        sp_stmt_bind_text(st, 2, r->ctx->comp->name, e) != 0 || sp_stmt_exec(st, NULL, e) != 0 ||
+        sp_stmt_fetch(st, e) != 1 || sp_stmt_int(st, 0, &n, e) != 0)
+        goto done;
+    sp_stmt_free(st);
+    st = NULL;
+    if (n == 0) {
+        rc = 0;
+        goto done;
+    }
+    kh_init(&r->open, r->job_arena, (size_t)n);
+    snprintf(sql, sizeof(sql), "SELECT Entity_Type, Entity_Key%s", where);
+    if (sp_stmt_prepare(r->ctx->db, sql, &st, e) != 0 || sp_stmt_bind_text(st, 1, r->ctx->hub, e) != 0 ||
         sp_stmt_bind_text(st, 2, r->ctx->comp->name, e) != 0 || sp_stmt_exec(st, NULL, e) != 0)
         goto done;
-    if (sp_stmt_fetch(st, e) == 1 && sp_stmt_int(st, 0, &n, e) == 0)
-        rc = 0;
-    r->open_actions = n > 0;
-    sp_stmt_close_cursor(st);
+    while ((f = sp_stmt_fetch(st, e)) == 1 && i < (size_t)n) {
+        const char *t = sp_stmt_text(st, 0), *k = sp_stmt_text(st, 1);
+        kh_put(&r->open, sp_arena_printf(r->job_arena, "%s|%s", t ? t : "", k ? k : ""), i++);
+    }
+    if (f < 0)
+        goto done;
+    rc = 0;
 done:
+    if (st != NULL)
+        sp_stmt_close_cursor(st);
     sp_stmt_free(st);
+    if (rc != 0)
+        sp_err_prefix(e, "reading the open Action Center rows of %s", r->ctx->comp->name);
     return rc;
 }
 
@@ -1402,7 +1443,7 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         goto done;
     if (spec->parent.filter != NULL && compile_filter(&r, spec->parent.filter, e) != 0)
         goto done;
-    if (!ctx->dry_run && count_open_actions(&r, e) != 0)
+    if (!ctx->dry_run && load_open_actions(&r, e) != 0)
         goto done;
 
     while (!eof && !r.fatal) {
@@ -1456,6 +1497,7 @@ done:
     }
     sp_link_writer_free(r.link_put);
     sp_batch_free(r.link_new);
+    sp_action_writer_free(r.actions);
     for (size_t i = 0; i < sizeof(r.reads) / sizeof(r.reads[0]); i++) {
         sp_stmt_free(r.reads[i].st);
         free(r.reads[i].sql);

@@ -393,6 +393,20 @@ START_TEST(customer_export_creates_companies_and_contacts_once)
     ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
     ck_assert_int_eq(sim_writes(&x), w);
     assert_consistent(&x, failed);
+
+    /* the DBA fixes Café Noël's e-mail: the next run creates that contact and
+     * resolves its Action Center row; the other rows stay open */
+    db_exec(&x, "UPDATE SY01200 SET INET1 = 'orders@cafenoel.example' WHERE Master_Type = 'CUS' "
+                "AND Master_ID LIKE 'CAFENOEL0001%'");
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'CAFENOEL0001|%' "
+                                  "AND Resolved_On IS NULL"),
+                     0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'CAFENOEL0001|%' "
+                                  "AND Resolved_On IS NOT NULL"),
+                     2);   /* the first run's row, superseded by the rerun's, which is now resolved */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), failed - 1);
+    assert_consistent(&x, failed - 1);
     env_stop(&x);
 }
 END_TEST
