@@ -73,12 +73,15 @@ static int count_after(const sp_hs_pacer *p, int64_t t)
     return n;
 }
 
-/* Even spacing (GCRA): sends are due window/limit apart, and one may go a
- * spacing early (so a late wake-up is made up by the next send: two at once
- * at most). No bigger bursts: a clump of sends would come back a window
- * later as a clump leaving the window, and the server's count, taken on
- * arrival, could then run ahead of ours by the whole clump. Microseconds, so
- * the spacing is not rounded. */
+/* Even spacing (GCRA) once the window is half full: sends are then due
+ * window/limit apart, and one may go a spacing early (so a late wake-up is
+ * made up by the next send: two at once at most). Below half, sends go at
+ * once (a short job is not slowed down; every send still moves the due time
+ * on, so a run that starts with a burst is spaced that much longer after
+ * it). Near the window's edge sends are never clumped: a clump would come
+ * back a window later as a clump leaving our window, and the server's
+ * count, taken on arrival, could then run ahead of ours by the whole clump.
+ * Microseconds, so the spacing is not rounded. */
 static int64_t spacing_us(const sp_hs_pacer *p)
 {
     return p->window_ms * 1000 / p->limit;
@@ -115,7 +118,7 @@ int64_t sp_hs_pacer_wait(sp_hs_pacer *p, int64_t now)
             wait = 1;
         return wait;
     }
-    {
+    if (2 * (n + p->external) >= p->limit) {
         int64_t from_us = p->due_us - spacing_us(p), now_us = now * 1000;
         if (from_us > now_us)
             wait = (from_us - now_us + 999) / 1000;

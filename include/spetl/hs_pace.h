@@ -7,13 +7,12 @@
  * was sent and lets a new one go only while fewer than `limit` were sent in
  * the last window (HubSpot's burst budget is a rolling 10-second window per
  * app; search has its own one-second budget). The limit is the budget times
- * a target fraction (default 0.98) so a margin stays free. Within the window
- * sends are spaced evenly, window / limit apart (a tenth of the limit may go
- * at once, to catch up after a pause): a steady stream that only touches the
- * window's edge one request at a time, so the server's count (taken on
- * arrival, a little later) never runs ahead of ours by more than a request
- * or two -- the margin covers that -- and a run ends when its work does, not
- * at the end of a window-long burst cycle. It adapts to the
+ * a target fraction (default 0.98) so a margin stays free. Once the window
+ * is half full, sends are spaced evenly, window / limit apart (two at once
+ * at most): a steady stream that meets the window's edge one request at a
+ * time, so the server's count (taken on arrival, a little later) runs ahead
+ * of ours by a request or two at most -- the margin covers that -- instead
+ * of a window-long burst replayed every window. It adapts to the
  * X-HubSpot-RateLimit-* headers (the server's Max caps the budget; requests
  * the server counted that we did not send -- another process on the same
  * token -- are added to our count; a low Remaining spaces requests out) and
