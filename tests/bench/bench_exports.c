@@ -29,11 +29,13 @@
  *    20,000 customers at 190 req/10 s, 150 ms (68,431 records; 1,468 requests:
  *     200 company upserts, 600 contact upserts, 600 association batches, 65
  *     conflict reads, 3 start-up reads; 46.6 records per request, so the
- *     ceiling of 19 requests/s is 886 records/s), 0 429s, RSS 24.5 MB:
- *     whole run 80.4 s, 18.26 requests/s = 96.1% of the ceiling, 851 records/s
- *     (another run: 79.7 s, 96.9%); steady state 97.2% (97.6%), any 10 s
- *     181..186 requests. The pacer's cap is 186 per 10 s (98%); start-up before
- *     the first write (0.7..1.1 s) is most of the rest.
+ *     ceiling of 19 requests/s is 886 records/s), 0 429s, RSS 24.8 MB:
+ *     whole run 80.0 s, 18.35 requests/s = 96.6% of the ceiling, 855 records/s
+ *     (other runs 96.1..96.9%; 95.4% with make test on the same cores);
+ *     steady state 97.6% (97.1..97.6%), any 10 s 181..186 requests. The
+ *     pacer's cap is 186 per 10 s (98%); start-up before the first write
+ *     (0.7..1.3 s) is most of the rest. With 0..100 ms of jitter on top
+ *     (12,000 customers): 0 429s, steady state 96.2%.
  *     Before the pacer spaced its sends (96%, window-long bursts): whole run
  *     95.0%, steady state 95.7% (its cap was 182 = 95.8%).
  */
