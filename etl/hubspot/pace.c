@@ -7,6 +7,7 @@
 #include "spetl/mem.h"
 
 #define MAX_CUTS 5
+#define DEFAULT_TARGET 0.98
 /* When matching the server's count against ours, our sends up to this much
  * older than the window may still be in the server's window (latency). */
 #define COUNT_SLACK_MS 250
@@ -33,8 +34,9 @@ void sp_hs_pacer_init(sp_hs_pacer *p, int per_window, int64_t window_ms, double 
     memset(p, 0, sizeof(*p));
     p->per_window = per_window > 0 ? per_window : 0;
     p->window_ms = window_ms > 0 ? window_ms : 10000;
-    p->target = (target > 0.5 && target <= 1.0) ? target : 0.96;
+    p->target = (target > 0.5 && target <= 1.0) ? target : DEFAULT_TARGET;
     p->last_send_ms = INT64_MIN / 2;
+    p->due_us = INT64_MIN / 2;
     recompute(p);
 }
 
@@ -71,6 +73,20 @@ static int count_after(const sp_hs_pacer *p, int64_t t)
     return n;
 }
 
+/* Even spacing (GCRA) once the window is half full: sends are then due
+ * window/limit apart, and one may go a spacing early (so a late wake-up is
+ * made up by the next send: two at once at most). Below half, sends go at
+ * once (a short job is not slowed down; every send still moves the due time
+ * on, so a run that starts with a burst is spaced that much longer after
+ * it). Near the window's edge sends are never clumped: a clump would come
+ * back a window later as a clump leaving our window, and the server's
+ * count, taken on arrival, could then run ahead of ours by the whole clump.
+ * Microseconds, so the spacing is not rounded. */
+static int64_t spacing_us(const sp_hs_pacer *p)
+{
+    return p->window_ms * 1000 / p->limit;
+}
+
 int sp_hs_pacer_in_window(sp_hs_pacer *p, int64_t now)
 {
     prune(p, now);
@@ -102,9 +118,14 @@ int64_t sp_hs_pacer_wait(sp_hs_pacer *p, int64_t now)
             wait = 1;
         return wait;
     }
-    if (p->min_gap_ms > 0 && p->last_send_ms + p->min_gap_ms > now)
-        return p->last_send_ms + p->min_gap_ms - now;
-    return 0;
+    if (2 * (n + p->external) >= p->limit) {
+        int64_t from_us = p->due_us - spacing_us(p), now_us = now * 1000;
+        if (from_us > now_us)
+            wait = (from_us - now_us + 999) / 1000;
+    }
+    if (p->min_gap_ms > 0 && p->last_send_ms + p->min_gap_ms - now > wait)
+        wait = p->last_send_ms + p->min_gap_ms - now;
+    return wait;
 }
 
 void sp_hs_pacer_sent(sp_hs_pacer *p, int64_t now)
@@ -113,6 +134,7 @@ void sp_hs_pacer_sent(sp_hs_pacer *p, int64_t now)
     p->last_send_ms = now;
     if (p->limit == 0)
         return;
+    p->due_us = (p->due_us > now * 1000 ? p->due_us : now * 1000) + spacing_us(p);
     prune(p, now);
     if (p->ring_head + p->ring_n == p->ring_cap) {
         if (p->ring_head > 0) {

@@ -7,7 +7,12 @@
  * was sent and lets a new one go only while fewer than `limit` were sent in
  * the last window (HubSpot's burst budget is a rolling 10-second window per
  * app; search has its own one-second budget). The limit is the budget times
- * a target fraction (default 0.96) so a margin stays free. It adapts to the
+ * a target fraction (default 0.98) so a margin stays free. Once the window
+ * is half full, sends are spaced evenly, window / limit apart (two at once
+ * at most): a steady stream that meets the window's edge one request at a
+ * time, so the server's count (taken on arrival, a little later) runs ahead
+ * of ours by a request or two at most -- the margin covers that -- instead
+ * of a window-long burst replayed every window. It adapts to the
  * X-HubSpot-RateLimit-* headers (the server's Max caps the budget; requests
  * the server counted that we did not send -- another process on the same
  * token -- are added to our count; a low Remaining spaces requests out) and
@@ -39,6 +44,7 @@ typedef struct sp_hs_pacer {
     int64_t external_until;  /* ... valid until then */
     int64_t min_gap_ms;      /* spacing while Remaining is low; 0 = none */
     int64_t last_send_ms;
+    int64_t due_us;          /* even spacing: when the next send is due (us) */
     int64_t pause_until_ms;  /* nothing is sent before this */
     int strikes;             /* consecutive 429 events */
     int64_t last_throttle_ms;  /* when the last 429 arrived */
@@ -49,7 +55,7 @@ typedef struct sp_hs_pacer {
 } sp_hs_pacer;
 
 /* per_window <= 0: unlimited (until the server announces a Max).
- * window_ms <= 0: 10000. target outside (0.5, 1]: 0.96. */
+ * window_ms <= 0: 10000. target outside (0.5, 1]: 0.98. */
 void sp_hs_pacer_init(sp_hs_pacer *p, int per_window, int64_t window_ms, double target);
 void sp_hs_pacer_free(sp_hs_pacer *p);
 

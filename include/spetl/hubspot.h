@@ -54,7 +54,7 @@ typedef struct sp_hs_config {
     const char *api_version;    /* "2026-03" (default) or "v3" (v3 objects/properties, v4 associations) */
     int rate_10s;               /* requests per 10 s: 100/190/250; 0: 100; < 0: unlimited (tests) */
     int search_per_sec;         /* search requests per second; 0: 5; < 0: unlimited (tests) */
-    double pace_target;         /* fraction of each budget used; 0: 0.96 */
+    double pace_target;         /* fraction of each budget used; 0: 0.98 */
     int max_in_flight;          /* concurrent requests; 0: 8 */
     int max_batch;              /* inputs per batch request, 1..100; 0: 100 */
     long connect_timeout_ms;    /* 0: 10000 */

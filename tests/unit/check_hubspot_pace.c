@@ -49,13 +49,13 @@ START_TEST(pacer_limit_keeps_a_margin)
     sp_hs_pacer p;
 
     sp_hs_pacer_init(&p, 100, 10000, 0);
-    ck_assert_int_eq(p.limit, 96);
+    ck_assert_int_eq(p.limit, 98);
     sp_hs_pacer_free(&p);
     sp_hs_pacer_init(&p, 190, 10000, 0);
-    ck_assert_int_eq(p.limit, 182);
+    ck_assert_int_eq(p.limit, 186);
     sp_hs_pacer_free(&p);
     sp_hs_pacer_init(&p, 250, 10000, 0);
-    ck_assert_int_eq(p.limit, 240);
+    ck_assert_int_eq(p.limit, 245);
     sp_hs_pacer_free(&p);
     sp_hs_pacer_init(&p, 190, 10000, 0.9);
     ck_assert_int_eq(p.limit, 171);
@@ -75,14 +75,15 @@ START_TEST(pacer_window_accounting)
 
     sp_fake_clock_install(&clk, 1700000000000LL);
     t0 = sp_clock_now_ms();
-    sp_hs_pacer_init(&p, 100, 10000, 0);
-    /* 96 sends spaced 100 ms: all allowed. */
+    sp_hs_pacer_init(&p, 100, 10000, 0.96);
+    /* 96 sends 100 ms apart (a little faster than the pacer's even spacing,
+     * 104.2 ms, would let them go: this is about the window's count) */
     for (int i = 0; i < 96; i++) {
-        ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 0);
         sp_hs_pacer_sent(&p, sp_clock_now_ms());
         sp_clock_sleep_ms(100);
     }
-    /* now = t0 + 9600: the 97th waits until the first (t0) leaves the window. */
+    /* now = t0 + 9600: the 97th waits until the first (t0) leaves the window
+     * (the spacing alone would let it go at t0 + 9895). */
     ck_assert_int_eq(sp_clock_now_ms() - t0, 9600);
     ck_assert_int_eq(sp_hs_pacer_in_window(&p, sp_clock_now_ms()), 96);
     ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 400);
@@ -108,10 +109,107 @@ START_TEST(pacer_sustained_rate_never_overruns_the_server_window)
     sp_fake_clock_install(&clk, 1700000000000LL);
     sp_hs_pacer_init(&p, 190, 10000, 0);
     n = drive(&p, &clk, 60000, 10000, &max_seen);
-    /* bursts of 182 at 0, 10000, ... 50000 ms */
-    ck_assert_int_eq(n, 6 * 182);
-    ck_assert_int_eq(max_seen, 182);
+    /* the whole budget of six windows, never more than 186 in one */
+    ck_assert_int_eq(n, 6 * 186);
+    ck_assert_int_eq(max_seen, 186);
     ck_assert_int_gt(clk.sleeps, 0);
+    sp_hs_pacer_free(&p);
+    sp_clock_set(NULL);
+}
+END_TEST
+
+/* Like drive(), but each request reaches the server 0..jitter_ms after it was
+ * sent (a fixed pseudo-random sequence); returns the sends and the largest
+ * count of arrivals the server saw in any window. */
+static int drive_jittered(sp_hs_pacer *p, int64_t span, int jitter_ms, int *max_seen)
+{
+    int64_t start = sp_clock_now_ms();
+    int64_t *arr = calloc(100000, sizeof(*arr));
+    unsigned x = 12345;
+    int n = 0;
+
+    *max_seen = 0;
+    while (sp_clock_now_ms() - start < span && n < 100000) {
+        int64_t w = sp_hs_pacer_wait(p, sp_clock_now_ms());
+        if (w > 0) {
+            sp_clock_sleep_ms(w);
+            continue;
+        }
+        sp_hs_pacer_sent(p, sp_clock_now_ms());
+        x = x * 1103515245u + 12345u;
+        arr[n++] = sp_clock_now_ms() + (int64_t)((x >> 16) % (unsigned)(jitter_ms + 1));
+    }
+    /* arrivals in order (insertion sort: nearly sorted already) */
+    for (int i = 1; i < n; i++) {
+        int64_t v = arr[i];
+        int j = i - 1;
+        while (j >= 0 && arr[j] > v) {
+            arr[j + 1] = arr[j];
+            j--;
+        }
+        arr[j + 1] = v;
+    }
+    for (int i = 0, lo = 0; i < n; i++) {
+        while (arr[lo] <= arr[i] - p->window_ms)
+            lo++;
+        if (i - lo + 1 > *max_seen)
+            *max_seen = i - lo + 1;
+    }
+    free(arr);
+    return n;
+}
+
+START_TEST(pacer_spaces_sends_evenly)
+{
+    sp_fake_clock clk;
+    sp_hs_pacer p;
+    int max_seen, n;
+
+    sp_fake_clock_install(&clk, 1700000000000LL);
+    sp_hs_pacer_init(&p, 190, 10000, 0);
+    /* the first 93 (half of 186) go at once; the next waits the spacing
+     * those 93 used: 92 x 10000 / 186 ms, then one every 53.8 ms */
+    for (n = 0; sp_hs_pacer_wait(&p, sp_clock_now_ms()) == 0 && n < 1000; n++)
+        sp_hs_pacer_sent(&p, sp_clock_now_ms());
+    ck_assert_int_eq(n, 93);
+    ck_assert_int_eq(sp_hs_pacer_wait(&p, sp_clock_now_ms()), 4947);
+    n = drive(&p, &clk, 10000, 10000, &max_seen);
+    ck_assert_int_eq(n, 93);
+    /* from then on at most 20 in any second (the window alone would let
+     * the 93 of the start go at once every 10 s) */
+    n = drive(&p, &clk, 20000, 1000, &max_seen);
+    ck_assert_int_eq(n, 2 * 186);
+    ck_assert_int_ge(max_seen, 19);
+    ck_assert_int_le(max_seen, 20);
+    /* after a pause the window is empty again: a burst is allowed */
+    sp_clock_sleep_ms(10000);
+    for (n = 0; sp_hs_pacer_wait(&p, sp_clock_now_ms()) == 0 && n < 1000; n++)
+        sp_hs_pacer_sent(&p, sp_clock_now_ms());
+    ck_assert_int_eq(n, 93);
+    sp_hs_pacer_free(&p);
+    sp_clock_set(NULL);
+}
+END_TEST
+
+START_TEST(pacer_margin_covers_arrival_jitter)
+{
+    sp_fake_clock clk;
+    sp_hs_pacer p;
+    int max_seen, n;
+
+    /* requests reach the server 0..100 ms after they were sent: with the
+     * default margin (186 of 190) the server's count stays within budget */
+    sp_fake_clock_install(&clk, 1700000000000LL);
+    sp_hs_pacer_init(&p, 190, 10000, 0);
+    n = drive_jittered(&p, 60000, 100, &max_seen);
+    ck_assert_int_eq(n, 6 * 186);
+    ck_assert_int_le(max_seen, 188);
+    sp_hs_pacer_free(&p);
+    /* with no margin the same jitter runs over the server's budget */
+    sp_hs_pacer_init(&p, 190, 10000, 1.0);
+    n = drive_jittered(&p, 60000, 100, &max_seen);
+    ck_assert_int_eq(n, 6 * 190);
+    ck_assert_int_gt(max_seen, 190);
     sp_hs_pacer_free(&p);
     sp_clock_set(NULL);
 }
@@ -124,10 +222,10 @@ START_TEST(pacer_adopts_the_server_max)
     sp_hs_pacer_init(&p, 190, 10000, 0);
     sp_hs_pacer_headers(&p, 1000, 900, 50, 49, 10000);
     ck_assert_int_eq(p.server_max, 50);
-    ck_assert_int_eq(p.limit, 48);
+    ck_assert_int_eq(p.limit, 49);
     /* a higher Max never raises us past the configured budget */
     sp_hs_pacer_headers(&p, 1000, 900, 500, 499, 10000);
-    ck_assert_int_eq(p.limit, 182);
+    ck_assert_int_eq(p.limit, 186);
     sp_hs_pacer_free(&p);
     /* unlimited in the config: the server's Max caps it */
     sp_hs_pacer_init(&p, 0, 10000, 0);
@@ -144,18 +242,27 @@ START_TEST(pacer_counts_requests_of_others)
     int64_t now = 100000;
     int allowed = 0;
 
+    int64_t w;
+
     sp_hs_pacer_init(&p, 100, 10000, 0);
+    /* 10 sends at about the pacer's spacing (10000 / 98 = 102.04 ms) */
     for (int i = 0; i < 10; i++)
-        sp_hs_pacer_sent(&p, now + i);
-    now += 10;
+        sp_hs_pacer_sent(&p, now + 103 * i);
+    now += 103 * 9 + 5;
     /* the server counted 40 in its window: 30 are someone else's */
     sp_hs_pacer_headers(&p, now, now - 5, 100, 60, 10000);
     ck_assert_int_eq(p.external, 30);
-    while (sp_hs_pacer_wait(&p, now) == 0 && allowed < 1000) {
+    /* send whenever allowed, until the wait is the window's (3 s), not the spacing's (< 1.1 s) */
+    while ((w = sp_hs_pacer_wait(&p, now)) < 2000 && allowed < 1000) {
+        if (w > 0) {
+            now += w;
+            continue;
+        }
         sp_hs_pacer_sent(&p, now);
         allowed++;
     }
-    ck_assert_int_eq(allowed, 96 - 40);
+    ck_assert_int_eq(allowed, 98 - 40);
+    ck_assert_int_lt(now, 100000 + 10000); /* stopped by the window, not by time */
     /* others' use is forgotten one window later */
     ck_assert_int_eq(sp_hs_pacer_wait(&p, now + 10000), 0);
     sp_hs_pacer_free(&p);
@@ -168,8 +275,9 @@ START_TEST(pacer_spaces_requests_when_remaining_is_low)
     int64_t now = 50000;
 
     sp_hs_pacer_init(&p, 100, 10000, 1.0);
+    /* 98 sends at the pacer's even spacing (100 ms), the last at `now` */
     for (int i = 0; i < 98; i++)
-        sp_hs_pacer_sent(&p, now);
+        sp_hs_pacer_sent(&p, now - 9700 + 100 * i);
     sp_hs_pacer_headers(&p, now, now, 100, 50, 10000);
     ck_assert_int_eq(p.min_gap_ms, 0);
     ck_assert_int_eq(p.external, 0);
@@ -193,20 +301,20 @@ START_TEST(pacer_backs_off_on_429)
     sp_hs_pacer_init(&p, 100, 10000, 0);
     pause = sp_hs_pacer_throttled(&p, now, now - 100, -1, 0.0);
     ck_assert_int_eq(pause, 500);
-    ck_assert_int_eq(p.limit, 86); /* 100 * 0.96 * 0.9 */
+    ck_assert_int_eq(p.limit, 88); /* 100 * 0.98 * 0.9 */
     ck_assert_int_eq(sp_hs_pacer_wait(&p, now), 500);
     /* requests that were in flight with it: the same event */
     pause = sp_hs_pacer_throttled(&p, now + 10, now - 50, -1, 0.999999);
     ck_assert_int_eq(pause, 490);
     ck_assert_int_eq(p.strikes, 1);
-    ck_assert_int_eq(p.limit, 86);
+    ck_assert_int_eq(p.limit, 88);
     /* a request sent after it: a new event, a longer pause */
     now += 600;
     pause = sp_hs_pacer_throttled(&p, now, now - 50, -1, 0.999999);
     ck_assert_int_le(pause, 2000);
     ck_assert_int_ge(pause, 1999);
     ck_assert_int_eq(p.strikes, 2);
-    ck_assert_int_eq(p.limit, 76);
+    ck_assert_int_eq(p.limit, 78);
     /* growing, but never longer than the window */
     for (int i = 0; i < 10; i++) {
         now += 20000;
@@ -215,7 +323,7 @@ START_TEST(pacer_backs_off_on_429)
     ck_assert_int_le(pause, 10000);
     ck_assert_int_ge(pause, 9999);
     /* cut at most to half */
-    ck_assert_int_eq(p.limit, 48);
+    ck_assert_int_eq(p.limit, 49);
     /* Retry-After wins */
     sp_hs_pacer_ok(&p);
     ck_assert_int_eq(p.strikes, 0);
@@ -497,6 +605,8 @@ static Suite *pace_suite(void)
     tcase_add_test(tc, pacer_limit_keeps_a_margin);
     tcase_add_test(tc, pacer_window_accounting);
     tcase_add_test(tc, pacer_sustained_rate_never_overruns_the_server_window);
+    tcase_add_test(tc, pacer_spaces_sends_evenly);
+    tcase_add_test(tc, pacer_margin_covers_arrival_jitter);
     tcase_add_test(tc, pacer_adopts_the_server_max);
     tcase_add_test(tc, pacer_counts_requests_of_others);
     tcase_add_test(tc, pacer_spaces_requests_when_remaining_is_low);
