@@ -7,6 +7,9 @@
 #include "spetl/mem.h"
 
 #define MAX_CUTS 5
+/* A cut is given back after this many windows without a 429 (a burst of
+ * another app on the account should not slow the rest of a nightly run). */
+#define RESTORE_WINDOWS 6
 #define DEFAULT_TARGET 0.98
 /* When matching the server's count against ours, our sends up to this much
  * older than the window may still be in the server's window (latency). */
@@ -134,6 +137,14 @@ void sp_hs_pacer_sent(sp_hs_pacer *p, int64_t now)
     p->last_send_ms = now;
     if (p->limit == 0)
         return;
+    if (p->cuts > 0) {
+        int64_t calm_since = p->last_throttle_ms > p->restored_ms ? p->last_throttle_ms : p->restored_ms;
+        if (now - calm_since >= RESTORE_WINDOWS * p->window_ms) {
+            p->cuts--;
+            p->restored_ms = now;
+            recompute(p);
+        }
+    }
     p->due_us = (p->due_us > now * 1000 ? p->due_us : now * 1000) + spacing_us(p);
     prune(p, now);
     if (p->ring_head + p->ring_n == p->ring_cap) {

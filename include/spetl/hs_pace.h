@@ -39,7 +39,9 @@ typedef struct sp_hs_pacer {
     int64_t window_ms;       /* 10000, or the server's Interval-Milliseconds */
     int limit;               /* requests allowed per window now; 0 = unlimited */
     int server_max;          /* last X-HubSpot-RateLimit-Max; 0 = not seen */
-    int cuts;                /* 10% cuts after 429s (at most 5) */
+    int cuts;                /* 10% cuts after 429s (at most 5); one is given
+                              * back per 6 windows without a 429 */
+    int64_t restored_ms;     /* when a cut was last given back */
     int external;            /* requests the server counted that we did not send */
     int64_t external_until;  /* ... valid until then */
     int64_t min_gap_ms;      /* spacing while Remaining is low; 0 = none */

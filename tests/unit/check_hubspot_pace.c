@@ -333,6 +333,29 @@ START_TEST(pacer_backs_off_on_429)
     ck_assert_int_eq(sp_hs_pacer_wait(&p, now), 3000);
     ck_assert_int_eq(p.throttled, 14);
     sp_hs_pacer_free(&p);
+
+    /* a cut is given back after 6 windows without a 429, one per 6 windows */
+    sp_hs_pacer_init(&p, 100, 10000, 0);
+    now = 500000;
+    sp_hs_pacer_throttled(&p, now, now - 100, -1, 0.0);
+    sp_hs_pacer_throttled(&p, now + 2000, now + 1000, -1, 0.0);
+    ck_assert_int_eq(p.limit, 78);
+    sp_hs_pacer_sent(&p, now + 2000 + 59999);
+    ck_assert_int_eq(p.limit, 78);
+    sp_hs_pacer_sent(&p, now + 2000 + 60000);
+    ck_assert_int_eq(p.limit, 88);
+    sp_hs_pacer_sent(&p, now + 2000 + 119999);
+    ck_assert_int_eq(p.limit, 88);
+    sp_hs_pacer_sent(&p, now + 2000 + 120000);
+    ck_assert_int_eq(p.limit, 98);
+    /* a new 429 starts the count again */
+    sp_hs_pacer_throttled(&p, now + 130000, now + 129000, -1, 0.0);
+    ck_assert_int_eq(p.limit, 88);
+    sp_hs_pacer_sent(&p, now + 180000);
+    ck_assert_int_eq(p.limit, 88);
+    sp_hs_pacer_sent(&p, now + 190000);
+    ck_assert_int_eq(p.limit, 98);
+    sp_hs_pacer_free(&p);
 }
 END_TEST
 
