@@ -51,7 +51,7 @@ static uint64_t hash_str(const char *s)
         h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
     }
-    return h;
+    return h ^ (h >> 31);   /* the slot is the low bits: fold the well-mixed high ones in */
 }
 
 void hs_map_init(hs_map *m)
@@ -70,13 +70,14 @@ void hs_map_free(hs_map *m, void (*free_val)(void *))
     }
     free(m->keys);
     free(m->vals);
+    free(m->hashes);
     hs_map_init(m);
 }
 
-static size_t map_slot(const hs_map *m, const char *key, int *found)
+static size_t map_slot(const hs_map *m, const char *key, uint64_t h, int *found)
 {
     size_t mask = m->cap - 1;
-    size_t i = (size_t)hash_str(key) & mask;
+    size_t i = (size_t)h & mask;
     size_t first_tomb = (size_t)-1;
     for (;;) {
         char *k = m->keys[i];
@@ -87,7 +88,7 @@ static size_t map_slot(const hs_map *m, const char *key, int *found)
         if (k == HS_MAP_TOMB) {
             if (first_tomb == (size_t)-1)
                 first_tomb = i;
-        } else if (strcmp(k, key) == 0) {
+        } else if (m->hashes[i] == h && strcmp(k, key) == 0) {
             *found = 1;
             return i;
         }
@@ -103,20 +104,24 @@ static void map_grow(hs_map *m)
         cap = old.cap;
     m->cap = cap;
     m->keys = sp_xcalloc(cap, sizeof(char *));
-    m->vals = sp_xcalloc(cap, sizeof(void *));
+    m->vals = sp_xmalloc(cap * sizeof(void *));
+    m->hashes = sp_xmalloc(cap * sizeof(uint64_t));
     m->len = m->used = 0;
     for (size_t i = 0; i < old.cap; i++) {
         if (old.keys[i] != NULL && old.keys[i] != HS_MAP_TOMB) {
-            int found;
-            size_t j = map_slot(m, old.keys[i], &found);
+            size_t j = (size_t)old.hashes[i] & (cap - 1);
+            while (m->keys[j] != NULL)   /* fresh table: no tombstones, keys are distinct */
+                j = (j + 1) & (cap - 1);
             m->keys[j] = old.keys[i];
             m->vals[j] = old.vals[i];
+            m->hashes[j] = old.hashes[i];
             m->len++;
             m->used++;
         }
     }
     free(old.keys);
     free(old.vals);
+    free(old.hashes);
 }
 
 void *hs_map_get(const hs_map *m, const char *key)
@@ -125,7 +130,7 @@ void *hs_map_get(const hs_map *m, const char *key)
     size_t i;
     if (m->cap == 0)
         return NULL;
-    i = map_slot(m, key, &found);
+    i = map_slot(m, key, hash_str(key), &found);
     return found ? m->vals[i] : NULL;
 }
 
@@ -133,9 +138,10 @@ void hs_map_put(hs_map *m, const char *key, void *val)
 {
     int found;
     size_t i;
-    if ((m->used + 1) * 4 > m->cap * 3)
+    uint64_t h = hash_str(key);
+    if ((m->used + 1) * 2 > m->cap)   /* at most half full: short probe runs */
         map_grow(m);
-    i = map_slot(m, key, &found);
+    i = map_slot(m, key, h, &found);
     if (found) {
         m->vals[i] = val;
         return;
@@ -144,6 +150,7 @@ void hs_map_put(hs_map *m, const char *key, void *val)
         m->used++;
     m->keys[i] = sp_xstrdup(key);
     m->vals[i] = val;
+    m->hashes[i] = h;
     m->len++;
 }
 
@@ -153,7 +160,7 @@ int hs_map_del(hs_map *m, const char *key)
     size_t i;
     if (m->cap == 0)
         return 0;
-    i = map_slot(m, key, &found);
+    i = map_slot(m, key, hash_str(key), &found);
     if (!found)
         return 0;
     free(m->keys[i]);

@@ -50,6 +50,7 @@ const char *hs_obj_upper(hs_obj o);     /* "COMPANY" */
 typedef struct hs_map {
     char **keys;    /* NULL = empty slot, HS_MAP_TOMB = deleted */
     void **vals;
+    uint64_t *hashes; /* the key's hash per slot: most probes end without a strcmp */
     size_t cap, len, used;
 } hs_map;
 
