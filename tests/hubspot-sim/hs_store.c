@@ -1,6 +1,7 @@
 /* hs_store.c -- records, unique indexes and associations in memory (see hubsim.h). */
 #include "hubsim.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,35 +116,50 @@ char *hs_unique_key(const hs_prop *p, const char *value)
     return sp_xstrdup(value);
 }
 
+const char *hs_unique_key_buf(const hs_prop *p, const char *value, char *buf, size_t n, char **owned)
+{
+    size_t len;
+    *owned = NULL;
+    if (strcmp(p->name, "email") != 0)
+        return value;
+    len = strlen(value);
+    if (len >= n) {
+        *owned = hs_lower(value);
+        return *owned;
+    }
+    for (size_t i = 0; i <= len; i++)
+        buf[i] = (char)tolower((unsigned char)value[i]);
+    return buf;
+}
+
 hs_rec *hs_rec_find_unique(hs_table *t, const hs_prop *p, const char *value)
 {
-    char *key;
+    char buf[256], *owned;
     hs_rec *r;
     (void)t;
     if (!p->unique || value[0] == '\0')
         return NULL;
-    key = hs_unique_key(p, value);
-    r = hs_map_get(&p->index, key);
-    free(key);
+    r = hs_map_get(&p->index, hs_unique_key_buf(p, value, buf, sizeof(buf), &owned));
+    free(owned);
     return r;
 }
 
 static void index_del(hs_prop *p, hs_rec *r, const char *value)
 {
-    char *key = hs_unique_key(p, value);
+    char buf[256], *owned;
+    const char *key = hs_unique_key_buf(p, value, buf, sizeof(buf), &owned);
     if (hs_map_get(&p->index, key) == r)
         hs_map_del(&p->index, key);
-    free(key);
+    free(owned);
 }
 
 static void index_put(hs_prop *p, hs_rec *r, const char *value)
 {
-    char *key;
+    char buf[256], *owned;
     if (value[0] == '\0')
         return;
-    key = hs_unique_key(p, value);
-    hs_map_put(&p->index, key, r);
-    free(key);
+    hs_map_put(&p->index, hs_unique_key_buf(p, value, buf, sizeof(buf), &owned), r);
+    free(owned);
 }
 
 /* ---- writes --------------------------------------------------------------------- */

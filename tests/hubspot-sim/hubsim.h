@@ -142,6 +142,9 @@ hs_rec *hs_rec_find(hs_table *t, const char *id);   /* by record id, NULL when u
 hs_rec *hs_rec_find_unique(hs_table *t, const hs_prop *p, const char *value);
 /* Normalised index key of a unique value (email: lower case). Caller frees. */
 char *hs_unique_key(const hs_prop *p, const char *value);
+/* The same key without a copy where it can: value itself, or lower-cased into buf (n bytes);
+ * a longer value is lower-cased into *owned (malloc'd, caller frees; NULL otherwise). */
+const char *hs_unique_key_buf(const hs_prop *p, const char *value, char *buf, size_t n, char **owned);
 
 /* Create a record with already validated, normalised properties (borrowed).
  * created_ms/updated_ms: wall ms; sets createdate, hs_lastmodifieddate,
