@@ -210,19 +210,21 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
     hs_rec *r = sp_xcalloc(1, sizeof(*r));
     const char *k;
     json_t *v;
+    void *tmp;
 
     r->id = s->next_id++;
     snprintf(r->ids, sizeof(r->ids), "%lld", (long long)r->id);
     r->obj = t->obj;
-    r->props = json_object();
     r->created_ms = created_ms;
     r->updated_ms = updated_ms;
     r->visible_at = visible_at;
-    json_object_foreach(props, k, v) {
+    /* The record takes the validated object over (no copy): unset values leave it, the
+     * others keep their order. String values are never modified in place. */
+    r->props = json_incref(props);
+    json_object_foreach_safe(props, tmp, k, v) {
         const char *sv = json_string_value(v);
         if (sv == NULL || sv[0] == '\0')
-            continue;
-        json_object_set(r->props, k, v);   /* string values are never modified: share them */
+            json_object_del(props, k);
     }
     json_object_set_new(r->props, "hs_object_id", json_string(r->ids));
     set_dates(t, r, 1);

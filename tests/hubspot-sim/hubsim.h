@@ -146,7 +146,9 @@ char *hs_unique_key(const hs_prop *p, const char *value);
  * a longer value is lower-cased into *owned (malloc'd, caller frees; NULL otherwise). */
 const char *hs_unique_key_buf(const hs_prop *p, const char *value, char *buf, size_t n, char **owned);
 
-/* Create a record with already validated, normalised properties (borrowed).
+/* Create a record with already validated, normalised properties: the record takes the
+ * object over (a reference of its own; empty values are removed from it), so the caller
+ * only drops its reference afterwards.
  * created_ms/updated_ms: wall ms; sets createdate, hs_lastmodifieddate,
  * (contacts) lastmodifieddate, hs_object_id; indexes unique values. */
 hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_ms,
