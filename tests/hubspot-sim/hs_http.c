@@ -897,6 +897,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
     }
     hs_uuid(sim, d.correlation_id);
     ret = reply(conn, &r, &d);
+    hs_heap_hugepages();
 done:
     if (sim->verbose)
         fprintf(stderr, "hubspot-sim: %s %s -> %d (%lld ms)\n", method, url, ret == MHD_NO ? 0 : r.status,

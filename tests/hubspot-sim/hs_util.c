@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "spetl/clock.h"
 #include "spetl/mem.h"
@@ -345,6 +347,28 @@ json_t *hs_standard_error(const char *category, const char *message, json_t *con
     json_object_set_new(o, "errors", errors != NULL ? errors : json_array());
     json_object_set_new(o, "links", json_object());
     return o;
+}
+
+/* ---- heap -------------------------------------------------------------------- */
+
+static uintptr_t heap_advised;   /* heap end up to which MADV_HUGEPAGE was asked; 0 = not yet */
+static pthread_mutex_t heap_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void hs_heap_hugepages(void)
+{
+    uintptr_t end = (uintptr_t)sbrk(0), page = 4096;
+    if (end == (uintptr_t)-1 || end <= __atomic_load_n(&heap_advised, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&heap_mu);
+    if (heap_advised == 0) {
+        heap_advised = end;   /* the first call (at start-up) only marks where the heap ends */
+    } else if (end > heap_advised) {
+        uintptr_t from = heap_advised & ~(page - 1);
+        /* best effort: a kernel without THP (or THP off) refuses, and the heap stays as it is */
+        (void)madvise((void *)from, ((end + page - 1) & ~(page - 1)) - from, MADV_HUGEPAGE);
+        __atomic_store_n(&heap_advised, end, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&heap_mu);
 }
 
 /* ---- direct JSON text ---------------------------------------------------------- */
