@@ -259,7 +259,15 @@ int64_t hs_now_wall(hs_sim *sim)
 
 const char *hs_iso(int64_t ms, char buf[32])
 {
-    return sp_time_iso8601(ms, buf, 32);
+    /* A batch reply prints the same instant for every record: format it once per thread. */
+    static __thread int64_t last_ms;
+    static __thread char last[32];
+    if (last[0] == '\0' || ms != last_ms) {
+        sp_time_iso8601(ms, last, sizeof(last));
+        last_ms = ms;
+    }
+    memcpy(buf, last, sizeof(last));
+    return buf;
 }
 
 uint64_t hs_rand(hs_sim *sim)
