@@ -357,6 +357,241 @@ json_t *hs_standard_error(const char *category, const char *message, json_t *con
     return o;
 }
 
+/* ---- request bodies ------------------------------------------------------------ */
+
+#define FAST_MAX_DEPTH 32
+
+typedef struct fastp {
+    const char *p, *end;
+    char *buf;              /* unescaped string text */
+    size_t cap;
+} fastp;
+
+static void fast_ws(fastp *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+        f->p++;
+}
+
+/* A string at f->p (just after the opening quote): printable ASCII and the simple escapes only.
+ * 0 with *out and *n (into the input or f->buf), -1 = leave the document to Jansson. */
+static int fast_str(fastp *f, const char **out, size_t *n)
+{
+    const char *start = f->p;
+    size_t len = 0;
+    int escaped = 0;
+    while (f->p < f->end && *f->p != '"') {
+        unsigned char ch = (unsigned char)*f->p;
+        if (ch < 0x20 || ch >= 0x80)
+            return -1;
+        if (ch == '\\') {
+            escaped = 1;
+            f->p++;
+            if (f->p >= f->end || strchr("\"\\/bfnrt", *f->p) == NULL || *f->p == '\0')
+                return -1;
+        }
+        f->p++;
+        len++;
+    }
+    if (f->p >= f->end)
+        return -1;
+    if (!escaped) {
+        *out = start;
+        *n = len;
+    } else {
+        size_t k = 0;
+        if (len + 1 > f->cap) {
+            f->cap = len + 64;
+            f->buf = sp_xrealloc(f->buf, f->cap);
+        }
+        for (const char *q = start; q < f->p; q++) {
+            char ch = *q;
+            if (ch == '\\') {
+                q++;
+                switch (*q) {
+                case 'b': ch = '\b'; break;
+                case 'f': ch = '\f'; break;
+                case 'n': ch = '\n'; break;
+                case 'r': ch = '\r'; break;
+                case 't': ch = '\t'; break;
+                default: ch = *q; break;   /* " \ / */
+                }
+            }
+            f->buf[k++] = ch;
+        }
+        *out = f->buf;
+        *n = k;
+    }
+    f->p++;   /* the closing quote */
+    return 0;
+}
+
+static json_t *fast_value(fastp *f, int depth);
+
+static json_t *fast_object(fastp *f, int depth)
+{
+    json_t *o = json_object();
+    f->p++;   /* { */
+    fast_ws(f);
+    if (f->p < f->end && *f->p == '}') {
+        f->p++;
+        return o;
+    }
+    for (;;) {
+        const char *key;
+        size_t klen;
+        char kbuf[128], *kheap = NULL;
+        json_t *v;
+        int rc;
+        if (f->p >= f->end || *f->p != '"')
+            goto fail;
+        f->p++;
+        if (fast_str(f, &key, &klen) != 0)
+            goto fail;
+        if (key == f->buf) {   /* the value may reuse f->buf: keep the key */
+            if (klen < sizeof(kbuf)) {
+                memcpy(kbuf, key, klen);
+                key = kbuf;
+            } else {
+                kheap = sp_xstrndup(key, klen);
+                key = kheap;
+            }
+        }
+        fast_ws(f);
+        if (f->p >= f->end || *f->p != ':') {
+            free(kheap);
+            goto fail;
+        }
+        f->p++;
+        fast_ws(f);
+        v = fast_value(f, depth + 1);
+        rc = v == NULL ? -1 : json_object_setn_new_nocheck(o, key, klen, v);   /* as Jansson: a repeated key replaces */
+        free(kheap);
+        if (rc != 0)
+            goto fail;
+        fast_ws(f);
+        if (f->p < f->end && *f->p == ',') {
+            f->p++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->p < f->end && *f->p == '}') {
+            f->p++;
+            return o;
+        }
+        goto fail;
+    }
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *fast_array(fastp *f, int depth)
+{
+    json_t *a = json_array();
+    f->p++;   /* [ */
+    fast_ws(f);
+    if (f->p < f->end && *f->p == ']') {
+        f->p++;
+        return a;
+    }
+    for (;;) {
+        json_t *v = fast_value(f, depth + 1);
+        if (v == NULL || json_array_append_new(a, v) != 0)
+            goto fail;
+        fast_ws(f);
+        if (f->p < f->end && *f->p == ',') {
+            f->p++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->p < f->end && *f->p == ']') {
+            f->p++;
+            return a;
+        }
+        goto fail;
+    }
+fail:
+    json_decref(a);
+    return NULL;
+}
+
+static int fast_word(fastp *f, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(f->end - f->p) < n || memcmp(f->p, w, n) != 0)
+        return 0;
+    if (f->p + n < f->end && isalpha((unsigned char)f->p[n]))
+        return 0;   /* "truex": Jansson's invalid token */
+    f->p += n;
+    return 1;
+}
+
+static json_t *fast_value(fastp *f, int depth)
+{
+    if (depth > FAST_MAX_DEPTH || f->p >= f->end)
+        return NULL;
+    switch (*f->p) {
+    case '{':
+        return fast_object(f, depth);
+    case '[':
+        return fast_array(f, depth);
+    case '"': {
+        const char *s;
+        size_t n;
+        f->p++;
+        return fast_str(f, &s, &n) == 0 ? json_stringn_nocheck(s, n) : NULL;
+    }
+    case 't':
+        return fast_word(f, "true") ? json_true() : NULL;
+    case 'f':
+        return fast_word(f, "false") ? json_false() : NULL;
+    case 'n':
+        return fast_word(f, "null") ? json_null() : NULL;
+    default: {
+        /* integers of up to 18 digits; reals, leading zeros and the rest go to Jansson */
+        int neg = 0, digits = 0;
+        long long v = 0;
+        if (*f->p == '-') {
+            neg = 1;
+            f->p++;
+        }
+        if (f->p >= f->end || !isdigit((unsigned char)*f->p))
+            return NULL;
+        if (*f->p == '0' && f->p + 1 < f->end && isdigit((unsigned char)f->p[1]))
+            return NULL;
+        while (f->p < f->end && isdigit((unsigned char)*f->p)) {
+            if (++digits > 18)
+                return NULL;
+            v = v * 10 + (*f->p - '0');
+            f->p++;
+        }
+        if (f->p < f->end && (*f->p == '.' || *f->p == 'e' || *f->p == 'E'))
+            return NULL;
+        return json_integer(neg ? -v : v);
+    }
+    }
+}
+
+json_t *hs_json_parse(const char *data, size_t len, json_error_t *je)
+{
+    fastp f = {data, data + len, NULL, 0};
+    json_t *j = NULL;
+    fast_ws(&f);
+    if (f.p < f.end && (*f.p == '{' || *f.p == '[')) {
+        j = fast_value(&f, 1);
+        fast_ws(&f);
+        if (j != NULL && f.p != f.end) {   /* trailing text: Jansson's "end of file expected" */
+            json_decref(j);
+            j = NULL;
+        }
+    }
+    free(f.buf);
+    if (j == NULL)
+        j = json_loadb(data, len, 0, je);
+    return j;
+}
+
 /* ---- heap -------------------------------------------------------------------- */
 
 static uintptr_t heap_advised;   /* heap end up to which MADV_HUGEPAGE was asked; 0 = not yet */

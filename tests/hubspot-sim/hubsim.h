@@ -252,6 +252,12 @@ int hs_parse_number(const char *s, double *out);
  * null as ""; NULL for objects and arrays. Caller frees. */
 char *hs_json_text(const json_t *v);
 
+/* A request body: the same tree (and, on failure, the same error) as json_loadb(data, len, 0, je).
+ * Plain ASCII documents (the hot path) are read by a small parser of our own; anything it does
+ * not handle exactly like Jansson (\u escapes, non-ASCII bytes, reals, errors ...) is left to
+ * json_loadb. */
+json_t *hs_json_parse(const char *data, size_t len, json_error_t *je);
+
 /* Ask for transparent huge pages on the part of the malloc heap (brk) grown since the last
  * call: the store only grows, and 4 KiB page faults were a sixth of the simulator's CPU.
  * Cheap when the heap has not grown; a no-op where malloc does not use brk. */
