@@ -773,7 +773,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
     if (rq->body.len > 0 && (strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 ||
                              strcmp(method, "PUT") == 0)) {
         json_error_t je;
-        c.body = json_loadb(rq->body.data, rq->body.len, 0, &je);
+        c.body = hs_json_parse(rq->body.data, rq->body.len, &je);
         if (c.body == NULL || !json_is_object(c.body)) {
             char msg[512];
             snprintf(msg, sizeof(msg), "Invalid input JSON on line %d, column %d: %s", je.line, je.column,
@@ -897,6 +897,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
     }
     hs_uuid(sim, d.correlation_id);
     ret = reply(conn, &r, &d);
+    hs_heap_hugepages();
 done:
     if (sim->verbose)
         fprintf(stderr, "hubspot-sim: %s %s -> %d (%lld ms)\n", method, url, ret == MHD_NO ? 0 : r.status,

@@ -188,6 +188,11 @@ int main(int argc, char **argv)
     mallopt(M_MXFAST, 0);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
     mallopt(M_TOP_PAD, 16 * 1024 * 1024);
+    /* One arena: every write runs under the store lock anyway, and records built by one
+     * connection thread are freed or extended by others; measured cheaper than an arena
+     * per connection thread (customer-export of 10,000 customers). */
+    mallopt(M_ARENA_MAX, 1);
+    hs_heap_hugepages();
     json_object_seed(0);
     if (seed == 0)   /* without --seed: different correlation ids and faults per run */
         seed = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid() ^ 0x5DEECE66DULL;

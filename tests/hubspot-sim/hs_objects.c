@@ -174,10 +174,11 @@ static void plan_unique(hs_table *t, plan *plans, size_t n)
             continue;
         for (size_t k = 0; k < t->nprops && p->status == 0; k++) {
             hs_prop *u = t->props[k];
-            const char *v;
+            const char *v, *key;
             hs_rec *holder;
-            char *key, *skey;
+            char kbuf[256], sbuf[512], *owned, *skey;
             size_t prev;
+            int len;
             if (!u->unique)
                 continue;
             v = plan_value(p, u);
@@ -189,8 +190,9 @@ static void plan_unique(hs_table *t, plan *plans, size_t n)
                           ctx_one("existingId", holder->ids));
                 break;
             }
-            key = hs_unique_key(u, v);
-            skey = sp_xasprintf("%s\x1f%s", u->name, key);
+            key = hs_unique_key_buf(u, v, kbuf, sizeof(kbuf), &owned);
+            len = snprintf(sbuf, sizeof(sbuf), "%s\x1f%s", u->name, key);
+            skey = len >= 0 && (size_t)len < sizeof(sbuf) ? sbuf : sp_xasprintf("%s\x1f%s", u->name, key);
             prev = (size_t)hs_map_get(&seen, skey);
             if (prev != 0) {
                 plan_fail(p, 409, "CONFLICT",
@@ -200,8 +202,9 @@ static void plan_unique(hs_table *t, plan *plans, size_t n)
             } else {
                 hs_map_put(&seen, skey, (void *)(i + 1));
             }
-            free(skey);
-            free(key);
+            if (skey != sbuf)
+                free(skey);
+            free(owned);
         }
     }
     hs_map_free(&seen, NULL);
@@ -539,10 +542,11 @@ static int duplicate_ids(hs_ctx *c, hs_table *t, json_t *inputs, hs_resp *r)
         const char *id = json_string_value(json_object_get(in, "id"));
         const char *idp = json_string_value(json_object_get(in, "idProperty"));
         hs_prop *p = idp != NULL ? hs_prop_find(t, idp) : NULL;
-        char *key;
+        const char *key;
+        char kbuf[256], *owned = NULL;
         if (id == NULL)
             continue;
-        key = p != NULL && p->unique ? hs_unique_key(p, id) : sp_xstrdup(id);
+        key = p != NULL && p->unique ? hs_unique_key_buf(p, id, kbuf, sizeof(kbuf), &owned) : id;
         if (hs_map_get(&seen, key) != NULL) {
             char *msg = sp_xasprintf("Duplicate IDs found in batch input: [%s]. IDs must be unique", id);
             hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR", msg);
@@ -551,7 +555,7 @@ static int duplicate_ids(hs_ctx *c, hs_table *t, json_t *inputs, hs_resp *r)
         } else {
             hs_map_put(&seen, key, (void *)1);
         }
-        free(key);
+        free(owned);
         if (dup)
             break;
     }
@@ -661,12 +665,14 @@ static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
         apply_plans(sim, t, plans, n);
         hs_out_init(&o, 4096 + n * 768);
         hs_out_puts(&o, "{\"status\":\"COMPLETE\",\"results\":[");
+        hs_out extra;
+        hs_out_init(&extra, 256);
         for (i = 0; i < n; i++) {
             plan *p = &plans[i];
-            hs_out extra;
             if (p->status != 0)
                 continue;
-            hs_out_init(&extra, 64);
+            extra.len = 0;
+            extra.data[0] = '\0';
             if (kind == B_UPSERT)
                 hs_out_puts(&extra, p->is_create ? ",\"new\":true" : ",\"new\":false");
             if (p->trace != NULL) {
@@ -677,8 +683,8 @@ static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
                 hs_out_puts(&o, ",");
             first = 0;
             hs_rec_write(&o, t, p->done, NULL, 1, extra.data);
-            free(extra.data);
         }
+        free(extra.data);
         hs_out_puts(&o, "]");
         if (failed > 0) {
             snprintf(num, sizeof(num), "%d", failed);

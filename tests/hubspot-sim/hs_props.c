@@ -333,7 +333,8 @@ static char *options_text(const hs_prop *p)
     return out;
 }
 
-/* One value: 0 with *norm (malloc'd) or -1 after add_error. */
+/* One value: 0 with *norm or -1 after add_error. *norm is v itself when the value is kept
+ * as given (no copy), else malloc'd. */
 static int validate_value(const hs_prop *p, hs_obj obj, const char *v, char **norm,
                           json_t *details, json_t *legacy)
 {
@@ -343,7 +344,7 @@ static int validate_value(const hs_prop *p, hs_obj obj, const char *v, char **no
 
     *norm = NULL;
     if (len == 0) {
-        *norm = sp_xstrdup("");
+        *norm = (char *)v;
         return 0;
     }
     if (len > 65536) {
@@ -365,7 +366,7 @@ static int validate_value(const hs_prop *p, hs_obj obj, const char *v, char **no
             add_error(details, legacy, p->name, v, "INVALID_INTEGER", msg);
             rc = -1;
         } else {
-            *norm = sp_xstrdup(v);
+            *norm = (char *)v;
         }
         break;
     }
@@ -421,7 +422,7 @@ static int validate_value(const hs_prop *p, hs_obj obj, const char *v, char **no
             add_error(details, legacy, p->name, v, "INVALID_OPTION", msg);
             rc = -1;
         } else {
-            *norm = sp_xstrdup(v);
+            *norm = (char *)v;
         }
         break;
     }
@@ -442,7 +443,7 @@ static int validate_value(const hs_prop *p, hs_obj obj, const char *v, char **no
         } else if (obj == HS_CONTACTS && strcmp(p->name, "email") == 0) {
             *norm = hs_lower(v);   /* HubSpot keeps contact emails in lower case */
         } else {
-            *norm = sp_xstrdup(v);
+            *norm = (char *)v;
         }
         break;
     }
@@ -461,7 +462,9 @@ int hs_validate_props(hs_table *t, json_t *props, int allow_read_only, json_t *o
         return 0;
     json_object_foreach(props, k, v) {
         hs_prop *p = hs_prop_find(t, k);
-        char *text = hs_json_text(v);
+        /* string values (nearly all) are read in place; others are printed */
+        char *printed = json_is_string(v) ? NULL : hs_json_text(v);
+        char *text = json_is_string(v) ? (char *)json_string_value(v) : printed;
         char *norm = NULL;
         if (p == NULL) {
             snprintf(msg, sizeof(msg), "Property \"%.200s\" does not exist", k);
@@ -477,11 +480,14 @@ int hs_validate_props(hs_table *t, json_t *props, int allow_read_only, json_t *o
             bad++;
         } else if (validate_value(p, t->obj, text, &norm, details, legacy) != 0) {
             bad++;
+        } else if (norm == text && json_is_string(v)) {
+            json_object_set(out, k, v);   /* kept as given: share the string (never changed in place) */
         } else {
             json_object_set_new(out, k, json_string(norm));
         }
-        free(norm);
-        free(text);
+        if (norm != text)
+            free(norm);
+        free(printed);
     }
     return bad;
 }

@@ -1,6 +1,7 @@
 /* hs_store.c -- records, unique indexes and associations in memory (see hubsim.h). */
 #include "hubsim.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,35 +116,50 @@ char *hs_unique_key(const hs_prop *p, const char *value)
     return sp_xstrdup(value);
 }
 
+const char *hs_unique_key_buf(const hs_prop *p, const char *value, char *buf, size_t n, char **owned)
+{
+    size_t len;
+    *owned = NULL;
+    if (strcmp(p->name, "email") != 0)
+        return value;
+    len = strlen(value);
+    if (len >= n) {
+        *owned = hs_lower(value);
+        return *owned;
+    }
+    for (size_t i = 0; i <= len; i++)
+        buf[i] = (char)tolower((unsigned char)value[i]);
+    return buf;
+}
+
 hs_rec *hs_rec_find_unique(hs_table *t, const hs_prop *p, const char *value)
 {
-    char *key;
+    char buf[256], *owned;
     hs_rec *r;
     (void)t;
     if (!p->unique || value[0] == '\0')
         return NULL;
-    key = hs_unique_key(p, value);
-    r = hs_map_get(&p->index, key);
-    free(key);
+    r = hs_map_get(&p->index, hs_unique_key_buf(p, value, buf, sizeof(buf), &owned));
+    free(owned);
     return r;
 }
 
 static void index_del(hs_prop *p, hs_rec *r, const char *value)
 {
-    char *key = hs_unique_key(p, value);
+    char buf[256], *owned;
+    const char *key = hs_unique_key_buf(p, value, buf, sizeof(buf), &owned);
     if (hs_map_get(&p->index, key) == r)
         hs_map_del(&p->index, key);
-    free(key);
+    free(owned);
 }
 
 static void index_put(hs_prop *p, hs_rec *r, const char *value)
 {
-    char *key;
+    char buf[256], *owned;
     if (value[0] == '\0')
         return;
-    key = hs_unique_key(p, value);
-    hs_map_put(&p->index, key, r);
-    free(key);
+    hs_map_put(&p->index, hs_unique_key_buf(p, value, buf, sizeof(buf), &owned), r);
+    free(owned);
 }
 
 /* ---- writes --------------------------------------------------------------------- */
@@ -194,19 +210,21 @@ hs_rec *hs_rec_create(hs_store *s, hs_table *t, json_t *props, int64_t created_m
     hs_rec *r = sp_xcalloc(1, sizeof(*r));
     const char *k;
     json_t *v;
+    void *tmp;
 
     r->id = s->next_id++;
     snprintf(r->ids, sizeof(r->ids), "%lld", (long long)r->id);
     r->obj = t->obj;
-    r->props = json_object();
     r->created_ms = created_ms;
     r->updated_ms = updated_ms;
     r->visible_at = visible_at;
-    json_object_foreach(props, k, v) {
+    /* The record takes the validated object over (no copy): unset values leave it, the
+     * others keep their order. String values are never modified in place. */
+    r->props = json_incref(props);
+    json_object_foreach_safe(props, tmp, k, v) {
         const char *sv = json_string_value(v);
         if (sv == NULL || sv[0] == '\0')
-            continue;
-        json_object_set(r->props, k, v);   /* string values are never modified: share them */
+            json_object_del(props, k);
     }
     json_object_set_new(r->props, "hs_object_id", json_string(r->ids));
     set_dates(t, r, 1);

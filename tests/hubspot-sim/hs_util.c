@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "spetl/clock.h"
 #include "spetl/mem.h"
@@ -51,7 +53,7 @@ static uint64_t hash_str(const char *s)
         h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
     }
-    return h;
+    return h ^ (h >> 31);   /* the slot is the low bits: fold the well-mixed high ones in */
 }
 
 void hs_map_init(hs_map *m)
@@ -70,13 +72,14 @@ void hs_map_free(hs_map *m, void (*free_val)(void *))
     }
     free(m->keys);
     free(m->vals);
+    free(m->hashes);
     hs_map_init(m);
 }
 
-static size_t map_slot(const hs_map *m, const char *key, int *found)
+static size_t map_slot(const hs_map *m, const char *key, uint64_t h, int *found)
 {
     size_t mask = m->cap - 1;
-    size_t i = (size_t)hash_str(key) & mask;
+    size_t i = (size_t)h & mask;
     size_t first_tomb = (size_t)-1;
     for (;;) {
         char *k = m->keys[i];
@@ -87,7 +90,7 @@ static size_t map_slot(const hs_map *m, const char *key, int *found)
         if (k == HS_MAP_TOMB) {
             if (first_tomb == (size_t)-1)
                 first_tomb = i;
-        } else if (strcmp(k, key) == 0) {
+        } else if (m->hashes[i] == h && strcmp(k, key) == 0) {
             *found = 1;
             return i;
         }
@@ -103,20 +106,24 @@ static void map_grow(hs_map *m)
         cap = old.cap;
     m->cap = cap;
     m->keys = sp_xcalloc(cap, sizeof(char *));
-    m->vals = sp_xcalloc(cap, sizeof(void *));
+    m->vals = sp_xmalloc(cap * sizeof(void *));
+    m->hashes = sp_xmalloc(cap * sizeof(uint64_t));
     m->len = m->used = 0;
     for (size_t i = 0; i < old.cap; i++) {
         if (old.keys[i] != NULL && old.keys[i] != HS_MAP_TOMB) {
-            int found;
-            size_t j = map_slot(m, old.keys[i], &found);
+            size_t j = (size_t)old.hashes[i] & (cap - 1);
+            while (m->keys[j] != NULL)   /* fresh table: no tombstones, keys are distinct */
+                j = (j + 1) & (cap - 1);
             m->keys[j] = old.keys[i];
             m->vals[j] = old.vals[i];
+            m->hashes[j] = old.hashes[i];
             m->len++;
             m->used++;
         }
     }
     free(old.keys);
     free(old.vals);
+    free(old.hashes);
 }
 
 void *hs_map_get(const hs_map *m, const char *key)
@@ -125,7 +132,7 @@ void *hs_map_get(const hs_map *m, const char *key)
     size_t i;
     if (m->cap == 0)
         return NULL;
-    i = map_slot(m, key, &found);
+    i = map_slot(m, key, hash_str(key), &found);
     return found ? m->vals[i] : NULL;
 }
 
@@ -133,9 +140,10 @@ void hs_map_put(hs_map *m, const char *key, void *val)
 {
     int found;
     size_t i;
-    if ((m->used + 1) * 4 > m->cap * 3)
+    uint64_t h = hash_str(key);
+    if ((m->used + 1) * 2 > m->cap)   /* at most half full: short probe runs */
         map_grow(m);
-    i = map_slot(m, key, &found);
+    i = map_slot(m, key, h, &found);
     if (found) {
         m->vals[i] = val;
         return;
@@ -144,6 +152,7 @@ void hs_map_put(hs_map *m, const char *key, void *val)
         m->used++;
     m->keys[i] = sp_xstrdup(key);
     m->vals[i] = val;
+    m->hashes[i] = h;
     m->len++;
 }
 
@@ -153,7 +162,7 @@ int hs_map_del(hs_map *m, const char *key)
     size_t i;
     if (m->cap == 0)
         return 0;
-    i = map_slot(m, key, &found);
+    i = map_slot(m, key, hash_str(key), &found);
     if (!found)
         return 0;
     free(m->keys[i]);
@@ -250,7 +259,15 @@ int64_t hs_now_wall(hs_sim *sim)
 
 const char *hs_iso(int64_t ms, char buf[32])
 {
-    return sp_time_iso8601(ms, buf, 32);
+    /* A batch reply prints the same instant for every record: format it once per thread. */
+    static __thread int64_t last_ms;
+    static __thread char last[32];
+    if (last[0] == '\0' || ms != last_ms) {
+        sp_time_iso8601(ms, last, sizeof(last));
+        last_ms = ms;
+    }
+    memcpy(buf, last, sizeof(last));
+    return buf;
 }
 
 uint64_t hs_rand(hs_sim *sim)
@@ -338,6 +355,263 @@ json_t *hs_standard_error(const char *category, const char *message, json_t *con
     json_object_set_new(o, "errors", errors != NULL ? errors : json_array());
     json_object_set_new(o, "links", json_object());
     return o;
+}
+
+/* ---- request bodies ------------------------------------------------------------ */
+
+#define FAST_MAX_DEPTH 32
+
+typedef struct fastp {
+    const char *p, *end;
+    char *buf;              /* unescaped string text */
+    size_t cap;
+} fastp;
+
+static void fast_ws(fastp *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+        f->p++;
+}
+
+/* A string at f->p (just after the opening quote): printable ASCII and the simple escapes only.
+ * 0 with *out and *n (into the input or f->buf), -1 = leave the document to Jansson. */
+static int fast_str(fastp *f, const char **out, size_t *n)
+{
+    const char *start = f->p;
+    size_t len = 0;
+    int escaped = 0;
+    while (f->p < f->end && *f->p != '"') {
+        unsigned char ch = (unsigned char)*f->p;
+        if (ch < 0x20 || ch >= 0x80)
+            return -1;
+        if (ch == '\\') {
+            escaped = 1;
+            f->p++;
+            if (f->p >= f->end || strchr("\"\\/bfnrt", *f->p) == NULL || *f->p == '\0')
+                return -1;
+        }
+        f->p++;
+        len++;
+    }
+    if (f->p >= f->end)
+        return -1;
+    if (!escaped) {
+        *out = start;
+        *n = len;
+    } else {
+        size_t k = 0;
+        if (len + 1 > f->cap) {
+            f->cap = len + 64;
+            f->buf = sp_xrealloc(f->buf, f->cap);
+        }
+        for (const char *q = start; q < f->p; q++) {
+            char ch = *q;
+            if (ch == '\\') {
+                q++;
+                switch (*q) {
+                case 'b': ch = '\b'; break;
+                case 'f': ch = '\f'; break;
+                case 'n': ch = '\n'; break;
+                case 'r': ch = '\r'; break;
+                case 't': ch = '\t'; break;
+                default: ch = *q; break;   /* " \ / */
+                }
+            }
+            f->buf[k++] = ch;
+        }
+        *out = f->buf;
+        *n = k;
+    }
+    f->p++;   /* the closing quote */
+    return 0;
+}
+
+static json_t *fast_value(fastp *f, int depth);
+
+static json_t *fast_object(fastp *f, int depth)
+{
+    json_t *o = json_object();
+    f->p++;   /* { */
+    fast_ws(f);
+    if (f->p < f->end && *f->p == '}') {
+        f->p++;
+        return o;
+    }
+    for (;;) {
+        const char *key;
+        size_t klen;
+        char kbuf[128], *kheap = NULL;
+        json_t *v;
+        int rc;
+        if (f->p >= f->end || *f->p != '"')
+            goto fail;
+        f->p++;
+        if (fast_str(f, &key, &klen) != 0)
+            goto fail;
+        if (key == f->buf) {   /* the value may reuse f->buf: keep the key */
+            if (klen < sizeof(kbuf)) {
+                memcpy(kbuf, key, klen);
+                key = kbuf;
+            } else {
+                kheap = sp_xstrndup(key, klen);
+                key = kheap;
+            }
+        }
+        fast_ws(f);
+        if (f->p >= f->end || *f->p != ':') {
+            free(kheap);
+            goto fail;
+        }
+        f->p++;
+        fast_ws(f);
+        v = fast_value(f, depth + 1);
+        rc = v == NULL ? -1 : json_object_setn_new_nocheck(o, key, klen, v);   /* as Jansson: a repeated key replaces */
+        free(kheap);
+        if (rc != 0)
+            goto fail;
+        fast_ws(f);
+        if (f->p < f->end && *f->p == ',') {
+            f->p++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->p < f->end && *f->p == '}') {
+            f->p++;
+            return o;
+        }
+        goto fail;
+    }
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *fast_array(fastp *f, int depth)
+{
+    json_t *a = json_array();
+    f->p++;   /* [ */
+    fast_ws(f);
+    if (f->p < f->end && *f->p == ']') {
+        f->p++;
+        return a;
+    }
+    for (;;) {
+        json_t *v = fast_value(f, depth + 1);
+        if (v == NULL || json_array_append_new(a, v) != 0)
+            goto fail;
+        fast_ws(f);
+        if (f->p < f->end && *f->p == ',') {
+            f->p++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->p < f->end && *f->p == ']') {
+            f->p++;
+            return a;
+        }
+        goto fail;
+    }
+fail:
+    json_decref(a);
+    return NULL;
+}
+
+static int fast_word(fastp *f, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(f->end - f->p) < n || memcmp(f->p, w, n) != 0)
+        return 0;
+    if (f->p + n < f->end && isalpha((unsigned char)f->p[n]))
+        return 0;   /* "truex": Jansson's invalid token */
+    f->p += n;
+    return 1;
+}
+
+static json_t *fast_value(fastp *f, int depth)
+{
+    if (depth > FAST_MAX_DEPTH || f->p >= f->end)
+        return NULL;
+    switch (*f->p) {
+    case '{':
+        return fast_object(f, depth);
+    case '[':
+        return fast_array(f, depth);
+    case '"': {
+        const char *s;
+        size_t n;
+        f->p++;
+        return fast_str(f, &s, &n) == 0 ? json_stringn_nocheck(s, n) : NULL;
+    }
+    case 't':
+        return fast_word(f, "true") ? json_true() : NULL;
+    case 'f':
+        return fast_word(f, "false") ? json_false() : NULL;
+    case 'n':
+        return fast_word(f, "null") ? json_null() : NULL;
+    default: {
+        /* integers of up to 18 digits; reals, leading zeros and the rest go to Jansson */
+        int neg = 0, digits = 0;
+        long long v = 0;
+        if (*f->p == '-') {
+            neg = 1;
+            f->p++;
+        }
+        if (f->p >= f->end || !isdigit((unsigned char)*f->p))
+            return NULL;
+        if (*f->p == '0' && f->p + 1 < f->end && isdigit((unsigned char)f->p[1]))
+            return NULL;
+        while (f->p < f->end && isdigit((unsigned char)*f->p)) {
+            if (++digits > 18)
+                return NULL;
+            v = v * 10 + (*f->p - '0');
+            f->p++;
+        }
+        if (f->p < f->end && (*f->p == '.' || *f->p == 'e' || *f->p == 'E'))
+            return NULL;
+        return json_integer(neg ? -v : v);
+    }
+    }
+}
+
+json_t *hs_json_parse(const char *data, size_t len, json_error_t *je)
+{
+    fastp f = {data, data + len, NULL, 0};
+    json_t *j = NULL;
+    fast_ws(&f);
+    if (f.p < f.end && (*f.p == '{' || *f.p == '[')) {
+        j = fast_value(&f, 1);
+        fast_ws(&f);
+        if (j != NULL && f.p != f.end) {   /* trailing text: Jansson's "end of file expected" */
+            json_decref(j);
+            j = NULL;
+        }
+    }
+    free(f.buf);
+    if (j == NULL)
+        j = json_loadb(data, len, 0, je);
+    return j;
+}
+
+/* ---- heap -------------------------------------------------------------------- */
+
+static uintptr_t heap_advised;   /* heap end up to which MADV_HUGEPAGE was asked; 0 = not yet */
+static pthread_mutex_t heap_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void hs_heap_hugepages(void)
+{
+    uintptr_t end = (uintptr_t)sbrk(0), page = 4096;
+    if (end == (uintptr_t)-1 || end <= __atomic_load_n(&heap_advised, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&heap_mu);
+    if (heap_advised == 0) {
+        heap_advised = end;   /* the first call (at start-up) only marks where the heap ends */
+    } else if (end > heap_advised) {
+        uintptr_t from = heap_advised & ~(page - 1);
+        /* best effort: a kernel without THP (or THP off) refuses, and the heap stays as it is */
+        (void)madvise((void *)from, ((end + page - 1) & ~(page - 1)) - from, MADV_HUGEPAGE);
+        __atomic_store_n(&heap_advised, end, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&heap_mu);
 }
 
 /* ---- direct JSON text ---------------------------------------------------------- */

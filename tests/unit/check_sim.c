@@ -193,6 +193,51 @@ START_TEST(batch_upsert_creates_then_updates)
 }
 END_TEST
 
+/* Bodies the simulator's own reader takes (plain ASCII, simple escapes, a repeated key, integers)
+ * and those it leaves to Jansson (\u escapes, UTF-8, reals, errors) read the same way. */
+START_TEST(request_bodies_read_as_jansson_reads_them)
+{
+    SIM(s, NULL);
+    int st;
+    json_t *j;
+    j = req(s, "POST", "/crm/v3/objects/contacts/batch/upsert",
+            "{\"inputs\":[{\"id\":\"c1@example.com\",\"idProperty\":\"email\",\"properties\":"
+            "{\"firstname\":\"A\\\"b\\\\c\\/d\\te\",\"lastname\":\"x\",\"lastname\":\"Last\"}}]}",
+            &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(jps(j, "results.0.properties.firstname"), "A\"b\\c/d\te");
+    ck_assert_str_eq(jps(j, "results.0.properties.lastname"), "Last");
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/objects/contacts/batch/upsert",
+            "{\"inputs\":[{\"id\":\"c2@example.com\",\"idProperty\":\"email\",\"properties\":"
+            "{\"firstname\":\"Gen\\u00e8ve\",\"lastname\":\"Z\xc3\xbcrich\"}}]}",
+            &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(jps(j, "results.0.properties.firstname"), "Gen\xc3\xa8ve");
+    ck_assert_str_eq(jps(j, "results.0.properties.lastname"), "Z\xc3\xbcrich");
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/objects/companies",
+            "{\"properties\":{\"name\":\"N\",\"numberofemployees\":-12,\"annualrevenue\":1.5}}", &st);
+    ck_assert_int_eq(st, 201);
+    ck_assert_str_eq(jps(j, "properties.numberofemployees"), "-12");
+    ck_assert_str_eq(jps(j, "properties.annualrevenue"), "1.5");
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/objects/contacts/batch/upsert", "{\"inputs\":[{\"id\":\"x\"},]}", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(jps(j, "message"), "Invalid input JSON on line 1, column 23: unexpected token near ']'");
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/objects/contacts/batch/upsert", "{\"inputs\":[]} x", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(jps(j, "message"), "Invalid input JSON on line 1, column 15: end of file expected near 'x'");
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/objects/contacts/batch/upsert", "{\"inputs\":01}", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(jps(j, "message"), "Invalid input JSON on line 1, column 11: invalid token near '0'");
+    json_decref(j);
+    sim_down(s);
+}
+END_TEST
+
 START_TEST(duplicate_email_is_409)
 {
     SIM(s, NULL);
@@ -1024,6 +1069,7 @@ static Suite *sim_suite(void)
     TCase *tc = tcase_create("sim");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, batch_upsert_creates_then_updates);
+    tcase_add_test(tc, request_bodies_read_as_jansson_reads_them);
     tcase_add_test(tc, duplicate_email_is_409);
     tcase_add_test(tc, batch_with_trace_ids_splits_into_207);
     tcase_add_test(tc, batch_without_trace_ids_is_refused_whole);
