@@ -705,6 +705,12 @@ START_TEST(export_at_scale_then_noop_rerun)
     ck_assert_int_eq(s.linked, 0);
     ck_assert_int_eq(s.skipped, 0);
     ck_assert_int_eq(s.unchanged, 0);
+    {
+        json_t *st = sim_json(&x, "GET", "/_sim/stats");
+        ck_assert_int_eq(stat_of(st, "created"), ex.customers + ex.addresses - ex.failed);
+        ck_assert_int_eq(stat_of(st, "writes"), ex.customers + ex.addresses - ex.failed);
+        json_decref(st);
+    }
     read_hub(&x);
     assert_consistent(&x, &ex);
     assert_action_center(&x, &ex);
@@ -772,6 +778,7 @@ START_TEST(killed_at_scale_then_rerun)
     summary s;
     char tag[32];
     long long at[3];
+    int64_t linked;
     size_t k;
 
     snprintf(tag, sizeof(tag), "scale_kill_%d", _i);
@@ -805,14 +812,26 @@ START_TEST(killed_at_scale_then_rerun)
         phase(&x, "killed");
     }
     db_analyze(&x);
-    /* to the end: the same refusals (exit 1), and everything else in place */
+    linked = db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink");
+    /* to the end: the same refusals (exit 1), and everything else in place;
+     * what the killed runs left unlinked is read again: created (new), or
+     * found by its key and linked or updated (made by a killed run) */
     rc = spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 1, "customer-export exited %d, not 1:\n%s", rc, err_tail());
     phase(&x, "rerun to the end");
     s = parse_summary();
+    ck_assert_int_eq(s.read, ex.customers + ex.addresses - linked);
+    ck_assert_int_eq(s.created + s.linked + s.updated, ex.customers + ex.addresses - ex.failed - linked);
     ck_assert_int_eq(s.failed, ex.failed);
     ck_assert_int_eq(s.skipped, 0);
     ck_assert_int_eq(s.unchanged, 0);
+    /* the four runs created each record once: never a second one to archive */
+    {
+        json_t *st = sim_json(&x, "GET", "/_sim/stats");
+        ck_assert_int_eq(stat_of(st, "created"), ex.customers + ex.addresses - ex.failed);
+        ck_assert_int_eq(stat_of(st, "archived"), 0);
+        json_decref(st);
+    }
     read_hub(&x);
     assert_consistent(&x, &ex);
     assert_action_center(&x, &ex);
@@ -820,7 +839,7 @@ START_TEST(killed_at_scale_then_rerun)
     {
         long long w = sim_writes(&x);
         rc = spetl(&x, "run", "customer-export");
-    ck_assert_msg(rc == 1, "customer-export exited %d, not 1:\n%s", rc, err_tail());
+        ck_assert_msg(rc == 1, "customer-export exited %d, not 1:\n%s", rc, err_tail());
         s = parse_summary();
         ck_assert_int_eq(s.read, ex.failed);
         ck_assert_int_eq(s.created, 0);
