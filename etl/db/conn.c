@@ -745,6 +745,18 @@ done:
     return ret;
 }
 
+int sp_db_refresh_stats(sp_db *db, const char *table, sp_err *e)
+{
+    char sql[160];
+
+    if (sp_db_check_ident(table, "table", e) != 0)
+        return -1;
+    if (db->dialect != SP_DIALECT_POSTGRESQL)
+        return 0;
+    snprintf(sql, sizeof(sql), "ANALYZE %s", table);
+    return sp_db_exec(db, sql, NULL, e);
+}
+
 int sp_db_table_exists(sp_db *db, const char *name, int *exists, sp_err *e)
 {
     const char *dot = strrchr(name, '.');

@@ -147,6 +147,8 @@ struct xrun {
     sp_arena *job_arena;
     sp_link_writer *link_put;
     sp_batch *link_new;          /* new links, one page's per transaction */
+    int64_t links_added;         /* new links committed by this run */
+    int64_t next_stats;          /* refresh the link table's statistics at this many */
     /* the page reads, prepared once per run: the first page's, the next
      * pages', the children's (each re-executed with new keys) */
     struct {
@@ -1134,6 +1136,15 @@ static int commit_page(xpage *pg, sp_err *e)
     }
     if (flush_new_links(r, &nl, e) != 0 || sp_db_commit(r->ctx->db, e) != 0)
         goto done;
+    /* A first export can add hundreds of thousands of links in minutes:
+     * each time they double, the planner is told (else the page reads join
+     * them as if the table were still empty). */
+    r->links_added += (int64_t)nl.n;
+    if (r->links_added >= r->next_stats) {
+        r->next_stats = r->links_added * 2;
+        if (sp_db_refresh_stats(r->ctx->db, "spAAIntegratedEntityLink", e) != 0)
+            goto done;
+    }
     rc = 0;
 done:
     sp_batch_reset(nl.b);
@@ -1438,6 +1449,7 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
     r.spec = spec;
     r.job_arena = sp_arena_new(0);
     r.nlevels = spec->child != NULL ? 2 : 1;
+    r.next_stats = 1000;
     if (level_setup(&r.lv[0], &spec->parent, e) != 0 ||
         (spec->child != NULL && level_setup(&r.lv[1], spec->child, e) != 0))
         goto done;

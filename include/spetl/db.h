@@ -188,6 +188,12 @@ int sp_sql_upsert(sp_dialect d, sp_buf *out, const char *table, const char *cons
  * *rows (may be NULL) gets SQLRowCount, -1 when the driver does not know. */
 int sp_db_exec(sp_db *db, const char *sql, int64_t *rows, sp_err *e);
 
+/* Bring the planner's statistics of a table up to date after it grew a lot
+ * (PostgreSQL: ANALYZE, which autovacuum does only a minute or more later;
+ * SQL Server updates statistics on its own and SQLite plans by index without
+ * them: nothing is done there). */
+int sp_db_refresh_stats(sp_db *db, const char *table, sp_err *e);
+
 /* Does a table (or view) exist? Case-insensitive; name may be
  * "schema.table". *exists = 1/0. */
 int sp_db_table_exists(sp_db *db, const char *name, int *exists, sp_err *e);

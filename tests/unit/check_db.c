@@ -758,6 +758,33 @@ START_TEST(parameter_arrays_insert_with_exact_row_counts)
 }
 END_TEST
 
+START_TEST(refreshed_statistics_count_the_rows)
+{
+    OPEN_OR_SKIP("stats");
+    sp_batch *b = NULL;
+    sp_stmt *st = NULL;
+    double tuples = -1;
+
+    make_bk(db);
+    bulk_insert(db, 2345, NULL, 0, &b);
+    sp_batch_free(b);
+    OK(sp_db_refresh_stats(db, "bk", &e));
+    if (sp_db_dialect(db) == SP_DIALECT_POSTGRESQL) {
+        /* the planner now knows the table's size (before, a never analysed table) */
+        OK(sp_stmt_prepare(db, "SELECT reltuples FROM pg_class WHERE relname = 'bk'", &st, &e));
+        OK(sp_stmt_exec(st, NULL, &e));
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        OK(sp_stmt_double(st, 0, &tuples, &e));
+        ck_assert_int_eq((int)tuples, 2345);
+        sp_stmt_free(st);
+    }
+    ck_assert_int_eq(sp_db_refresh_stats(db, "bk; DROP TABLE bk", &e), -1);
+    ck_assert_int_eq(e.code, SP_EJOB);
+    ck_assert_int_eq(count_rows(db, "bk"), 2345);
+    sp_db_close(db);
+}
+END_TEST
+
 static void check_dup_failures(sp_db *db, sp_batch *b)
 {
     const sp_batch_failure *f;
@@ -1140,6 +1167,7 @@ static Suite *db_suite(void)
     tcase_add_loop_test(tc, block_cursor_streams_20000_rows, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, keyset_paging_reads_composite_keys_in_order, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, keyset_refuses_keys_missing_from_select, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, refreshed_statistics_count_the_rows, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_arrays_insert_with_exact_row_counts, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, duplicate_key_row_is_reported_with_index_and_sqlstate, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_array_update_reports_the_failing_row, 0, SP_DBTEST_COUNT);
