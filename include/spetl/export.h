@@ -17,6 +17,11 @@
  *   results: links, Action Center rows and counts written in ONE database
  *   transaction per page.
  *
+ * On a database server (PostgreSQL, SQL Server) the next pages are read and
+ * mapped ahead by a thread on a second connection while pages are in flight
+ * (at most 2 ahead); everything else, and all of SQLite, runs on the
+ * caller's thread and connection.
+ *
  * Contacts (child level of companies): an upsert refused because HubSpot
  * already holds the email (409 "Existing ID: N") links the address to
  * contact N when N carries no other SalesPad key (read back first); else it
@@ -77,7 +82,9 @@ struct sp_export_rec;
 
 /* The hook seam: called per mapped record before anything is decided
  * (pre, may set *skip) and per record after its page committed (post).
- * NULL: none. Hooks arrive in a later issue. */
+ * NULL: none. Hooks arrive in a later issue. The pre hook runs where the
+ * page is mapped: on the read-ahead thread when there is one, so a hook must
+ * not share unguarded state with the run's thread. */
 typedef int (*sp_export_hook_fn)(void *ud, const char *point, const char *entity_type,
                                  const char *entity_key, sp_map_out *payload, int *skip,
                                  sp_err *e);
