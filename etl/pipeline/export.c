@@ -958,6 +958,19 @@ static int put_link(xrun *r, const xlevel_rt *l, const xrec *x, sp_err *e)
     return sp_link_writer_put(r->link_put, r->ctx->hub, &lk, e);
 }
 
+/* Has the record an unresolved Action Center row of this component from an
+ * earlier run? */
+static int is_open(const xrun *r, const xlevel_rt *l, const xrec *x)
+{
+    char key[256];
+    size_t unused;
+
+    if (r->open.cap == 0)
+        return 0;
+    snprintf(key, sizeof(key), "%s|%s", l->lv->link_type, x->ekey);
+    return kh_get(&r->open, key, &unused);
+}
+
 static int add_action(xrun *r, const xlevel_rt *l, const xrec *x, const char *category,
                       const char *message, int status, const char *corr, sp_err *e)
 {
@@ -974,7 +987,9 @@ static int add_action(xrun *r, const xlevel_rt *l, const xrec *x, const char *ca
     a.created_on = sp_clock_wall_ms();
     if (r->actions == NULL && sp_action_writer_open(r->ctx->db, r->ctx->hub, &r->actions, e) != 0)
         return -1;
-    return sp_action_writer_add(r->actions, &a, e);
+    /* a record fails at most once per run: only one with a row from an
+     * earlier run has one to supersede */
+    return sp_action_writer_add(r->actions, &a, is_open(r, l, x), e);
 }
 
 /* New links of a page go in one multi-row INSERT batch; a row the batch
@@ -1068,13 +1083,7 @@ static int flush_new_links(xrun *r, newlinks *nl, sp_err *e)
  * runs) are resolved. Only records known to have one cost a statement. */
 static int resolve_action(xrun *r, const xlevel_rt *l, const xrec *x, sp_err *e)
 {
-    char key[256];
-    size_t unused;
-
-    if (r->open.cap == 0)
-        return 0;
-    snprintf(key, sizeof(key), "%s|%s", l->lv->link_type, x->ekey);
-    if (!kh_get(&r->open, key, &unused))
+    if (!is_open(r, l, x))
         return 0;
     if (r->actions == NULL && sp_action_writer_open(r->ctx->db, r->ctx->hub, &r->actions, e) != 0)
         return -1;

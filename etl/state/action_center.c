@@ -41,14 +41,14 @@ static int prepared(sp_action_writer *w, sp_stmt **st, const char *sql, sp_err *
     return *st != NULL ? 0 : sp_stmt_prepare(w->db, sql, st, e);
 }
 
-int sp_action_writer_add(sp_action_writer *w, const sp_action *a, sp_err *e)
+int sp_action_writer_add(sp_action_writer *w, const sp_action *a, int may_be_open, sp_err *e)
 {
     int64_t now = sp_clock_wall_ms();
     int rc = -1;
 
     /* A record that fails again supersedes its earlier row: `spetl errors`
      * shows each failing record once, with its latest reason. */
-    if (a->entity_key[0] != '\0' &&
+    if (may_be_open && a->entity_key[0] != '\0' &&
         (prepared(w, &w->supersede,
                   "UPDATE spAAActionCenter SET Resolved_On = ? WHERE Hub_ID = ?"
                   " AND Component = ? AND Entity_Type = ? AND Entity_Key = ?"
@@ -102,7 +102,7 @@ int sp_action_writer_resolve(sp_action_writer *w, const char *entity_type, const
 int sp_action_add(sp_db *db, const char *hub, const sp_action *a, sp_err *e)
 {
     sp_action_writer *w = NULL;
-    int rc = sp_action_writer_open(db, hub, &w, e) == 0 ? sp_action_writer_add(w, a, e) : -1;
+    int rc = sp_action_writer_open(db, hub, &w, e) == 0 ? sp_action_writer_add(w, a, 1, e) : -1;
     sp_action_writer_free(w);
     return rc;
 }

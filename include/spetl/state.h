@@ -138,7 +138,9 @@ int sp_action_resolve(sp_db *db, const char *hub, const char *entity_type,
 /* The same writes for a run, each statement prepared once (when first used). */
 typedef struct sp_action_writer sp_action_writer;
 int sp_action_writer_open(sp_db *db, const char *hub, sp_action_writer **out, sp_err *e);
-int sp_action_writer_add(sp_action_writer *w, const sp_action *a, sp_err *e);
+/* may_be_open 0: the caller knows the record has no unresolved row of this
+ * component (nothing to supersede). */
+int sp_action_writer_add(sp_action_writer *w, const sp_action *a, int may_be_open, sp_err *e);
 int sp_action_writer_resolve(sp_action_writer *w, const char *entity_type, const char *entity_key,
                              sp_err *e);
 void sp_action_writer_free(sp_action_writer *w);   /* NULL is fine */
