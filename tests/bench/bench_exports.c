@@ -1,5 +1,6 @@
-/* bench_exports.c -- customer-export end to end: bin/spetl on a SQLite sample
- * company against the HubSpot simulator, unlimited and at 190 requests per
+/* bench_exports.c -- customer-export end to end: bin/spetl on a sample
+ * company (SQLite, and PostgreSQL for the unlimited runs) against the HubSpot
+ * simulator, unlimited and at 190 requests per
  * 10 s with 150 ms latency (the job's rate-limit 190; the unlimited runs set
  * SPETL_BENCH_UNPACED=1 so the client does not pace). Prints records/s
  * (companies + contacts) and the peak RSS of bin/spetl. Figures only; no
@@ -17,6 +18,8 @@
  *
  *   SPETL_BENCH_CUSTOMERS          customers of the unlimited runs (default
  *                                  "10000,100000": one run each; 0 = none)
+ *   SPETL_BENCH_PG_CUSTOMERS       customers of the unlimited runs on
+ *                                  PostgreSQL (default "100000"; 0 = none)
  *   SPETL_BENCH_LIMITED_CUSTOMERS  customers of the limited run (default
  *                                  20000, about 80 s of export; 0 skips it)
  *   SPETL_BENCH_SERIES             file for the limited run's samples
@@ -50,6 +53,7 @@
 
 #include <jansson.h>
 
+#include "../support/dbtest.h"
 #include "../support/sim.h"
 #include "spetl/clock.h"
 #include "spetl/err.h"
@@ -262,7 +266,7 @@ static void report_limited(const json_t *before, const json_t *after, const seri
         printf("  steady state: the run was too short to have one (write for more than 10 s)\n");
 }
 
-static int one(long customers, const char *const *sim_args, const char *label, int unpaced)
+static int one(int target, long customers, const char *const *sim_args, const char *label, int unpaced)
 {
     char conn[1024], job[700], cmd[4096], envs[128];
     sp_sim *sim = NULL;
@@ -276,10 +280,27 @@ static int one(long customers, const char *const *sim_args, const char *label, i
     json_t *before = NULL, *after = NULL;
     series ser = {0};
 
-    snprintf(conn, sizeof(conn), "Driver=SQLite3;Database=%s/bench-%ld.db;", tmpdir, customers);
-    snprintf(cmd, sizeof(cmd), "rm -f '%s/bench-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld "
-                               "--items 10 --documents 1 --prospects 1 --create-schema -q",
-             tmpdir, customers, getenv("SPETL_TOP"), conn, customers);
+    if (target == SP_DBTEST_PG) {
+        /* a fresh schema of its own on the run's PostgreSQL */
+        char tag[32];
+        sp_db *db = NULL;
+        snprintf(tag, sizeof(tag), "bench_%ld", customers);
+        if (sp_dbtest_open(target, tag, &db, &e) != 0) {
+            fprintf(stderr, "bench_exports: PostgreSQL: %s\n", db == NULL ? e.msg : "");
+            return -1;
+        }
+        sp_db_close(db);
+        if (sp_dbtest_conn(target, tag, conn, sizeof(conn)) == NULL)
+            return -1;
+        snprintf(cmd, sizeof(cmd), "'%s/bin/spetl-sample' --conn '%s' --customers %ld "
+                                   "--items 10 --documents 1 --prospects 1 --create-schema -q",
+                 getenv("SPETL_TOP"), conn, customers);
+    } else {
+        snprintf(conn, sizeof(conn), "Driver=SQLite3;Database=%s/bench-%ld.db;", tmpdir, customers);
+        snprintf(cmd, sizeof(cmd), "rm -f '%s/bench-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld "
+                                   "--items 10 --documents 1 --prospects 1 --create-schema -q",
+                 tmpdir, customers, getenv("SPETL_TOP"), conn, customers);
+    }
     if (run(cmd) != 0) {
         fprintf(stderr, "bench_exports: spetl-sample failed\n");
         return -1;
@@ -376,6 +397,7 @@ int main(void)
     static const char *const limited[] = {"--rate-10s", "190", "--latency-ms", "150", NULL};
     const char *list = getenv("SPETL_BENCH_CUSTOMERS");
     const char *lim = getenv("SPETL_BENCH_LIMITED_CUSTOMERS");
+    const char *pg = getenv("SPETL_BENCH_PG_CUSTOMERS");
     int failed = 0;
 
     if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TOP") == NULL || getenv("SPETL_TEST_TMP") == NULL) {
@@ -389,13 +411,22 @@ int main(void)
         long n = strtol(p, &end, 10);
         if (end == p)
             break;
-        if (n > 0 && one(n, unlimited, "(unlimited simulator, unpaced)", 1) != 0)
+        if (n > 0 && one(SP_DBTEST_SQLITE, n, unlimited, "(SQLite, unlimited simulator, unpaced)", 1) != 0)
+            failed = 1;
+        p = *end == ',' ? end + 1 : end;
+    }
+    for (const char *p = pg ? pg : "100000"; *p != '\0' && sp_dbtest_unavailable(SP_DBTEST_PG) == NULL;) {
+        char *end;
+        long n = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (n > 0 && one(SP_DBTEST_PG, n, unlimited, "(PostgreSQL, unlimited simulator, unpaced)", 1) != 0)
             failed = 1;
         p = *end == ',' ? end + 1 : end;
     }
     {
         long n = lim ? strtol(lim, NULL, 10) : 20000;
-        if (n > 0 && one(n, limited, "(190 req/10 s, 150 ms latency)", 0) != 0)
+        if (n > 0 && one(SP_DBTEST_SQLITE, n, limited, "(SQLite, 190 req/10 s, 150 ms latency)", 0) != 0)
             failed = 1;
     }
     return failed;
