@@ -135,7 +135,7 @@ tests-build: $(PROGRAMS) $(TEST_BIN)
 test: tests-build
 	BUILD=$(BUILD) BIN=$(BIN) tests/run-tests.sh $(TEST_BIN)
 
-# check_scale's customers (10,000 / 3,000 by default) are fewer under the
+# check_scale's customers (10,000 on each database by default) are fewer under the
 # sanitizers: its checks stay the same, the runs take 5 to 20 times longer.
 SCALE_SMALL := SPETL_TEST_SCALE=$${SPETL_TEST_SCALE:-3000} SPETL_TEST_PG_SCALE=$${SPETL_TEST_PG_SCALE:-1000}
 

@@ -3,6 +3,7 @@
 #include "spetl/export.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,7 @@ typedef struct xpage {
     size_t n[2];
     xstage stage;
     int pending;
+    struct xpage *next;          /* in the commit queue */
 } xpage;
 
 struct xrun {
@@ -173,10 +175,36 @@ struct xrun {
     xsrc src;                    /* the page reads on the run's connection */
     sp_action_writer *actions;
     khash open;                  /* "TYPE|key" of this component's unresolved Action Center rows */
-    int fatal;                   /* the run stopped */
-    sp_err err;
-    int pages_live;
+    atomic_int fatal;            /* the run stopped */
+    sp_err err;                  /* why (under mu) */
+    atomic_int pages_live;
+    /* The commit thread: pages whose writes are done are committed there,
+     * while this thread goes on with HTTP (a commit waits for the disk).
+     * The run's connection is then used by one thread at a time (dbmu). */
+    int committer_on;
+    pthread_t committer;
+    pthread_mutex_t mu;          /* fatal's err, the queue */
+    pthread_cond_t cv;
+    pthread_mutex_t dbmu;
+    xpage *cq_head, *cq_tail;
+    size_t cqn;
+    int cclosing;
 };
+
+#define COMMIT_QUEUE_MAX 4
+
+/* The run's connection, for this thread alone until db_unlock(). */
+static void db_lock(xrun *r)
+{
+    if (r->committer_on)
+        pthread_mutex_lock(&r->dbmu);
+}
+
+static void db_unlock(xrun *r)
+{
+    if (r->committer_on)
+        pthread_mutex_unlock(&r->dbmu);
+}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -639,10 +667,14 @@ static void advance(xpage *pg);
 
 static void note_fatal(xrun *r, const sp_err *e)
 {
+    if (r->committer_on)
+        pthread_mutex_lock(&r->mu);
     if (!r->fatal) {
-        r->fatal = 1;
         r->err = *e;
+        r->fatal = 1;
     }
+    if (r->committer_on)
+        pthread_mutex_unlock(&r->mu);
 }
 
 static const char *parent_id(xpage *pg, const xrec *x)
@@ -715,9 +747,13 @@ static void on_result(sp_hs_batch_result *res, void *vud)
             sp_link lk;
             int found = 0;
             sp_err le;
+            int lrc;
             sp_err_clear(&le);
-            if (sp_link_get_by_hs(r->ctx->db, r->ctx->hub, sp_hs_object_name(l->object), x->existing_id, &lk,
-                                  &found, &le) != 0) {
+            db_lock(r);
+            lrc = sp_link_get_by_hs(r->ctx->db, r->ctx->hub, sp_hs_object_name(l->object), x->existing_id, &lk,
+                                    &found, &le);
+            db_unlock(r);
+            if (lrc != 0) {
                 note_fatal(r, &le);
                 break;
             }
@@ -875,6 +911,7 @@ static int want_reresolve(xpage *pg, const xrec *x)
 }
 
 static int commit_page(xpage *pg, sp_err *e);
+static void commit_push(xrun *r, xpage *pg);
 
 static void advance(xpage *pg)
 {
@@ -923,6 +960,10 @@ static void advance(xpage *pg)
             break;
         case ST_COMMIT: {
             sp_err e;
+            if (r->committer_on) {
+                commit_push(r, pg);   /* the commit thread commits and frees it */
+                return;
+            }
             sp_err_clear(&e);
             if (commit_page(pg, &e) != 0)
                 note_fatal(r, &e);
@@ -1176,6 +1217,101 @@ done:
     if (rc != 0)
         sp_db_rollback(r->ctx->db, NULL);
     return rc;
+}
+
+/* ---- the commit thread -------------------------------------------------- */
+
+static void *committer_main(void *arg)
+{
+    xrun *r = arg;
+
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        xpage *pg;
+        sp_err e;
+        int rc;
+        while (r->cq_head == NULL && !r->cclosing)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->cq_head == NULL)
+            break;   /* closing, nothing left */
+        pg = r->cq_head;
+        r->cq_head = pg->next;
+        if (r->cq_head == NULL)
+            r->cq_tail = NULL;
+        r->cqn--;
+        pthread_cond_broadcast(&r->cv);   /* room in the queue */
+        pthread_mutex_unlock(&r->mu);
+        sp_err_clear(&e);
+        pthread_mutex_lock(&r->dbmu);
+        rc = commit_page(pg, &e);
+        pthread_mutex_unlock(&r->dbmu);
+        if (rc != 0)
+            note_fatal(r, &e);
+        r->pages_live--;
+        sp_arena_free(pg->arena);
+        free(pg);
+        pthread_mutex_lock(&r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void commit_push(xrun *r, xpage *pg)
+{
+    pg->stage = ST_DONE;
+    pg->next = NULL;
+    pthread_mutex_lock(&r->mu);
+    if (r->cq_tail != NULL)
+        r->cq_tail->next = pg;
+    else
+        r->cq_head = pg;
+    r->cq_tail = pg;
+    r->cqn++;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Wait while the commit thread has COMMIT_QUEUE_MAX pages to commit (the
+ * disk is slower than HubSpot: read no more meanwhile). */
+static void commit_wait_room(xrun *r)
+{
+    if (!r->committer_on)
+        return;
+    pthread_mutex_lock(&r->mu);
+    while (r->cqn >= COMMIT_QUEUE_MAX)
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void committer_start(xrun *r)
+{
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    pthread_mutex_init(&r->dbmu, NULL);
+    r->committer_on = 1;
+    if (pthread_create(&r->committer, NULL, committer_main, r) != 0) {
+        r->committer_on = 0;
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->dbmu);
+    }
+}
+
+/* Commit what is queued, then end the thread (the run's connection is this
+ * thread's alone again). */
+static void committer_finish(xrun *r)
+{
+    if (!r->committer_on)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->cclosing = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->committer, NULL);
+    r->committer_on = 0;
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->dbmu);
 }
 
 /* ---- dry run ------------------------------------------------------------ */
@@ -1621,13 +1757,17 @@ static void reader_stop(xreader *rd)
 static int next_page(xrun *r, xreader *rd, const char **last, int *eof, xpage **out, sp_err *e)
 {
     xpage *pg;
+    int got;
 
     if (rd->src.db != NULL)
         return reader_next(rd, out, e);
     if (*eof)
         return 0;
     pg = page_new(r);
-    if (read_page(r, &r->src, pg, last, eof, e) != 0) {
+    db_lock(r);
+    got = read_page(r, &r->src, pg, last, eof, e);
+    db_unlock(r);
+    if (got != 0) {
         page_free(pg);
         return -1;
     }
@@ -1665,6 +1805,8 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         goto done;
     if (reader_start(&r, &rd, e) < 0)
         goto done;
+    if (!ctx->dry_run)
+        committer_start(&r);
 
     while (!r.fatal && (got = next_page(&r, &rd, &last, &eof, &pg, e)) != 0) {
         if (got < 0)
@@ -1684,6 +1826,7 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         advance(pg);   /* may finish the page at once (nothing to send) */
         if (sp_hs_drain(ctx->hs, MAX_PAGES_IN_FLIGHT, e) != 0)
             goto done;
+        commit_wait_room(&r);
     }
     if (!ctx->dry_run) {
         sp_err e2;
@@ -1691,6 +1834,7 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         if (sp_hs_run(ctx->hs, &e2) != 0 && !r.fatal)
             note_fatal(&r, &e2);
     }
+    committer_finish(&r);
     if (r.fatal) {
         *e = r.err;
         goto done;
@@ -1704,6 +1848,7 @@ done:
         sp_err_clear(&e3);
         (void)sp_hs_run(ctx->hs, &e3);
     }
+    committer_finish(&r);
     sp_link_writer_free(r.link_put);
     sp_batch_free(r.link_new);
     sp_action_writer_free(r.actions);
