@@ -1609,6 +1609,7 @@ done:
 typedef struct xreader {
     xrun *r;
     xsrc src;
+    int own_db;                  /* src.db is its own connection (else the run's, under dbmu) */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -1638,7 +1639,7 @@ static void *reader_main(void *arg)
 {
     xreader *rd = arg;
     const char *last = NULL;
-    int eof = 0;
+    int eof = 0, got;
 
     while (!eof) {
         xpage *pg;
@@ -1652,7 +1653,12 @@ static void *reader_main(void *arg)
             break;
         pg = page_new(rd->r);
         sp_err_clear(&e);
-        if (read_page(rd->r, &rd->src, pg, &last, &eof, &e) != 0) {
+        if (!rd->own_db)
+            db_lock(rd->r);
+        got = read_page(rd->r, &rd->src, pg, &last, &eof, &e);
+        if (!rd->own_db)
+            db_unlock(rd->r);
+        if (got != 0) {
             page_free(pg);
             pthread_mutex_lock(&rd->mu);
             rd->failed = 1;
@@ -1683,29 +1689,36 @@ static int reader_start(xrun *r, xreader *rd, sp_err *e)
 {
     const char *conn = r->ctx->job->database.connection;
 
-    memset(rd, 0, sizeof(*rd));
+    memset(rd, 0, sizeof(rd[0]));
     rd->r = r;
-    /* Not on SQLite: a second connection to the file waits for the run's
-     * commits and they for its reads (file locks; measured slower than
-     * reading in turn). Not for a dry run or one key: nothing to overlap. */
-    if (r->ctx->dry_run || r->ctx->key != NULL || conn == NULL ||
-        sp_db_dialect(r->ctx->db) == SP_DIALECT_SQLITE)
-        return 0;
-    if (sp_db_open(&rd->src.db, conn, NULL, e) != 0) {
-        sp_err_prefix(e, "opening the read-ahead connection");
-        return -1;
-    }
-    if (sp_db_dialect(rd->src.db) != sp_db_dialect(r->ctx->db)) {
-        sp_db_close(rd->src.db);
-        rd->src.db = NULL;
-        return 0;
+    if (r->ctx->dry_run || r->ctx->key != NULL || conn == NULL)
+        return 0;   /* nothing to overlap */
+    if (sp_db_dialect(r->ctx->db) == SP_DIALECT_SQLITE) {
+        /* SQLite: on the run's connection, between the commit thread's
+         * commits (a second connection to the file would wait for their
+         * locks, and they for its reads) */
+        if (!r->committer_on)
+            return 0;
+        rd->src.db = r->ctx->db;
+    } else {
+        if (sp_db_open(&rd->src.db, conn, NULL, e) != 0) {
+            sp_err_prefix(e, "opening the read-ahead connection");
+            return -1;
+        }
+        rd->own_db = 1;
+        if (sp_db_dialect(rd->src.db) != sp_db_dialect(r->ctx->db)) {
+            sp_db_close(rd->src.db);
+            rd->src.db = NULL;
+            return 0;
+        }
     }
     pthread_mutex_init(&rd->mu, NULL);
     pthread_cond_init(&rd->cv, NULL);
     if (pthread_create(&rd->th, NULL, reader_main, rd) != 0) {
         pthread_mutex_destroy(&rd->mu);
         pthread_cond_destroy(&rd->cv);
-        sp_db_close(rd->src.db);
+        if (rd->own_db)
+            sp_db_close(rd->src.db);
         rd->src.db = NULL;
         return 0;
     }
@@ -1748,8 +1761,13 @@ static void reader_stop(xreader *rd)
     rd->qn = 0;
     pthread_mutex_destroy(&rd->mu);
     pthread_cond_destroy(&rd->cv);
+    if (!rd->own_db)
+        db_lock(rd->r);   /* its statements are on the run's connection */
     src_close(&rd->src);
-    sp_db_close(rd->src.db);
+    if (!rd->own_db)
+        db_unlock(rd->r);
+    else
+        sp_db_close(rd->src.db);
     rd->src.db = NULL;
 }
 
@@ -1803,10 +1821,10 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         goto done;
     if (!ctx->dry_run && load_open_actions(&r, e) != 0)
         goto done;
-    if (reader_start(&r, &rd, e) < 0)
-        goto done;
     if (!ctx->dry_run)
         committer_start(&r);
+    if (reader_start(&r, &rd, e) < 0)
+        goto done;
 
     while (!r.fatal && (got = next_page(&r, &rd, &last, &eof, &pg, e)) != 0) {
         if (got < 0)
@@ -1834,6 +1852,7 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         if (sp_hs_run(ctx->hs, &e2) != 0 && !r.fatal)
             note_fatal(&r, &e2);
     }
+    reader_stop(&rd);
     committer_finish(&r);
     if (r.fatal) {
         *e = r.err;
