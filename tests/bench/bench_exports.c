@@ -27,8 +27,11 @@
  *
  * Measured 2026-11-27 on the shared 2-core build machine (simulator on the same
  * cores; sample company: ~3.4 records per customer, 3% refused e-mails):
- *    10,000 customers   34,293 records in  2.3 s = 14,605 records/s, RSS 24.1 MB
- *   100,000 customers  339,945 records in 25.9 s = 13,150 records/s, RSS 24.2 MB
+ *   SQLite      10,000 customers   34,293 records in  1.6 s = 21,940 records/s, RSS 28.5 MB
+ *   SQLite     100,000 customers  339,945 records in 16.9 s = 20,165 records/s, RSS 29.4 MB
+ *   PostgreSQL 100,000 customers  339,945 records in 27.2 s = 12,503 records/s, RSS 27.6 MB
+ *     (before the read and commit threads and the cheaper simulator: 14,605
+ *     and 13,150 records/s on SQLite)
  *    20,000 customers at 190 req/10 s, 150 ms (68,431 records; 1,468 requests:
  *     200 company upserts, 600 contact upserts, 600 association batches, 65
  *     conflict reads, 3 start-up reads; 46.6 records per request, so the
