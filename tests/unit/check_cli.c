@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/run.h"
 #include "../support/sim.h"
 #include "spetl/db.h"
 #include "spetl/state.h"
@@ -30,29 +31,10 @@ static int ready(void)
     return 1;
 }
 
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
-    buf[got] = '\0';
-    if (f)
-        fclose(f);
-}
-
 /* Run `env ENV spetl ARGS`; capture stdout and stderr; return the exit status. */
 static int spetl(const char *env, const char *args)
 {
-    char cmd[4096], op[600], ep[600];
-    int st;
-
-    snprintf(op, sizeof(op), "%s/out.txt", tmpdir);
-    snprintf(ep, sizeof(ep), "%s/err.txt", tmpdir);
-    snprintf(cmd, sizeof(cmd), "env %s '%s' %s >'%s' 2>'%s' </dev/null", env ? env : "",
-             getenv("SPETL_BIN"), args, op, ep);
-    st = system(cmd);
-    slurp(op, out, sizeof(out));
-    slurp(ep, err, sizeof(err));
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return sp_test_run(tmpdir, env, getenv("SPETL_BIN"), args, out, sizeof(out), err, sizeof(err));
 }
 
 static void write_file(const char *path, const char *text)

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/run.h"
 #include "../support/sim.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
@@ -98,27 +99,9 @@ static long scale(int target)
     return n;
 }
 
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
-    buf[got] = '\0';
-    if (f)
-        fclose(f);
-}
-
 static int sh(const char *env_s, const char *prog, const char *args)
 {
-    char cmd[8192], op[600], ep[600];
-    int st;
-    snprintf(op, sizeof(op), "%s/out.txt", tmpdir);
-    snprintf(ep, sizeof(ep), "%s/err.txt", tmpdir);
-    snprintf(cmd, sizeof(cmd), "env %s '%s' %s >'%s' 2>'%s' </dev/null", env_s ? env_s : "", prog,
-             args, op, ep);
-    st = system(cmd);
-    slurp(op, out, sizeof(out));
-    slurp(ep, err, sizeof(err));
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
 }
 
 /* The end of spetl's stderr: where the error is (the lines before it are
