@@ -217,6 +217,8 @@ int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
         ctx.dry_run = o->dry_run;
         ctx.key = o->key;
         ctx.started_on = r->started_on = sp_clock_wall_ms();
+        /* a component can run for hours: its lock must not look stale meanwhile */
+        ctx.heartbeat_ms = locked ? (stale / 4 < 60000 ? stale / 4 : 60000) : 0;
         if (!o->dry_run &&
             sp_history_start(db, hub, run_id, job->name, r->comp->name, r->started_on, e) != 0)
             goto done;
@@ -237,8 +239,14 @@ int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
                      (long long)ctx.counts.failed, ctx.counts.failed == 1 ? "" : "s");
         finish_component(db, hub, run_id, r, o->dry_run);
         sp_err_clear(&e2);
-        if (locked && sp_lock_heartbeat(db, hub, run_id, &e2) != 0)
+        if (locked && sp_lock_heartbeat(db, hub, run_id, &e2) != 0) {
+            if (e2.code == SP_ELOCKED) {
+                *e = e2;   /* another run has the hub now: no more components */
+                locked = 0;
+                goto done;
+            }
             SP_WARN("lock", "%s", sp_err_format(&e2, line, sizeof(line)));
+        }
     }
     if (failed > 0) {
         SP_ERR(e, SP_ERECORDS, "%lld record%s failed: see `spetl errors %s`", (long long)failed,

@@ -172,6 +172,7 @@ struct xrun {
     sp_batch *link_new;          /* new links, one page's per transaction */
     int64_t links_added;         /* new links committed by this run */
     int64_t next_stats;          /* refresh the link table's statistics at this many */
+    int64_t beat_ms;             /* the run lock's last heartbeat (monotonic ms) */
     xsrc src;                    /* the page reads on the run's connection */
     sp_action_writer *actions;
     khash open;                  /* "TYPE|key" of this component's unresolved Action Center rows */
@@ -1211,6 +1212,13 @@ static int commit_page(xpage *pg, sp_err *e)
         if (sp_db_refresh_stats(r->ctx->db, "spAAIntegratedEntityLink", e) != 0)
             goto done;
     }
+    /* a long export keeps its run lock fresh; a lock lost to another run
+     * stops this one */
+    if (r->ctx->heartbeat_ms > 0 && sp_clock_now_ms() - r->beat_ms >= r->ctx->heartbeat_ms) {
+        r->beat_ms = sp_clock_now_ms();
+        if (sp_lock_heartbeat(r->ctx->db, r->ctx->hub, r->ctx->run_id, e) != 0)
+            goto done;
+    }
     rc = 0;
 done:
     sp_batch_reset(nl.b);
@@ -1814,6 +1822,7 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
     r.job_arena = sp_arena_new(0);
     r.nlevels = spec->child != NULL ? 2 : 1;
     r.next_stats = 1000;
+    r.beat_ms = sp_clock_now_ms();
     if (level_setup(&r.lv[0], &spec->parent, e) != 0 ||
         (spec->child != NULL && level_setup(&r.lv[1], spec->child, e) != 0))
         goto done;

@@ -182,8 +182,26 @@ done:
 
 int sp_lock_heartbeat(sp_db *db, const char *hub, const char *run_id, sp_err *e)
 {
-    return update_mine(db, "UPDATE spAARunLock SET Heartbeat_On = ? WHERE Hub_ID = ? AND Run_ID = ?",
-                       hub, run_id, 1, e);
+    sp_stmt *st = NULL;
+    int64_t rows = 0;
+    int rc = -1;
+
+    if (sp_stmt_prepare(db, "UPDATE spAARunLock SET Heartbeat_On = ? WHERE Hub_ID = ? AND Run_ID = ?", &st,
+                        e) != 0 ||
+        sp_stmt_bind_time(st, 1, sp_clock_wall_ms(), e) != 0 || sp_stmt_bind_text(st, 2, hub, e) != 0 ||
+        sp_stmt_bind_text(st, 3, run_id, e) != 0 || sp_stmt_exec(st, &rows, e) != 0)
+        goto done;
+    if (rows == 0) {
+        SP_ERR(e, SP_ELOCKED,
+               "run %s no longer holds the run lock of hub %s (another run took it over as stale, or "
+               "it was deleted): this run stops so that two runs never write at once",
+               run_id, hub);
+        goto done;
+    }
+    rc = 0;
+done:
+    sp_stmt_free(st);
+    return rc;
 }
 
 int sp_lock_release(sp_db *db, const char *hub, const char *run_id, sp_err *e)

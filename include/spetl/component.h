@@ -32,6 +32,7 @@ typedef struct sp_run_ctx {
     int dry_run;
     const char *key;          /* NULL: every record */
     int64_t started_on;       /* UTC epoch ms of the component's start */
+    int64_t heartbeat_ms;     /* refresh the run lock this often; 0: the run holds none */
     sp_counts counts;
 } sp_run_ctx;
 

@@ -153,6 +153,8 @@ void sp_action_writer_free(sp_action_writer *w);   /* NULL is fine */
  * died without releasing) with a warning. */
 int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stale_after_ms,
                     sp_err *e);
+/* Refresh run_id's heartbeat; SP_ELOCKED when run_id no longer holds the
+ * lock (taken over as stale, or deleted by a person). */
 int sp_lock_heartbeat(sp_db *db, const char *hub, const char *run_id, sp_err *e);
 /* Release only when run_id still holds it. */
 int sp_lock_release(sp_db *db, const char *hub, const char *run_id, sp_err *e);

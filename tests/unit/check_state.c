@@ -227,6 +227,12 @@ START_TEST(run_lock_refuses_a_second_run_and_takes_over_a_stale_one)
     sp_clock_sleep_ms(16LL * 60 * 1000);
     OK(sp_lock_acquire(db2, hub, "run-B", 15LL * 60 * 1000, &e));
     sp_clock_set(NULL);
+    /* run-A was only slow: its next heartbeat learns it lost the lock */
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_lock_heartbeat(db, hub, "run-A", &e), -1);
+    ck_assert_int_eq(e.code, SP_ELOCKED);
+    ck_assert_ptr_nonnull(strstr(e.msg, "run run-A no longer holds the run lock of hub"));
+    OK(sp_lock_heartbeat(db2, hub, "run-B", &e));
     /* run-A's release does not free run-B's lock. */
     OK(sp_lock_release(db, hub, "run-A", &e));
     sp_err_clear(&e);
