@@ -290,9 +290,8 @@ static const char *from_for(sp_arena *a, const xlevel_rt *l, sp_dialect d)
         return f;
     for (int i = 0; i < l->ncols && !uses_i; i++)
         uses_i = l->cols[i]->table != NULL && strcmp(l->cols[i]->table, "SY01200") == 0;
-    if (!uses_i && (at = strstr(f, left)) != NULL && strstr(at, join) != NULL &&
-        strcmp(strstr(at, join), join) == 0)
-        return sp_arena_printf(a, "%.*s", (int)(at - f), f);
+    if (!uses_i)   /* the join is the end of the FROM (sp_export_from) */
+        return sp_arena_printf(a, "%.*s", (int)(strstr(f, left) - f), f);
     if (d != SP_DIALECT_SQLITE || (at = strstr(f, join)) == NULL)
         return f;
     return sp_arena_printf(a,
@@ -914,6 +913,21 @@ static int want_reresolve(xpage *pg, const xrec *x)
 static int commit_page(xpage *pg, sp_err *e);
 static void commit_push(xrun *r, xpage *pg);
 
+static xpage *page_new(xrun *r)
+{
+    xpage *pg = sp_xcalloc(1, sizeof(*pg));
+    pg->run = r;
+    pg->arena = sp_arena_new(0);
+    return pg;
+}
+
+static void page_free(xpage *pg)
+{
+    sp_arena_free(pg->arena);
+    free(pg);
+}
+
+
 static void advance(xpage *pg)
 {
     xrun *r = pg->run;
@@ -978,8 +992,7 @@ static void advance(xpage *pg)
     }
     if (pg->stage == ST_DONE) {
         r->pages_live--;
-        sp_arena_free(pg->arena);
-        free(pg);
+        page_free(pg);
     }
 }
 
@@ -1027,8 +1040,6 @@ static int add_action(xrun *r, const xlevel_rt *l, const xrec *x, const char *ca
     a.http_status = status;
     snprintf(a.correlation_id, sizeof(a.correlation_id), "%s", corr ? corr : "");
     a.created_on = sp_clock_wall_ms();
-    if (r->actions == NULL && sp_action_writer_open(r->ctx->db, r->ctx->hub, &r->actions, e) != 0)
-        return -1;
     /* a record fails at most once per run: only one with a row from an
      * earlier run has one to supersede */
     return sp_action_writer_add(r->actions, &a, is_open(r, l, x), e);
@@ -1127,8 +1138,6 @@ static int resolve_action(xrun *r, const xlevel_rt *l, const xrec *x, sp_err *e)
 {
     if (!is_open(r, l, x))
         return 0;
-    if (r->actions == NULL && sp_action_writer_open(r->ctx->db, r->ctx->hub, &r->actions, e) != 0)
-        return -1;
     return sp_action_writer_resolve(r->actions, l->lv->link_type, x->ekey, e);
 }
 
@@ -1256,8 +1265,7 @@ static void *committer_main(void *arg)
         if (rc != 0)
             note_fatal(r, &e);
         r->pages_live--;
-        sp_arena_free(pg->arena);
-        free(pg);
+        page_free(pg);
         pthread_mutex_lock(&r->mu);
     }
     pthread_mutex_unlock(&r->mu);
@@ -1534,41 +1542,37 @@ static int compile_filter(xrun *r, const sp_job_filter *f, sp_err *e)
 /* The records of this component with an unresolved Action Center row. */
 static int load_open_actions(xrun *r, sp_err *e)
 {
-    static const char *const where = " FROM spAAActionCenter WHERE Hub_ID = ? AND Component = ? "
-                                     "AND Resolved_On IS NULL";
     sp_stmt *st = NULL;
-    char sql[256];
-    int64_t n = 0;
-    size_t i = 0;
+    const char **keys = NULL;
+    size_t n = 0, cap = 0;
     int rc = -1, f;
 
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*)%s", where);
-    if (sp_stmt_prepare(r->ctx->db, sql, &st, e) != 0 || sp_stmt_bind_text(st, 1, r->ctx->hub, e) != 0 ||
-        sp_stmt_bind_text(st, 2, r->ctx->comp->name, e) != 0 || sp_stmt_exec(st, NULL, e) != 0 ||
-        sp_stmt_fetch(st, e) != 1 || sp_stmt_int(st, 0, &n, e) != 0)
-        goto done;
-    sp_stmt_free(st);
-    st = NULL;
-    if (n == 0) {
-        rc = 0;
-        goto done;
-    }
-    kh_init(&r->open, r->job_arena, (size_t)n);
-    snprintf(sql, sizeof(sql), "SELECT Entity_Type, Entity_Key%s", where);
-    if (sp_stmt_prepare(r->ctx->db, sql, &st, e) != 0 || sp_stmt_bind_text(st, 1, r->ctx->hub, e) != 0 ||
+    if (sp_stmt_prepare(r->ctx->db,
+                        "SELECT Entity_Type, Entity_Key FROM spAAActionCenter WHERE Hub_ID = ? "
+                        "AND Component = ? AND Resolved_On IS NULL",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, r->ctx->hub, e) != 0 ||
         sp_stmt_bind_text(st, 2, r->ctx->comp->name, e) != 0 || sp_stmt_exec(st, NULL, e) != 0)
         goto done;
-    while ((f = sp_stmt_fetch(st, e)) == 1 && i < (size_t)n) {
+    while ((f = sp_stmt_fetch(st, e)) == 1) {
         const char *t = sp_stmt_text(st, 0), *k = sp_stmt_text(st, 1);
-        kh_put(&r->open, sp_arena_printf(r->job_arena, "%s|%s", t ? t : "", k ? k : ""), i++);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            keys = sp_xrealloc(keys, cap * sizeof(*keys));
+        }
+        keys[n++] = sp_arena_printf(r->job_arena, "%s|%s", t ? t : "", k ? k : "");
     }
     if (f < 0)
         goto done;
+    if (n > 0) {
+        kh_init(&r->open, r->job_arena, n);
+        for (size_t i = 0; i < n; i++)
+            kh_put(&r->open, keys[i], i);
+    }
     rc = 0;
 done:
-    if (st != NULL)
-        sp_stmt_close_cursor(st);
     sp_stmt_free(st);
+    free(keys);
     if (rc != 0)
         sp_err_prefix(e, "reading the open Action Center rows of %s", r->ctx->comp->name);
     return rc;
@@ -1628,20 +1632,6 @@ typedef struct xreader {
     int failed;
     sp_err err;
 } xreader;
-
-static xpage *page_new(xrun *r)
-{
-    xpage *pg = sp_xcalloc(1, sizeof(*pg));
-    pg->run = r;
-    pg->arena = sp_arena_new(0);
-    return pg;
-}
-
-static void page_free(xpage *pg)
-{
-    sp_arena_free(pg->arena);
-    free(pg);
-}
 
 static void *reader_main(void *arg)
 {
@@ -1828,7 +1818,8 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         goto done;
     if (spec->parent.filter != NULL && compile_filter(&r, spec->parent.filter, e) != 0)
         goto done;
-    if (!ctx->dry_run && load_open_actions(&r, e) != 0)
+    if (!ctx->dry_run && (load_open_actions(&r, e) != 0 ||
+                          sp_action_writer_open(ctx->db, ctx->hub, &r.actions, e) != 0))
         goto done;
     if (!ctx->dry_run)
         committer_start(&r);

@@ -163,8 +163,10 @@ done:
     return rc;
 }
 
+/* Run sql (UPDATE/DELETE ... WHERE Hub_ID = ? AND Run_ID = ?, after the
+ * time when with_time) on run_id's lock row; *rows = rows it touched. */
 static int update_mine(sp_db *db, const char *sql, const char *hub, const char *run_id,
-                       int with_time, sp_err *e)
+                       int with_time, int64_t *rows, sp_err *e)
 {
     sp_stmt *st = NULL;
     int p = 1, rc = -1;
@@ -172,7 +174,7 @@ static int update_mine(sp_db *db, const char *sql, const char *hub, const char *
     if (sp_stmt_prepare(db, sql, &st, e) != 0 ||
         (with_time && sp_stmt_bind_time(st, p++, sp_clock_wall_ms(), e) != 0) ||
         sp_stmt_bind_text(st, p++, hub, e) != 0 || sp_stmt_bind_text(st, p, run_id, e) != 0 ||
-        sp_stmt_exec(st, NULL, e) != 0)
+        sp_stmt_exec(st, rows, e) != 0)
         goto done;
     rc = 0;
 done:
@@ -182,30 +184,21 @@ done:
 
 int sp_lock_heartbeat(sp_db *db, const char *hub, const char *run_id, sp_err *e)
 {
-    sp_stmt *st = NULL;
     int64_t rows = 0;
-    int rc = -1;
 
-    if (sp_stmt_prepare(db, "UPDATE spAARunLock SET Heartbeat_On = ? WHERE Hub_ID = ? AND Run_ID = ?", &st,
-                        e) != 0 ||
-        sp_stmt_bind_time(st, 1, sp_clock_wall_ms(), e) != 0 || sp_stmt_bind_text(st, 2, hub, e) != 0 ||
-        sp_stmt_bind_text(st, 3, run_id, e) != 0 || sp_stmt_exec(st, &rows, e) != 0)
-        goto done;
-    if (rows == 0) {
-        SP_ERR(e, SP_ELOCKED,
-               "run %s no longer holds the run lock of hub %s (another run took it over as stale, or "
-               "it was deleted): this run stops so that two runs never write at once",
-               run_id, hub);
-        goto done;
-    }
-    rc = 0;
-done:
-    sp_stmt_free(st);
-    return rc;
+    if (update_mine(db, "UPDATE spAARunLock SET Heartbeat_On = ? WHERE Hub_ID = ? AND Run_ID = ?", hub,
+                    run_id, 1, &rows, e) != 0)
+        return -1;
+    if (rows == 0)
+        return SP_ERR(e, SP_ELOCKED,
+                      "run %s no longer holds the run lock of hub %s (another run took it over as stale, "
+                      "or it was deleted): this run stops so that two runs never write at once",
+                      run_id, hub);
+    return 0;
 }
 
 int sp_lock_release(sp_db *db, const char *hub, const char *run_id, sp_err *e)
 {
     return update_mine(db, "DELETE FROM spAARunLock WHERE Hub_ID = ? AND Run_ID = ?", hub, run_id,
-                       0, e);
+                       0, NULL, e);
 }
