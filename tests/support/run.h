@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "sim.h"
+
 /* Read a file into buf: at most n - 1 bytes, NUL-terminated; "" when the
  * file cannot be read. */
 void sp_test_slurp(const char *path, char *buf, size_t n);
@@ -18,5 +22,13 @@ void sp_test_slurp(const char *path, char *buf, size_t n);
  * did not exit (a signal). */
 int sp_test_run(const char *dir, const char *env_s, const char *prog, const char *args, char *out,
                 size_t nout, char *err, size_t nerr);
+
+/* bin/spetl-sample next to $SPETL_BIN (bin/ under make test, build-asan/bin
+ * under make asan), into buf. */
+void sp_test_sample_bin(char *buf, size_t n);
+
+/* A simulator control request that must answer 2xx with JSON (Check
+ * assertion otherwise); the caller json_decref()s it. body may be NULL. */
+json_t *sp_test_sim_json(sp_sim *sim, const char *method, const char *path, const char *body);
 
 #endif

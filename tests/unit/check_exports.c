@@ -128,13 +128,7 @@ static int env_start(env *x, int target, const char *tag, int customers, const c
     sp_db_close(x->db);
     x->db = NULL;
     sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    /* spetl-sample next to $SPETL_BIN: bin/ under make test, build-asan/bin under make asan */
-    {
-        const char *spetl = getenv("SPETL_BIN");
-        const char *slash = strrchr(spetl, '/');
-        snprintf(prog, sizeof(prog), "%.*s/spetl-sample", slash ? (int)(slash - spetl) : 1,
-                 slash ? spetl : ".");
-    }
+    sp_test_sample_bin(prog, sizeof(prog));
     snprintf(args, sizeof(args), "--conn '%s' --customers %d --items 30 --create-schema -q", x->conn,
              customers);
     ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
@@ -155,16 +149,7 @@ static void env_stop(env *x)
 
 static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
 {
-    char *b = NULL;
-    int status = 0;
-    sp_err e;
-    json_t *j;
-    ck_assert_int_eq(sp_sim_control(x->sim, method, path, body, &b, &status, &e), 0);
-    ck_assert_msg(status >= 200 && status < 300, "%s %s: %d %s", method, path, status, b ? b : "");
-    j = json_loads(b ? b : "null", JSON_DECODE_ANY, NULL);
-    free(b);
-    ck_assert_ptr_nonnull(j);
-    return j;
+    return sp_test_sim_json(x->sim, method, path, body);
 }
 
 static long long sim_writes(env *x)

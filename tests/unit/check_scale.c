@@ -179,13 +179,7 @@ static int env_start(env *x, int target, const char *tag)
     sp_db_close(x->db);
     x->db = NULL;
     sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    /* spetl-sample next to $SPETL_BIN: bin/ under make test, build-asan/bin under make asan */
-    {
-        const char *spetl_bin = getenv("SPETL_BIN");
-        const char *slash = strrchr(spetl_bin, '/');
-        snprintf(prog, sizeof(prog), "%.*s/spetl-sample", slash ? (int)(slash - spetl_bin) : 1,
-                 slash ? spetl_bin : ".");
-    }
+    sp_test_sample_bin(prog, sizeof(prog));
     snprintf(args, sizeof(args),
              "--conn '%s' --customers %ld --items 10 --documents 1 --prospects 1 --create-schema -q", x->conn,
              x->customers);
@@ -387,16 +381,7 @@ static summary parse_summary(void)
 
 static json_t *sim_json(env *x, const char *method, const char *path)
 {
-    char *b = NULL;
-    int status = 0;
-    sp_err e;
-    json_t *j;
-    ck_assert_int_eq(sp_sim_control(x->sim, method, path, NULL, &b, &status, &e), 0);
-    ck_assert_msg(status >= 200 && status < 300, "%s %s: %d %.500s", method, path, status, b ? b : "");
-    j = json_loads(b ? b : "null", JSON_DECODE_ANY, NULL);
-    free(b);
-    ck_assert_ptr_nonnull(j);
-    return j;
+    return sp_test_sim_json(x->sim, method, path, NULL);
 }
 
 static long long stat_of(json_t *stats, const char *name)
