@@ -379,6 +379,65 @@ START_TEST(customer_export_creates_companies_and_contacts_once)
 }
 END_TEST
 
+/* ---- customer-export: address types, new addresses of linked customers ----------- */
+
+#define TYPES_COMPONENTS(newc)                                                                    \
+    "    <customer-export address-types=\"PRIMARY;BILL TO;NEW ONE\" export-new-contacts=\"" newc  \
+    "\" customers-per-page=\"7\" customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+
+START_TEST(customer_export_address_types_and_new_contacts_setting)
+{
+    env x;
+    char tag[32];
+    int rc;
+    int64_t wanted, links, failed;
+    long long w;
+
+    snprintf(tag, sizeof(tag), "exp_types_%d", _i);
+    if (!env_start(&x, _i, tag, 30, NULL, TYPES_COMPONENTS("false")))
+        return;
+    /* the sample has other address types too: they must stay out */
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(ADRSCODE) NOT IN ('PRIMARY', 'BILL TO')"),
+                     0);
+    rc = spetl(&x, "run", "customer-export");
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    wanted = db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(ADRSCODE) IN ('PRIMARY', 'BILL TO')");
+    links = db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'");
+    failed = db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL "
+                          "AND Entity_Type = 'CUSTOMER_ADDRESS'");
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = "
+                                  "'CUSTOMER_ADDRESS' AND Entity_Key NOT LIKE '%|PRIMARY' AND Entity_Key NOT LIKE "
+                                  "'%|BILL TO'"),
+                     0);
+    ck_assert_int_eq(links + failed, wanted);
+    ck_assert_int_eq((int64_t)sim_count(&x, "contacts"), links);
+
+    /* a new address of a linked customer, of a listed type */
+    db_exec(&x, _i == SP_DBTEST_SQLITE
+                    ? "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
+                      "(printf('%-15s', 'AARONFIT0001'), printf('%-15s', 'NEW ONE'), 'Pat Doe', 'Chicago')"
+                    : "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES ('AARONFIT0001', "
+                      "'NEW ONE', 'Pat Doe', 'Chicago')");
+    /* export-new-contacts="false": left alone, nothing sent */
+    w = sim_writes(&x);
+    rc = spetl(&x, "run", "customer-export");
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
+                                  "'AARONFIT0001|NEW ONE'"),
+                     0);
+    /* "true": it becomes a contact of the customer's company, and only it */
+    write_job(&x, TYPES_COMPONENTS("true"));
+    rc = spetl(&x, "run", "customer-export");
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
+                                  "'AARONFIT0001|NEW ONE'"),
+                     1);
+    ck_assert_int_eq((int64_t)sim_count(&x, "contacts"), links + 1);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- customer-updates-export ----------------------------------------------------- */
 
 START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
@@ -762,6 +821,7 @@ int main(void)
 
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, customer_export_creates_companies_and_contacts_once, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, customer_export_address_types_and_new_contacts_setting, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, customer_updates_send_only_what_changed_and_reresolve_gone_records, 0,
                         SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
