@@ -84,14 +84,23 @@ int sp_cmd_check(const sp_cli *cli, sp_err *e)
 
     sp_err_clear(&pe);
     if (sp_open_job_db(job, &db, &pe) == 0) {
+        char missing[256] = "";
+        size_t used = 0;
+
+        /* pe keeps the first failure: a probe error, else the missing tables */
         for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-            sp_err_clear(&pe);
             if (sp_db_table_exists(db, tables[i], &exists, &pe) != 0)
                 break;
-            if (!exists && missing_tables++ == 0)
-                SP_ERR(&pe, SP_EDB, "spetl's table %s is missing: run `spetl init-db %s`",
-                       tables[i], cli->job_path);
+            if (!exists && used < sizeof(missing)) {
+                missing_tables++;
+                used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
+                                         used ? ", " : "", tables[i]);
+            }
         }
+        if (pe.code == SP_OK && missing_tables > 0)
+            SP_ERR(&pe, SP_EDB, "spetl's table%s %s %s missing: run `spetl init-db %s`",
+                   missing_tables == 1 ? "" : "s", missing, missing_tables == 1 ? "is" : "are",
+                   cli->job_path);
         snprintf(what, sizeof(what), "database: %s (%s)", sp_dialect_name(sp_db_dialect(db)),
                  sp_db_server_version(db));
     } else {

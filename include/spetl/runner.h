@@ -34,7 +34,8 @@ typedef struct sp_run_opts {
 int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e);
 
 /* Open the job's database (errors point at the job's <database> element; a
- * dialect="..." that does not match the server is refused). */
+ * dialect="..." that does not match the server is refused; a SQLite file
+ * that does not exist is an error naming the path, never created). */
 int sp_open_job_db(const sp_job *job, sp_db **out, sp_err *e);
 
 /* A HubSpot client configured from the job's <hubspot> settings. */

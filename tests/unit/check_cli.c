@@ -14,6 +14,7 @@
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "spetl/db.h"
+#include "spetl/schema.h"
 #include "spetl/state.h"
 
 static char tmpdir[512];
@@ -147,6 +148,18 @@ START_TEST(init_db_is_safe_twice)
     {
         char args[800];
         snprintf(args, sizeof(args), "init-db '%s'", job);
+        /* a database without GP's tables is refused, and nothing is created */
+        ck_assert_int_eq(spetl(env, args), 3);
+        ck_assert_msg(strstr(err, "init.xml:6:3: the database ") != NULL, "%s", err);
+        ck_assert_msg(strstr(err, " has no Dynamics GP tables RM00101, RM00102, SY01200, SOP00200, "
+                                  "IV00101, IV00105, SOP10100, SOP10200: point the job's <database> "
+                                  "at the GP company database; nothing was created") != NULL,
+                      "%s", err);
+        ck_assert_int_eq(sp_dbtest_reopen(_i, "cli_init", &db, &e), 0);
+        ck_assert_int_eq(sp_db_table_exists(db, "spAARunLock", &exists, &e), 0);
+        ck_assert_int_eq(exists, 0);
+        ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
+        sp_db_close(db);
         ck_assert_msg(spetl(env, args) == 0, "init-db: %s", err);
         ck_assert_ptr_nonnull(strstr(out, ": spetl's tables are ready in the "));
         ck_assert_msg(spetl(env, args) == 0, "second init-db: %s", err);
@@ -156,9 +169,6 @@ START_TEST(init_db_is_safe_twice)
     ck_assert_int_eq(exists, 1);
     ck_assert_int_eq(sp_db_table_exists(db, "spAARunLock", &exists, &e), 0);
     ck_assert_int_eq(exists, 1);
-    /* init-db never creates GP tables */
-    ck_assert_int_eq(sp_db_table_exists(db, "RM00101", &exists, &e), 0);
-    ck_assert_int_eq(exists, 0);
     sp_db_close(db);
 }
 END_TEST
@@ -205,6 +215,7 @@ static int run_env_start(run_env *r, const char *const *sim_args, const char *ta
         return 0;
     }
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, tag, &db, &e), 0);
+    ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
     sp_db_close(db);
     sp_dbtest_conn(SP_DBTEST_SQLITE, tag, r->conn, sizeof(r->conn));
     ck_assert_int_eq(sp_sim_start(sim_args, &r->sim, &e), 0);
@@ -409,6 +420,72 @@ START_TEST(run_checks_the_token_the_hub_and_the_tables)
 }
 END_TEST
 
+START_TEST(check_fails_when_spetls_tables_are_missing)
+{
+    run_env r;
+    char args[1200], conn[1024];
+    const char *job;
+    sp_db *db = NULL;
+    sp_err e;
+
+    if (!run_env_start(&r, NULL, "cli_check_bare"))
+        return;
+    /* GP's tables, not spetl's */
+    ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_check_bare2", &db, &e), 0);
+    ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
+    sp_db_close(db);
+    sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_check_bare2", conn, sizeof(conn));
+    job = job_file("checkbare.xml", conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 3);
+    ck_assert_msg(strstr(out, "FAIL  database: sqlite") != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "spetl's tables spAAIntegratedEntityLink, spAAComponentState, "
+                                      "spAARunHistory, spAAActionCenter, spAARunLock are missing: "
+                                      "run `spetl init-db "));
+    ck_assert_ptr_null(strstr(out, "everything this job needs is reachable"));
+    ck_assert_ptr_nonnull(strstr(err, "1 problem found; the first: spetl's tables "));
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(a_mistyped_sqlite_path_is_refused_not_created)
+{
+    run_env r;
+    char args[1200], conn[1024], path[700];
+    const char *job, *cmds[] = {"check", "run", "init-db"};
+    struct stat st;
+
+    if (!run_env_start(&r, NULL, "cli_nofile"))
+        return;
+    snprintf(path, sizeof(path), "%s/no-such-dir-%d.db", tmpdir, (int)getpid());
+    snprintf(conn, sizeof(conn), "%s", r.conn);
+    /* the same connection string with Database= pointing at a file that is not there */
+    {
+        char *db = strstr(conn, "Database=");
+        char *end;
+        ck_assert_ptr_nonnull(db);
+        end = strchr(db, ';');
+        snprintf(args, sizeof(args), "%.*sDatabase=%s%s", (int)(db - conn), conn, path,
+                 end != NULL ? end : "");
+        snprintf(conn, sizeof(conn), "%s", args);
+    }
+    job = job_file("typo.xml", conn, sp_sim_base_url(r.sim), "", "");
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        snprintf(args, sizeof(args), "%s '%s'", cmds[i], job);
+        ck_assert_msg(spetl(r.env, args) == 3, "%s: %s%s", cmds[i], out, err);
+        ck_assert_msg(strstr(i == 0 ? out : err, "the SQLite database ") != NULL, "%s: %s%s", cmds[i],
+                      out, err);
+        ck_assert_ptr_nonnull(strstr(i == 0 ? out : err, path));
+        ck_assert_ptr_nonnull(strstr(i == 0 ? out : err, " does not exist: check Database= in the "
+                                                         "connection string"));
+        ck_assert_int_ne(stat(path, &st), 0);
+    }
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
 START_TEST(check_and_setup_hubspot)
 {
     static const char *const sim_args[] = {"--scopes",
@@ -475,6 +552,7 @@ START_TEST(history_and_errors_read_the_database_without_a_token)
     if (!ready())
         return;
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_history", &db, &e), 0);
+    ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
     sp_db_close(db);
     sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_history", conn, sizeof(conn));
     job = job_file("history.xml", conn, "http://127.0.0.1:9", "", "");
@@ -535,6 +613,8 @@ int main(void)
     tcase_add_test(tc, run_checks_mappings_against_hubspot_before_writing);
     tcase_add_test(tc, run_exits_5_while_another_run_holds_the_lock);
     tcase_add_test(tc, run_checks_the_token_the_hub_and_the_tables);
+    tcase_add_test(tc, check_fails_when_spetls_tables_are_missing);
+    tcase_add_test(tc, a_mistyped_sqlite_path_is_refused_not_created);
     tcase_add_test(tc, check_and_setup_hubspot);
     tcase_add_test(tc, history_and_errors_read_the_database_without_a_token);
     suite_add_tcase(s, tc);
