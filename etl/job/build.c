@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1191,40 +1192,45 @@ static int token_text_ok(const char *t)
     return 1;
 }
 
+/* Open first, then look at what was opened (fstat): the file checked is the
+ * file read, even if the path is swapped in between. O_NONBLOCK: a FIFO at
+ * the path must not hang the load; it is refused as not a regular file. */
 static void read_token_file(jctx *c, sp_job_hubspot *h)
 {
     const char *path = h->token_file;
     sp_job_pos pos = h->token_pos;
     struct stat st;
-    FILE *f = NULL;
+    int fd;
     char buf[4097];
-    size_t n;
+    size_t n = 0;
+    ssize_t got = 0;
     char *tok;
 
-    if (stat(path, &st) != 0) {
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         if (errno == ENOENT)
             jc_error(c, pos, "token file %s does not exist", path);
         else
-            jc_error(c, pos, "token file %s: %s", path, strerror(errno));
+            jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
         return;
+    }
+    if (fstat(fd, &st) != 0) {
+        jc_error(c, pos, "token file %s: %s", path, strerror(errno));
+        goto done;
     }
     if (!S_ISREG(st.st_mode)) {
         jc_error(c, pos, "token file %s is not a regular file", path);
-        return;
+        goto done;
     }
     if ((st.st_mode & 077) != 0) {
         jc_error(c, pos, "token file %s can be %s by group or others (mode %04o): run chmod 600 %s", path,
                  (st.st_mode & 044) ? "read" : "changed", (unsigned)(st.st_mode & 07777), path);
-        return;
+        goto done;
     }
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
-        return;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, f);
+    while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += (size_t)got;
     buf[n] = '\0';
-    if (ferror(f))
+    if (got < 0)
         jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
     else if (n == sizeof(buf) - 1)
         jc_error(c, pos, "token file %s is larger than a token (4 KiB)", path);
@@ -1234,7 +1240,8 @@ static void read_token_file(jctx *c, sp_job_hubspot *h)
         jc_error(c, pos, "token file %s must hold only the token: it holds spaces or control characters", path);
     else
         c->job->token = tok;
-    fclose(f);
+done:
+    close(fd);
     memset(buf, 0, sizeof(buf));
 }
 
