@@ -14,6 +14,7 @@
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "spetl/db.h"
+#include "spetl/runner.h"
 #include "spetl/schema.h"
 #include "spetl/state.h"
 
@@ -96,6 +97,7 @@ START_TEST(help_and_version)
     ck_assert_ptr_nonnull(strstr(out, "usage: spetl [OPTIONS] COMMAND JOB [ARGS...]"));
     ck_assert_ptr_nonnull(strstr(out, "  validate JOB "));
     ck_assert_ptr_nonnull(strstr(out, "  5  another run of this job holds the run lock"));
+    ck_assert_ptr_nonnull(strstr(out, "  7  the run finished but a component stopped; "));
     ck_assert_str_eq(err, "");
     ck_assert_int_eq(spetl(NULL, "--version"), 0);
     ck_assert_ptr_nonnull(strstr(out, "spetl 0."));
@@ -486,6 +488,157 @@ START_TEST(a_mistyped_sqlite_path_is_refused_not_created)
 }
 END_TEST
 
+/* customer-export and product-export with one customer and one item. */
+static const char *two_component_job(const run_env *r)
+{
+    static char path[700];
+    char text[4096];
+
+    snprintf(path, sizeof(path), "%s/two.xml", tmpdir);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"cli-test\">\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"5\" "
+             "request-timeout-seconds=\"5\"><token env=\"HUBSPOT_TOKEN\"/></hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/><property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"gp_item_number\">\n"
+             "      <property name=\"gp_item_number\" column=\"ITEMNMBR\"/><property name=\"name\" column=\"ITEMDESC\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <components>\n"
+             "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+             "    <product-export item-mapping=\"i\"/>\n"
+             "  </components>\n"
+             "</job>\n",
+             sp_sim_base_url(r->sim), r->conn);
+    write_file(path, text);
+    return path;
+}
+
+static void gp_rows(const run_env *r)
+{
+    sp_db *db = NULL;
+    sp_stmt *st = NULL;
+    sp_err e;
+    static const char *const sql[] = {
+        "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES ('AARONFIT0001', 'Aaron Fitness')",
+        "INSERT INTO IV00101 (ITEMNMBR, ITEMDESC) VALUES ('WIDGET-1', 'Widget')"};
+
+    ck_assert_int_eq(sp_db_open(&db, r->conn, NULL, &e), 0);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_msg(sp_stmt_prepare(db, sql[i], &st, &e) == 0, "%s", e.msg);
+        ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s", e.msg);
+        sp_stmt_free(st);
+    }
+    sp_db_close(db);
+}
+
+static const char *component_status(json_t *report, const char *name, const char **message)
+{
+    size_t i;
+    json_t *c;
+
+    json_array_foreach(json_object_get(report, "components"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "component")), name) == 0) {
+            *message = json_string_value(json_object_get(c, "message"));
+            return json_string_value(json_object_get(c, "status"));
+        }
+    }
+    *message = NULL;
+    return "(absent)";
+}
+
+static size_t sim_records(run_env *r, const char *obj)
+{
+    char path[128];
+    json_t *j;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/_sim/records/%s", obj);
+    j = sp_test_sim_json(r->sim, "GET", path, NULL);
+    n = json_array_size(json_object_get(j, "results"));
+    json_decref(j);
+    return n;
+}
+
+START_TEST(a_stopped_component_does_not_stop_the_independent_ones)
+{
+    run_env r;
+    char args[1200];
+    const char *job, *msg;
+    json_t *report, *fault;
+
+    if (!run_env_start(&r, NULL, "cli_stopped"))
+        return;
+    gp_rows(&r);
+    job = two_component_job(&r);
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    /* HubSpot answers customer-export's upsert with a 404: that component stops */
+    fault = sp_test_sim_json(r.sim, "POST", "/_sim/faults",
+                             "{\"next\":[{\"status\":404}],\"match\":\"companies/batch/upsert\"}");
+    json_decref(fault);
+    snprintf(args, sizeof(args), "run --report - '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 7);
+    report = json_loads(out, 0, NULL);
+    ck_assert_msg(report != NULL, "%s", out);
+    ck_assert_int_eq(json_integer_value(json_object_get(report, "exit_code")), 7);
+    ck_assert_str_eq(component_status(report, "customer-export", &msg), "stopped");
+    ck_assert_msg(strstr(msg, "404") != NULL, "%s", msg);
+    ck_assert_str_eq(component_status(report, "product-export", &msg), "ok");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(report, "error")),
+                                 "1 component stopped (the first: "));
+    json_decref(report);
+    ck_assert_ptr_nonnull(strstr(err, "msg=\"run finished: exit 7"));
+    /* product-export ran: its product exists; the company does not */
+    ck_assert_int_eq((int)sim_records(&r, "products"), 1);
+    ck_assert_int_eq((int)sim_records(&r, "companies"), 0);
+    snprintf(args, sizeof(args), "history '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 0);
+    ck_assert_msg(strstr(out, "customer-export          stopped") != NULL, "%s", out);
+
+    /* a refused token stops the run as a whole: exit 4, product-export not run */
+    fault = sp_test_sim_json(r.sim, "POST", "/_sim/faults",
+                             "{\"next\":[{\"status\":401}],\"match\":\"companies/batch/upsert\"}");
+    json_decref(fault);
+    snprintf(args, sizeof(args), "run --report - '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 4);
+    report = json_loads(out, 0, NULL);
+    ck_assert_msg(report != NULL, "%s", out);
+    ck_assert_int_eq(json_integer_value(json_object_get(report, "exit_code")), 4);
+    ck_assert_str_eq(component_status(report, "customer-export", &msg), "stopped");
+    ck_assert_str_eq(component_status(report, "product-export", &msg), "not-run");
+    json_decref(report);
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(what_depends_on_what)
+{
+    /* deal-export needs the companies and the products; the updates and
+     * product-export need nothing; the imports and customer-export the link */
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_DEAL_EXPORT),
+                      (1u << SP_COMP_CUSTOMER_EXPORT) | (1u << SP_COMP_PRODUCT_EXPORT));
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_PRODUCT_EXPORT), 0);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_CUSTOMER_UPDATES), 0);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_PROSPECT_UPDATES), 0);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_CUSTOMER_EXPORT), 1u << SP_COMP_COMPANY_LINK);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_CUSTOMER_IMPORT), 1u << SP_COMP_COMPANY_LINK);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_PROSPECT_IMPORT), 1u << SP_COMP_COMPANY_LINK);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_COMPANY_LINK), 0);
+    /* a component only depends on components that run before it */
+    for (int k = 0; k < SP_COMP_COUNT; k++)
+        ck_assert_uint_eq(sp_run_depends_on((sp_job_component_kind)k) >> k, 0);
+}
+END_TEST
+
 START_TEST(check_and_setup_hubspot)
 {
     static const char *const sim_args[] = {"--scopes",
@@ -615,6 +768,8 @@ int main(void)
     tcase_add_test(tc, run_checks_the_token_the_hub_and_the_tables);
     tcase_add_test(tc, check_fails_when_spetls_tables_are_missing);
     tcase_add_test(tc, a_mistyped_sqlite_path_is_refused_not_created);
+    tcase_add_test(tc, a_stopped_component_does_not_stop_the_independent_ones);
+    tcase_add_test(tc, what_depends_on_what);
     tcase_add_test(tc, check_and_setup_hubspot);
     tcase_add_test(tc, history_and_errors_read_the_database_without_a_token);
     suite_add_tcase(s, tc);
