@@ -194,6 +194,54 @@ START_TEST(unreachable_database_exits_3_with_the_password_redacted)
 }
 END_TEST
 
+START_TEST(validate_needs_no_secrets_but_checks_filters_and_refuses_hooks)
+{
+    char args[800];
+    const char *job;
+
+    if (!ready())
+        return;
+    /* a job as CI sees it: no token, the password a variable that is not set */
+    job = job_file("ci.xml", "Driver=SQLite3;Database=ci.db;Pwd=${CLI_TEST_UNSET_PW};",
+                   "http://127.0.0.1:9", "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n");
+    snprintf(args, sizeof(args), "validate '%s'", job);
+    ck_assert_msg(spetl("HUBSPOT_TOKEN= CLI_TEST_UNSET_PW=", args) == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "ci.xml: ok (1 component enabled: customer-export)"));
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN -u CLI_TEST_UNSET_PW", args), 0);
+    /* --secrets, check and run need them */
+    snprintf(args, sizeof(args), "validate --secrets '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN -u CLI_TEST_UNSET_PW", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "variable ${CLI_TEST_UNSET_PW} is not set"));
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN CLI_TEST_UNSET_PW=pw", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "ci.xml:4:5: the HubSpot token variable HUBSPOT_TOKEN is not set"));
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN -u CLI_TEST_UNSET_PW", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "variable ${CLI_TEST_UNSET_PW} is not set"));
+
+    /* a column typo in a filter is found by validate, at its place */
+    job = job_file("typo-filter.xml", "Driver=SQLite3;Database=ci.db;", "http://127.0.0.1:9", "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
+                   "      <filter>INACTIVE = 0 AND CUSTNAEM LIKE 'A%'</filter>\n"
+                   "    </customer-export>\n");
+    snprintf(args, sizeof(args), "validate '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN", args), 2);
+    ck_assert_msg(strstr(err, "typo-filter.xml:18:32: unknown column 'CUSTNAEM' in the filter of "
+                              "customer-export; RM00101 has no such column (did you mean CUSTNAME?)") != NULL,
+                  "%s", err);
+
+    /* a hook is refused at its line (<email-on-error>: tests/jobs/bad/34) */
+    job = job_file("hook.xml", "Driver=SQLite3;Database=ci.db;", "http://127.0.0.1:9", "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
+                   "      <post-export><sql>UPDATE RM00101 SET USERDEF1 = 'x' WHERE CUSTNMBR = ?</sql></post-export>\n"
+                   "    </customer-export>\n");
+    snprintf(args, sizeof(args), "validate '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN", args), 2);
+    ck_assert_msg(strstr(err, "hook.xml:18:7: <post-export> hooks are not built in this version of spetl: "
+                              "remove the element (or comment it out)") != NULL, "%s", err);
+}
+END_TEST
+
 /* ---- run ----------------------------------------------------------------- */
 
 typedef struct run_env {
@@ -761,6 +809,7 @@ int main(void)
     tcase_add_test(tc, usage_errors_exit_2);
     tcase_add_loop_test(tc, init_db_is_safe_twice, 0, SP_DBTEST_COUNT);
     tcase_add_test(tc, unreachable_database_exits_3_with_the_password_redacted);
+    tcase_add_test(tc, validate_needs_no_secrets_but_checks_filters_and_refuses_hooks);
     tcase_add_test(tc, run_with_nothing_enabled_takes_and_releases_the_lock);
     tcase_add_test(tc, run_refuses_what_it_cannot_do_before_touching_anything);
     tcase_add_test(tc, run_checks_mappings_against_hubspot_before_writing);
