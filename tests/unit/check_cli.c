@@ -430,6 +430,25 @@ START_TEST(run_exits_5_while_another_run_holds_the_lock)
     ck_assert_int_eq(sp_lock_release(db, json_string_value(json_object_get(report, "hub")),
                                      "someone-else", &e), 0);
     ck_assert_int_eq(spetl(r.env, args), 0);
+    /* a run killed with -9 on this host: the next run takes its lock at once */
+    {
+        char host[128] = "", sql[400];
+        sp_stmt *st = NULL;
+        pid_t dead = fork();
+        if (dead == 0)
+            _exit(0);
+        ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+        gethostname(host, sizeof(host) - 1);
+        ck_assert_int_eq(sp_lock_acquire(db, json_string_value(json_object_get(report, "hub")),
+                                         "killed-run", 60000, &e), 0);
+        snprintf(sql, sizeof(sql), "UPDATE spAARunLock SET Host = '%s', PID = %d", host, (int)dead);
+        ck_assert_int_eq(sp_stmt_prepare(db, sql, &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        sp_stmt_free(st);
+        ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+        ck_assert_msg(strstr(err, "took over the lock of run killed-run on this host") != NULL, "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, "is gone"));
+    }
     json_decref(report);
     sp_db_close(db);
     sp_sim_stop(r.sim);
