@@ -20,7 +20,7 @@ static const command commands[] = {
     {"run", sp_cmd_run, "run JOB [COMPONENT...]",
      "run the job's enabled components (or only those named) in dependency order"},
     {"validate", sp_cmd_validate, "validate JOB",
-     "check the job file: XSD, settings, secrets; no database, no network"},
+     "check the job file: XSD, settings, filters; no database, no network, no secrets"},
     {"init-db", sp_cmd_init_db, "init-db JOB",
      "create spetl's own tables in the job's database where missing (safe to run twice)"},
     {"check", sp_cmd_check, "check JOB",
@@ -49,6 +49,8 @@ static void print_help(FILE *out)
             "  --dry-run                  read, filter and map everything; write nothing anywhere\n"
             "  --key KEY                  process one record (a customer number, an item number)\n"
             "  --report FILE              write a JSON run report to FILE ('-' for stdout)\n"
+            "  --secrets                  validate: also read the token and the connection's\n"
+            "                             variables (check and run always do)\n"
             "  --limit N                  history/errors: show at most N rows\n"
             "  --log-level LEVEL          error, warn, info (default), debug or trace\n"
             "  -q, --quiet                warnings and errors only\n"
@@ -83,6 +85,8 @@ int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_v
             return 0;
         } else if (strcmp(a, "--dry-run") == 0) {
             out->dry_run = 1;
+        } else if (strcmp(a, "--secrets") == 0) {
+            out->secrets = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             out->quiet = 1;
         } else if (strcmp(a, "--key") == 0 || strcmp(a, "--report") == 0 ||

@@ -62,6 +62,38 @@ done:
     return rc;
 }
 
+/* The database and spetl's tables: pe keeps the first failure, a probe
+ * error or else every missing table; what names the database. */
+static void check_database(const sp_job *job, const char *job_path, sp_db **db, char *what,
+                           size_t nwhat, sp_err *pe)
+{
+    static const char *const tables[] = {"spAAIntegratedEntityLink", "spAAComponentState",
+                                         "spAARunHistory", "spAAActionCenter", "spAARunLock"};
+    char missing[256] = "";
+    size_t used = 0;
+    int exists, nmissing = 0;
+
+    sp_err_clear(pe);
+    if (sp_open_job_db(job, db, pe) != 0) {
+        snprintf(what, nwhat, "database");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        if (sp_db_table_exists(*db, tables[i], &exists, pe) != 0)
+            break;
+        if (!exists && used < sizeof(missing)) {
+            nmissing++;
+            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
+                                     used ? ", " : "", tables[i]);
+        }
+    }
+    if (pe->code == SP_OK && nmissing > 0)
+        SP_ERR(pe, SP_EDB, "spetl's table%s %s %s missing: run `spetl init-db %s`",
+               nmissing == 1 ? "" : "s", missing, nmissing == 1 ? "is" : "are", job_path);
+    snprintf(what, nwhat, "database: %s (%s)", sp_dialect_name(sp_db_dialect(*db)),
+             sp_db_server_version(*db));
+}
+
 int sp_cmd_check(const sp_cli *cli, sp_err *e)
 {
     sp_job *job = NULL;
@@ -73,30 +105,13 @@ int sp_cmd_check(const sp_cli *cli, sp_err *e)
     sp_err pe;
     char hub[32] = "", what[256];
     unsigned objects;
-    int exists, missing_tables = 0;
-    static const char *const tables[] = {"spAAIntegratedEntityLink", "spAAComponentState",
-                                         "spAARunHistory", "spAAActionCenter", "spAARunLock"};
 
     memset(&v, 0, sizeof(v));
     if (sp_job_load(cli->job_path, NULL, &job, e) != 0)
         return -1;
     printf("ok    job file %s (job \"%s\")\n", cli->job_path, job->name);
 
-    sp_err_clear(&pe);
-    if (sp_open_job_db(job, &db, &pe) == 0) {
-        for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-            sp_err_clear(&pe);
-            if (sp_db_table_exists(db, tables[i], &exists, &pe) != 0)
-                break;
-            if (!exists && missing_tables++ == 0)
-                SP_ERR(&pe, SP_EDB, "spetl's table %s is missing: run `spetl init-db %s`",
-                       tables[i], cli->job_path);
-        }
-        snprintf(what, sizeof(what), "database: %s (%s)", sp_dialect_name(sp_db_dialect(db)),
-                 sp_db_server_version(db));
-    } else {
-        snprintf(what, sizeof(what), "database");
-    }
+    check_database(job, cli->job_path, &db, what, sizeof(what), &pe);
     report(&v, what, &pe);
 
     sp_err_clear(&pe);

@@ -26,6 +26,7 @@ static const catalogue_row catalogue[SP_CODE_COUNT] = {
     {SP_ETOOLARGE, "ETOOLARGE", SP_EXIT_INTERNAL, 0},
     {SP_EDATA, "EDATA", SP_EXIT_RECORDS, 0},
     {SP_EINTERNAL, "EINTERNAL", SP_EXIT_INTERNAL, 0},
+    {SP_ESTOPPED, "ESTOPPED", SP_EXIT_STOPPED, 0},
 };
 
 static const sp_exit_row exit_rows[] = {
@@ -36,6 +37,8 @@ static const sp_exit_row exit_rows[] = {
     {SP_EXIT_HUBSPOT, "HubSpot is unreachable, refused the token, or the daily limit is spent"},
     {SP_EXIT_LOCKED, "another run of this job holds the run lock"},
     {SP_EXIT_INTERNAL, "internal error: out of memory, a file could not be written, or a bug"},
+    {SP_EXIT_STOPPED, "the run finished but a component stopped; the components that do not "
+                      "depend on it ran, those that do were skipped (codes 2-6 win over 7, 7 over 1)"},
     {-1, NULL},
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "db_internal.h"
 #include "spetl/buf.h"
@@ -230,6 +231,8 @@ static int conn_with_options(const char *conn, sp_dialect d, const sp_db_opts *o
         if (!conn_has(conn, "Timeout") &&
             sp_buf_printf(out, e, "Timeout=%d;", o->busy_timeout_ms) < 0)
             return -1;
+        if (o->no_create && !conn_has(conn, "NoCreat") && sp_buf_puts(out, "NoCreat=1;", e) < 0)
+            return -1;
     } else if (d == SP_DIALECT_POSTGRESQL) {
         if (!conn_has(conn, "UseDeclareFetch") && sp_buf_puts(out, "UseDeclareFetch=1;", e) < 0)
             return -1;
@@ -431,6 +434,27 @@ static int db_connect(sp_db *db, const char *full, const char *orig, sp_err *e)
     return -1;
 }
 
+/* The SQLite driver says only "connect failed" when NoCreat=1 meets a
+ * missing file: name the path instead. */
+static void sqlite_missing_file(const char *conn, sp_err *e)
+{
+    char path[512], cwd[512];
+
+    if (!conn_get(conn, "Database", path, sizeof(path)) || path[0] == '\0' ||
+        access(path, F_OK) == 0)
+        return;
+    if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+        SP_ERR(e, SP_EDB,
+               "the SQLite database %s does not exist (relative to %s): check Database= in the "
+               "connection string; spetl does not create a database file",
+               path, cwd);
+    else
+        SP_ERR(e, SP_EDB,
+               "the SQLite database %s does not exist: check Database= in the connection "
+               "string; spetl does not create a database file",
+               path);
+}
+
 int sp_db_open(sp_db **out, const char *conn, const sp_db_opts *opts, sp_err *e)
 {
     sp_db *db = NULL;
@@ -466,8 +490,11 @@ int sp_db_open(sp_db **out, const char *conn, const sp_db_opts *opts, sp_err *e)
     guess = dialect_from_driver(driver);
     if (conn_with_options(conn_norm, guess, &db->opts, &full, e) < 0)
         goto done;
-    if (db_connect(db, sp_buf_str(&full), conn_norm, e) < 0)
+    if (db_connect(db, sp_buf_str(&full), conn_norm, e) < 0) {
+        if (guess == SP_DIALECT_SQLITE && db->opts.no_create)
+            sqlite_missing_file(conn_norm, e);
         goto done;
+    }
 
     {
         char name[80] = "", ver[64] = "";

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "spetl/clock.h"
+#include "spetl/filter.h"
 #include "spetl/log.h"
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -407,6 +409,8 @@ static void build_email(jctx *c, const xmlNode *n)
     if (n == NULL)
         return;
     m->pos = jnode_pos(n);
+    jc_error(c, m->pos, "<email-on-error> is not built in this version of spetl: remove the element "
+                        "(or comment it out); no e-mail would be sent");
     m->enabled = jget_bool(c, n, "enabled", 1);
     m->from = jget(c, n, "from");
     m->smtp_url = jget(c, n, "smtp-url");
@@ -1103,7 +1107,36 @@ const sp_job_hook *jbuild_hook(jctx *c, const xmlNode *n, const char *point, int
         build_sql_hook(c, s, h, entity);
     else if ((s = jchild(n, "program")) != NULL)
         build_program_hook(c, s, h);
+    /* Checked above so that it is right when hooks are built; refused now,
+     * since a hook that validates and then never runs misleads. */
+    jc_error(c, h->pos, "<%s> hooks are not built in this version of spetl: remove the element "
+                        "(or comment it out); it would run nothing", point);
     return h;
+}
+
+/* The run's own compiler on the entity's columns: a column typo, an unknown
+ * function, a literal of the wrong type are found here, at their position
+ * in the job file, not when the run reaches the component. */
+static void compile_filter(jctx *c, const xmlNode *n, const sp_job_filter *f)
+{
+    static const sp_dialect dialects[] = {SP_DIALECT_OTHER, SP_DIALECT_SQLITE,
+                                          SP_DIALECT_POSTGRESQL, SP_DIALECT_SQLSERVER};
+    sp_arena *a = sp_arena_new(0);
+    sp_filter *out = NULL;
+    sp_err e;
+    const char *comp = n->parent != NULL ? (const char *)n->parent->name : "the component";
+
+    sp_err_clear(&e);
+    if (sp_filter_compile_job(f, comp, c->path, dialects[c->job->database.dialect], NULL, a, &out,
+                              &e) != 0) {
+        sp_job_pos at = f->text_pos;
+        if (e.line > 0) {
+            at.line = e.line;
+            at.col = e.col;
+        }
+        jc_error(c, at, "%s", e.msg);
+    }
+    sp_arena_free(a);
 }
 
 const sp_job_filter *jbuild_filter(jctx *c, const xmlNode *n, sp_job_entity entity)
@@ -1150,6 +1183,8 @@ const sp_job_filter *jbuild_filter(jctx *c, const xmlNode *n, sp_job_entity enti
         problem = "\"(\" without \")\"";
     if (problem != NULL)
         jc_error(c, f->text_pos, "<filter>: %s", problem);
+    else
+        compile_filter(c, n, f);
     return f;
 }
 
@@ -1191,40 +1226,45 @@ static int token_text_ok(const char *t)
     return 1;
 }
 
+/* Open first, then look at what was opened (fstat): the file checked is the
+ * file read, even if the path is swapped in between. O_NONBLOCK: a FIFO at
+ * the path must not hang the load; it is refused as not a regular file. */
 static void read_token_file(jctx *c, sp_job_hubspot *h)
 {
     const char *path = h->token_file;
     sp_job_pos pos = h->token_pos;
     struct stat st;
-    FILE *f = NULL;
+    int fd;
     char buf[4097];
-    size_t n;
+    size_t n = 0;
+    ssize_t got = 0;
     char *tok;
 
-    if (stat(path, &st) != 0) {
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         if (errno == ENOENT)
             jc_error(c, pos, "token file %s does not exist", path);
         else
-            jc_error(c, pos, "token file %s: %s", path, strerror(errno));
+            jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
         return;
+    }
+    if (fstat(fd, &st) != 0) {
+        jc_error(c, pos, "token file %s: %s", path, strerror(errno));
+        goto done;
     }
     if (!S_ISREG(st.st_mode)) {
         jc_error(c, pos, "token file %s is not a regular file", path);
-        return;
+        goto done;
     }
     if ((st.st_mode & 077) != 0) {
         jc_error(c, pos, "token file %s can be %s by group or others (mode %04o): run chmod 600 %s", path,
                  (st.st_mode & 044) ? "read" : "changed", (unsigned)(st.st_mode & 07777), path);
-        return;
+        goto done;
     }
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
-        return;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, f);
+    while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += (size_t)got;
     buf[n] = '\0';
-    if (ferror(f))
+    if (got < 0)
         jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
     else if (n == sizeof(buf) - 1)
         jc_error(c, pos, "token file %s is larger than a token (4 KiB)", path);
@@ -1234,7 +1274,8 @@ static void read_token_file(jctx *c, sp_job_hubspot *h)
         jc_error(c, pos, "token file %s must hold only the token: it holds spaces or control characters", path);
     else
         c->job->token = tok;
-    fclose(f);
+done:
+    close(fd);
     memset(buf, 0, sizeof(buf));
 }
 
@@ -1281,7 +1322,7 @@ void jsecrets(jctx *c)
         if (at != NULL && colon != NULL && colon < at)
             sp_log_secret(sp_arena_strndup(c->arena, colon + 1, (size_t)(at - colon - 1)));
     }
-    if (c->opts->skip_secrets)
+    if (c->opts->skip_secrets || c->opts->validate_only)
         return;
     if (h->token_env != NULL) {
         const char *v = getenv(h->token_env);

@@ -257,7 +257,7 @@ static void run_stages(jctx *c, sp_err *e, int *internal)
 int sp_job_load_text(const char *name, const char *text, size_t len, const sp_job_load_opts *opts,
                      sp_job **out, sp_err *e)
 {
-    static const sp_job_load_opts defaults = {NULL, NULL, 0};
+    static const sp_job_load_opts defaults = {NULL, NULL, 0, 0};
     xmlStructuredErrorFunc old_serror;
     void *old_serror_ctx;
     xmlGenericErrorFunc old_generic;

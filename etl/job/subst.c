@@ -54,8 +54,9 @@ static int utf8_ok(const char *s)
     return 1;
 }
 
-/* Expand s into out; returns the number of problems (up to max recorded). */
-static size_t expand(const char *s, sp_buf *out, problem *probs, size_t max)
+/* Expand s into out; returns the number of problems (up to max recorded).
+ * keep_unset: an unset variable without a default is kept as written. */
+static size_t expand(const char *s, sp_buf *out, problem *probs, size_t max, int keep_unset)
 {
     size_t n = 0, i = 0;
     int toolong = 0;
@@ -137,6 +138,11 @@ static size_t expand(const char *s, sp_buf *out, problem *probs, size_t max)
                 toolong = 1;
                 break;
             }
+        } else if (val == NULL && keep_unset) {
+            if (sp_buf_append(out, s + start, i - start, &e) != 0) {
+                toolong = 1;
+                break;
+            }
         } else if (val == NULL) {
             PROBLEM(start, "variable ${%s} is not set: set it in the environment, "
                            "or give a default: ${%s:-value}", name, name);
@@ -208,7 +214,10 @@ static void subst_attr(jctx *c, xmlNodePtr n, xmlAttrPtr a)
         return;
     }
     sp_buf_init(&out, VALUE_MAX);
-    nprob = expand((const char *)v, &out, probs, 8);
+    /* a password of the connection is a secret: validate does not need it */
+    nprob = expand((const char *)v, &out, probs, 8,
+                   c->opts->validate_only && strcmp((const char *)n->name, "database") == 0 &&
+                       strcmp((const char *)a->name, "connection") == 0);
     if (nprob > 0) {
         if (ja != NULL) {
             ja->bad = 1;
@@ -238,7 +247,7 @@ static void subst_text(jctx *c, xmlNodePtr n)
         return;
     }
     sp_buf_init(&out, VALUE_MAX);
-    nprob = expand((const char *)v, &out, probs, 8);
+    nprob = expand((const char *)v, &out, probs, 8, 0);
     if (nprob > 0) {
         if (t != NULL) {
             t->bad = 1;

@@ -69,9 +69,12 @@ int sp_open_job_db(const sp_job *job, sp_db **out, sp_err *e)
 {
     static const sp_dialect expected[] = {SP_DIALECT_OTHER, SP_DIALECT_SQLITE,
                                           SP_DIALECT_POSTGRESQL, SP_DIALECT_SQLSERVER};
+    sp_db_opts opts = {0};
     sp_dialect got;
 
-    if (sp_db_open(out, job->database.connection, NULL, e) != 0) {
+    /* A mistyped SQLite path must not become a new empty database. */
+    opts.no_create = 1;
+    if (sp_db_open(out, job->database.connection, &opts, e) != 0) {
         sp_err_at_input(e, job->path, job->database.pos.line, job->database.pos.col);
         return -1;
     }

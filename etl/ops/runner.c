@@ -160,6 +160,170 @@ static void finish_component(sp_db *db, const char *hub, const char *run_id, com
         SP_WARN(r->comp->name, "%s", sp_err_format(&e2, line, sizeof(line)));
 }
 
+/* What a component needs to have finished in this run before it may run.
+ * A component whose dependency stopped (or was skipped) is skipped: running
+ * it would do something wrong, not merely less. company-link first: without
+ * its matches the imports would create GP customers, and customer-export
+ * HubSpot companies, that already exist on the other side. deal-export last:
+ * its deals associate the companies of customer-export and its line items
+ * the products of product-export. The updates exports touch only records
+ * that are linked already (by this run or an earlier one), and
+ * product-export depends on nothing: they run whatever stopped before them.
+ * Only components selected for this run count. */
+static const unsigned depends_on[SP_COMP_COUNT] = {
+    [SP_COMP_COMPANY_LINK] = 0,
+    [SP_COMP_CUSTOMER_IMPORT] = 1u << SP_COMP_COMPANY_LINK,
+    [SP_COMP_PROSPECT_IMPORT] = 1u << SP_COMP_COMPANY_LINK,
+    [SP_COMP_CUSTOMER_EXPORT] = 1u << SP_COMP_COMPANY_LINK,
+    [SP_COMP_CUSTOMER_UPDATES] = 0,
+    [SP_COMP_PROSPECT_UPDATES] = 0,
+    [SP_COMP_PRODUCT_EXPORT] = 0,
+    [SP_COMP_DEAL_EXPORT] = (1u << SP_COMP_CUSTOMER_EXPORT) | (1u << SP_COMP_PRODUCT_EXPORT),
+};
+
+unsigned sp_run_depends_on(sp_job_component_kind kind)
+{
+    return (int)kind >= 0 && kind < SP_COMP_COUNT ? depends_on[kind] : 0;
+}
+
+/* 1 when a component's failure stops the whole run: the components after it
+ * would fail the same way (HubSpot refused the token or a scope, the daily
+ * limit is spent, the run lock is lost, spetl itself is broken, the database
+ * no longer answers). Anything else -- a request HubSpot refused, a reply
+ * that made no sense, a statement that failed on a database that still
+ * answers -- stops that component only. */
+static int stops_the_run(sp_db *db, const sp_err *e)
+{
+    sp_err probe;
+    int exists;
+
+    switch (e->code) {
+    case SP_EAUTH:
+    case SP_EDAILY:
+    case SP_ELOCKED:
+    case SP_EINTERNAL:
+        return 1;
+    case SP_EDB:
+        sp_err_clear(&probe);
+        return sp_db_table_exists(db, "spAARunLock", &exists, &probe) != 0;
+    default:
+        return 0;
+    }
+}
+
+/* Record a component skipped because blocked (a mask of kinds) did not finish. */
+static void skip_component(sp_db *db, const sp_job *job, const char *hub, const char *run_id,
+                           comp_run *r, const comp_run *runs, int n, unsigned blocked, int dry_run)
+{
+    sp_err e2;
+    char line[1024];
+
+    for (int k = 0; k < n; k++) {
+        if (!(blocked & (1u << runs[k].comp->kind)))
+            continue;
+        snprintf(r->message, sizeof(r->message), "skipped: %s %s", runs[k].comp->name,
+                 strcmp(runs[k].status, "stopped") == 0 ? "stopped" : "was skipped");
+        break;
+    }
+    snprintf(r->status, sizeof(r->status), "skipped");
+    SP_WARN(r->comp->name, "%s", r->message);
+    r->started_on = sp_clock_wall_ms();
+    sp_err_clear(&e2);
+    if (!dry_run &&
+        sp_history_start(db, hub, run_id, job->name, r->comp->name, r->started_on, &e2) != 0)
+        SP_WARN(r->comp->name, "%s", sp_err_format(&e2, line, sizeof(line)));
+    finish_component(db, hub, run_id, r, dry_run);
+}
+
+/* Run one component; -1 with e (status "stopped") when it stopped. */
+static int run_component(sp_db *db, sp_hs_client *hs, const sp_job *job, const char *hub,
+                         const char *run_id, const sp_run_opts *o, long heartbeat_ms, comp_run *r,
+                         sp_err *e)
+{
+    sp_run_ctx ctx;
+    char line[1024];
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.job = job;
+    ctx.comp = r->comp;
+    ctx.db = db;
+    ctx.hs = hs;
+    ctx.hub = hub;
+    ctx.run_id = run_id;
+    ctx.dry_run = o->dry_run;
+    ctx.key = o->key;
+    ctx.started_on = r->started_on = sp_clock_wall_ms();
+    ctx.heartbeat_ms = heartbeat_ms;
+    if (!o->dry_run &&
+        sp_history_start(db, hub, run_id, job->name, r->comp->name, r->started_on, e) != 0)
+        goto stopped;
+    if (sp_component_impl(r->comp->kind)(&ctx, e) != 0)
+        goto stopped;
+    r->counts = ctx.counts;
+    snprintf(r->status, sizeof(r->status), "%s",
+             o->dry_run ? "dry-run" : ctx.counts.failed > 0 ? "failed-records" : "ok");
+    if (ctx.counts.failed > 0)
+        snprintf(r->message, sizeof(r->message), "%lld record%s failed",
+                 (long long)ctx.counts.failed, ctx.counts.failed == 1 ? "" : "s");
+    finish_component(db, hub, run_id, r, o->dry_run);
+    return 0;
+stopped:
+    r->counts = ctx.counts;
+    sp_err_record(e, r->comp->name, NULL);
+    snprintf(r->status, sizeof(r->status), "stopped");
+    snprintf(r->message, sizeof(r->message), "%s", sp_err_format(e, line, sizeof(line)));
+    SP_ERROR(r->comp->name, "stopped: %s", r->message);
+    finish_component(db, hub, run_id, r, o->dry_run);
+    return -1;
+}
+
+/* Run the selected components in order. Returns 0 when every one finished
+ * (*failed = records failed in all), -1 with e when the run must stop as a
+ * whole; components that stopped alone are counted in *nstopped and the
+ * first one's error is kept in first_stop. */
+static int run_components(sp_db *db, sp_hs_client *hs, const sp_job *job, const char *hub,
+                          const char *run_id, const sp_run_opts *o, long stale, int *locked,
+                          comp_run *runs, int nruns, int64_t *failed, int *nstopped,
+                          sp_err *first_stop, sp_err *e)
+{
+    unsigned unfinished = 0;
+    char line[1024];
+    sp_err e2;
+
+    for (int i = 0; i < nruns; i++) {
+        comp_run *r = &runs[i];
+        unsigned bit = 1u << r->comp->kind;
+        unsigned blocked = depends_on[r->comp->kind] & unfinished;
+        /* a component can run for hours: its lock must not look stale meanwhile */
+        long hb = *locked ? (stale / 4 < 60000 ? stale / 4 : 60000) : 0;
+
+        if (blocked != 0) {
+            skip_component(db, job, hub, run_id, r, runs, nruns, blocked, o->dry_run);
+            unfinished |= bit;
+            continue;
+        }
+        if (run_component(db, hs, job, hub, run_id, o, hb, r, e) != 0) {
+            unfinished |= bit;
+            if (stops_the_run(db, e))
+                return -1;
+            if ((*nstopped)++ == 0)
+                *first_stop = *e;
+        } else {
+            *failed += r->counts.failed;
+        }
+        sp_err_clear(&e2);
+        if (*locked && sp_lock_heartbeat(db, hub, run_id, &e2) != 0) {
+            if (e2.code == SP_ELOCKED) {
+                *e = e2;   /* another run has the hub now: no more components */
+                *locked = 0;
+                return -1;
+            }
+            SP_WARN("lock", "%s", sp_err_format(&e2, line, sizeof(line)));
+        }
+    }
+    return 0;
+}
+
 int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
 {
     comp_run runs[SP_COMP_COUNT];
@@ -168,12 +332,13 @@ int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
     sp_db *db = NULL;
     sp_hs_client *hs = NULL;
     char hub[32] = "", run_id[48] = "", line[1024];
-    int nruns = 0, locked = 0, rc = -1;
+    int nruns = 0, locked = 0, nstopped = 0, rc = -1;
     int64_t started = sp_clock_wall_ms(), failed = 0, pruned = 0;
     long stale = o->lock_stale_ms > 0 ? o->lock_stale_ms : LOCK_STALE_DEFAULT_MS;
-    sp_err outcome, e2;
+    sp_err outcome, first_stop, e2;
 
     sp_err_clear(&outcome);
+    sp_err_clear(&first_stop);
     sp_run_id_new(run_id, sizeof(run_id));
     if (sp_job_load(job_path, NULL, &job, e) != 0)
         goto done;
@@ -202,51 +367,16 @@ int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
     if (pruned > 0)
         SP_INFO(NULL, "history: %lld rows older than %d days deleted", (long long)pruned,
                 job->history_retention_days);
-
-    for (int i = 0; i < nruns; i++) {
-        comp_run *r = &runs[i];
-        sp_run_ctx ctx;
-
-        memset(&ctx, 0, sizeof(ctx));
-        ctx.job = job;
-        ctx.comp = r->comp;
-        ctx.db = db;
-        ctx.hs = hs;
-        ctx.hub = hub;
-        ctx.run_id = run_id;
-        ctx.dry_run = o->dry_run;
-        ctx.key = o->key;
-        ctx.started_on = r->started_on = sp_clock_wall_ms();
-        /* a component can run for hours: its lock must not look stale meanwhile */
-        ctx.heartbeat_ms = locked ? (stale / 4 < 60000 ? stale / 4 : 60000) : 0;
-        if (!o->dry_run &&
-            sp_history_start(db, hub, run_id, job->name, r->comp->name, r->started_on, e) != 0)
-            goto done;
-        if (sp_component_impl(r->comp->kind)(&ctx, e) != 0) {
-            r->counts = ctx.counts;
-            snprintf(r->status, sizeof(r->status), "error");
-            snprintf(r->message, sizeof(r->message), "%s", sp_err_format(e, line, sizeof(line)));
-            sp_err_record(e, r->comp->name, NULL);
-            finish_component(db, hub, run_id, r, o->dry_run);
-            goto done;
-        }
-        r->counts = ctx.counts;
-        failed += ctx.counts.failed;
-        snprintf(r->status, sizeof(r->status), "%s",
-                 o->dry_run ? "dry-run" : ctx.counts.failed > 0 ? "failed-records" : "ok");
-        if (ctx.counts.failed > 0)
-            snprintf(r->message, sizeof(r->message), "%lld record%s failed",
-                     (long long)ctx.counts.failed, ctx.counts.failed == 1 ? "" : "s");
-        finish_component(db, hub, run_id, r, o->dry_run);
-        sp_err_clear(&e2);
-        if (locked && sp_lock_heartbeat(db, hub, run_id, &e2) != 0) {
-            if (e2.code == SP_ELOCKED) {
-                *e = e2;   /* another run has the hub now: no more components */
-                locked = 0;
-                goto done;
-            }
-            SP_WARN("lock", "%s", sp_err_format(&e2, line, sizeof(line)));
-        }
+    if (run_components(db, hs, job, hub, run_id, o, stale, &locked, runs, nruns, &failed,
+                       &nstopped, &first_stop, e) != 0)
+        goto done;
+    if (nstopped > 0) {
+        SP_ERR(e, SP_ESTOPPED,
+               "%d component%s stopped (the first: %s); the components that do not depend on %s "
+               "ran%s",
+               nstopped, nstopped == 1 ? "" : "s", sp_err_format(&first_stop, line, sizeof(line)),
+               nstopped == 1 ? "it" : "them", failed > 0 ? ", and some records failed" : "");
+        goto done;
     }
     if (failed > 0) {
         SP_ERR(e, SP_ERECORDS, "%lld record%s failed: see `spetl errors %s`", (long long)failed,

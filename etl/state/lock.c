@@ -1,7 +1,15 @@
-/* lock.c -- spAARunLock: one run per hub at a time, with stale take-over. */
+/* lock.c -- spAARunLock: one run per hub at a time, with stale take-over.
+ *
+ * A lock is taken over when its heartbeat is older than the stale time, or at
+ * once when its holder ran on this host (same host name) and its process is
+ * gone. The risk left: two machines that share a host name, where the pid of
+ * a live run on the other is free here; give each machine its own name. */
 #include "spetl/state.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,6 +108,57 @@ done:
     return rc;
 }
 
+/* When process pid of this host started, in epoch ms (from /proc: its start
+ * in clock ticks after boot, and the boot time); 0 when unknown. */
+static int64_t process_started_ms(long long pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long ticks = 0, btime = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    FILE *f;
+    size_t n;
+    int ok = 0;
+
+    snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    /* after the ")" that ends the command name: field 3 on; starttime is field 22 */
+    p = strrchr(buf, ')');
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d"
+                                   " %*d %*d %*d %*d %llu", &ticks) != 1)
+        return 0;
+    if ((f = fopen("/proc/stat", "r")) == NULL)
+        return 0;
+    while (fgets(buf, sizeof(buf), f) != NULL)
+        if (sscanf(buf, "btime %llu", &btime) == 1) {
+            ok = 1;
+            break;
+        }
+    fclose(f);
+    if (!ok || hz <= 0)
+        return 0;
+    return (int64_t)btime * 1000 + (int64_t)(ticks * 1000 / (unsigned long long)hz);
+}
+
+/* 1 when the holder ran on this host and its process is gone: no such
+ * process (ESRCH; EPERM means it exists), or the process with that pid
+ * started after the lock was taken, so it is another one that reuses the pid. */
+static int holder_is_dead_here(const holder *h, const char *host)
+{
+    int64_t started;
+
+    if (strcmp(h->host, host) != 0 || h->pid <= 0 || h->pid > INT_MAX)
+        return 0;
+    if (kill((pid_t)h->pid, 0) != 0)
+        return errno == ESRCH;
+    started = process_started_ms(h->pid);
+    /* boot time has a resolution of one second */
+    return started != 0 && started > h->acquired_on + 2000;
+}
+
 int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stale_after_ms,
                     sp_err *e)
 {
@@ -109,7 +168,7 @@ int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stal
     sp_stmt *st = NULL;
     int64_t now = sp_clock_wall_ms();
     int64_t rows = 0;
-    int inserted, found, rc = -1;
+    int inserted, found, dead, rc = -1;
 
     gethostname(host, sizeof(host) - 1);
     if (try_insert(db, hub, run_id, host, now, &inserted, e) != 0)
@@ -132,7 +191,8 @@ int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stal
                hub);
         goto done;
     }
-    if (now - h.heartbeat_on < stale_after_ms) {
+    dead = holder_is_dead_here(&h, host);
+    if (!dead && now - h.heartbeat_on < stale_after_ms) {
         sp_time_iso8601(h.acquired_on, since, sizeof(since));
         SP_ERR(e, SP_ELOCKED,
                "another run holds the lock of hub %s: run %s on %s (pid %lld) since %s; "
@@ -155,8 +215,12 @@ int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stal
         goto done;
     }
     sp_time_iso8601(h.heartbeat_on, since, sizeof(since));
-    SP_WARN("lock", "took over the stale lock of run %s on %s (pid %lld, last heartbeat %s)",
-            h.run_id, h.host, (long long)h.pid, since);
+    if (dead)
+        SP_WARN("lock", "took over the lock of run %s on this host (%s): its process %lld is gone "
+                        "(last heartbeat %s)", h.run_id, h.host, (long long)h.pid, since);
+    else
+        SP_WARN("lock", "took over the stale lock of run %s on %s (pid %lld, last heartbeat %s)",
+                h.run_id, h.host, (long long)h.pid, since);
     rc = 0;
 done:
     sp_stmt_free(st);

@@ -22,6 +22,7 @@ typedef struct sp_cli {
     const char *args[SP_CLI_MAX_COMPONENTS]; /* free arguments after JOB (links ...) */
     int nargs;
     int dry_run;                /* --dry-run */
+    int secrets;                /* --secrets: validate reads the token and the variables too */
     const char *key;            /* --key KEY: one record */
     const char *report_path;    /* --report FILE: JSON run report */
     int quiet;                  /* -q: warnings and errors only */

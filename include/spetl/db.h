@@ -117,6 +117,8 @@ typedef struct sp_db_opts {
     int login_timeout_s;     /* SQL_ATTR_LOGIN_TIMEOUT; 0 = 15 */
     size_t text_max;         /* default bound of one fetched value, bytes; 0 = 1024 */
     size_t fetch_mem_max;    /* bound of one statement's fetch buffers; 0 = 4 MiB */
+    int no_create;           /* SQLite: a database file that does not exist is an error
+                                naming the path (NoCreat=1), not a new empty file */
 } sp_db_opts;
 
 /* ---- connection ------------------------------------------------------- */

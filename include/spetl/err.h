@@ -32,10 +32,15 @@ typedef enum sp_code {
     SP_ETOOLARGE,   /* a value or response exceeded its bound */
     SP_EDATA,       /* one record is bad (mapping, hook, HubSpot refusal) */
     SP_EINTERNAL,   /* a bug or an unexpected state in spetl itself */
+    SP_ESTOPPED,    /* the run finished, but a component stopped (and those that
+                       depend on it were skipped) */
     SP_CODE_COUNT
 } sp_code;
 
-/* Process exit codes: the same meaning in every command. */
+/* Process exit codes: the same meaning in every command. When a run has
+ * several outcomes the exit code is the first that applies of: 2..6 (the run
+ * stopped as a whole), 7 (a component stopped, the others ran), 1 (records
+ * failed), 0. */
 enum {
     SP_EXIT_OK = 0,
     SP_EXIT_RECORDS = 1,
@@ -43,7 +48,8 @@ enum {
     SP_EXIT_DB = 3,
     SP_EXIT_HUBSPOT = 4,
     SP_EXIT_LOCKED = 5,
-    SP_EXIT_INTERNAL = 6
+    SP_EXIT_INTERNAL = 6,
+    SP_EXIT_STOPPED = 7
 };
 
 #define SP_ERR_MSG_MAX 1024

@@ -10,8 +10,10 @@
  *   2. ${NAME} / ${NAME:-default} replaced from the environment, then the
  *      schema compiled into spetl (so page-size="${PAGE}" is checked as a number);
  *   3. the checks a schema cannot express: ids referenced but not defined, GP
- *      columns unknown to the entity, transforms, templates, hooks, URLs, and the
- *      secrets (the token is read here, from its variable or file).
+ *      columns unknown to the entity, transforms, templates, filters (compiled
+ *      as a run compiles them), URLs, the secrets (the token is read here, from
+ *      its variable or file), and the settings this version does not carry out
+ *      (hooks, <email-on-error>), which are refused.
  * A later stage runs only when the earlier ones found nothing.
  *
  * Ownership: the loaded sp_job is one immutable tree allocated in one arena;
@@ -453,6 +455,10 @@ typedef struct sp_job_load_opts {
     sp_job_diag_fn on_diag;      /* NULL: print "FILE:LINE:COL: message" lines on stderr */
     void *diag_ctx;
     int skip_secrets;            /* 1: do not read or check the token (unit tests of the model) */
+    int validate_only;           /* 1: the secrets are not needed (spetl validate, a job file
+                                    checked in CI without them): the token is only named, not
+                                    read, and an unset ${NAME} in the database connection is
+                                    left as written; check and run need them */
 } sp_job_load_opts;
 
 /* Load and check the job file at path (opts may be NULL). On success *out

@@ -9,6 +9,15 @@
  * with a history row each; release the lock; write the JSON report when
  * asked. A dry run takes no lock and writes nothing anywhere.
  *
+ * A component that fails "stops": its status is "stopped" and the run goes
+ * on with the components that do not depend on it (sp_run_depends_on);
+ * those that do are "skipped". The run as a whole stops (the rest "not-run")
+ * when the failure would stop every component after it: HubSpot refused the
+ * token or a scope (401/403), the daily limit is spent, the run lock was
+ * lost, an internal error, or a database error after which the database no
+ * longer answers. Exit code: that failure's code; else 7 when a component
+ * stopped; else 1 when records failed; else 0.
+ *
  * Also the connections the other commands share (check, setup-hubspot).
  * All return 0 / -1 with sp_err; the exit code follows from e->code.
  */
@@ -33,8 +42,13 @@ typedef struct sp_run_opts {
 
 int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e);
 
+/* The components kind needs to have finished in this run (a mask of
+ * 1u << sp_job_component_kind); one not selected for the run does not count. */
+unsigned sp_run_depends_on(sp_job_component_kind kind);
+
 /* Open the job's database (errors point at the job's <database> element; a
- * dialect="..." that does not match the server is refused). */
+ * dialect="..." that does not match the server is refused; a SQLite file
+ * that does not exist is an error naming the path, never created). */
 int sp_open_job_db(const sp_job *job, sp_db **out, sp_err *e);
 
 /* A HubSpot client configured from the job's <hubspot> settings. */

@@ -91,7 +91,7 @@ typedef struct sp_history_row {
     char job[128];
     char component[48];
     int64_t started_on, finished_on;   /* finished_on 0 = still running or died */
-    char status[16];                   /* running, ok, failed-records, error, dry-run */
+    char status[16];                   /* running, ok, failed-records, stopped, skipped, dry-run */
     sp_counts counts;
     char message[512];
 } sp_history_row;
@@ -150,7 +150,8 @@ void sp_action_writer_free(sp_action_writer *w);   /* NULL is fine */
 /* Take the hub's run lock for run_id. When another run holds it and its
  * heartbeat is younger than stale_after_ms, fail with SP_ELOCKED naming the
  * holder (run id, host, pid, since). An older lock is taken over (its holder
- * died without releasing) with a warning. */
+ * died without releasing) with a warning; so is, at once, a lock whose holder
+ * ran on this host (same host name) and whose process is gone. */
 int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stale_after_ms,
                     sp_err *e);
 /* Refresh run_id's heartbeat; SP_ELOCKED when run_id no longer holds the

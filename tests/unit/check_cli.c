@@ -14,6 +14,8 @@
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "spetl/db.h"
+#include "spetl/runner.h"
+#include "spetl/schema.h"
 #include "spetl/state.h"
 
 static char tmpdir[512];
@@ -95,6 +97,7 @@ START_TEST(help_and_version)
     ck_assert_ptr_nonnull(strstr(out, "usage: spetl [OPTIONS] COMMAND JOB [ARGS...]"));
     ck_assert_ptr_nonnull(strstr(out, "  validate JOB "));
     ck_assert_ptr_nonnull(strstr(out, "  5  another run of this job holds the run lock"));
+    ck_assert_ptr_nonnull(strstr(out, "  7  the run finished but a component stopped; "));
     ck_assert_str_eq(err, "");
     ck_assert_int_eq(spetl(NULL, "--version"), 0);
     ck_assert_ptr_nonnull(strstr(out, "spetl 0."));
@@ -147,6 +150,18 @@ START_TEST(init_db_is_safe_twice)
     {
         char args[800];
         snprintf(args, sizeof(args), "init-db '%s'", job);
+        /* a database without GP's tables is refused, and nothing is created */
+        ck_assert_int_eq(spetl(env, args), 3);
+        ck_assert_msg(strstr(err, "init.xml:6:3: the database ") != NULL, "%s", err);
+        ck_assert_msg(strstr(err, " has no Dynamics GP tables RM00101, RM00102, SY01200, SOP00200, "
+                                  "IV00101, IV00105, SOP10100, SOP10200: point the job's <database> "
+                                  "at the GP company database; nothing was created") != NULL,
+                      "%s", err);
+        ck_assert_int_eq(sp_dbtest_reopen(_i, "cli_init", &db, &e), 0);
+        ck_assert_int_eq(sp_db_table_exists(db, "spAARunLock", &exists, &e), 0);
+        ck_assert_int_eq(exists, 0);
+        ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
+        sp_db_close(db);
         ck_assert_msg(spetl(env, args) == 0, "init-db: %s", err);
         ck_assert_ptr_nonnull(strstr(out, ": spetl's tables are ready in the "));
         ck_assert_msg(spetl(env, args) == 0, "second init-db: %s", err);
@@ -156,9 +171,6 @@ START_TEST(init_db_is_safe_twice)
     ck_assert_int_eq(exists, 1);
     ck_assert_int_eq(sp_db_table_exists(db, "spAARunLock", &exists, &e), 0);
     ck_assert_int_eq(exists, 1);
-    /* init-db never creates GP tables */
-    ck_assert_int_eq(sp_db_table_exists(db, "RM00101", &exists, &e), 0);
-    ck_assert_int_eq(exists, 0);
     sp_db_close(db);
 }
 END_TEST
@@ -179,6 +191,54 @@ START_TEST(unreachable_database_exits_3_with_the_password_redacted)
     ck_assert_ptr_null(strstr(err, "Sup3rSecretPw"));
     ck_assert_msg(strstr(err, "nodb.xml:6:3: ") != NULL, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "sqlstate="));
+}
+END_TEST
+
+START_TEST(validate_needs_no_secrets_but_checks_filters_and_refuses_hooks)
+{
+    char args[800];
+    const char *job;
+
+    if (!ready())
+        return;
+    /* a job as CI sees it: no token, the password a variable that is not set */
+    job = job_file("ci.xml", "Driver=SQLite3;Database=ci.db;Pwd=${CLI_TEST_UNSET_PW};",
+                   "http://127.0.0.1:9", "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n");
+    snprintf(args, sizeof(args), "validate '%s'", job);
+    ck_assert_msg(spetl("HUBSPOT_TOKEN= CLI_TEST_UNSET_PW=", args) == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "ci.xml: ok (1 component enabled: customer-export)"));
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN -u CLI_TEST_UNSET_PW", args), 0);
+    /* --secrets, check and run need them */
+    snprintf(args, sizeof(args), "validate --secrets '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN -u CLI_TEST_UNSET_PW", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "variable ${CLI_TEST_UNSET_PW} is not set"));
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN CLI_TEST_UNSET_PW=pw", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "ci.xml:4:5: the HubSpot token variable HUBSPOT_TOKEN is not set"));
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN -u CLI_TEST_UNSET_PW", args), 2);
+    ck_assert_ptr_nonnull(strstr(err, "variable ${CLI_TEST_UNSET_PW} is not set"));
+
+    /* a column typo in a filter is found by validate, at its place */
+    job = job_file("typo-filter.xml", "Driver=SQLite3;Database=ci.db;", "http://127.0.0.1:9", "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
+                   "      <filter>INACTIVE = 0 AND CUSTNAEM LIKE 'A%'</filter>\n"
+                   "    </customer-export>\n");
+    snprintf(args, sizeof(args), "validate '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN", args), 2);
+    ck_assert_msg(strstr(err, "typo-filter.xml:18:32: unknown column 'CUSTNAEM' in the filter of "
+                              "customer-export; RM00101 has no such column (did you mean CUSTNAME?)") != NULL,
+                  "%s", err);
+
+    /* a hook is refused at its line (<email-on-error>: tests/jobs/bad/34) */
+    job = job_file("hook.xml", "Driver=SQLite3;Database=ci.db;", "http://127.0.0.1:9", "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
+                   "      <post-export><sql>UPDATE RM00101 SET USERDEF1 = 'x' WHERE CUSTNMBR = ?</sql></post-export>\n"
+                   "    </customer-export>\n");
+    snprintf(args, sizeof(args), "validate '%s'", job);
+    ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN", args), 2);
+    ck_assert_msg(strstr(err, "hook.xml:18:7: <post-export> hooks are not built in this version of spetl: "
+                              "remove the element (or comment it out)") != NULL, "%s", err);
 }
 END_TEST
 
@@ -205,6 +265,7 @@ static int run_env_start(run_env *r, const char *const *sim_args, const char *ta
         return 0;
     }
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, tag, &db, &e), 0);
+    ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
     sp_db_close(db);
     sp_dbtest_conn(SP_DBTEST_SQLITE, tag, r->conn, sizeof(r->conn));
     ck_assert_int_eq(sp_sim_start(sim_args, &r->sim, &e), 0);
@@ -369,6 +430,25 @@ START_TEST(run_exits_5_while_another_run_holds_the_lock)
     ck_assert_int_eq(sp_lock_release(db, json_string_value(json_object_get(report, "hub")),
                                      "someone-else", &e), 0);
     ck_assert_int_eq(spetl(r.env, args), 0);
+    /* a run killed with -9 on this host: the next run takes its lock at once */
+    {
+        char host[128] = "", sql[400];
+        sp_stmt *st = NULL;
+        pid_t dead = fork();
+        if (dead == 0)
+            _exit(0);
+        ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+        gethostname(host, sizeof(host) - 1);
+        ck_assert_int_eq(sp_lock_acquire(db, json_string_value(json_object_get(report, "hub")),
+                                         "killed-run", 60000, &e), 0);
+        snprintf(sql, sizeof(sql), "UPDATE spAARunLock SET Host = '%s', PID = %d", host, (int)dead);
+        ck_assert_int_eq(sp_stmt_prepare(db, sql, &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        sp_stmt_free(st);
+        ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+        ck_assert_msg(strstr(err, "took over the lock of run killed-run on this host") != NULL, "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, "is gone"));
+    }
     json_decref(report);
     sp_db_close(db);
     sp_sim_stop(r.sim);
@@ -406,6 +486,223 @@ START_TEST(run_checks_the_token_the_hub_and_the_tables)
     ck_assert_int_eq(spetl(r.env, args), 3);
     ck_assert_ptr_nonnull(strstr(err, "is missing in this database: run `spetl init-db "));
     sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(check_fails_when_spetls_tables_are_missing)
+{
+    run_env r;
+    char args[1200], conn[1024];
+    const char *job;
+    sp_db *db = NULL;
+    sp_err e;
+
+    if (!run_env_start(&r, NULL, "cli_check_bare"))
+        return;
+    /* GP's tables, not spetl's */
+    ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_check_bare2", &db, &e), 0);
+    ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
+    sp_db_close(db);
+    sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_check_bare2", conn, sizeof(conn));
+    job = job_file("checkbare.xml", conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    snprintf(args, sizeof(args), "check '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 3);
+    ck_assert_msg(strstr(out, "FAIL  database: sqlite") != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "spetl's tables spAAIntegratedEntityLink, spAAComponentState, "
+                                      "spAARunHistory, spAAActionCenter, spAARunLock are missing: "
+                                      "run `spetl init-db "));
+    ck_assert_ptr_null(strstr(out, "everything this job needs is reachable"));
+    ck_assert_ptr_nonnull(strstr(err, "1 problem found; the first: spetl's tables "));
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(a_mistyped_sqlite_path_is_refused_not_created)
+{
+    run_env r;
+    char args[1200], conn[1024], path[700];
+    const char *job, *cmds[] = {"check", "run", "init-db"};
+    struct stat st;
+
+    if (!run_env_start(&r, NULL, "cli_nofile"))
+        return;
+    snprintf(path, sizeof(path), "%s/no-such-dir-%d.db", tmpdir, (int)getpid());
+    snprintf(conn, sizeof(conn), "%s", r.conn);
+    /* the same connection string with Database= pointing at a file that is not there */
+    {
+        char *db = strstr(conn, "Database=");
+        char *end;
+        ck_assert_ptr_nonnull(db);
+        end = strchr(db, ';');
+        snprintf(args, sizeof(args), "%.*sDatabase=%s%s", (int)(db - conn), conn, path,
+                 end != NULL ? end : "");
+        snprintf(conn, sizeof(conn), "%s", args);
+    }
+    job = job_file("typo.xml", conn, sp_sim_base_url(r.sim), "", "");
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        snprintf(args, sizeof(args), "%s '%s'", cmds[i], job);
+        ck_assert_msg(spetl(r.env, args) == 3, "%s: %s%s", cmds[i], out, err);
+        ck_assert_msg(strstr(i == 0 ? out : err, "the SQLite database ") != NULL, "%s: %s%s", cmds[i],
+                      out, err);
+        ck_assert_ptr_nonnull(strstr(i == 0 ? out : err, path));
+        ck_assert_ptr_nonnull(strstr(i == 0 ? out : err, " does not exist: check Database= in the "
+                                                         "connection string"));
+        ck_assert_int_ne(stat(path, &st), 0);
+    }
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+/* customer-export and product-export with one customer and one item. */
+static const char *two_component_job(const run_env *r)
+{
+    static char path[700];
+    char text[4096];
+
+    snprintf(path, sizeof(path), "%s/two.xml", tmpdir);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"cli-test\">\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"5\" "
+             "request-timeout-seconds=\"5\"><token env=\"HUBSPOT_TOKEN\"/></hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/><property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"gp_item_number\">\n"
+             "      <property name=\"gp_item_number\" column=\"ITEMNMBR\"/><property name=\"name\" column=\"ITEMDESC\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <components>\n"
+             "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+             "    <product-export item-mapping=\"i\"/>\n"
+             "  </components>\n"
+             "</job>\n",
+             sp_sim_base_url(r->sim), r->conn);
+    write_file(path, text);
+    return path;
+}
+
+static void gp_rows(const run_env *r)
+{
+    sp_db *db = NULL;
+    sp_stmt *st = NULL;
+    sp_err e;
+    static const char *const sql[] = {
+        "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES ('AARONFIT0001', 'Aaron Fitness')",
+        "INSERT INTO IV00101 (ITEMNMBR, ITEMDESC) VALUES ('WIDGET-1', 'Widget')"};
+
+    ck_assert_int_eq(sp_db_open(&db, r->conn, NULL, &e), 0);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_msg(sp_stmt_prepare(db, sql[i], &st, &e) == 0, "%s", e.msg);
+        ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s", e.msg);
+        sp_stmt_free(st);
+    }
+    sp_db_close(db);
+}
+
+static const char *component_status(json_t *report, const char *name, const char **message)
+{
+    size_t i;
+    json_t *c;
+
+    json_array_foreach(json_object_get(report, "components"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "component")), name) == 0) {
+            *message = json_string_value(json_object_get(c, "message"));
+            return json_string_value(json_object_get(c, "status"));
+        }
+    }
+    *message = NULL;
+    return "(absent)";
+}
+
+static size_t sim_records(run_env *r, const char *obj)
+{
+    char path[128];
+    json_t *j;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/_sim/records/%s", obj);
+    j = sp_test_sim_json(r->sim, "GET", path, NULL);
+    n = json_array_size(json_object_get(j, "results"));
+    json_decref(j);
+    return n;
+}
+
+START_TEST(a_stopped_component_does_not_stop_the_independent_ones)
+{
+    run_env r;
+    char args[1200];
+    const char *job, *msg;
+    json_t *report, *fault;
+
+    if (!run_env_start(&r, NULL, "cli_stopped"))
+        return;
+    gp_rows(&r);
+    job = two_component_job(&r);
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
+    ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
+    /* HubSpot answers customer-export's upsert with a 404: that component stops */
+    fault = sp_test_sim_json(r.sim, "POST", "/_sim/faults",
+                             "{\"next\":[{\"status\":404}],\"match\":\"companies/batch/upsert\"}");
+    json_decref(fault);
+    snprintf(args, sizeof(args), "run --report - '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 7);
+    report = json_loads(out, 0, NULL);
+    ck_assert_msg(report != NULL, "%s", out);
+    ck_assert_int_eq(json_integer_value(json_object_get(report, "exit_code")), 7);
+    ck_assert_str_eq(component_status(report, "customer-export", &msg), "stopped");
+    ck_assert_msg(strstr(msg, "404") != NULL, "%s", msg);
+    ck_assert_str_eq(component_status(report, "product-export", &msg), "ok");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(report, "error")),
+                                 "1 component stopped (the first: "));
+    json_decref(report);
+    ck_assert_ptr_nonnull(strstr(err, "msg=\"run finished: exit 7"));
+    /* product-export ran: its product exists; the company does not */
+    ck_assert_int_eq((int)sim_records(&r, "products"), 1);
+    ck_assert_int_eq((int)sim_records(&r, "companies"), 0);
+    snprintf(args, sizeof(args), "history '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 0);
+    ck_assert_msg(strstr(out, "customer-export          stopped") != NULL, "%s", out);
+
+    /* a refused token stops the run as a whole: exit 4, product-export not run */
+    fault = sp_test_sim_json(r.sim, "POST", "/_sim/faults",
+                             "{\"next\":[{\"status\":401}],\"match\":\"companies/batch/upsert\"}");
+    json_decref(fault);
+    snprintf(args, sizeof(args), "run --report - '%s'", job);
+    ck_assert_int_eq(spetl(r.env, args), 4);
+    report = json_loads(out, 0, NULL);
+    ck_assert_msg(report != NULL, "%s", out);
+    ck_assert_int_eq(json_integer_value(json_object_get(report, "exit_code")), 4);
+    ck_assert_str_eq(component_status(report, "customer-export", &msg), "stopped");
+    ck_assert_str_eq(component_status(report, "product-export", &msg), "not-run");
+    json_decref(report);
+    sp_sim_stop(r.sim);
+}
+END_TEST
+
+START_TEST(what_depends_on_what)
+{
+    /* deal-export needs the companies and the products; the updates and
+     * product-export need nothing; the imports and customer-export the link */
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_DEAL_EXPORT),
+                      (1u << SP_COMP_CUSTOMER_EXPORT) | (1u << SP_COMP_PRODUCT_EXPORT));
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_PRODUCT_EXPORT), 0);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_CUSTOMER_UPDATES), 0);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_PROSPECT_UPDATES), 0);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_CUSTOMER_EXPORT), 1u << SP_COMP_COMPANY_LINK);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_CUSTOMER_IMPORT), 1u << SP_COMP_COMPANY_LINK);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_PROSPECT_IMPORT), 1u << SP_COMP_COMPANY_LINK);
+    ck_assert_uint_eq(sp_run_depends_on(SP_COMP_COMPANY_LINK), 0);
+    /* a component only depends on components that run before it */
+    for (int k = 0; k < SP_COMP_COUNT; k++)
+        ck_assert_uint_eq(sp_run_depends_on((sp_job_component_kind)k) >> k, 0);
 }
 END_TEST
 
@@ -475,6 +772,7 @@ START_TEST(history_and_errors_read_the_database_without_a_token)
     if (!ready())
         return;
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_history", &db, &e), 0);
+    ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
     sp_db_close(db);
     sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_history", conn, sizeof(conn));
     job = job_file("history.xml", conn, "http://127.0.0.1:9", "", "");
@@ -530,11 +828,16 @@ int main(void)
     tcase_add_test(tc, usage_errors_exit_2);
     tcase_add_loop_test(tc, init_db_is_safe_twice, 0, SP_DBTEST_COUNT);
     tcase_add_test(tc, unreachable_database_exits_3_with_the_password_redacted);
+    tcase_add_test(tc, validate_needs_no_secrets_but_checks_filters_and_refuses_hooks);
     tcase_add_test(tc, run_with_nothing_enabled_takes_and_releases_the_lock);
     tcase_add_test(tc, run_refuses_what_it_cannot_do_before_touching_anything);
     tcase_add_test(tc, run_checks_mappings_against_hubspot_before_writing);
     tcase_add_test(tc, run_exits_5_while_another_run_holds_the_lock);
     tcase_add_test(tc, run_checks_the_token_the_hub_and_the_tables);
+    tcase_add_test(tc, check_fails_when_spetls_tables_are_missing);
+    tcase_add_test(tc, a_mistyped_sqlite_path_is_refused_not_created);
+    tcase_add_test(tc, a_stopped_component_does_not_stop_the_independent_ones);
+    tcase_add_test(tc, what_depends_on_what);
     tcase_add_test(tc, check_and_setup_hubspot);
     tcase_add_test(tc, history_and_errors_read_the_database_without_a_token);
     suite_add_tcase(s, tc);

@@ -46,6 +46,15 @@ START_TEST(err_formats_sql_and_http_context)
     ck_assert_int_eq(sp_code_exit(SP_EAUTH), 4);
     ck_assert_int_eq(sp_code_exit(SP_ELOCKED), 5);
     ck_assert_int_eq(sp_code_exit(SP_ERECORDS), 1);
+    ck_assert_int_eq(sp_code_exit(SP_ESTOPPED), 7);
+    ck_assert_str_eq(sp_code_name(SP_ESTOPPED), "ESTOPPED");
+    /* the table --help and the README print: 0..7, in order, each once */
+    {
+        int n = 0;
+        for (const sp_exit_row *r = sp_exit_table(); r->meaning != NULL; r++, n++)
+            ck_assert_int_eq(r->exit_code, n);
+        ck_assert_int_eq(n, 8);
+    }
 }
 END_TEST
 

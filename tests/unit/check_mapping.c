@@ -68,7 +68,7 @@ static sp_arena *row;
 
 static void setup(void)
 {
-    sp_job_load_opts o = {NULL, NULL, 1};
+    sp_job_load_opts o = {NULL, NULL, 1, 0};
     sp_err e;
     char line[1200];
     sp_err_clear(&e);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "spetl/clock.h"
@@ -250,6 +251,71 @@ START_TEST(run_lock_refuses_a_second_run_and_takes_over_a_stale_one)
 }
 END_TEST
 
+/* Make the hub's lock row look like run_id's on host, pid, since acquired_on. */
+static void set_holder(sp_db *db, const char *host, long long pid, int64_t acquired_on)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    int64_t rows = 0;
+
+    OK(sp_stmt_prepare(db, "UPDATE spAARunLock SET Host = ?, PID = ?, Acquired_On = ? WHERE Hub_ID = ?",
+                       &st, &e));
+    OK(sp_stmt_bind_text(st, 1, host, &e));
+    OK(sp_stmt_bind_int(st, 2, pid, &e));
+    OK(sp_stmt_bind_time(st, 3, acquired_on, &e));
+    OK(sp_stmt_bind_text(st, 4, hub, &e));
+    OK(sp_stmt_exec(st, &rows, &e));
+    ck_assert_int_eq((int)rows, 1);
+    sp_stmt_free(st);
+}
+
+START_TEST(run_lock_of_a_dead_process_on_this_host_is_taken_over_at_once)
+{
+    const int64_t stale = 15LL * 60 * 1000;
+    sp_db *db, *db2;
+    sp_err e;
+    char host[128] = "";
+    pid_t dead = fork();
+
+    if (dead == 0)
+        _exit(0);
+    ck_assert_int_gt(dead, 0);
+    ck_assert_int_eq(waitpid(dead, NULL, 0), dead);   /* reaped: pid `dead` is gone */
+    if (!have[_i])
+        return;
+    gethostname(host, sizeof(host) - 1);
+    db = open_db(_i);
+    db2 = open_db(_i);
+
+    /* killed (-9) a second ago on this host: taken over now, not in 15 minutes */
+    OK(sp_lock_acquire(db, hub, "run-killed", stale, &e));
+    set_holder(db, host, dead, sp_clock_wall_ms());
+    OK(sp_lock_acquire(db2, hub, "run-next", stale, &e));
+    OK(sp_lock_release(db2, hub, "run-next", &e));
+
+    /* the same pid on another host: that host's business, the heartbeat rule applies */
+    OK(sp_lock_acquire(db, hub, "run-there", stale, &e));
+    set_holder(db, "another-host.example", dead, sp_clock_wall_ms());
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_lock_acquire(db2, hub, "run-next", stale, &e), -1);
+    ck_assert_int_eq(e.code, SP_ELOCKED);
+    ck_assert_ptr_nonnull(strstr(e.msg, "on another-host.example (pid "));
+
+    /* a live process here keeps its lock */
+    set_holder(db, host, getpid(), sp_clock_wall_ms());
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_lock_acquire(db2, hub, "run-next", stale, &e), -1);
+    ck_assert_int_eq(e.code, SP_ELOCKED);
+
+    /* ... unless that pid started after the lock was taken: a reused pid */
+    set_holder(db, host, getpid(), 1577836800000LL);   /* 2020-01-01 */
+    OK(sp_lock_acquire(db2, hub, "run-next", stale, &e));
+    OK(sp_lock_release(db2, hub, "run-next", &e));
+    sp_db_close(db2);
+    sp_db_close(db);
+}
+END_TEST
+
 int main(void)
 {
     const char *tmp = getenv("SPETL_TEST_TMP");
@@ -278,6 +344,7 @@ int main(void)
     tcase_add_loop_test(tc, component_state_keeps_milliseconds, 0, 2);
     tcase_add_loop_test(tc, history_and_action_center_record_and_prune, 0, 2);
     tcase_add_loop_test(tc, run_lock_refuses_a_second_run_and_takes_over_a_stale_one, 0, 2);
+    tcase_add_loop_test(tc, run_lock_of_a_dead_process_on_this_host_is_taken_over_at_once, 0, 2);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
