@@ -564,7 +564,8 @@ static int build_input(const hs_bop *op, const sp_hs_input *in, sp_buf *b, sp_er
     }
     if (put_props(b, in->props, in->nprops, op->id_property, in->id, e) != 0)
         return -1;
-    if (k == SP_HS_CREATE && in->nassocs > 0) {
+    if (k == SP_HS_CREATE) {
+        /* required by SimplePublicObjectBatchInputForCreate, even when empty */
         if (sp_buf_puts(b, ",\"associations\":[", e) != 0)
             return -1;
         for (size_t a = 0; a < in->nassocs; a++) {
@@ -645,7 +646,8 @@ static int tail_for_read(hs_bop *op, const sp_hs_batch *b, sp_err *e)
     if (b->id_property != NULL && !have_id &&
         ((b->nproperties > 0 && sp_buf_puts(&t, ",", e) != 0) || hs_json_str(&t, b->id_property, e) != 0))
         goto fail;
-    if (sp_buf_puts(&t, "]", e) != 0)
+    /* the schema (BatchReadInputSimplePublicObjectId) requires propertiesWithHistory */
+    if (sp_buf_puts(&t, "],\"propertiesWithHistory\":[]", e) != 0)
         goto fail;
     if (b->id_property != NULL &&
         (sp_buf_puts(&t, ",\"idProperty\":", e) != 0 || hs_json_str(&t, b->id_property, e) != 0))

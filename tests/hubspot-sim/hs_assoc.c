@@ -83,15 +83,42 @@ static json_t *to_list(hs_store *s, const hs_rec *r, hs_obj to)
     return list;
 }
 
-static int inputs_ok(hs_ctx *c, hs_resp *r, json_t **inputs)
+/* The request body's schema: inputs[] of `item`, each with `req`; from/to PublicObjectIds when
+ * named in req (to may be an array: archive), types[] AssociationSpecs. */
+static int require_inputs(hs_ctx *c, hs_resp *r, const json_t *inputs, const char *item, const char *const *req)
+{
+    static const char *const id[] = {"id", NULL};
+    static const char *const spec[] = {"associationCategory", "associationTypeId", NULL};
+    size_t i;
+    const json_t *in, *to;
+
+    json_array_foreach(inputs, i, in) {
+        if (hs_require(c, r, in, item, req) != 0)
+            return -1;
+        to = json_object_get(in, "to");
+        if ((json_object_get(in, "from") != NULL &&
+             hs_require(c, r, json_object_get(in, "from"), "PublicObjectId", id) != 0) ||
+            (json_is_object(to) && hs_require(c, r, to, "PublicObjectId", id) != 0) ||
+            (json_is_array(to) && hs_require_each(c, r, to, "PublicObjectId", id) != 0) ||
+            hs_require_each(c, r, json_object_get(in, "types"), "AssociationSpec", spec) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int inputs_ok(hs_ctx *c, hs_resp *r, const char *schema, const char *item, const char *const *req,
+                     json_t **inputs)
 {
     char msg[256];
     *inputs = json_object_get(c->body, "inputs");
     if (!json_is_array(*inputs)) {
-        hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR",
-                      "Invalid input JSON: some of required attributes are not set [inputs]");
+        snprintf(msg, sizeof(msg),
+                 "Invalid input JSON: Cannot build %s, some of required attributes are not set [inputs]", schema);
+        hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR", msg);
         return -1;
     }
+    if (require_inputs(c, r, *inputs, item, req) != 0)
+        return -1;
     if (json_array_size(*inputs) > MAX_ASSOC_INPUTS) {
         snprintf(msg, sizeof(msg), "Batch input size %zu is larger than the limit of %d inputs per request",
                  json_array_size(*inputs), MAX_ASSOC_INPUTS);
@@ -130,7 +157,8 @@ static void batch_create(hs_ctx *c, hs_resp *r)
     size_t i;
     int nres = 0;
     hs_out o;
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicAssociationMultiPost", "PublicAssociationMultiPost",
+                  (const char *const[]){"from", "to", "types", NULL}, &inputs) != 0)
         return;
     errors = json_array();
     /* the hot path: results written as text, not as a JSON tree */
@@ -218,7 +246,8 @@ static void batch_default(hs_ctx *c, hs_resp *r)
     json_t *inputs, *in, *results, *errors;
     size_t i;
     char msg[256];
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicDefaultAssociationMultiPost", "PublicDefaultAssociationMultiPost",
+                  (const char *const[]){"from", "to", NULL}, &inputs) != 0)
         return;
     if (d == NULL) {
         snprintf(msg, sizeof(msg), "There is no default association from %s to %s", hs_obj_name(c->obj),
@@ -251,7 +280,8 @@ static void batch_read(hs_ctx *c, hs_resp *r)
     int64_t started = hs_now_wall(c->sim);
     json_t *inputs, *in, *results, *errors;
     size_t i;
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicFetchAssociationsBatchRequest", "PublicFetchAssociationsBatchRequest",
+                  (const char *const[]){"id", NULL}, &inputs) != 0)
         return;
     results = json_array();
     errors = json_array();
@@ -285,7 +315,8 @@ static void batch_archive(hs_ctx *c, hs_resp *r)
     hs_store *s = &c->sim->store;
     json_t *inputs, *in;
     size_t i;
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicAssociationMultiArchive", "PublicAssociationMultiArchive",
+                  (const char *const[]){"from", "to", NULL}, &inputs) != 0)
         return;
     pthread_rwlock_wrlock(&s->lock);
     json_array_foreach(inputs, i, in) {

@@ -285,8 +285,9 @@ static void config(hs_ctx *c, hs_resp *r)
     }
 }
 
-/* {"next":[{"status":500},{"status":429,"policy":"..."},{"drop":true},{"drop_after_processing":true},
- *          {"delay_ms":3000},{"malformed":true}], "match":"substring"} */
+/* {"next":[{"status":500},{"status":429,"policy":"...","retry_after":"120"},{"drop":true},
+ *          {"drop_after_processing":true},{"delay_ms":3000},{"malformed":true},{"omit_result":true},
+ *          {"unnamed_errors":true}], "match":"substring"} */
 static void faults(hs_ctx *c, hs_resp *r)
 {
     hs_sim *sim = c->sim;
@@ -330,6 +331,14 @@ static void faults(hs_ctx *c, hs_resp *r)
                 parsed[i].drop_after = json_is_true(v);
             } else if (strcmp(k, "malformed") == 0 && json_is_boolean(v)) {
                 parsed[i].malformed = json_is_true(v);
+            } else if (strcmp(k, "omit_result") == 0 && json_is_boolean(v)) {
+                parsed[i].omit_result = json_is_true(v);
+            } else if (strcmp(k, "unnamed_errors") == 0 && json_is_boolean(v)) {
+                parsed[i].unnamed_errors = json_is_true(v);
+            } else if (strcmp(k, "retry_after") == 0 && json_is_string(v) &&
+                       json_string_length(v) < sizeof(parsed[i].retry_after) &&
+                       strpbrk(json_string_value(v), "\r\n") == NULL) {
+                snprintf(parsed[i].retry_after, sizeof(parsed[i].retry_after), "%s", json_string_value(v));
             } else if (strcmp(k, "delay_ms") == 0 && json_is_integer(v) && json_integer_value(v) >= 0 &&
                        json_integer_value(v) <= 600000) {
                 parsed[i].delay_ms = (int)json_integer_value(v);
