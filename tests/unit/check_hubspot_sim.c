@@ -1246,6 +1246,71 @@ static void search_secondly_limit_is_honoured_body(void)
 }
 SIM_TEST(search_secondly_limit_is_honoured)
 
+/* ---- a huge Retry-After: no overflow, no sleep past the retry budget --------------- */
+
+static void huge_retry_after_gives_up_within_budget_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x;
+    sp_err e;
+    char line[1024];
+    sp_fake_clock f;
+    const char *path = "POST /crm/objects/2026-03/companies/batch/upsert";
+
+    start_sim(NULL);
+    c = client(); /* retry budget 30 s */
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    memset(&f, 0, sizeof(f));
+    sp_fake_clock_install(&f, 1767225600000LL);
+    make_inputs(&x, 3, "RAF", "RetryAfter");
+    /* 8 hours: past the budget, so the request gives up at once and pauses nobody */
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"status\":429,\"retry_after\":\"30000\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), -1);
+    ck_assert_int_eq(e.code, SP_EHUBSPOT);
+    ck_assert_msg(strstr(e.msg, "gave up after 1 attempt") != NULL && strstr(e.msg, "retry time budget spent") != NULL &&
+                      strstr(e.msg, "Retry-After 30000 s") != NULL,
+                  "%s", e.msg);
+    ck_assert_uint_eq(r.n_not_done, 3);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 1);
+    /* the next request is not held back by the wait the first one refused */
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_le(f.slept_ms, 30000);
+    /* too large to multiply by 1000: read as a day, not as garbage (it was undefined) */
+    ctl_ok("POST", "/_sim/faults",
+           "{\"next\":[{\"status\":429,\"retry_after\":\"99999999999999999999\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), -1);
+    ck_assert_msg(strstr(e.msg, "retry time budget spent") != NULL && strstr(e.msg, "Retry-After 86400 s") != NULL,
+                  "%s", e.msg);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 3);
+    ck_assert_int_le(f.slept_ms, 30000);
+    /* an HTTP date far away is clamped the same way */
+    ctl_ok("POST", "/_sim/faults",
+           "{\"next\":[{\"status\":429,\"retry_after\":\"Fri, 31 Dec 9999 23:59:59 GMT\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), -1);
+    ck_assert_msg(strstr(e.msg, "Retry-After 86400 s") != NULL, "%s", e.msg);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 4);
+    ck_assert_int_le(f.slept_ms, 30000);
+    /* a short one is honoured: one pause, then the retry succeeds */
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"status\":429,\"retry_after\":\"2\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 6);
+    ck_assert_int_ge(f.slept_ms, 2000);
+    ck_assert_int_le(f.slept_ms, 30000);
+    sp_clock_set(NULL);
+    free_inputs(&x);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(huge_retry_after_gives_up_within_budget)
+
 static Suite *sim_suite(void)
 {
     const struct {
@@ -1274,6 +1339,7 @@ static Suite *sim_suite(void)
         {"give_up_names_request_attempts_status", give_up_names_request_attempts_status},
         {"batch_read_and_update", batch_read_and_update},
         {"search_secondly_limit_is_honoured", search_secondly_limit_is_honoured},
+        {"huge_retry_after_gives_up_within_budget", huge_retry_after_gives_up_within_budget},
     };
     Suite *s = suite_create("hubspot_sim");
 
