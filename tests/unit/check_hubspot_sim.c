@@ -1246,6 +1246,121 @@ static void search_secondly_limit_is_honoured_body(void)
 }
 SIM_TEST(search_secondly_limit_is_honoured)
 
+/* ---- replies that do not account for every input ------------------------------------ */
+
+static void create_companies(sp_hs_client *c, inputs *x, sp_hs_batch_result *r, sp_err *e, int *rc)
+{
+    sp_hs_batch b = {SP_HS_CREATE, SP_HS_COMPANIES, NULL, x->in, x->n, NULL, 0, 0};
+    *rc = sp_hs_batch_run(c, &b, r, e);
+}
+
+static void unnamed_error_fails_its_input_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x, y, z;
+    sp_err e;
+    char line[1024];
+    int rc;
+
+    start_sim(NULL);
+    c = client();
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    /* upsert: the 207's error names no input; the one input without a result failed */
+    make_inputs(&x, 3, "UNE", "Unnamed");
+    x.props[1 * 3 + 1].value = "NOT_A_TYPE";
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"unnamed_errors\":true}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 2);
+    ck_assert_uint_eq(r.n_failed, 1);
+    ck_assert_int_eq(r.items[1].state, SP_HS_ITEM_FAILED);
+    ck_assert_str_eq(r.items[1].category, "VALIDATION_ERROR");
+    ck_assert_str_eq(r.items[1].code, "INVALID_OPTION");
+    ck_assert_ptr_nonnull(strstr(r.items[1].message, "NOT_A_TYPE"));
+    ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.requests, 1);
+    sp_hs_batch_result_free(&r);
+    /* create: the same */
+    make_inputs(&y, 3, "UNC", "UnnamedCreate");
+    y.props[2 * 3 + 1].value = "SPACESHIP";
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"unnamed_errors\":true}],\"match\":\"batch/create\"}");
+    create_companies(c, &y, &r, &e, &rc);
+    ck_assert_msg(rc == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 2);
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_FAILED);
+    ck_assert_ptr_nonnull(strstr(r.items[2].message, "SPACESHIP"));
+    sp_hs_batch_result_free(&r);
+    /* fewer unnamed errors than inputs left without an outcome: which failed is unknown, so
+     * an upsert sends them again and gets a named answer for each */
+    make_inputs(&z, 3, "UNM", "UnnamedMixed");
+    z.props[1 * 3 + 1].value = "NOT_A_TYPE";
+    ctl_ok("POST", "/_sim/faults",
+           "{\"next\":[{\"unnamed_errors\":true,\"omit_result\":true}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &z, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_int_eq(r.requests, 2);
+    ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.items[0].is_new, 1);
+    ck_assert_int_eq(r.items[1].state, SP_HS_ITEM_FAILED);
+    ck_assert_str_eq(r.items[1].code, "INVALID_OPTION");
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.items[2].is_new, 0); /* written by the first call */
+    sp_hs_batch_result_free(&r);
+    ck_assert_uint_eq(record_count("companies"), 2 + 2 + 2);
+    ck_assert_uint_eq(duplicate_count("companies", "gp_key"), 0);
+    free_inputs(&x);
+    free_inputs(&y);
+    free_inputs(&z);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(unnamed_error_fails_its_input)
+
+static void omitted_result_resends_upserts_not_creates_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x, y;
+    sp_err e;
+    char line[1024];
+    int rc;
+
+    start_sim(NULL);
+    c = client();
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    /* upsert: the input left out of the reply is sent again and found */
+    make_inputs(&x, 3, "OMU", "Omitted");
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"omit_result\":true}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    ck_assert_int_eq(r.requests, 2);
+    ck_assert_int_eq(r.items[2].is_new, 0);
+    ck_assert_uint_gt(strlen(r.items[2].rec.id), 10);
+    ck_assert_str_eq(sp_hs_record_get(&r.items[2].rec, "gp_key"), "OMU00002");
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count("POST /crm/objects/2026-03/companies/batch/upsert"), 2);
+    ck_assert_uint_eq(record_count("companies"), 3);
+    ck_assert_ptr_nonnull(strstr(logs(), "1 input(s) got neither a result nor an error that names them; sending"));
+    /* create: not sent again (it could duplicate the record); no outcome, and the run is told */
+    make_inputs(&y, 3, "OMC", "OmittedCreate");
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"omit_result\":true}],\"match\":\"batch/create\"}");
+    create_companies(c, &y, &r, &e, &rc);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_int_eq(e.code, SP_EHUBSPOT);
+    ck_assert_msg(strstr(e.msg, "batch/create: outcome unknown for 1 input(s)") != NULL, "%s", e.msg);
+    ck_assert_uint_eq(r.n_ok, 2);
+    ck_assert_uint_eq(r.n_not_done, 1);
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_NOT_DONE);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count("POST /crm/objects/2026-03/companies/batch/create"), 1);
+    ck_assert_uint_eq(record_count("companies"), 6);
+    free_inputs(&x);
+    free_inputs(&y);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(omitted_result_resends_upserts_not_creates)
+
 /* ---- a huge Retry-After: no overflow, no sleep past the retry budget --------------- */
 
 static void huge_retry_after_gives_up_within_budget_body(void)
@@ -1340,6 +1455,8 @@ static Suite *sim_suite(void)
         {"batch_read_and_update", batch_read_and_update},
         {"search_secondly_limit_is_honoured", search_secondly_limit_is_honoured},
         {"huge_retry_after_gives_up_within_budget", huge_retry_after_gives_up_within_budget},
+        {"unnamed_error_fails_its_input", unnamed_error_fails_its_input},
+        {"omitted_result_resends_upserts_not_creates", omitted_result_resends_upserts_not_creates},
     };
     Suite *s = suite_create("hubspot_sim");
 
