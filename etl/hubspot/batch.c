@@ -284,19 +284,10 @@ static const char *result_key(const hs_bop *op, const json_t *res, char *tmp, si
     const json_t *v;
 
     if (op->kind == HS_ASSOC) {
-        const json_t *f = json_object_get(res, "fromObjectId"), *t = json_object_get(res, "toObjectId");
-        char fs[32], ts[32];
-        if (json_is_integer(f))
-            snprintf(fs, sizeof(fs), "%" JSON_INTEGER_FORMAT, json_integer_value(f));
-        else if (json_is_string(f))
-            snprintf(fs, sizeof(fs), "%s", json_string_value(f));
-        else
-            return NULL;
-        if (json_is_integer(t))
-            snprintf(ts, sizeof(ts), "%" JSON_INTEGER_FORMAT, json_integer_value(t));
-        else if (json_is_string(t))
-            snprintf(ts, sizeof(ts), "%s", json_string_value(t));
-        else
+        /* v4 sends these as numbers, 2026-03 as strings: both become the same text */
+        char fs[128], ts[128];
+        if (hs_json_id(json_object_get(res, "fromObjectId"), fs, sizeof(fs)) == NULL ||
+            hs_json_id(json_object_get(res, "toObjectId"), ts, sizeof(ts)) == NULL)
             return NULL;
         snprintf(tmp, n, "%s/%s", fs, ts);
         return tmp;
@@ -307,13 +298,7 @@ static const char *result_key(const hs_bop *op, const json_t *res, char *tmp, si
         v = json_object_get(res, "id");
     else
         return NULL;
-    if (json_is_string(v))
-        snprintf(tmp, n, "%s", json_string_value(v));
-    else if (json_is_integer(v))
-        snprintf(tmp, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    else
-        return NULL;
-    return tmp;
+    return hs_json_id(v, tmp, n);
 }
 
 static void ok_item(hs_bop *op, size_t i, const json_t *res)

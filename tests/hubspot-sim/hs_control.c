@@ -266,12 +266,35 @@ static void seed(hs_ctx *c, hs_obj obj, hs_resp *r)
     hs_map_free(&seen, NULL);
 }
 
+/* "next_id": N moves the id counter forward (ids past 2^53 test exact id handling). */
+static int config_next_id(hs_ctx *c, hs_resp *r)
+{
+    hs_store *s = &c->sim->store;
+    json_t *nid = json_object_get(c->body, "next_id");
+    int ok;
+    if (nid == NULL)
+        return 0;
+    pthread_rwlock_wrlock(&s->lock);
+    ok = json_is_integer(nid) && json_integer_value(nid) >= s->next_id;
+    if (ok)
+        s->next_id = json_integer_value(nid);
+    pthread_rwlock_unlock(&s->lock);
+    if (!ok) {
+        hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR", "next_id must be an integer not below the next id");
+        return -1;
+    }
+    json_object_del(c->body, "next_id");
+    return 0;
+}
+
 static void config(hs_ctx *c, hs_resp *r)
 {
     hs_sim *sim = c->sim;
     char msg[256];
     int rc = 0;
     json_t *o;
+    if (strcmp(c->method, "POST") == 0 && config_next_id(c, r) != 0)
+        return;
     pthread_mutex_lock(&sim->mu);
     if (strcmp(c->method, "POST") == 0)
         rc = hs_config_apply(&sim->cfg, c->body, msg, sizeof(msg));

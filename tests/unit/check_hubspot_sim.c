@@ -1246,6 +1246,65 @@ static void search_secondly_limit_is_honoured_body(void)
 }
 SIM_TEST(search_secondly_limit_is_honoured)
 
+/* ---- association ids sent as JSON numbers -------------------------------------------- */
+
+static void association_ids_as_numbers_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x;
+    sp_err e;
+    char line[1024];
+    char companies[3][32], contacts[3][32], path[256], body[128];
+    sp_hs_prop cp[3][1] = {{{"email", "n0@example.com"}}, {{"email", "n1@example.com"}}, {{"email", "n2@example.com"}}};
+    sp_hs_input cin[3] = {{NULL, cp[0], 1, NULL, 0}, {NULL, cp[1], 1, NULL, 0}, {NULL, cp[2], 1, NULL, 0}};
+    sp_hs_batch cb = {SP_HS_CREATE, SP_HS_CONTACTS, NULL, cin, 3, NULL, 0, 0};
+    sp_hs_assoc_pair pairs[3];
+    int status;
+    json_t *j;
+    const json_t *tid;
+
+    start_sim(NULL);
+    /* ids past 2^53: a double would round 9007199254740993 to ...992 */
+    ctl_ok("POST", "/_sim/config", "{\"next_id\":9007199254740993}");
+    c = client_with("v3", TOKEN, 190, 0); /* v4 associations: ids come back as numbers */
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    make_inputs(&x, 3, "NUM", "Numbers");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    for (int i = 0; i < 3; i++)
+        snprintf(companies[i], sizeof(companies[i]), "%s", r.items[i].rec.id);
+    sp_hs_batch_result_free(&r);
+    ck_assert_str_eq(companies[0], "9007199254740993");
+    ck_assert_int_eq(sp_hs_batch_run(c, &cb, &r, &e), 0);
+    for (int i = 0; i < 3; i++) {
+        snprintf(contacts[i], sizeof(contacts[i]), "%s", r.items[i].rec.id);
+        pairs[i].from_id = contacts[i];
+        pairs[i].to_id = companies[2 - i];
+    }
+    sp_hs_batch_result_free(&r);
+    ck_assert_msg(sp_hs_assoc_create(c, SP_HS_CONTACTS, SP_HS_COMPANIES, 279, pairs, 3, &r, &e) == 0, "%s",
+                  sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    ck_assert_int_eq(r.requests, 1); /* each result matched its pair on the first reply */
+    for (int i = 0; i < 3; i++)
+        ck_assert_str_eq(r.items[i].rec.id, contacts[i]);
+    sp_hs_batch_result_free(&r);
+    /* the simulator did send numbers, and they are the ids exactly */
+    snprintf(path, sizeof(path), "/crm/v4/associations/contacts/companies/batch/read");
+    snprintf(body, sizeof(body), "{\"inputs\":[{\"id\":\"%s\"}]}", contacts[2]);
+    ck_assert_int_eq(sp_hs_raw(c, "POST", path, body, 1, &status, &j, &e), 0);
+    ck_assert_int_eq(status, 200);
+    tid = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(j, "results"), 0), "to"), 0),
+                          "toObjectId");
+    ck_assert(json_is_integer(tid));
+    ck_assert_int_eq(json_integer_value(tid), 9007199254740993LL);
+    json_decref(j);
+    free_inputs(&x);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(association_ids_as_numbers)
+
 /* ---- replies that do not account for every input ------------------------------------ */
 
 static void create_companies(sp_hs_client *c, inputs *x, sp_hs_batch_result *r, sp_err *e, int *rc)
@@ -1456,6 +1515,7 @@ static Suite *sim_suite(void)
         {"search_secondly_limit_is_honoured", search_secondly_limit_is_honoured},
         {"huge_retry_after_gives_up_within_budget", huge_retry_after_gives_up_within_budget},
         {"unnamed_error_fails_its_input", unnamed_error_fails_its_input},
+        {"association_ids_as_numbers", association_ids_as_numbers},
         {"omitted_result_resends_upserts_not_creates", omitted_result_resends_upserts_not_creates},
     };
     Suite *s = suite_create("hubspot_sim");

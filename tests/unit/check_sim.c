@@ -788,7 +788,10 @@ START_TEST(associations_v4_and_create_time)
     j = req(s, "POST", "/crm/v4/associations/contacts/companies/batch/create", body, &st);
     ck_assert_int_eq(st, 201);
     ck_assert_str_eq(jps(j, "results.0.fromObjectTypeId"), "0-1");
-    ck_assert_str_eq(jps(j, "results.0.toObjectId"), co);
+    /* v4 sends record ids as numbers (past 2^32), 2026-03 as strings */
+    ck_assert_int_eq(jpi(j, "results.0.toObjectId"), strtoll(co, NULL, 10));
+    ck_assert_int_eq(jpi(j, "results.0.fromObjectId"), strtoll(ct, NULL, 10));
+    ck_assert_int_gt(jpi(j, "results.0.toObjectId"), 4294967296LL);
     json_decref(j);
     free(body);
     body = fmt("{\"inputs\":[{\"id\":\"%s\"}]}", co);
@@ -817,7 +820,7 @@ START_TEST(associations_v4_and_create_time)
     body = fmt("{\"inputs\":[{\"id\":\"%s\"}]}", deal);
     j = req(s, "POST", "/crm/v4/associations/deals/line_items/batch/read", body, &st);
     ck_assert_int_eq(st, 200);
-    ck_assert_str_eq(jps(j, "results.0.to.0.toObjectId"), li);
+    ck_assert_int_eq(jpi(j, "results.0.to.0.toObjectId"), strtoll(li, NULL, 10));
     ck_assert_int_eq(jpi(j, "results.0.to.0.associationTypes.0.typeId"), 19);
     json_decref(j);
     free(body);
