@@ -591,6 +591,23 @@ static int duplicate_ids(hs_ctx *c, hs_table *t, json_t *inputs, hs_resp *r)
     return dup;
 }
 
+/* Each input of a batch write has what its schema requires. */
+static int require_batch_items(hs_ctx *c, hs_resp *r, int kind, const json_t *inputs)
+{
+    static const char *const items[] = {"SimplePublicObjectBatchInputForCreate", "SimplePublicObjectBatchInput",
+                                        "SimplePublicObjectBatchInputUpsert"};
+    size_t i;
+    const json_t *in;
+
+    if (hs_require_each(c, r, inputs, items[kind], kind == B_CREATE ? REQ_FOR_CREATE : REQ_ID_PROPS) != 0)
+        return -1;
+    json_array_foreach(inputs, i, in) {
+        if (kind == B_CREATE && require_assoc_list(c, r, json_object_get(in, "associations")) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
 {
     hs_sim *sim = c->sim;
@@ -604,15 +621,8 @@ static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
     size_t n, i;
     int traced = 0, failed = 0, first_bad = -1;
 
-    static const char *const items[] = {"SimplePublicObjectBatchInputForCreate", "SimplePublicObjectBatchInput",
-                                        "SimplePublicObjectBatchInputUpsert"};
-    if (batch_inputs(c, r, schemas[kind], &inputs) != 0 ||
-        hs_require_each(c, r, inputs, items[kind], kind == B_CREATE ? REQ_FOR_CREATE : REQ_ID_PROPS) != 0)
+    if (batch_inputs(c, r, schemas[kind], &inputs) != 0 || require_batch_items(c, r, kind, inputs) != 0)
         return;
-    json_array_foreach(inputs, i, in) {
-        if (kind == B_CREATE && require_assoc_list(c, r, json_object_get(in, "associations")) != 0)
-            return;
-    }
     n = json_array_size(inputs);
     plans = sp_xcalloc(n ? n : 1, sizeof(*plans));
     pthread_rwlock_wrlock(&s->lock);
