@@ -715,7 +715,7 @@ static void on_429(sp_hs_client *c, hs_req *r, json_t *json, int64_t now)
     r->last_status = 429;
     snprintf(r->last_corr, sizeof(r->last_corr), "%s", ei.correlation_id != NULL ? ei.correlation_id : r->hdr_corr);
     left = c->backoff.budget_ms - (now - r->first_sent_ms);
-    if (r->hdr_retry_after > left) {
+    if (r->hdr_retry_after >= 0 && r->hdr_retry_after > left) {
         /* The server's wait ends past this request's budget: give up now, and do not pause
          * every other request for a wait nobody will take. */
         snprintf(r->last_reason, sizeof(r->last_reason), "status 429 %s with Retry-After %lld s",
