@@ -36,9 +36,14 @@ typedef struct hs_bop {
 
 typedef struct hs_chunk {
     hs_bop *op;
+    int resends;               /* times these inputs were sent again for want of an outcome */
     size_t n;
     size_t idx[];
 } hs_chunk;
+
+/* Inputs a reply accounts for by neither a result nor an error that names them are sent
+ * again this many times when that is safe (everything but create). */
+#define MAX_RESENDS 1
 
 static const char *const kind_path[] = {"create", "update", "upsert", "read", "archive"};
 
@@ -184,7 +189,7 @@ static void fail_item_text(hs_bop *op, size_t i, const char *category, const cha
 
 static void chunk_done(sp_hs_client *c, const hs_reply *rep, void *ud);
 
-static void send_chunk(hs_bop *op, const size_t *idx, size_t n)
+static void send_chunk_again(hs_bop *op, const size_t *idx, size_t n, int resends)
 {
     sp_buf b;
     sp_err e;
@@ -222,6 +227,7 @@ static void send_chunk(hs_bop *op, const size_t *idx, size_t n)
     }
     ch = sp_xmalloc(sizeof(*ch) + n * sizeof(size_t));
     ch->op = op;
+    ch->resends = resends;
     ch->n = n;
     memcpy(ch->idx, idx, n * sizeof(size_t));
     if (hs_submit(op->c, "POST", op->path, op->what, b.data, op->kind == SP_HS_CREATE ? 0 : HS_IDEMPOTENT,
@@ -232,6 +238,11 @@ static void send_chunk(hs_bop *op, const size_t *idx, size_t n)
     }
     op->outstanding++;
     op->res.requests++;
+}
+
+static void send_chunk(hs_bop *op, const size_t *idx, size_t n)
+{
+    send_chunk_again(op, idx, n, 0);
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -273,19 +284,10 @@ static const char *result_key(const hs_bop *op, const json_t *res, char *tmp, si
     const json_t *v;
 
     if (op->kind == HS_ASSOC) {
-        const json_t *f = json_object_get(res, "fromObjectId"), *t = json_object_get(res, "toObjectId");
-        char fs[32], ts[32];
-        if (json_is_integer(f))
-            snprintf(fs, sizeof(fs), "%" JSON_INTEGER_FORMAT, json_integer_value(f));
-        else if (json_is_string(f))
-            snprintf(fs, sizeof(fs), "%s", json_string_value(f));
-        else
-            return NULL;
-        if (json_is_integer(t))
-            snprintf(ts, sizeof(ts), "%" JSON_INTEGER_FORMAT, json_integer_value(t));
-        else if (json_is_string(t))
-            snprintf(ts, sizeof(ts), "%s", json_string_value(t));
-        else
+        /* v4 sends these as numbers, 2026-03 as strings: both become the same text */
+        char fs[128], ts[128];
+        if (hs_json_id(json_object_get(res, "fromObjectId"), fs, sizeof(fs)) == NULL ||
+            hs_json_id(json_object_get(res, "toObjectId"), ts, sizeof(ts)) == NULL)
             return NULL;
         snprintf(tmp, n, "%s/%s", fs, ts);
         return tmp;
@@ -296,13 +298,7 @@ static const char *result_key(const hs_bop *op, const json_t *res, char *tmp, si
         v = json_object_get(res, "id");
     else
         return NULL;
-    if (json_is_string(v))
-        snprintf(tmp, n, "%s", json_string_value(v));
-    else if (json_is_integer(v))
-        snprintf(tmp, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    else
-        return NULL;
-    return tmp;
+    return hs_json_id(v, tmp, n);
 }
 
 static void ok_item(hs_bop *op, size_t i, const json_t *res)
@@ -353,13 +349,58 @@ static size_t error_targets(const hs_bop *op, const hs_chunk *ch, const json_t *
     return n;
 }
 
+/* Inputs a 2xx reply gave neither a result nor an error that names them (left: input
+ * indexes), with the reply's errors that name no input (unnamed). As many such errors as
+ * inputs or more: each input failed (HubSpot answers every input), matched by order -- exact
+ * for one. Fewer: which of them were written is unknown. Such inputs are sent again when that
+ * is safe (update, upsert by a unique key, read, archive, associations: sending twice changes
+ * nothing), at most MAX_RESENDS times; a create is not (it could make a duplicate): its
+ * inputs get no outcome and the operation fails saying so. */
+static void settle_unaccounted(hs_bop *op, const hs_chunk *ch, const hs_reply *rep, const size_t *left,
+                               size_t nleft, const json_t *const *unnamed, size_t nunnamed)
+{
+    sp_err e;
+
+    if (nunnamed >= nleft) {
+        for (size_t k = 0; k < nleft; k++) {
+            sp_hs_item *it = &op->res.items[left[k]];
+            fail_item(op, left[k], unnamed[k], 0, rep);
+            if (nleft > 1)
+                it->message = sp_arena_printf(op->res.arena, "%s (HubSpot's error named no input; "
+                                              "matched to this one by order)", it->message);
+        }
+        return;
+    }
+    if (op->kind != SP_HS_CREATE && ch->resends < MAX_RESENDS) {
+        SP_WARN(HS_COMP, "%s: %zu input(s) got neither a result nor an error that names them; sending them "
+                "again (safe: this call changes nothing when repeated)", op->what, nleft);
+        send_chunk_again(op, left, nleft, ch->resends + 1);
+        return;
+    }
+    if (op->kind == SP_HS_CREATE) {
+        SP_ERR(&e, SP_EHUBSPOT, "%s: outcome unknown for %zu input(s): the %d reply named neither a result "
+               "nor an error for them; HubSpot may or may not have created them, and a create is not "
+               "sent again blindly: look the records up (or upsert by a unique property) before sending "
+               "them again", op->what, nleft, rep->status);
+        sp_err_http(&e, rep->status, NULL, rep->correlation_id[0] ? rep->correlation_id : NULL);
+    } else {
+        hs_shape_err(rep, "inputs still got neither a result nor an error that names them after being sent "
+                     "again", &e);
+    }
+    SP_ERROR(HS_COMP, "%s", e.msg);
+    set_op_err(op, &e);
+}
+
 static void apply_success(hs_bop *op, const hs_chunk *ch, const hs_reply *rep)
 {
     const json_t *results = json_object_get(rep->json, "results");
     const json_t *errors = json_object_get(rep->json, "errors");
-    const json_t *v, *unattributed = NULL;
+    const json_t *v;
     char *taken = sp_xcalloc(ch->n ? ch->n : 1, 1);
     long *targets = sp_xmalloc((ch->n ? ch->n : 1) * sizeof(long));
+    size_t *left = sp_xmalloc((ch->n ? ch->n : 1) * sizeof(size_t));
+    const json_t **unnamed = sp_xcalloc(json_array_size(errors) + 1, sizeof(*unnamed));
+    size_t nleft = 0, nunnamed = 0;
     char keybuf[512];
     size_t i, nres;
     sp_err e;
@@ -402,32 +443,25 @@ static void apply_success(hs_bop *op, const hs_chunk *ch, const hs_reply *rep)
     }
     json_array_foreach(errors, i, v) {
         size_t nt = error_targets(op, ch, v, taken, targets, ch->n);
-        size_t hit = 0;
         for (size_t t = 0; t < nt; t++) {
             if (taken[targets[t]])
                 continue;
             taken[targets[t]] = 1;
             fail_item(op, ch->idx[targets[t]], v, 0, rep);
-            hit++;
         }
-        if (hit == 0 && unattributed == NULL)
-            unattributed = v;
+        if (nt == 0) /* names no input of this request */
+            unnamed[nunnamed++] = v;
     }
-    for (size_t k = 0; k < ch->n; k++) {
-        if (taken[k])
-            continue;
-        if (unattributed != NULL) {
-            fail_item(op, ch->idx[k], unattributed, 0, rep);
-        } else {
-            /* Maybe written, maybe not: no outcome rather than a guess. */
-            if (op->res.err.code == SP_OK)
-                hs_shape_err(rep, "an input got neither a result nor an error that names it", &e);
-            set_op_err(op, &e);
-        }
-    }
+    for (size_t k = 0; k < ch->n; k++)
+        if (!taken[k])
+            left[nleft++] = ch->idx[k];
+    if (nleft > 0)
+        settle_unaccounted(op, ch, rep, left, nleft, unnamed, nunnamed);
 done:
     free(taken);
     free(targets);
+    free(left);
+    free(unnamed);
 }
 
 /* A batch refused whole (400/409/413/422): fail what the error names and
@@ -564,7 +598,8 @@ static int build_input(const hs_bop *op, const sp_hs_input *in, sp_buf *b, sp_er
     }
     if (put_props(b, in->props, in->nprops, op->id_property, in->id, e) != 0)
         return -1;
-    if (k == SP_HS_CREATE && in->nassocs > 0) {
+    if (k == SP_HS_CREATE) {
+        /* required by SimplePublicObjectBatchInputForCreate, even when empty */
         if (sp_buf_puts(b, ",\"associations\":[", e) != 0)
             return -1;
         for (size_t a = 0; a < in->nassocs; a++) {
@@ -645,7 +680,8 @@ static int tail_for_read(hs_bop *op, const sp_hs_batch *b, sp_err *e)
     if (b->id_property != NULL && !have_id &&
         ((b->nproperties > 0 && sp_buf_puts(&t, ",", e) != 0) || hs_json_str(&t, b->id_property, e) != 0))
         goto fail;
-    if (sp_buf_puts(&t, "]", e) != 0)
+    /* the schema (BatchReadInputSimplePublicObjectId) requires propertiesWithHistory */
+    if (sp_buf_puts(&t, "],\"propertiesWithHistory\":[]", e) != 0)
         goto fail;
     if (b->id_property != NULL &&
         (sp_buf_puts(&t, ",\"idProperty\":", e) != 0 || hs_json_str(&t, b->id_property, e) != 0))

@@ -186,24 +186,25 @@ static int search_body(const sp_hs_search_req *q, sp_buf *b, sp_err *e)
     }
     if (sp_buf_puts(b, "]", e) != 0)
         return -1;
-    if (q->sort_property != NULL &&
-        (sp_buf_puts(b, ",\"sorts\":[{\"propertyName\":", e) != 0 || hs_json_str(b, q->sort_property, e) != 0 ||
-         sp_buf_printf(b, e, ",\"direction\":\"%s\"}]", q->sort_descending ? "DESCENDING" : "ASCENDING") != 0))
+    /* PublicObjectSearchRequest requires sorts, properties and after too: sent
+     * empty ([], "0" for the first page) rather than left out */
+    if (sp_buf_puts(b, ",\"sorts\":[", e) != 0)
         return -1;
-    if (q->nproperties > 0) {
-        if (sp_buf_puts(b, ",\"properties\":[", e) != 0)
+    if (q->sort_property != NULL &&
+        (sp_buf_puts(b, "{\"propertyName\":", e) != 0 || hs_json_str(b, q->sort_property, e) != 0 ||
+         sp_buf_printf(b, e, ",\"direction\":\"%s\"}", q->sort_descending ? "DESCENDING" : "ASCENDING") != 0))
+        return -1;
+    if (sp_buf_puts(b, "],\"properties\":[", e) != 0)
+        return -1;
+    for (size_t i = 0; i < q->nproperties; i++)
+        if ((i > 0 && sp_buf_puts(b, ",", e) != 0) || hs_json_str(b, q->properties[i], e) != 0)
             return -1;
-        for (size_t i = 0; i < q->nproperties; i++)
-            if ((i > 0 && sp_buf_puts(b, ",", e) != 0) || hs_json_str(b, q->properties[i], e) != 0)
-                return -1;
-        if (sp_buf_puts(b, "]", e) != 0)
-            return -1;
-    }
+    if (sp_buf_puts(b, "]", e) != 0)
+        return -1;
     if (q->query != NULL && (sp_buf_puts(b, ",\"query\":", e) != 0 || hs_json_str(b, q->query, e) != 0))
         return -1;
-    if (sp_buf_printf(b, e, ",\"limit\":%d", limit) != 0)
-        return -1;
-    if (q->after != NULL && (sp_buf_puts(b, ",\"after\":", e) != 0 || hs_json_str(b, q->after, e) != 0))
+    if (sp_buf_printf(b, e, ",\"limit\":%d,\"after\":", limit) != 0 ||
+        hs_json_str(b, q->after != NULL && q->after[0] != '\0' ? q->after : "0", e) != 0)
         return -1;
     return sp_buf_puts(b, "}", e);
 }

@@ -15,6 +15,9 @@
 #define DEFAULT_BASE "https://api.hubapi.com"
 #define DEFAULT_VERSION "2026-03"
 #define EXCERPT 200
+/* The longest Retry-After taken as given (a day): longer ones, and numbers too large to
+ * multiply by 1000, are read as a day -- past any retry budget, so the request gives up. */
+#define RETRY_AFTER_MAX_MS ((int64_t)86400 * 1000)
 /* Response buffers are kept for the next request: replies are tens of KB
  * and growing a buffer from nothing for each one costs more than parsing. */
 #define SPARE_BUFS 16
@@ -481,15 +484,16 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
         char tmp[64];
         x = header_num(v, vlen);
         if (x >= 0) {
-            r->hdr_retry_after = x * 1000;
+            r->hdr_retry_after = x > RETRY_AFTER_MAX_MS / 1000 ? RETRY_AFTER_MAX_MS : (int64_t)x * 1000;
         } else if (vlen < sizeof(tmp)) {
             time_t t;
             memcpy(tmp, v, vlen);
             tmp[vlen] = '\0';
             t = curl_getdate(tmp, NULL);
             if (t != (time_t)-1) {
-                int64_t d = (int64_t)t * 1000 - sp_clock_wall_ms();
-                r->hdr_retry_after = d > 0 ? d : 0;
+                int64_t now_s = sp_clock_wall_ms() / 1000;
+                int64_t d = (int64_t)t - now_s; /* seconds: no overflow for any time_t */
+                r->hdr_retry_after = d <= 0 ? 0 : d > RETRY_AFTER_MAX_MS / 1000 ? RETRY_AFTER_MAX_MS : d * 1000;
             }
         }
     } else if (header_is(line, len, "X-HubSpot-Correlation-Id", &v, &vlen)) {
@@ -682,7 +686,7 @@ static void on_429(sp_hs_client *c, hs_req *r, json_t *json, int64_t now)
 {
     hs_errinfo ei;
     sp_hs_pacer *p;
-    int64_t pause;
+    int64_t pause, left;
     sp_err e;
     int secondly;
 
@@ -710,8 +714,17 @@ static void on_429(sp_hs_client *c, hs_req *r, json_t *json, int64_t now)
              ei.policy != NULL ? ei.policy : "rate limit");
     r->last_status = 429;
     snprintf(r->last_corr, sizeof(r->last_corr), "%s", ei.correlation_id != NULL ? ei.correlation_id : r->hdr_corr);
+    left = c->backoff.budget_ms - (now - r->first_sent_ms);
+    if (r->hdr_retry_after >= 0 && r->hdr_retry_after > left) {
+        /* The server's wait ends past this request's budget: give up now, and do not pause
+         * every other request for a wait nobody will take. */
+        snprintf(r->last_reason, sizeof(r->last_reason), "status 429 %s with Retry-After %lld s",
+                 ei.policy != NULL ? ei.policy : "rate limit", (long long)(r->hdr_retry_after / 1000));
+        give_up(c, r, SP_HS_GIVE_UP_BUDGET);
+        return;
+    }
     pause = sp_hs_pacer_throttled(p, now, r->sent_ms, r->hdr_retry_after, hs_rand(c));
-    if (now + pause - r->first_sent_ms > c->backoff.budget_ms) {
+    if (pause > left) {
         give_up(c, r, SP_HS_GIVE_UP_BUDGET);
         return;
     }

@@ -124,18 +124,35 @@ const char *hs_json_text(sp_arena *a, const json_t *v)
     }
 }
 
+const char *hs_json_id(const json_t *v, char *out, size_t n)
+{
+    int len = -1;
+
+    if (json_is_string(v)) {
+        len = snprintf(out, n, "%s", json_string_value(v));
+    } else if (json_is_integer(v)) {
+        len = snprintf(out, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d)
+            len = snprintf(out, n, "%lld", (long long)d);
+    }
+    return len >= 0 && (size_t)len < n ? out : NULL;
+}
+
 int hs_record_from_json(const json_t *v, sp_arena *a, sp_hs_record *out)
 {
     const json_t *props, *pv;
     const char *k;
     size_t i = 0;
     const char *id;
+    char idbuf[128];
 
     memset(out, 0, sizeof(*out));
     if (!json_is_object(v))
         return -1;
-    id = hs_json_text(a, json_object_get(v, "id"));
-    out->id = id != NULL ? id : "";
+    id = hs_json_id(json_object_get(v, "id"), idbuf, sizeof(idbuf));
+    out->id = id != NULL ? sp_arena_strdup(a, id) : "";
     out->created_at = hs_json_text(a, json_object_get(v, "createdAt"));
     out->updated_at = hs_json_text(a, json_object_get(v, "updatedAt"));
     out->archived = json_is_true(json_object_get(v, "archived"));

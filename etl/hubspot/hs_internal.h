@@ -127,6 +127,12 @@ int hs_url_escape(sp_buf *b, const char *s, sp_err *e);
  * printed, null -> NULL. */
 const char *hs_json_text(sp_arena *a, const json_t *v);
 
+/* A record id from JSON as text in out (n bytes): a string as it is, an integer exactly
+ * (HubSpot's v4 association replies send ids as int64 numbers, past 2^32: never through a
+ * double), a real only when integral and below 2^53 (where a double is exact). NULL for
+ * anything else, or when out is too small. */
+const char *hs_json_id(const json_t *v, char *out, size_t n);
+
 /* SimplePublicObject -> record (strings copied into the arena). -1 when v is
  * not an object. */
 int hs_record_from_json(const json_t *v, sp_arena *a, sp_hs_record *out);

@@ -46,8 +46,24 @@ static json_t *not_found_error(hs_obj o, const char *id, const char *side)
     return e;
 }
 
+/* The v4 routes answer record ids in results (fromObjectId, toObjectId) as JSON numbers
+ * (int64), as HubSpot's v4 API does; the 2026-03 routes as strings, as their spec says.
+ * Ids inside PublicObjectId ({"id": ...}) and in error context are strings on both. */
+static int ids_as_numbers(const hs_ctx *c)
+{
+    return strncmp(c->path, "/crm/v4/", 8) == 0;
+}
+
+static void out_id(hs_out *o, const char *id, int number)
+{
+    if (number)
+        hs_out_puts(o, id);
+    else
+        hs_out_str(o, id);
+}
+
 /* The association type specs of one record toward one object type, grouped by target. */
-static json_t *to_list(hs_store *s, const hs_rec *r, hs_obj to)
+static json_t *to_list(hs_store *s, const hs_rec *r, hs_obj to, int number)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < r->nassoc; i++) {
@@ -63,12 +79,13 @@ static json_t *to_list(hs_store *s, const hs_rec *r, hs_obj to)
         if (live(s, to, ids) == NULL)
             continue;
         json_array_foreach(list, k, e) {
-            if (strcmp(json_string_value(json_object_get(e, "toObjectId")), ids) == 0)
+            const json_t *have = json_object_get(e, "toObjectId");
+            if (number ? json_integer_value(have) == a->to_id : strcmp(json_string_value(have), ids) == 0)
                 entry = e;
         }
         if (entry == NULL) {
             entry = json_object();
-            json_object_set_new(entry, "toObjectId", json_string(ids));
+            json_object_set_new(entry, "toObjectId", number ? json_integer((json_int_t)a->to_id) : json_string(ids));
             json_object_set_new(entry, "associationTypes", json_array());
             json_array_append_new(list, entry);
         }
@@ -83,15 +100,42 @@ static json_t *to_list(hs_store *s, const hs_rec *r, hs_obj to)
     return list;
 }
 
-static int inputs_ok(hs_ctx *c, hs_resp *r, json_t **inputs)
+/* The request body's schema: inputs[] of `item`, each with `req`; from/to PublicObjectIds when
+ * named in req (to may be an array: archive), types[] AssociationSpecs. */
+static int require_inputs(hs_ctx *c, hs_resp *r, const json_t *inputs, const char *item, const char *const *req)
+{
+    static const char *const id[] = {"id", NULL};
+    static const char *const spec[] = {"associationCategory", "associationTypeId", NULL};
+    size_t i;
+    const json_t *in, *to;
+
+    json_array_foreach(inputs, i, in) {
+        if (hs_require(c, r, in, item, req) != 0)
+            return -1;
+        to = json_object_get(in, "to");
+        if ((json_object_get(in, "from") != NULL &&
+             hs_require(c, r, json_object_get(in, "from"), "PublicObjectId", id) != 0) ||
+            (json_is_object(to) && hs_require(c, r, to, "PublicObjectId", id) != 0) ||
+            (json_is_array(to) && hs_require_each(c, r, to, "PublicObjectId", id) != 0) ||
+            hs_require_each(c, r, json_object_get(in, "types"), "AssociationSpec", spec) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int inputs_ok(hs_ctx *c, hs_resp *r, const char *schema, const char *item, const char *const *req,
+                     json_t **inputs)
 {
     char msg[256];
     *inputs = json_object_get(c->body, "inputs");
     if (!json_is_array(*inputs)) {
-        hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR",
-                      "Invalid input JSON: some of required attributes are not set [inputs]");
+        snprintf(msg, sizeof(msg),
+                 "Invalid input JSON: Cannot build %s, some of required attributes are not set [inputs]", schema);
+        hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR", msg);
         return -1;
     }
+    if (require_inputs(c, r, *inputs, item, req) != 0)
+        return -1;
     if (json_array_size(*inputs) > MAX_ASSOC_INPUTS) {
         snprintf(msg, sizeof(msg), "Batch input size %zu is larger than the limit of %d inputs per request",
                  json_array_size(*inputs), MAX_ASSOC_INPUTS);
@@ -130,7 +174,8 @@ static void batch_create(hs_ctx *c, hs_resp *r)
     size_t i;
     int nres = 0;
     hs_out o;
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicAssociationMultiPost", "PublicAssociationMultiPost",
+                  (const char *const[]){"from", "to", "types", NULL}, &inputs) != 0)
         return;
     errors = json_array();
     /* the hot path: results written as text, not as a JSON tree */
@@ -176,11 +221,11 @@ static void batch_create(hs_ctx *c, hs_resp *r)
         hs_out_puts(&o, nres++ > 0 ? ",{\"fromObjectTypeId\":" : "{\"fromObjectTypeId\":");
         hs_out_str(&o, hs_obj_type_id(c->obj));
         hs_out_puts(&o, ",\"fromObjectId\":");
-        hs_out_str(&o, from->ids);
+        out_id(&o, from->ids, ids_as_numbers(c));
         hs_out_puts(&o, ",\"toObjectTypeId\":");
         hs_out_str(&o, hs_obj_type_id(c->obj2));
         hs_out_puts(&o, ",\"toObjectId\":");
-        hs_out_str(&o, to->ids);
+        out_id(&o, to->ids, ids_as_numbers(c));
         hs_out_puts(&o, ",\"labels\":[");
         json_array_foreach(types, k, ty) {
             const hs_assoc_type *at = hs_assoc_type_find((int)json_integer_value(json_object_get(ty, "associationTypeId")));
@@ -218,7 +263,8 @@ static void batch_default(hs_ctx *c, hs_resp *r)
     json_t *inputs, *in, *results, *errors;
     size_t i;
     char msg[256];
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicDefaultAssociationMultiPost", "PublicDefaultAssociationMultiPost",
+                  (const char *const[]){"from", "to", NULL}, &inputs) != 0)
         return;
     if (d == NULL) {
         snprintf(msg, sizeof(msg), "There is no default association from %s to %s", hs_obj_name(c->obj),
@@ -251,7 +297,8 @@ static void batch_read(hs_ctx *c, hs_resp *r)
     int64_t started = hs_now_wall(c->sim);
     json_t *inputs, *in, *results, *errors;
     size_t i;
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicFetchAssociationsBatchRequest", "PublicFetchAssociationsBatchRequest",
+                  (const char *const[]){"id", NULL}, &inputs) != 0)
         return;
     results = json_array();
     errors = json_array();
@@ -259,7 +306,7 @@ static void batch_read(hs_ctx *c, hs_resp *r)
     json_array_foreach(inputs, i, in) {
         const char *fid = json_string_value(json_object_get(in, "id"));
         hs_rec *from = live(s, c->obj, fid);
-        json_t *to = from != NULL ? to_list(s, from, c->obj2) : NULL;
+        json_t *to = from != NULL ? to_list(s, from, c->obj2, ids_as_numbers(c)) : NULL;
         if (to == NULL || json_array_size(to) == 0) {
             char *msg = sp_xasprintf("No %s is associated with %s %s.", hs_obj_singular(c->obj2),
                                      hs_obj_singular(c->obj), fid != NULL ? fid : "(missing id)");
@@ -285,7 +332,8 @@ static void batch_archive(hs_ctx *c, hs_resp *r)
     hs_store *s = &c->sim->store;
     json_t *inputs, *in;
     size_t i;
-    if (inputs_ok(c, r, &inputs) != 0)
+    if (inputs_ok(c, r, "BatchInputPublicAssociationMultiArchive", "PublicAssociationMultiArchive",
+                  (const char *const[]){"from", "to", NULL}, &inputs) != 0)
         return;
     pthread_rwlock_wrlock(&s->lock);
     json_array_foreach(inputs, i, in) {
@@ -348,7 +396,7 @@ void hs_handle_assoc_object(hs_ctx *c, hs_resp *r)
             free(msg);
         } else {
             json_t *o = json_object();
-            json_object_set_new(o, "results", to_list(s, from, (hs_obj)to));
+            json_object_set_new(o, "results", to_list(s, from, (hs_obj)to, ids_as_numbers(c)));
             hs_resp_json(r, 200, o);
         }
         pthread_rwlock_unlock(&s->lock);

@@ -266,12 +266,35 @@ static void seed(hs_ctx *c, hs_obj obj, hs_resp *r)
     hs_map_free(&seen, NULL);
 }
 
+/* "next_id": N moves the id counter forward (ids past 2^53 test exact id handling). */
+static int config_next_id(hs_ctx *c, hs_resp *r)
+{
+    hs_store *s = &c->sim->store;
+    json_t *nid = json_object_get(c->body, "next_id");
+    int ok;
+    if (nid == NULL)
+        return 0;
+    pthread_rwlock_wrlock(&s->lock);
+    ok = json_is_integer(nid) && json_integer_value(nid) >= s->next_id;
+    if (ok)
+        s->next_id = json_integer_value(nid);
+    pthread_rwlock_unlock(&s->lock);
+    if (!ok) {
+        hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR", "next_id must be an integer not below the next id");
+        return -1;
+    }
+    json_object_del(c->body, "next_id");
+    return 0;
+}
+
 static void config(hs_ctx *c, hs_resp *r)
 {
     hs_sim *sim = c->sim;
     char msg[256];
     int rc = 0;
     json_t *o;
+    if (strcmp(c->method, "POST") == 0 && config_next_id(c, r) != 0)
+        return;
     pthread_mutex_lock(&sim->mu);
     if (strcmp(c->method, "POST") == 0)
         rc = hs_config_apply(&sim->cfg, c->body, msg, sizeof(msg));
@@ -285,8 +308,9 @@ static void config(hs_ctx *c, hs_resp *r)
     }
 }
 
-/* {"next":[{"status":500},{"status":429,"policy":"..."},{"drop":true},{"drop_after_processing":true},
- *          {"delay_ms":3000},{"malformed":true}], "match":"substring"} */
+/* {"next":[{"status":500},{"status":429,"policy":"...","retry_after":"120"},{"drop":true},
+ *          {"drop_after_processing":true},{"delay_ms":3000},{"malformed":true},{"omit_result":true},
+ *          {"unnamed_errors":true}], "match":"substring"} */
 static void faults(hs_ctx *c, hs_resp *r)
 {
     hs_sim *sim = c->sim;
@@ -330,6 +354,14 @@ static void faults(hs_ctx *c, hs_resp *r)
                 parsed[i].drop_after = json_is_true(v);
             } else if (strcmp(k, "malformed") == 0 && json_is_boolean(v)) {
                 parsed[i].malformed = json_is_true(v);
+            } else if (strcmp(k, "omit_result") == 0 && json_is_boolean(v)) {
+                parsed[i].omit_result = json_is_true(v);
+            } else if (strcmp(k, "unnamed_errors") == 0 && json_is_boolean(v)) {
+                parsed[i].unnamed_errors = json_is_true(v);
+            } else if (strcmp(k, "retry_after") == 0 && json_is_string(v) &&
+                       json_string_length(v) < sizeof(parsed[i].retry_after) &&
+                       strpbrk(json_string_value(v), "\r\n") == NULL) {
+                snprintf(parsed[i].retry_after, sizeof(parsed[i].retry_after), "%s", json_string_value(v));
             } else if (strcmp(k, "delay_ms") == 0 && json_is_integer(v) && json_integer_value(v) >= 0 &&
                        json_integer_value(v) <= 600000) {
                 parsed[i].delay_ms = (int)json_integer_value(v);

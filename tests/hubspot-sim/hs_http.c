@@ -59,6 +59,7 @@ json_t *hs_config_json(const hs_config *c)
     json_object_set_new(o, "malformed_pct", json_real(c->malformed_pct));
     json_object_set_new(o, "max_batch", json_integer(c->max_batch));
     json_object_set_new(o, "search_cap", json_integer(c->search_cap));
+    json_object_set_new(o, "lenient", json_boolean(c->lenient));
     return o;
 }
 
@@ -73,6 +74,10 @@ int hs_config_apply(hs_config *c, const json_t *in, char *msg, size_t n)
     }
     json_object_foreach((json_t *)in, k, v) {
         double d;
+        if (strcmp(k, "lenient") == 0 && json_is_boolean(v)) {
+            next.lenient = json_is_true(v);
+            continue;
+        }
         if (!json_is_number(v)) {
             snprintf(msg, n, "config %s must be a number", k);
             return -1;
@@ -105,6 +110,46 @@ int hs_config_apply(hs_config *c, const json_t *in, char *msg, size_t n)
         return -1;
     }
     *c = next;
+    return 0;
+}
+
+/* ---- the published schemas' required attributes ------------------------------------ */
+
+int hs_require(hs_ctx *c, hs_resp *r, const json_t *obj, const char *schema, const char *const *names)
+{
+    char missing[256] = "", msg[512];
+    size_t used = 0;
+    int lenient;
+
+    pthread_mutex_lock(&c->sim->mu);
+    lenient = c->sim->cfg.lenient;
+    pthread_mutex_unlock(&c->sim->mu);
+    if (lenient)
+        return 0;
+    for (const char *const *n = names; *n != NULL; n++) {
+        const json_t *v = json_object_get(obj, *n);
+        if (v != NULL && !json_is_null(v))
+            continue;
+        if (used < sizeof(missing))
+            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "", *n);
+    }
+    if (used == 0)
+        return 0;
+    snprintf(msg, sizeof(msg), "Invalid input JSON: Cannot build %s, some of required attributes are not set [%s]",
+             schema, missing);
+    hs_resp_error(r, c->sim, 400, "VALIDATION_ERROR", msg);
+    return -1;
+}
+
+int hs_require_each(hs_ctx *c, hs_resp *r, const json_t *arr, const char *schema, const char *const *names)
+{
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach(arr, i, v) {
+        if (hs_require(c, r, v, schema, names) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -505,6 +550,8 @@ typedef struct decision {
     int status;             /* answer with this instead of handling */
     char policy[32];        /* for 429 */
     int drop, drop_after, malformed;
+    int omit_result, unnamed_errors;
+    char retry_after[48];   /* Retry-After header text, "" = none */
     int64_t sleep_ms;
     int rl_max, rl_remaining; /* -1 = no header */
     long daily_max, daily_remaining;
@@ -539,6 +586,9 @@ static void decide(hs_sim *sim, const char *token, const char *path, int search,
         d->drop = f.drop;
         d->drop_after = f.drop_after;
         d->malformed = f.malformed;
+        d->omit_result = f.omit_result;
+        d->unnamed_errors = f.unnamed_errors;
+        snprintf(d->retry_after, sizeof(d->retry_after), "%s", f.retry_after);
         if (f.status == 429) {
             d->status = 429;
             snprintf(d->policy, sizeof(d->policy), "%s", f.policy[0] ? f.policy : "TEN_SECONDLY_ROLLING");
@@ -641,12 +691,55 @@ static char *dump(const json_t *j)
     return d.data;
 }
 
+/* What names an input in a batch error (objectWriteTraceId, ids, ...): dropped by the
+ * unnamed_errors fault. */
+static void strip_error_names(json_t *errors)
+{
+    static const char *const names[] = {"objectWriteTraceId", "ids", "id", "fromObjectId", "toObjectId"};
+    size_t i;
+    json_t *err;
+
+    json_array_foreach(errors, i, err) {
+        json_t *ctx = json_object_get(err, "context");
+        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+            json_object_del(ctx, names[k]);
+            json_object_del(err, names[k]);
+        }
+    }
+}
+
+/* Reply faults applied after the call was processed: a batch reply whose last result is left
+ * out (omit_result), or whose errors name no input (unnamed_errors). Other replies pass. */
+static void rewrite_batch_reply(hs_resp *r, const decision *d)
+{
+    json_t *j = r->json;
+    json_t *results;
+
+    if (!d->omit_result && !d->unnamed_errors)
+        return;
+    if (j == NULL && r->raw != NULL) {
+        j = json_loads(r->raw, 0, NULL);
+        if (j == NULL)
+            return;
+        free(r->raw);
+        r->raw = NULL;
+        r->json = j;
+    }
+    results = json_object_get(j, "results");
+    if (d->omit_result && json_array_size(results) > 0)
+        json_array_remove(results, json_array_size(results) - 1);
+    if (d->unnamed_errors)
+        strip_error_names(json_object_get(j, "errors"));
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const decision *d)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
     char *body = NULL;
     size_t len = 0;
+    if (d != NULL)
+        rewrite_batch_reply(r, d);
     if (r->raw != NULL) {
         body = r->raw;
         r->raw = NULL;
@@ -671,6 +764,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const deci
     if (r->status != 204)
         MHD_add_response_header(resp, "Content-Type",
                                 r->ctype != NULL ? r->ctype : "application/json;charset=utf-8");
+    if (d != NULL && d->retry_after[0] != '\0')
+        MHD_add_response_header(resp, "Retry-After", d->retry_after);
     if (d != NULL && !r->search) {
         if (d->rl_max >= 0) {
             add_header_num(resp, "X-HubSpot-RateLimit-Max", d->rl_max);

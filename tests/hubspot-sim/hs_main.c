@@ -35,6 +35,7 @@ static const char USAGE[] =
     "  --max-batch N          inputs per batch call (default 100)\n"
     "  --search-cap N         search results reachable by paging (default 10000)\n"
     "  --threads N            N polling threads instead of one thread per connection\n"
+    "  --lenient              accept bodies that lack attributes the published schema requires\n"
     "  --verbose              one line per request on stderr\n"
     "Prints \"listening on 127.0.0.1:PORT\" once ready. Control endpoints: /_sim/... (README.md).\n";
 
@@ -107,6 +108,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(opt, "--verbose") == 0) {
             verbose = 1;
+            continue;
+        }
+        if (strcmp(opt, "--lenient") == 0) {
+            cfg.lenient = 1;
             continue;
         }
         {

@@ -58,6 +58,29 @@ static json_t *ctx_one(const char *key, const char *value)
     return c;
 }
 
+/* ---- the published schemas' required attributes (strict unless --lenient) ---- */
+
+static const char *const REQ_FOR_CREATE[] = {"associations", "properties", NULL};
+static const char *const REQ_ID_PROPS[] = {"id", "properties", NULL};
+static const char *const REQ_ID[] = {"id", NULL};
+
+/* Create-time associations: PublicAssociationsForObject {to{id}, types[AssociationSpec]}. */
+static int require_assoc_list(hs_ctx *c, hs_resp *r, const json_t *assocs)
+{
+    size_t i;
+    const json_t *a;
+    static const char *const req[] = {"to", "types", NULL};
+    static const char *const spec[] = {"associationCategory", "associationTypeId", NULL};
+
+    json_array_foreach(assocs, i, a) {
+        if (hs_require(c, r, a, "PublicAssociationsForObject", req) != 0 ||
+            hs_require(c, r, json_object_get(a, "to"), "PublicObjectId", REQ_ID) != 0 ||
+            hs_require_each(c, r, json_object_get(a, "types"), "AssociationSpec", spec) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Validate the properties of one input into p->norm. */
 static void plan_props(hs_table *t, plan *p, json_t *props)
 {
@@ -401,6 +424,9 @@ static void create_one(hs_ctx *c, hs_table *t, hs_resp *r)
     hs_store *s = &c->sim->store;
     plan p;
     json_t *props = json_object_get(c->body, "properties");
+    if (hs_require(c, r, c->body, "SimplePublicObjectInputForCreate", REQ_FOR_CREATE) != 0 ||
+        require_assoc_list(c, r, json_object_get(c->body, "associations")) != 0)
+        return;
     memset(&p, 0, sizeof(p));
     p.is_create = 1;
     pthread_rwlock_wrlock(&s->lock);
@@ -457,6 +483,8 @@ static void update_one(hs_ctx *c, hs_table *t, const char *id, hs_resp *r)
     hs_store *s = &c->sim->store;
     plan p;
     char *bad;
+    if (hs_require(c, r, c->body, "SimplePublicObjectInput", (const char *const[]){"properties", NULL}) != 0)
+        return;
     memset(&p, 0, sizeof(p));
     pthread_rwlock_wrlock(&s->lock);
     p.target = lookup(t, id, hs_query(c, "idProperty"), &bad);
@@ -563,6 +591,23 @@ static int duplicate_ids(hs_ctx *c, hs_table *t, json_t *inputs, hs_resp *r)
     return dup;
 }
 
+/* Each input of a batch write has what its schema requires. */
+static int require_batch_items(hs_ctx *c, hs_resp *r, int kind, const json_t *inputs)
+{
+    static const char *const items[] = {"SimplePublicObjectBatchInputForCreate", "SimplePublicObjectBatchInput",
+                                        "SimplePublicObjectBatchInputUpsert"};
+    size_t i;
+    const json_t *in;
+
+    if (hs_require_each(c, r, inputs, items[kind], kind == B_CREATE ? REQ_FOR_CREATE : REQ_ID_PROPS) != 0)
+        return -1;
+    json_array_foreach(inputs, i, in) {
+        if (kind == B_CREATE && require_assoc_list(c, r, json_object_get(in, "associations")) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
 {
     hs_sim *sim = c->sim;
@@ -576,7 +621,7 @@ static void batch_write(hs_ctx *c, hs_table *t, int kind, hs_resp *r)
     size_t n, i;
     int traced = 0, failed = 0, first_bad = -1;
 
-    if (batch_inputs(c, r, schemas[kind], &inputs) != 0)
+    if (batch_inputs(c, r, schemas[kind], &inputs) != 0 || require_batch_items(c, r, kind, inputs) != 0)
         return;
     n = json_array_size(inputs);
     plans = sp_xcalloc(n ? n : 1, sizeof(*plans));
@@ -731,7 +776,10 @@ static void batch_read(hs_ctx *c, hs_table *t, hs_resp *r)
     hs_map seen;
     size_t i;
 
-    if (batch_inputs(c, r, "BatchReadInputSimplePublicObjectId", &inputs) != 0)
+    if (batch_inputs(c, r, "BatchReadInputSimplePublicObjectId", &inputs) != 0 ||
+        hs_require(c, r, c->body, "BatchReadInputSimplePublicObjectId",
+                   (const char *const[]){"inputs", "properties", "propertiesWithHistory", NULL}) != 0 ||
+        hs_require_each(c, r, inputs, "SimplePublicObjectId", REQ_ID) != 0)
         return;
     want = want_props(c, json_object_get(c->body, "properties"));
     results = json_array();
@@ -789,7 +837,8 @@ static void batch_archive(hs_ctx *c, hs_table *t, hs_resp *r)
     size_t i;
     int n = 0;
     int64_t now = hs_now_wall(c->sim);
-    if (batch_inputs(c, r, "BatchInputSimplePublicObjectId", &inputs) != 0)
+    if (batch_inputs(c, r, "BatchInputSimplePublicObjectId", &inputs) != 0 ||
+        hs_require_each(c, r, inputs, "SimplePublicObjectId", REQ_ID) != 0)
         return;
     pthread_rwlock_wrlock(&s->lock);
     json_array_foreach(inputs, i, in) {

@@ -347,6 +347,19 @@ void hs_handle_search(hs_ctx *c, hs_resp *r)
     int64_t now;
 
     r->search = 1;
+    if (hs_require(c, r, c->body, "PublicObjectSearchRequest",
+                   (const char *const[]){"after", "filterGroups", "limit", "properties", "sorts", NULL}) != 0)
+        return;
+    {
+        size_t gi;
+        json_t *g;
+        json_array_foreach(fg, gi, g) {
+            if (hs_require(c, r, g, "FilterGroup", (const char *const[]){"filters", NULL}) != 0 ||
+                hs_require_each(c, r, json_object_get(g, "filters"), "Filter",
+                                (const char *const[]){"operator", "propertyName", NULL}) != 0)
+                return;
+        }
+    }
     memset(groups, 0, sizeof(groups));
     if (jl != NULL && (parse_int_field(jl, &limit) != 0 || limit < 1 || limit > MAX_LIMIT)) {
         snprintf(err, sizeof(err), "limit must be an integer from 1 to %d", MAX_LIMIT);

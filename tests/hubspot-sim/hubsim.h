@@ -288,12 +288,16 @@ typedef struct hs_config {
     int slow_ms;
     int max_batch;
     int search_cap;
+    int lenient;            /* accept bodies that lack attributes the published schema requires */
 } hs_config;
 
 typedef struct hs_fault {
     int status;             /* 0 = none */
     char policy[32];        /* 429: TEN_SECONDLY_ROLLING, SECONDLY, DAILY */
+    char retry_after[48];   /* Retry-After header text sent with the fault ("" = none) */
     int drop, drop_after, malformed;
+    int omit_result;        /* process the call, leave the last result out of the reply */
+    int unnamed_errors;     /* process the call, strip what names the input from each error */
     int delay_ms;
     char *match;            /* path substring or NULL */
 } hs_fault;
@@ -344,6 +348,14 @@ void hs_config_defaults(hs_config *c);
 json_t *hs_config_json(const hs_config *c);
 /* Apply the known keys of `in`; returns -1 and a message on a bad value. */
 int hs_config_apply(hs_config *c, const json_t *in, char *msg, size_t n);
+
+/* Strict schema checks (the default): 0 when obj (a JSON object) carries every attribute in
+ * names (NULL-terminated; present and not null); otherwise r becomes HubSpot's 400
+ * "Invalid input JSON: Cannot build SCHEMA, some of required attributes are not set [a, b]"
+ * and -1. With --lenient (config "lenient") always 0. */
+int hs_require(hs_ctx *c, hs_resp *r, const json_t *obj, const char *schema, const char *const *names);
+/* The same for every element of an array (a missing array passes: check it with hs_require). */
+int hs_require_each(hs_ctx *c, hs_resp *r, const json_t *arr, const char *schema, const char *const *names);
 
 /* Register the MHD handler: returns the daemon or NULL. */
 struct MHD_Daemon *hs_http_start(hs_sim *sim, int listen_fd, int threads);

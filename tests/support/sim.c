@@ -302,6 +302,17 @@ int sp_sim_control(sp_sim *s, const char *method, const char *path, const char *
     return 0;
 }
 
+int sp_sim_set_lenient(sp_sim *s, int lenient, sp_err *e)
+{
+    int status = 0;
+    if (sp_sim_control(s, "POST", "/_sim/config", lenient ? "{\"lenient\":true}" : "{\"lenient\":false}", NULL,
+                       &status, e) != 0)
+        return -1;
+    if (status != 200)
+        return SP_ERR(e, SP_EIO, "the simulator refused the lenient setting (status %d)", status);
+    return 0;
+}
+
 int sp_sim_stop_status(sp_sim *s)
 {
     int status = 0, rc = -1;

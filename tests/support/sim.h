@@ -55,6 +55,11 @@ int sp_sim_request(sp_sim *s, const char *method, const char *path, const char *
 const char *sp_sim_header(const sp_sim_response *r, const char *name, char *buf, size_t n);
 void sp_sim_response_free(sp_sim_response *r);
 
+/* Turn the simulator's lenient mode on or off (POST /_sim/config {"lenient":...}): lenient
+ * accepts request bodies that lack attributes HubSpot's published schema requires (strict,
+ * the default, refuses them 400 as HubSpot does). */
+int sp_sim_set_lenient(sp_sim *s, int lenient, sp_err *e);
+
 /* Stop like sp_sim_stop and return the simulator's exit status (0 = clean;
  * 128+N = killed by signal N), or -1 when it could not be collected. */
 int sp_sim_stop_status(sp_sim *s);

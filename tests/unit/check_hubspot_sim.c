@@ -1246,6 +1246,245 @@ static void search_secondly_limit_is_honoured_body(void)
 }
 SIM_TEST(search_secondly_limit_is_honoured)
 
+/* ---- association ids sent as JSON numbers -------------------------------------------- */
+
+static void association_ids_as_numbers_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x;
+    sp_err e;
+    char line[1024];
+    char companies[3][32], contacts[3][32], path[256], body[128];
+    sp_hs_prop cp[3][1] = {{{"email", "n0@example.com"}}, {{"email", "n1@example.com"}}, {{"email", "n2@example.com"}}};
+    sp_hs_input cin[3] = {{NULL, cp[0], 1, NULL, 0}, {NULL, cp[1], 1, NULL, 0}, {NULL, cp[2], 1, NULL, 0}};
+    sp_hs_batch cb = {SP_HS_CREATE, SP_HS_CONTACTS, NULL, cin, 3, NULL, 0, 0};
+    sp_hs_assoc_pair pairs[3];
+    int status;
+    json_t *j;
+    const json_t *tid;
+
+    start_sim(NULL);
+    /* ids past 2^53: a double would round 9007199254740993 to ...992 */
+    ctl_ok("POST", "/_sim/config", "{\"next_id\":9007199254740993}");
+    c = client_with("v3", TOKEN, 190, 0); /* v4 associations: ids come back as numbers */
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    make_inputs(&x, 3, "NUM", "Numbers");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    for (int i = 0; i < 3; i++)
+        snprintf(companies[i], sizeof(companies[i]), "%s", r.items[i].rec.id);
+    sp_hs_batch_result_free(&r);
+    ck_assert_str_eq(companies[0], "9007199254740993");
+    ck_assert_int_eq(sp_hs_batch_run(c, &cb, &r, &e), 0);
+    for (int i = 0; i < 3; i++) {
+        snprintf(contacts[i], sizeof(contacts[i]), "%s", r.items[i].rec.id);
+        pairs[i].from_id = contacts[i];
+        pairs[i].to_id = companies[2 - i];
+    }
+    sp_hs_batch_result_free(&r);
+    ck_assert_msg(sp_hs_assoc_create(c, SP_HS_CONTACTS, SP_HS_COMPANIES, 279, pairs, 3, &r, &e) == 0, "%s",
+                  sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    ck_assert_int_eq(r.requests, 1); /* each result matched its pair on the first reply */
+    for (int i = 0; i < 3; i++)
+        ck_assert_str_eq(r.items[i].rec.id, contacts[i]);
+    sp_hs_batch_result_free(&r);
+    /* the simulator did send numbers, and they are the ids exactly */
+    snprintf(path, sizeof(path), "/crm/v4/associations/contacts/companies/batch/read");
+    snprintf(body, sizeof(body), "{\"inputs\":[{\"id\":\"%s\"}]}", contacts[2]);
+    ck_assert_int_eq(sp_hs_raw(c, "POST", path, body, 1, &status, &j, &e), 0);
+    ck_assert_int_eq(status, 200);
+    tid = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(j, "results"), 0), "to"), 0),
+                          "toObjectId");
+    ck_assert(json_is_integer(tid));
+    ck_assert_int_eq(json_integer_value(tid), 9007199254740993LL);
+    json_decref(j);
+    free_inputs(&x);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(association_ids_as_numbers)
+
+/* ---- replies that do not account for every input ------------------------------------ */
+
+static void create_companies(sp_hs_client *c, inputs *x, sp_hs_batch_result *r, sp_err *e, int *rc)
+{
+    sp_hs_batch b = {SP_HS_CREATE, SP_HS_COMPANIES, NULL, x->in, x->n, NULL, 0, 0};
+    *rc = sp_hs_batch_run(c, &b, r, e);
+}
+
+static void unnamed_error_fails_its_input_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x, y, z;
+    sp_err e;
+    char line[1024];
+    int rc;
+
+    start_sim(NULL);
+    c = client();
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    /* upsert: the 207's error names no input; the one input without a result failed */
+    make_inputs(&x, 3, "UNE", "Unnamed");
+    x.props[1 * 3 + 1].value = "NOT_A_TYPE";
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"unnamed_errors\":true}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 2);
+    ck_assert_uint_eq(r.n_failed, 1);
+    ck_assert_int_eq(r.items[1].state, SP_HS_ITEM_FAILED);
+    ck_assert_str_eq(r.items[1].category, "VALIDATION_ERROR");
+    ck_assert_str_eq(r.items[1].code, "INVALID_OPTION");
+    ck_assert_ptr_nonnull(strstr(r.items[1].message, "NOT_A_TYPE"));
+    ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.requests, 1);
+    sp_hs_batch_result_free(&r);
+    /* create: the same */
+    make_inputs(&y, 3, "UNC", "UnnamedCreate");
+    y.props[2 * 3 + 1].value = "SPACESHIP";
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"unnamed_errors\":true}],\"match\":\"batch/create\"}");
+    create_companies(c, &y, &r, &e, &rc);
+    ck_assert_msg(rc == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 2);
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_FAILED);
+    ck_assert_ptr_nonnull(strstr(r.items[2].message, "SPACESHIP"));
+    sp_hs_batch_result_free(&r);
+    /* fewer unnamed errors than inputs left without an outcome: which failed is unknown, so
+     * an upsert sends them again and gets a named answer for each */
+    make_inputs(&z, 3, "UNM", "UnnamedMixed");
+    z.props[1 * 3 + 1].value = "NOT_A_TYPE";
+    ctl_ok("POST", "/_sim/faults",
+           "{\"next\":[{\"unnamed_errors\":true,\"omit_result\":true}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &z, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_int_eq(r.requests, 2);
+    ck_assert_int_eq(r.items[0].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.items[0].is_new, 1);
+    ck_assert_int_eq(r.items[1].state, SP_HS_ITEM_FAILED);
+    ck_assert_str_eq(r.items[1].code, "INVALID_OPTION");
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_OK);
+    ck_assert_int_eq(r.items[2].is_new, 0); /* written by the first call */
+    sp_hs_batch_result_free(&r);
+    ck_assert_uint_eq(record_count("companies"), 2 + 2 + 2);
+    ck_assert_uint_eq(duplicate_count("companies", "gp_key"), 0);
+    free_inputs(&x);
+    free_inputs(&y);
+    free_inputs(&z);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(unnamed_error_fails_its_input)
+
+static void omitted_result_resends_upserts_not_creates_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x, y;
+    sp_err e;
+    char line[1024];
+    int rc;
+
+    start_sim(NULL);
+    c = client();
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    /* upsert: the input left out of the reply is sent again and found */
+    make_inputs(&x, 3, "OMU", "Omitted");
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"omit_result\":true}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    ck_assert_int_eq(r.requests, 2);
+    ck_assert_int_eq(r.items[2].is_new, 0);
+    ck_assert_uint_gt(strlen(r.items[2].rec.id), 10);
+    ck_assert_str_eq(sp_hs_record_get(&r.items[2].rec, "gp_key"), "OMU00002");
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count("POST /crm/objects/2026-03/companies/batch/upsert"), 2);
+    ck_assert_uint_eq(record_count("companies"), 3);
+    ck_assert_ptr_nonnull(strstr(logs(), "1 input(s) got neither a result nor an error that names them; sending"));
+    /* create: not sent again (it could duplicate the record); no outcome, and the run is told */
+    make_inputs(&y, 3, "OMC", "OmittedCreate");
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"omit_result\":true}],\"match\":\"batch/create\"}");
+    create_companies(c, &y, &r, &e, &rc);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_int_eq(e.code, SP_EHUBSPOT);
+    ck_assert_msg(strstr(e.msg, "batch/create: outcome unknown for 1 input(s)") != NULL, "%s", e.msg);
+    ck_assert_uint_eq(r.n_ok, 2);
+    ck_assert_uint_eq(r.n_not_done, 1);
+    ck_assert_int_eq(r.items[2].state, SP_HS_ITEM_NOT_DONE);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count("POST /crm/objects/2026-03/companies/batch/create"), 1);
+    ck_assert_uint_eq(record_count("companies"), 6);
+    free_inputs(&x);
+    free_inputs(&y);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(omitted_result_resends_upserts_not_creates)
+
+/* ---- a huge Retry-After: no overflow, no sleep past the retry budget --------------- */
+
+static void huge_retry_after_gives_up_within_budget_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x;
+    sp_err e;
+    char line[1024];
+    sp_fake_clock f;
+    const char *path = "POST /crm/objects/2026-03/companies/batch/upsert";
+
+    start_sim(NULL);
+    c = client(); /* retry budget 30 s */
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    memset(&f, 0, sizeof(f));
+    sp_fake_clock_install(&f, 1767225600000LL);
+    make_inputs(&x, 3, "RAF", "RetryAfter");
+    /* 8 hours: past the budget, so the request gives up at once and pauses nobody */
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"status\":429,\"retry_after\":\"30000\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), -1);
+    ck_assert_int_eq(e.code, SP_EHUBSPOT);
+    ck_assert_msg(strstr(e.msg, "gave up after 1 attempt") != NULL && strstr(e.msg, "retry time budget spent") != NULL &&
+                      strstr(e.msg, "Retry-After 30000 s") != NULL,
+                  "%s", e.msg);
+    ck_assert_uint_eq(r.n_not_done, 3);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 1);
+    /* the next request is not held back by the wait the first one refused */
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_le(f.slept_ms, 30000);
+    /* too large to multiply by 1000: read as a day, not as garbage (it was undefined) */
+    ctl_ok("POST", "/_sim/faults",
+           "{\"next\":[{\"status\":429,\"retry_after\":\"99999999999999999999\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), -1);
+    ck_assert_msg(strstr(e.msg, "retry time budget spent") != NULL && strstr(e.msg, "Retry-After 86400 s") != NULL,
+                  "%s", e.msg);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 3);
+    ck_assert_int_le(f.slept_ms, 30000);
+    /* an HTTP date far away is clamped the same way */
+    ctl_ok("POST", "/_sim/faults",
+           "{\"next\":[{\"status\":429,\"retry_after\":\"Fri, 31 Dec 9999 23:59:59 GMT\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_int_eq(upsert(c, &x, 0, &r, &e), -1);
+    ck_assert_msg(strstr(e.msg, "Retry-After 86400 s") != NULL, "%s", e.msg);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 4);
+    ck_assert_int_le(f.slept_ms, 30000);
+    /* a short one is honoured: one pause, then the retry succeeds */
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"status\":429,\"retry_after\":\"2\"}],\"match\":\"batch/upsert\"}");
+    ck_assert_msg(upsert(c, &x, 0, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 3);
+    sp_hs_batch_result_free(&r);
+    ck_assert_int_eq(endpoint_count(path), 6);
+    ck_assert_int_ge(f.slept_ms, 2000);
+    ck_assert_int_le(f.slept_ms, 30000);
+    sp_clock_set(NULL);
+    free_inputs(&x);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(huge_retry_after_gives_up_within_budget)
+
 static Suite *sim_suite(void)
 {
     const struct {
@@ -1274,6 +1513,10 @@ static Suite *sim_suite(void)
         {"give_up_names_request_attempts_status", give_up_names_request_attempts_status},
         {"batch_read_and_update", batch_read_and_update},
         {"search_secondly_limit_is_honoured", search_secondly_limit_is_honoured},
+        {"huge_retry_after_gives_up_within_budget", huge_retry_after_gives_up_within_budget},
+        {"unnamed_error_fails_its_input", unnamed_error_fails_its_input},
+        {"association_ids_as_numbers", association_ids_as_numbers},
+        {"omitted_result_resends_upserts_not_creates", omitted_result_resends_upserts_not_creates},
     };
     Suite *s = suite_create("hubspot_sim");
 
