@@ -167,6 +167,81 @@ START_TEST(log_lines_are_single_structured_and_redacted)
 }
 END_TEST
 
+/* One log line at info level, captured; the caller frees it. */
+static char *log_line(const char *msg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    sp_log_set_stream(f);
+    sp_log_set_level(SP_LOG_INFO);
+    sp_log(SP_LOG_INFO, NULL, "%s", msg);
+    fclose(f);
+    sp_log_set_stream(NULL);
+    return text;
+}
+
+START_TEST(log_redacts_secrets_with_quotes_and_backslashes)
+{
+    char *t;
+
+    sp_log_secret("pa\"ss\\word");
+    t = log_line("connecting with pwd=pa\"ss\\word;");
+    ck_assert_ptr_null(strstr(t, "pa"));
+    ck_assert_ptr_nonnull(strstr(t, "msg=\"connecting with pwd=<redacted>;\""));
+    free(t);
+    sp_log_reset();
+}
+END_TEST
+
+START_TEST(log_redacts_every_copy_of_a_secret)
+{
+    char *t;
+    char s[64];
+
+    sp_log_secret("hunter2-hunter2");
+    t = log_line("a=hunter2-hunter2 b=hunter2-hunter2hunter2-hunter2 end");
+    ck_assert_ptr_null(strstr(t, "hunter"));
+    ck_assert_ptr_nonnull(strstr(t, "msg=\"a=<redacted> b=<redacted><redacted> end\""));
+    free(t);
+    /* the in-place form, and a short secret: one '*' per byte, every copy */
+    sp_log_secret("x");
+    snprintf(s, sizeof(s), "%s", "xx x1x");
+    sp_log_redact(s);
+    ck_assert_str_eq(s, "** *1*");
+    sp_log_reset();
+}
+END_TEST
+
+START_TEST(log_keeps_any_number_of_secrets_longest_first)
+{
+    char name[32], line[64];
+    char *t;
+
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "secret-number-%02d", i);
+        sp_log_secret(name);
+    }
+    sp_log_secret("pass");
+    sp_log_secret("mypassword");   /* holds "pass": redacted whole, not cut */
+    snprintf(line, sizeof(line), "%s", "secret-number-00 mypassword pass");
+    sp_log_redact(line);
+    ck_assert_str_eq(line, "<redacted> <redacted> ****");
+    /* a message cut at the line bound does not leave the start of a secret */
+    {
+        char big[5000];
+        memset(big, 'a', sizeof(big));
+        memcpy(big + 4095 - 6, "mypassword", 10);
+        big[sizeof(big) - 1] = '\0';
+        t = log_line(big);
+        ck_assert_ptr_null(strstr(t, "mypas"));
+        free(t);
+    }
+    sp_log_reset();
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -180,6 +255,9 @@ static Suite *core_suite(void)
     tcase_add_test(tc, time_parses_iso_and_epoch);
     tcase_add_test(tc, fake_clock_never_sleeps);
     tcase_add_test(tc, log_lines_are_single_structured_and_redacted);
+    tcase_add_test(tc, log_redacts_secrets_with_quotes_and_backslashes);
+    tcase_add_test(tc, log_redacts_every_copy_of_a_secret);
+    tcase_add_test(tc, log_keeps_any_number_of_secrets_longest_first);
     suite_add_tcase(s, tc);
     return s;
 }
