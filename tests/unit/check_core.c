@@ -69,11 +69,39 @@ START_TEST(buf_refuses_past_its_bound)
     ck_assert_int_eq(sp_buf_puts(&b, "1234", &e), 0);
     ck_assert_int_eq(sp_buf_printf(&b, &e, "%d", 5678), 0);
     ck_assert_str_eq(sp_buf_str(&b), "12345678");
+    ck_assert_int_eq(sp_buf_check(&b, &e), 0);
     ck_assert_int_eq(sp_buf_puts(&b, "9", &e), -1);
     ck_assert_int_eq(e.code, SP_ETOOLARGE);
-    ck_assert_str_eq(sp_buf_str(&b), "12345678");
     sp_buf_reset(&b);
     ck_assert_str_eq(sp_buf_str(&b), "");
+    ck_assert_int_eq(sp_buf_puts(&b, "again", &e), 0);
+    ck_assert_str_eq(sp_buf_str(&b), "again");
+    sp_buf_free(&b);
+}
+END_TEST
+
+/* A refused append must not leave a text with a piece missing: an SQL text
+ * "a = ? AND b = ?" cut to "a = ? AND" while both parameters stay queued. */
+START_TEST(buf_refusal_is_sticky_until_reset)
+{
+    sp_buf b;
+    sp_err e;
+
+    sp_buf_init(&b, 10);
+    ck_assert_int_eq(sp_buf_puts(&b, "a = ?", &e), 0);
+    ck_assert_int_eq(sp_buf_puts(&b, " AND b = ?", &e), -1);   /* 15 > 10 */
+    ck_assert_int_eq(sp_buf_puts(&b, "!", &e), -1);             /* would fit: still refused */
+    ck_assert_int_eq(sp_buf_printf(&b, &e, "%d", 1), -1);
+    ck_assert(!sp_buf_ok(&b));
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_buf_check(&b, &e), -1);
+    ck_assert_int_eq(e.code, SP_ETOOLARGE);
+    ck_assert_ptr_nonnull(strstr(e.msg, "the bound is 10"));
+    ck_assert_str_eq(sp_buf_str(&b), "");
+    sp_buf_reset(&b);
+    ck_assert(sp_buf_ok(&b));
+    ck_assert_int_eq(sp_buf_puts(&b, "b = ?", &e), 0);
+    ck_assert_str_eq(sp_buf_str(&b), "b = ?");
     sp_buf_free(&b);
 }
 END_TEST
@@ -251,6 +279,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, err_formats_sql_and_http_context);
     tcase_add_test(tc, err_format_is_bounded);
     tcase_add_test(tc, buf_refuses_past_its_bound);
+    tcase_add_test(tc, buf_refusal_is_sticky_until_reset);
     tcase_add_test(tc, arena_allocates_resets_and_runs_cleanups);
     tcase_add_test(tc, time_parses_iso_and_epoch);
     tcase_add_test(tc, fake_clock_never_sleeps);
