@@ -9,6 +9,7 @@
 #include "spetl/err.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/utf8.h"
 
 START_TEST(err_formats_input_position_and_context)
 {
@@ -156,6 +157,58 @@ START_TEST(time_parses_iso_and_epoch)
 }
 END_TEST
 
+/* The one date parser: strict calendar, and the epoch digits of sp_time_parse. */
+START_TEST(time_parse_date_is_strict)
+{
+    int64_t t;
+    int timed = -1;
+
+    ck_assert_int_eq(sp_time_parse_date("2024-02-29", &t, &timed), 0);
+    ck_assert_int_eq(timed, 0);
+    ck_assert_int_eq(sp_time_parse_date("2019-12-07T16:50:06.6789Z", &t, &timed), 0);
+    ck_assert_int_eq(t, 1575737406678LL);
+    ck_assert_int_eq(timed, 1);
+    ck_assert_int_eq(sp_time_parse_date("2019-12-07 16:50+00:00", &t, NULL), 0);
+    ck_assert_int_eq(sp_time_parse_date("2026-02-29", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-04-31", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("0000-01-01", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-01-01T24:00", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-01-01T10:00:60", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-01-01T10:00:00.", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("1572480000000", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse("2026-02-30", &t), -1);     /* was taken as March 2 */
+    ck_assert_int_eq(sp_time_parse("20260101", &t), -1);
+}
+END_TEST
+
+START_TEST(utf8_validator_refuses_overlongs_surrogates_and_cuts)
+{
+    size_t bad = 99;
+
+    ck_assert_uint_eq(sp_utf8_seq("A", 1), 1);
+    ck_assert_uint_eq(sp_utf8_seq("\xc3\xa9", 2), 2);
+    ck_assert_uint_eq(sp_utf8_seq("\xe2\x82\xac", 3), 3);
+    ck_assert_uint_eq(sp_utf8_seq("\xf0\x9f\x98\x80", 4), 4);
+    ck_assert_uint_eq(sp_utf8_seq("\xf4\x8f\xbf\xbf", 4), 4);      /* U+10FFFF */
+    ck_assert_uint_eq(sp_utf8_seq("\xc0\x80", 2), 0);              /* overlong NUL */
+    ck_assert_uint_eq(sp_utf8_seq("\xc1\xbf", 2), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\xe0\x80\x80", 3), 0);          /* overlong */
+    ck_assert_uint_eq(sp_utf8_seq("\xe0\x9f\xbf", 3), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\xf0\x8f\xbf\xbf", 4), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\xed\xa0\x80", 3), 0);          /* surrogate */
+    ck_assert_uint_eq(sp_utf8_seq("\xed\x9f\xbf", 3), 3);          /* U+D7FF */
+    ck_assert_uint_eq(sp_utf8_seq("\xf4\x90\x80\x80", 4), 0);      /* > U+10FFFF */
+    ck_assert_uint_eq(sp_utf8_seq("\xf5\x80\x80\x80", 4), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\x80", 1), 0);                  /* a lone continuation */
+    ck_assert_uint_eq(sp_utf8_seq("\xc3\xa9", 1), 0);              /* cut by n */
+    ck_assert_uint_eq(sp_utf8_seq("\xe2\x82", 4), 0);              /* cut by the NUL */
+    ck_assert(sp_utf8_valid("caf\xc3\xa9 \xe2\x82\xac", 9, &bad));
+    ck_assert(!sp_utf8_valid("ok\xe2\x82" "x", 5, &bad));
+    ck_assert_uint_eq(bad, 2);
+    ck_assert(sp_utf8_valid("", 0, NULL));
+}
+END_TEST
+
 START_TEST(fake_clock_never_sleeps)
 {
     sp_fake_clock f;
@@ -283,6 +336,8 @@ static Suite *core_suite(void)
     tcase_add_test(tc, arena_allocates_resets_and_runs_cleanups);
     tcase_add_test(tc, time_parses_iso_and_epoch);
     tcase_add_test(tc, fake_clock_never_sleeps);
+    tcase_add_test(tc, time_parse_date_is_strict);
+    tcase_add_test(tc, utf8_validator_refuses_overlongs_surrogates_and_cuts);
     tcase_add_test(tc, log_lines_are_single_structured_and_redacted);
     tcase_add_test(tc, log_redacts_secrets_with_quotes_and_backslashes);
     tcase_add_test(tc, log_redacts_every_copy_of_a_secret);
