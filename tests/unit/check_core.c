@@ -1,5 +1,6 @@
 /* check_core.c -- errors, buffers, arenas, clock, logging (etl/core). */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/err.h"
+#include "spetl/json.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
 #include "spetl/utf8.h"
@@ -323,6 +325,83 @@ START_TEST(log_keeps_any_number_of_secrets_longest_first)
 }
 END_TEST
 
+/* The JSON writer's text parses, and strings come back byte for byte. */
+START_TEST(json_writer_escapes_and_nests)
+{
+    static const char msg[] = "say \"hi\" \\ back\\slash\n\ttab\r\x01\x1f bell\b feed\f "
+                              "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 del\x7f";
+    sp_buf b;
+    sp_json w;
+    sp_err e;
+    json_t *root, *comps;
+
+    sp_buf_init(&b, 4096);
+    sp_json_init(&w, &b, 2);
+    sp_json_object(&w, NULL);
+    sp_json_string(&w, "message", msg);
+    sp_json_string(&w, "bad \"key\"", "not \xff utf-8 \xc0\x80");
+    sp_json_string(&w, "none", NULL);
+    sp_json_bool(&w, "dry_run", 1);
+    sp_json_int(&w, "big", -9007199254740993LL);
+    sp_json_array(&w, "empty");
+    sp_json_end(&w);
+    sp_json_array(&w, "components");
+    sp_json_object(&w, NULL);
+    sp_json_object(&w, "counts");
+    sp_json_int(&w, "read", 3);
+    sp_json_end(&w);
+    sp_json_end(&w);
+    sp_json_end(&w);
+    sp_json_end(&w);
+    ck_assert_int_eq(sp_json_finish(&w, &e), 0);
+    root = json_loads(sp_buf_str(&b), 0, NULL);
+    ck_assert_msg(root != NULL, "not JSON: %s", sp_buf_str(&b));
+    ck_assert_str_eq(json_string_value(json_object_get(root, "message")), msg);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "bad \"key\"")),
+                     "not \xef\xbf\xbd utf-8 \xef\xbf\xbd\xef\xbf\xbd");
+    ck_assert(json_is_null(json_object_get(root, "none")));
+    ck_assert(json_is_true(json_object_get(root, "dry_run")));
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "big")), -9007199254740993LL);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "empty")), 0);
+    comps = json_object_get(root, "components");
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(json_array_get(comps, 0), "counts"), "read")), 3);
+    json_decref(root);
+    ck_assert_ptr_null(strchr(sp_buf_str(&b), '\t'));   /* escaped, not raw */
+    sp_buf_free(&b);
+}
+END_TEST
+
+START_TEST(json_writer_refuses_misuse_and_overflow)
+{
+    sp_buf b;
+    sp_json w;
+    sp_err e;
+
+    sp_buf_init(&b, 4096);
+    sp_json_init(&w, &b, 0);
+    sp_json_object(&w, NULL);
+    sp_json_string(&w, NULL, "no key inside an object");
+    sp_json_end(&w);
+    ck_assert_int_eq(sp_json_finish(&w, &e), -1);
+    ck_assert_int_eq(e.code, SP_EINTERNAL);
+    sp_buf_reset(&b);
+    sp_json_init(&w, &b, 0);
+    sp_json_array(&w, NULL);   /* never closed */
+    ck_assert_int_eq(sp_json_finish(&w, &e), -1);
+    sp_buf_free(&b);
+
+    sp_buf_init(&b, 16);
+    sp_json_init(&w, &b, 0);
+    sp_json_object(&w, NULL);
+    sp_json_string(&w, "k", "a value longer than the bound");
+    sp_json_end(&w);
+    ck_assert_int_eq(sp_json_finish(&w, &e), -1);
+    ck_assert_int_eq(e.code, SP_ETOOLARGE);
+    sp_buf_free(&b);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -339,6 +418,8 @@ static Suite *core_suite(void)
     tcase_add_test(tc, time_parse_date_is_strict);
     tcase_add_test(tc, utf8_validator_refuses_overlongs_surrogates_and_cuts);
     tcase_add_test(tc, log_lines_are_single_structured_and_redacted);
+    tcase_add_test(tc, json_writer_escapes_and_nests);
+    tcase_add_test(tc, json_writer_refuses_misuse_and_overflow);
     tcase_add_test(tc, log_redacts_secrets_with_quotes_and_backslashes);
     tcase_add_test(tc, log_redacts_every_copy_of_a_secret);
     tcase_add_test(tc, log_keeps_any_number_of_secrets_longest_first);
