@@ -63,6 +63,21 @@ START_TEST(err_format_is_bounded)
 }
 END_TEST
 
+/* A formatted error holds no registered secret (check prints them on stdout). */
+START_TEST(err_format_redacts_secrets)
+{
+    sp_err e;
+    char line[256];
+
+    sp_log_secret("s3cr\"et");
+    SP_ERR(&e, SP_EDB, "cannot connect with Pwd=s3cr\"et;");
+    sp_err_sql(&e, "28000", 1, "login Pwd=s3cr\"et");
+    ck_assert_str_eq(sp_err_format(&e, line, sizeof(line)),
+                     "cannot connect with Pwd=*******; [sqlstate=28000 native=1 statement=\"login Pwd=*******\"]");
+    sp_log_reset();
+}
+END_TEST
+
 START_TEST(buf_refuses_past_its_bound)
 {
     sp_buf b;
@@ -410,6 +425,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, err_formats_input_position_and_context);
     tcase_add_test(tc, err_formats_sql_and_http_context);
     tcase_add_test(tc, err_format_is_bounded);
+    tcase_add_test(tc, err_format_redacts_secrets);
     tcase_add_test(tc, buf_refuses_past_its_bound);
     tcase_add_test(tc, buf_refusal_is_sticky_until_reset);
     tcase_add_test(tc, arena_allocates_resets_and_runs_cleanups);
