@@ -161,6 +161,12 @@ install: $(BIN)/spetl
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\(' $(LIB_SRC) etl/main.c \
 	    || (echo "lint: banned function above" >&2; false)
+	@! grep -nE '#include <(curl/|jansson)' $(filter-out etl/hubspot/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \
+	    || (echo "lint: libcurl or Jansson outside etl/hubspot/ (the seam)" >&2; false)
+	@! grep -nE '#include <(sql|sqlext)\.h>' $(filter-out etl/db/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \
+	    || (echo "lint: ODBC outside etl/db/ (the seam)" >&2; false)
+	@! grep -nE '#include <libxml/' $(filter-out etl/job/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \
+	    || (echo "lint: libxml2 outside etl/job/ (the seam)" >&2; false)
 
 clean:
 	rm -rf build build-asan bin

@@ -39,7 +39,6 @@ static int probe(const sp_job *job, sp_hs_object obj, int write, sp_err *e)
 {
     sp_hs_client *hs = NULL;
     sp_hs_page page = {0};
-    json_t *json = NULL;
     char path[256];
     int status = 0, rc = -1;
 
@@ -51,12 +50,11 @@ static int probe(const sp_job *job, sp_hs_object obj, int write, sp_err *e)
     } else {
         snprintf(path, sizeof(path), "%s/%s/batch/update", sp_hs_objects_prefix(hs),
                  sp_hs_object_name(obj));
-        if (sp_hs_raw(hs, "POST", path, "{\"inputs\":[]}", 1, &status, &json, e) != 0)
+        if (sp_hs_raw(hs, "POST", path, "{\"inputs\":[]}", 1, &status, NULL, e) != 0)
             goto done;
     }
     rc = 0;
 done:
-    json_decref(json);
     sp_hs_page_free(&page);
     sp_hs_client_free(hs);
     return rc;

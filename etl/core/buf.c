@@ -1,6 +1,7 @@
 /* buf.c -- bounded growable buffer (see include/spetl/buf.h). */
 #include "spetl/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ void sp_buf_init(sp_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->refused = 0;
 }
 
 void sp_buf_free(sp_buf *b)
@@ -24,15 +26,29 @@ void sp_buf_free(sp_buf *b)
 void sp_buf_reset(sp_buf *b)
 {
     b->len = 0;
+    b->refused = 0;
     if (b->data != NULL)
         b->data[0] = '\0';
 }
 
+static int refused_error(const sp_buf *b, sp_err *e)
+{
+    return SP_ERR(e, SP_ETOOLARGE, "value of more than %zu bytes refused (the bound is %zu)",
+                  b->refused, b->max);
+}
+
 int sp_buf_append(sp_buf *b, const void *data, size_t n, sp_err *e)
 {
-    if (n > b->max - b->len)
-        return SP_ERR(e, SP_ETOOLARGE, "value of more than %zu bytes refused (the bound is %zu)",
-                      b->len + n, b->max);
+    if (b->refused != 0)
+        return refused_error(b, e);
+    if (n > b->max - b->len) {
+        /* curl's dynbuf does the same: a refused text is gone, not cut */
+        b->refused = n > SIZE_MAX - b->len ? SIZE_MAX : b->len + n;
+        free(b->data);
+        b->data = NULL;
+        b->len = b->cap = 0;
+        return refused_error(b, e);
+    }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n + 1)
@@ -80,4 +96,14 @@ int sp_buf_printf(sp_buf *b, sp_err *e, const char *fmt, ...)
 const char *sp_buf_str(const sp_buf *b)
 {
     return b->data != NULL ? b->data : "";
+}
+
+int sp_buf_ok(const sp_buf *b)
+{
+    return b->refused == 0;
+}
+
+int sp_buf_check(const sp_buf *b, sp_err *e)
+{
+    return b->refused == 0 ? 0 : refused_error(b, e);
 }

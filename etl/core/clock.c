@@ -127,64 +127,81 @@ static int digits(const char **p, int count, int *out)
     return 0;
 }
 
-int sp_time_parse(const char *text, int64_t *out)
+static int month_days(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* "HH:MM[:SS[.f...]]" at *p: any number of fraction digits, milliseconds kept. */
+static int clock_time(const char **p, int *h, int *mi, int *sec, int *milli)
+{
+    if (digits(p, 2, h) || *(*p)++ != ':' || digits(p, 2, mi))
+        return -1;
+    if (**p == ':') {
+        (*p)++;
+        if (digits(p, 2, sec))
+            return -1;
+        if (**p == '.') {
+            int k = 0;
+            (*p)++;
+            if (!isdigit((unsigned char)**p))
+                return -1;
+            for (; isdigit((unsigned char)**p); (*p)++, k++)
+                if (k < 3)
+                    *milli = *milli * 10 + (**p - '0');
+            for (; k < 3; k++)
+                *milli *= 10;
+        }
+    }
+    return *h > 23 || *mi > 59 || *sec > 59 ? -1 : 0;
+}
+
+int sp_time_parse_date(const char *text, int64_t *out, int *has_time)
 {
     const char *p = text;
-    int y, mo, d, h = 0, mi = 0, s = 0, ms = 0;
-    size_t len = strlen(text);
-    size_t i;
+    int y, mo, d, h = 0, mi = 0, sec = 0, milli = 0, timed = 0;
+
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d))
+        return -1;
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo))
+        return -1;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        timed = 1;
+        if (clock_time(&p, &h, &mi, &sec, &milli) != 0)
+            return -1;
+    }
+    if (*p == 'Z')
+        p++;
+    else if (strcmp(p, "+00:00") == 0)
+        p += 6;
+    if (*p != '\0')
+        return -1;
+    *out = ((sp_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + milli;
+    if (has_time != NULL)
+        *has_time = timed;
+    return 0;
+}
+
+int sp_time_parse(const char *text, int64_t *out)
+{
+    size_t len = strlen(text), i;
 
     for (i = 0; i < len && isdigit((unsigned char)text[i]); i++)
         ;
     if (len > 0 && i == len && len != 8) {
         /* epoch milliseconds */
         char *end;
+        long long v;
         errno = 0;
-        long long v = strtoll(text, &end, 10);
+        v = strtoll(text, &end, 10);
         if (errno != 0 || *end != '\0')
             return -1;
         *out = v;
         return 0;
     }
-    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-        digits(&p, 2, &d))
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31)
-        return -1;
-    if (*p == 'T' || *p == ' ') {
-        p++;
-        if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
-            return -1;
-        if (*p == ':') {
-            p++;
-            if (digits(&p, 2, &s))
-                return -1;
-            if (*p == '.') {
-                int frac = 0, n = 0;
-                p++;
-                while (isdigit((unsigned char)*p)) {
-                    if (n < 3) {
-                        frac = frac * 10 + (*p - '0');
-                        n++;
-                    }
-                    p++;
-                }
-                if (n == 0)
-                    return -1;
-                while (n < 3) {
-                    frac *= 10;
-                    n++;
-                }
-                ms = frac;
-            }
-        }
-        if (*p == 'Z')
-            p++;
-        else if (strcmp(p, "+00:00") == 0)
-            p += 6;
-    }
-    if (*p != '\0' || h > 23 || mi > 59 || s > 60)
-        return -1;
-    *out = ((sp_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + s * 1000LL + ms;
-    return 0;
+    return sp_time_parse_date(text, out, NULL);
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "spetl/log.h"
+
 typedef struct catalogue_row {
     sp_code code;
     const char *name;
@@ -177,5 +179,6 @@ const char *sp_err_format(const sp_err *e, char *buf, size_t n)
 #undef CTX
     if (ctx)
         put(buf, n, &used, "]");
+    sp_log_redact(buf);   /* every printed error: stderr, check's lines, the report */
     return buf;
 }

@@ -7,15 +7,16 @@
 #include "spetl/clock.h"
 #include "spetl/mem.h"
 
-#define MAX_SECRETS 16
 #define LINE_MAX_BYTES 4096
 
 static sp_log_level current_level = SP_LOG_INFO;
 static FILE *stream;
 static char run_id[40];
 static char job_name[128];
-static char *secrets[MAX_SECRETS];
-static int nsecrets;
+/* Every registered secret, longest first: a secret that holds a shorter one
+ * is redacted whole before the shorter one could cut it in pieces. */
+static char **secrets;
+static size_t nsecrets, capsecrets;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -38,48 +39,86 @@ void sp_log_set_context(const char *run, const char *job)
     snprintf(job_name, sizeof(job_name), "%s", job != NULL ? job : "");
 }
 
+/* Any length counts: a one-character password is still a password, and
+ * every copy of it is masked (which makes such a log hard to read; the cure
+ * is a longer password, not a password in clear). */
 void sp_log_secret(const char *secret)
 {
-    /* Short strings would redact ordinary words; a real secret is longer. */
-    if (secret == NULL || strlen(secret) < 4)
+    size_t len, at;
+
+    if (secret == NULL || secret[0] == '\0')
         return;
-    for (int i = 0; i < nsecrets; i++)
+    for (size_t i = 0; i < nsecrets; i++)
         if (strcmp(secrets[i], secret) == 0)
             return;
-    if (nsecrets == MAX_SECRETS) {
-        free(secrets[0]);
-        memmove(secrets, secrets + 1, sizeof(secrets[0]) * (MAX_SECRETS - 1));
-        nsecrets--;
+    if (nsecrets == capsecrets) {
+        capsecrets = capsecrets ? capsecrets * 2 : 8;
+        secrets = sp_xrealloc(secrets, capsecrets * sizeof(*secrets));
     }
-    secrets[nsecrets++] = sp_xstrdup(secret);
+    len = strlen(secret);
+    for (at = 0; at < nsecrets && strlen(secrets[at]) >= len; at++)
+        ;
+    memmove(secrets + at + 1, secrets + at, (nsecrets - at) * sizeof(*secrets));
+    secrets[at] = sp_xstrdup(secret);
+    nsecrets++;
 }
 
 void sp_log_reset(void)
 {
-    for (int i = 0; i < nsecrets; i++)
+    for (size_t i = 0; i < nsecrets; i++)
         free(secrets[i]);
-    nsecrets = 0;
+    free(secrets);
+    secrets = NULL;
+    nsecrets = capsecrets = 0;
     run_id[0] = '\0';
     job_name[0] = '\0';
 }
 
-void sp_log_redact(char *s)
+/* Every copy of sec in s: "<redacted>" where it fits in place, else one '*'
+ * per byte. The scan goes on after each replacement, so a secret that reads
+ * like its own replacement cannot loop. */
+static void redact_one(char *s, const char *sec)
 {
     static const char mark[] = "<redacted>";
-    for (int i = 0; i < nsecrets; i++) {
+    const size_t mlen = sizeof(mark) - 1, slen = strlen(sec);
+    char *p = s, *hit;
+
+    while ((hit = strstr(p, sec)) != NULL) {
+        if (slen >= mlen) {
+            memcpy(hit, mark, mlen);
+            memmove(hit + mlen, hit + slen, strlen(hit + slen) + 1);
+            p = hit + mlen;
+        } else {
+            memset(hit, '*', slen);
+            p = hit + slen;
+        }
+    }
+}
+
+void sp_log_redact(char *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < nsecrets; i++)
+        redact_one(s, secrets[i]);
+}
+
+/* s was cut at its end: mask the longest tail that is the start of a
+ * secret, which the whole-secret scan cannot see. */
+static void redact_cut_tail(char *s)
+{
+    size_t n = strlen(s), longest = 0;
+
+    for (size_t i = 0; i < nsecrets; i++) {
         size_t slen = strlen(secrets[i]);
-        char *hit;
-        /* Secrets are >= 4 bytes; "<redacted>" may be longer, so only
-         * replace when it fits, else blank the secret out with '*'. */
-        while ((hit = strstr(s, secrets[i])) != NULL) {
-            if (slen >= sizeof(mark) - 1) {
-                memcpy(hit, mark, sizeof(mark) - 1);
-                memmove(hit + sizeof(mark) - 1, hit + slen, strlen(hit + slen) + 1);
-            } else {
-                memset(hit, '*', slen);
+        for (size_t k = slen - 1 < n ? slen - 1 : n; k > longest; k--) {
+            if (memcmp(s + n - k, secrets[i], k) == 0) {
+                longest = k;
+                break;
             }
         }
     }
+    memset(s + n - longest, '*', longest);
 }
 
 /* Append msg as a logfmt quoted value: escape quotes, backslashes, controls. */
@@ -135,7 +174,11 @@ void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap)
 
     if (!sp_log_enabled(level))
         return;
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* Redact the message as it was written, before it is quoted: a secret
+     * holding '"' or '\\' no longer reads the same once escaped. */
+    if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+        redact_cut_tail(msg);
+    sp_log_redact(msg);
     sp_time_iso8601(sp_clock_wall_ms(), ts, sizeof(ts));
     used = 0;
     append(line, sizeof(line), &used, "time=%s level=%s", ts, level_names[level]);
@@ -147,7 +190,6 @@ void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap)
         append(line, sizeof(line), &used, " comp=%s", comp);
     append(line, sizeof(line), &used, " msg=");
     used += quote(line + used, sizeof(line) - used, msg);
-    sp_log_redact(line);
     fprintf(out, "%s\n", line);
     fflush(out);
 }

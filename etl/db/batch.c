@@ -266,6 +266,10 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
             for (int i = 0; i < nparams; i++)
                 sp_buf_puts(&t, i ? ", ?" : "?", e);
             sp_buf_puts(&t, ")", e);
+            if (sp_buf_check(&t, e) != 0) {
+                sp_buf_free(&t);
+                goto fail;
+            }
             b->ins_tuple = sp_xstrdup(sp_buf_str(&t));
             sp_buf_free(&t);
             b->multi_max = m;

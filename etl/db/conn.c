@@ -518,7 +518,7 @@ int sp_db_open(sp_db **out, const char *conn, const sp_db_opts *opts, sp_err *e)
             db_disconnect(db);
             sp_buf_reset(&full);
             sp_buf_puts(&full, sp_buf_str(&again), e);
-            if (db_connect(db, sp_buf_str(&full), conn_norm, e) < 0) {
+            if (sp_buf_check(&full, e) != 0 || db_connect(db, sp_buf_str(&full), conn_norm, e) < 0) {
                 sp_buf_free(&again);
                 goto done;
             }

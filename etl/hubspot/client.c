@@ -1119,13 +1119,22 @@ int hs_call(sp_hs_client *c, const char *method, const char *path, const char *w
 }
 
 int sp_hs_raw(sp_hs_client *c, const char *method, const char *path, const char *body,
-              int idempotent, int *status, json_t **json, sp_err *e)
+              int idempotent, int *status, char **reply, sp_err *e)
 {
     unsigned flags = idempotent ? HS_IDEMPOTENT : 0;
+    json_t *json = NULL;
+    int rc;
+
+    if (reply != NULL)
+        *reply = NULL;
 
     if (path == NULL || path[0] != '/')
         return SP_ERR(e, SP_EUSAGE, "HubSpot path \"%s\" must start with /", path ? path : "");
     if (strstr(path, "/search") != NULL && strcmp(method, "POST") == 0)
         flags |= HS_SEARCH;
-    return hs_call(c, method, path, NULL, body ? sp_xstrdup(body) : NULL, flags, status, json, e);
+    rc = hs_call(c, method, path, NULL, body ? sp_xstrdup(body) : NULL, flags, status, &json, e);
+    if (rc == 0 && reply != NULL && json != NULL)
+        *reply = json_dumps(json, JSON_COMPACT);
+    json_decref(json);
+    return rc;
 }

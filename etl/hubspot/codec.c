@@ -5,37 +5,7 @@
 #include <string.h>
 
 #include "hs_internal.h"
-
-/* Length of the UTF-8 sequence at s (1..4), or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return n;
-}
+#include "spetl/utf8.h"
 
 int hs_json_str(sp_buf *b, const char *s, sp_err *e)
 {
@@ -52,7 +22,7 @@ int hs_json_str(sp_buf *b, const char *s, sp_err *e)
             continue;
         }
         if (*p >= 0x80) {
-            n = utf8_len(p);
+            n = sp_utf8_seq((const char *)p, 4);   /* NUL-terminated: 4 is safe */
             if (n == 0)
                 return SP_ERR(e, SP_EDATA, "text is not valid UTF-8 at byte %zu (0x%02X): convert it from "
                                            "the database's code page",

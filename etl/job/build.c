@@ -1304,10 +1304,26 @@ static void register_passwords(jctx *c, const char *conn)
                 v++;
                 ve--;
             }
-            sp_log_secret(sp_arena_strndup(c->arena, v, (size_t)(ve - v)));
+            /* validate keeps an unset ${NAME} as written: a name, not a secret */
+            if (!(ve - v > 3 && v[0] == '$' && v[1] == '{' && memchr(v, '}', (size_t)(ve - v)) == ve - 1))
+                sp_log_secret(sp_arena_strndup(c->arena, v, (size_t)(ve - v)));
         }
         p = *end ? end + 1 : end;
     }
+}
+
+/* The password of "scheme://user:PASSWORD@host", whatever the scheme, or with
+ * none: a mistyped URL is quoted back in an error, and must not show it. It
+ * runs from the first ':' after the user to the last '@'. */
+static void register_url_password(jctx *c, const char *url)
+{
+    const char *sep = url != NULL ? strstr(url, "://") : NULL;
+    const char *start = sep != NULL ? sep + 3 : url;
+    const char *at = start != NULL ? strrchr(start, '@') : NULL;
+    const char *colon = at != NULL ? memchr(start, ':', (size_t)(at - start)) : NULL;
+
+    if (colon != NULL && colon + 1 < at)
+        sp_log_secret(sp_arena_strndup(c->arena, colon + 1, (size_t)(at - colon - 1)));
 }
 
 void jsecrets(jctx *c)
@@ -1315,13 +1331,7 @@ void jsecrets(jctx *c)
     sp_job_hubspot *h = &c->job->hubspot;
 
     register_passwords(c, c->job->database.connection);
-    if (c->job->email.smtp_url != NULL) {   /* smtp://user:PASSWORD@host */
-        const char *u = strstr(c->job->email.smtp_url, "://");
-        const char *at = u ? strchr(u, '@') : NULL;
-        const char *colon = u ? strchr(u + 3, ':') : NULL;
-        if (at != NULL && colon != NULL && colon < at)
-            sp_log_secret(sp_arena_strndup(c->arena, colon + 1, (size_t)(at - colon - 1)));
-    }
+    register_url_password(c, c->job->email.smtp_url);
     if (c->opts->skip_secrets || c->opts->validate_only)
         return;
     if (h->token_env != NULL) {

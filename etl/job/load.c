@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "spetl/buf.h"
+#include "spetl/log.h"
 
 /* ---- diagnostics -------------------------------------------------------------------- */
 
@@ -70,6 +71,8 @@ static size_t emit_diags(jctx *c)
     sp_job_diag_fn fn = c->opts->on_diag ? c->opts->on_diag : print_diag;
     size_t n = 0;
 
+    for (size_t i = 0; i < c->ndiags; i++)
+        sp_log_redact(c->diags[i].msg);   /* a message may quote a setting that holds a secret */
     if (c->ndiags > 1)
         qsort(c->diags, c->ndiags, sizeof(*c->diags), diag_cmp);
     for (size_t i = 0; i < c->ndiags; i++) {

@@ -406,7 +406,8 @@ fallback:
     sp_buf_reset(&b);
     plain(msg, &b);
 done:
-    out = sp_xstrdup(sp_buf_str(&b));
+    /* a message past the buffer's bound is refused whole: libxml2's own line then */
+    out = sp_buf_ok(&b) ? sp_xstrdup(sp_buf_str(&b)) : sp_xstrndup(msg, strcspn(msg, "\n"));
     sp_buf_free(&b);
     return out;
 drop:

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "spetl/buf.h"
+#include "spetl/utf8.h"
 
 #define VALUE_MAX (64u * 1024u)
 
@@ -29,29 +30,6 @@ static int name_start(char ch)
 static int name_char(char ch)
 {
     return name_start(ch) || (ch >= '0' && ch <= '9');
-}
-
-static int utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n;
-        if (*p < 0x80)
-            n = 0;
-        else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2)
-            n = 1;
-        else if ((*p & 0xF0) == 0xE0)
-            n = 2;
-        else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4)
-            n = 3;
-        else
-            return 0;
-        p++;
-        for (int i = 0; i < n; i++, p++)
-            if ((*p & 0xC0) != 0x80)
-                return 0;
-    }
-    return 1;
 }
 
 /* Expand s into out; returns the number of problems (up to max recorded).
@@ -146,7 +124,7 @@ static size_t expand(const char *s, sp_buf *out, problem *probs, size_t max, int
         } else if (val == NULL) {
             PROBLEM(start, "variable ${%s} is not set: set it in the environment, "
                            "or give a default: ${%s:-value}", name, name);
-        } else if (!utf8_ok(val)) {
+        } else if (!sp_utf8_valid(val, strlen(val), NULL)) {
             PROBLEM(start, "variable ${%s} holds bytes that are not UTF-8 text", name);
         } else if (sp_buf_puts(out, val, &e) != 0) {
             toolong = 1;

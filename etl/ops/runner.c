@@ -1,10 +1,11 @@
 /* runner.c -- one run of a job (see include/spetl/runner.h). */
-#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spetl/clock.h"
 #include "spetl/component.h"
+#include "spetl/json.h"
 #include "spetl/log.h"
 #include "spetl/runner.h"
 #include "spetl/setup.h"
@@ -12,6 +13,7 @@
 #include "spetl/version.h"
 
 #define LOCK_STALE_DEFAULT_MS (15L * 60 * 1000)
+#define REPORT_MAX (1024 * 1024)
 
 typedef struct comp_run {
     const sp_job_component *comp;
@@ -91,12 +93,46 @@ static int check_tables(sp_db *db, const sp_job *job, sp_err *e)
     return 0;
 }
 
-static json_t *counts_json(const sp_counts *c)
+/* A string member, redacted: no registered secret reaches the report. */
+static void report_str(sp_json *w, const char *key, const char *value)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "read", (json_int_t)c->read, "created",
-                     (json_int_t)c->created, "updated", (json_int_t)c->updated, "linked",
-                     (json_int_t)c->linked, "unchanged", (json_int_t)c->unchanged, "skipped",
-                     (json_int_t)c->skipped, "failed", (json_int_t)c->failed);
+    char *copy;
+
+    if (value == NULL) {
+        sp_json_null(w, key);
+        return;
+    }
+    copy = sp_xstrdup(value);
+    sp_log_redact(copy);
+    sp_json_string(w, key, copy);
+    free(copy);
+}
+
+static void report_counts(sp_json *w, const sp_counts *c)
+{
+    sp_json_object(w, "counts");
+    sp_json_int(w, "read", c->read);
+    sp_json_int(w, "created", c->created);
+    sp_json_int(w, "updated", c->updated);
+    sp_json_int(w, "linked", c->linked);
+    sp_json_int(w, "unchanged", c->unchanged);
+    sp_json_int(w, "skipped", c->skipped);
+    sp_json_int(w, "failed", c->failed);
+    sp_json_end(w);
+}
+
+static void report_component(sp_json *w, const comp_run *r)
+{
+    char s[32], f[32];
+
+    sp_json_object(w, NULL);
+    report_str(w, "component", r->comp->name);
+    report_str(w, "status", r->status);
+    report_counts(w, &r->counts);
+    report_str(w, "message", r->message);
+    report_str(w, "started", r->started_on ? sp_time_iso8601(r->started_on, s, sizeof(s)) : "");
+    report_str(w, "finished", r->finished_on ? sp_time_iso8601(r->finished_on, f, sizeof(f)) : "");
+    sp_json_end(w);
 }
 
 static int write_report(const char *path, const sp_job *job, const char *run_id, const char *hub,
@@ -104,38 +140,46 @@ static int write_report(const char *path, const sp_job *job, const char *run_id,
                         const sp_err *outcome, sp_err *e)
 {
     char t1[32], t2[32], line[1024];
-    json_t *root, *comps = json_array();
-    int rc;
+    sp_buf b;
+    sp_json w;
+    FILE *f = NULL;
+    int rc = -1;
 
-    for (int i = 0; i < n; i++) {
-        char s[32], f[32];
-        json_array_append_new(
-            comps, json_pack("{s:s,s:s,s:o,s:s,s:s,s:s}", "component", runs[i].comp->name, "status",
-                             runs[i].status, "counts", counts_json(&runs[i].counts), "message",
-                             runs[i].message, "started",
-                             runs[i].started_on ? sp_time_iso8601(runs[i].started_on, s, sizeof(s)) : "",
-                             "finished",
-                             runs[i].finished_on ? sp_time_iso8601(runs[i].finished_on, f, sizeof(f)) : ""));
+    sp_buf_init(&b, REPORT_MAX);
+    sp_json_init(&w, &b, 2);
+    sp_json_object(&w, NULL);
+    report_str(&w, "spetl", SPETL_VERSION);
+    report_str(&w, "run_id", run_id);
+    report_str(&w, "job", job->name);
+    report_str(&w, "hub", hub);
+    sp_json_bool(&w, "dry_run", o->dry_run);
+    report_str(&w, "key", o->key);
+    report_str(&w, "started", sp_time_iso8601(started, t1, sizeof(t1)));
+    report_str(&w, "finished", sp_time_iso8601(sp_clock_wall_ms(), t2, sizeof(t2)));
+    sp_json_int(&w, "exit_code", sp_code_exit(outcome->code));
+    report_str(&w, "error", outcome->code == SP_OK ? "" : sp_err_format(outcome, line, sizeof(line)));
+    sp_json_array(&w, "components");
+    for (int i = 0; i < n; i++)
+        report_component(&w, &runs[i]);
+    sp_json_end(&w);
+    sp_json_end(&w);
+    sp_buf_puts(&b, "\n", e);
+    if (sp_json_finish(&w, e) != 0) {
+        sp_err_prefix(e, "building the run report");
+        goto done;
     }
-    root = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s*,s:s,s:s,s:i,s:s,s:o}", "spetl", SPETL_VERSION,
-                     "run_id", run_id, "job", job->name, "hub", hub, "dry_run", o->dry_run, "key",
-                     o->key, "started", sp_time_iso8601(started, t1, sizeof(t1)), "finished",
-                     sp_time_iso8601(sp_clock_wall_ms(), t2, sizeof(t2)), "exit_code",
-                     sp_code_exit(outcome->code), "error",
-                     outcome->code == SP_OK ? "" : sp_err_format(outcome, line, sizeof(line)),
-                     "components", comps);
-    if (root == NULL)
-        return SP_ERR(e, SP_EINTERNAL, "building the run report failed");
-    if (strcmp(path, "-") == 0) {
-        rc = json_dumpf(root, stdout, JSON_INDENT(2)) == 0 ? 0 : -1;
-        fputc('\n', stdout);
-    } else {
-        rc = json_dump_file(root, path, JSON_INDENT(2));
+    f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0 ||
+        (f != stdout && fclose(f) != 0)) {
+        if (f != NULL && f != stdout)
+            fclose(f);
+        SP_ERR(e, SP_EIO, "cannot write the run report to %s", path);
+        goto done;
     }
-    json_decref(root);
-    if (rc != 0)
-        return SP_ERR(e, SP_EIO, "cannot write the run report to %s", path);
-    return 0;
+    rc = 0;
+done:
+    sp_buf_free(&b);
+    return rc;
 }
 
 static void finish_component(sp_db *db, const char *hub, const char *run_id, comp_run *r,

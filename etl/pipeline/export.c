@@ -1463,6 +1463,8 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
         p_text(p, r->ctx->key);
     }
     sp_buf_printf(&rest, e, " ORDER BY t.%s", l0->lv->keys[0]);
+    if (sp_buf_check(&rest, e) != 0)   /* a refused append: the text lacks a piece */
+        goto done;
     if (sp_db_sql_select_limit(r->ctx->db, &sql, sp_buf_str(&rest), r->spec->per_page, e) != 0)
         goto done;
     if (read_rows(src, l0, sp_buf_str(&sql), p, r->spec->per_page + 1, pg->arena, &rows, &n, e) != 0)
@@ -1494,10 +1496,8 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
                       l1->lv->keys[0], l1->lv->keys[0], l1->lv->keys[1]);
         p_text(p, trimmed(pg->arena, rows[0].vals[0]));
         p_text(p, padded(pg->arena, trimmed(pg->arena, rows[n - 1].vals[0]), l1->key_width[0]));
-        if ((sql.len) >= SQL_MAX - 1) {
-            SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
+        if (sp_buf_check(&sql, e) != 0)
             goto done;
-        }
         if (read_rows(src, l1, sp_buf_str(&sql), p, MAX_CHILD_ROWS, pg->arena, &crows, &cn, e) != 0)
             goto done;
         kh_init(&h, pg->arena, pg->n[0]);

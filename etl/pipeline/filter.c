@@ -16,6 +16,7 @@
 
 #include "spetl/buf.h"
 #include "spetl/clock.h"
+#include "spetl/utf8.h"
 #include "text.h"
 
 #define OUT_MAX (8 * SP_FILTER_MAX_TEXT + 1024)
@@ -176,57 +177,6 @@ static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
-/* Bytes of the UTF-8 sequence at s (1 for an invalid lead byte). */
-static size_t utf8_len(const char *s)
-{
-    unsigned char c = (unsigned char)s[0];
-    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-    for (size_t k = 1; k < n; k++)
-        if (((unsigned char)s[k] & 0xC0) != 0x80)
-            return 1;
-    return n;
-}
-
-/* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-static int utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t k = 0;
-    while (k < n) {
-        unsigned char c = u[k];
-        size_t len;
-        unsigned cp;
-        if (c < 0x80) {
-            k++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (k + len > n)
-            return 0;
-        for (size_t j = 1; j < len; j++) {
-            if ((u[k + j] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (u[k + j] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        k += len;
-    }
-    return 1;
-}
-
 static int lex(parser *p)
 {
     const char *s = p->text;
@@ -263,7 +213,7 @@ static int lex(parser *p)
             }
             t.kind = T_STRING;
             t.len = q + 1 - k;
-            if (!utf8_valid(s + k, t.len))
+            if (!sp_utf8_valid(s + k, t.len, NULL))
                 return fail_at(p, k, "the quoted value is not valid UTF-8");
         } else if (c == '[' || c == '"') {
             char close = c == '[' ? ']' : '"';
@@ -312,10 +262,10 @@ static int lex(parser *p)
             if ((c == '<' && (s[k + 1] == '>' || s[k + 1] == '=')) || (c == '>' && s[k + 1] == '=') || c == '!')
                 t.len = 2;
         } else {
-            size_t len = utf8_len(s + k);
+            size_t len = sp_utf8_seq(s + k, n - k);
             if ((unsigned char)c < 0x20 || c == 0x7f)
                 return fail_at(p, k, "unexpected control character (byte 0x%02x)", (unsigned)(unsigned char)c);
-            if ((unsigned char)c >= 0x80 && len == 1)
+            if (len == 0)
                 return fail_at(p, k, "the filter is not valid UTF-8 here");
             return fail_at(p, k, "unexpected character '%.*s': a filter compares columns with values "
                                  "(=, <>, <, >, <=, >=, LIKE, IN, BETWEEN, IS NULL) joined by AND, OR and NOT",
@@ -733,7 +683,7 @@ static int fit(parser *p, const operand *lit, const operand *other)
         {
             int64_t ms;
             char when[32];
-            if (sp_text_time(x->text, &ms, NULL) != 0)
+            if (sp_time_parse_date(x->text, &ms, NULL) != 0)
                 return fail_tok(p, lit->tok, "'%.40s' is not a date: %s, write 'YYYY-MM-DD' or "
                                              "'YYYY-MM-DD HH:MM:SS' (UTC)",
                                 x->text, subject(other, sub, sizeof(sub)));

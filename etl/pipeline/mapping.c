@@ -243,7 +243,7 @@ static int parse_when(const char *s, int64_t *ms)
         *ms = v;
         return 0;
     }
-    return sp_text_time(s, ms, NULL);
+    return sp_time_parse_date(s, ms, NULL);
 }
 
 static int64_t midnight(int64_t ms)

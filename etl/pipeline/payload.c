@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spetl/clock.h"
 #include "text.h"
 
 #define CANONICAL_VERSION "spetl-payload/1\n"
@@ -97,7 +98,7 @@ int sp_payload_values_equal(const char *old_value, const char *new_value)
         return 1;
     /* HubSpot returns dates and datetimes as ISO 8601; we send epoch ms. */
     if (sp_text_all_digits(new_value) && strchr(old_value, '-') != NULL &&
-        sp_text_time(old_value, &t_old, NULL) == 0) {
+        sp_time_parse_date(old_value, &t_old, NULL) == 0) {
         char *end;
         long long v = strtoll(new_value, &end, 10);
         t_new = v;

@@ -1,7 +1,5 @@
-/* text.c -- decimals, dates and UTF-8 counts for the pipeline (see text.h). */
+/* text.c -- decimals and UTF-8 counts for the pipeline (see text.h). */
 #include "text.h"
-
-#include "spetl/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,71 +55,6 @@ int sp_text_decimal(const char *s, char *out, size_t n)
         used += (size_t)(fe - fb);
     }
     out[used] = '\0';
-    return 0;
-}
-
-static int num(const char **p, int count, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < count; i++) {
-        if (!is_digit((*p)[i]))
-            return -1;
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += count;
-    *out = v;
-    return 0;
-}
-
-static int month_days(int y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
-int sp_text_time(const char *s, int64_t *ms, int *has_time)
-{
-    const char *p = s;
-    int y, mo, d, h = 0, mi = 0, sec = 0, milli = 0, timed = 0;
-
-    if (num(&p, 4, &y) || *p++ != '-' || num(&p, 2, &mo) || *p++ != '-' || num(&p, 2, &d))
-        return -1;
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo))
-        return -1;
-    if (*p == 'T' || *p == ' ') {
-        p++;
-        timed = 1;
-        if (num(&p, 2, &h) || *p++ != ':' || num(&p, 2, &mi))
-            return -1;
-        if (*p == ':') {
-            p++;
-            if (num(&p, 2, &sec))
-                return -1;
-            if (*p == '.') {
-                int k = 0;
-                p++;
-                if (!is_digit(*p))
-                    return -1;
-                for (; is_digit(*p); p++, k++)
-                    if (k < 3)
-                        milli = milli * 10 + (*p - '0');
-                for (; k < 3; k++)
-                    milli *= 10;
-            }
-        }
-        if (h > 23 || mi > 59 || sec > 59)
-            return -1;
-    }
-    if (*p == 'Z')
-        p++;
-    else if (strcmp(p, "+00:00") == 0)
-        p += 6;
-    if (*p != '\0')
-        return -1;
-    *ms = ((sp_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + milli;
-    if (has_time != NULL)
-        *has_time = timed;
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "spetl/clock.h"
+#include "spetl/log.h"
 #include "spetl/mem.h"
 
 struct sp_action_writer {
@@ -44,8 +45,11 @@ static int prepared(sp_action_writer *w, sp_stmt **st, const char *sql, sp_err *
 int sp_action_writer_add(sp_action_writer *w, const sp_action *a, int may_be_open, sp_err *e)
 {
     int64_t now = sp_clock_wall_ms();
+    char message[sizeof(a->message)];
     int rc = -1;
 
+    snprintf(message, sizeof(message), "%s", a->message);
+    sp_log_redact(message);   /* the Action Center is read by people: no secret in it */
     /* A record that fails again supersedes its earlier row: `spetl errors`
      * shows each failing record once, with its latest reason. */
     if (may_be_open && a->entity_key[0] != '\0' &&
@@ -71,7 +75,7 @@ int sp_action_writer_add(sp_action_writer *w, const sp_action *a, int may_be_ope
         sp_stmt_bind_text(w->insert, 4, a->entity_type, e) != 0 ||
         sp_stmt_bind_text(w->insert, 5, a->entity_key, e) != 0 ||
         sp_stmt_bind_text(w->insert, 6, a->category, e) != 0 ||
-        sp_stmt_bind_text(w->insert, 7, a->message, e) != 0 ||
+        sp_stmt_bind_text(w->insert, 7, message, e) != 0 ||
         sp_stmt_bind_int(w->insert, 8, a->http_status, e) != 0 ||
         sp_stmt_bind_text(w->insert, 9, a->correlation_id, e) != 0 ||
         sp_stmt_bind_time(w->insert, 10, a->created_on > 0 ? a->created_on : now, e) != 0 ||

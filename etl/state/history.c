@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "spetl/clock.h"
+#include "spetl/log.h"
 
 int sp_history_start(sp_db *db, const char *hub, const char *run_id, const char *job,
                      const char *component, int64_t started_on, sp_err *e)
@@ -38,6 +39,7 @@ int sp_history_finish(sp_db *db, const char *hub, const char *run_id, const char
     char msg[512];
 
     snprintf(msg, sizeof(msg), "%s", message != NULL ? message : "");
+    sp_log_redact(msg);   /* the history is read by people: no secret in it */
     if (sp_stmt_prepare(db,
                         "UPDATE spAARunHistory SET Finished_On = ?, Status = ?, Records_Read = ?,"
                         " Records_Created = ?, Records_Updated = ?, Records_Linked = ?,"

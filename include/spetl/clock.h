@@ -42,8 +42,16 @@ int64_t sp_days_from_civil(int64_t y, int m, int d);
 const char *sp_time_iso8601(int64_t epoch_ms, char *buf, size_t n);
 /* UTC epoch ms -> "2026-11-27 05:30:00.123" (the database text form, buf >= 24). */
 const char *sp_time_sql(int64_t epoch_ms, char *buf, size_t n);
-/* Parse "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z]" or epoch ms digits as
- * UTC; returns 0 and sets *out, or -1 when the text is not such a time. */
+/* The one date parser. A UTC date or date-time, strictly: "YYYY-MM-DD",
+ * optionally followed by 'T' or ' ' and "HH:MM", ":SS", ".f..." (any digits;
+ * milliseconds kept), then an optional "Z" or "+00:00". Days are checked
+ * against the month (2026-02-29 is refused), years 1..9999, seconds 0..59.
+ * Sets *out (epoch milliseconds) and, when has_time is not NULL, *has_time
+ * (1 when a time part was written). Returns 0, or -1 when it is not such a
+ * time. */
+int sp_time_parse_date(const char *text, int64_t *out, int *has_time);
+/* sp_time_parse_date, or epoch milliseconds written as digits (any count
+ * but 8, which reads as YYYYMMDD and is refused). */
 int sp_time_parse(const char *text, int64_t *out);
 
 #endif

@@ -39,7 +39,6 @@
 #ifndef SPETL_HUBSPOT_H
 #define SPETL_HUBSPOT_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -390,10 +389,12 @@ int sp_hs_account_details(sp_hs_client *c, sp_hs_account *out, sp_err *e);
 
 /* Any request, synchronously: path is relative to the base URL and already
  * versioned ("/crm/v3/..."); body is JSON text or NULL. On any 2xx..4xx
- * reply returns 0 with *status and *json (NULL when the body was empty or
- * not JSON; json_decref it); -1 on transport failure, 401/403, 429 DAILY. */
+ * reply returns 0 with *status and, when reply is not NULL, *reply: the
+ * reply as JSON text (free() it; NULL when the body was empty or not JSON;
+ * text, so that Jansson stays inside etl/hubspot/); -1 on transport
+ * failure, 401/403, 429 DAILY. */
 int sp_hs_raw(sp_hs_client *c, const char *method, const char *path, const char *body,
-              int idempotent, int *status, json_t **json, sp_err *e);
+              int idempotent, int *status, char **reply, sp_err *e);
 
 typedef struct sp_hs_stats {
     long long requests;         /* sends, retries included */

@@ -5,7 +5,13 @@
  * comp=C msg="..." (comp and the run/job fields appear once they are known).
  * The level is checked before anything is formatted. Any text registered with
  * sp_log_secret() (a token, a password) is replaced by <redacted> in every
- * line, wherever it appears.
+ * line, every copy of it, wherever it appears; the message is redacted as
+ * written, before it is quoted, so a secret holding '"' or '\' is caught.
+ * Secrets of any length and any number are kept (until sp_log_reset()); one
+ * shorter than "<redacted>" is masked with one '*' per byte, so every copy
+ * of a one-character password becomes '*' (such a log is hard to read; the
+ * remedy is a longer password). The same redaction applies to the --report
+ * file, run history, Action Center messages and the job loader's messages.
  */
 #ifndef SPETL_LOG_H
 #define SPETL_LOG_H
@@ -35,7 +41,8 @@ void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap);
 
-/* Replace every registered secret in s (in place, never longer). */
+/* Replace every copy of every registered secret in s (in place, never
+ * longer), the longest secrets first. */
 void sp_log_redact(char *s);
 
 #define SP_ERROR(comp, ...) sp_log(SP_LOG_ERROR, (comp), __VA_ARGS__)

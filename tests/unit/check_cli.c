@@ -485,6 +485,27 @@ START_TEST(run_checks_the_token_the_hub_and_the_tables)
     snprintf(args, sizeof(args), "run '%s'", job);
     ck_assert_int_eq(spetl(r.env, args), 3);
     ck_assert_ptr_nonnull(strstr(err, "is missing in this database: run `spetl init-db "));
+
+    /* the --report file: JSON whatever the text holds, and no secret in it
+     * (this job's path holds quotes, a backslash and the token) */
+    job = job_file("bare pat-na1-cli-test-token \"q\" \\ x.xml", conn, sp_sim_base_url(r.sim), "", "");
+    snprintf(args, sizeof(args), "run --report '%s/report.json' '%s'", tmpdir, job);
+    ck_assert_int_eq(spetl(r.env, args), 3);
+    {
+        char rpath[600];
+        json_t *report;
+        const char *error;
+
+        snprintf(rpath, sizeof(rpath), "%s/report.json", tmpdir);
+        report = json_load_file(rpath, 0, NULL);
+        ck_assert_msg(report != NULL, "the report is not JSON");
+        ck_assert_int_eq(json_integer_value(json_object_get(report, "exit_code")), 3);
+        error = json_string_value(json_object_get(report, "error"));
+        ck_assert_ptr_nonnull(error);
+        ck_assert_msg(strstr(error, "bare <redacted> \"q\" \\ x.xml") != NULL, "%s", error);
+        ck_assert_ptr_null(strstr(error, "pat-na1-cli-test-token"));
+        json_decref(report);
+    }
     sp_sim_stop(r.sim);
 }
 END_TEST

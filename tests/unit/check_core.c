@@ -1,5 +1,6 @@
 /* check_core.c -- errors, buffers, arenas, clock, logging (etl/core). */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +8,10 @@
 #include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/err.h"
+#include "spetl/json.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/utf8.h"
 
 START_TEST(err_formats_input_position_and_context)
 {
@@ -69,6 +72,21 @@ START_TEST(err_format_is_bounded)
 }
 END_TEST
 
+/* A formatted error holds no registered secret (check prints them on stdout). */
+START_TEST(err_format_redacts_secrets)
+{
+    sp_err e;
+    char line[256];
+
+    sp_log_secret("s3cr\"et");
+    SP_ERR(&e, SP_EDB, "cannot connect with Pwd=s3cr\"et;");
+    sp_err_sql(&e, "28000", 1, "login Pwd=s3cr\"et");
+    ck_assert_str_eq(sp_err_format(&e, line, sizeof(line)),
+                     "cannot connect with Pwd=*******; [sqlstate=28000 native=1 statement=\"login Pwd=*******\"]");
+    sp_log_reset();
+}
+END_TEST
+
 START_TEST(buf_refuses_past_its_bound)
 {
     sp_buf b;
@@ -78,11 +96,39 @@ START_TEST(buf_refuses_past_its_bound)
     ck_assert_int_eq(sp_buf_puts(&b, "1234", &e), 0);
     ck_assert_int_eq(sp_buf_printf(&b, &e, "%d", 5678), 0);
     ck_assert_str_eq(sp_buf_str(&b), "12345678");
+    ck_assert_int_eq(sp_buf_check(&b, &e), 0);
     ck_assert_int_eq(sp_buf_puts(&b, "9", &e), -1);
     ck_assert_int_eq(e.code, SP_ETOOLARGE);
-    ck_assert_str_eq(sp_buf_str(&b), "12345678");
     sp_buf_reset(&b);
     ck_assert_str_eq(sp_buf_str(&b), "");
+    ck_assert_int_eq(sp_buf_puts(&b, "again", &e), 0);
+    ck_assert_str_eq(sp_buf_str(&b), "again");
+    sp_buf_free(&b);
+}
+END_TEST
+
+/* A refused append must not leave a text with a piece missing: an SQL text
+ * "a = ? AND b = ?" cut to "a = ? AND" while both parameters stay queued. */
+START_TEST(buf_refusal_is_sticky_until_reset)
+{
+    sp_buf b;
+    sp_err e;
+
+    sp_buf_init(&b, 10);
+    ck_assert_int_eq(sp_buf_puts(&b, "a = ?", &e), 0);
+    ck_assert_int_eq(sp_buf_puts(&b, " AND b = ?", &e), -1);   /* 15 > 10 */
+    ck_assert_int_eq(sp_buf_puts(&b, "!", &e), -1);             /* would fit: still refused */
+    ck_assert_int_eq(sp_buf_printf(&b, &e, "%d", 1), -1);
+    ck_assert(!sp_buf_ok(&b));
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_buf_check(&b, &e), -1);
+    ck_assert_int_eq(e.code, SP_ETOOLARGE);
+    ck_assert_ptr_nonnull(strstr(e.msg, "the bound is 10"));
+    ck_assert_str_eq(sp_buf_str(&b), "");
+    sp_buf_reset(&b);
+    ck_assert(sp_buf_ok(&b));
+    ck_assert_int_eq(sp_buf_puts(&b, "b = ?", &e), 0);
+    ck_assert_str_eq(sp_buf_str(&b), "b = ?");
     sp_buf_free(&b);
 }
 END_TEST
@@ -137,6 +183,58 @@ START_TEST(time_parses_iso_and_epoch)
 }
 END_TEST
 
+/* The one date parser: strict calendar, and the epoch digits of sp_time_parse. */
+START_TEST(time_parse_date_is_strict)
+{
+    int64_t t;
+    int timed = -1;
+
+    ck_assert_int_eq(sp_time_parse_date("2024-02-29", &t, &timed), 0);
+    ck_assert_int_eq(timed, 0);
+    ck_assert_int_eq(sp_time_parse_date("2019-12-07T16:50:06.6789Z", &t, &timed), 0);
+    ck_assert_int_eq(t, 1575737406678LL);
+    ck_assert_int_eq(timed, 1);
+    ck_assert_int_eq(sp_time_parse_date("2019-12-07 16:50+00:00", &t, NULL), 0);
+    ck_assert_int_eq(sp_time_parse_date("2026-02-29", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-04-31", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("0000-01-01", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-01-01T24:00", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-01-01T10:00:60", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("2026-01-01T10:00:00.", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse_date("1572480000000", &t, NULL), -1);
+    ck_assert_int_eq(sp_time_parse("2026-02-30", &t), -1);     /* was taken as March 2 */
+    ck_assert_int_eq(sp_time_parse("20260101", &t), -1);
+}
+END_TEST
+
+START_TEST(utf8_validator_refuses_overlongs_surrogates_and_cuts)
+{
+    size_t bad = 99;
+
+    ck_assert_uint_eq(sp_utf8_seq("A", 1), 1);
+    ck_assert_uint_eq(sp_utf8_seq("\xc3\xa9", 2), 2);
+    ck_assert_uint_eq(sp_utf8_seq("\xe2\x82\xac", 3), 3);
+    ck_assert_uint_eq(sp_utf8_seq("\xf0\x9f\x98\x80", 4), 4);
+    ck_assert_uint_eq(sp_utf8_seq("\xf4\x8f\xbf\xbf", 4), 4);      /* U+10FFFF */
+    ck_assert_uint_eq(sp_utf8_seq("\xc0\x80", 2), 0);              /* overlong NUL */
+    ck_assert_uint_eq(sp_utf8_seq("\xc1\xbf", 2), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\xe0\x80\x80", 3), 0);          /* overlong */
+    ck_assert_uint_eq(sp_utf8_seq("\xe0\x9f\xbf", 3), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\xf0\x8f\xbf\xbf", 4), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\xed\xa0\x80", 3), 0);          /* surrogate */
+    ck_assert_uint_eq(sp_utf8_seq("\xed\x9f\xbf", 3), 3);          /* U+D7FF */
+    ck_assert_uint_eq(sp_utf8_seq("\xf4\x90\x80\x80", 4), 0);      /* > U+10FFFF */
+    ck_assert_uint_eq(sp_utf8_seq("\xf5\x80\x80\x80", 4), 0);
+    ck_assert_uint_eq(sp_utf8_seq("\x80", 1), 0);                  /* a lone continuation */
+    ck_assert_uint_eq(sp_utf8_seq("\xc3\xa9", 1), 0);              /* cut by n */
+    ck_assert_uint_eq(sp_utf8_seq("\xe2\x82", 4), 0);              /* cut by the NUL */
+    ck_assert(sp_utf8_valid("caf\xc3\xa9 \xe2\x82\xac", 9, &bad));
+    ck_assert(!sp_utf8_valid("ok\xe2\x82" "x", 5, &bad));
+    ck_assert_uint_eq(bad, 2);
+    ck_assert(sp_utf8_valid("", 0, NULL));
+}
+END_TEST
+
 START_TEST(fake_clock_never_sleeps)
 {
     sp_fake_clock f;
@@ -176,6 +274,158 @@ START_TEST(log_lines_are_single_structured_and_redacted)
 }
 END_TEST
 
+/* One log line at info level, captured; the caller frees it. */
+static char *log_line(const char *msg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    sp_log_set_stream(f);
+    sp_log_set_level(SP_LOG_INFO);
+    sp_log(SP_LOG_INFO, NULL, "%s", msg);
+    fclose(f);
+    sp_log_set_stream(NULL);
+    return text;
+}
+
+START_TEST(log_redacts_secrets_with_quotes_and_backslashes)
+{
+    char *t;
+
+    sp_log_secret("pa\"ss\\word");
+    t = log_line("connecting with pwd=pa\"ss\\word;");
+    ck_assert_ptr_null(strstr(t, "pa"));
+    ck_assert_ptr_nonnull(strstr(t, "msg=\"connecting with pwd=<redacted>;\""));
+    free(t);
+    sp_log_reset();
+}
+END_TEST
+
+START_TEST(log_redacts_every_copy_of_a_secret)
+{
+    char *t;
+    char s[64];
+
+    sp_log_secret("hunter2-hunter2");
+    t = log_line("a=hunter2-hunter2 b=hunter2-hunter2hunter2-hunter2 end");
+    ck_assert_ptr_null(strstr(t, "hunter"));
+    ck_assert_ptr_nonnull(strstr(t, "msg=\"a=<redacted> b=<redacted><redacted> end\""));
+    free(t);
+    /* the in-place form, and a short secret: one '*' per byte, every copy */
+    sp_log_secret("x");
+    snprintf(s, sizeof(s), "%s", "xx x1x");
+    sp_log_redact(s);
+    ck_assert_str_eq(s, "** *1*");
+    sp_log_reset();
+}
+END_TEST
+
+START_TEST(log_keeps_any_number_of_secrets_longest_first)
+{
+    char name[32], line[64];
+    char *t;
+
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "secret-number-%02d", i);
+        sp_log_secret(name);
+    }
+    sp_log_secret("pass");
+    sp_log_secret("mypassword");   /* holds "pass": redacted whole, not cut */
+    snprintf(line, sizeof(line), "%s", "secret-number-00 mypassword pass");
+    sp_log_redact(line);
+    ck_assert_str_eq(line, "<redacted> <redacted> ****");
+    /* a message cut at the line bound does not leave the start of a secret */
+    {
+        char big[5000];
+        memset(big, 'a', sizeof(big));
+        memcpy(big + 4095 - 6, "mypassword", 10);
+        big[sizeof(big) - 1] = '\0';
+        t = log_line(big);
+        ck_assert_ptr_null(strstr(t, "mypas"));
+        free(t);
+    }
+    sp_log_reset();
+}
+END_TEST
+
+/* The JSON writer's text parses, and strings come back byte for byte. */
+START_TEST(json_writer_escapes_and_nests)
+{
+    static const char msg[] = "say \"hi\" \\ back\\slash\n\ttab\r\x01\x1f bell\b feed\f "
+                              "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 del\x7f";
+    sp_buf b;
+    sp_json w;
+    sp_err e;
+    json_t *root, *comps;
+
+    sp_buf_init(&b, 4096);
+    sp_json_init(&w, &b, 2);
+    sp_json_object(&w, NULL);
+    sp_json_string(&w, "message", msg);
+    sp_json_string(&w, "bad \"key\"", "not \xff utf-8 \xc0\x80");
+    sp_json_string(&w, "none", NULL);
+    sp_json_bool(&w, "dry_run", 1);
+    sp_json_int(&w, "big", -9007199254740993LL);
+    sp_json_array(&w, "empty");
+    sp_json_end(&w);
+    sp_json_array(&w, "components");
+    sp_json_object(&w, NULL);
+    sp_json_object(&w, "counts");
+    sp_json_int(&w, "read", 3);
+    sp_json_end(&w);
+    sp_json_end(&w);
+    sp_json_end(&w);
+    sp_json_end(&w);
+    ck_assert_int_eq(sp_json_finish(&w, &e), 0);
+    root = json_loads(sp_buf_str(&b), 0, NULL);
+    ck_assert_msg(root != NULL, "not JSON: %s", sp_buf_str(&b));
+    ck_assert_str_eq(json_string_value(json_object_get(root, "message")), msg);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "bad \"key\"")),
+                     "not \xef\xbf\xbd utf-8 \xef\xbf\xbd\xef\xbf\xbd");
+    ck_assert(json_is_null(json_object_get(root, "none")));
+    ck_assert(json_is_true(json_object_get(root, "dry_run")));
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "big")), -9007199254740993LL);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "empty")), 0);
+    comps = json_object_get(root, "components");
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(json_array_get(comps, 0), "counts"), "read")), 3);
+    json_decref(root);
+    ck_assert_ptr_null(strchr(sp_buf_str(&b), '\t'));   /* escaped, not raw */
+    sp_buf_free(&b);
+}
+END_TEST
+
+START_TEST(json_writer_refuses_misuse_and_overflow)
+{
+    sp_buf b;
+    sp_json w;
+    sp_err e;
+
+    sp_buf_init(&b, 4096);
+    sp_json_init(&w, &b, 0);
+    sp_json_object(&w, NULL);
+    sp_json_string(&w, NULL, "no key inside an object");
+    sp_json_end(&w);
+    ck_assert_int_eq(sp_json_finish(&w, &e), -1);
+    ck_assert_int_eq(e.code, SP_EINTERNAL);
+    sp_buf_reset(&b);
+    sp_json_init(&w, &b, 0);
+    sp_json_array(&w, NULL);   /* never closed */
+    ck_assert_int_eq(sp_json_finish(&w, &e), -1);
+    sp_buf_free(&b);
+
+    sp_buf_init(&b, 16);
+    sp_json_init(&w, &b, 0);
+    sp_json_object(&w, NULL);
+    sp_json_string(&w, "k", "a value longer than the bound");
+    sp_json_end(&w);
+    ck_assert_int_eq(sp_json_finish(&w, &e), -1);
+    ck_assert_int_eq(e.code, SP_ETOOLARGE);
+    sp_buf_free(&b);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -184,11 +434,20 @@ static Suite *core_suite(void)
     tcase_add_test(tc, err_formats_input_position_and_context);
     tcase_add_test(tc, err_formats_sql_and_http_context);
     tcase_add_test(tc, err_format_is_bounded);
+    tcase_add_test(tc, err_format_redacts_secrets);
     tcase_add_test(tc, buf_refuses_past_its_bound);
+    tcase_add_test(tc, buf_refusal_is_sticky_until_reset);
     tcase_add_test(tc, arena_allocates_resets_and_runs_cleanups);
     tcase_add_test(tc, time_parses_iso_and_epoch);
     tcase_add_test(tc, fake_clock_never_sleeps);
+    tcase_add_test(tc, time_parse_date_is_strict);
+    tcase_add_test(tc, utf8_validator_refuses_overlongs_surrogates_and_cuts);
     tcase_add_test(tc, log_lines_are_single_structured_and_redacted);
+    tcase_add_test(tc, json_writer_escapes_and_nests);
+    tcase_add_test(tc, json_writer_refuses_misuse_and_overflow);
+    tcase_add_test(tc, log_redacts_secrets_with_quotes_and_backslashes);
+    tcase_add_test(tc, log_redacts_every_copy_of_a_secret);
+    tcase_add_test(tc, log_keeps_any_number_of_secrets_longest_first);
     suite_add_tcase(s, tc);
     return s;
 }

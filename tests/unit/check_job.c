@@ -308,6 +308,64 @@ START_TEST(external_entity_file_is_never_read)
 }
 END_TEST
 
+/* A message that quotes a setting goes through the redactor: the password of
+ * a mistyped smtp-url (any scheme, or none, even a plain one) never prints. */
+START_TEST(smtp_password_in_a_bad_url_never_prints)
+{
+    static const char *const urls[] = {"ftp://spetl:plainpw@mail.example.com:587",
+                                       "spetl:plainpw@mail.example.com",
+                                       "smtp:/spetl:plainpw@mail.example.com"};
+    char text[1024];
+    sp_job *job;
+    sp_err e;
+    lines l;
+
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        setenv("SPETL_TEST_TOKEN", "pat-na1-test", 1);
+        snprintf(text, sizeof(text),
+                 JOB_HEAD "  <email-on-error from=\"a@example.com\" to=\"b@example.com\" smtp-url=\"%s\"/>\n"
+                          "  <components/>\n</job>\n",
+                 urls[i]);
+        ck_assert_int_eq(load_text(text, &job, &e, &l), -1);
+        ck_assert_msg(strstr(l.text, "must start with smtp:// or smtps://") != NULL, "%s", l.text);
+        ck_assert_msg(strstr(l.text, "plainpw") == NULL, "%s", l.text);
+        ck_assert_msg(strstr(l.text, "mail.example.com") != NULL, "%s", l.text);
+        sp_log_reset();
+    }
+}
+END_TEST
+
+/* A variable is checked by the one UTF-8 validator: overlong forms and
+ * surrogates are not text (the loader's own check let both through). */
+START_TEST(variables_must_be_utf8_text)
+{
+    static const char *const bad[] = {"\xed\xa0\x80", "\xe0\x80\xaf", "\xf4\x90\x80\x80", "ab\xc3"};
+    sp_job *job;
+    sp_err e;
+    lines l;
+
+    setenv("SPETL_TEST_TOKEN", "pat-na1-test", 1);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        setenv("SPETL_TEST_TEXT", bad[i], 1);
+        ck_assert_int_eq(load_text("<job xmlns=\"urn:spetl:job:1\" name=\"t\">"
+                                   "<hubspot><token env=\"SPETL_TEST_TOKEN\"/></hubspot>"
+                                   "<database connection=\"DSN=${SPETL_TEST_TEXT};\"/><components/></job>",
+                                   &job, &e, &l), -1);
+        ck_assert_msg(strstr(l.text, "variable ${SPETL_TEST_TEXT} holds bytes that are not UTF-8 text") != NULL,
+                      "%zu: %s", i, l.text);
+    }
+    setenv("SPETL_TEST_TEXT", "caf\xc3\xa9 \xf0\x9f\x98\x80", 1);
+    ck_assert_msg(load_text("<job xmlns=\"urn:spetl:job:1\" name=\"t\">"
+                            "<hubspot><token env=\"SPETL_TEST_TOKEN\"/></hubspot>"
+                            "<database connection=\"DSN=${SPETL_TEST_TEXT};\"/><components/></job>",
+                            &job, &e, &l) == 0, "%s", l.text);
+    ck_assert_str_eq(job->database.connection, "DSN=caf\xc3\xa9 \xf0\x9f\x98\x80;");
+    sp_job_free(job);
+    unsetenv("SPETL_TEST_TEXT");
+    sp_log_reset();
+}
+END_TEST
+
 START_TEST(token_file_unreadable)
 {
     char path[300], text[1024];
@@ -966,6 +1024,8 @@ static Suite *job_suite(void)
     tcase_add_test(bad, libxml2_prints_nothing_itself);
     tcase_add_test(bad, external_entity_file_is_never_read);
     tcase_add_test(bad, token_file_unreadable);
+    tcase_add_test(bad, smtp_password_in_a_bad_url_never_prints);
+    tcase_add_test(bad, variables_must_be_utf8_text);
     tcase_add_test(bad, missing_job_file);
     suite_add_tcase(s, bad);
 

@@ -9,6 +9,7 @@
 
 #include "spetl/clock.h"
 #include "spetl/db.h"
+#include "spetl/log.h"
 #include "spetl/schema.h"
 #include "spetl/state.h"
 
@@ -203,6 +204,43 @@ START_TEST(history_and_action_center_record_and_prune)
 }
 END_TEST
 
+/* What people read later (history, Action Center) holds no registered secret. */
+START_TEST(history_and_action_center_redact_secrets)
+{
+    sp_db *db;
+    sp_err e;
+    sp_counts c = {1, 0, 0, 0, 0, 0, 1};
+    sp_action a;
+    seen s;
+
+    if (!have[_i])
+        return;
+    db = open_db(_i);
+    sp_log_secret("pa\"ss\\wd");
+    OK(sp_history_start(db, hub, "run-secret", "demo", "product-export", sp_clock_wall_ms(), &e));
+    OK(sp_history_finish(db, hub, "run-secret", "product-export", "stopped", &c,
+                         "login failed for Pwd=pa\"ss\\wd and pa\"ss\\wd", &e));
+    memset(&s, 0, sizeof(s));
+    OK(sp_history_list(db, hub, 1, on_history, &s, &e));
+    ck_assert_str_eq(s.first.message, "login failed for Pwd=******** and ********");
+
+    memset(&a, 0, sizeof(a));
+    snprintf(a.run_id, sizeof(a.run_id), "run-secret");
+    snprintf(a.component, sizeof(a.component), "product-export");
+    snprintf(a.entity_type, sizeof(a.entity_type), "%s", SP_LINK_ITEM);
+    snprintf(a.entity_key, sizeof(a.entity_key), "SECRET-ITEM");
+    snprintf(a.message, sizeof(a.message), "refused: pa\"ss\\wd");
+    OK(sp_action_add(db, hub, &a, &e));
+    memset(&s, 0, sizeof(s));
+    OK(sp_action_list(db, hub, 10, on_action, &s, &e));
+    ck_assert_int_ge(s.n, 1);
+    ck_assert_str_eq(s.action.message, "refused: ********");
+    OK(sp_action_resolve(db, hub, SP_LINK_ITEM, "SECRET-ITEM", &e));
+    sp_log_reset();
+    sp_db_close(db);
+}
+END_TEST
+
 START_TEST(run_lock_refuses_a_second_run_and_takes_over_a_stale_one)
 {
     sp_db *db, *db2;
@@ -345,6 +383,7 @@ int main(void)
     tcase_add_loop_test(tc, history_and_action_center_record_and_prune, 0, 2);
     tcase_add_loop_test(tc, run_lock_refuses_a_second_run_and_takes_over_a_stale_one, 0, 2);
     tcase_add_loop_test(tc, run_lock_of_a_dead_process_on_this_host_is_taken_over_at_once, 0, 2);
+    tcase_add_loop_test(tc, history_and_action_center_redact_secrets, 0, 2);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
