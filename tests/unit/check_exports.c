@@ -18,6 +18,7 @@
 #include "../support/dbtest.h"
 #include "../support/run.h"
 #include "../support/sim.h"
+#include "../support/skip.h"
 #include "spetl/db.h"
 #include "spetl/state.h"
 
@@ -115,11 +116,11 @@ static int env_start(env *x, int target, const char *tag, int customers, const c
     x->target = target;
     if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL ||
         getenv("SPETL_TOP") == NULL) {
-        printf("check_exports: skipped: run it under make test\n");
+        sp_skip_note("run it under make test");
         return 0;
     }
     if (sp_dbtest_unavailable(target) != NULL) {
-        printf("check_exports: %s skipped: %s\n", sp_dbtest_name(target), sp_dbtest_unavailable(target));
+        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
         return 0;
     }
     snprintf(tmpdir, sizeof(tmpdir), "%s/exports-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
@@ -271,8 +272,7 @@ START_TEST(customer_export_creates_companies_and_contacts_once)
     int64_t failed;
 
     snprintf(tag, sizeof(tag), "exp_cust_%d", _i);
-    if (!env_start(&x, _i, tag, 40, NULL, NULL))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag, 40, NULL, NULL), "%s", sp_skip_why());
     /* A contact made by a form holds the e-mail of Aaron Fitz's primary address. */
     {
         sp_stmt *st = NULL;
@@ -394,8 +394,7 @@ START_TEST(customer_export_address_types_and_new_contacts_setting)
     long long w;
 
     snprintf(tag, sizeof(tag), "exp_types_%d", _i);
-    if (!env_start(&x, _i, tag, 30, NULL, TYPES_COMPONENTS("false")))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag, 30, NULL, TYPES_COMPONENTS("false")), "%s", sp_skip_why());
     /* the sample has other address types too: they must stay out */
     ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(ADRSCODE) NOT IN ('PRIMARY', 'BILL TO')"),
                      0);
@@ -448,8 +447,7 @@ START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
     json_t *rec;
 
     snprintf(tag, sizeof(tag), "exp_upd_%d", _i);
-    if (!env_start(&x, _i, tag, 30, NULL, NULL))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag, 30, NULL, NULL), "%s", sp_skip_why());
     ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
     /* nothing changed within range-days: nothing is sent */
     w = sim_writes(&x);
@@ -533,8 +531,7 @@ START_TEST(product_export_links_by_sku_creates_and_updates)
     int64_t items;
 
     snprintf(tag, sizeof(tag), "exp_prod_%d", _i);
-    if (!env_start(&x, _i, tag, 10, NULL, NULL))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag, 10, NULL, NULL), "%s", sp_skip_why());
     /* one product already holds the first item's SKU; two hold the second's */
     {
         sp_stmt *st = NULL;
@@ -606,8 +603,7 @@ START_TEST(prospect_updates_and_converted_prospects)
     int64_t ncontacts;
 
     snprintf(tag, sizeof(tag), "exp_pros_%d", _i);
-    if (!env_start(&x, _i, tag, 40, NULL, NULL))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag, 40, NULL, NULL), "%s", sp_skip_why());
     /* --key: one customer (and its addresses) only */
     ck_assert_msg(spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
     ck_assert_int_eq((int)sim_count(&x, "companies"), 1);
@@ -777,8 +773,7 @@ START_TEST(killed_runs_leave_no_duplicate_and_no_missing_link)
     int64_t failed;
 
     snprintf(tag, sizeof(tag), "exp_kill_%d", _i);
-    if (!env_start(&x, _i, tag, 150, sim_args, NULL))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag, 150, sim_args, NULL), "%s", sp_skip_why());
     for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
         pid_t pid = spawn_spetl(&x);
         int st;

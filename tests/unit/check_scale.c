@@ -43,6 +43,7 @@
 #include "../support/dbtest.h"
 #include "../support/run.h"
 #include "../support/sim.h"
+#include "../support/skip.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
 
@@ -166,11 +167,11 @@ static int env_start(env *x, int target, const char *tag)
     x->target = target;
     x->customers = scale(target);
     if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL) {
-        printf("check_scale: skipped: run it under make test\n");
+        sp_skip_note("run it under make test");
         return 0;
     }
     if (sp_dbtest_unavailable(target) != NULL) {
-        printf("check_scale: %s skipped: %s\n", sp_dbtest_name(target), sp_dbtest_unavailable(target));
+        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
         return 0;
     }
     snprintf(tmpdir, sizeof(tmpdir), "%s/scale-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
@@ -638,8 +639,7 @@ START_TEST(export_at_scale_then_noop_rerun)
     json_t *before, *after;
 
     snprintf(tag, sizeof(tag), "scale_exp_%d", _i);
-    if (!env_start(&x, _i, tag))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag), "%s", sp_skip_why());
     ex = expected(&x);
     phase(&x, "expectations computed");
     /* the sample always holds refused e-mails (Café Noël's has no @, Prairie
@@ -738,8 +738,7 @@ START_TEST(killed_at_scale_then_rerun)
     size_t k;
 
     snprintf(tag, sizeof(tag), "scale_kill_%d", _i);
-    if (!env_start(&x, _i, tag))
-        return;
+    SP_SKIP_IF(!env_start(&x, _i, tag), "%s", sp_skip_why());
     ex = expected(&x);
     /* SIGKILL a fresh export when the simulator has seen this many writes in
      * all (about 3.4 records per customer): early, midway, near the end */
