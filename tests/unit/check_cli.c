@@ -12,6 +12,7 @@
 
 #include "../support/dbtest.h"
 #include "../support/run.h"
+#include "../support/port.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
 #include "spetl/db.h"
@@ -130,6 +131,7 @@ START_TEST(init_db_is_safe_twice)
     sp_db *db = NULL;
     sp_err e;
     int exists;
+    sp_test_port closed;   /* HubSpot: never called by init-db, refused if it were */
 
     SP_SKIP_IF(!ready(), "%s", sp_skip_why());
     SP_SKIP_IF(sp_dbtest_unavailable(_i) != NULL, "init-db on %s: %s", sp_dbtest_name(_i),
@@ -137,7 +139,8 @@ START_TEST(init_db_is_safe_twice)
     ck_assert_int_eq(sp_dbtest_open(_i, "cli_init", &db, &e), 0);
     sp_db_close(db);
     sp_dbtest_conn(_i, "cli_init", conn, sizeof(conn));
-    job = job_file("init.xml", conn, "http://127.0.0.1:9", "", "");
+    sp_test_closed_port(&closed);
+    job = job_file("init.xml", conn, closed.url, "", "");
     snprintf(env, sizeof(env), "HUBSPOT_TOKEN=");   /* init-db needs no token */
     ck_assert_int_eq(spetl(env, "init-db " ) , 2);
     {
@@ -156,21 +159,26 @@ START_TEST(init_db_is_safe_twice)
     ck_assert_int_eq(sp_db_table_exists(db, "RM00101", &exists, &e), 0);
     ck_assert_int_eq(exists, 0);
     sp_db_close(db);
+    sp_test_port_release(&closed);
 }
 END_TEST
 
 START_TEST(unreachable_database_exits_3_with_the_password_redacted)
 {
-    char args[800];
+    char args[800], conn[300];
     const char *job;
+    sp_test_port db, hs;   /* where nothing listens, while the test holds them */
 
     SP_SKIP_IF(!ready(), "%s", sp_skip_why());
-    job = job_file("nodb.xml",
-                   "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=1;Database=x;Uid=gp;"
-                   "Pwd=Sup3rSecretPw;",
-                   "http://127.0.0.1:9", "", "");
+    sp_test_closed_port(&db);
+    sp_test_closed_port(&hs);
+    snprintf(conn, sizeof(conn),
+             "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=%d;Database=x;Uid=gp;Pwd=Sup3rSecretPw;", db.port);
+    job = job_file("nodb.xml", conn, hs.url, "", "");
     snprintf(args, sizeof(args), "init-db '%s'", job);
     ck_assert_int_eq(spetl("HUBSPOT_TOKEN=x", args), 3);
+    sp_test_port_release(&db);
+    sp_test_port_release(&hs);
     ck_assert_ptr_null(strstr(err, "Sup3rSecretPw"));
     ck_assert_msg(strstr(err, "nodb.xml:6:3: ") != NULL, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "sqlstate="));
@@ -459,12 +467,14 @@ START_TEST(history_and_errors_read_the_database_without_a_token)
     sp_err e;
     sp_action a;
     sp_counts c = {12, 10, 0, 0, 0, 1, 1};
+    sp_test_port closed;   /* HubSpot: never called by these commands, refused if it were */
 
     SP_SKIP_IF(!ready(), "%s", sp_skip_why());
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_history", &db, &e), 0);
     sp_db_close(db);
     sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_history", conn, sizeof(conn));
-    job = job_file("history.xml", conn, "http://127.0.0.1:9", "", "");
+    sp_test_closed_port(&closed);
+    job = job_file("history.xml", conn, closed.url, "", "");
     snprintf(args, sizeof(args), "init-db '%s'", job);
     ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
     snprintf(args, sizeof(args), "errors '%s'", job);

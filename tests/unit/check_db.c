@@ -19,6 +19,7 @@
 #endif
 
 #include "../support/dbtest.h"
+#include "../support/port.h"
 #include "../support/skip.h"
 #include "spetl/buf.h"
 #include "spetl/clock.h"
@@ -131,23 +132,6 @@ START_TEST(connect_to_unknown_driver_fails_clearly_with_password_redacted)
 }
 END_TEST
 
-static int closed_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    int port;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(s);   /* nothing listens there now */
-    return port;
-}
-
 START_TEST(connect_to_wrong_port_names_server_and_redacts_password)
 {
     sp_db *db = NULL;
@@ -155,9 +139,10 @@ START_TEST(connect_to_wrong_port_names_server_and_redacts_password)
     char conn[512], line[2048], logbuf[4096], expect[128];
     int port;
     FILE *log;
+    sp_test_port closed;
 
     SP_SKIP_IF(sp_dbtest_unavailable(SP_DBTEST_PG) != NULL, "%s", sp_dbtest_unavailable(SP_DBTEST_PG));
-    port = closed_port();
+    port = sp_test_closed_port(&closed);   /* nothing listens there while the test holds it */
     snprintf(conn, sizeof(conn),
              "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=%d;Database=spetl_test;Uid=postgres;"
              "Pwd=Sup3r-Secret!;",
@@ -166,6 +151,7 @@ START_TEST(connect_to_wrong_port_names_server_and_redacts_password)
     sp_log_set_stream(log);
     sp_err_clear(&e);
     ck_assert_int_eq(sp_db_open(&db, conn, NULL, &e), -1);
+    sp_test_port_release(&closed);
     ck_assert_int_eq(e.code, SP_EDB);
     ck_assert_str_eq(e.sqlstate, "08001");
     sp_err_format(&e, line, sizeof(line));
