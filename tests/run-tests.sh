@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run the Check suites given as arguments with the services they need:
-# a throwaway PostgreSQL server on a free loopback port (stopped on exit),
+# a throwaway PostgreSQL server on a random loopback port (stopped on exit),
 # a project-local ODBC driver list (no CommLog files), the HubSpot simulator
 # binary's path. Prints each suite's Check summary and a total line.
 #
