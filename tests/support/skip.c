@@ -39,7 +39,7 @@ static void names(const char *file, const char *func, char *suite, size_t ns, ch
     snprintf(test, nt, "%.*s", (int)len, func);
 }
 
-void sp_skip(const char *file, const char *func, int i, const char *fmt, ...)
+void sp_skip(const char *file, int line, const char *func, int i, const char *fmt, ...)
 {
     char suite[64], test[128], why[512];
     const char *ci = getenv("CI");
@@ -51,6 +51,7 @@ void sp_skip(const char *file, const char *func, int i, const char *fmt, ...)
     names(file, func, suite, sizeof(suite), test, sizeof(test));
     printf("SKIP: %s:%s:%d: %s\n", suite, test, i, why);
     fflush(stdout);
+    /* ck_abort_msg() with the test's file and line instead of this one's */
     if (ci != NULL && strcmp(ci, "true") == 0)
-        ck_abort_msg("skipped, and CI=true makes a skip a failure: %s", why);
+        _ck_assert_failed(file, line, "Failed", "skipped, and CI=true makes a skip a failure: %s", why);
 }

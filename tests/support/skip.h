@@ -19,14 +19,15 @@
 #define SP_SKIP_IF(cond, ...)                                  \
     do {                                                       \
         if (cond) {                                            \
-            sp_skip(__FILE__, __func__, _i, __VA_ARGS__);      \
+            sp_skip(__FILE__, __LINE__, __func__, _i, __VA_ARGS__); \
             return;                                            \
         }                                                      \
     } while (0)
 
-/* Print the SKIP line; under CI=true fail the test (does not return then). */
-void sp_skip(const char *file, const char *func, int i, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Print the SKIP line; under CI=true fail the test at file:line (does not
+ * return then). */
+void sp_skip(const char *file, int line, const char *func, int i, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Note why a helper cannot run its test; sp_skip_why() returns the last note
  * ("no reason noted" when there is none). */
