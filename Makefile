@@ -5,6 +5,7 @@
 #   make asan       the same under AddressSanitizer + UBSan
 #   make valgrind   the unit suites under valgrind (CK_FORK=no)
 #   make bench      prints figures; never a pass/fail
+#   make coverage   every suite on a gcov build (build-cov/), then line coverage of etl/ per folder
 #   make demo       sample database + simulator + the demo job
 #   make install    PREFIX=/usr/local
 #
@@ -85,7 +86,7 @@ ifneq ($(SAMPLE_SRC),)
 PROGRAMS += $(BIN)/spetl-sample
 endif
 
-.PHONY: all test asan valgrind bench demo install clean lint tests-build
+.PHONY: all test asan valgrind bench demo install clean lint tests-build coverage
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -146,6 +147,13 @@ asan:
 valgrind: tests-build
 	$(SCALE_SMALL) BUILD=$(BUILD) BIN=$(BIN) SPETL_VALGRIND=1 tests/run-tests.sh $(TEST_BIN)
 
+# -O0 so that lines map to code; old counts removed so the figures are this run's.
+# The suites' failures are printed and make the target fail, after the table.
+coverage:
+	@find build-cov -name '*.gcda' -delete 2>/dev/null || true
+	@$(SCALE_SMALL) $(MAKE) BUILD=build-cov BIN=build-cov/bin OPT="-O0 -g" SANITIZE="--coverage" test; \
+	    rc=$$?; sh tests/support/coverage.sh build-cov; exit $$rc
+
 bench: $(PROGRAMS) $(BENCH_BIN)
 	BUILD=$(BUILD) BIN=$(BIN) tests/run-bench.sh $(BENCH_BIN)
 
@@ -169,7 +177,7 @@ lint:
 	    || (echo "lint: libxml2 outside etl/job/ (the seam)" >&2; false)
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-cov bin
 
 -include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAMPLE_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) \
          $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(BUILD)/etl/main.d

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run the benchmark binaries given as arguments with the same services the
-# tests get (tests/run-tests.sh): a throwaway PostgreSQL on a free loopback
+# tests get (tests/run-tests.sh): a throwaway PostgreSQL on a random loopback
 # port, a project-local odbcinst.ini, a scratch directory. Benchmarks print
 # figures; nothing here compares them to thresholds. Exits non-zero only when
 # a benchmark could not run to its end.

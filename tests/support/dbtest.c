@@ -1,5 +1,6 @@
 /* dbtest.c -- the test databases from the environment (see dbtest.h). */
 #include "dbtest.h"
+#include "skip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,14 +59,10 @@ const char *sp_dbtest_conn(int target, const char *tag, char *buf, size_t n)
     return buf;
 }
 
+/* Why the test cannot run, for its SP_SKIP_IF (skip.h). */
 static void say_skip(int target)
 {
-    static int said[SP_DBTEST_COUNT];
-    if (!said[target]) {
-        said[target] = 1;
-        fprintf(stderr, "dbtest: skipping %s: %s\n", sp_dbtest_name(target),
-                sp_dbtest_unavailable(target));
-    }
+    sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
 }
 
 int sp_dbtest_reopen(int target, const char *tag, sp_db **db, sp_err *e)

@@ -10,8 +10,9 @@
  * SP_DBTEST_PG (1); SP_DBTEST_COUNT of them.
  *
  * A target whose variables are missing is unavailable: sp_dbtest_open()
- * returns 1 and prints once why it skips, so a suite run by hand skips
- * instead of failing. Under `make test` every target is available.
+ * returns 1 and notes why (sp_skip_note, skip.h) for the test's SP_SKIP_IF,
+ * so a suite run by hand skips instead of failing. Under `make test` every
+ * target is available.
  */
 #ifndef SPETL_DBTEST_H
 #define SPETL_DBTEST_H
@@ -37,7 +38,7 @@ const char *sp_dbtest_conn(int target, const char *tag, char *buf, size_t n);
 
 /* Start afresh (remove the SQLite file / drop and create the PostgreSQL
  * schema t_<tag>) and open a connection: 0 = *db open; 1 = target
- * unavailable (skip; *db NULL; the reason is printed); -1 = error in e. */
+ * unavailable (skip; *db NULL; the reason noted, see skip.h); -1 = error in e. */
 int sp_dbtest_open(int target, const char *tag, sp_db **db, sp_err *e);
 
 /* Open another connection to the same test database (no reset). */

@@ -3,7 +3,7 @@
 #   set before sourcing: top (repo root), BIN (bin dir relative to top), who
 #   (the caller's name, for messages)
 # exports: SPETL_TEST_TMP (scratch directory, removed afterwards),
-#   SPETL_TEST_PG_CONN (a throwaway PostgreSQL on a free loopback port),
+#   SPETL_TEST_PG_CONN (a throwaway PostgreSQL on a random loopback port, see pg-tmp.sh),
 #   ODBCSYSINI (a project-local odbcinst.ini: no psqlODBC CommLog files),
 #   SPETL_TEST_SQLITE_DRIVER, SPETL_TEST_PG_DRIVER, SPETL_SIM, SPETL_BIN, SPETL_TOP.
 

@@ -12,7 +12,9 @@
 
 #include "../support/dbtest.h"
 #include "../support/run.h"
+#include "../support/port.h"
 #include "../support/sim.h"
+#include "../support/skip.h"
 #include "spetl/db.h"
 #include "spetl/runner.h"
 #include "spetl/schema.h"
@@ -25,7 +27,7 @@ static int ready(void)
 {
     const char *bin = getenv("SPETL_BIN");
     if (bin == NULL || access(bin, X_OK) != 0 || getenv("SPETL_TEST_TMP") == NULL) {
-        printf("check_cli: skipped: SPETL_BIN / SPETL_TEST_TMP not set (run it under make test)\n");
+        sp_skip_note("SPETL_BIN / SPETL_TEST_TMP not set (run it under make test)");
         return 0;
     }
     snprintf(tmpdir, sizeof(tmpdir), "%s/cli-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
@@ -91,8 +93,7 @@ static const char *job_file(const char *name, const char *conn, const char *url,
 
 START_TEST(help_and_version)
 {
-    if (!ready())
-        return;
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
     ck_assert_int_eq(spetl(NULL, "--help"), 0);
     ck_assert_ptr_nonnull(strstr(out, "usage: spetl [OPTIONS] COMMAND JOB [ARGS...]"));
     ck_assert_ptr_nonnull(strstr(out, "  validate JOB "));
@@ -110,8 +111,7 @@ END_TEST
 
 START_TEST(usage_errors_exit_2)
 {
-    if (!ready())
-        return;
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
     ck_assert_int_eq(spetl(NULL, ""), 2);
     ck_assert_str_eq(err, "spetl: no command given\nTry 'spetl --help'.\n");
     ck_assert_int_eq(spetl(NULL, "frobnicate job.xml"), 2);
@@ -134,17 +134,16 @@ START_TEST(init_db_is_safe_twice)
     sp_db *db = NULL;
     sp_err e;
     int exists;
+    sp_test_port closed;   /* HubSpot: never called by init-db, refused if it were */
 
-    if (!ready())
-        return;
-    if (sp_dbtest_unavailable(_i) != NULL) {
-        printf("check_cli: init-db on %s skipped: %s\n", sp_dbtest_name(_i), sp_dbtest_unavailable(_i));
-        return;
-    }
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
+    SP_SKIP_IF(sp_dbtest_unavailable(_i) != NULL, "init-db on %s: %s", sp_dbtest_name(_i),
+               sp_dbtest_unavailable(_i));
     ck_assert_int_eq(sp_dbtest_open(_i, "cli_init", &db, &e), 0);
     sp_db_close(db);
     sp_dbtest_conn(_i, "cli_init", conn, sizeof(conn));
-    job = job_file("init.xml", conn, "http://127.0.0.1:9", "", "");
+    sp_test_closed_port(&closed);
+    job = job_file("init.xml", conn, closed.url, "", "");
     snprintf(env, sizeof(env), "HUBSPOT_TOKEN=");   /* init-db needs no token */
     ck_assert_int_eq(spetl(env, "init-db " ) , 2);
     {
@@ -172,22 +171,26 @@ START_TEST(init_db_is_safe_twice)
     ck_assert_int_eq(sp_db_table_exists(db, "spAARunLock", &exists, &e), 0);
     ck_assert_int_eq(exists, 1);
     sp_db_close(db);
+    sp_test_port_release(&closed);
 }
 END_TEST
 
 START_TEST(unreachable_database_exits_3_with_the_password_redacted)
 {
-    char args[800];
+    char args[800], conn[300];
     const char *job;
+    sp_test_port db, hs;   /* where nothing listens, while the test holds them */
 
-    if (!ready())
-        return;
-    job = job_file("nodb.xml",
-                   "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=1;Database=x;Uid=gp;"
-                   "Pwd=Sup3rSecretPw;",
-                   "http://127.0.0.1:9", "", "");
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
+    sp_test_closed_port(&db);
+    sp_test_closed_port(&hs);
+    snprintf(conn, sizeof(conn),
+             "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=%d;Database=x;Uid=gp;Pwd=Sup3rSecretPw;", db.port);
+    job = job_file("nodb.xml", conn, hs.url, "", "");
     snprintf(args, sizeof(args), "init-db '%s'", job);
     ck_assert_int_eq(spetl("HUBSPOT_TOKEN=x", args), 3);
+    sp_test_port_release(&db);
+    sp_test_port_release(&hs);
     ck_assert_ptr_null(strstr(err, "Sup3rSecretPw"));
     ck_assert_msg(strstr(err, "nodb.xml:6:3: ") != NULL, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "sqlstate="));
@@ -261,7 +264,7 @@ static int run_env_start(run_env *r, const char *const *sim_args, const char *ta
     if (!ready())
         return 0;
     if (sp_sim_binary() == NULL) {
-        printf("check_cli: run tests skipped: no simulator binary\n");
+        sp_skip_note("no simulator binary");
         return 0;
     }
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, tag, &db, &e), 0);
@@ -286,8 +289,7 @@ START_TEST(run_with_nothing_enabled_takes_and_releases_the_lock)
     sp_db *db = NULL;
     sp_err e;
 
-    if (!run_env_start(&r, NULL, "cli_run_empty"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_run_empty"), "%s", sp_skip_why());
     job = job_file("empty.xml", r.conn, sp_sim_base_url(r.sim), "",
                    "    <customer-export enabled=\"false\" customer-mapping=\"c\" address-mapping=\"a\"/>\n");
     snprintf(args, sizeof(args), "run --report - '%s'", job);
@@ -327,8 +329,7 @@ START_TEST(run_refuses_what_it_cannot_do_before_touching_anything)
     char args[1200];
     const char *job;
 
-    if (!run_env_start(&r, NULL, "cli_run_refuse"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_run_refuse"), "%s", sp_skip_why());
     job = job_file("later.xml", r.conn, sp_sim_base_url(r.sim), "",
                    "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
                    "    <deal-export queue=\"READY\" deal-mapping=\"d\" line-mapping=\"l\"/>\n");
@@ -357,8 +358,7 @@ START_TEST(run_checks_mappings_against_hubspot_before_writing)
     int status = 0;
     sp_err e;
 
-    if (!run_env_start(&r, NULL, "cli_run_mapcheck"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_run_mapcheck"), "%s", sp_skip_why());
     snprintf(path, sizeof(path), "%s/mapcheck.xml", tmpdir);
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
@@ -414,8 +414,7 @@ START_TEST(run_exits_5_while_another_run_holds_the_lock)
     sp_err e;
     json_t *report;
 
-    if (!run_env_start(&r, NULL, "cli_run_lock"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_run_lock"), "%s", sp_skip_why());
     job = job_file("lock.xml", r.conn, sp_sim_base_url(r.sim), "", "");
     snprintf(args, sizeof(args), "run --report - '%s'", job);
     ck_assert_int_eq(spetl(r.env, args), 0);
@@ -464,8 +463,7 @@ START_TEST(run_checks_the_token_the_hub_and_the_tables)
     sp_db *db = NULL;
     sp_err e;
 
-    if (!run_env_start(&r, sim_args, "cli_run_auth"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, sim_args, "cli_run_auth"), "%s", sp_skip_why());
     job = job_file("auth.xml", r.conn, sp_sim_base_url(r.sim), "", "");
     snprintf(args, sizeof(args), "run '%s'", job);
     ck_assert_int_eq(spetl("HUBSPOT_TOKEN=pat-na1-wrong-token", args), 4);
@@ -739,8 +737,7 @@ START_TEST(check_and_setup_hubspot)
     char args[1200];
     const char *job;
 
-    if (!run_env_start(&r, NULL, "cli_check"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_check"), "%s", sp_skip_why());
     job = job_file("check.xml", r.conn, sp_sim_base_url(r.sim), "", "");
     snprintf(args, sizeof(args), "check '%s'", job);
     ck_assert_int_eq(spetl(r.env, args), 2);
@@ -766,8 +763,7 @@ START_TEST(check_and_setup_hubspot)
     sp_sim_stop(r.sim);
 
     /* a token without the companies write scope */
-    if (!run_env_start(&r, sim_args, "cli_check_scopes"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, sim_args, "cli_check_scopes"), "%s", sp_skip_why());
     job = job_file("scopes.xml", r.conn, sp_sim_base_url(r.sim), "", "");
     snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
     ck_assert_msg(spetl(r.env, args) == 0, "%s", err);
@@ -789,14 +785,15 @@ START_TEST(history_and_errors_read_the_database_without_a_token)
     sp_err e;
     sp_action a;
     sp_counts c = {12, 10, 0, 0, 0, 1, 1};
+    sp_test_port closed;   /* HubSpot: never called by these commands, refused if it were */
 
-    if (!ready())
-        return;
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_history", &db, &e), 0);
     ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
     sp_db_close(db);
     sp_dbtest_conn(SP_DBTEST_SQLITE, "cli_history", conn, sizeof(conn));
-    job = job_file("history.xml", conn, "http://127.0.0.1:9", "", "");
+    sp_test_closed_port(&closed);
+    job = job_file("history.xml", conn, closed.url, "", "");
     snprintf(args, sizeof(args), "init-db '%s'", job);
     ck_assert_int_eq(spetl("HUBSPOT_TOKEN=", args), 0);
     snprintf(args, sizeof(args), "errors '%s'", job);

@@ -9,7 +9,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LSAN_OFF() __lsan_disable()
+#define LSAN_ON() __lsan_enable()
+#else
+#define LSAN_OFF() ((void)0)
+#define LSAN_ON() ((void)0)
+#endif
+
 #include "../support/dbtest.h"
+#include "../support/port.h"
+#include "../support/skip.h"
 #include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
@@ -29,8 +40,7 @@ static const char *em(const sp_err *e)
     sp_err_clear(&e);                                                              \
     do {                                                                           \
         int r_ = sp_dbtest_open(_i, (tag), &db, &e);                               \
-        if (r_ == 1)                                                               \
-            return;                                                                \
+        SP_SKIP_IF(r_ == 1, "%s", sp_skip_why());                                  \
         ck_assert_msg(r_ == 0, "open %s: %s", sp_dbtest_name(_i), em(&e));         \
     } while (0)
 
@@ -105,10 +115,7 @@ START_TEST(connect_to_unknown_driver_fails_clearly_with_password_redacted)
     sp_err e;
     char line[2048];
 
-    if (getenv("ODBCSYSINI") == NULL) {
-        fprintf(stderr, "skipping: ODBCSYSINI is not set\n");
-        return;
-    }
+    SP_SKIP_IF(getenv("ODBCSYSINI") == NULL, "ODBCSYSINI is not set");
     sp_err_clear(&e);
     ck_assert_int_eq(sp_db_open(&db, "Driver=NoSuchDriver;Database=x.db;Pwd=hunter22pw;", NULL, &e),
                      -1);
@@ -125,23 +132,6 @@ START_TEST(connect_to_unknown_driver_fails_clearly_with_password_redacted)
 }
 END_TEST
 
-static int closed_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    int port;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(s);   /* nothing listens there now */
-    return port;
-}
-
 START_TEST(connect_to_wrong_port_names_server_and_redacts_password)
 {
     sp_db *db = NULL;
@@ -149,12 +139,10 @@ START_TEST(connect_to_wrong_port_names_server_and_redacts_password)
     char conn[512], line[2048], logbuf[4096], expect[128];
     int port;
     FILE *log;
+    sp_test_port closed;
 
-    if (sp_dbtest_unavailable(SP_DBTEST_PG) != NULL) {
-        fprintf(stderr, "skipping: %s\n", sp_dbtest_unavailable(SP_DBTEST_PG));
-        return;
-    }
-    port = closed_port();
+    SP_SKIP_IF(sp_dbtest_unavailable(SP_DBTEST_PG) != NULL, "%s", sp_dbtest_unavailable(SP_DBTEST_PG));
+    port = sp_test_closed_port(&closed);   /* nothing listens there while the test holds it */
     snprintf(conn, sizeof(conn),
              "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=%d;Database=spetl_test;Uid=postgres;"
              "Pwd=Sup3r-Secret!;",
@@ -163,6 +151,7 @@ START_TEST(connect_to_wrong_port_names_server_and_redacts_password)
     sp_log_set_stream(log);
     sp_err_clear(&e);
     ck_assert_int_eq(sp_db_open(&db, conn, NULL, &e), -1);
+    sp_test_port_release(&closed);
     ck_assert_int_eq(e.code, SP_EDB);
     ck_assert_str_eq(e.sqlstate, "08001");
     sp_err_format(&e, line, sizeof(line));
@@ -230,17 +219,8 @@ START_TEST(dsn_connection_detects_dialect_then_reconnects_streaming)
     sp_db *db = NULL;
     sp_err e;
 
-#if defined(__SANITIZE_ADDRESS__)
-    /* unixODBC 2.3.11's SQLGetPrivateProfileString (libodbcinst), which the
-     * driver calls to read a DSN, leaks about 1.5 KB per lookup; ASan cannot
-     * unwind through libodbcinst to suppress it. The test runs in `make test`. */
-    fprintf(stderr, "skipping the DSN test under AddressSanitizer (a leak inside unixODBC)\n");
-    return;
-#endif
-    if (sp_dbtest_unavailable(SP_DBTEST_SQLITE) != NULL || getenv("SPETL_TEST_SQLITE_DRIVER") == NULL) {
-        fprintf(stderr, "skipping: SPETL_TEST_TMP / SPETL_TEST_SQLITE_DRIVER not set\n");
-        return;
-    }
+    SP_SKIP_IF(sp_dbtest_unavailable(SP_DBTEST_SQLITE) != NULL || getenv("SPETL_TEST_SQLITE_DRIVER") == NULL,
+               "SPETL_TEST_TMP / SPETL_TEST_SQLITE_DRIVER not set");
     snprintf(ini, sizeof(ini), "%s/check_db_odbc.ini", getenv("SPETL_TEST_TMP"));
     snprintf(path, sizeof(path), "%s/dsn.db", getenv("SPETL_TEST_TMP"));
     f = fopen(ini, "w");
@@ -249,11 +229,18 @@ START_TEST(dsn_connection_detects_dialect_then_reconnects_streaming)
     fclose(f);
     setenv("ODBCINI", ini, 1);
     sp_err_clear(&e);
+    /* unixODBC 2.3.11's SQLGetPrivateProfileString (libodbcinst), which the
+     * driver calls to read a DSN, leaks about 1.5 KB per lookup, and ASan
+     * cannot unwind through libodbcinst to suppress it by name: under ASan,
+     * what is allocated from here to the close is not leak-checked (valgrind
+     * still checks it, with tests/valgrind.supp). */
+    LSAN_OFF();
     OK(sp_db_open(&db, "spetl_dsn_test", NULL, &e));
     ck_assert_int_eq(sp_db_dialect(db), SP_DIALECT_SQLITE);
     ck_assert_str_eq(sp_db_conn_redacted(db), "DSN=spetl_dsn_test;StepAPI=1;Timeout=5000;");
     OK(sp_db_exec(db, "CREATE TABLE IF NOT EXISTS t (k integer)", NULL, &e));
     sp_db_close(db);
+    LSAN_ON();
     unsetenv("ODBCINI");
 }
 END_TEST

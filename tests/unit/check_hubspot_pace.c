@@ -1,12 +1,13 @@
 /* check_hubspot_pace.c -- the HubSpot client's pacer and backoff on the fake
  * clock (nothing sleeps), its pure helpers, and the client without a server
  * (inputs refused before sending, closing with work pending, connection
- * refused on 127.0.0.1:1). */
+ * refused on a loopback port held closed, tests/support/port.h). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/port.h"
 #include "spetl/clock.h"
 #include "spetl/err.h"
 #include "spetl/hs_pace.h"
@@ -524,10 +525,12 @@ START_TEST(unsendable_inputs_fail_alone_without_a_request)
     sp_hs_input in[2] = {{"K1", bad, 1, NULL, 0}, {NULL, ok, 1, NULL, 0}};
     sp_hs_batch b = {SP_HS_UPSERT, SP_HS_COMPANIES, "gp_key", in, 2, NULL, 0, 0};
     sp_hs_stats st;
+    sp_test_port closed;   /* a port where nothing listens */
 
+    sp_test_closed_port(&closed);
     memset(&cfg, 0, sizeof(cfg));
     cfg.token = "pat-na1-x";
-    cfg.base_url = "http://127.0.0.1:1";
+    cfg.base_url = closed.url;
     ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
     ck_assert_int_eq(sp_hs_batch_run(c, &b, &r, &e), 0);
     ck_assert_uint_eq(r.n_failed, 2);
@@ -544,6 +547,7 @@ START_TEST(unsendable_inputs_fail_alone_without_a_request)
     sp_hs_get_stats(c, &st);
     ck_assert_int_eq(st.requests, 0);
     sp_hs_client_free(c);
+    sp_test_port_release(&closed);
     sp_log_reset();
 }
 END_TEST
@@ -567,14 +571,17 @@ START_TEST(closing_the_client_completes_pending_work)
     sp_hs_input in[1] = {{"K1", ok, 1, NULL, 0}};
     sp_hs_batch b = {SP_HS_UPSERT, SP_HS_COMPANIES, "gp_key", in, 1, NULL, 0, 0};
     int calls = 0;
+    sp_test_port closed;   /* a port where nothing listens */
 
+    sp_test_closed_port(&closed);
     memset(&cfg, 0, sizeof(cfg));
     cfg.token = "pat-na1-x";
-    cfg.base_url = "http://127.0.0.1:1";
+    cfg.base_url = closed.url;
     ck_assert_int_eq(sp_hs_client_new(&cfg, &c, &e), 0);
     ck_assert_int_eq(sp_hs_batch_submit(c, &b, closed_cb, &calls, &e), 0);
     ck_assert_uint_eq(sp_hs_pending(c), 1);
     sp_hs_client_free(c);
+    sp_test_port_release(&closed);
     ck_assert_int_eq(calls, 1);
     sp_log_reset();
 }
@@ -590,10 +597,12 @@ START_TEST(connection_refused_is_retried_then_given_up)
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
+    sp_test_port closed;   /* a port where nothing listens */
 
+    sp_test_closed_port(&closed);
     memset(&cfg, 0, sizeof(cfg));
     cfg.token = "pat-na1-x";
-    cfg.base_url = "http://127.0.0.1:1";
+    cfg.base_url = closed.url;
     cfg.max_attempts = 3;
     cfg.backoff_base_ms = 5;
     sp_log_set_stream(f);
@@ -607,6 +616,7 @@ START_TEST(connection_refused_is_retried_then_given_up)
     ck_assert_int_eq(st.requests, 3);
     ck_assert_int_eq(st.retries, 2);
     sp_hs_client_free(c);
+    sp_test_port_release(&closed);
     fflush(f);
     ck_assert_ptr_nonnull(strstr(text, "level=warn comp=hubspot msg=\"GET /crm/objects/2026-03/contacts attempt 1 of 3 "
                                        "failed (Couldn't connect to server); retrying in "));

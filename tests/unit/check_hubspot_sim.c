@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../support/sim.h"
+#include "../support/skip.h"
 #include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/err.h"
@@ -26,11 +27,7 @@ static FILE *log_f;
 
 static int have_sim(void)
 {
-    if (getenv("SPETL_SIM") == NULL) {
-        fprintf(stderr, "check_hubspot_sim: SPETL_SIM is not set: simulator tests skipped\n");
-        return 0;
-    }
-    return 1;
+    return getenv("SPETL_SIM") != NULL;
 }
 
 static void start_sim(const char *const *extra)
@@ -226,8 +223,7 @@ static int upsert(sp_hs_client *c, inputs *x, unsigned flags, sp_hs_batch_result
 #define SIM_TEST(name) \
     START_TEST(name) \
     { \
-        if (!have_sim()) \
-            return; \
+        SP_SKIP_IF(!have_sim(), "SPETL_SIM is not set"); \
         name##_body(); \
     } \
     END_TEST

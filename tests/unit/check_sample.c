@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/skip.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
 #include "spetl/err.h"
@@ -26,10 +27,9 @@ extern char **environ;
 static char sample_bin[4096];
 
 /* bin/spetl-sample next to $SPETL_BIN (build-asan/bin under make asan);
- * NULL (and why, once) when it is not there. */
+ * NULL (and why noted, skip.h) when it is not there. */
 static const char *sample_path(void)
 {
-    static int said;
     const char *spetl = getenv("SPETL_BIN");
     const char *slash = spetl ? strrchr(spetl, '/') : NULL;
 
@@ -38,11 +38,7 @@ static const char *sample_path(void)
         if (access(sample_bin, X_OK) == 0)
             return sample_bin;
     }
-    if (!said) {
-        said = 1;
-        fprintf(stderr, "check_sample: skipping: spetl-sample not found next to $SPETL_BIN "
-                        "(run through tests/run-tests.sh)\n");
-    }
+    sp_skip_note("spetl-sample not found next to $SPETL_BIN (run through tests/run-tests.sh)");
     return NULL;
 }
 
@@ -409,8 +405,7 @@ START_TEST(company_has_gp_shape_and_hard_cases)
     const char *tag = _i == SP_DBTEST_SQLITE ? "sample_lite" : "sample_pg";
     sp_db *db;
 
-    if (generate(_i, tag, "200", "42") == 1)
-        return;
+    SP_SKIP_IF(generate(_i, tag, "200", "42") == 1, "%s", sp_skip_why());
     db = reopen(_i, tag);
     check_counts(db);
     check_keys(db);
@@ -474,8 +469,7 @@ START_TEST(same_seed_same_rows_other_seed_other_rows)
     sp_db *a, *b, *c;
     int differ = 0;
 
-    if (generate(SP_DBTEST_SQLITE, "sample_seed7a", "200", "7") == 1)
-        return;
+    SP_SKIP_IF(generate(SP_DBTEST_SQLITE, "sample_seed7a", "200", "7") == 1, "%s", sp_skip_why());
     generate(SP_DBTEST_SQLITE, "sample_seed7b", "200", "7");
     generate(SP_DBTEST_SQLITE, "sample_seed8", "200", "8");
     a = reopen(SP_DBTEST_SQLITE, "sample_seed7a");
@@ -503,8 +497,7 @@ START_TEST(a_customer_depends_only_on_seed_and_index)
     sp_db *small, *big;
     int64_t rs, rb;
 
-    if (generate(SP_DBTEST_SQLITE, "sample_small", "200", "5") == 1)
-        return;
+    SP_SKIP_IF(generate(SP_DBTEST_SQLITE, "sample_small", "200", "5") == 1, "%s", sp_skip_why());
     generate(SP_DBTEST_SQLITE, "sample_big", "1500", "5");
     small = reopen(SP_DBTEST_SQLITE, "sample_small");
     big = reopen(SP_DBTEST_SQLITE, "sample_big");
@@ -525,8 +518,7 @@ START_TEST(command_line_errors_are_usage_errors)
 {
     char out[OUT_MAX], conn[2048];
 
-    if (!sample_path())
-        return;
+    SP_SKIP_IF(!sample_path(), "%s", sp_skip_why());
     const char *help[] = { "--help", NULL };
     ck_assert_int_eq(run_sample(help, out, sizeof(out)), 0);
     ck_assert_msg(strncmp(out, "usage: spetl-sample --conn CONNECTION --customers N", 51) == 0, "%s", out);

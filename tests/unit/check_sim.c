@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../support/sim.h"
+#include "../support/skip.h"
 #include "spetl/err.h"
 #include "spetl/mem.h"
 
@@ -32,7 +33,7 @@ static sp_sim *sim_start(const char *const *args, int lenient)
     if (sp_sim_binary() == NULL) {
         if (getenv("SPETL_SIM") != NULL)
             ck_abort_msg("SPETL_SIM=%s is not an executable simulator", getenv("SPETL_SIM"));
-        fprintf(stderr, "check_sim: skipped: no bin/hubspot-sim here and SPETL_SIM is unset\n");
+        sp_skip_note("no bin/hubspot-sim here and SPETL_SIM is unset");
         return NULL;
     }
     if (sp_sim_start(args, &s, &e) != 0)
@@ -49,14 +50,12 @@ static void sim_down(sp_sim *s)
 #define SIM(var, ...)                                              \
     const char *const var##_args[] = {__VA_ARGS__, NULL};          \
     sp_sim *var = sim_start(var##_args[0] != NULL ? var##_args : NULL, 1); \
-    if (var == NULL)                                               \
-    return
+    SP_SKIP_IF(var == NULL, "%s", sp_skip_why())
 
 #define SIM_STRICT(var, ...)                                       \
     const char *const var##_args[] = {__VA_ARGS__, NULL};          \
     sp_sim *var = sim_start(var##_args[0] != NULL ? var##_args : NULL, 0); \
-    if (var == NULL)                                               \
-    return
+    SP_SKIP_IF(var == NULL, "%s", sp_skip_why())
 
 /* One request; the reply parsed as JSON (NULL when empty). */
 static json_t *req(sp_sim *s, const char *method, const char *path, const char *body, int *status)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../support/skip.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
 #include "spetl/log.h"
@@ -15,6 +16,7 @@
 
 static char conn[2][1024];
 static int have[2];
+static const char *why[2] = {"no SQLite", "no PostgreSQL"};
 static char hub[32];
 
 static sp_db *open_db(int which)
@@ -45,10 +47,7 @@ START_TEST(links_round_trip_and_stay_unique_on_both_sides)
     int found;
     int64_t n;
 
-    if (!have[_i]) {
-        fprintf(stderr, "check_state: driver %d not configured, skipped\n", _i);
-        return;
-    }
+    SP_SKIP_IF(!have[_i], "%s", why[_i]);
     db = open_db(_i);
     memset(&l, 0, sizeof(l));
     snprintf(l.entity_type, sizeof(l.entity_type), "%s", SP_LINK_CUSTOMER);
@@ -97,8 +96,7 @@ START_TEST(component_state_keeps_milliseconds)
     sp_err e;
     int64_t c, m;
 
-    if (!have[_i])
-        return;
+    SP_SKIP_IF(!have[_i], "%s", why[_i]);
     db = open_db(_i);
     OK(sp_state_get(db, hub, "company-customer-import", &c, &m, &e));
     ck_assert_int_eq(c, 0);
@@ -147,8 +145,7 @@ START_TEST(history_and_action_center_record_and_prune)
     int64_t deleted;
     int64_t now = sp_clock_wall_ms();
 
-    if (!have[_i])
-        return;
+    SP_SKIP_IF(!have[_i], "%s", why[_i]);
     db = open_db(_i);
     OK(sp_history_start(db, hub, "run-old", "demo", "customer-export", now - 40LL * 86400000, &e));
     OK(sp_history_finish(db, hub, "run-old", "customer-export", "ok", &c, "", &e));
@@ -248,8 +245,7 @@ START_TEST(run_lock_refuses_a_second_run_and_takes_over_a_stale_one)
     sp_fake_clock clk;
     char id[48];
 
-    if (!have[_i])
-        return;
+    SP_SKIP_IF(!have[_i], "%s", why[_i]);
     db = open_db(_i);
     db2 = open_db(_i);
     OK(sp_lock_acquire(db, hub, "run-A", 15LL * 60 * 1000, &e));
@@ -369,13 +365,13 @@ int main(void)
                  (int)getpid());
         have[0] = 1;
     } else {
-        fprintf(stderr, "check_state: SPETL_TEST_TMP not set, SQLite cases skipped\n");
+        why[0] = "SPETL_TEST_TMP is not set: no SQLite";
     }
     if (pg != NULL) {
         snprintf(conn[1], sizeof(conn[1]), "%s", pg);
         have[1] = 1;
     } else {
-        fprintf(stderr, "check_state: SPETL_TEST_PG_CONN not set, PostgreSQL cases skipped\n");
+        why[1] = "SPETL_TEST_PG_CONN is not set: no PostgreSQL";
     }
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, links_round_trip_and_stay_unique_on_both_sides, 0, 2);
