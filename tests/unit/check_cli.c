@@ -202,8 +202,7 @@ START_TEST(validate_needs_no_secrets_but_checks_filters_and_refuses_hooks)
     char args[800];
     const char *job;
 
-    if (!ready())
-        return;
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
     /* a job as CI sees it: no token, the password a variable that is not set */
     job = job_file("ci.xml", "Driver=SQLite3;Database=ci.db;Pwd=${CLI_TEST_UNSET_PW};",
                    "http://127.0.0.1:9", "",
@@ -516,8 +515,7 @@ START_TEST(check_fails_when_spetls_tables_are_missing)
     sp_db *db = NULL;
     sp_err e;
 
-    if (!run_env_start(&r, NULL, "cli_check_bare"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_check_bare"), "%s", sp_skip_why());
     /* GP's tables, not spetl's */
     ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "cli_check_bare2", &db, &e), 0);
     ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
@@ -545,8 +543,7 @@ START_TEST(a_mistyped_sqlite_path_is_refused_not_created)
     const char *job, *cmds[] = {"check", "run", "init-db"};
     struct stat st;
 
-    if (!run_env_start(&r, NULL, "cli_nofile"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_nofile"), "%s", sp_skip_why());
     snprintf(path, sizeof(path), "%s/no-such-dir-%d.db", tmpdir, (int)getpid());
     snprintf(conn, sizeof(conn), "%s", r.conn);
     /* the same connection string with Database= pointing at a file that is not there */
@@ -661,8 +658,7 @@ START_TEST(a_stopped_component_does_not_stop_the_independent_ones)
     const char *job, *msg;
     json_t *report, *fault;
 
-    if (!run_env_start(&r, NULL, "cli_stopped"))
-        return;
+    SP_SKIP_IF(!run_env_start(&r, NULL, "cli_stopped"), "%s", sp_skip_why());
     gp_rows(&r);
     job = two_component_job(&r);
     snprintf(args, sizeof(args), "setup-hubspot '%s'", job);
