@@ -158,7 +158,8 @@ static int put_records(const sp_mail_report *r, sp_buf *b, sp_err *e)
         return -1;
     for (size_t i = 0; i < r->nrecords; i++) {
         const sp_action *a = &r->records[i];
-        if (put_linef(b, e, "  %s %s %s: %s%s%s", a->component, a->entity_type, a->entity_key,
+        if (put_linef(b, e, "  %s %s%s%s: %s%s%s", a->component, a->entity_type, a->entity_type[0] ? " " : "",
+                      a->entity_key,
                       a->category[0] ? a->category : "error",
                       a->correlation_id[0] ? " correlationId=" : "", a->correlation_id) != 0 ||
             put_linef(b, e, "      %s", a->message) != 0)
