@@ -563,6 +563,22 @@ START_TEST(a_run_with_failed_records_sends_one_message)
     ck_assert_msg(spetl(&r, "SMTP_PW=" SMTP_PASSWORD, "run --key GOOD0001") == 0, "%s", err);
     ck_assert_int_eq(sp_smtp_count(r.smtp), 1);
     ck_assert_ptr_null(strstr(err, "e-mail on error"));
+
+    /* a run that stops before its components (spetl's tables missing: exit 3) mails too */
+    {
+        sp_db *db = NULL;
+        sp_err e;
+        ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "mail_run_bare", &db, &e), 0);
+        sp_db_close(db);
+        sp_dbtest_conn(SP_DBTEST_SQLITE, "mail_run_bare", r.conn, sizeof(r.conn));
+        snprintf(want, sizeof(want), "smtp://127.0.0.1:%d", sp_smtp_port(r.smtp));
+        write_job(&r, want, "");
+    }
+    ck_assert_msg(spetl(&r, "SMTP_PW=" SMTP_PASSWORD, "run") == 3, "%s", err);
+    ck_assert_int_eq(sp_smtp_count(r.smtp), 2);
+    sp_smtp_message(r.smtp, 2, msg, sizeof(msg), NULL, 0);
+    ck_assert_msg(strstr(msg, "Subject: [spetl] mail-test: the run stopped (exit 3) (hub not known)\r\n") &&
+                      strstr(msg, "is missing in this database: run `spetl init-db"), "%s", msg);
     run_env_stop(&r);
 }
 END_TEST
