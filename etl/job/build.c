@@ -410,11 +410,17 @@ static void build_database(jctx *c, const xmlNode *n)
     }
 }
 
+/* An address as it goes into a mail header and an SMTP command: no spaces,
+ * no control characters (a line break written as &#10; would start a header
+ * of its own), nothing that separates addresses. */
 static int email_ok(const char *s)
 {
     const char *at = strchr(s, '@');
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return 0;
     return at != NULL && at > s && strchr(at + 1, '.') != NULL && strchr(at + 1, '@') == NULL &&
-           strpbrk(s, " \t<>,;") == NULL;
+           strpbrk(s, "<>,;\"()") == NULL;
 }
 
 /* 1 when an smtp:// or smtps:// URL names this machine. */

@@ -144,6 +144,13 @@ START_TEST(settings_defaults_and_refusals)
     ck_assert_msg(strstr(diags, "starttls=\"never\" sends the mail and the password in plain text: it is "
                                 "allowed only to this machine") != NULL, "%s", diags);
     ck_assert_msg(strstr(diags, "<password> needs user=\"...\" on <email-on-error>") != NULL, "%s", diags);
+    /* an address cannot carry a header of its own */
+    ck_assert_int_ne(load_email("<email-on-error from=\"s@f.example&#13;&#10;Bcc:x@evil.example\" "
+                                "to=\"a@f.example,b@f.example&#10;Bcc:y@evil.example\" "
+                                "smtp-url=\"smtps://mail.f.example\"/>", 0, &job), 0);
+    ck_assert_msg(strstr(diags, " is not an e-mail address\n") != NULL &&
+                      strstr(diags, "to: \"b@f.example\nBcc:y@evil.example\" is not an e-mail address"),
+                  "%s", diags);
     /* a password file others can read is refused like a token file */
     if (getenv("SPETL_TEST_TMP") != NULL) {
         char email[1200];
