@@ -291,12 +291,54 @@ static void check_base_url(jctx *c, const xmlNode *n, const char *url)
                          "(127.0.0.1, localhost, [::1]); use https://", url);
 }
 
+/* A CA bundle attribute: resolved, and refused when it cannot be read. */
+static const char *jresolve_ca(jctx *c, const xmlNode *n, const char *attr)
+{
+    const char *ca = jget(c, n, attr), *path;
+    struct stat st;
+
+    if (ca == NULL)
+        return NULL;
+    path = jresolve_path(c, ca);
+    if (stat(path, &st) != 0)
+        jc_error(c, jattr_pos(n, attr), "%s file %s: %s", attr, path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        jc_error(c, jattr_pos(n, attr), "%s %s is not a file", attr, path);
+    else if (access(path, R_OK) != 0)
+        jc_error(c, jattr_pos(n, attr), "cannot read %s file %s: %s", attr, path, strerror(errno));
+    return path;
+}
+
+/* <token> or <password>: exactly one of env= (a variable name) and file=
+ * (resolved in place); what_held names the secret in the message. */
+static void jcheck_secret_source(jctx *c, const xmlNode *el, const char *env, const char **file,
+                                 const char *tag, const char *what_held)
+{
+    sp_job_pos pos = jnode_pos(el);
+
+    if (env != NULL && *file != NULL) {
+        jc_error(c, pos, "%s takes env=\"...\" or file=\"...\", not both", tag);
+    } else if (env == NULL && *file == NULL) {
+        jc_error(c, pos, "%s needs env=\"VARIABLE\" (the environment variable that holds the %s) or "
+                         "file=\"PATH\" (a file that holds it)", tag, what_held);
+    } else if (env != NULL) {
+        int ok = isalpha((unsigned char)env[0]) || env[0] == '_';
+        for (const char *p = env; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '_')
+                ok = 0;
+        if (!ok)
+            jc_error(c, jattr_pos(el, "env"), "env=\"%s\" is not an environment variable name "
+                                              "(letters, digits and _)", env);
+    } else {
+        *file = jresolve_path(c, *file);
+    }
+}
+
 static void build_hubspot(jctx *c, const xmlNode *n)
 {
     sp_job_hubspot *h = &c->job->hubspot;
     const xmlNode *tok = jchild(n, "token");
     const char *url = jget(c, n, "base-url");
-    const char *ca = jget(c, n, "ca-bundle");
 
     h->pos = jnode_pos(n);
     if (url == NULL)
@@ -324,37 +366,11 @@ static void build_hubspot(jctx *c, const xmlNode *n)
                  "connect-timeout-seconds=\"%d\" is longer than request-timeout-seconds=\"%d\", "
                  "which includes the connection",
                  h->connect_timeout_s, h->request_timeout_s);
-    if (ca != NULL) {
-        struct stat st;
-        h->ca_bundle = jresolve_path(c, ca);
-        if (stat(h->ca_bundle, &st) != 0)
-            jc_error(c, jattr_pos(n, "ca-bundle"), "ca-bundle file %s: %s", h->ca_bundle, strerror(errno));
-        else if (!S_ISREG(st.st_mode))
-            jc_error(c, jattr_pos(n, "ca-bundle"), "ca-bundle %s is not a file", h->ca_bundle);
-        else if (access(h->ca_bundle, R_OK) != 0)
-            jc_error(c, jattr_pos(n, "ca-bundle"), "cannot read ca-bundle file %s: %s", h->ca_bundle,
-                     strerror(errno));
-    }
+    h->ca_bundle = jresolve_ca(c, n, "ca-bundle");
     h->token_pos = jnode_pos(tok);
     h->token_env = jget(c, tok, "env");
     h->token_file = jget(c, tok, "file");
-    if (h->token_env != NULL && h->token_file != NULL) {
-        jc_error(c, h->token_pos, "<token> takes env=\"...\" or file=\"...\", not both");
-    } else if (h->token_env == NULL && h->token_file == NULL) {
-        jc_error(c, h->token_pos, "<token> needs env=\"VARIABLE\" (the environment variable that "
-                                  "holds the token) or file=\"PATH\" (a file that holds it)");
-    } else if (h->token_env != NULL) {
-        const char *v = h->token_env;
-        int ok = isalpha((unsigned char)v[0]) || v[0] == '_';
-        for (const char *p = v; *p; p++)
-            if (!isalnum((unsigned char)*p) && *p != '_')
-                ok = 0;
-        if (!ok)
-            jc_error(c, jattr_pos(tok, "env"), "env=\"%s\" is not an environment variable name "
-                                               "(letters, digits and _)", v);
-    } else {
-        h->token_file = jresolve_path(c, h->token_file);
-    }
+    jcheck_secret_source(c, tok, h->token_env, &h->token_file, "<token>", "token");
 }
 
 static int has_key(const char *conn, const char *key)
@@ -394,55 +410,141 @@ static void build_database(jctx *c, const xmlNode *n)
     }
 }
 
+/* An address as it goes into a mail header and an SMTP command: no spaces,
+ * no control characters (a line break written as &#10; would start a header
+ * of its own), nothing that separates addresses. */
 static int email_ok(const char *s)
 {
     const char *at = strchr(s, '@');
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return 0;
     return at != NULL && at > s && strchr(at + 1, '.') != NULL && strchr(at + 1, '@') == NULL &&
-           strpbrk(s, " \t<>,;") == NULL;
+           strpbrk(s, "<>,;\"()") == NULL;
+}
+
+/* 1 when an smtp:// or smtps:// URL names this machine. */
+static int smtp_url_loopback(const char *url)
+{
+    const char *h = strstr(url, "://"), *end, *at;
+    size_t hl;
+
+    if (h == NULL)
+        return 0;
+    h += 3;
+    end = h + strcspn(h, "/?#");
+    at = memchr(h, '@', (size_t)(end - h));
+    while (at != NULL) {   /* the host follows the last '@' of the authority */
+        h = at + 1;
+        at = memchr(h, '@', (size_t)(end - h));
+    }
+    hl = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?#");
+    return (hl == 9 && strncmp(h, "127.0.0.1", 9) == 0) || (hl == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+           (hl == 5 && strncmp(h, "[::1]", 5) == 0);
+}
+
+/* 1 when the URL carries a user name (smtp://user@host or user:password@host). */
+static int smtp_url_has_user(const char *url)
+{
+    const char *h = strstr(url, "://");
+    size_t alen = h ? strcspn(h + 3, "/?#") : 0;
+    return h != NULL && memchr(h + 3, '@', alen) != NULL && h[3] != '@' && h[3] != ':';
+}
+
+static int smtp_url_has_password(const char *url)
+{
+    const char *h = strstr(url, "://");
+    size_t alen = h ? strcspn(h + 3, "/?#") : 0;
+    const char *at = h ? memchr(h + 3, '@', alen) : NULL;
+    return at != NULL && memchr(h + 3, ':', (size_t)(at - h - 3)) != NULL;
+}
+
+static void build_email_to(jctx *c, const xmlNode *n, sp_job_email *m)
+{
+    const char *to = jget(c, n, "to");
+    size_t cap = 1;
+    const char **list;
+    char *copy;
+
+    if (to == NULL)
+        return;
+    copy = sp_arena_strdup(c->arena, to);
+    for (const char *p = to; *p; p++)
+        cap += (*p == ';' || *p == ',');
+    list = sp_arena_alloc(c->arena, (cap + 1) * sizeof(*list));
+    for (char *p = copy; p != NULL;) {
+        char *sep = strpbrk(p, ";,");
+        char *item;
+        if (sep != NULL)
+            *sep = '\0';
+        item = trim_copy(c, p);
+        if (item[0] != '\0') {
+            if (!email_ok(item))
+                jc_error(c, jattr_pos(n, "to"), "to: \"%s\" is not an e-mail address", item);
+            list[m->nto++] = item;
+        }
+        p = sep ? sep + 1 : NULL;
+    }
+    m->to = list;
+}
+
+/* <email-on-error>'s server: TLS, AUTH, CA, timeouts. */
+static void build_email_server(jctx *c, const xmlNode *n, sp_job_email *m)
+{
+    const xmlNode *pw = jchild(n, "password");
+    const char *tls = jget(c, n, "starttls");
+    int loopback = m->smtp_url != NULL && smtp_url_loopback(m->smtp_url);
+
+    m->user = jget(c, n, "user");
+    m->connect_timeout_s = jget_int(c, n, "connect-timeout-seconds", 10);
+    m->timeout_s = jget_int(c, n, "timeout-seconds", 60);
+    m->max_records = jget_int(c, n, "max-records", 20);
+    if (m->connect_timeout_s > m->timeout_s)
+        jc_error(c, jattr_pos(n, "connect-timeout-seconds"),
+                 "connect-timeout-seconds=\"%d\" is longer than timeout-seconds=\"%d\", which includes "
+                 "the connection", m->connect_timeout_s, m->timeout_s);
+    m->starttls = loopback ? SP_STARTTLS_IF_AVAILABLE : SP_STARTTLS_REQUIRED;
+    if (tls != NULL)
+        m->starttls = strcmp(tls, "never") == 0          ? SP_STARTTLS_NEVER
+                      : strcmp(tls, "if-available") == 0 ? SP_STARTTLS_IF_AVAILABLE
+                                                         : SP_STARTTLS_REQUIRED;
+    if (m->starttls == SP_STARTTLS_NEVER && !loopback)
+        jc_error(c, jattr_pos(n, "starttls"), "starttls=\"never\" sends the mail and the password in plain "
+                                              "text: it is allowed only to this machine (127.0.0.1, "
+                                              "localhost, [::1])");
+    m->ca_bundle = jresolve_ca(c, n, "ca-bundle");
+    if (pw == NULL)
+        return;
+    m->password_pos = jnode_pos(pw);
+    m->password_env = jget(c, pw, "env");
+    m->password_file = jget(c, pw, "file");
+    jcheck_secret_source(c, pw, m->password_env, &m->password_file, "<password>", "SMTP_PASSWORD");
+    if (m->user == NULL && (m->smtp_url == NULL || !smtp_url_has_user(m->smtp_url)))
+        jc_error(c, m->password_pos, "<password> needs user=\"...\" on <email-on-error> (the SMTP AUTH "
+                                     "user name)");
+    if (m->smtp_url != NULL && smtp_url_has_password(m->smtp_url))
+        jc_error(c, m->password_pos, "smtp-url holds a password and <password> gives another: keep one "
+                                     "(<password>)");
 }
 
 static void build_email(jctx *c, const xmlNode *n)
 {
     sp_job_email *m = &c->job->email;
-    const char *to;
 
     if (n == NULL)
         return;
     m->pos = jnode_pos(n);
-    jc_error(c, m->pos, "<email-on-error> is not built in this version of spetl: remove the element "
-                        "(or comment it out); no e-mail would be sent");
     m->enabled = jget_bool(c, n, "enabled", 1);
     m->from = jget(c, n, "from");
     m->smtp_url = jget(c, n, "smtp-url");
-    to = jget(c, n, "to");
     if (m->from != NULL && !email_ok(m->from))
         jc_error(c, jattr_pos(n, "from"), "from=\"%s\" is not an e-mail address", m->from);
-    if (to != NULL) {
-        size_t cap = 1;
-        const char **list;
-        char *copy = sp_arena_strdup(c->arena, to);
-        for (const char *p = to; *p; p++)
-            cap += (*p == ';' || *p == ',');
-        list = sp_arena_alloc(c->arena, (cap + 1) * sizeof(*list));
-        for (char *p = copy; p != NULL;) {
-            char *sep = strpbrk(p, ";,");
-            char *item;
-            if (sep != NULL)
-                *sep = '\0';
-            item = trim_copy(c, p);
-            if (item[0] != '\0') {
-                if (!email_ok(item))
-                    jc_error(c, jattr_pos(n, "to"), "to: \"%s\" is not an e-mail address", item);
-                list[m->nto++] = item;
-            }
-            p = sep ? sep + 1 : NULL;
-        }
-        m->to = list;
-    }
+    build_email_to(c, n, m);
     if (m->smtp_url != NULL && strncasecmp(m->smtp_url, "smtp://", 7) != 0 &&
         strncasecmp(m->smtp_url, "smtps://", 8) != 0)
         jc_error(c, jattr_pos(n, "smtp-url"), "smtp-url=\"%s\" must start with smtp:// or smtps://",
                  m->smtp_url);
+    build_email_server(c, n, m);
     if (m->enabled) {
         if (m->from == NULL)
             jc_error(c, m->pos, "<email-on-error> needs from=\"...\" (or enabled=\"false\")");
@@ -1218,65 +1320,101 @@ unsigned jcompany_types(jctx *c, const xmlNode *n)
 
 /* ---- secrets ---------------------------------------------------------------------- */
 
-static int token_text_ok(const char *t)
+/* Which secret a reader reads: its names in messages, and whether spaces
+ * inside it are allowed (a password may hold some; a token never). */
+typedef struct secret_kind {
+    const char *var_what;    /* "the HubSpot token variable X ..." */
+    const char *file_what;   /* "token file X ..." */
+    int spaces_ok;
+} secret_kind;
+
+static const secret_kind token_kind = {"HubSpot token", "token", 0};
+static const secret_kind smtp_password_kind = {"SMTP password", "SMTP password", 1};
+
+static int secret_text_ok(const char *t, int spaces_ok)
 {
     for (; *t; t++)
-        if ((unsigned char)*t <= ' ' || *t == 0x7f)
+        if ((unsigned char)*t < ' ' || *t == 0x7f || (*t == ' ' && !spaces_ok))
             return 0;
     return 1;
+}
+
+static const char *secret_bad_text(const secret_kind *k)
+{
+    return k->spaces_ok ? "control characters" : "spaces or control characters";
 }
 
 /* Open first, then look at what was opened (fstat): the file checked is the
  * file read, even if the path is swapped in between. O_NONBLOCK: a FIFO at
  * the path must not hang the load; it is refused as not a regular file. */
-static void read_token_file(jctx *c, sp_job_hubspot *h)
+static const char *read_secret_file(jctx *c, const char *path, sp_job_pos pos, const secret_kind *k)
 {
-    const char *path = h->token_file;
-    sp_job_pos pos = h->token_pos;
     struct stat st;
     int fd;
     char buf[4097];
     size_t n = 0;
     ssize_t got = 0;
-    char *tok;
+    char *val, *out = NULL;
 
     fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         if (errno == ENOENT)
-            jc_error(c, pos, "token file %s does not exist", path);
+            jc_error(c, pos, "%s file %s does not exist", k->file_what, path);
         else
-            jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
-        return;
+            jc_error(c, pos, "cannot read %s file %s: %s", k->file_what, path, strerror(errno));
+        return NULL;
     }
     if (fstat(fd, &st) != 0) {
-        jc_error(c, pos, "token file %s: %s", path, strerror(errno));
+        jc_error(c, pos, "%s file %s: %s", k->file_what, path, strerror(errno));
         goto done;
     }
     if (!S_ISREG(st.st_mode)) {
-        jc_error(c, pos, "token file %s is not a regular file", path);
+        jc_error(c, pos, "%s file %s is not a regular file", k->file_what, path);
         goto done;
     }
     if ((st.st_mode & 077) != 0) {
-        jc_error(c, pos, "token file %s can be %s by group or others (mode %04o): run chmod 600 %s", path,
-                 (st.st_mode & 044) ? "read" : "changed", (unsigned)(st.st_mode & 07777), path);
+        jc_error(c, pos, "%s file %s can be %s by group or others (mode %04o): run chmod 600 %s", k->file_what,
+                 path, (st.st_mode & 044) ? "read" : "changed", (unsigned)(st.st_mode & 07777), path);
         goto done;
     }
     while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
         n += (size_t)got;
     buf[n] = '\0';
     if (got < 0)
-        jc_error(c, pos, "cannot read token file %s: %s", path, strerror(errno));
+        jc_error(c, pos, "cannot read %s file %s: %s", k->file_what, path, strerror(errno));
     else if (n == sizeof(buf) - 1)
-        jc_error(c, pos, "token file %s is larger than a token (4 KiB)", path);
-    else if ((tok = trim_copy(c, buf))[0] == '\0')
-        jc_error(c, pos, "token file %s is empty", path);
-    else if (!token_text_ok(tok))
-        jc_error(c, pos, "token file %s must hold only the token: it holds spaces or control characters", path);
+        jc_error(c, pos, "%s file %s is larger than 4 KiB", k->file_what, path);
+    else if ((val = trim_copy(c, buf))[0] == '\0')
+        jc_error(c, pos, "%s file %s is empty", k->file_what, path);
+    else if (!secret_text_ok(val, k->spaces_ok))
+        jc_error(c, pos, "%s file %s must hold only the %s: it holds %s", k->file_what, path, k->file_what,
+                 secret_bad_text(k));
     else
-        c->job->token = tok;
+        out = val;
 done:
     close(fd);
     memset(buf, 0, sizeof(buf));
+    return out;
+}
+
+static const char *read_secret_env(jctx *c, const char *name, sp_job_pos pos, const secret_kind *k)
+{
+    const char *v = getenv(name);
+    char *val;
+
+    if (v == NULL) {
+        jc_error(c, pos, "the %s variable %s is not set in the environment", k->var_what, name);
+        return NULL;
+    }
+    val = trim_copy(c, v);
+    if (val[0] == '\0')
+        jc_error(c, pos, "the %s variable %s is empty", k->var_what, name);
+    else if (!secret_text_ok(val, k->spaces_ok) || strlen(val) > 4096)
+        jc_error(c, pos, "the %s variable %s must hold only the %s: it holds %s", k->var_what, name,
+                 k->file_what, secret_bad_text(k));
+    else
+        return val;
+    return NULL;
 }
 
 /* Register the value of each Pwd= / Password= of an ODBC connection string. */
@@ -1329,31 +1467,24 @@ static void register_url_password(jctx *c, const char *url)
 void jsecrets(jctx *c)
 {
     sp_job_hubspot *h = &c->job->hubspot;
+    sp_job_email *m = &c->job->email;
 
     register_passwords(c, c->job->database.connection);
     register_url_password(c, c->job->email.smtp_url);
     if (c->opts->skip_secrets || c->opts->validate_only)
         return;
-    if (h->token_env != NULL) {
-        const char *v = getenv(h->token_env);
-        if (v == NULL) {
-            jc_error(c, h->token_pos, "the HubSpot token variable %s is not set in the environment",
-                     h->token_env);
-        } else {
-            char *tok = trim_copy(c, v);
-            if (tok[0] == '\0')
-                jc_error(c, h->token_pos, "the HubSpot token variable %s is empty", h->token_env);
-            else if (!token_text_ok(tok) || strlen(tok) > 4096)
-                jc_error(c, h->token_pos, "the HubSpot token variable %s must hold only the token: it "
-                                          "holds spaces or control characters", h->token_env);
-            else
-                c->job->token = tok;
-        }
-    } else if (h->token_file != NULL) {
-        read_token_file(c, h);
-    }
+    if (h->token_env != NULL)
+        c->job->token = read_secret_env(c, h->token_env, h->token_pos, &token_kind);
+    else if (h->token_file != NULL)
+        c->job->token = read_secret_file(c, h->token_file, h->token_pos, &token_kind);
     if (c->job->token != NULL)
         sp_log_secret(c->job->token);
+    if (m->enabled && m->password_env != NULL)
+        m->password = read_secret_env(c, m->password_env, m->password_pos, &smtp_password_kind);
+    else if (m->enabled && m->password_file != NULL)
+        m->password = read_secret_file(c, m->password_file, m->password_pos, &smtp_password_kind);
+    if (m->password != NULL)
+        sp_log_secret(m->password);
 }
 
 /* ---- the job ------------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include "spetl/component.h"
 #include "spetl/json.h"
 #include "spetl/log.h"
+#include "spetl/mail.h"
 #include "spetl/runner.h"
 #include "spetl/setup.h"
 #include "spetl/state.h"
@@ -368,6 +369,35 @@ static int run_components(sp_db *db, sp_hs_client *hs, const sp_job *job, const 
     return 0;
 }
 
+/* <email-on-error>: one message for a run that did not succeed (never a dry
+ * run); a mail that cannot be sent is logged and changes nothing else. */
+static void mail_outcome(const sp_job *job, sp_db *db, const char *hub, const char *run_id,
+                         const char *job_path, const comp_run *runs, int nruns, int64_t started,
+                         const sp_err *outcome)
+{
+    sp_mail_component comps[SP_COMP_COUNT];
+    sp_mail_report r;
+    char line[1024], hub_id[32];
+
+    memset(&r, 0, sizeof(r));
+    for (int i = 0; i < nruns; i++) {
+        comps[i] = (sp_mail_component){runs[i].comp->name, runs[i].status, runs[i].message, runs[i].counts};
+        r.nfailed += runs[i].counts.failed;
+    }
+    snprintf(hub_id, sizeof(hub_id), "%llu", (unsigned long long)job->hub_id);
+    r.job_name = job->name;
+    r.job_path = job_path;
+    r.hub = hub[0] != '\0' ? hub : job->hub_id != 0 ? hub_id : "";
+    r.run_id = run_id;
+    r.exit_code = sp_code_exit(outcome->code);
+    r.outcome = sp_err_format(outcome, line, sizeof(line));
+    r.started_ms = started;
+    r.finished_ms = sp_clock_wall_ms();
+    r.comps = comps;
+    r.ncomps = (size_t)nruns;
+    sp_mail_run_failed(job, db, &r);
+}
+
 int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
 {
     comp_run runs[SP_COMP_COUNT];
@@ -450,6 +480,8 @@ done:
             }
         }
     }
+    if (job != NULL && outcome.code != SP_OK && !o->dry_run)
+        mail_outcome(job, db, hub, run_id, job_path, runs, nruns, started, &outcome);
     sp_hs_client_free(hs);
     sp_db_close(db);
     sp_job_free(job);

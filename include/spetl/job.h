@@ -11,9 +11,9 @@
  *      schema compiled into spetl (so page-size="${PAGE}" is checked as a number);
  *   3. the checks a schema cannot express: ids referenced but not defined, GP
  *      columns unknown to the entity, transforms, templates, filters (compiled
- *      as a run compiles them), URLs, the secrets (the token is read here, from
- *      its variable or file), and the settings this version does not carry out
- *      (hooks, <email-on-error>), which are refused.
+ *      as a run compiles them), URLs, the secrets (the token and the SMTP
+ *      password are read here, from their variable or file), and the settings
+ *      this version does not carry out (hooks), which are refused.
  * A later stage runs only when the earlier ones found nothing.
  *
  * Ownership: the loaded sp_job is one immutable tree allocated in one arena;
@@ -408,13 +408,29 @@ typedef struct sp_job_database {
     sp_job_dialect dialect;
 } sp_job_database;
 
+typedef enum sp_job_starttls {
+    SP_STARTTLS_REQUIRED = 0,
+    SP_STARTTLS_IF_AVAILABLE,
+    SP_STARTTLS_NEVER            /* only to this machine */
+} sp_job_starttls;
+
 typedef struct sp_job_email {
     sp_job_pos pos;              /* line 0: no <email-on-error> */
     int enabled;
     const char *from;
     const char *const *to;
     size_t nto;
-    const char *smtp_url;
+    const char *smtp_url;        /* may hold user:password (the password registered as a secret) */
+    const char *user;            /* AUTH user; NULL: the URL's, or no AUTH */
+    sp_job_pos password_pos;     /* line 0: no <password> */
+    const char *password_env;    /* at most one of password_env and password_file */
+    const char *password_file;   /* resolved path */
+    const char *password;        /* read at load (not by validate); registered as a secret */
+    sp_job_starttls starttls;    /* smtp:// only; default required (if-available to loopback) */
+    const char *ca_bundle;       /* resolved path; NULL: the system's */
+    int connect_timeout_s;       /* default 10 */
+    int timeout_s;               /* default 60, the whole sending */
+    int max_records;             /* failed records listed, default 20 */
 } sp_job_email;
 
 typedef struct sp_job {

@@ -7,7 +7,10 @@
  * (refusing a token of another hub than the job's hub-id); take the hub's run
  * lock; prune old history; run each selected component in the fixed order
  * with a history row each; release the lock; write the JSON report when
- * asked. A dry run takes no lock and writes nothing anywhere.
+ * asked; when the job has <email-on-error> and the run did not succeed, send
+ * its one e-mail (include/spetl/mail.h: a mail that cannot be sent is logged
+ * and changes neither the exit code nor the history). A dry run takes no
+ * lock, writes nothing anywhere and sends nothing.
  *
  * A component that fails "stops": its status is "stopped" and the run goes
  * on with the components that do not depend on it (sp_run_depends_on);

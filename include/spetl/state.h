@@ -132,6 +132,10 @@ int sp_action_add(sp_db *db, const char *hub, const sp_action *a, sp_err *e);
 /* Unresolved rows, newest first, to fn; hub NULL: every hub's. */
 int sp_action_list(sp_db *db, const char *hub, int limit,
                    int (*fn)(const sp_action *a, void *ctx), void *ctx, sp_err *e);
+/* The rows run_id wrote (resolved or not), oldest first, at most limit, to fn
+ * (stops on fn returning -1). */
+int sp_action_list_run(sp_db *db, const char *hub, const char *run_id, int limit,
+                       int (*fn)(const sp_action *a, void *ctx), void *ctx, sp_err *e);
 /* Mark every unresolved row of an entity resolved (it went through). */
 int sp_action_resolve(sp_db *db, const char *hub, const char *entity_type,
                       const char *entity_key, sp_err *e);

@@ -647,8 +647,11 @@ START_TEST(full_example_model)
     ck_assert_str_eq(sp_job_token(job), "pat-na1-from-file-0002");   /* trimmed */
     ck_assert_int_eq(job->database.dialect, SP_JOB_DIALECT_SQLSERVER);
     ck_assert_ptr_nonnull(strstr(job->database.connection, "Pwd=gp-secret-pw-42;"));
-    /* hooks and <email-on-error> are refused until built: the example keeps them in comments */
-    ck_assert_int_eq(job->email.pos.line, 0);
+    /* hooks are refused until built: the example keeps them in comments */
+    ck_assert_int_eq(job->email.enabled, 1);
+    ck_assert_int_eq((int)job->email.nto, 2);
+    ck_assert_str_eq(job->email.password, "smtp-secret-pw-42");
+    ck_assert_int_eq(job->email.starttls, SP_STARTTLS_REQUIRED);
     ck_assert_ptr_null(job->company_filter);
     ck_assert_int_eq(job->nlookups, 3);
     ck_assert_str_eq(sp_job_lookup_find(&job->lookups[0], "usa"), "United States");
