@@ -751,6 +751,73 @@ START_TEST(prospect_updates_and_converted_prospects)
 }
 END_TEST
 
+/* ---- a failed update is tried again after range-days (issue 8, item 9) ---------- */
+
+/* GP's zDT_ triggers off: the test sets DEX_ROW_TS itself. */
+static void stamps_off(env *x)
+{
+    if (x->target == SP_DBTEST_SQLITE) {
+        db_exec(x, "DROP TRIGGER zDT_RM00101U");
+        db_exec(x, "DROP TRIGGER zDT_RM00102U");
+        db_exec(x, "DROP TRIGGER zDT_SY01200U");
+    } else {
+        db_exec(x, "ALTER TABLE RM00101 DISABLE TRIGGER USER");
+        db_exec(x, "ALTER TABLE RM00102 DISABLE TRIGGER USER");
+        db_exec(x, "ALTER TABLE SY01200 DISABLE TRIGGER USER");
+    }
+}
+
+START_TEST(failed_update_is_retried_after_range_days)
+{
+    static const char *const tables[] = {"RM00101", "RM00102", "SY01200"};
+    env x;
+    char tag[32], sql[512];
+    long long w;
+    json_t *rec;
+    int rc;
+
+    snprintf(tag, sizeof(tag), "exp_retry_%d", _i);
+    if (!env_start(&x, _i, tag, 10, NULL, NULL))
+        return;
+    rc = spetl(&x, "run", "customer-export");
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    /* an e-mail HubSpot refuses: the contact's update fails */
+    db_exec(&x, "UPDATE SY01200 SET INET1 = 'pat-at-blueyonder' WHERE Master_Type = 'CUS' AND "
+                "RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
+    ck_assert_int_eq(spetl(&x, "run", "customer-updates-export"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
+                                  "'customer-updates-export' AND Entity_Key = 'BLUEYOND0001|PRIMARY' AND "
+                                  "Resolved_On IS NULL"),
+                     1);
+    /* fixed in GP long ago, as far as the change markers tell (older than range-days) */
+    stamps_off(&x);
+    db_exec(&x, "UPDATE SY01200 SET INET1 = 'pat@blueyonder.example.com' WHERE Master_Type = 'CUS' AND "
+                "RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(sql, sizeof(sql), "UPDATE %s SET DEX_ROW_TS = %s", tables[i],
+                 _i == SP_DBTEST_SQLITE ? "strftime('%Y-%m-%d %H:%M:%f', 'now', '-30 days')"
+                                        : "(statement_timestamp() AT TIME ZONE 'UTC') - interval '30 days'");
+        db_exec(&x, sql);
+    }
+    /* the open row brings it back: sent, and its row resolves */
+    w = sim_writes(&x);
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+    rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "email")),
+                     "pat@blueyonder.example.com");
+    json_decref(rec);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
+                                  "'customer-updates-export' AND Resolved_On IS NULL"),
+                     0);
+    /* and then it is left alone */
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- kill and rerun ---------------------------------------------------------- */
 
 static pid_t spawn_spetl(env *x)
@@ -825,6 +892,7 @@ int main(void)
     tcase_add_loop_test(tc, customer_updates_send_only_what_changed_and_reresolve_gone_records, 0,
                         SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, failed_update_is_retried_after_range_days, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_updates_and_converted_prospects, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_leave_no_duplicate_and_no_missing_link, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
