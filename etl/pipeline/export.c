@@ -692,6 +692,33 @@ static const char *parent_id(xpage *pg, const xrec *x)
     return p->link_id;
 }
 
+/* A write refused because another input of the same batch holds the same
+ * e-mail ("Duplicate ... in batch input"): the message names that record
+ * (for an address: its customer and address code), so the person fixing it
+ * knows which two addresses share it. NULL: no such input. */
+static const char *batch_twin(xpage *pg, const xop_ud *u, size_t i, const sp_hs_item *it)
+{
+    const xrec *x = &pg->recs[u->level][u->idx[i]];
+    const char *mail = sp_map_get(&x->map, "email");
+
+    if (mail == NULL || mail[0] == '\0' ||
+        (it->status != 409 && (it->message == NULL || strcasestr(it->message, "duplicate") == NULL)))
+        return NULL;
+    for (size_t j = 0; j < u->n; j++) {
+        const xrec *o = &pg->recs[u->level][u->idx[j]];
+        const char *om = sp_map_get(&o->map, "email");
+        if (j == i || om == NULL || strcasecmp(om, mail) != 0)
+            continue;
+        if (o->k2 != NULL && strcmp(pg->run->lv[u->level].lv->link_type, SP_LINK_CUSTOMER_ADDRESS) == 0)
+            return sp_arena_printf(pg->arena, "%s (the e-mail %s is also that of customer %s, address %s)",
+                                   it->message ? it->message : "", mail, o->k1, o->k2);
+        return sp_arena_printf(pg->arena, "%s (the e-mail %s is also that of %s %s)",
+                               it->message ? it->message : "", mail, pg->run->lv[u->level].lv->link_type,
+                               o->ekey);
+    }
+    return NULL;
+}
+
 static void on_result(sp_hs_batch_result *res, void *vud)
 {
     xop_ud *u = vud;
@@ -726,7 +753,11 @@ static void on_result(sp_hs_batch_result *res, void *vud)
                 x->pend = 1;
                 continue;
             }
-            rec_fail(x, it->status, it->category, it->message, it->correlation_id, pg->arena);
+            {
+                const char *twin = batch_twin(pg, u, i, it);
+                rec_fail(x, it->status, it->category, twin ? twin : it->message, it->correlation_id,
+                         pg->arena);
+            }
             continue;
         }
         /* OK */

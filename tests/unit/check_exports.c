@@ -314,6 +314,13 @@ START_TEST(customer_export_creates_companies_and_contacts_once)
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'LAKESHOR0001|%' "
                                   "AND Category = 'CONFLICT'"),
                      1);
+    /* its row names the other address that holds the e-mail (issue 8, item 10) */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'CONFLICT' AND "
+                                  "((Entity_Key = 'LAKESHOR0001|BILL TO' AND Message LIKE "
+                                  "'%is also that of customer LAKESHOR0001, address PRIMARY)%') OR "
+                                  "(Entity_Key = 'LAKESHOR0001|PRIMARY' AND Message LIKE "
+                                  "'%is also that of customer LAKESHOR0001, address BILL TO)%'))"),
+                     1);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key LIKE "
                                   "'LAKESHOR0001|%'"),
                      2);
