@@ -758,6 +758,96 @@ START_TEST(prospect_updates_and_converted_prospects)
 }
 END_TEST
 
+/* ---- property types from the mappings (issue 8, item 8) ------------------------ */
+
+/* A job whose customer mapping sends a date, a datetime, a number and text;
+ * gp_legacy_since (line 14) a date too. */
+static void write_typed_job(env *x)
+{
+    char text[4096];
+    FILE *f;
+    snprintf(x->job, sizeof(x->job), "%s/typed-%d.xml", tmpdir, x->target);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"typed-test\">\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"10\">\n"
+             "    <token env=\"HUBSPOT_TOKEN\"/>\n"
+             "  </hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
+             "      <property name=\"gp_customer_since\" column=\"CREATDDT\" transform=\"date\"/>\n"
+             "      <property name=\"gp_changed_at\" column=\"DEX_ROW_TS\" transform=\"datetime\"/>\n"
+             "      <property name=\"gp_credit_limit\" column=\"CRLMTAMT\" transform=\"number\"/>\n"
+             "      <property name=\"gp_shout\" column=\"CUSTNAME\" transform=\"upper\"/>\n"
+             "      <property name=\"gp_legacy_since\" column=\"CREATDDT\" transform=\"date\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <components>\n"
+             "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+             "  </components>\n"
+             "</job>\n",
+             sp_sim_base_url(x->sim), x->conn);
+    f = fopen(x->job, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void assert_prop_type(env *x, const char *name, const char *type, const char *field_type)
+{
+    char path[160];
+    json_t *j;
+    snprintf(path, sizeof(path), "/crm/v3/properties/companies/%s", name);
+    j = sim_json(x, "GET", path, NULL);
+    ck_assert_msg(strcmp(json_string_value(json_object_get(j, "type")), type) == 0, "%s: type %s", name,
+                  json_string_value(json_object_get(j, "type")));
+    ck_assert_str_eq(json_string_value(json_object_get(j, "fieldType")), field_type);
+    json_decref(j);
+}
+
+START_TEST(setup_creates_typed_properties_and_check_reports_a_misfit)
+{
+    env x;
+    char tag[32], want[600];
+    long long w;
+    json_t *j;
+
+    snprintf(tag, sizeof(tag), "exp_types_%d", _i);
+    if (!env_start(&x, _i, tag, 5, NULL, NULL))
+        return;
+    /* made by hand earlier, as text */
+    j = sim_json(&x, "POST", "/crm/v3/properties/companies",
+                 "{\"name\":\"gp_legacy_since\",\"label\":\"Legacy since\",\"type\":\"string\","
+                 "\"fieldType\":\"text\",\"groupName\":\"companyinformation\"}");
+    json_decref(j);
+    write_typed_job(&x);
+    ck_assert_msg(spetl(&x, "setup-hubspot", "") == 0, "%s%s", out, err);
+    assert_prop_type(&x, "gp_customer_number", "string", "text");
+    assert_prop_type(&x, "gp_customer_since", "date", "date");
+    assert_prop_type(&x, "gp_changed_at", "datetime", "date");
+    assert_prop_type(&x, "gp_credit_limit", "number", "number");
+    assert_prop_type(&x, "gp_shout", "string", "text");
+    assert_prop_type(&x, "gp_legacy_since", "string", "text");   /* left as it was */
+
+    /* check and the run name the field whose property does not fit */
+    snprintf(want, sizeof(want), "typed-%d.xml:14:7: companies property gp_legacy_since is a string "
+                                 "(fieldType text), but this field sends a date", _i);
+    ck_assert_int_eq(spetl(&x, "check", ""), 2);
+    ck_assert_msg(strstr(err, want) != NULL, "%s%s", out, err);
+    ck_assert_msg(strstr(out, "FAIL  mappings against the property definitions: ") != NULL, "%s", out);
+    w = sim_writes(&x);
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 2);
+    ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- a failed update is tried again after range-days (issue 8, item 9) ---------- */
 
 /* GP's zDT_ triggers off: the test sets DEX_ROW_TS itself. */
@@ -900,6 +990,7 @@ int main(void)
                         SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, failed_update_is_retried_after_range_days, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, setup_creates_typed_properties_and_check_reports_a_misfit, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_updates_and_converted_prospects, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_leave_no_duplicate_and_no_missing_link, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
