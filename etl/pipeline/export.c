@@ -56,6 +56,8 @@ typedef struct xrec {
     int pend;                    /* flag for the next stage */
     const char *existing_id;     /* 409 on the email: the contact holding it */
     int assoc;                   /* to associate to its parent */
+    const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
+    int quiet;                   /* failed with another record of its key: that one reports */
     /* failure */
     int status;
     const char *category, *message, *corr;
@@ -119,14 +121,14 @@ static int kh_get(const khash *h, const char *k, size_t *i)
 typedef struct xrun xrun;
 
 /* Where pages are read: a connection and its page reads, prepared once per
- * run (the first page's, the next pages', the children's), each re-executed
+ * run (the first page's, the next pages', the children's, a key's rows), each re-executed
  * with new keys. The run's own connection, or the read-ahead thread's. */
 typedef struct xsrc {
     sp_db *db;
     struct {
         char *sql;
         sp_stmt *st;
-    } reads[3];
+    } reads[4];
 } xsrc;
 
 static void src_close(xsrc *src)
@@ -439,6 +441,7 @@ static const char *row_get(void *ctx, const sp_job_column *col)
 typedef struct xrow {
     const char **vals;           /* ncols values (page arena) */
     const char *link_id, *link_hash;
+    int64_t klen[2];             /* the stored length of each key part (trailing spaces counted) */
 } xrow;
 
 /* The statement for sql: prepared the first time, re-executed after that
@@ -500,6 +503,9 @@ static int read_rows(xsrc *src, const xlevel_rt *l, const char *sql, const xpara
             const char *id = sp_stmt_text(st, l->ncols), *h = sp_stmt_text(st, l->ncols + 1);
             w->link_id = id != NULL && id[0] ? sp_arena_strdup(a, id) : NULL;
             w->link_hash = h != NULL ? sp_arena_strdup(a, h) : NULL;
+            for (int k = 0; k < l->lv->nkeys && k < 2; k++)
+                if (sp_stmt_int(st, l->ncols + 2 + k, &w->klen[k], e) < 0)
+                    goto done;
         }
     }
     if (f < 0)
@@ -525,8 +531,13 @@ static void select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xpa
     for (int i = 0; i < l->ncols; i++)
         sp_buf_printf(b, e, "%s%s.%s", i ? ", " : "", qual(l->cols[i], l->lv->entity),
                       l->cols[i]->name);
+    sp_buf_printf(b, e, ", l.HubSpot_ID, l.Payload_Hash");
+    /* the stored length of each key part: keys equal once trimmed are told apart */
+    for (int k = 0; k < l->lv->nkeys; k++)
+        sp_buf_printf(b, e, ", %s(CAST(t.%s AS varchar(200)))",
+                      d == SP_DIALECT_SQLSERVER ? "DATALENGTH" : "LENGTH", l->lv->keys[k]);
     sp_buf_printf(b, e,
-                  ", l.HubSpot_ID, l.Payload_Hash FROM %s LEFT JOIN spAAIntegratedEntityLink l ON "
+                  " FROM %s LEFT JOIN spAAIntegratedEntityLink l ON "
                   "l.Hub_ID = ? AND l.Entity_Type = ? AND l.Entity_Key = %s",
                   from_for(a, l, d), key_expr(a, l, d));
     for (size_t i = 0; i < l->lv->nfrom_params; i++)
@@ -570,6 +581,13 @@ static void rec_fail(xrec *x, int status, const char *category, const char *mess
     x->corr = sp_arena_strdup(a, corr ? corr : "");
 }
 
+/* How many trailing spaces a key part had as stored. */
+static int stored_pad(const char *trimmed_key, int64_t stored_len)
+{
+    int64_t pad = stored_len - (int64_t)strlen(trimmed_key);
+    return pad > 0 && pad < 4096 ? (int)pad : 0;
+}
+
 /* Map the rows of one level into records. */
 static void make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
 {
@@ -597,6 +615,9 @@ static void make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
         }
         k++;
         x->ekey = x->k2 ? sp_arena_printf(pg->arena, "%s|%s", x->k1, x->k2) : x->k1;
+        x->rawkey = x->k2 ? sp_arena_printf(pg->arena, "'%s%*s|%s%*s'", x->k1, stored_pad(x->k1, rows[i].klen[0]),
+                                            "", x->k2, stored_pad(x->k2, rows[i].klen[1]), "")
+                          : sp_arena_printf(pg->arena, "'%s%*s'", x->k1, stored_pad(x->k1, rows[i].klen[0]), "");
         x->link_id = rows[i].link_id;
         x->link_hash = rows[i].link_hash;
         x->linked_before = x->link_id != NULL;
@@ -643,6 +664,55 @@ static void make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
     }
     pg->recs[level] = recs;
     pg->n[level] = k;
+}
+
+/* Records of one level whose keys are equal once trailing spaces are
+ * trimmed (GP CHAR keys stored with different padding, 'X' and 'X '): in
+ * HubSpot they would be one record, written by each in turn. All of them
+ * fail, nothing is sent for them; the first carries the one Action Center
+ * row, naming every stored key. A key's rows are all in one page (read_page
+ * keeps them together). */
+static void fail_collisions(xrun *r, xpage *pg, int level)
+{
+    const xlevel_rt *l = &r->lv[level];
+    size_t n = pg->n[level];
+    xrec *recs = pg->recs[level];
+    khash h;
+
+    if (n < 2)
+        return;
+    kh_init(&h, pg->arena, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t first;
+        sp_buf names;
+        sp_err e;
+        int count = 1;
+
+        if (!kh_get(&h, recs[i].ekey, &first)) {
+            kh_put(&h, recs[i].ekey, i);
+            continue;
+        }
+        if (recs[i].quiet)
+            continue;   /* reported with the first */
+        sp_buf_init(&names, 4096);
+        sp_err_clear(&e);
+        sp_buf_puts(&names, recs[first].rawkey, &e);
+        for (size_t j = first + 1; j < n; j++)
+            if (strcmp(recs[j].ekey, recs[first].ekey) == 0) {
+                sp_buf_printf(&names, &e, " and %s", recs[j].rawkey);
+                recs[j].quiet = 1;
+                rec_fail(&recs[j], 0, "KEY_COLLISION", "see the row of the same key", NULL, pg->arena);
+                count++;
+            }
+        rec_fail(&recs[first], 0, "KEY_COLLISION",
+                 sp_arena_printf(pg->arena,
+                                 "%d %s rows have the key %s once trailing spaces are trimmed (stored as %s): "
+                                 "HubSpot would hold one record for them, so nothing is sent for any; "
+                                 "make their keys differ in GP",
+                                 count, sp_job_entity_name(l->lv->entity), recs[first].ekey, sp_buf_str(&names)),
+                 NULL, pg->arena);
+        sp_buf_free(&names);
+    }
 }
 
 /* ---- the stages --------------------------------------------------------- */
@@ -1229,6 +1299,10 @@ static int commit_page(xpage *pg, sp_err *e)
                 c->skipped++;
                 break;
             case O_FAILED:
+                if (x->quiet) {
+                    c->failed++;   /* its key's first record reports both */
+                    break;
+                }
                 if (add_action(r, l, x, x->category, x->message, x->status, x->corr, e) != 0)
                     goto done;
                 SP_WARN(r->ctx->comp->name, "%s %s failed: %s%s%s", l->lv->link_type, x->ekey,
@@ -1471,6 +1545,43 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
 
 /* ---- the driver --------------------------------------------------------- */
 
+/* A full page's last key may have more rows (stored with other trailing
+ * spaces) on the next page: they are held back for it, so a key's rows are
+ * read together. A page of one key only is read again with every row of
+ * that key. */
+static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t *n, sp_err *e)
+{
+    const xlevel_rt *l0 = &r->lv[0];
+    const char *last = trimmed(pg->arena, (*rows)[*n - 1].vals[0]);
+    size_t g = 1;
+    sp_buf sql;
+    xparams *p;
+    int rc = -1;
+
+    while (g < *n && strcmp(trimmed(pg->arena, (*rows)[*n - 1 - g].vals[0]), last) == 0)
+        g++;
+    if (g < *n) {
+        *n -= g;
+        return 0;
+    }
+    p = sp_xcalloc(1, sizeof(*p));
+    sp_buf_init(&sql, SQL_MAX);
+    sp_buf_printf(&sql, e, "SELECT ");
+    select_head(r, l0, pg->arena, &sql, p, e);
+    where_common(r, l0, 1, &sql, p, e);
+    sp_buf_printf(&sql, e, " AND t.%s >= ? AND RTRIM(t.%s) = ? ORDER BY t.%s", l0->lv->keys[0],
+                  l0->lv->keys[0], l0->lv->keys[0]);
+    p_text(p, last);
+    p_text(p, last);
+    if (sql.len >= SQL_MAX - 1)
+        SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
+    else
+        rc = read_rows(src, l0, sp_buf_str(&sql), p, MAX_CHILD_ROWS, pg->arena, rows, n, e);
+    sp_buf_free(&sql);
+    free(p);
+    return rc;
+}
+
 /* Read the next page; *eof when there was nothing left. */
 static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *eof, sp_err *e)
 {
@@ -1486,8 +1597,10 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
     select_head(r, l0, pg->arena, &rest, p, e);
     where_common(r, l0, 1, &rest, p, e);
     if (*last_key != NULL) {
-        sp_buf_printf(&rest, e, " AND t.%s > ?", l0->lv->keys[0]);
-        p_text(p, padded(pg->arena, *last_key, l0->key_width[0]));
+        /* after the last key, whatever trailing spaces its rows were stored with */
+        sp_buf_printf(&rest, e, " AND t.%s > ? AND RTRIM(t.%s) <> ?", l0->lv->keys[0], l0->lv->keys[0]);
+        p_text(p, *last_key);
+        p_text(p, *last_key);
     }
     if (r->ctx->key != NULL) {
         sp_buf_printf(&rest, e, " AND RTRIM(t.%s) = ?", l0->lv->keys[0]);
@@ -1504,7 +1617,10 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
         goto done;
     }
     *eof = (long)n < r->spec->per_page || r->ctx->key != NULL;
+    if (!*eof && keep_key_together(r, src, pg, &rows, &n, e) != 0)
+        goto done;
     make_recs(r, pg, 0, rows, n);
+    fail_collisions(r, pg, 0);
     /* the last key read, kept across pages */
     free((void *)*last_key);
     *last_key = sp_xstrdup(trimmed(pg->arena, rows[n - 1].vals[0]));
@@ -1547,6 +1663,7 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
                 }
             }
             make_recs(r, pg, 1, keep, kn);
+            fail_collisions(r, pg, 1);
             /* make_recs may drop rows (address types): match parents again by key */
             for (size_t i = 0; i < pg->n[1]; i++) {
                 size_t pi;

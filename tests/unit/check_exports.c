@@ -758,6 +758,73 @@ START_TEST(prospect_updates_and_converted_prospects)
 }
 END_TEST
 
+/* ---- keys equal once trimmed (issue 8, item 7) --------------------------------- */
+
+/* SQLite keeps GP's CHAR padding as data, so 'K' and 'K' padded are two rows
+ * (PostgreSQL's char(n) makes them one: nothing to test there). */
+START_TEST(keys_equal_once_trimmed_fail_together)
+{
+    env x;
+    char tag[32], key[64], sql[512];
+    long long w;
+    int64_t items;
+    sp_stmt *st = NULL;
+    sp_err e;
+    json_t *rec;
+    int k = 0;
+
+    snprintf(tag, sizeof(tag), "exp_twin_%d", _i);
+    if (!env_start(&x, _i, tag, 10, NULL, NULL))
+        return;
+    /* the 9th item (the last of the first page of 9): its unpadded twin ends
+     * the first page, the item itself starts the second */
+    ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT ITEMNMBR FROM IV00101 WHERE ITEMTYPE <> 99 ORDER BY ITEMNMBR",
+                                     &st, &e), 0);
+    ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+    while (k++ < 9 && sp_stmt_fetch(st, &e) == 1)
+        snprintf(key, sizeof(key), "%s", sp_stmt_text(st, 0));
+    sp_stmt_free(st);
+    snprintf(sql, sizeof(sql), "INSERT INTO IV00101 (ITEMNMBR, ITEMDESC, ITEMTYPE) VALUES ('%s', 'Twin', 1)", key);
+    db_exec(&x, sql);
+    items = db_count(&x, "SELECT COUNT(*) FROM IV00101 WHERE ITEMTYPE <> 99");
+
+    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'KEY_COLLISION' AND "
+                               "Entity_Key = '%s' AND Message LIKE '2 item rows have the key %s once trailing "
+                               "spaces are trimmed (stored as ''%s'' and ''%s %%'')%%' AND Resolved_On IS NULL",
+             key, key, key, key);
+    ck_assert_int_eq(db_count(&x, sql), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter"), 1);
+    /* nothing sent for them; every other item went through (no row skipped by the paging) */
+    rec = sim_find(&x, "products", "hs_sku", key);
+    ck_assert_ptr_null(rec);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
+                     items - 2);
+    ck_assert_int_eq((int64_t)sim_count(&x, "products"), items - 2);
+    ck_assert_ptr_nonnull(strstr(err, "failed=2"));
+    /* a rerun: the same, nothing sent, still one open row */
+    w = sim_writes(&x);
+    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_int_eq(db_count(&x, sql), 1);
+
+    /* two addresses of a customer: 'PRIMARY' and 'PRIMARY' padded */
+    db_exec(&x, "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
+                "(printf('%-15s', 'BLUEYOND0001'), 'PRIMARY', 'Twin Doe', 'Oslo')");
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'KEY_COLLISION' AND "
+                                  "Entity_Key = 'BLUEYOND0001|PRIMARY' AND Message LIKE '2 customer-address rows "
+                                  "have the key BLUEYOND0001|PRIMARY %' AND Resolved_On IS NULL"),
+                     1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
+                                  "'BLUEYOND0001|PRIMARY'"),
+                     0);
+    rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
+    ck_assert_ptr_null(rec);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- property types from the mappings (issue 8, item 8) ------------------------ */
 
 /* A job whose customer mapping sends a date, a datetime, a number and text;
@@ -990,6 +1057,7 @@ int main(void)
                         SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, failed_update_is_retried_after_range_days, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, keys_equal_once_trimmed_fail_together, SP_DBTEST_SQLITE, SP_DBTEST_SQLITE + 1);
     tcase_add_loop_test(tc, setup_creates_typed_properties_and_check_reports_a_misfit, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_updates_and_converted_prospects, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_leave_no_duplicate_and_no_missing_link, 0, SP_DBTEST_COUNT);
