@@ -89,8 +89,12 @@ int sp_setup_needs(const sp_job *job, const sp_setup_need **out, size_t *n, sp_e
         for (size_t j = 0; j < m->nfields; j++) {
             const sp_job_field *f = &m->fields[j];
             if (!m->is_import) {
+                /* products and line items take no unique properties: a
+                 * products mapping's key is hs_sku, matched by search */
                 add(list, n, max, obj, f->target,
-                    m->key_property != NULL && strcmp(m->key_property, f->target) == 0, m, f);
+                    m->key_property != NULL && strcmp(m->key_property, f->target) == 0 &&
+                        obj != SP_HS_PRODUCTS && obj != SP_HS_LINE_ITEMS,
+                    m, f);
             } else if (f->source == SP_SOURCE_PROPERTY) {
                 add(list, n, max, obj, f->source_name, 0, m, f);
             } else if (f->source == SP_SOURCE_TEMPLATE) {

@@ -58,6 +58,7 @@ typedef struct xrec {
     int assoc;                   /* to associate to its parent */
     const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
     int quiet;                   /* failed with another record of its key: that one reports */
+    int unlink;                  /* failed: its linked object is gone, the link is dropped */
     /* failure */
     int status;
     const char *category, *message, *corr;
@@ -807,6 +808,18 @@ static void on_result(sp_hs_batch_result *res, void *vud)
         if (it->state == SP_HS_ITEM_FAILED) {
             int gone = it->status == 404 ||
                        (it->category != NULL && strcmp(it->category, "OBJECT_NOT_FOUND") == 0);
+            if (u->kind == K_UPDATE && gone && r->spec->link_by_sku) {
+                /* products cannot be upserted (no unique properties): the
+                 * link goes, and the next run matches by hs_sku or creates */
+                x->unlink = 1;
+                rec_fail(x, 404, "OBJECT_NOT_FOUND",
+                         sp_arena_printf(pg->arena,
+                                         "its HubSpot %s %s is gone (deleted or merged): unlinked; the next "
+                                         "run links the product holding hs_sku %s, or creates one",
+                                         sp_hs_object_name(l->object), x->link_id, x->map.key ? x->map.key : ""),
+                         it->correlation_id, pg->arena);
+                continue;
+            }
             if (u->kind == K_UPDATE && gone && l->lv->mapping->key_property != NULL) {
                 SP_WARN(r->ctx->comp->name,
                         "%s %s: its HubSpot %s %s is gone (%s); re-resolving it by %s",
@@ -834,7 +847,9 @@ static void on_result(sp_hs_batch_result *res, void *vud)
         switch (u->kind) {
         case K_UPSERT:
             x->hs_id = sp_arena_strdup(pg->arena, it->rec.id);
-            x->outcome = x->relinked ? O_UPDATED : it->is_new == 0 ? O_LINKED : O_CREATED;
+            x->outcome = x->relinked                               ? O_UPDATED
+                         : it->is_new == 0 && !r->spec->link_by_sku ? O_LINKED
+                                                                    : O_CREATED;
             x->assoc = 1;
             break;
         case K_UPDATE:
@@ -944,7 +959,9 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
             }
             in[k].props = props;
             in[k].nprops = np;
-            in[k].id = kind == K_UPSERT ? x->map.key : kind == K_UPDATE ? x->link_id : x->existing_id;
+            in[k].id = kind == K_UPSERT ? (r->spec->link_by_sku ? NULL : x->map.key)
+                       : kind == K_UPDATE ? x->link_id
+                                          : x->existing_id;
         }
         k++;
     }
@@ -960,8 +977,10 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
         const char *kp = l->lv->mapping->key_property;
         memset(&b, 0, sizeof(b));
         b.kind = kind == K_UPSERT ? SP_HS_UPSERT : kind == K_READ ? SP_HS_READ : SP_HS_UPDATE;
+        if (kind == K_UPSERT && r->spec->link_by_sku)
+            b.kind = SP_HS_CREATE;   /* products: matched by hs_sku before (link_by_sku) */
         b.object = l->object;
-        b.id_property = kind == K_UPSERT ? kp : NULL;
+        b.id_property = kind == K_UPSERT && b.kind != SP_HS_CREATE ? kp : NULL;
         b.inputs = in;
         b.n = k;
         if (kind == K_READ) {
@@ -1303,6 +1322,11 @@ static int commit_page(xpage *pg, sp_err *e)
                     c->failed++;   /* its key's first record reports both */
                     break;
                 }
+                if (x->unlink) {
+                    int64_t gone = 0;
+                    if (sp_link_delete(r->ctx->db, r->ctx->hub, l->lv->link_type, x->ekey, &gone, e) != 0)
+                        goto done;
+                }
                 if (add_action(r, l, x, x->category, x->message, x->status, x->corr, e) != 0)
                     goto done;
                 SP_WARN(r->ctx->comp->name, "%s %s failed: %s%s%s", l->lv->link_type, x->ekey,
@@ -1491,7 +1515,7 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
 
     for (size_t i = 0; i < pg->n[0]; i++)
         if (pg->recs[0][i].op == OP_UPSERT && pg->recs[0][i].outcome == O_NONE)
-            vals[nv++] = pg->recs[0][i].k1;
+            vals[nv++] = pg->recs[0][i].map.key;   /* the mapped hs_sku (the key-property) */
     for (size_t off = 0; off < nv; off += 100) {
         size_t m = nv - off < 100 ? nv - off : 100;
         sp_hs_filter f = {"hs_sku", "IN", NULL, NULL, vals + off, m};
@@ -1514,7 +1538,8 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
                 const char *sku = sp_hs_record_get(&hp.recs[j], "hs_sku");
                 for (size_t i = 0; sku != NULL && i < pg->n[0]; i++) {
                     xrec *x = &pg->recs[0][i];
-                    if (x->op != OP_UPSERT || x->outcome == O_FAILED || strcmp(x->k1, sku) != 0)
+                    if (x->op != OP_UPSERT || x->outcome == O_FAILED || x->map.key == NULL ||
+                        strcmp(x->map.key, sku) != 0)
                         continue;
                     if (x->existing_id != NULL) {
                         rec_fail(x, 409, "AMBIGUOUS",

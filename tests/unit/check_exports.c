@@ -71,7 +71,7 @@ static void write_job(env *x, const char *components)
              "      <property name=\"lastname\" column=\"CNTCPRSN\" transform=\"last-name\" default=\"(no name)\"/>\n"
              "      <property name=\"city\" column=\"CITY\"/>\n"
              "    </export-mapping>\n"
-             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"gp_item_number\">\n"
+             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"hs_sku\">\n"
              "      <property name=\"gp_item_number\" column=\"ITEMNMBR\"/>\n"
              "      <property name=\"hs_sku\" column=\"ITEMNMBR\"/>\n"
              "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
@@ -915,6 +915,70 @@ START_TEST(setup_creates_typed_properties_and_check_reports_a_misfit)
 }
 END_TEST
 
+/* ---- products: no unique property, matched by SKU (issue 8, item 11) -------------- */
+
+START_TEST(product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun)
+{
+    env x;
+    char tag[32], want[64];
+    int64_t items, unlinked;
+    json_t *j;
+    int rc;
+
+    snprintf(tag, sizeof(tag), "exp_psku_%d", _i);
+    if (!env_start(&x, _i, tag, 5, NULL, NULL))
+        return;
+    items = db_count(&x, "SELECT COUNT(*) FROM IV00101 WHERE ITEMTYPE <> 99");
+    /* HubSpot creates the first page's products, and the reply is lost */
+    j = sim_json(&x, "POST", "/_sim/faults",
+                 "{\"next\":[{\"drop_after_processing\":true}],\"match\":\"products/batch/create\"}");
+    json_decref(j);
+    rc = spetl(&x, "run", "product-export");
+    ck_assert_msg(rc != 0 && rc != 1, "exit %d: %s", rc, err);
+    unlinked = (int64_t)sim_count(&x, "products") -
+               db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'");
+    ck_assert_int_gt(unlinked, 0);
+    snprintf(want, sizeof(want), "linked=%lld ", (long long)unlinked);
+    /* the rerun finds them by SKU and links them: no product twice */
+    ck_assert_msg(spetl(&x, "run", "product-export") == 0, "%s", err);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
+                     items);
+    ck_assert_int_eq((int64_t)sim_count(&x, "products"), items);
+    ck_assert_int_eq((int)sim_dups(&x, "products", "hs_sku"), 0);
+    ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+    /* validate refuses another key-property on a products mapping, at its line */
+    {
+        char text[16384], bad[700], args[800], *at;
+        FILE *f = fopen(x.job, "r");
+        size_t n;
+        ck_assert_ptr_nonnull(f);
+        n = fread(text, 1, sizeof(text) - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        at = strstr(text, "object=\"products\" key-property=\"hs_sku\"");
+        ck_assert_ptr_nonnull(at);
+        memcpy(at + strlen("object=\"products\" key-property=\""), "gp_sku", 6);   /* "hs_sku" -> "gp_sku" */
+        snprintf(bad, sizeof(bad), "%s/bad-key-%d.xml", tmpdir, _i);
+        f = fopen(bad, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+        snprintf(args, sizeof(args), "validate '%s'", bad);
+        ck_assert_int_eq(sh(x.env, getenv("SPETL_BIN"), args), 2);
+        ck_assert_msg(strstr(err, ".xml:19:") != NULL &&
+                          strstr(err, "key-property=\"gp_sku\": HubSpot products take no unique-value "
+                                      "properties, so a product is matched by its SKU: use "
+                                      "key-property=\"hs_sku\"") != NULL,
+                      "%s", err);
+    }
+    /* setup-hubspot made no unique product property */
+    j = sim_json(&x, "GET", "/crm/v3/properties/products/hs_sku", NULL);
+    ck_assert(json_is_false(json_object_get(j, "hasUniqueValue")));
+    json_decref(j);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- a failed update is tried again after range-days (issue 8, item 9) ---------- */
 
 /* GP's zDT_ triggers off: the test sets DEX_ROW_TS itself. */
@@ -1057,6 +1121,7 @@ int main(void)
                         SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, failed_update_is_retried_after_range_days, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, keys_equal_once_trimmed_fail_together, SP_DBTEST_SQLITE, SP_DBTEST_SQLITE + 1);
     tcase_add_loop_test(tc, setup_creates_typed_properties_and_check_reports_a_misfit, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_updates_and_converted_prospects, 0, SP_DBTEST_COUNT);
