@@ -946,6 +946,43 @@ START_TEST(product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun)
     ck_assert_int_eq((int64_t)sim_count(&x, "products"), items);
     ck_assert_int_eq((int)sim_dups(&x, "products", "hs_sku"), 0);
     ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+    /* a product deleted in HubSpot: its item fails once and is unlinked; the
+     * next run creates it again and the row resolves */
+    {
+        char id[64], path[160], *b = NULL;
+        int status = 0;
+        sp_err e;
+        json_t *rec;
+        sp_stmt *st = NULL;
+        ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT MIN(Entity_Key) FROM spAAIntegratedEntityLink "
+                                               "WHERE Entity_Type = 'ITEM'", &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(want, sizeof(want), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+        link_id(&x, "ITEM", want, id, sizeof(id));
+        snprintf(path, sizeof(path), "/crm/v3/objects/products/%s", id);
+        ck_assert_int_eq(sp_sim_control(x.sim, "DELETE", path, NULL, &b, &status, &e), 0);
+        ck_assert_int_eq(status, 204);
+        free(b);
+        snprintf(path, sizeof(path), "UPDATE IV00101 SET ITEMDESC = 'Gone and back' WHERE RTRIM(ITEMNMBR) = '%s'",
+                 want);
+        db_exec(&x, path);
+        ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
+        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'OBJECT_NOT_FOUND' "
+                                      "AND Resolved_On IS NULL"),
+                         1);
+        link_id(&x, "ITEM", want, id, sizeof(id));
+        ck_assert_str_eq(id, "");
+        ck_assert_msg(spetl(&x, "run", "product-export") == 0, "%s", err);
+        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), 0);
+        rec = sim_find(&x, "products", "hs_sku", want);
+        ck_assert_ptr_nonnull(rec);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "name")),
+                         "Gone and back");
+        json_decref(rec);
+        ck_assert_int_eq((int64_t)sim_count(&x, "products"), items);
+    }
     /* validate refuses another key-property on a products mapping, at its line */
     {
         char text[16384], bad[700], args[800], *at;
