@@ -1083,6 +1083,61 @@ START_TEST(failed_update_is_retried_after_range_days)
 }
 END_TEST
 
+/* The same for prospects: a linked prospect not modified within range-days
+ * with an open Action Center row of prospect-updates-export is sent. */
+START_TEST(prospect_with_open_row_is_sent_after_range_days)
+{
+    env x;
+    char tag[32], pid[32], cid[64], sql[768];
+    long long w;
+    json_t *seeded;
+
+    snprintf(tag, sizeof(tag), "exp_pretry_%d", _i);
+    if (!env_start(&x, _i, tag, 40, NULL, NULL))
+        return;
+    ck_assert_msg(spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
+    {
+        json_t *rep = json_loads(out, 0, NULL);
+        sp_stmt *st = NULL;
+        sp_err e;
+        ck_assert_ptr_nonnull(rep);
+        snprintf(x.hub, sizeof(x.hub), "%s", json_string_value(json_object_get(rep, "hub")));
+        json_decref(rep);
+        ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT PROSPID FROM SOP00200 ORDER BY PROSPID", &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(pid, sizeof(pid), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+    }
+    seeded = sim_json(&x, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Old name\"}}]}");
+    snprintf(cid, sizeof(cid), "%s", json_string_value(json_array_get(json_object_get(seeded, "ids"), 0)));
+    json_decref(seeded);
+    put_link(&x, "PROSPECT", pid, "companies", cid);
+    db_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE SOP00200 SET MODIFDT = '2001-01-01 00:00:00.000'"
+                                       : "UPDATE SOP00200 SET MODIFDT = '2001-01-01'");
+    db_exec(&x, _i == SP_DBTEST_SQLITE ? "DROP TRIGGER zDT_spProspectContactU"
+                                       : "ALTER TABLE spProspectContact DISABLE TRIGGER USER");
+    db_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01 00:00:00.000'"
+                                       : "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01'");
+    /* old and without a row: not read */
+    w = sim_writes(&x);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w);
+    /* an earlier update of it failed: read, sent, and its row resolves */
+    snprintf(sql, sizeof(sql), "INSERT INTO spAAActionCenter (Run_ID, Hub_ID, Component, Entity_Type, Entity_Key, "
+                               "Category, Message, Created_On) VALUES ('earlier', '%s', 'prospect-updates-export', "
+                               "'PROSPECT', '%s', 'VALIDATION_ERROR', 'refused', CURRENT_TIMESTAMP)",
+             x.hub, pid);
+    db_exec(&x, sql);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), 0);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- kill and rerun ---------------------------------------------------------- */
 
 static pid_t spawn_spetl(env *x)
@@ -1158,6 +1213,7 @@ int main(void)
                         SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, failed_update_is_retried_after_range_days, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, prospect_with_open_row_is_sent_after_range_days, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, keys_equal_once_trimmed_fail_together, SP_DBTEST_SQLITE, SP_DBTEST_SQLITE + 1);
     tcase_add_loop_test(tc, setup_creates_typed_properties_and_check_reports_a_misfit, 0, SP_DBTEST_COUNT);
