@@ -1570,10 +1570,10 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
 
 /* ---- the driver --------------------------------------------------------- */
 
-/* A full page's last key may have more rows (stored with other trailing
- * spaces) on the next page: they are held back for it, so a key's rows are
- * read together. A page of one key only is read again with every row of
- * that key. */
+/* The row after a full page (read to peek) has the page's last key once
+ * trimmed (stored with other trailing spaces): the last key's rows are held
+ * back for the next page, so a key's rows are read together. A page of one
+ * key only is read again with every row of that key. */
 static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t *n, sp_err *e)
 {
     const xlevel_rt *l0 = &r->lv[0];
@@ -1632,7 +1632,8 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
         p_text(p, r->ctx->key);
     }
     sp_buf_printf(&rest, e, " ORDER BY t.%s", l0->lv->keys[0]);
-    if (sp_db_sql_select_limit(r->ctx->db, &sql, sp_buf_str(&rest), r->spec->per_page, e) != 0)
+    /* one row more than a page: does the page's last key go on? */
+    if (sp_db_sql_select_limit(r->ctx->db, &sql, sp_buf_str(&rest), r->spec->per_page + 1L, e) != 0)
         goto done;
     if (read_rows(src, l0, sp_buf_str(&sql), p, r->spec->per_page + 1, pg->arena, &rows, &n, e) != 0)
         goto done;
@@ -1641,9 +1642,13 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
         rc = 0;
         goto done;
     }
-    *eof = (long)n < r->spec->per_page || r->ctx->key != NULL;
-    if (!*eof && keep_key_together(r, src, pg, &rows, &n, e) != 0)
-        goto done;
+    *eof = (long)n <= r->spec->per_page || r->ctx->key != NULL;
+    if (!*eof) {
+        n--;   /* the peeked row starts the next page */
+        if (strcmp(trimmed(pg->arena, rows[n].vals[0]), trimmed(pg->arena, rows[n - 1].vals[0])) == 0 &&
+            keep_key_together(r, src, pg, &rows, &n, e) != 0)
+            goto done;
+    }
     make_recs(r, pg, 0, rows, n);
     fail_collisions(r, pg, 0);
     /* the last key read, kept across pages */

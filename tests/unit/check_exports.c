@@ -807,6 +807,16 @@ START_TEST(keys_equal_once_trimmed_fail_together)
     ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
     ck_assert_int_eq(sim_writes(&x), w);
     ck_assert_int_eq(db_count(&x, sql), 1);
+    /* pages of one item: the key's rows are still read together */
+    write_job(&x, "    <product-export items-per-page=\"1\" item-mapping=\"i\"><filter>ITEMTYPE &lt;&gt; 99"
+                  "</filter></product-export>\n");
+    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_int_eq(db_count(&x, sql), 1);
+    ck_assert_msg(strstr(err, "failed=2") != NULL, "%s", err);
+    snprintf(sql, sizeof(sql), "read=%lld ", (long long)items);
+    ck_assert_msg(strstr(err, sql) != NULL, "%s", err);
+    write_job(&x, COMPONENTS);
 
     /* two addresses of a customer: 'PRIMARY' and 'PRIMARY' padded */
     db_exec(&x, "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
