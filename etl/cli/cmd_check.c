@@ -175,6 +175,15 @@ int sp_cmd_check(const sp_cli *cli, sp_err *e)
                 report(&v, what, &pe);
             }
         }
+        if (v.problems == 0) {
+            /* what the mappings send against the existing properties' types
+             * (each problem logged at its job line) */
+            const sp_job_component *comps[SP_COMP_COUNT];
+            size_t nc = sp_job_enabled_components(job, comps, SP_COMP_COUNT);
+            sp_err_clear(&pe);
+            (void)sp_setup_check_mappings(hs, job, comps, nc, &pe);
+            report(&v, "mappings against the property definitions", &pe);
+        }
     }
     sp_hs_client_free(hs);
     sp_db_close(db);

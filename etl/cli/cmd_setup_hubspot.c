@@ -1,6 +1,7 @@
 /* cmd_setup_hubspot.c -- `spetl setup-hubspot JOB`: create the HubSpot
  * properties the job's mappings need, in spetl's own property group; key
- * properties (an export mapping's key-property) with unique values. Existing
+ * properties (an export mapping's key-property) with unique values; each
+ * with the type its field's transform implies (date, datetime, number). Existing
  * properties are left as they are, so it is safe to run twice. A key property
  * that exists without unique values is refused: HubSpot cannot change that
  * afterwards, and upserts need it. Exit 0, 2 (bad job or key property), 4. */
@@ -60,6 +61,8 @@ static int setup_object(sp_hs_client *hs, const sp_job *job, sp_hs_object obj,
                                      "unique, so a rerun updates instead of duplicating."
                                    : "Written by spetl from SalesPad / Dynamics GP.";
         d.has_unique_value = nd->unique;
+        d.type = nd->type;
+        d.field_type = nd->field_type;
         if (sp_hs_property_create(hs, obj, &d, &created, e) != 0)
             goto done;
         printf("%s: %s %s%s\n", sp_hs_object_name(obj), nd->property,

@@ -6,7 +6,12 @@
  * contacts. A record whose mapped payload has the hash last sent sends
  * nothing. A link whose HubSpot record is gone is reported and re-resolved
  * by upsert on the key property (the engine does it). With --key the range
- * is ignored: that customer is compared and sent when it changed. */
+ * is ignored: that customer is compared and sent when it changed.
+ *
+ * A customer or address with an open Action Center row of this component
+ * (an update that failed) is read too, however long ago it changed: the
+ * failed update is tried again every run until it goes through (its row
+ * resolves) or is resolved by hand. */
 #include "spetl/components.h"
 
 #include <string.h>
@@ -14,11 +19,39 @@
 #include "spetl/clock.h"
 #include "spetl/export.h"
 
+/* The range condition, after the open Action Center rows' (texts first:
+ * hub, component, hub, component; then the three times). */
+static const char *updates_where(sp_dialect d)
+{
+    return d == SP_DIALECT_SQLSERVER
+               ? "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
+                 "'CUSTOMER' AND ac.Entity_Key = RTRIM(t.CUSTNMBR) AND ac.Component = ? AND "
+                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM RM00102 a JOIN spAAActionCenter ac "
+                 "ON ac.Hub_ID = ? AND ac.Entity_Type = 'CUSTOMER_ADDRESS' AND ac.Entity_Key = "
+                 "RTRIM(a.CUSTNMBR) + '|' + RTRIM(a.ADRSCODE) WHERE a.CUSTNMBR = t.CUSTNMBR AND "
+                 "ac.Component = ? AND ac.Resolved_On IS NULL) OR "
+                 "t.DEX_ROW_TS >= ? OR EXISTS (SELECT 1 FROM RM00102 a WHERE "
+                 "a.CUSTNMBR = t.CUSTNMBR AND a.DEX_ROW_TS >= ?) OR EXISTS (SELECT 1 "
+                 "FROM SY01200 m WHERE m.Master_Type = 'CUS' AND RTRIM(m.Master_ID) = "
+                 "RTRIM(t.CUSTNMBR) AND m.DEX_ROW_TS >= ?)"
+               : "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
+                 "'CUSTOMER' AND ac.Entity_Key = RTRIM(t.CUSTNMBR) AND ac.Component = ? AND "
+                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM RM00102 a JOIN spAAActionCenter ac "
+                 "ON ac.Hub_ID = ? AND ac.Entity_Type = 'CUSTOMER_ADDRESS' AND ac.Entity_Key = "
+                 "RTRIM(a.CUSTNMBR) || '|' || RTRIM(a.ADRSCODE) WHERE a.CUSTNMBR = t.CUSTNMBR AND "
+                 "ac.Component = ? AND ac.Resolved_On IS NULL) OR "
+                 "t.DEX_ROW_TS >= ? OR EXISTS (SELECT 1 FROM RM00102 a WHERE "
+                 "a.CUSTNMBR = t.CUSTNMBR AND a.DEX_ROW_TS >= ?) OR EXISTS (SELECT 1 "
+                 "FROM SY01200 m WHERE m.Master_Type = 'CUS' AND RTRIM(m.Master_ID) = "
+                 "RTRIM(t.CUSTNMBR) AND m.DEX_ROW_TS >= ?)";
+}
+
 int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
 {
     const sp_job_updates_export *u = &ctx->comp->u.updates;
     int64_t since = sp_clock_wall_ms() - (int64_t)u->range_days * 86400000LL;
     int64_t times[3] = {since, since, since};
+    const char *texts[4] = {ctx->hub, ctx->comp->name, ctx->hub, ctx->comp->name};
     sp_export_level child;
     sp_export_spec spec;
     int64_t adopted = 0;
@@ -44,10 +77,9 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     spec.parent.links = SP_EXPORT_LINKED;
     spec.parent.send = 1;
     if (ctx->key == NULL) {
-        spec.parent.where = "t.DEX_ROW_TS >= ? OR EXISTS (SELECT 1 FROM RM00102 a WHERE "
-                            "a.CUSTNMBR = t.CUSTNMBR AND a.DEX_ROW_TS >= ?) OR EXISTS (SELECT 1 "
-                            "FROM SY01200 m WHERE m.Master_Type = 'CUS' AND RTRIM(m.Master_ID) = "
-                            "RTRIM(t.CUSTNMBR) AND m.DEX_ROW_TS >= ?)";
+        spec.parent.where = updates_where(sp_db_dialect(ctx->db));
+        spec.parent.where_texts = texts;
+        spec.parent.nwhere_texts = 4;
         spec.parent.where_times = times;
         spec.parent.nwhere_times = 3;
     }

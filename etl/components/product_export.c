@@ -1,7 +1,12 @@
-/* product-export: items passing the filter. An unlinked item whose trimmed
- * ITEMNMBR equals one HubSpot product's hs_sku is linked to it (updated by
- * id with the mapped payload); several such products are an ambiguity,
- * reported; none: created by upsert on the item mapping's key-property.
+/* product-export: items passing the filter. HubSpot products take no
+ * unique-value properties, so the item mapping's key-property is hs_sku (the
+ * job loader refuses another): an unlinked item whose mapped hs_sku one
+ * HubSpot product holds is linked to it (updated by id with the mapped
+ * payload; one batched search per page); several such products are an
+ * ambiguity, reported; none: created by batch create. A run stopped between
+ * HubSpot's create and the link finds the product by the same search on the
+ * next run. A linked product that is gone (404) is unlinked and reported;
+ * the next run matches or creates it.
  * Linked items whose payload hash changed are updated; unchanged ones send
  * nothing. The price comes from IV00105: the row of the job's price
  * currency, or without one the item's first row. */

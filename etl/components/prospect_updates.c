@@ -4,13 +4,39 @@
  * their companies by id; their linked prospect contacts update their
  * contacts. Only what changed is sent (payload hash). A prospect converted
  * to a customer has had its link taken over by the customer side
- * (sp_export_adopt_prospects) and is no longer read here. */
+ * (sp_export_adopt_prospects) and is no longer read here. A prospect or
+ * prospect contact with an open Action Center row of this component (a
+ * failed update) is read too, however long ago it changed, until its update
+ * goes through. */
 #include "spetl/components.h"
 
 #include <string.h>
 
 #include "spetl/clock.h"
 #include "spetl/export.h"
+
+/* The range condition, after the open Action Center rows' (texts first:
+ * hub, component, hub, component; then the two times). */
+static const char *updates_where(sp_dialect d)
+{
+    return d == SP_DIALECT_SQLSERVER
+               ? "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
+                 "'PROSPECT' AND ac.Entity_Key = RTRIM(t.PROSPID) AND ac.Component = ? AND "
+                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a JOIN "
+                 "spAAActionCenter ac ON ac.Hub_ID = ? AND ac.Entity_Type = 'PROSPECT_CONTACT' AND "
+                 "ac.Entity_Key = RTRIM(a.PROSPID) + '|' + RTRIM(CAST(a.Contact_ID AS varchar(40))) "
+                 "WHERE a.PROSPID = t.PROSPID AND ac.Component = ? AND ac.Resolved_On IS NULL) OR "
+                 "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
+                 "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)"
+               : "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
+                 "'PROSPECT' AND ac.Entity_Key = RTRIM(t.PROSPID) AND ac.Component = ? AND "
+                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a JOIN "
+                 "spAAActionCenter ac ON ac.Hub_ID = ? AND ac.Entity_Type = 'PROSPECT_CONTACT' AND "
+                 "ac.Entity_Key = RTRIM(a.PROSPID) || '|' || RTRIM(CAST(a.Contact_ID AS varchar(40))) "
+                 "WHERE a.PROSPID = t.PROSPID AND ac.Component = ? AND ac.Resolved_On IS NULL) OR "
+                 "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
+                 "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)";
+}
 
 int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
 {
@@ -19,6 +45,7 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
     int64_t today = now - now % 86400000LL;
     int64_t times[2] = {today - (int64_t)u->range_days * 86400000LL,
                         now - (int64_t)u->range_days * 86400000LL};
+    const char *texts[4] = {ctx->hub, ctx->comp->name, ctx->hub, ctx->comp->name};
     sp_export_level child;
     sp_export_spec spec;
 
@@ -43,8 +70,9 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
     spec.parent.links = SP_EXPORT_LINKED;
     spec.parent.send = 1;
     if (ctx->key == NULL) {
-        spec.parent.where = "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
-                            "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)";
+        spec.parent.where = updates_where(sp_db_dialect(ctx->db));
+        spec.parent.where_texts = texts;
+        spec.parent.nwhere_texts = 4;
         spec.parent.where_times = times;
         spec.parent.nwhere_times = 2;
     }

@@ -934,6 +934,18 @@ static void build_mapping(jctx *c, const xmlNode *n, sp_job_mapping *m, const sp
             jc_error(c, jattr_pos(n, "key-property"), "key-property=\"%s\" is not set by any <property> "
                                                       "of this mapping: add <property name=\"%s\" ...>",
                      m->key_property, m->key_property);
+        /* HubSpot documents unique-value properties for companies, contacts,
+         * deals, tickets and custom objects only */
+        if (m->object == SP_OBJECT_PRODUCTS && strcmp(m->key_property, "hs_sku") != 0)
+            jc_error(c, jattr_pos(n, "key-property"),
+                     "key-property=\"%s\": HubSpot products take no unique-value properties, so a "
+                     "product is matched by its SKU: use key-property=\"hs_sku\" (and set hs_sku)",
+                     m->key_property);
+        else if (m->object == SP_OBJECT_LINE_ITEMS)
+            jc_error(c, jattr_pos(n, "key-property"),
+                     "key-property=\"%s\": HubSpot line items take no unique-value properties; "
+                     "remove key-property",
+                     m->key_property);
     }
 }
 

@@ -11,9 +11,42 @@ static int object_of(sp_job_object o, sp_hs_object *out)
     return sp_hs_object_parse(sp_job_object_name(o), out);
 }
 
-static void add(sp_setup_need *list, size_t *n, size_t max, sp_hs_object obj, const char *prop,
-                int unique, const sp_job_mapping *m, sp_job_pos pos)
+const char *sp_setup_field_type(const sp_job_field *f, const char **field_type)
 {
+    const char *type = "string", *ft = "text";
+
+    for (size_t i = 0; i < f->ntransforms; i++) {
+        switch (f->transforms[i].kind) {
+        case SP_XF_DATE:
+            type = "date", ft = "date";
+            break;
+        case SP_XF_DATETIME:
+            type = "datetime", ft = "date";
+            break;
+        case SP_XF_NUMBER:
+            type = "number", ft = "number";
+            break;
+        case SP_XF_TRIM:
+            break;
+        default:   /* text out of any value */
+            type = "string", ft = "text";
+            break;
+        }
+    }
+    if (field_type != NULL)
+        *field_type = ft;
+    return type;
+}
+
+static void add(sp_setup_need *list, size_t *n, size_t max, sp_hs_object obj, const char *prop,
+                int unique, const sp_job_mapping *m, const sp_job_field *f)
+{
+    sp_job_pos pos = f->pos;
+    const char *ft, *type = f->source == SP_SOURCE_TEMPLATE ? "string" : sp_setup_field_type(f, &ft);
+
+    if (f->source == SP_SOURCE_TEMPLATE || unique)
+        type = "string", ft = "text";   /* a unique value is text (or a number) */
+
     for (size_t i = 0; i < *n; i++) {
         if (list[i].object == obj && strcmp(list[i].property, prop) == 0) {
             if (unique && !list[i].unique) {
@@ -29,6 +62,8 @@ static void add(sp_setup_need *list, size_t *n, size_t max, sp_hs_object obj, co
     list[*n].object = obj;
     list[*n].property = prop;
     list[*n].unique = unique;
+    list[*n].type = type;
+    list[*n].field_type = ft;
     list[*n].mapping = m->id;
     list[*n].pos = pos;
     (*n)++;
@@ -54,14 +89,18 @@ int sp_setup_needs(const sp_job *job, const sp_setup_need **out, size_t *n, sp_e
         for (size_t j = 0; j < m->nfields; j++) {
             const sp_job_field *f = &m->fields[j];
             if (!m->is_import) {
+                /* products and line items take no unique properties: a
+                 * products mapping's key is hs_sku, matched by search */
                 add(list, n, max, obj, f->target,
-                    m->key_property != NULL && strcmp(m->key_property, f->target) == 0, m, f->pos);
+                    m->key_property != NULL && strcmp(m->key_property, f->target) == 0 &&
+                        obj != SP_HS_PRODUCTS && obj != SP_HS_LINE_ITEMS,
+                    m, f);
             } else if (f->source == SP_SOURCE_PROPERTY) {
-                add(list, n, max, obj, f->source_name, 0, m, f->pos);
+                add(list, n, max, obj, f->source_name, 0, m, f);
             } else if (f->source == SP_SOURCE_TEMPLATE) {
                 for (size_t k = 0; k < f->nparts; k++)
                     if (f->parts[k].is_field)
-                        add(list, n, max, obj, f->parts[k].text, 0, m, f->pos);
+                        add(list, n, max, obj, f->parts[k].text, 0, m, f);
             }
         }
     }
@@ -130,6 +169,18 @@ static int has_transform(const sp_job_field *f, sp_job_transform_kind k)
     return 0;
 }
 
+/* Does a property of type have room for what the field sends? Text fits a
+ * text property; a date a date or datetime one; a datetime a datetime one; a
+ * number a number one. */
+static int type_fits(const char *implied, const char *type)
+{
+    if (strcmp(implied, "date") == 0)
+        return strcmp(type, "date") == 0 || strcmp(type, "datetime") == 0;
+    if (strcmp(implied, "string") == 0)
+        return 1;   /* what a text value may go into is checked above */
+    return strcmp(implied, type) == 0;
+}
+
 /* One field against its property definition; a problem is logged and counted. */
 static void check_field(const sp_job *job, const sp_job_mapping *m, const sp_job_field *f,
                         const sp_hs_properties *have, int *problems)
@@ -181,6 +232,14 @@ static void check_field(const sp_job *job, const sp_job_mapping *m, const sp_job
         SP_ERROR(NULL, "%s:%d:%d: %s property %s is a datetime: add transform=\"datetime\" (or "
                  "\"date\") to the field that reads %s",
                  job->path, f->pos.line, f->pos.col, obj, f->target, f->source_name);
+        (*problems)++;
+    } else if (f->source != SP_SOURCE_TEMPLATE && !type_fits(sp_setup_field_type(f, NULL), type)) {
+        const char *ft, *implied = sp_setup_field_type(f, &ft);
+        SP_ERROR(NULL, "%s:%d:%d: %s property %s is a %s (fieldType %s), but this field sends a %s "
+                 "(its transform): HubSpot would show the raw value; delete the property and run "
+                 "`spetl setup-hubspot %s` to make it a %s (fieldType %s), or change the transform",
+                 job->path, f->pos.line, f->pos.col, obj, f->target, type,
+                 p->field_type ? p->field_type : "?", implied, job->path, implied, ft);
         (*problems)++;
     }
 }

@@ -56,6 +56,9 @@ typedef struct xrec {
     int pend;                    /* flag for the next stage */
     const char *existing_id;     /* 409 on the email: the contact holding it */
     int assoc;                   /* to associate to its parent */
+    const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
+    int quiet;                   /* failed with another record of its key: that one reports */
+    int unlink;                  /* failed: its linked object is gone, the link is dropped */
     /* failure */
     int status;
     const char *category, *message, *corr;
@@ -119,14 +122,14 @@ static int kh_get(const khash *h, const char *k, size_t *i)
 typedef struct xrun xrun;
 
 /* Where pages are read: a connection and its page reads, prepared once per
- * run (the first page's, the next pages', the children's), each re-executed
+ * run (the first page's, the next pages', the children's, a key's rows), each re-executed
  * with new keys. The run's own connection, or the read-ahead thread's. */
 typedef struct xsrc {
     sp_db *db;
     struct {
         char *sql;
         sp_stmt *st;
-    } reads[3];
+    } reads[4];
 } xsrc;
 
 static void src_close(xsrc *src)
@@ -439,6 +442,7 @@ static const char *row_get(void *ctx, const sp_job_column *col)
 typedef struct xrow {
     const char **vals;           /* ncols values (page arena) */
     const char *link_id, *link_hash;
+    int64_t klen[2];             /* the stored length of each key part (trailing spaces counted) */
 } xrow;
 
 /* The statement for sql: prepared the first time, re-executed after that
@@ -500,6 +504,9 @@ static int read_rows(xsrc *src, const xlevel_rt *l, const char *sql, const xpara
             const char *id = sp_stmt_text(st, l->ncols), *h = sp_stmt_text(st, l->ncols + 1);
             w->link_id = id != NULL && id[0] ? sp_arena_strdup(a, id) : NULL;
             w->link_hash = h != NULL ? sp_arena_strdup(a, h) : NULL;
+            for (int k = 0; k < l->lv->nkeys && k < 2; k++)
+                if (sp_stmt_int(st, l->ncols + 2 + k, &w->klen[k], e) < 0)
+                    goto done;
         }
     }
     if (f < 0)
@@ -525,8 +532,13 @@ static void select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xpa
     for (int i = 0; i < l->ncols; i++)
         sp_buf_printf(b, e, "%s%s.%s", i ? ", " : "", qual(l->cols[i], l->lv->entity),
                       l->cols[i]->name);
+    sp_buf_printf(b, e, ", l.HubSpot_ID, l.Payload_Hash");
+    /* the stored length of each key part: keys equal once trimmed are told apart */
+    for (int k = 0; k < l->lv->nkeys; k++)
+        sp_buf_printf(b, e, ", %s(CAST(t.%s AS varchar(200)))",
+                      d == SP_DIALECT_SQLSERVER ? "DATALENGTH" : "LENGTH", l->lv->keys[k]);
     sp_buf_printf(b, e,
-                  ", l.HubSpot_ID, l.Payload_Hash FROM %s LEFT JOIN spAAIntegratedEntityLink l ON "
+                  " FROM %s LEFT JOIN spAAIntegratedEntityLink l ON "
                   "l.Hub_ID = ? AND l.Entity_Type = ? AND l.Entity_Key = %s",
                   from_for(a, l, d), key_expr(a, l, d));
     for (size_t i = 0; i < l->lv->nfrom_params; i++)
@@ -570,6 +582,13 @@ static void rec_fail(xrec *x, int status, const char *category, const char *mess
     x->corr = sp_arena_strdup(a, corr ? corr : "");
 }
 
+/* How many trailing spaces a key part had as stored. */
+static int stored_pad(const char *trimmed_key, int64_t stored_len)
+{
+    int64_t pad = stored_len - (int64_t)strlen(trimmed_key);
+    return pad > 0 && pad < 4096 ? (int)pad : 0;
+}
+
 /* Map the rows of one level into records. */
 static void make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
 {
@@ -597,6 +616,9 @@ static void make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
         }
         k++;
         x->ekey = x->k2 ? sp_arena_printf(pg->arena, "%s|%s", x->k1, x->k2) : x->k1;
+        x->rawkey = x->k2 ? sp_arena_printf(pg->arena, "'%s%*s|%s%*s'", x->k1, stored_pad(x->k1, rows[i].klen[0]),
+                                            "", x->k2, stored_pad(x->k2, rows[i].klen[1]), "")
+                          : sp_arena_printf(pg->arena, "'%s%*s'", x->k1, stored_pad(x->k1, rows[i].klen[0]), "");
         x->link_id = rows[i].link_id;
         x->link_hash = rows[i].link_hash;
         x->linked_before = x->link_id != NULL;
@@ -643,6 +665,55 @@ static void make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
     }
     pg->recs[level] = recs;
     pg->n[level] = k;
+}
+
+/* Records of one level whose keys are equal once trailing spaces are
+ * trimmed (GP CHAR keys stored with different padding, 'X' and 'X '): in
+ * HubSpot they would be one record, written by each in turn. All of them
+ * fail, nothing is sent for them; the first carries the one Action Center
+ * row, naming every stored key. A key's rows are all in one page (read_page
+ * keeps them together). */
+static void fail_collisions(xrun *r, xpage *pg, int level)
+{
+    const xlevel_rt *l = &r->lv[level];
+    size_t n = pg->n[level];
+    xrec *recs = pg->recs[level];
+    khash h;
+
+    if (n < 2)
+        return;
+    kh_init(&h, pg->arena, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t first;
+        sp_buf names;
+        sp_err e;
+        int count = 1;
+
+        if (!kh_get(&h, recs[i].ekey, &first)) {
+            kh_put(&h, recs[i].ekey, i);
+            continue;
+        }
+        if (recs[i].quiet)
+            continue;   /* reported with the first */
+        sp_buf_init(&names, 4096);
+        sp_err_clear(&e);
+        sp_buf_puts(&names, recs[first].rawkey, &e);
+        for (size_t j = first + 1; j < n; j++)
+            if (strcmp(recs[j].ekey, recs[first].ekey) == 0) {
+                sp_buf_printf(&names, &e, " and %s", recs[j].rawkey);
+                recs[j].quiet = 1;
+                rec_fail(&recs[j], 0, "KEY_COLLISION", "see the row of the same key", NULL, pg->arena);
+                count++;
+            }
+        rec_fail(&recs[first], 0, "KEY_COLLISION",
+                 sp_arena_printf(pg->arena,
+                                 "%d %s rows have the key %s once trailing spaces are trimmed (stored as %s): "
+                                 "HubSpot would hold one record for them, so nothing is sent for any; "
+                                 "make their keys differ in GP",
+                                 count, sp_job_entity_name(l->lv->entity), recs[first].ekey, sp_buf_str(&names)),
+                 NULL, pg->arena);
+        sp_buf_free(&names);
+    }
 }
 
 /* ---- the stages --------------------------------------------------------- */
@@ -692,6 +763,33 @@ static const char *parent_id(xpage *pg, const xrec *x)
     return p->link_id;
 }
 
+/* A write refused because another input of the same batch holds the same
+ * e-mail ("Duplicate ... in batch input"): the message names that record
+ * (for an address: its customer and address code), so the person fixing it
+ * knows which two addresses share it. NULL: no such input. */
+static const char *batch_twin(xpage *pg, const xop_ud *u, size_t i, const sp_hs_item *it)
+{
+    const xrec *x = &pg->recs[u->level][u->idx[i]];
+    const char *mail = sp_map_get(&x->map, "email");
+
+    if (mail == NULL || mail[0] == '\0' ||
+        (it->status != 409 && (it->message == NULL || strcasestr(it->message, "duplicate") == NULL)))
+        return NULL;
+    for (size_t j = 0; j < u->n; j++) {
+        const xrec *o = &pg->recs[u->level][u->idx[j]];
+        const char *om = sp_map_get(&o->map, "email");
+        if (j == i || om == NULL || strcasecmp(om, mail) != 0)
+            continue;
+        if (o->k2 != NULL && strcmp(pg->run->lv[u->level].lv->link_type, SP_LINK_CUSTOMER_ADDRESS) == 0)
+            return sp_arena_printf(pg->arena, "%s (the e-mail %s is also that of customer %s, address %s)",
+                                   it->message ? it->message : "", mail, o->k1, o->k2);
+        return sp_arena_printf(pg->arena, "%s (the e-mail %s is also that of %s %s)",
+                               it->message ? it->message : "", mail, pg->run->lv[u->level].lv->link_type,
+                               o->ekey);
+    }
+    return NULL;
+}
+
 static void on_result(sp_hs_batch_result *res, void *vud)
 {
     xop_ud *u = vud;
@@ -710,6 +808,18 @@ static void on_result(sp_hs_batch_result *res, void *vud)
         if (it->state == SP_HS_ITEM_FAILED) {
             int gone = it->status == 404 ||
                        (it->category != NULL && strcmp(it->category, "OBJECT_NOT_FOUND") == 0);
+            if (u->kind == K_UPDATE && gone && r->spec->link_by_sku) {
+                /* products cannot be upserted (no unique properties): the
+                 * link goes, and the next run matches by hs_sku or creates */
+                x->unlink = 1;
+                rec_fail(x, 404, "OBJECT_NOT_FOUND",
+                         sp_arena_printf(pg->arena,
+                                         "its HubSpot %s %s is gone (deleted or merged): unlinked; the next "
+                                         "run links the product holding hs_sku %s, or creates one",
+                                         sp_hs_object_name(l->object), x->link_id, x->map.key ? x->map.key : ""),
+                         it->correlation_id, pg->arena);
+                continue;
+            }
             if (u->kind == K_UPDATE && gone && l->lv->mapping->key_property != NULL) {
                 SP_WARN(r->ctx->comp->name,
                         "%s %s: its HubSpot %s %s is gone (%s); re-resolving it by %s",
@@ -726,14 +836,20 @@ static void on_result(sp_hs_batch_result *res, void *vud)
                 x->pend = 1;
                 continue;
             }
-            rec_fail(x, it->status, it->category, it->message, it->correlation_id, pg->arena);
+            {
+                const char *twin = batch_twin(pg, u, i, it);
+                rec_fail(x, it->status, it->category, twin ? twin : it->message, it->correlation_id,
+                         pg->arena);
+            }
             continue;
         }
         /* OK */
         switch (u->kind) {
         case K_UPSERT:
             x->hs_id = sp_arena_strdup(pg->arena, it->rec.id);
-            x->outcome = x->relinked ? O_UPDATED : it->is_new == 0 ? O_LINKED : O_CREATED;
+            x->outcome = x->relinked                               ? O_UPDATED
+                         : it->is_new == 0 && !r->spec->link_by_sku ? O_LINKED
+                                                                    : O_CREATED;
             x->assoc = 1;
             break;
         case K_UPDATE:
@@ -843,7 +959,9 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
             }
             in[k].props = props;
             in[k].nprops = np;
-            in[k].id = kind == K_UPSERT ? x->map.key : kind == K_UPDATE ? x->link_id : x->existing_id;
+            in[k].id = kind == K_UPSERT ? (r->spec->link_by_sku ? NULL : x->map.key)
+                       : kind == K_UPDATE ? x->link_id
+                                          : x->existing_id;
         }
         k++;
     }
@@ -859,8 +977,10 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
         const char *kp = l->lv->mapping->key_property;
         memset(&b, 0, sizeof(b));
         b.kind = kind == K_UPSERT ? SP_HS_UPSERT : kind == K_READ ? SP_HS_READ : SP_HS_UPDATE;
+        if (kind == K_UPSERT && r->spec->link_by_sku)
+            b.kind = SP_HS_CREATE;   /* products: matched by hs_sku before (link_by_sku) */
         b.object = l->object;
-        b.id_property = kind == K_UPSERT ? kp : NULL;
+        b.id_property = kind == K_UPSERT && b.kind != SP_HS_CREATE ? kp : NULL;
         b.inputs = in;
         b.n = k;
         if (kind == K_READ) {
@@ -1198,6 +1318,15 @@ static int commit_page(xpage *pg, sp_err *e)
                 c->skipped++;
                 break;
             case O_FAILED:
+                if (x->quiet) {
+                    c->failed++;   /* its key's first record reports both */
+                    break;
+                }
+                if (x->unlink) {
+                    int64_t gone = 0;
+                    if (sp_link_delete(r->ctx->db, r->ctx->hub, l->lv->link_type, x->ekey, &gone, e) != 0)
+                        goto done;
+                }
                 if (add_action(r, l, x, x->category, x->message, x->status, x->corr, e) != 0)
                     goto done;
                 SP_WARN(r->ctx->comp->name, "%s %s failed: %s%s%s", l->lv->link_type, x->ekey,
@@ -1386,7 +1515,7 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
 
     for (size_t i = 0; i < pg->n[0]; i++)
         if (pg->recs[0][i].op == OP_UPSERT && pg->recs[0][i].outcome == O_NONE)
-            vals[nv++] = pg->recs[0][i].k1;
+            vals[nv++] = pg->recs[0][i].map.key;   /* the mapped hs_sku (the key-property) */
     for (size_t off = 0; off < nv; off += 100) {
         size_t m = nv - off < 100 ? nv - off : 100;
         sp_hs_filter f = {"hs_sku", "IN", NULL, NULL, vals + off, m};
@@ -1409,7 +1538,8 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
                 const char *sku = sp_hs_record_get(&hp.recs[j], "hs_sku");
                 for (size_t i = 0; sku != NULL && i < pg->n[0]; i++) {
                     xrec *x = &pg->recs[0][i];
-                    if (x->op != OP_UPSERT || x->outcome == O_FAILED || strcmp(x->k1, sku) != 0)
+                    if (x->op != OP_UPSERT || x->outcome == O_FAILED || x->map.key == NULL ||
+                        strcmp(x->map.key, sku) != 0)
                         continue;
                     if (x->existing_id != NULL) {
                         rec_fail(x, 409, "AMBIGUOUS",
@@ -1440,6 +1570,43 @@ static int link_by_sku(xrun *r, xpage *pg, sp_err *e)
 
 /* ---- the driver --------------------------------------------------------- */
 
+/* The row after a full page (read to peek) has the page's last key once
+ * trimmed (stored with other trailing spaces): the last key's rows are held
+ * back for the next page, so a key's rows are read together. A page of one
+ * key only is read again with every row of that key. */
+static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t *n, sp_err *e)
+{
+    const xlevel_rt *l0 = &r->lv[0];
+    const char *last = trimmed(pg->arena, (*rows)[*n - 1].vals[0]);
+    size_t g = 1;
+    sp_buf sql;
+    xparams *p;
+    int rc = -1;
+
+    while (g < *n && strcmp(trimmed(pg->arena, (*rows)[*n - 1 - g].vals[0]), last) == 0)
+        g++;
+    if (g < *n) {
+        *n -= g;
+        return 0;
+    }
+    p = sp_xcalloc(1, sizeof(*p));
+    sp_buf_init(&sql, SQL_MAX);
+    sp_buf_printf(&sql, e, "SELECT ");
+    select_head(r, l0, pg->arena, &sql, p, e);
+    where_common(r, l0, 1, &sql, p, e);
+    sp_buf_printf(&sql, e, " AND t.%s >= ? AND RTRIM(t.%s) = ? ORDER BY t.%s", l0->lv->keys[0],
+                  l0->lv->keys[0], l0->lv->keys[0]);
+    p_text(p, last);
+    p_text(p, last);
+    if (sql.len >= SQL_MAX - 1)
+        SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
+    else
+        rc = read_rows(src, l0, sp_buf_str(&sql), p, MAX_CHILD_ROWS, pg->arena, rows, n, e);
+    sp_buf_free(&sql);
+    free(p);
+    return rc;
+}
+
 /* Read the next page; *eof when there was nothing left. */
 static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *eof, sp_err *e)
 {
@@ -1455,8 +1622,10 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
     select_head(r, l0, pg->arena, &rest, p, e);
     where_common(r, l0, 1, &rest, p, e);
     if (*last_key != NULL) {
-        sp_buf_printf(&rest, e, " AND t.%s > ?", l0->lv->keys[0]);
-        p_text(p, padded(pg->arena, *last_key, l0->key_width[0]));
+        /* after the last key, whatever trailing spaces its rows were stored with */
+        sp_buf_printf(&rest, e, " AND t.%s > ? AND RTRIM(t.%s) <> ?", l0->lv->keys[0], l0->lv->keys[0]);
+        p_text(p, *last_key);
+        p_text(p, *last_key);
     }
     if (r->ctx->key != NULL) {
         sp_buf_printf(&rest, e, " AND RTRIM(t.%s) = ?", l0->lv->keys[0]);
@@ -1465,7 +1634,8 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
     sp_buf_printf(&rest, e, " ORDER BY t.%s", l0->lv->keys[0]);
     if (sp_buf_check(&rest, e) != 0)   /* a refused append: the text lacks a piece */
         goto done;
-    if (sp_db_sql_select_limit(r->ctx->db, &sql, sp_buf_str(&rest), r->spec->per_page, e) != 0)
+    /* one row more than a page: does the page's last key go on? */
+    if (sp_db_sql_select_limit(r->ctx->db, &sql, sp_buf_str(&rest), r->spec->per_page + 1L, e) != 0)
         goto done;
     if (read_rows(src, l0, sp_buf_str(&sql), p, r->spec->per_page + 1, pg->arena, &rows, &n, e) != 0)
         goto done;
@@ -1474,8 +1644,15 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
         rc = 0;
         goto done;
     }
-    *eof = (long)n < r->spec->per_page || r->ctx->key != NULL;
+    *eof = (long)n <= r->spec->per_page || r->ctx->key != NULL;
+    if (!*eof) {
+        n--;   /* the peeked row starts the next page */
+        if (strcmp(trimmed(pg->arena, rows[n].vals[0]), trimmed(pg->arena, rows[n - 1].vals[0])) == 0 &&
+            keep_key_together(r, src, pg, &rows, &n, e) != 0)
+            goto done;
+    }
     make_recs(r, pg, 0, rows, n);
+    fail_collisions(r, pg, 0);
     /* the last key read, kept across pages */
     free((void *)*last_key);
     *last_key = sp_xstrdup(trimmed(pg->arena, rows[n - 1].vals[0]));
@@ -1516,6 +1693,7 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
                 }
             }
             make_recs(r, pg, 1, keep, kn);
+            fail_collisions(r, pg, 1);
             /* make_recs may drop rows (address types): match parents again by key */
             for (size_t i = 0; i < pg->n[1]; i++) {
                 size_t pi;

@@ -37,7 +37,16 @@
  *
  * Links are written only after every write of their page went through, so
  * a run killed at any moment leaves no half-linked page: the next run
- * upserts the same records again by their unique key property.
+ * upserts the same records again by their unique key property. Products
+ * (spec->link_by_sku) have none: unlinked items are searched by hs_sku
+ * (the mapping's key) first and only the rest are created (batch create),
+ * so the next run finds what a killed run created.
+ *
+ * Keys equal once trailing spaces are trimmed ('X' and 'X ' stored by a
+ * database that keeps them): every such record of a level fails, one Action
+ * Center row (KEY_COLLISION) names each stored key, nothing is sent. The
+ * pages page by the trimmed key, and a full page's last key is read again
+ * with the next page, so a key's rows are always in one page.
  *
  * Dry run (ctx->dry_run): everything is read, filtered and mapped; nothing
  * is sent or written; each record's create/update is printed on stdout

@@ -590,6 +590,14 @@ static void create_property(hs_ctx *c, hs_table *t, hs_resp *r)
                       "Enumeration properties need at least one option in 'options'");
         return;
     }
+    /* HubSpot documents unique-value properties for companies, contacts,
+     * deals, tickets and custom objects: products and line items refuse them */
+    if (json_is_true(uniq) && (t->obj == HS_PRODUCTS || t->obj == HS_LINE_ITEMS)) {
+        snprintf(msg, sizeof(msg), "Unique value properties are not supported for object type %s",
+                 hs_obj_type_id(t->obj));
+        hs_resp_error(r, sim, 400, "VALIDATION_ERROR", msg);
+        return;
+    }
     if (json_is_true(uniq) && ty != HS_T_STRING && ty != HS_T_NUMBER) {
         hs_resp_error(r, sim, 400, "VALIDATION_ERROR",
                       "Only string and number properties can have unique values");

@@ -912,6 +912,27 @@ START_TEST(custom_unique_property)
     ck_assert_int_eq(st, 400);
     ck_assert_str_eq(jps(j, "message"), "Unable to perform update/upsert by non-unique 0-7 property hs_sku");
     json_decref(j);
+    /* products and line items take no unique-value properties (issue 8, item 11) */
+    expect(s, "POST", "/crm/v3/properties/products/groups", "{\"name\":\"spetl\",\"label\":\"spetl\"}", 201);
+    expect(s, "POST", "/crm/v3/properties/line_items/groups", "{\"name\":\"spetl\",\"label\":\"spetl\"}", 201);
+    j = req(s, "POST", "/crm/v3/properties/products",
+            "{\"name\":\"gp_item_number\",\"label\":\"GP item\",\"type\":\"string\",\"fieldType\":\"text\","
+            "\"groupName\":\"spetl\",\"hasUniqueValue\":true}", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(jps(j, "category"), "VALIDATION_ERROR");
+    ck_assert_str_eq(jps(j, "message"), "Unique value properties are not supported for object type 0-7");
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/properties/line_items",
+            "{\"name\":\"gp_line\",\"label\":\"GP line\",\"type\":\"string\",\"fieldType\":\"text\","
+            "\"groupName\":\"spetl\",\"hasUniqueValue\":true}", &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(j);
+    j = req(s, "GET", "/crm/v3/properties/products/gp_item_number", NULL, &st);
+    ck_assert_int_eq(st, 404);
+    json_decref(j);
+    expect(s, "POST", "/crm/v3/properties/products",
+           "{\"name\":\"gp_item_number\",\"label\":\"GP item\",\"type\":\"string\",\"fieldType\":\"text\","
+           "\"groupName\":\"spetl\"}", 201);
     /* company type options come from the definition */
     j = req(s, "GET", "/crm/v3/properties/companies/type", NULL, &st);
     ck_assert_str_eq(jps(j, "type"), "enumeration");
