@@ -16,6 +16,8 @@ static char run_id[40];
 static char job_name[128];
 static char *secrets[MAX_SECRETS];
 static int nsecrets;
+static void (*hook_before)(void *), (*hook_after)(void *);
+static void *hook_ud;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -23,6 +25,13 @@ void sp_log_set_level(sp_log_level level) { current_level = level; }
 sp_log_level sp_log_get_level(void) { return current_level; }
 void sp_log_set_stream(FILE *f) { stream = f; }
 int sp_log_enabled(sp_log_level level) { return level <= current_level; }
+
+void sp_log_set_hooks(void (*before)(void *ud), void (*after)(void *ud), void *ud)
+{
+    hook_before = before;
+    hook_after = after;
+    hook_ud = ud;
+}
 
 int sp_log_parse_level(const char *name)
 {
@@ -148,8 +157,12 @@ void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap)
     append(line, sizeof(line), &used, " msg=");
     used += quote(line + used, sizeof(line) - used, msg);
     sp_log_redact(line);
+    if (hook_before != NULL)
+        hook_before(hook_ud);
     fprintf(out, "%s\n", line);
     fflush(out);
+    if (hook_after != NULL)
+        hook_after(hook_ud);
 }
 
 void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)

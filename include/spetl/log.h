@@ -35,6 +35,10 @@ void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap);
 
+/* Called around every line written (NULL: none): a progress line on the
+ * same terminal erases itself in before and is redrawn later (progress.h). */
+void sp_log_set_hooks(void (*before)(void *ud), void (*after)(void *ud), void *ud);
+
 /* Replace every registered secret in s (in place, never longer). */
 void sp_log_redact(char *s);
 
