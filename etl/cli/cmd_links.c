@@ -227,6 +227,7 @@ typedef struct verify {
     sp_db *db;
     const char *hub;
     cli_json j;
+    sp_progress *pg;            /* the progress line on a terminal, or NULL */
     long there, gone, merged, repaired, conflicts;
 } verify;
 
@@ -278,6 +279,7 @@ static int judge_one(verify *v, const link_row *r, const sp_hs_id_check *c, sp_e
         v->gone++;
     else
         v->merged++;
+    sp_progress_hide(v->pg);   /* stdout may be its terminal */
     if (!v->cli->json) {
         if (c->state == SP_HS_ID_GONE)
             printf("gone: %s %s -> HubSpot %s %s (deleted or archived)\n", r->l.entity_type,
@@ -301,7 +303,7 @@ static int judge_one(verify *v, const link_row *r, const sp_hs_id_check *c, sp_e
 
 /* Check the links of one HubSpot object, SP_HS_VERIFY_MAX ids per request. */
 static int verify_object(verify *v, sp_hs_client *hs, sp_hs_object o, const link_set *s,
-                         sp_progress *pg, long *done, sp_err *e)
+                         long *done, sp_err *e)
 {
     const char *ids[SP_HS_VERIFY_MAX];
     const link_row *rows[SP_HS_VERIFY_MAX];
@@ -324,21 +326,21 @@ static int verify_object(verify *v, sp_hs_client *hs, sp_hs_object o, const link
             if (judge_one(v, rows[k], &res[k], e) != 0)
                 return -1;
         *done += (long)n;
-        sp_progress_update(pg, *done, -1);
+        sp_progress_update(v->pg, *done, -1);
     }
     return 0;
 }
 
 static int verify_all(verify *v, sp_hs_client *hs, const link_set *s, sp_err *e)
 {
-    sp_progress *pg = v->cli->progress ? sp_progress_begin(stderr, "verify", hs, (int64_t)s->n)
-                                       : NULL;
     long done = 0;
     int rc = 0;
 
+    v->pg = v->cli->progress ? sp_progress_begin(stderr, "verify", hs, (int64_t)s->n) : NULL;
     for (int o = 0; o < SP_HS_OBJECT_COUNT && rc == 0; o++)
-        rc = verify_object(v, hs, (sp_hs_object)o, s, pg, &done, e);
-    sp_progress_end(pg);
+        rc = verify_object(v, hs, (sp_hs_object)o, s, &done, e);
+    sp_progress_end(v->pg);
+    v->pg = NULL;
     return rc;
 }
 

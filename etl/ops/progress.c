@@ -60,7 +60,7 @@ void sp_progress_format(char *buf, size_t n, const char *label, int64_t done, in
                                  budget_per_s);
     else if (used < n)
         used += (size_t)snprintf(buf + used, n - used, ", %.1f requests/s", req_per_s);
-    if (used < n && total > 0 && rate > 0 && done <= total) {
+    if (used < n && total > 0 && rate > 0 && done < total) {
         long left = (long)((double)(total - done) / rate + 0.5);
         snprintf(buf + used, n - used, ", ETA %ld:%02ld", left / 60, left % 60);
     }
@@ -133,6 +133,15 @@ void sp_progress_update(sp_progress *p, int64_t done, int64_t read)
     pthread_mutex_unlock(&p->mu);
     p->last_ms = now;
     p->draws++;
+}
+
+void sp_progress_hide(sp_progress *p)
+{
+    if (p == NULL)
+        return;
+    before_log(p);
+    fflush(p->out);
+    after_log(p);
 }
 
 int sp_progress_counts(void *ud, const sp_counts *c)

@@ -355,7 +355,7 @@ static void log_settings(const sp_job *job, const sp_run_opts *o)
     static const char *const levels[] = {"error", "warn", "info", "debug", "trace"};
     const sp_job_component *on[SP_COMP_COUNT];
     const sp_job_hubspot *h = &job->hubspot;
-    char conn[1024], comps[512] = "", hub[32] = "from the token";
+    char conn[1024], comps[512] = "", hub[32] = "from-token";
     size_t n = sp_job_enabled_components(job, on, SP_COMP_COUNT), used = 0;
 
     for (int i = 0; i < o->nonly; i++)

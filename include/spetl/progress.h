@@ -34,6 +34,9 @@ sp_progress *sp_progress_begin(FILE *out, const char *label, sp_hs_client *hs, i
 int sp_progress_due(sp_progress *p);
 /* Redraw with done records (and read, -1: not shown) when due. */
 void sp_progress_update(sp_progress *p, int64_t done, int64_t read);
+/* Erase the line before writing something else to the same terminal (it
+ * is redrawn by the next update). NULL is fine. */
+void sp_progress_hide(sp_progress *p);
 /* Erase the line, remove the log hooks, free. NULL is fine. */
 void sp_progress_end(sp_progress *p);
 

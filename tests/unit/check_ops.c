@@ -414,6 +414,12 @@ START_TEST(verify_finds_and_repairs_merged_and_deleted_records)
     ck_assert_msg(run_cmd(&x, "run", "") == 0, "%s", err);
     ck_assert_msg(run_cmd(&x, "links", "--verify") == 0, "%s", err);
     ck_assert_msg(strstr(out, ": 6 links checked: 6 there, 0 gone, 0 merged\n") != NULL, "%s", out);
+    {
+        char args[1000];
+        snprintf(args, sizeof(args), "links --verify '%s'", x.job);   /* on a terminal (the ETA: progress_line_format) */
+        ck_assert_int_eq(spetl_pty(x.env, args), 0);
+        ck_assert_msg(strstr(out, "\rverify: 6 of 6 done, ") != NULL, "%s", out);
+    }
     hs_id_of(&x, "CUST0000", a, sizeof(a));
     hs_id_of(&x, "CUST0001", b, sizeof(b));
     hs_id_of(&x, "CUST0002", c, sizeof(c));
@@ -516,6 +522,8 @@ START_TEST(progress_line_format)
     ck_assert_str_eq(line, "customer-export: 1,200 done (1,500 read), 400 records/s, 9.6 requests/s of 10/s");
     sp_progress_format(line, sizeof(line), "verify", 1200, -1, 2400, 3.0, 1.0, 0);
     ck_assert_str_eq(line, "verify: 1,200 of 2,400 done, 400 records/s, 1.0 requests/s, ETA 0:03");
+    sp_progress_format(line, sizeof(line), "verify", 2400, -1, 2400, 3.0, 1.0, 0);
+    ck_assert_str_eq(line, "verify: 2,400 of 2,400 done, 800 records/s, 1.0 requests/s");
     sp_progress_format(line, sizeof(line), "verify", 0, -1, 2400, 0, 0, 0);
     ck_assert_str_eq(line, "verify: 0 of 2,400 done, 0 records/s, 0.0 requests/s");
     ck_assert_int_eq(sp_hs_id_in_list("12;345;6", "345"), 1);
@@ -556,8 +564,15 @@ START_TEST(progress_on_a_terminal_only_and_the_settings_line_first)
     ck_assert_msg(spetl_pty(x.env, args) == 0, "%s", out);
     ck_assert_ptr_null(strstr(out, "records/s"));
 
-    /* the first log line names the settings; the token never appears */
+    /* the first log line names the settings; the token and the password never appear */
+    {
+        char conn[1100];
+        snprintf(conn, sizeof(conn), "%sPwd=S3cretPassw0rd;", x.conn);
+        snprintf(x.job, sizeof(x.job), "%s", job_file("pw.xml", conn, sp_sim_base_url(x.sim)));
+    }
     ck_assert_msg(run_cmd(&x, "run", "--dry-run") == 0, "%s", err);
+    ck_assert_ptr_null(strstr(err, "S3cretPassw0rd"));
+    ck_assert_msg(strstr(err, "Pwd=<redacted>;") != NULL, "%s", err);
     first = err;
     ck_assert_msg(strncmp(first, "time=", 5) == 0 && strstr(first, "msg=\"run begin: spetl ") != NULL &&
                       strstr(first, "msg=\"run begin: spetl ") < strchr(first, '\n'),
