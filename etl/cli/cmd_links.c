@@ -34,7 +34,8 @@
 #include "spetl/runner.h"
 #include "spetl/state.h"
 
-#define LINKS_MAX 5000000
+#define LINKS_MAX 5000000          /* links --delete chooses at most this many */
+#define VERIFY_PAGE 10000          /* links --verify reads the links this many at a time */
 #define LOCK_STALE_MS (15L * 60 * 1000)   /* as a run's: a live run is never taken over */
 
 typedef struct link_row {
@@ -228,6 +229,7 @@ typedef struct verify {
     const char *hub;
     cli_json j;
     sp_progress *pg;            /* the progress line on a terminal, or NULL */
+    long done;                  /* links checked */
     long there, gone, merged, repaired, conflicts;
 } verify;
 
@@ -303,7 +305,7 @@ static int judge_one(verify *v, const link_row *r, const sp_hs_id_check *c, sp_e
 
 /* Check the links of one HubSpot object, SP_HS_VERIFY_MAX ids per request. */
 static int verify_object(verify *v, sp_hs_client *hs, sp_hs_object o, const link_set *s,
-                         long *done, sp_err *e)
+                         sp_err *e)
 {
     const char *ids[SP_HS_VERIFY_MAX];
     const link_row *rows[SP_HS_VERIFY_MAX];
@@ -325,40 +327,70 @@ static int verify_object(verify *v, sp_hs_client *hs, sp_hs_object o, const link
         for (size_t k = 0; k < n; k++)
             if (judge_one(v, rows[k], &res[k], e) != 0)
                 return -1;
-        *done += (long)n;
-        sp_progress_update(v->pg, *done, -1);
+        v->done += (long)n;
+        sp_progress_update(v->pg, v->done, -1);
     }
     return 0;
 }
 
-static int verify_all(verify *v, sp_hs_client *hs, const link_set *s, sp_err *e)
+/* Every chosen link, VERIFY_PAGE at a time (keyset on type and key): the
+ * memory stays bounded however many links the hub has. */
+static int verify_all(verify *v, sp_hs_client *hs, sp_link_sel *sel, sp_err *e)
 {
-    long done = 0;
-    int rc = 0;
+    link_set s = {0};
+    char type[sizeof(s.rows[0].l.entity_type)], key[sizeof(s.rows[0].l.entity_key)];
+    int64_t total = 0;
+    long page;
+    int rc = -1;
 
-    v->pg = v->cli->progress ? sp_progress_begin(stderr, "verify", hs, (int64_t)s->n) : NULL;
-    for (int o = 0; o < SP_HS_OBJECT_COUNT && rc == 0; o++)
-        rc = verify_object(v, hs, (sp_hs_object)o, s, &done, e);
+    if (sel->entity_key == NULL && sel->hs_id == NULL &&
+        sp_link_count(v->db, sel->hub, sel->entity_type, &total, e) != 0)
+        return -1;
+    if (v->cli->limit > 0 && (total == 0 || total > v->cli->limit))
+        total = v->cli->limit;
+    v->pg = v->cli->progress ? sp_progress_begin(stderr, "verify", hs, total) : NULL;
+    for (;;) {
+        page = v->cli->limit > 0 ? v->cli->limit - v->done : VERIFY_PAGE;
+        page = page < VERIFY_PAGE ? page : VERIFY_PAGE;
+        if (page <= 0)
+            break;
+        s.n = 0;
+        if (sp_link_list(v->db, sel, page, add_row, &s, e) != 0)
+            goto done;
+        for (int o = 0; o < SP_HS_OBJECT_COUNT; o++)
+            if (verify_object(v, hs, (sp_hs_object)o, &s, e) != 0)
+                goto done;
+        if ((long)s.n < page)
+            break;
+        snprintf(type, sizeof(type), "%s", s.rows[s.n - 1].l.entity_type);
+        snprintf(key, sizeof(key), "%s", s.rows[s.n - 1].l.entity_key);
+        sel->after_type = type;
+        sel->after_key = key;
+    }
+    rc = 0;
+done:
     sp_progress_end(v->pg);
     v->pg = NULL;
+    sel->after_type = sel->after_key = NULL;
+    free(s.rows);
     return rc;
 }
 
-static int report_verify(verify *v, size_t n, sp_err *e)
+static int report_verify(verify *v, sp_err *e)
 {
     long open = v->gone + v->merged - v->repaired;
 
     if (v->cli->json) {
         cli_json_end(&v->j, ']');
-        cli_json_int(&v->j, "checked", (int64_t)n);
+        cli_json_int(&v->j, "checked", v->done);
         cli_json_int(&v->j, "there", v->there);
         cli_json_int(&v->j, "gone", v->gone);
         cli_json_int(&v->j, "merged", v->merged);
         cli_json_int(&v->j, "repaired", v->repaired);
         cli_json_end(&v->j, '}');
     } else {
-        printf("%s: %zu link%s checked: %ld there, %ld gone, %ld merged%s", v->cli->job_path, n,
-               n == 1 ? "" : "s", v->there, v->gone, v->merged, v->cli->repair ? "" : "\n");
+        printf("%s: %ld link%s checked: %ld there, %ld gone, %ld merged%s", v->cli->job_path,
+               v->done, v->done == 1 ? "" : "s", v->there, v->gone, v->merged, v->cli->repair ? "" : "\n");
         if (v->cli->repair)
             printf("; %ld repaired\n", v->repaired);
     }
@@ -375,7 +407,6 @@ static int verify_links(const sp_cli *cli, sp_link_sel *sel, sp_err *e)
     sp_job *job = NULL;
     sp_db *db = NULL;
     sp_hs_client *hs = NULL;
-    link_set s = {0};
     verify v;
     char hub[32] = "", run_id[48] = "", line[1024];
     int locked = 0, rc = -1;
@@ -391,8 +422,6 @@ static int verify_links(const sp_cli *cli, sp_link_sel *sel, sp_err *e)
         locked = 1;
     }
     sel->hub = hub;
-    if (sp_link_list(db, sel, cli->limit, add_row, &s, e) != 0)
-        goto done;
     v.cli = cli;
     v.db = db;
     v.hub = hub;
@@ -401,16 +430,15 @@ static int verify_links(const sp_cli *cli, sp_link_sel *sel, sp_err *e)
         cli_json_obj(&v.j, NULL);
         cli_json_arr(&v.j, "problems");
     }
-    if (verify_all(&v, hs, &s, e) != 0)
+    if (verify_all(&v, hs, sel, e) != 0)
         goto done;
-    rc = report_verify(&v, s.n, e);
+    rc = report_verify(&v, e);
 done:
     if (locked) {
         sp_err_clear(&e2);
         if (sp_lock_release(db, hub, run_id, &e2) != 0)
             SP_WARN("lock", "%s", sp_err_format(&e2, line, sizeof(line)));
     }
-    free(s.rows);
     sp_hs_client_free(hs);
     sp_db_close(db);
     sp_job_free(job);

@@ -238,6 +238,15 @@ static int sel_where(const sp_link_sel *sel, sp_buf *sql, const char **vals, int
             return -1;
         *owned = like_prefix(sel->key_prefix);
         vals[(*nvals)++] = *owned;
+        first = 0;
+    }
+    if (sel->after_type != NULL && sel->after_key != NULL) {
+        if (sp_buf_printf(sql, e, "%s (Entity_Type > ? OR (Entity_Type = ? AND Entity_Key > ?))",
+                          first ? " WHERE" : " AND") != 0)
+            return -1;
+        vals[(*nvals)++] = sel->after_type;
+        vals[(*nvals)++] = sel->after_type;
+        vals[(*nvals)++] = sel->after_key;
     }
     return 0;
 }
@@ -248,7 +257,7 @@ int sp_link_list(sp_db *db, const sp_link_sel *sel, long limit,
 {
     sp_buf rest, sql;
     sp_stmt *st = NULL;
-    const char *vals[8];
+    const char *vals[12];
     char *owned = NULL, hub[24];
     sp_link l;
     int nvals, got = 0, rc = -1;

@@ -80,6 +80,8 @@ typedef struct sp_link_sel {
     const char *key_prefix;
     const char *hs_object;
     const char *hs_id;
+    const char *after_type;     /* keyset paging (with hub set): the links after */
+    const char *after_key;      /* (after_type, after_key) in type, key order */
 } sp_link_sel;
 
 /* The selected links, by hub, type and key, to fn with their hub (stops on

@@ -269,6 +269,73 @@ START_TEST(links_list_json_and_delete)
 }
 END_TEST
 
+typedef struct keys {
+    char got[16][96];
+    int n;
+} keys;
+
+static int take_key(const char *hub, const sp_link *l, void *ctx)
+{
+    keys *k = ctx;
+
+    ck_assert_str_eq(hub, "777");
+    ck_assert_int_lt(k->n, 16);
+    snprintf(k->got[k->n++], sizeof(k->got[0]), "%s/%s", l->entity_type, l->entity_key);
+    return 0;
+}
+
+/* links --verify reads the links a page at a time, after the last (type, key) */
+START_TEST(links_page_by_keyset_and_prefix)
+{
+    static const char *const want[] = {"CUSTOMER/A!1", "CUSTOMER/B", "CUSTOMER/B|X",
+                                       "CUSTOMER_ADDRESS/A|1", "ITEM/A", "ITEM/Z",
+                                       "SALES_LINE/D!%|1"};
+    env x;
+    keys k;
+    sp_db *db = NULL;
+    sp_err e;
+    sp_link_sel sel = {0};
+    char type[24], key[96];
+
+    if (!env_start(&x, _i, _i ? "ops_keyset_pg" : "ops_keyset", 0))
+        return;
+    put_link(&x, "ITEM", "Z", "products", "5");
+    put_link(&x, "CUSTOMER", "B|X", "companies", "2");
+    put_link(&x, "CUSTOMER", "A!1", "companies", "1");
+    put_link(&x, "SALES_LINE", "D!%|1", "line_items", "7");
+    put_link(&x, "CUSTOMER_ADDRESS", "A|1", "contacts", "3");
+    put_link(&x, "ITEM", "A", "products", "4");
+    put_link(&x, "CUSTOMER", "B", "companies", "6");
+    memset(&k, 0, sizeof(k));
+    sel.hub = "777";
+    ck_assert_int_eq(sp_db_open(&db, x.conn, NULL, &e), 0);
+    for (;;) {
+        int before = k.n;
+        ck_assert_msg(sp_link_list(db, &sel, 3, take_key, &k, &e) == 0, "%s", e.msg);
+        if (k.n - before < 3)
+            break;
+        snprintf(type, sizeof(type), "%.*s", (int)strcspn(k.got[k.n - 1], "/"), k.got[k.n - 1]);
+        snprintf(key, sizeof(key), "%s", strchr(k.got[k.n - 1], '/') + 1);
+        sel.after_type = type;
+        sel.after_key = key;
+    }
+    ck_assert_int_eq(k.n, 7);
+    for (int i = 0; i < 7; i++)
+        ck_assert_str_eq(k.got[i], want[i]);
+    /* a prefix matches literally: "D!%|" is not a pattern */
+    memset(&k, 0, sizeof(k));
+    memset(&sel, 0, sizeof(sel));
+    sel.key_prefix = "D!%|";
+    ck_assert_int_eq(sp_link_list(db, &sel, 0, take_key, &k, &e), 0);
+    ck_assert_int_eq(k.n, 1);
+    memset(&k, 0, sizeof(k));
+    sel.key_prefix = "D%";
+    ck_assert_int_eq(sp_link_list(db, &sel, 0, take_key, &k, &e), 0);
+    ck_assert_int_eq(k.n, 0);
+    sp_db_close(db);
+}
+END_TEST
+
 /* ---- Action Center: --json, --dismiss; history --json ------------------------ */
 
 static void add_action(env *x, const char *key, const char *msg)
@@ -448,6 +515,8 @@ START_TEST(verify_finds_and_repairs_merged_and_deleted_records)
     ck_assert_msg(strstr(out, body) != NULL, "%s", out);
     ck_assert_msg(strstr(out, ": 6 links checked: 3 there, 1 gone, 2 merged\n") != NULL, "%s", out);
     ck_assert_ptr_nonnull(strstr(err, "3 links point at gone or merged HubSpot records: `spetl links --verify --repair` fixes them"));
+    ck_assert_int_eq(run_cmd(&x, "links", "--verify --limit 2"), 1);   /* CUST0000, CUST0001 */
+    ck_assert_msg(strstr(out, ": 2 links checked: 1 there, 0 gone, 1 merged\n") != NULL, "%s", out);
     ck_assert_int_eq(run_cmd(&x, "links", "--verify --json"), 1);
     j = json_out();
     ck_assert_int_eq(json_integer_value(json_object_get(j, "checked")), 6);
@@ -596,6 +665,7 @@ int main(void)
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, progress_line_format);
     tcase_add_loop_test(tc, links_list_json_and_delete, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, links_page_by_keyset_and_prefix, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, errors_and_history_json_and_dismiss, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, verify_finds_and_repairs_merged_and_deleted_records, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, retry_resends_failed_records_in_one_run, 0, SP_DBTEST_COUNT);
