@@ -258,6 +258,7 @@ static int retry(const sp_cli *cli, sp_job **job, sp_db **db, const char *hub, s
     o.nkeys = r.n;
     o.report_path = cli->report_path;
     o.progress = cli->progress;
+    o.dry_run = cli->dry_run;   /* shows what the retry would send */
     rc = sp_run_job(cli->job_path, &o, e);   /* component names point into *job: free after */
 done:
     for (int i = 0; i < r.n; i++)

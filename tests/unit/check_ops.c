@@ -565,6 +565,9 @@ START_TEST(retry_resends_failed_records_in_one_run)
     ck_assert_int_eq(run_cmd(&x, "errors", "--retry --key CUST0003"), 1);
     ck_assert_ptr_nonnull(strstr(out, ": retrying 1 record (1 component)"));
     sql_do(x.conn, "UPDATE RM00101 SET USERDEF1 = '40' WHERE CUSTNMBR IN ('CUST0003', 'CUST0010')");
+    ck_assert_msg(run_cmd(&x, "errors", "--retry --all --dry-run") == 0, "%s", err);
+    ck_assert_msg(strstr(out, "CUST0010") != NULL, "%s", out);   /* what it would send */
+    ck_assert_int_eq(sql_count(x.conn, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 10);
     ck_assert_msg(run_cmd(&x, "errors", "--retry --all") == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(out, ": retrying 2 records (1 component)"));
     for (p = err; (p = strstr(p, "msg=\"run started")) != NULL; p++)
