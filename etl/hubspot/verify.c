@@ -123,8 +123,12 @@ int sp_hs_verify_ids(sp_hs_client *c, sp_hs_object o, const char *const *ids, si
         SP_ERR(e, SP_EINTERNAL, "verify: building the batch read failed");
         goto done;
     }
-    if (sp_hs_raw(c, "POST", path, body, 1, &status, &reply, e) != 0)
+    /* the queue takes the body; a read is safe to send again */
+    rc = hs_call(c, "POST", path, NULL, body, HS_IDEMPOTENT, &status, &reply, e);
+    body = NULL;
+    if (rc != 0)
         goto done;
+    rc = -1;
     results = json_object_get(reply, "results");
     /* 200: all there; 207: some not found (named in errors[].context.ids) */
     if (status < 200 || status > 299 || !json_is_array(results)) {
