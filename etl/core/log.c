@@ -16,10 +16,11 @@ static char run_id[40];
 static char job_name[128];
 static char *secrets[MAX_SECRETS];
 static int nsecrets;
-static void (*hook_before)(void *), (*hook_after)(void *);
-static void *hook_ud;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
+/* Around every line (sp_log_set_hooks): a progress line erases itself. */
+static void (*hook_before)(void *), (*hook_after)(void *);
+static void *hook_ud;
 
 void sp_log_set_level(sp_log_level level) { current_level = level; }
 sp_log_level sp_log_get_level(void) { return current_level; }
@@ -157,12 +158,8 @@ void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap)
     append(line, sizeof(line), &used, " msg=");
     used += quote(line + used, sizeof(line) - used, msg);
     sp_log_redact(line);
-    if (hook_before != NULL)
-        hook_before(hook_ud);
     fprintf(out, "%s\n", line);
     fflush(out);
-    if (hook_after != NULL)
-        hook_after(hook_ud);
 }
 
 void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
@@ -171,6 +168,10 @@ void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
     if (!sp_log_enabled(level))
         return;
     va_start(ap, fmt);
+    if (hook_before != NULL)
+        hook_before(hook_ud);
     sp_vlog(level, comp, fmt, ap);
+    if (hook_after != NULL)
+        hook_after(hook_ud);
     va_end(ap);
 }
