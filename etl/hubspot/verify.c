@@ -97,6 +97,8 @@ static char *read_body(const char *const *ids, size_t n)
         json_array_append_new(inputs, json_pack("{s:s}", "id", ids[i]));
     json_object_set_new(root, "inputs", inputs);
     json_object_set_new(root, "properties", json_pack("[s]", MERGED_PROP));
+    /* the schema (BatchReadInputSimplePublicObjectId) requires it */
+    json_object_set_new(root, "propertiesWithHistory", json_array());
     body = json_dumps(root, JSON_COMPACT);
     json_decref(root);
     return body;
