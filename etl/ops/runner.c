@@ -259,7 +259,8 @@ static void log_settings(const sp_job *job, const sp_run_opts *o)
             "run begin: spetl %s: job=%s components=%s database=%s hub=%s hubspot=%s "
             "api-version=%s rate-limit=%d/10s search-rate=%d/s page-size=%d "
             "connect-timeout=%ds request-timeout=%ds retry-budget=%ds token=%s:%s "
-            "history-retention-days=%d dry-run=%s key=%s retry-records=%d log-level=%s",
+            "history-retention-days=%d email-on-error=%s dry-run=%s key=%s retry-records=%d "
+            "log-level=%s",
             SPETL_VERSION, job->path, comps[0] ? comps : "none",
             sp_db_redact_conn(job->database.connection, conn, sizeof(conn)), hub,
             h->base_url ? h->base_url : "https://api.hubapi.com",
@@ -267,7 +268,8 @@ static void log_settings(const sp_job *job, const sp_run_opts *o)
             h->page_size, h->connect_timeout_s, h->request_timeout_s, h->retry_budget_s,
             h->token_env != NULL ? "env" : "file",
             h->token_env != NULL ? h->token_env : h->token_file ? h->token_file : "",
-            job->history_retention_days, o->dry_run ? "yes" : "no", o->key ? o->key : "-",
+            job->history_retention_days, job->email.enabled ? "on" : "off",
+            o->dry_run ? "yes" : "no", o->key ? o->key : "-",
             o->nkeys, levels[sp_log_get_level()]);
 }
 
