@@ -1,6 +1,7 @@
 /* cli.c -- option parsing, help, version, dispatch and the exit code. */
 #include "spetl/cli.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static const command commands[] = {
     {"history", sp_cmd_history, "history JOB", "the latest runs, per component, with their counts"},
     {"errors", sp_cmd_errors, "errors JOB",
      "records that failed and are not resolved yet (the Action Center)"},
+    {"links", sp_cmd_links, "links JOB",
+     "list, delete (--delete) or check (--verify [--repair]) the SalesPad <-> HubSpot links"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -51,7 +54,16 @@ static void print_help(FILE *out)
             "  --report FILE              write a JSON run report to FILE ('-' for stdout)\n"
             "  --secrets                  validate: also read the token and the connection's\n"
             "                             variables (check and run always do)\n"
-            "  --limit N                  history/errors: show at most N rows\n"
+            "  --limit N                  history/errors/links: show at most N rows\n"
+            "  --json                     history/errors/links: one JSON document on stdout\n"
+            "  --type T                   links: one entity type (CUSTOMER, CUSTOMER_ADDRESS, ...)\n"
+            "  --hs-id ID                 links: the link of one HubSpot record\n"
+            "  --delete                   links: delete the chosen links (a document's lines too)\n"
+            "  --verify [--repair]        links: find links whose HubSpot record is gone or\n"
+            "                             merged; --repair removes / re-points them\n"
+            "  --retry, --dismiss         errors: re-send, or close, the failed records of\n"
+            "                             --key KEY or --all\n"
+            "  --yes                      do it without asking (links --delete on a terminal)\n"
             "  --log-level LEVEL          error, warn, info (default), debug or trace\n"
             "  -q, --quiet                warnings and errors only\n"
             "  -h, --help                 this text\n"
@@ -68,6 +80,28 @@ static void print_version(FILE *out)
 {
     fprintf(out, "spetl %s\n%s, %s, %s, %s\n", SPETL_VERSION, sp_job_library_version(),
             sp_db_library_version(), sp_http_library_version(), sp_json_library_version());
+}
+
+/* The on/off options of links, errors and history; 1 when a was one. */
+static int flag_option(const char *a, sp_cli *out)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } flags[] = {
+        {"--delete", offsetof(sp_cli, del)},   {"--yes", offsetof(sp_cli, yes)},
+        {"--verify", offsetof(sp_cli, verify)}, {"--repair", offsetof(sp_cli, repair)},
+        {"--json", offsetof(sp_cli, json)},     {"--retry", offsetof(sp_cli, retry)},
+        {"--dismiss", offsetof(sp_cli, dismiss)}, {"--all", offsetof(sp_cli, all)},
+    };
+
+    for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+        if (strcmp(a, flags[k].name) == 0) {
+            *(int *)((char *)out + flags[k].off) = 1;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_version, sp_err *e)
@@ -91,6 +125,15 @@ int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_v
             out->secrets = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             out->quiet = 1;
+        } else if (flag_option(a, out)) {
+            continue;
+        } else if (strcmp(a, "--type") == 0 || strcmp(a, "--hs-id") == 0) {
+            if (i + 1 >= argc)
+                return SP_ERR(e, SP_EUSAGE, "option %s needs a value", a);
+            if (strcmp(a, "--type") == 0)
+                out->type = argv[++i];
+            else
+                out->hs_id = argv[++i];
         } else if (strcmp(a, "--key") == 0 || strcmp(a, "--report") == 0 ||
                    strcmp(a, "--log-level") == 0 || strcmp(a, "--limit") == 0) {
             if (i + 1 >= argc)

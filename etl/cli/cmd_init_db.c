@@ -14,6 +14,7 @@
 #include "spetl/job.h"
 #include "spetl/runner.h"
 #include "spetl/schema.h"
+#include "spetl/state.h"
 
 /* The GP tables spetl reads and writes must be there already. */
 static int check_gp_tables(sp_db *db, sp_err *e)
@@ -61,6 +62,8 @@ int sp_cmd_init_db(const sp_cli *cli, sp_err *e)
         sp_err_prefix(e, "creating spetl's tables");
         goto done;
     }
+    if (sp_action_upgrade(db, e) != 0)   /* tables of an older spetl */
+        goto done;
     printf("%s: spetl's tables are ready in the %s database (%s)\n", cli->job_path,
            sp_dialect_name(sp_db_dialect(db)), sp_db_conn_redacted(db));
     rc = 0;

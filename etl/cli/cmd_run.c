@@ -11,5 +11,6 @@ int sp_cmd_run(const sp_cli *cli, sp_err *e)
     o.only = cli->components;
     o.nonly = cli->ncomponents;
     o.report_path = cli->report_path;
+    o.progress = cli->progress;
     return sp_run_job(cli->job_path, &o, e);
 }

@@ -19,11 +19,21 @@ static char **secrets;
 static size_t nsecrets, capsecrets;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
+/* Around every line (sp_log_set_hooks): a progress line erases itself. */
+static void (*hook_before)(void *), (*hook_after)(void *);
+static void *hook_ud;
 
 void sp_log_set_level(sp_log_level level) { current_level = level; }
 sp_log_level sp_log_get_level(void) { return current_level; }
 void sp_log_set_stream(FILE *f) { stream = f; }
 int sp_log_enabled(sp_log_level level) { return level <= current_level; }
+
+void sp_log_set_hooks(void (*before)(void *ud), void (*after)(void *ud), void *ud)
+{
+    hook_before = before;
+    hook_after = after;
+    hook_ud = ud;
+}
 
 int sp_log_parse_level(const char *name)
 {
@@ -200,6 +210,10 @@ void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
     if (!sp_log_enabled(level))
         return;
     va_start(ap, fmt);
+    if (hook_before != NULL)
+        hook_before(hook_ud);
     sp_vlog(level, comp, fmt, ap);
+    if (hook_after != NULL)
+        hook_after(hook_ud);
     va_end(ap);
 }

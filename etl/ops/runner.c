@@ -9,6 +9,7 @@
 #include "spetl/log.h"
 #include "spetl/mail.h"
 #include "spetl/runner.h"
+#include "spetl/progress.h"
 #include "spetl/setup.h"
 #include "spetl/state.h"
 #include "spetl/version.h"
@@ -280,6 +281,65 @@ static void skip_component(sp_db *db, const sp_job *job, const char *hub, const 
     finish_component(db, hub, run_id, r, dry_run);
 }
 
+/* The first line of a run: its effective settings, as pgBackRest's
+ * "command begin" line (the connection's password redacted, the token only
+ * named). */
+static void log_settings(const sp_job *job, const sp_run_opts *o)
+{
+    static const char *const levels[] = {"error", "warn", "info", "debug", "trace"};
+    const sp_job_component *on[SP_COMP_COUNT];
+    const sp_job_hubspot *h = &job->hubspot;
+    char conn[1024], comps[512] = "", hub[32] = "from-token";
+    size_t n = sp_job_enabled_components(job, on, SP_COMP_COUNT), used = 0;
+
+    for (int i = 0; i < o->nonly; i++)
+        used += (size_t)snprintf(comps + used, used < sizeof(comps) ? sizeof(comps) - used : 0,
+                                 "%s%s", i ? "," : "", o->only[i]);
+    for (size_t i = 0; o->nonly == 0 && i < n; i++)
+        used += (size_t)snprintf(comps + used, used < sizeof(comps) ? sizeof(comps) - used : 0,
+                                 "%s%s", i ? "," : "", on[i]->name);
+    if (job->hub_id != 0)
+        snprintf(hub, sizeof(hub), "%llu", (unsigned long long)job->hub_id);
+    SP_INFO(NULL,
+            "run begin: spetl %s: job=%s components=%s database=%s hub=%s hubspot=%s "
+            "api-version=%s rate-limit=%d/10s search-rate=%d/s page-size=%d "
+            "connect-timeout=%ds request-timeout=%ds retry-budget=%ds token=%s:%s "
+            "history-retention-days=%d email-on-error=%s dry-run=%s key=%s retry-records=%d "
+            "log-level=%s",
+            SPETL_VERSION, job->path, comps[0] ? comps : "none",
+            sp_db_redact_conn(job->database.connection, conn, sizeof(conn)), hub,
+            h->base_url ? h->base_url : "https://api.hubapi.com",
+            h->api_version ? h->api_version : "2026-03", h->rate_limit, h->search_rate,
+            h->page_size, h->connect_timeout_s, h->request_timeout_s, h->retry_budget_s,
+            h->token_env != NULL ? "env" : "file",
+            h->token_env != NULL ? h->token_env : h->token_file ? h->token_file : "",
+            job->history_retention_days, job->email.enabled ? "on" : "off",
+            o->dry_run ? "yes" : "no", o->key ? o->key : "-",
+            o->nkeys, levels[sp_log_get_level()]);
+}
+
+/* The component once, or for a retry once per key of its own; with the
+ * progress line on a terminal. */
+static int run_impl(sp_run_ctx *ctx, const sp_run_opts *o, sp_err *e)
+{
+    sp_component_fn fn = sp_component_impl(ctx->comp->kind);
+    sp_progress *pg = o->progress ? sp_progress_begin(stderr, ctx->comp->name, ctx->hs, 0) : NULL;
+    int rc = 0;
+
+    ctx->progress = pg != NULL ? sp_progress_counts : NULL;
+    ctx->progress_ud = pg;
+    if (o->nkeys == 0)
+        rc = fn(ctx, e);
+    for (int i = 0; i < o->nkeys && rc == 0; i++) {
+        if (strcmp(o->keys[i].component, ctx->comp->name) != 0)
+            continue;
+        ctx->key = o->keys[i].key;
+        rc = fn(ctx, e);
+    }
+    sp_progress_end(pg);
+    return rc;
+}
+
 /* Run one component; -1 with e (status "stopped") when it stopped. */
 static int run_component(sp_db *db, sp_hs_client *hs, const sp_job *job, const char *hub,
                          const char *run_id, const sp_run_opts *o, long heartbeat_ms, comp_run *r,
@@ -302,7 +362,7 @@ static int run_component(sp_db *db, sp_hs_client *hs, const sp_job *job, const c
     if (!o->dry_run &&
         sp_history_start(db, hub, run_id, job->name, r->comp->name, r->started_on, e) != 0)
         goto stopped;
-    if (sp_component_impl(r->comp->kind)(&ctx, e) != 0)
+    if (run_impl(&ctx, o, e) != 0)
         goto stopped;
     r->counts = ctx.counts;
     snprintf(r->status, sizeof(r->status), "%s",
@@ -417,6 +477,7 @@ int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
     if (sp_job_load(job_path, NULL, &job, e) != 0)
         goto done;
     sp_log_set_context(run_id, job->name);
+    log_settings(job, o);
     if (select_components(job, o, runs, &nruns, e) != 0)
         goto done;
     if (sp_open_job_db(job, &db, e) != 0 || check_tables(db, job, e) != 0)

@@ -2008,6 +2008,13 @@ int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
         if (got < 0)
             goto done;
         ctx->counts.read += (int64_t)pg->n[0] * (r.lv[0].lv->send ? 1 : 0) + (int64_t)pg->n[1];
+        if (ctx->progress != NULL && ctx->progress(ctx->progress_ud, NULL)) {
+            sp_counts now;   /* the commit thread counts under the connection's lock */
+            db_lock(&r);
+            now = ctx->counts;
+            db_unlock(&r);
+            ctx->progress(ctx->progress_ud, &now);
+        }
         if (ctx->dry_run) {
             dry_print(&r, pg);
             page_free(pg);

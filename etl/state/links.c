@@ -197,3 +197,137 @@ done:
     sp_stmt_free(st);
     return rc;
 }
+
+/* "a!%b" for LIKE ... ESCAPE '!': the prefix's own % _ ! match themselves. */
+static char *like_prefix(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *out = sp_xmalloc(2 * n + 2), *o = out;
+
+    for (const char *p = prefix; *p != '\0'; p++) {
+        if (*p == '%' || *p == '_' || *p == '!')
+            *o++ = '!';
+        *o++ = *p;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return out;
+}
+
+/* Append the WHERE clause of sel to sql; its values, in order, to vals. */
+static int sel_where(const sp_link_sel *sel, sp_buf *sql, const char **vals, int *nvals,
+                     char **owned, sp_err *e)
+{
+    static const char *const cols[] = {"Hub_ID", "Entity_Type", "Entity_Key", "HubSpot_Object_Type",
+                                       "HubSpot_ID"};
+    const char *v[] = {sel->hub, sel->entity_type, sel->entity_key, sel->hs_object, sel->hs_id};
+    int first = 1;
+
+    *nvals = 0;
+    *owned = NULL;
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        if (v[i] == NULL)
+            continue;
+        if (sp_buf_printf(sql, e, "%s %s = ?", first ? " WHERE" : " AND", cols[i]) != 0)
+            return -1;
+        vals[(*nvals)++] = v[i];
+        first = 0;
+    }
+    if (sel->key_prefix != NULL) {
+        if (sp_buf_printf(sql, e, "%s Entity_Key LIKE ? ESCAPE '!'", first ? " WHERE" : " AND") != 0)
+            return -1;
+        *owned = like_prefix(sel->key_prefix);
+        vals[(*nvals)++] = *owned;
+        first = 0;
+    }
+    if (sel->after_type != NULL && sel->after_key != NULL) {
+        if (sp_buf_printf(sql, e, "%s (Entity_Type > ? OR (Entity_Type = ? AND Entity_Key > ?))",
+                          first ? " WHERE" : " AND") != 0)
+            return -1;
+        vals[(*nvals)++] = sel->after_type;
+        vals[(*nvals)++] = sel->after_type;
+        vals[(*nvals)++] = sel->after_key;
+    }
+    return 0;
+}
+
+int sp_link_list(sp_db *db, const sp_link_sel *sel, long limit,
+                 int (*fn)(const char *hub, const sp_link *link, void *ctx), void *ctx,
+                 sp_err *e)
+{
+    sp_buf rest, sql;
+    sp_stmt *st = NULL;
+    const char *vals[12];
+    char *owned = NULL, hub[24];
+    sp_link l;
+    int nvals, got = 0, rc = -1;
+
+    sp_buf_init(&rest, 4096);
+    sp_buf_init(&sql, 4096);
+    if (sp_buf_puts(&rest, LINK_COLS ", Hub_ID FROM spAAIntegratedEntityLink", e) != 0 ||
+        sel_where(sel, &rest, vals, &nvals, &owned, e) != 0 ||
+        sp_buf_puts(&rest, " ORDER BY Hub_ID, Entity_Type, Entity_Key", e) != 0)
+        goto done;
+    if (limit > 0 ? sp_db_sql_select_limit(db, &sql, sp_buf_str(&rest), limit, e) != 0
+                  : sp_buf_printf(&sql, e, "SELECT %s", sp_buf_str(&rest)) != 0)
+        goto done;
+    if (sp_stmt_prepare(db, sp_buf_str(&sql), &st, e) != 0)
+        goto done;
+    for (int i = 0; i < nvals; i++)
+        if (sp_stmt_bind_text(st, i + 1, vals[i], e) != 0)
+            goto done;
+    if (sp_stmt_exec(st, NULL, e) != 0)
+        goto done;
+    while ((got = sp_stmt_fetch(st, e)) == 1) {
+        memset(&l, 0, sizeof(l));
+        copy(l.entity_type, sizeof(l.entity_type), sp_stmt_text(st, 0));
+        copy(l.entity_key, sizeof(l.entity_key), sp_stmt_text(st, 1));
+        copy(l.hs_object, sizeof(l.hs_object), sp_stmt_text(st, 2));
+        copy(l.hs_id, sizeof(l.hs_id), sp_stmt_text(st, 3));
+        copy(l.payload_hash, sizeof(l.payload_hash), sp_stmt_text(st, 4));
+        copy(hub, sizeof(hub), sp_stmt_text(st, 7));
+        if (sp_stmt_time(st, 5, &l.created_on, e) < 0 ||
+            sp_stmt_time(st, 6, &l.last_exported_on, e) < 0)
+            goto done;
+        if (fn(hub, &l, ctx) != 0) {
+            sp_stmt_close_cursor(st);
+            break;
+        }
+    }
+    if (got < 0)
+        goto done;
+    rc = 0;
+done:
+    if (rc != 0)
+        sp_err_prefix(e, "reading links");
+    sp_stmt_free(st);
+    free(owned);
+    sp_buf_free(&rest);
+    sp_buf_free(&sql);
+    return rc;
+}
+
+int sp_link_repoint(sp_db *db, const char *hub, const char *hs_object, const char *old_id,
+                    const char *new_id, int64_t *changed, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int rc = -1;
+
+    *changed = 0;
+    if (sp_stmt_prepare(db,
+                        "UPDATE spAAIntegratedEntityLink SET HubSpot_ID = ?, Payload_Hash = '',"
+                        " Modified_On = ? WHERE Hub_ID = ? AND HubSpot_Object_Type = ?"
+                        " AND HubSpot_ID = ?",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, new_id, e) != 0 ||
+        sp_stmt_bind_time(st, 2, sp_clock_wall_ms(), e) != 0 ||
+        sp_stmt_bind_text(st, 3, hub, e) != 0 || sp_stmt_bind_text(st, 4, hs_object, e) != 0 ||
+        sp_stmt_bind_text(st, 5, old_id, e) != 0 || sp_stmt_exec(st, changed, e) != 0)
+        goto done;
+    rc = 0;
+done:
+    sp_stmt_free(st);
+    if (rc != 0)
+        sp_err_prefix(e, "re-pointing the link of HubSpot %s %s to %s", hs_object, old_id, new_id);
+    return rc;
+}

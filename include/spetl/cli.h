@@ -28,6 +28,16 @@ typedef struct sp_cli {
     int quiet;                  /* -q: warnings and errors only */
     int limit;                  /* --limit N (history, errors); 0 = default */
     int progress;               /* a progress line on a terminal */
+    const char *type;           /* --type T (links: entity type) */
+    const char *hs_id;          /* --hs-id ID (links) */
+    int del;                    /* --delete (links) */
+    int yes;                    /* --yes: no question asked */
+    int verify;                 /* --verify (links) */
+    int repair;                 /* --repair (links --verify) */
+    int json;                   /* --json (history, errors, links) */
+    int retry;                  /* --retry (errors) */
+    int dismiss;                /* --dismiss (errors) */
+    int all;                    /* --all (errors --retry / --dismiss) */
 } sp_cli;
 
 typedef int (*sp_cmd_fn)(const sp_cli *cli, sp_err *e);
@@ -47,5 +57,6 @@ int sp_cmd_check(const sp_cli *cli, sp_err *e);
 int sp_cmd_setup_hubspot(const sp_cli *cli, sp_err *e);
 int sp_cmd_history(const sp_cli *cli, sp_err *e);
 int sp_cmd_errors(const sp_cli *cli, sp_err *e);
+int sp_cmd_links(const sp_cli *cli, sp_err *e);
 
 #endif

@@ -34,6 +34,11 @@ typedef struct sp_run_ctx {
     int64_t started_on;       /* UTC epoch ms of the component's start */
     int64_t heartbeat_ms;     /* refresh the run lock this often; 0: the run holds none */
     sp_counts counts;
+    /* The progress line (progress.h), NULL: none. A long loop calls
+     * progress(progress_ud, NULL) now and then, and when it answers 1,
+     * progress(progress_ud, &a consistent copy of counts). */
+    int (*progress)(void *ud, const sp_counts *counts);
+    void *progress_ud;
 } sp_run_ctx;
 
 typedef int (*sp_component_fn)(sp_run_ctx *ctx, sp_err *e);

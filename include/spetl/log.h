@@ -36,6 +36,9 @@ void sp_log_set_context(const char *run_id, const char *job);
 void sp_log_secret(const char *secret);     /* remembered until sp_log_reset() */
 void sp_log_reset(void);                    /* forget context and secrets */
 int sp_log_enabled(sp_log_level level);
+/* Called around every line sp_log() writes (NULL: none): a progress line on
+ * the same terminal erases itself in before (progress.h). */
+void sp_log_set_hooks(void (*before)(void *ud), void (*after)(void *ud), void *ud);
 
 void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -34,6 +34,12 @@
 #include "spetl/hubspot.h"
 #include "spetl/job.h"
 
+/* A record to run a component for (`spetl errors --retry`). */
+typedef struct sp_run_key {
+    const char *component;           /* its name, e.g. "customer-export" */
+    const char *key;                 /* as --key takes it: "AARONFIT0001" */
+} sp_run_key;
+
 typedef struct sp_run_opts {
     int dry_run;
     const char *key;                 /* one record, or NULL */
@@ -41,6 +47,9 @@ typedef struct sp_run_opts {
     int nonly;
     const char *report_path;         /* JSON report: a file, "-" for stdout, NULL for none */
     long lock_stale_ms;              /* 0: 15 minutes */
+    const sp_run_key *keys;          /* a retry: each component runs once per key of */
+    int nkeys;                       /* its own (one lock, one history row each) */
+    int progress;                    /* a progress line on stderr (a terminal) */
 } sp_run_opts;
 
 int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e);

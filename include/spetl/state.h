@@ -71,6 +71,29 @@ int sp_link_delete(sp_db *db, const char *hub, const char *entity_type, const ch
 /* Number of links of a type ("" or NULL = all types). */
 int sp_link_count(sp_db *db, const char *hub, const char *entity_type, int64_t *count, sp_err *e);
 
+/* A selection of links (`spetl links`): every field NULL = any. key_prefix
+ * selects keys that start with it (a document's lines: "DOC|"). */
+typedef struct sp_link_sel {
+    const char *hub;            /* NULL: every hub's links in this database */
+    const char *entity_type;
+    const char *entity_key;
+    const char *key_prefix;
+    const char *hs_object;
+    const char *hs_id;
+    const char *after_type;     /* keyset paging (with hub set): the links after */
+    const char *after_key;      /* (after_type, after_key) in type, key order */
+} sp_link_sel;
+
+/* The selected links, by hub, type and key, to fn with their hub (stops on
+ * fn returning -1); limit 0: all. */
+int sp_link_list(sp_db *db, const sp_link_sel *sel, long limit,
+                 int (*fn)(const char *hub, const sp_link *link, void *ctx), void *ctx,
+                 sp_err *e);
+/* Point the link of HubSpot (hs_object, old_id) at new_id, its payload hash
+ * cleared so the next export sends the record whole; *changed = rows. */
+int sp_link_repoint(sp_db *db, const char *hub, const char *hs_object, const char *old_id,
+                    const char *new_id, int64_t *changed, sp_err *e);
+
 /* ---- component state -------------------------------------------------------- */
 
 /* Minimum create / modified dates of a component; 0 when never set. */
@@ -124,6 +147,20 @@ typedef struct sp_action {
     char correlation_id[64];
     int64_t created_on;
 } sp_action;
+
+/* Unresolved rows whose Entity_Key is key or starts with "key|" (a
+ * customer's addresses), newest first; key NULL: all; hub NULL: every hub's. */
+int sp_action_list_key(sp_db *db, const char *hub, const char *key, int limit,
+                       int (*fn)(const sp_action *a, void *ctx), void *ctx, sp_err *e);
+/* A person dealt with them: the unresolved rows of key (as above; NULL: all)
+ * are resolved, with Dismissed_By = who and Dismissed_On = now. A table
+ * created before these columns existed is SP_EDB asking for `spetl init-db`.
+ * *dismissed = rows closed. */
+int sp_action_dismiss(sp_db *db, const char *hub, const char *key, const char *who,
+                      int64_t *dismissed, sp_err *e);
+/* Add Dismissed_By / Dismissed_On to an Action Center table created without
+ * them (init-db; safe to run twice). */
+int sp_action_upgrade(sp_db *db, sp_err *e);
 
 /* Record one failed record; fields not known may be "" / 0. An unresolved
  * row of the same component and entity is marked resolved first (superseded),

@@ -66,7 +66,8 @@ CREATE INDEX IF NOT EXISTS IX_spAARunHistory_Hub_Started ON spAARunHistory (Hub_
 
 -- Action Center: one row per failed record, with what, why and HubSpot's
 -- correlation id. Resolved_On is set when the record later succeeds or a
--- person dismisses it.
+-- person dismisses it (`spetl errors --dismiss`: Dismissed_By is the OS user,
+-- Dismissed_On when; init-db adds both to a table created without them).
 CREATE TABLE IF NOT EXISTS spAAActionCenter (
     Error_ID integer PRIMARY KEY AUTOINCREMENT,
     Run_ID varchar(64) NOT NULL,
@@ -79,7 +80,9 @@ CREATE TABLE IF NOT EXISTS spAAActionCenter (
     HTTP_Status integer NULL,
     Correlation_ID varchar(64) NULL,
     Created_On datetime NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
-    Resolved_On datetime NULL
+    Resolved_On datetime NULL,
+    Dismissed_By varchar(128) NULL,
+    Dismissed_On datetime NULL
 );
 CREATE INDEX IF NOT EXISTS IX_spAAActionCenter_Hub_Open ON spAAActionCenter (Hub_ID, Resolved_On, Created_On);
 CREATE INDEX IF NOT EXISTS IX_spAAActionCenter_Run ON spAAActionCenter (Run_ID);

@@ -78,7 +78,8 @@ GO
 
 -- Action Center: one row per failed record, with what, why and HubSpot's
 -- correlation id. Resolved_On is set when the record later succeeds or a
--- person dismisses it.
+-- person dismisses it (`spetl errors --dismiss`: Dismissed_By is the OS user,
+-- Dismissed_On when; init-db adds both to a table created without them).
 IF OBJECT_ID(N'dbo.spAAActionCenter', N'U') IS NULL
 CREATE TABLE dbo.spAAActionCenter (
     Error_ID bigint IDENTITY(1,1) NOT NULL,
@@ -93,6 +94,8 @@ CREATE TABLE dbo.spAAActionCenter (
     Correlation_ID varchar(64) NULL,
     Created_On datetime2(3) NOT NULL CONSTRAINT DF_spAAActionCenter_Created_On DEFAULT (SYSUTCDATETIME()),
     Resolved_On datetime2(3) NULL,
+    Dismissed_By varchar(128) NULL,
+    Dismissed_On datetime2(3) NULL,
     CONSTRAINT PK_spAAActionCenter PRIMARY KEY (Error_ID)
 );
 GO

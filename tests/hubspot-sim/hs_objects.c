@@ -803,6 +803,11 @@ static void batch_read(hs_ctx *c, hs_table *t, hs_resp *r)
             json_decref(errors);
             goto done;
         }
+        if ((rec == NULL || rec->archived) && !archived && idp == NULL) {
+            hs_rec *into = hs_merged_into(t, id);   /* a merged id reads as the survivor */
+            if (into != NULL)
+                rec = into;
+        }
         if (rec == NULL || rec->archived != archived) {
             json_array_append_new(missing, json_string(id));
             continue;
@@ -869,6 +874,8 @@ void hs_handle_objects(hs_ctx *c, hs_resp *r)
         create_one(c, t, r);
     } else if (rest == 1 && strcmp(a, "search") == 0 && strcmp(m, "POST") == 0) {
         hs_handle_search(c, r);
+    } else if (rest == 1 && strcmp(a, "merge") == 0 && strcmp(m, "POST") == 0) {
+        hs_handle_merge(c, t, r);
     } else if (rest == 1 && strcmp(a, "search") != 0 && strcmp(a, "batch") != 0) {
         if (strcmp(m, "GET") == 0)
             read_one(c, t, a, r);

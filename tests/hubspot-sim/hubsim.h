@@ -362,6 +362,9 @@ struct MHD_Daemon *hs_http_start(hs_sim *sim, int listen_fd, int threads);
 
 /* Handlers. Each fills r. */
 void hs_handle_objects(hs_ctx *c, hs_resp *r);      /* /crm/v3/objects/OBJ... */
+/* hs_merge.c: POST .../OBJ/merge; the live record a merged id now reads as (or NULL). */
+void hs_handle_merge(hs_ctx *c, hs_table *t, hs_resp *r);
+hs_rec *hs_merged_into(hs_table *t, const char *id);
 void hs_handle_search(hs_ctx *c, hs_resp *r);
 void hs_handle_assoc(hs_ctx *c, hs_resp *r);        /* /crm/v4/associations/A/B/batch/... */
 void hs_handle_assoc_object(hs_ctx *c, hs_resp *r); /* /crm/v4/objects/A/ID/associations/... */

@@ -97,6 +97,8 @@ START_TEST(help_and_version)
     ck_assert_int_eq(spetl(NULL, "--help"), 0);
     ck_assert_ptr_nonnull(strstr(out, "usage: spetl [OPTIONS] COMMAND JOB [ARGS...]"));
     ck_assert_ptr_nonnull(strstr(out, "  validate JOB "));
+    ck_assert_ptr_nonnull(strstr(out, "  links JOB "));
+    ck_assert_ptr_nonnull(strstr(out, "  --verify [--repair] "));
     ck_assert_ptr_nonnull(strstr(out, "  5  another run of this job holds the run lock"));
     ck_assert_ptr_nonnull(strstr(out, "  7  the run finished but a component stopped; "));
     ck_assert_str_eq(err, "");
@@ -124,6 +126,16 @@ START_TEST(usage_errors_exit_2)
     ck_assert_ptr_nonnull(strstr(err, "unknown log level 'loud'"));
     ck_assert_int_eq(spetl(NULL, "run job.xml --key"), 2);
     ck_assert_ptr_nonnull(strstr(err, "option --key needs a value"));
+    /* links and the Action Center refuse what does not go together before reading the job */
+    ck_assert_int_eq(spetl(NULL, "links job.xml --repair"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "links: --repair goes with --verify"));
+    ck_assert_int_eq(spetl(NULL, "links job.xml --delete --verify"), 2);
+    ck_assert_int_eq(spetl(NULL, "links job.xml --key K --hs-id 1"), 2);
+    ck_assert_int_eq(spetl(NULL, "links job.xml --type"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "option --type needs a value"));
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --dismiss --all"), 2);
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --key K --all"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "errors: --retry or --dismiss, with --key KEY or --all"));
 }
 END_TEST
 
@@ -591,8 +603,8 @@ static const char *two_component_job(const run_env *r)
              "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
              "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
              "    </export-mapping>\n"
-             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"gp_item_number\">\n"
-             "      <property name=\"gp_item_number\" column=\"ITEMNMBR\"/><property name=\"name\" column=\"ITEMDESC\"/>\n"
+             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"hs_sku\">\n"
+             "      <property name=\"hs_sku\" column=\"ITEMNMBR\"/><property name=\"name\" column=\"ITEMDESC\"/>\n"
              "    </export-mapping>\n"
              "  </mappings>\n"
              "  <components>\n"
