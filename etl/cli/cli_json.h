@@ -1,12 +1,12 @@
 /*
  * cli_json.h -- the JSON the --json options print (history, errors, links).
  *
- * A minimal streaming writer for the cli alone (only etl/hubspot/ uses
- * Jansson): objects, arrays, strings, integers, booleans, written straight
- * to a FILE with commas placed by nesting depth. Strings are escaped (", \,
- * control characters as \u00XX) and any byte sequence that is not UTF-8 is
- * written as U+FFFD, so the output is always one valid JSON document.
- * Nesting deeper than CLI_JSON_DEPTH is a programming error (ignored).
+ * A streaming front of the core JSON writer (spetl/json.h): each value is
+ * written by sp_json into a small buffer that is flushed to the FILE at
+ * once, so a list of any length prints in bounded memory, and escaping and
+ * UTF-8 handling are the core writer's (one place for both). The values
+ * printed come from bounded database columns (a few KiB at most); one over
+ * CLI_JSON_VALUE_MAX would be a bug, and is logged as an error.
  */
 #ifndef SPETL_CLI_JSON_H
 #define SPETL_CLI_JSON_H
@@ -14,12 +14,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_JSON_DEPTH 8
+#include "spetl/buf.h"
+#include "spetl/json.h"
+
+#define CLI_JSON_VALUE_MAX (64 * 1024)
 
 typedef struct cli_json {
     FILE *f;
-    int depth;
-    int count[CLI_JSON_DEPTH];   /* members written at each depth */
+    sp_buf buf;
+    sp_json w;
 } cli_json;
 
 void cli_json_init(cli_json *j, FILE *f);
