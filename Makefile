@@ -182,8 +182,8 @@ $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DFUZZ_NAME=$* -MMD -MP -c $< -o $@
 
-# Not the pattern rule above: the fake request queue must come before the
-# library so that client.o is not linked.
+# Its own rule, not $(BUILD)/tests/%: the fake request queue must come before
+# the library so that client.o is not linked (and it needs no test support).
 $(BUILD)/tests/check_fuzz_replay: $(BUILD)/tests/unit/check_fuzz_replay.o $(FUZZ_REPLAY_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
