@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <libxml/xmlschemas.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,23 +437,37 @@ static void on_error(void *ctx, xmlErrorPtr err)
     free(msg);
 }
 
-int jschema_validate(jctx *c, sp_err *e)
+/* The compiled-in schema, compiled once per process and kept (it is
+ * read-only once compiled; each validation has its own context): compiling
+ * it took most of a job load's time, which counts when one process loads
+ * many jobs (spetl validate, the tests, the fuzzer). */
+static xmlSchemaPtr the_schema;
+
+static void compile_schema(void)
 {
     size_t len;
     const char *xsd = sp_job_xsd(&len);
-    xmlSchemaParserCtxtPtr pctx = NULL;
-    xmlSchemaPtr schema = NULL;
+    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewMemParserCtxt(xsd, (int)len);
+
+    if (pctx != NULL)
+        the_schema = xmlSchemaParse(pctx);
+    xmlSchemaFreeParserCtxt(pctx);
+}
+
+int jschema_validate(jctx *c, sp_err *e)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     xmlSchemaValidCtxtPtr vctx = NULL;
     size_t before = c->ndiags;
     int rc = -1;
 
     c->stage = JSTAGE_SCHEMA_COMPILE;
-    pctx = xmlSchemaNewMemParserCtxt(xsd, (int)len);
-    if (pctx == NULL || (schema = xmlSchemaParse(pctx)) == NULL) {
+    pthread_once(&once, compile_schema);
+    if (the_schema == NULL) {
         SP_ERR(e, SP_EINTERNAL, "the compiled-in job schema does not compile (a bug in spetl)");
         goto done;
     }
-    vctx = xmlSchemaNewValidCtxt(schema);
+    vctx = xmlSchemaNewValidCtxt(the_schema);
     if (vctx == NULL) {
         SP_ERR(e, SP_EINTERNAL, "cannot create a schema validation context");
         goto done;
@@ -467,7 +482,5 @@ int jschema_validate(jctx *c, sp_err *e)
     rc = (int)(c->ndiags - before);
 done:
     xmlSchemaFreeValidCtxt(vctx);
-    xmlSchemaFree(schema);
-    xmlSchemaFreeParserCtxt(pctx);
     return rc;
 }

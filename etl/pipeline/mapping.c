@@ -229,8 +229,11 @@ static void split_name(sp_arena *a, const char *name, const char **first, const 
 
 /* ---- dates ------------------------------------------------------------------------- */
 
+#define EPOCH_MS_MIN (-62135596800000LL)   /* 0001-01-01T00:00:00.000Z */
+#define EPOCH_MS_MAX 253402300799999LL     /* 9999-12-31T23:59:59.999Z */
+
 /* Parse a date as GP writes it or HubSpot sends it: ISO date, ISO date-time
- * (UTC), or epoch milliseconds. */
+ * (UTC), or epoch milliseconds (years 1..9999, as for written dates). */
 static int parse_when(const char *s, int64_t *ms)
 {
     if (sp_text_all_digits(s) || (s[0] == '-' && sp_text_all_digits(s + 1))) {
@@ -240,6 +243,8 @@ static int parse_when(const char *s, int64_t *ms)
         v = strtoll(s, &end, 10);
         if (errno != 0 || *end != '\0' || strlen(s) < 9)
             return -1;   /* 20261127 is not a date anyone means as epoch ms */
+        if (v < EPOCH_MS_MIN || v > EPOCH_MS_MAX)
+            return -1;
         *ms = v;
         return 0;
     }

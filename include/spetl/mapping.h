@@ -27,7 +27,8 @@
  *   date         export: GP date text -> HubSpot's midnight-UTC epoch ms
  *                ("2026-11-27 00:00:00.000" -> "1795737600000"); GP's empty
  *                date 1900-01-01 -> ""; import: ISO date, ISO date-time or
- *                epoch ms -> "YYYY-MM-DD 00:00:00.000"
+ *                epoch ms -> "YYYY-MM-DD 00:00:00.000"; years 1..9999 only
+ *                (epoch ms too)
  *   datetime     the same keeping the time (UTC), to the millisecond
  *   number       plain decimal: "59.95000" -> "59.95", "0.00000" -> "0"
  *   max-length:N cut to N characters, never inside a UTF-8 sequence

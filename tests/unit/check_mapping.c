@@ -526,6 +526,26 @@ START_TEST(transform_dates_both_ways)
 }
 END_TEST
 
+/* Epoch milliseconds hold years 1..9999, as written dates do; beyond that,
+ * refused (found by fuzz_mapping: near INT64_MIN the midnight rounding
+ * overflowed, undefined behaviour, and the import wrote a year GP has not). */
+START_TEST(transform_dates_refuse_epoch_ms_beyond_year_9999)
+{
+    const char *no = "is not a date (YYYY-MM-DD, ISO 8601 or epoch milliseconds)";
+    const char *no_time = "is not a date and time (YYYY-MM-DD HH:MM:SS, ISO 8601 or epoch milliseconds)";
+
+    ck_assert_str_eq(xf(SP_XF_DATE, 0, 1, "-62135596800000"), "0001-01-01 00:00:00.000");
+    ck_assert_str_eq(xf(SP_XF_DATETIME, 0, 1, "253402300799999"), "9999-12-31 23:59:59.999");
+    ck_assert_str_eq(xf(SP_XF_DATE, 0, 0, "253402300799999"), "253402214400000");
+    ck_assert_str_eq(xf(SP_XF_DATE, 0, 1, "-62135596800001"), no);
+    ck_assert_str_eq(xf(SP_XF_DATE, 0, 1, "253402300800000"), no);
+    ck_assert_str_eq(xf(SP_XF_DATE, 0, 0, "-9223372036854775808"), no);
+    ck_assert_str_eq(xf(SP_XF_DATE, 0, 1, "-9223372036854775807"), no);
+    ck_assert_str_eq(xf(SP_XF_DATETIME, 0, 0, "-9223372036854775808"), no_time);
+    ck_assert_str_eq(xf(SP_XF_DATETIME, 0, 1, "9223372036854775807"), no_time);
+}
+END_TEST
+
 START_TEST(transform_numbers)
 {
     ck_assert_str_eq(xf(SP_XF_NUMBER, 0, 0, "59.95000"), "59.95");
@@ -565,6 +585,7 @@ int main(void)
     tcase_add_test(tc, transform_max_length_counts_characters);
     tcase_add_test(tc, transform_dates_both_ways);
     tcase_add_test(tc, transform_numbers);
+    tcase_add_test(tc, transform_dates_refuse_epoch_ms_beyond_year_9999);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
