@@ -274,14 +274,7 @@ int sx_commit_page(xpage *pg, sp_err *e)
     /* the page's counts are final here */
     if (refresh_stats(r, nl.n, e) != 0)
         goto done;
-    /* a long export keeps its run lock fresh; a lock lost to another run
-     * stops this one */
-    if (r->ctx->heartbeat_ms > 0 && sp_clock_now_ms() - r->beat_ms >= r->ctx->heartbeat_ms) {
-        r->beat_ms = sp_clock_now_ms();
-        if (sp_lock_heartbeat(r->ctx->db, r->ctx->hub, r->ctx->run_id, e) != 0)
-            goto done;
-    }
-    rc = 0;
+    rc = 0;   /* then the pipeline beats the run lock (pipeline.c) */
 done:
     sp_batch_reset(nl.b);
     if (rc != 0)

@@ -16,21 +16,20 @@
  *   export_commit.c  one transaction per page: links, Action Center rows,
  *                    counts (the one place a page's counts become final)
  *   export_dry.c     --dry-run: each record's create/update printed
- *   export.c         sp_export_run: the stages wired together, the threads
+ *   export.c         sp_export_run: the stages wired on the page pipeline
+ *                    (spetl/sync.h: pipeline.c, read_ahead.c, commit_thread.c)
  *
  * The internal functions are named sx_ (sync, export).
  */
 #ifndef SPETL_SYNC_EXPORT_INTERNAL_H
 #define SPETL_SYNC_EXPORT_INTERNAL_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-
 #include "keyhash.h"
 #include "spetl/buf.h"
 #include "spetl/export.h"
 #include "spetl/filter.h"
 #include "spetl/payload.h"
+#include "spetl/sync.h"
 
 #define SX_SQL_MAX (64 * 1024)
 #define SX_MAX_COLS 96
@@ -92,16 +91,18 @@ typedef struct xlevel_rt {
 
 typedef struct xrun xrun;
 
-/* Where pages are read: a connection and its page reads, prepared once per
- * run (the first page's, the next pages', the children's, a key's rows),
- * each re-executed with new keys. The run's own connection, or the
- * read-ahead thread's. */
+/* Where pages are read (a page source of the pipeline): a connection and
+ * its page reads, prepared once per run (the first page's, the next pages',
+ * the children's, a key's rows), each re-executed with new keys; and the
+ * last key read. The run's own connection, or the read-ahead thread's. */
 typedef struct xsrc {
     sp_db *db;
     struct {
         char *sql;
         sp_stmt *st;
     } reads[4];
+    const char *last;            /* the last parent key read (malloc'd); NULL: none yet */
+    int eof;                     /* the last page was read */
 } xsrc;
 
 typedef enum xstage {
@@ -113,8 +114,7 @@ typedef enum xstage {
     ST_C_CONFLICT_READ,
     ST_C_CONFLICT_UPDATE,
     ST_ASSOC,
-    ST_COMMIT,
-    ST_DONE
+    ST_COMMIT
 } xstage;
 
 typedef struct xpage {
@@ -123,8 +123,7 @@ typedef struct xpage {
     xrec *recs[2];
     size_t n[2];
     xstage stage;
-    int pending;
-    struct xpage *next;          /* in the commit queue */
+    int pending;                 /* batches submitted and not answered */
 } xpage;
 
 struct xrun {
@@ -138,24 +137,9 @@ struct xrun {
     sp_batch *link_new;          /* new links, one page's per transaction */
     int64_t links_added;         /* new links committed by this run */
     int64_t next_stats;          /* refresh the link table's statistics at this many */
-    int64_t beat_ms;             /* the run lock's last heartbeat (monotonic ms) */
-    xsrc src;                    /* the page reads on the run's connection */
     sp_action_writer *actions;
     sp_keyhash open;             /* "TYPE|key" of this component's unresolved Action Center rows */
-    atomic_int fatal;            /* the run stopped */
-    sp_err err;                  /* why (under mu) */
-    atomic_int pages_live;
-    /* The commit thread: pages whose writes are done are committed there,
-     * while this thread goes on with HTTP (a commit waits for the disk).
-     * The run's connection is then used by one thread at a time (dbmu). */
-    int committer_on;
-    pthread_t committer;
-    pthread_mutex_t mu;          /* fatal's err, the queue */
-    pthread_cond_t cv;
-    pthread_mutex_t dbmu;
-    xpage *cq_head, *cq_tail;
-    size_t cqn;
-    int cclosing;
+    sp_sync *sync;               /* the page pipeline: threads, the run's first error, the db lock */
 };
 
 /* A row of a level read into the page arena. */
@@ -178,15 +162,6 @@ typedef struct xparams {
     size_t n;
 } xparams;
 
-/* ---- export.c: the run ---------------------------------------------------- */
-void sx_fail(xrun *r, const sp_err *e);          /* the run stops; the first error is kept */
-void sx_db_lock(xrun *r);                        /* the run's connection, this thread's alone */
-void sx_db_unlock(xrun *r);
-xpage *sx_page_new(xrun *r);
-void sx_page_free(xpage *pg);
-/* The page's writes are done: commit it (on the commit thread, or here). */
-void sx_page_done(xpage *pg);
-
 /* ---- export_sql.c ------------------------------------------------------ */
 const char *sx_trimmed(sp_arena *a, const char *s);
 const char *sx_padded(sp_arena *a, const char *s, int width);
@@ -198,9 +173,12 @@ void sx_select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xparams
 void sx_where_common(xrun *r, const xlevel_rt *l, int with_filter, sp_buf *b, xparams *p, sp_err *e);
 
 /* ---- export_read.c ----------------------------------------------------- */
-/* Read the next page after *last_key (kept across pages, malloc'd); *eof
- * when there was nothing left or this page was the last. */
-int sx_read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *eof, sp_err *e);
+/* The next page of src (ops->read of the pipeline): 1 (*out), 0 none left,
+ * -1 error. */
+int sx_read_next(xrun *r, xsrc *src, xpage **out, sp_err *e);
+void sx_page_free(xpage *pg);
+/* A page source on db (ops->src_open), and its end (ops->src_close). */
+xsrc *sx_src_open(sp_db *db);
 void sx_src_close(xsrc *src);
 
 /* ---- export_map.c ------------------------------------------------------ */

@@ -9,13 +9,37 @@
 
 #include "export_internal.h"
 
+xsrc *sx_src_open(sp_db *db)
+{
+    xsrc *src = sp_xcalloc(1, sizeof(*src));
+    src->db = db;
+    return src;
+}
+
 void sx_src_close(xsrc *src)
 {
+    if (src == NULL)
+        return;
     for (size_t i = 0; i < sizeof(src->reads) / sizeof(src->reads[0]); i++) {
         sp_stmt_free(src->reads[i].st);
         free(src->reads[i].sql);
     }
-    memset(src->reads, 0, sizeof(src->reads));
+    free((void *)src->last);
+    free(src);
+}
+
+static xpage *page_new(xrun *r)
+{
+    xpage *pg = sp_xcalloc(1, sizeof(*pg));
+    pg->run = r;
+    pg->arena = sp_arena_new(0);
+    return pg;
+}
+
+void sx_page_free(xpage *pg)
+{
+    sp_arena_free(pg->arena);
+    free(pg);
 }
 
 /* The statement for sql: prepared the first time, re-executed after that
@@ -237,7 +261,9 @@ done:
     return rc;
 }
 
-int sx_read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *eof, sp_err *e)
+/* Read the next page after *last_key (kept across pages, malloc'd); *eof
+ * when there was nothing left or this page is the last. */
+static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *eof, sp_err *e)
 {
     xrow *rows = NULL;
     size_t n = 0;
@@ -254,4 +280,24 @@ int sx_read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *eof,
     if (r->nlevels > 1 && read_children(r, src, pg, rows, n, e) != 0)
         return -1;
     return 0;
+}
+
+int sx_read_next(xrun *r, xsrc *src, xpage **out, sp_err *e)
+{
+    xpage *pg;
+
+    if (src->eof)
+        return 0;
+    pg = page_new(r);
+    if (read_page(r, src, pg, &src->last, &src->eof, e) != 0) {
+        sx_page_free(pg);
+        return -1;
+    }
+    if (pg->n[0] == 0) {
+        sx_page_free(pg);
+        src->eof = 1;
+        return 0;
+    }
+    *out = pg;
+    return 1;
 }

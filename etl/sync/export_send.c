@@ -127,12 +127,12 @@ static void conflict_read(const xop_ud *u, xrec *x, const sp_hs_item *it)
     sp_err le;
 
     sp_err_clear(&le);
-    sx_db_lock(r);
+    sp_sync_db_lock(r->sync);
     lrc = sp_link_get_by_hs(r->ctx->db, r->ctx->hub, sp_hs_object_name(l->object), x->existing_id, &lk, &found,
                             &le);
-    sx_db_unlock(r);
+    sp_sync_db_unlock(r->sync);
     if (lrc != 0) {
-        sx_fail(r, &le);
+        sp_sync_fail(r->sync, &le);
         return;
     }
     if (found && (strcmp(lk.entity_type, l->lv->link_type) != 0 || strcmp(lk.entity_key, x->ekey) != 0)) {
@@ -192,7 +192,7 @@ static void on_result(sp_hs_batch_result *res, void *vud)
     xpage *pg = u->pg;
 
     if (res->n_not_done > 0)
-        sx_fail(pg->run, &res->err);
+        sp_sync_fail(pg->run->sync, &res->err);
     for (size_t i = 0; i < u->n && i < res->n; i++) {
         xrec *x = &pg->recs[u->level][u->idx[i]];
         const sp_hs_item *it = &res->items[i];
@@ -268,7 +268,7 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
     sp_hs_assoc_pair *pairs;
     sp_err e;
 
-    if (r->fatal)
+    if (sp_sync_failed(r->sync))
         return 0;
     for (size_t i = 0; i < pg->n[level]; i++)
         if (want(pg, &pg->recs[level][i]))
@@ -301,7 +301,7 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
     u->n = k;
     sp_err_clear(&e);
     if (send_batch(u, in, pairs, &e) != 0) {
-        sx_fail(r, &e);
+        sp_sync_fail(r->sync, &e);
         return 0;
     }
     pg->pending++;
@@ -352,7 +352,7 @@ static int send_children(xpage *pg)
     for (size_t i = 0; i < pg->n[1]; i++) {
         xrec *x = &pg->recs[1][i];
         if (x->outcome == O_NONE && x->send && x->op == OP_UPSERT && x->parent >= 0 && parent_id(pg, x) == NULL &&
-            !r->fatal)
+            !sp_sync_failed(r->sync))
             x->outcome = O_SKIPPED;
     }
     sent |= submit(pg, 1, K_UPSERT, want_upsert);
@@ -393,7 +393,7 @@ void sx_advance(xpage *pg)
     while (pg->stage < ST_COMMIT) {
         pg->stage++;
         if (pg->stage == ST_COMMIT) {
-            sx_page_done(pg);   /* committed (here or on the commit thread), then freed */
+            sp_sync_page_done(pg->run->sync, pg);   /* committed (here or on the commit thread), then freed */
             return;
         }
         if (run_stage(pg, pg->stage))
