@@ -52,6 +52,13 @@
  * is sent or written; each record's create/update is printed on stdout
  * field by field (sp_payload_diff_format).
  *
+ * Where it lives: etl/sync/, one file per stage (export_internal.h lists
+ * them: export_sql.c the SELECT, export_read.c a page read, export_map.c
+ * rows to records, export_sku.c products by hs_sku, export_send.c the
+ * writes, export_commit.c the page's transaction and its final counts,
+ * export_dry.c --dry-run, export.c the wiring), on the page pipeline of
+ * spetl/sync.h (pipeline.c, read_ahead.c, commit_thread.c: the threads).
+ *
  * Errors: sp_export_run() returns 0 when it ran to the end (failed records
  * are counted in ctx->counts.failed and have Action Center rows), -1 with e
  * when it stopped (database error, HubSpot unreachable, daily limit).

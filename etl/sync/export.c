@@ -1,0 +1,177 @@
+/* export.c -- the export engine shared by every ERP -> HubSpot component
+ * (see include/spetl/export.h for the flow, ownership and error rules):
+ * sp_export_run wires the engine's stages (export_internal.h lists their
+ * files) on the page pipeline (spetl/sync.h), which runs the threads: a
+ * page is read and mapped, started on its writes, and committed once they
+ * are done. */
+#include "spetl/export.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "export_internal.h"
+#include "spetl/log.h"
+
+#define MAX_PAGES_IN_FLIGHT 6    /* pages with writes at HubSpot (sp_hs_drain) */
+#define READ_AHEAD 2             /* pages read and mapped ahead */
+#define COMMIT_QUEUE_MAX 4       /* pages waiting for their commit */
+
+/* ---- the engine's callbacks on the pipeline ------------------------------ */
+
+static void *x_src_open(void *ud, sp_db *db)
+{
+    (void)ud;
+    return sx_src_open(db);
+}
+
+static void x_src_close(void *ud, void *src)
+{
+    (void)ud;
+    sx_src_close(src);
+}
+
+static int x_read(void *ud, void *src, void **page, sp_err *e)
+{
+    xpage *pg = NULL;
+    int got = sx_read_next(ud, src, &pg, e);
+
+    if (got == 1)
+        *page = pg;
+    return got;
+}
+
+/* A page read: counted, then printed (dry run) or started on its writes. */
+static int x_start(void *ud, void *page, sp_err *e)
+{
+    xrun *r = ud;
+    xpage *pg = page;
+    sp_run_ctx *ctx = r->ctx;
+
+    ctx->counts.read += (int64_t)pg->n[0] * (r->lv[0].lv->send ? 1 : 0) + (int64_t)pg->n[1];
+    if (ctx->progress != NULL && ctx->progress(ctx->progress_ud, NULL)) {
+        sp_counts now;   /* the commit thread counts under the connection's lock */
+        sp_sync_db_lock(r->sync);
+        now = ctx->counts;
+        sp_sync_db_unlock(r->sync);
+        ctx->progress(ctx->progress_ud, &now);
+    }
+    if (ctx->dry_run) {
+        sx_dry_print(r, pg);
+        sp_sync_page_drop(r->sync, pg);
+        return 0;
+    }
+    if (r->spec->link_by_sku && sx_link_by_sku(r, pg, e) != 0)
+        return -1;
+    pg->stage = ST_START;
+    sx_advance(pg);   /* may finish the page at once (nothing to send) */
+    return 0;
+}
+
+/* The writes in flight: at most MAX_PAGES_IN_FLIGHT pages' batches, or all. */
+static int x_drain(void *ud, int all, sp_err *e)
+{
+    xrun *r = ud;
+
+    if (r->ctx->dry_run)
+        return 0;
+    return all ? sp_hs_run(r->ctx->hs, e) : sp_hs_drain(r->ctx->hs, MAX_PAGES_IN_FLIGHT, e);
+}
+
+static int x_commit(void *ud, void *page, sp_err *e)
+{
+    (void)ud;
+    return sx_commit_page(page, e);
+}
+
+static void x_free_page(void *ud, void *page)
+{
+    (void)ud;
+    sx_page_free(page);
+}
+
+static const sp_sync_ops export_ops = {x_src_open, x_src_close, x_read, x_start, x_drain, x_commit, x_free_page};
+
+/* ---- the run ------------------------------------------------------------ */
+
+/* What the run needs before its first page: its levels' columns, the DBA's
+ * filter, the open Action Center rows and their writer, the pipeline. */
+static int run_setup(xrun *r, sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
+{
+    sp_sync_opts o;
+
+    r->ctx = ctx;
+    r->spec = spec;
+    r->job_arena = sp_arena_new(0);
+    r->nlevels = spec->child != NULL ? 2 : 1;
+    r->next_stats = 1000;
+    if (sx_level_setup(&r->lv[0], &spec->parent, e) != 0 ||
+        (spec->child != NULL && sx_level_setup(&r->lv[1], spec->child, e) != 0))
+        return -1;
+    if (spec->parent.filter != NULL &&
+        sp_filter_compile_job(spec->parent.filter, ctx->comp->name, ctx->job->path, sp_db_dialect(ctx->db), "t",
+                              r->job_arena, &r->filter, e) != 0)
+        return -1;
+    if (!ctx->dry_run &&
+        (sx_load_open_actions(r, e) != 0 || sp_action_writer_open(ctx->db, ctx->hub, &r->actions, e) != 0))
+        return -1;
+    memset(&o, 0, sizeof(o));
+    o.ctx = ctx;
+    o.threads = !ctx->dry_run;
+    /* one record (--key) or a dry run: nothing to overlap */
+    o.read_conn = ctx->dry_run || ctx->key != NULL ? NULL : ctx->job->database.connection;
+    o.read_ahead = READ_AHEAD;
+    o.commit_queue_max = COMMIT_QUEUE_MAX;
+    r->sync = sp_sync_new(&o, &export_ops, r);
+    return 0;
+}
+
+int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e)
+{
+    xrun r;
+    int rc = -1;
+
+    memset(&r, 0, sizeof(r));
+    if (run_setup(&r, ctx, spec, e) != 0 || sp_sync_run(r.sync, e) != 0)
+        goto done;
+    rc = 0;
+done:
+    sp_sync_free(r.sync);   /* before what its sources use */
+    sp_link_writer_free(r.link_put);
+    sp_batch_free(r.link_new);
+    sp_action_writer_free(r.actions);
+    sp_arena_free(r.job_arena);
+    return rc;
+}
+
+/* ---- converted prospects -------------------------------------------------- */
+
+int sp_export_adopt_prospects(sp_run_ctx *ctx, int64_t *adopted, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int rc = -1;
+
+    *adopted = 0;
+    if (ctx->dry_run)
+        return 0;
+    if (sp_stmt_prepare(ctx->db,
+                        "UPDATE spAAIntegratedEntityLink SET Entity_Type = 'CUSTOMER', Payload_Hash = NULL "
+                        "WHERE Hub_ID = ? AND Entity_Type = 'PROSPECT' "
+                        "AND EXISTS (SELECT 1 FROM RM00101 c WHERE RTRIM(c.CUSTNMBR) = "
+                        "spAAIntegratedEntityLink.Entity_Key) "
+                        "AND NOT EXISTS (SELECT 1 FROM spAAIntegratedEntityLink o WHERE o.Hub_ID = ? "
+                        "AND o.Entity_Type = 'CUSTOMER' AND o.Entity_Key = spAAIntegratedEntityLink.Entity_Key)",
+                        &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, ctx->hub, e) != 0 || sp_stmt_bind_text(st, 2, ctx->hub, e) != 0 ||
+        sp_stmt_exec(st, adopted, e) != 0)
+        goto done;
+    if (*adopted > 0)
+        SP_INFO(ctx->comp->name, "%lld prospect link%s taken over by %s customer%s (converted prospects)",
+                (long long)*adopted, *adopted == 1 ? "" : "s", *adopted == 1 ? "its" : "their",
+                *adopted == 1 ? "" : "s");
+    rc = 0;
+done:
+    sp_stmt_free(st);
+    if (rc != 0)
+        sp_err_prefix(e, "taking over the links of converted prospects");
+    return rc;
+}

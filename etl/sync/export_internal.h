@@ -1,0 +1,198 @@
+/*
+ * export_internal.h -- shared between the export engine's files in
+ * etl/sync/ only (never included outside it): a run, its pages and their
+ * records, and the functions one stage calls in another. The stages, in the
+ * order a page goes through them:
+ *
+ *   export_sql.c     the SELECT of a level: columns, FROM, link join, WHERE,
+ *                    its bound parameters
+ *   export_read.c    a page read: the parents (keyset on the trimmed key) and
+ *                    their children, fully into the page arena
+ *   export_map.c     rows -> records: keys, mapping, pre hook, hash, what to
+ *                    send (upsert, update, nothing); trimmed-key collisions
+ *   export_sku.c     products: unlinked items matched by hs_sku first
+ *   export_send.c    the page's writes to HubSpot, stage by stage, and their
+ *                    results (the page state machine, on the caller's thread)
+ *   export_commit.c  one transaction per page: links, Action Center rows,
+ *                    counts (the one place a page's counts become final)
+ *   export_dry.c     --dry-run: each record's create/update printed
+ *   export.c         sp_export_run: the stages wired on the page pipeline
+ *                    (spetl/sync.h: pipeline.c, read_ahead.c, commit_thread.c)
+ *
+ * The internal functions are named sx_ (sync, export).
+ */
+#ifndef SPETL_SYNC_EXPORT_INTERNAL_H
+#define SPETL_SYNC_EXPORT_INTERNAL_H
+
+#include "keyhash.h"
+#include "spetl/buf.h"
+#include "spetl/export.h"
+#include "spetl/filter.h"
+#include "spetl/payload.h"
+#include "spetl/sync.h"
+
+#define SX_SQL_MAX (64 * 1024)
+#define SX_MAX_COLS 96
+#define SX_MAX_CHILD_ROWS 200000
+
+typedef enum xoutcome {
+    O_NONE = 0,      /* not decided yet (or not done: the run stopped) */
+    O_CREATED,
+    O_UPDATED,
+    O_LINKED,
+    O_UNCHANGED,
+    O_SKIPPED,
+    O_FAILED
+} xoutcome;
+
+typedef enum xop {
+    OP_NONE = 0,
+    OP_UPSERT,
+    OP_UPDATE
+} xop;
+
+/* One record of a page. */
+typedef struct xrec {
+    int level;
+    const char *k1, *k2;         /* trimmed key parts */
+    const char *ekey;            /* entity key: "K1" or "K1|K2" */
+    int parent;                  /* child: index among the page's parents; -1 none */
+    sp_map_out map;
+    char hash[SP_PAYLOAD_HASH_LEN];
+    const char *link_id;         /* linked HubSpot id, NULL when not linked */
+    const char *link_hash;
+    int linked_before;           /* a link row existed when the page was read */
+    int send;
+    xop op;
+    const char *hs_id;           /* the HubSpot id after the write */
+    xoutcome outcome;
+    int relinked;                /* its linked object was gone: re-resolved */
+    const char *gone_id;
+    int pend;                    /* flag for the next stage */
+    const char *existing_id;     /* 409 on the email: the contact holding it */
+    int assoc;                   /* to associate to its parent */
+    const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
+    int quiet;                   /* failed with another record of its key: that one reports */
+    int unlink;                  /* failed: its linked object is gone, the link is dropped */
+    /* failure */
+    int status;
+    const char *category, *message, *corr;
+} xrec;
+
+/* A level of the run with what reading it needs. */
+typedef struct xlevel_rt {
+    const sp_export_level *lv;
+    const sp_job_column *cols[SX_MAX_COLS];
+    int ncols;
+    sp_hs_object object;
+    int key_width[2];
+    const sp_job_column *keycol[2];
+} xlevel_rt;
+
+typedef struct xrun xrun;
+
+/* Where pages are read (a page source of the pipeline): a connection and
+ * its page reads, prepared once per run (the first page's, the next pages',
+ * the children's, a key's rows), each re-executed with new keys; and the
+ * last key read. The run's own connection, or the read-ahead thread's. */
+typedef struct xsrc {
+    sp_db *db;
+    struct {
+        char *sql;
+        sp_stmt *st;
+    } reads[4];
+    const char *last;            /* the last parent key read (malloc'd); NULL: none yet */
+    int eof;                     /* the last page was read */
+} xsrc;
+
+typedef enum xstage {
+    ST_START = 0,
+    ST_P_SEND,
+    ST_P_RERESOLVE,
+    ST_C_SEND,
+    ST_C_RERESOLVE,
+    ST_C_CONFLICT_READ,
+    ST_C_CONFLICT_UPDATE,
+    ST_ASSOC,
+    ST_COMMIT
+} xstage;
+
+typedef struct xpage {
+    xrun *run;
+    sp_arena *arena;
+    xrec *recs[2];
+    size_t n[2];
+    xstage stage;
+    int pending;                 /* batches submitted and not answered */
+} xpage;
+
+struct xrun {
+    sp_run_ctx *ctx;
+    const sp_export_spec *spec;
+    xlevel_rt lv[2];
+    int nlevels;
+    sp_filter *filter;
+    sp_arena *job_arena;
+    sp_link_writer *link_put;
+    sp_batch *link_new;          /* new links, one page's per transaction */
+    int64_t links_added;         /* new links committed by this run */
+    int64_t next_stats;          /* refresh the link table's statistics at this many */
+    sp_action_writer *actions;
+    sp_keyhash open;             /* "TYPE|key" of this component's unresolved Action Center rows */
+    sp_sync *sync;               /* the page pipeline: threads, the run's first error, the db lock */
+};
+
+/* A row of a level read into the page arena. */
+typedef struct xrow {
+    const char **vals;           /* ncols values (page arena) */
+    const char *link_id, *link_hash;
+    int64_t klen[2];             /* the stored length of each key part (trailing spaces counted) */
+} xrow;
+
+/* The bound parameters of a read, in order. */
+typedef struct xparam {
+    int kind;                    /* 0 text, 1 time, 2 filter param */
+    const char *text;
+    int64_t ms;
+    const sp_filter_param *fp;
+} xparam;
+
+typedef struct xparams {
+    xparam v[SP_FILTER_MAX_PARAMS + 32];
+    size_t n;
+} xparams;
+
+/* ---- export_sql.c ------------------------------------------------------ */
+const char *sx_trimmed(sp_arena *a, const char *s);
+const char *sx_padded(sp_arena *a, const char *s, int width);
+int sx_level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e);
+size_t sx_col_max(const sp_job_column *c);
+void sx_p_text(xparams *p, const char *s);
+int sx_bind_all(sp_stmt *st, const xparams *p, sp_err *e);
+void sx_select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xparams *p, sp_err *e);
+void sx_where_common(xrun *r, const xlevel_rt *l, int with_filter, sp_buf *b, xparams *p, sp_err *e);
+
+/* ---- export_read.c ----------------------------------------------------- */
+/* The next page of src (ops->read of the pipeline): 1 (*out), 0 none left,
+ * -1 error. */
+int sx_read_next(xrun *r, xsrc *src, xpage **out, sp_err *e);
+void sx_page_free(xpage *pg);
+/* A page source on db (ops->src_open), and its end (ops->src_close). */
+xsrc *sx_src_open(sp_db *db);
+void sx_src_close(xsrc *src);
+
+/* ---- export_map.c ------------------------------------------------------ */
+void sx_rec_fail(xrec *x, int status, const char *category, const char *message, const char *corr,
+                 sp_arena *a);
+void sx_make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n);
+void sx_fail_collisions(xrun *r, xpage *pg, int level);
+
+/* ---- export_sku.c, export_send.c, export_commit.c, export_dry.c -------- */
+int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);
+/* Move the page on to its next stage with something to send (or commit). */
+void sx_advance(xpage *pg);
+int sx_load_open_actions(xrun *r, sp_err *e);
+int sx_commit_page(xpage *pg, sp_err *e);
+void sx_dry_print(xrun *r, xpage *pg);
+
+#endif

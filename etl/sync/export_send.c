@@ -1,0 +1,402 @@
+/* export_send.c -- a page's writes to HubSpot, stage by stage (sx_advance):
+ * the parents' upserts and updates, re-resolving those whose HubSpot object
+ * is gone, then the children's, the children whose e-mail a contact already
+ * holds (read back, then linked), the associations to their parents; then
+ * the page is committed (export_commit.c). Each stage submits batches to the
+ * client's queue (several pages in flight) and its results (on_result) move
+ * the page on. Runs on the caller's thread, inside sp_hs_drain()/sp_hs_run(). */
+#include <string.h>
+#include <strings.h>
+
+#include "export_internal.h"
+#include "spetl/log.h"
+
+typedef enum xkind {
+    K_UPSERT = 0,
+    K_UPDATE,
+    K_READ,
+    K_LINK_UPDATE,
+    K_ASSOC
+} xkind;
+
+/* One batch submitted for a page: which of its records, in input order. */
+typedef struct xop_ud {
+    xpage *pg;
+    int level;
+    xkind kind;
+    size_t *idx;
+    size_t n;
+} xop_ud;
+
+static const char *parent_id(xpage *pg, const xrec *x)
+{
+    const xrec *p;
+    if (x->parent < 0)
+        return NULL;
+    p = &pg->recs[0][x->parent];
+    if (p->outcome == O_FAILED || p->outcome == O_SKIPPED)
+        return NULL;
+    if (p->hs_id != NULL)
+        return p->hs_id;
+    if (p->outcome == O_NONE && p->send && p->op != OP_NONE)
+        return NULL;   /* not written (the run stopped) */
+    return p->link_id;
+}
+
+/* A write refused because another input of the same batch holds the same
+ * e-mail ("Duplicate ... in batch input"): the message names that record
+ * (for an address: its customer and address code), so the person fixing it
+ * knows which two addresses share it. NULL: no such input. */
+static const char *batch_twin(xpage *pg, const xop_ud *u, size_t i, const sp_hs_item *it)
+{
+    const xrec *x = &pg->recs[u->level][u->idx[i]];
+    const char *mail = sp_map_get(&x->map, "email");
+
+    if (mail == NULL || mail[0] == '\0' ||
+        (it->status != 409 && (it->message == NULL || strcasestr(it->message, "duplicate") == NULL)))
+        return NULL;
+    for (size_t j = 0; j < u->n; j++) {
+        const xrec *o = &pg->recs[u->level][u->idx[j]];
+        const char *om = sp_map_get(&o->map, "email");
+        if (j == i || om == NULL || strcasecmp(om, mail) != 0)
+            continue;
+        if (o->k2 != NULL && strcmp(pg->run->lv[u->level].lv->link_type, SP_LINK_CUSTOMER_ADDRESS) == 0)
+            return sp_arena_printf(pg->arena, "%s (the e-mail %s is also that of customer %s, address %s)",
+                                   it->message ? it->message : "", mail, o->k1, o->k2);
+        return sp_arena_printf(pg->arena, "%s (the e-mail %s is also that of %s %s)",
+                               it->message ? it->message : "", mail, pg->run->lv[u->level].lv->link_type,
+                               o->ekey);
+    }
+    return NULL;
+}
+
+/* An input HubSpot refused: a gone object is unlinked (products) or
+ * re-resolved, an e-mail held by another contact is read back, anything
+ * else fails the record. */
+static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it)
+{
+    xpage *pg = u->pg;
+    xrun *r = pg->run;
+    const xlevel_rt *l = &r->lv[u->level];
+    int gone = it->status == 404 || (it->category != NULL && strcmp(it->category, "OBJECT_NOT_FOUND") == 0);
+    const char *twin;
+
+    if (u->kind == K_UPDATE && gone && r->spec->link_by_sku) {
+        /* products cannot be upserted (no unique properties): the
+         * link goes, and the next run matches by hs_sku or creates */
+        x->unlink = 1;
+        sx_rec_fail(x, 404, "OBJECT_NOT_FOUND",
+                    sp_arena_printf(pg->arena,
+                                    "its HubSpot %s %s is gone (deleted or merged): unlinked; the next "
+                                    "run links the product holding hs_sku %s, or creates one",
+                                    sp_hs_object_name(l->object), x->link_id, x->map.key ? x->map.key : ""),
+                    it->correlation_id, pg->arena);
+        return;
+    }
+    if (u->kind == K_UPDATE && gone && l->lv->mapping->key_property != NULL) {
+        SP_WARN(r->ctx->comp->name, "%s %s: its HubSpot %s %s is gone (%s); re-resolving it by %s",
+                l->lv->link_type, x->ekey, sp_hs_object_name(l->object), x->link_id,
+                it->message ? it->message : "404", l->lv->mapping->key_property);
+        x->relinked = 1;
+        x->gone_id = x->link_id;
+        x->pend = 1;
+        return;
+    }
+    if (u->kind == K_UPSERT && u->level == 1 && it->status == 409 && it->existing_id != NULL &&
+        l->object == SP_HS_CONTACTS) {
+        x->existing_id = sp_arena_strdup(pg->arena, it->existing_id);
+        x->pend = 1;
+        return;
+    }
+    twin = batch_twin(pg, u, i, it);
+    sx_rec_fail(x, it->status, it->category, twin ? twin : it->message, it->correlation_id, pg->arena);
+}
+
+/* The contact holding a child's e-mail, read back: linked to it when it
+ * carries no other SalesPad key and no other record links it. */
+static void conflict_read(const xop_ud *u, xrec *x, const sp_hs_item *it)
+{
+    xpage *pg = u->pg;
+    xrun *r = pg->run;
+    const xlevel_rt *l = &r->lv[u->level];
+    const char *kp = l->lv->mapping->key_property;
+    const char *held = sp_hs_record_get(&it->rec, kp);
+    const char *mail = sp_map_get(&x->map, "email") ? sp_map_get(&x->map, "email") : "";
+    sp_link lk;
+    int found = 0, lrc;
+    sp_err le;
+
+    sp_err_clear(&le);
+    sp_sync_db_lock(r->sync);
+    lrc = sp_link_get_by_hs(r->ctx->db, r->ctx->hub, sp_hs_object_name(l->object), x->existing_id, &lk, &found,
+                            &le);
+    sp_sync_db_unlock(r->sync);
+    if (lrc != 0) {
+        sp_sync_fail(r->sync, &le);
+        return;
+    }
+    if (found && (strcmp(lk.entity_type, l->lv->link_type) != 0 || strcmp(lk.entity_key, x->ekey) != 0)) {
+        /* a contact spetl already links to another record (a prospect contact, say) */
+        sx_rec_fail(x, 409, "CONFLICT",
+                    sp_arena_printf(pg->arena,
+                                    "the e-mail %s is already the contact %s, linked to %s %s: not "
+                                    "linked twice",
+                                    mail, x->existing_id, lk.entity_type, lk.entity_key),
+                    it->correlation_id, pg->arena);
+    } else if (held == NULL || held[0] == '\0' || strcmp(held, x->map.key) == 0) {
+        x->pend = 1;
+    } else {
+        sx_rec_fail(x, 409, "CONFLICT",
+                    sp_arena_printf(pg->arena,
+                                    "the e-mail %s is already the contact %s of another SalesPad "
+                                    "record (%s %s): not linked twice",
+                                    mail, x->existing_id, kp, held),
+                    it->correlation_id, pg->arena);
+    }
+}
+
+/* An input that went through. */
+static void item_ok(const xop_ud *u, xrec *x, const sp_hs_item *it)
+{
+    const xrun *r = u->pg->run;
+
+    switch (u->kind) {
+    case K_UPSERT:
+        x->hs_id = sp_arena_strdup(u->pg->arena, it->rec.id);
+        x->outcome = x->relinked                               ? O_UPDATED
+                     : it->is_new == 0 && !r->spec->link_by_sku ? O_LINKED
+                                                                : O_CREATED;
+        x->assoc = 1;
+        break;
+    case K_UPDATE:
+        x->hs_id = x->link_id;
+        /* an item found by its SKU: linked (and given the payload) */
+        x->outcome = x->existing_id != NULL ? O_LINKED : O_UPDATED;
+        break;
+    case K_READ:
+        conflict_read(u, x, it);
+        break;
+    case K_LINK_UPDATE:
+        x->hs_id = x->existing_id;
+        x->outcome = O_LINKED;
+        x->assoc = 1;
+        break;
+    case K_ASSOC:
+        break;
+    }
+}
+
+static void on_result(sp_hs_batch_result *res, void *vud)
+{
+    xop_ud *u = vud;
+    xpage *pg = u->pg;
+
+    if (res->n_not_done > 0)
+        sp_sync_fail(pg->run->sync, &res->err);
+    for (size_t i = 0; i < u->n && i < res->n; i++) {
+        xrec *x = &pg->recs[u->level][u->idx[i]];
+        const sp_hs_item *it = &res->items[i];
+
+        if (it->state == SP_HS_ITEM_NOT_DONE)
+            continue;
+        if (it->state == SP_HS_ITEM_FAILED)
+            item_failed(u, i, x, it);
+        else
+            item_ok(u, x, it);
+    }
+    pg->pending--;
+    if (pg->pending == 0)
+        sx_advance(pg);
+}
+
+/* The input of x for a write of kind: its properties (creating: empty
+ * values are left out, an empty e-mail is no e-mail) and the id it goes by. */
+static void fill_input(xpage *pg, xkind kind, const xrec *x, sp_hs_input *in)
+{
+    sp_hs_prop *props = sp_arena_alloc(pg->arena, (x->map.n ? x->map.n : 1) * sizeof(*props));
+    size_t np = 0;
+
+    for (size_t j = 0; j < x->map.n; j++) {
+        if (kind != K_UPDATE && x->map.props[j].value[0] == '\0')
+            continue;
+        props[np].name = x->map.props[j].name;
+        props[np].value = x->map.props[j].value;
+        np++;
+    }
+    in->props = props;
+    in->nprops = np;
+    in->id = kind == K_UPSERT ? (pg->run->spec->link_by_sku ? NULL : x->map.key)
+             : kind == K_UPDATE ? x->link_id
+                                : x->existing_id;
+}
+
+/* Submit u's inputs (or association pairs) to the client. */
+static int send_batch(xop_ud *u, sp_hs_input *in, sp_hs_assoc_pair *pairs, sp_err *e)
+{
+    xrun *r = u->pg->run;
+    const xlevel_rt *l = &r->lv[u->level];
+    static const char *const none[1] = {NULL};
+    const char *kp = l->lv->mapping->key_property;
+    sp_hs_batch b;
+
+    if (u->kind == K_ASSOC)
+        return sp_hs_assoc_submit(r->ctx->hs, l->object, r->lv[0].object,
+                                  sp_hs_assoc_type_id(l->object, r->lv[0].object), pairs, u->n, on_result, u,
+                                  e);
+    memset(&b, 0, sizeof(b));
+    b.kind = u->kind == K_UPSERT ? SP_HS_UPSERT : u->kind == K_READ ? SP_HS_READ : SP_HS_UPDATE;
+    if (u->kind == K_UPSERT && r->spec->link_by_sku)
+        b.kind = SP_HS_CREATE;   /* products: matched by hs_sku before (link_by_sku) */
+    b.object = l->object;
+    b.id_property = u->kind == K_UPSERT && b.kind != SP_HS_CREATE ? kp : NULL;
+    b.inputs = in;
+    b.n = u->n;
+    if (u->kind == K_READ) {
+        b.properties = kp ? &l->lv->mapping->key_property : none;
+        b.nproperties = kp ? 1 : 0;
+    }
+    return sp_hs_batch_submit(r->ctx->hs, &b, on_result, u, e);
+}
+
+/* Submit the records of level picked by want(); 1 when something was submitted. */
+static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const xrec *))
+{
+    xrun *r = pg->run;
+    size_t n = 0, k = 0;
+    xop_ud *u;
+    sp_hs_input *in;
+    sp_hs_assoc_pair *pairs;
+    sp_err e;
+
+    if (sp_sync_failed(r->sync))
+        return 0;
+    for (size_t i = 0; i < pg->n[level]; i++)
+        if (want(pg, &pg->recs[level][i]))
+            n++;
+    if (n == 0)
+        return 0;
+    u = sp_arena_alloc(pg->arena, sizeof(*u));
+    u->pg = pg;
+    u->level = level;
+    u->kind = kind;
+    u->idx = sp_arena_alloc(pg->arena, n * sizeof(size_t));
+    in = sp_arena_alloc(pg->arena, n * sizeof(*in));
+    pairs = sp_arena_alloc(pg->arena, n * sizeof(*pairs));
+    for (size_t i = 0; i < pg->n[level]; i++) {
+        xrec *x = &pg->recs[level][i];
+        if (!want(pg, x))
+            continue;
+        x->pend = 0;
+        u->idx[k] = i;
+        if (kind == K_ASSOC) {
+            pairs[k].from_id = x->hs_id;
+            pairs[k].to_id = parent_id(pg, x);
+        } else if (kind == K_READ) {
+            in[k].id = x->existing_id;
+        } else {
+            fill_input(pg, kind, x, &in[k]);
+        }
+        k++;
+    }
+    u->n = k;
+    sp_err_clear(&e);
+    if (send_batch(u, in, pairs, &e) != 0) {
+        sp_sync_fail(r->sync, &e);
+        return 0;
+    }
+    pg->pending++;
+    return 1;
+}
+
+static int want_upsert(xpage *pg, const xrec *x)
+{
+    if (x->outcome != O_NONE || x->op != OP_UPSERT || !x->send)
+        return 0;
+    if (x->level == 1 && x->parent >= 0 && parent_id(pg, x) == NULL)
+        return 0;
+    return 1;
+}
+
+static int want_update(xpage *pg, const xrec *x)
+{
+    (void)pg;
+    return x->outcome == O_NONE && x->op == OP_UPDATE && x->send && !x->relinked;
+}
+
+static int want_pend(xpage *pg, const xrec *x)
+{
+    (void)pg;
+    return x->outcome == O_NONE && x->pend;
+}
+
+static int want_assoc(xpage *pg, const xrec *x)
+{
+    return x->level == 1 && x->assoc && x->hs_id != NULL && x->outcome != O_FAILED &&
+           parent_id(pg, x) != NULL && pg->run->lv[1].object == SP_HS_CONTACTS;
+}
+
+static int want_reresolve(xpage *pg, const xrec *x)
+{
+    (void)pg;
+    return x->outcome == O_NONE && x->pend && x->relinked;
+}
+
+/* The children's first writes. New children of parents that failed are
+ * skipped (they could not be associated): the parent's Action Center row
+ * says why. */
+static int send_children(xpage *pg)
+{
+    xrun *r = pg->run;
+    int sent = 0;
+
+    for (size_t i = 0; i < pg->n[1]; i++) {
+        xrec *x = &pg->recs[1][i];
+        if (x->outcome == O_NONE && x->send && x->op == OP_UPSERT && x->parent >= 0 && parent_id(pg, x) == NULL &&
+            !sp_sync_failed(r->sync))
+            x->outcome = O_SKIPPED;
+    }
+    sent |= submit(pg, 1, K_UPSERT, want_upsert);
+    sent |= submit(pg, 1, K_UPDATE, want_update);
+    return sent;
+}
+
+/* What stage st submits; 1 when it submitted something (its results move
+ * the page on), 0 when the page goes straight on to the next stage. */
+static int run_stage(xpage *pg, xstage st)
+{
+    int children = pg->run->nlevels > 1, sent = 0;
+
+    switch (st) {
+    case ST_P_SEND:
+        sent |= submit(pg, 0, K_UPSERT, want_upsert);
+        sent |= submit(pg, 0, K_UPDATE, want_update);
+        return sent;
+    case ST_P_RERESOLVE:
+        return submit(pg, 0, K_UPSERT, want_reresolve);
+    case ST_C_SEND:
+        return children && send_children(pg);
+    case ST_C_RERESOLVE:
+        return children && submit(pg, 1, K_UPSERT, want_reresolve);
+    case ST_C_CONFLICT_READ:
+        return children && submit(pg, 1, K_READ, want_pend);
+    case ST_C_CONFLICT_UPDATE:
+        return children && submit(pg, 1, K_LINK_UPDATE, want_pend);
+    case ST_ASSOC:
+        return children && submit(pg, 1, K_ASSOC, want_assoc);
+    default:
+        return 0;
+    }
+}
+
+void sx_advance(xpage *pg)
+{
+    while (pg->stage < ST_COMMIT) {
+        pg->stage++;
+        if (pg->stage == ST_COMMIT) {
+            sp_sync_page_done(pg->run->sync, pg);   /* committed (here or on the commit thread), then freed */
+            return;
+        }
+        if (run_stage(pg, pg->stage))
+            return;
+    }
+}
