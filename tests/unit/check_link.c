@@ -64,6 +64,8 @@ static void write_job(env *x)
              "    <rule-set id=\"cm\" entity=\"customer\">\n"
              "      <rule name=\"by name\"><compare property=\"name\" column=\"CUSTNAME\" how=\"ci\"/></rule>\n"
              "      <rule name=\"by phone\"><compare property=\"phone\" column=\"PHONE1\" how=\"digits\"/></rule>\n"
+             "      <rule name=\"cut name\"><compare property=\"name\" column=\"CUSTNAME\" how=\"prefix\"/></rule>\n"
+             "      <rule name=\"by domain\"><compare property=\"domain\" column=\"INET1\" how=\"email-domain-vs-website\"/></rule>\n"
              "    </rule-set>\n"
              "    <rule-set id=\"am\" entity=\"customer-address\">\n"
              "      <rule name=\"by e-mail\"><compare property=\"email\" column=\"INET1\" how=\"ci\"/></rule>\n"
@@ -106,14 +108,21 @@ static void seed_gp(env *x)
         "('CAFE0001       ', 'Café Müller                                                    ', '', 'PRIMARY        '),"
         "('FALLBK0001     ', 'Fallback Holdings                                                ', '', 'PRIMARY        '),"
         "('PHONE0001      ', 'Phone Only Inc                                                   ', '3125550199           ', 'PRIMARY        '),"
-        "('TAKEN0001      ', 'Taken Inc                                                        ', '', 'PRIMARY        ')",
+        "('TAKEN0001      ', 'Taken Inc                                                        ', '', 'PRIMARY        '),"
+        "('LONG0001       ', 'Longname Industrial Supply Co                                    ', '', 'PRIMARY        '),"
+        "('DOMAIN0001     ', 'Dee Cee Holdings                                                 ', '', 'PRIMARY        ')",
         "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN) VALUES "
         "('AARONFIT0001   ', 'PRIMARY        ', 'Aaron Fitz'), ('AARONFIT0001   ', 'BILLING        ', 'Jo Fitz'),"
-        "('FALLBK0001     ', 'PRIMARY        ', 'Bob Fall'), ('ACME0001       ', 'PRIMARY        ', 'Al')",
+        "('FALLBK0001     ', 'PRIMARY        ', 'Bob Fall'), ('ACME0001       ', 'PRIMARY        ', 'Al'),"
+        "('AARONFIT0001   ', 'SHIP1          ', 'Dock'), ('AARONFIT0001   ', 'SHIP2          ', 'Dock 2'),"
+        "('DOMAIN0001     ', 'PRIMARY        ', 'Dee')",
         "INSERT INTO SY01200 (Master_Type, Master_ID, ADRSCODE, INET1) VALUES "
         "('CUS', 'AARONFIT0001                   ', 'PRIMARY        ', 'aaron@aaronfitz.com'),"
         "('CUS', 'AARONFIT0001                   ', 'BILLING        ', 'Jo@AaronFitz.com'),"
-        "('CUS', 'FALLBK0001                     ', 'PRIMARY        ', 'bob@fallback.example')",
+        "('CUS', 'FALLBK0001                     ', 'PRIMARY        ', 'bob@fallback.example'),"
+        "('CUS', 'AARONFIT0001                   ', 'SHIP1          ', 'dock@aaronfitz.com'),"
+        "('CUS', 'AARONFIT0001                   ', 'SHIP2          ', 'DOCK@aaronfitz.com'),"
+        "('CUS', 'DOMAIN0001                     ', 'PRIMARY        ', 'sales@deecee.example')",
         "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES "
         "('PROS0001       ', 'Zeta Prospects                                                   ')",
         "INSERT INTO spProspectContact (PROSPID, Contact_ID, Contact_Name, Email) VALUES "
@@ -142,8 +151,8 @@ static void seed_sim(env *x, const char *obj, const char *records, char ids[][32
     json_decref(j);
 }
 
-enum { AARON, ACME, CAFE, FALLBACK, TAKEN, NOBODY, ZETA, PHONE, LINKED, NCOMP };
-enum { K_AARON, K_JO, K_NOMAIL, K_BOB, K_ZED, NCONT };
+enum { AARON, ACME, CAFE, FALLBACK, TAKEN, NOBODY, ZETA, PHONE, LINKED, LONGN, DOMAIN, NCOMP };
+enum { K_AARON, K_JO, K_NOMAIL, K_BOB, K_ZED, K_DOCK, NCONT };
 
 static char comp[NCOMP][32], cont[NCONT][32];
 
@@ -153,12 +162,12 @@ static void seed_hubspot(env *x)
     seed_sim(x, "contacts",
              "{\"properties\":{\"email\":\"aaron@aaronfitz.com\"}},{\"properties\":{\"email\":\"jo@aaronfitz.com\"}},"
              "{\"properties\":{\"firstname\":\"No Mail\"}},{\"properties\":{\"email\":\"bob@fallback.example\"}},"
-             "{\"properties\":{\"email\":\"zed@zeta.example\"}}",
+             "{\"properties\":{\"email\":\"zed@zeta.example\"}},{\"properties\":{\"email\":\"dock@aaronfitz.com\"}}",
              cont, NCONT);
     snprintf(recs, sizeof(recs),
              "{\"properties\":{\"name\":\"Aaron Fitz Electrical\"},\"associations\":["
              "{\"to_object\":\"contacts\",\"to_id\":\"%s\"},{\"to_object\":\"contacts\",\"to_id\":\"%s\"},"
-             "{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"to_object\":\"contacts\",\"to_id\":\"%s\"},{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
              "{\"properties\":{\"name\":\"acme\"}},"
              "{\"properties\":{\"name\":\"café  müller\"}},"
              "{\"properties\":{\"name\":\"Fallback Co\"},\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
@@ -166,8 +175,10 @@ static void seed_hubspot(env *x)
              "{\"properties\":{\"name\":\"Nobody Ltd\"}},"
              "{\"properties\":{\"name\":\"Zeta Prospects\"},\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
              "{\"properties\":{\"name\":\"Fone Only\",\"phone\":\"(312) 555-0199\"}},"
-             "{\"properties\":{\"name\":\"Linked Before\"}}",
-             cont[K_AARON], cont[K_JO], cont[K_NOMAIL], cont[K_BOB], cont[K_ZED]);
+             "{\"properties\":{\"name\":\"Linked Before\"}},"
+             "{\"properties\":{\"name\":\"Longname Industrial Supply Company of the Midwest\"}},"
+             "{\"properties\":{\"name\":\"DC Corp\",\"domain\":\"https://www.DeeCee.example/about\"}}",
+             cont[K_AARON], cont[K_JO], cont[K_NOMAIL], cont[K_DOCK], cont[K_BOB], cont[K_ZED]);
     seed_sim(x, "companies", recs, comp, NCOMP);
 }
 
@@ -359,10 +370,15 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     ck_assert_str_eq(link_of(&x, "companies", comp[TAKEN]), "");
     ck_assert_str_eq(link_of(&x, "companies", comp[NOBODY]), "");
     ck_assert_str_eq(link_of(&x, "companies", comp[LINKED]), "CUSTOMER LINKED0001");
-    ck_assert_int_eq(nlinks(&x), 2 + 9);
+    ck_assert_str_eq(link_of(&x, "companies", comp[LONGN]), "CUSTOMER LONG0001");
+    ck_assert_str_eq(link_of(&x, "companies", comp[DOMAIN]), "CUSTOMER DOMAIN0001");
+    ck_assert_str_eq(link_of(&x, "contacts", cont[K_DOCK]), "");
+    ck_assert_int_eq(nlinks(&x), 2 + 11);
 
     actions(&x, &r);
-    ck_assert_msg(r.n == 3, "%d rows:\n%s", r.n, r.text);
+    ck_assert_msg(r.n == 4, "%d rows:\n%s", r.n, r.text);
+    snprintf(want, sizeof(want), "CONTACT %s AMBIGUOUS", cont[K_DOCK]);
+    ck_assert_msg(strstr(r.text, want) && strstr(r.text, "AARONFIT0001|SHIP1, AARONFIT0001|SHIP2"), "%s", r.text);
     snprintf(want, sizeof(want), "COMPANY %s AMBIGUOUS", comp[ACME]);
     ck_assert_msg(strstr(r.text, want) && strstr(r.text, "ACME0001, ACME0002"), "%s", r.text);
     snprintf(want, sizeof(want), "COMPANY %s ALREADY_LINKED", comp[TAKEN]);
@@ -375,7 +391,7 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     /* nothing but links: no HubSpot write, GP as it was */
     sim_requests(&x, &writes, &lists);
     ck_assert_int_eq(writes, 0);
-    ck_assert_int_eq(lists, 2 * 3);   /* 9 companies, page-size 3: 3 pages, twice (dry run and run) */
+    ck_assert_int_eq(lists, 2 * 4);   /* 11 companies, page-size 3: 4 pages, twice (dry run and run) */
     after = gp_dump(&x);
     ck_assert_str_eq(before, after);
     free(after);
@@ -383,7 +399,7 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     /* a rerun links nothing new */
     rc = spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "rerun exit %d: %.3000s", rc, err);
-    ck_assert_int_eq(nlinks(&x), 2 + 9);
+    ck_assert_int_eq(nlinks(&x), 2 + 11);
     sim_requests(&x, &writes, &lists);
     ck_assert_int_eq(writes, 0);
     after = gp_dump(&x);
