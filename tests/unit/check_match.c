@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spetl/buf.h"
+#include "spetl/link.h"
 #include "spetl/match.h"
 
 START_TEST(exact_trims_both_sides_and_keeps_case)
@@ -266,6 +268,44 @@ START_TEST(lookup_errors_and_oversized_rules_stop)
 }
 END_TEST
 
+
+/* ---- the SQL of the GP lookups (link.h), per dialect ---------------------------- */
+
+static const sp_job_column col_inet = {"INET1", "SY01200", "char", 201, 0};
+static const sp_job_column col_adrs = {"ADRSCODE", "RM00102", "char", 15, 1};
+
+START_TEST(lookup_sql_per_dialect)
+{
+    sp_job_comparison cmp[] = {{{1, 1}, "zip", &col_adrs, SP_COMPARE_EXACT},
+                               {{1, 2}, "email", &col_inet, SP_COMPARE_EMAIL_DOMAIN_VS_WEBSITE},
+                               {{1, 3}, "name", &col_name, SP_COMPARE_PREFIX}};
+    sp_job_rule rules[] = {{{1, 1}, "r", cmp, 3}};
+    sp_job_rule_set rs = {{1, 1}, "am", SP_ENTITY_CUSTOMER_ADDRESS, rules, 1};
+    sp_buf b;
+    sp_err e;
+
+    sp_buf_init(&b, 1 << 16);
+    ck_assert_int_eq(sp_lookup_sql(SP_DIALECT_SQLITE, &rs, 0, 1, &b, &e), 0);
+    ck_assert_str_eq(sp_buf_str(&b),
+                     "SELECT t.CUSTNMBR, t.ADRSCODE, t.ADRSCODE AS c0, i.INET1 AS c1, t.CUSTNAME AS c2 FROM RM00102 t "
+                     "LEFT JOIN SY01200 i ON i.Master_Type = 'CUS' AND i.Master_ID >= RTRIM(t.CUSTNMBR) AND "
+                     "i.Master_ID < RTRIM(t.CUSTNMBR) || '!' AND RTRIM(i.Master_ID) = RTRIM(t.CUSTNMBR) AND "
+                     "RTRIM(i.ADRSCODE) = RTRIM(t.ADRSCODE) WHERE t.ADRSCODE >= ? AND t.ADRSCODE <= ? AND "
+                     "LOWER(i.INET1) LIKE ? AND RTRIM(t.CUSTNAME) <> '' AND UPPER(RTRIM(t.CUSTNAME)) = "
+                     "SUBSTR(UPPER(?), 1, LENGTH(RTRIM(t.CUSTNAME))) AND t.CUSTNMBR >= ? AND t.CUSTNMBR <= ? "
+                     "ORDER BY t.CUSTNMBR, t.ADRSCODE LIMIT 101");
+    sp_buf_reset(&b);
+    ck_assert_int_eq(sp_lookup_sql(SP_DIALECT_SQLSERVER, &rs, 0, 0, &b, &e), 0);
+    ck_assert_str_eq(sp_buf_str(&b),
+                     "SELECT TOP (101) t.CUSTNMBR, t.ADRSCODE, t.ADRSCODE AS c0, i.INET1 AS c1, t.CUSTNAME AS c2 "
+                     "FROM RM00102 t LEFT JOIN SY01200 i ON i.Master_Type = 'CUS' AND i.Master_ID = t.CUSTNMBR AND "
+                     "i.ADRSCODE = t.ADRSCODE WHERE t.ADRSCODE = ? AND LOWER(i.INET1) LIKE ? AND "
+                     "RTRIM(t.CUSTNAME) <> '' AND UPPER(RTRIM(t.CUSTNAME)) = SUBSTRING(UPPER(?), 1, "
+                     "LEN(RTRIM(t.CUSTNAME))) ORDER BY t.CUSTNMBR, t.ADRSCODE");
+    sp_buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("match");
@@ -285,6 +325,7 @@ int main(void)
     tcase_add_test(tc, empty_values_skip_the_rule_without_a_lookup);
     tcase_add_test(tc, trace_names_every_comparison);
     tcase_add_test(tc, lookup_errors_and_oversized_rules_stop);
+    tcase_add_test(tc, lookup_sql_per_dialect);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
