@@ -354,6 +354,13 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.1500s\n%.3000s", want, out, err);
     ck_assert_int_eq(nlinks(&x), 2);
 
+    /* --key: the one company with that HubSpot id */
+    snprintf(want, sizeof(want), "--key %s", comp[CAFE]);
+    rc = spetl(&x, "run", want);
+    ck_assert_msg(rc == 0, "run --key exit %d: %.3000s", rc, err);
+    ck_assert_str_eq(link_of(&x, "companies", comp[CAFE]), "CUSTOMER CAFE0001");
+    ck_assert_int_eq(nlinks(&x), 3);
+
     rc = spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d (1: records failed): %.1500s%.3000s", rc, out, err);
     ck_assert_str_eq(link_of(&x, "companies", comp[AARON]), "CUSTOMER AARONFIT0001");
