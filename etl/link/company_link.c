@@ -314,6 +314,35 @@ static int open_lookup(cl_run *r, const sp_job_rule_set *rs, sp_lookup **out, sp
     return 0;
 }
 
+/* Each property the rule sets of object o compare must exist in HubSpot (a
+ * misspelt one would be empty on every record: nothing would ever match). */
+static int check_props(cl_run *r, sp_hs_object o, const sp_job_rule_set *x, const sp_job_rule_set *y, int *bad,
+                       sp_err *e)
+{
+    const sp_job_rule_set *sets[2] = {x, y};
+    sp_hs_properties have = {0};
+
+    if (x == NULL && y == NULL)
+        return 0;
+    if (sp_hs_properties_read(r->ctx->hs, o, &have, e) != 0)
+        return -1;
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; sets[s] != NULL && i < sets[s]->nrules; i++)
+            for (size_t k = 0; k < sets[s]->rules[i].ncomparisons; k++) {
+                const sp_job_comparison *c = &sets[s]->rules[i].comparisons[k];
+                if (sp_hs_properties_find(&have, c->property) != NULL)
+                    continue;
+                if ((*bad)++ == 0)
+                    SP_ERR(e, SP_EJOB, "rule \"%s\" of rule set \"%s\" compares the HubSpot property %s, which %s "
+                           "do not have", sets[s]->rules[i].name, sets[s]->id, c->property, sp_hs_object_name(o));
+                SP_ERROR("company-link", "%s:%d:%d: rule \"%s\" of rule set \"%s\" compares the HubSpot property %s, "
+                         "which %s do not have", r->ctx->job->path, c->pos.line, c->pos.col, sets[s]->rules[i].name,
+                         sets[s]->id, c->property, sp_hs_object_name(o));
+            }
+    sp_hs_properties_free(&have);
+    return 0;
+}
+
 int sp_company_link_run(sp_run_ctx *ctx, sp_err *e)
 {
     cl_run r;
@@ -333,6 +362,13 @@ int sp_company_link_run(sp_run_ctx *ctx, sp_err *e)
         open_lookup(&r, r.link->customer_address_matching, &r.lk[CL_ADDR], e) != 0 ||
         open_lookup(&r, r.link->prospect_contact_matching, &r.lk[CL_PCON], e) != 0)
         goto done;
+    {
+        int bad = 0;
+        if (check_props(&r, SP_HS_COMPANIES, r.link->customer_matching, r.link->prospect_matching, &bad, e) != 0 ||
+            check_props(&r, SP_HS_CONTACTS, r.link->customer_address_matching, r.link->prospect_contact_matching,
+                        &bad, e) != 0 || bad > 0)
+            goto done;
+    }
     if (!ctx->dry_run && (sp_link_writer_open(ctx->db, &r.links, e) != 0 ||
                           sp_action_writer_open(ctx->db, ctx->hub, &r.actions, e) != 0))
         goto done;

@@ -305,7 +305,8 @@ static void sim_requests(env *x, long long *writes, long long *company_lists)
     json_object_foreach(json_object_get(j, "by_endpoint"), k, v) {
         if (strncmp(k, "GET ", 4) != 0 && strstr(k, "batch/read") == NULL)
             *writes += json_integer_value(v);
-        if (strncmp(k, "GET ", 4) == 0 && strstr(k, "companies") != NULL && strstr(k, "{") == NULL)
+        if (strncmp(k, "GET ", 4) == 0 && strstr(k, "companies") != NULL && strstr(k, "{") == NULL &&
+            strstr(k, "properties") == NULL)
             *company_lists += json_integer_value(v);
     }
     json_decref(j);
@@ -413,6 +414,27 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     ck_assert_str_eq(before, after);
     free(after);
     free(before);
+
+    /* a property HubSpot does not have stops the component at its job line, before anything is read */
+    {
+        FILE *f = fopen(x.job, "r");
+        char text[8192], *p;
+        size_t len;
+        ck_assert_ptr_nonnull(f);
+        len = fread(text, 1, sizeof(text) - 1, f);
+        text[len] = '\0';
+        fclose(f);
+        p = strstr(text, "property=\"phone\"");
+        ck_assert_ptr_nonnull(p);
+        memcpy(p, "property=\"phono\"", 16);
+        f = fopen(x.job, "w");
+        fputs(text, f);
+        fclose(f);
+    }
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 7, "exit %d (7: the component stopped): %.3000s", rc, strstr(err, "phono") ? strstr(err, "phono") - 200 : err);
+    ck_assert_msg(strstr(err, ".xml:10:29: rule") && strstr(err, "HubSpot property phono, which companies do not have"), "%.3000s",
+                  err);
     env_stop(&x);
 }
 END_TEST
