@@ -149,8 +149,8 @@ static int write_page(cl_run *r, cl_page *pg, sp_err *e)
         return -1;
     for (size_t i = 0; i < pg->nlinks; i++)
         if (sp_link_writer_put(r->links, r->ctx->hub, &pg->links[i], e) != 0 ||
-            (strcmp(pg->links[i].hs_object, "companies") == 0 &&
-             sp_action_writer_resolve(r->actions, "COMPANY", pg->links[i].hs_id, e) != 0))
+            sp_action_writer_resolve(r->actions, strcmp(pg->links[i].hs_object, "companies") == 0 ? "COMPANY" : "CONTACT",
+                                     pg->links[i].hs_id, e) != 0)
             goto fail;
     for (size_t i = 0; i < pg->nrows; i++) {
         sp_action a;
