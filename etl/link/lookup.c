@@ -78,7 +78,7 @@ static int put_pred(sp_buf *b, sp_dialect d, const sp_job_comparison *c, sp_err 
     case SP_COMPARE_DIGITS:
         return sp_buf_printf(b, e,
                              "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(%s, ' ', ''), '-', ''), "
-                             "'(', ''), ')', ''), '.', ''), '+', ''), '/', '') = ?",
+                             "'(', ''), ')', ''), '.', ''), '+', ''), '/', '') IN (?, ?, ?)",
                              x);
     case SP_COMPARE_EMAIL_DOMAIN_VS_WEBSITE:
         return sp_buf_printf(b, e, "LOWER(%s) LIKE ?", x);
@@ -192,9 +192,19 @@ static int bind_cmp(sp_lookup *l, sp_stmt *st, const sp_job_comparison *c, const
         v[sizeof(v) - 1] = '\0';
         return sp_stmt_bind_text(st, (*p)++, v, e);
     case SP_COMPARE_CI:
-    case SP_COMPARE_DIGITS:
         sp_match_norm(c->how, hs, v, sizeof(v));
         return sp_stmt_bind_text(st, (*p)++, v, e);
+    case SP_COMPARE_DIGITS: {
+        /* the number as it is, with GP's empty extension, with the country code */
+        char d[64], x[80], one[80];
+        sp_match_norm(c->how, hs, d, sizeof(d));
+        snprintf(x, sizeof(x), "%s0000", d);
+        snprintf(one, sizeof(one), "1%s", d);
+        return sp_stmt_bind_text(st, (*p)++, d, e) != 0 || sp_stmt_bind_text(st, (*p)++, x, e) != 0 ||
+                       sp_stmt_bind_text(st, (*p)++, one, e) != 0
+                   ? -1
+                   : 0;
+    }
     case SP_COMPARE_EMAIL_DOMAIN_VS_WEBSITE: {
         char dom[1024];
         sp_match_norm(c->how, hs, dom, sizeof(dom));

@@ -70,6 +70,22 @@ static size_t norm_domain(const char *s, size_t len, char *out, size_t n)
     return k;
 }
 
+/* A phone's digits as GP and HubSpot write North American numbers: GP keeps
+ * 14 digits, the number and a 4-digit extension ("31255501020000"); HubSpot
+ * often has the country code ("+1 312 555 0102"). Both come down to the
+ * 10-digit number. */
+static size_t phone_core(char *d, size_t k)
+{
+    if (k == 14 && memcmp(d + 10, "0000", 4) == 0)
+        k = 10;
+    if (k == 11 && d[0] == '1') {
+        memmove(d, d + 1, 10);
+        k = 10;
+    }
+    d[k] = '\0';
+    return k;
+}
+
 size_t sp_match_norm(sp_job_compare how, const char *s, char *out, size_t n)
 {
     size_t len, k = 0;
@@ -93,6 +109,8 @@ size_t sp_match_norm(sp_job_compare how, const char *s, char *out, size_t n)
         out[k++] = (how == SP_COMPARE_CI || how == SP_COMPARE_PREFIX) ? up(c) : c;
     }
     out[k] = '\0';
+    if (how == SP_COMPARE_DIGITS)
+        k = phone_core(out, k);
     return k;
 }
 

@@ -12,8 +12,9 @@
  *           PostgreSQL / SQL Server: X = ? (CHAR comparison ignores trailing
  *           spaces). The one comparison an index can serve (GP's keys).
  *   ci      UPPER(REPLACE(X, ' ', '')) = UPPER(?): a scan of the table.
- *   digits  X with ' ', '-', '(', ')', '.', '+', '/' removed = the digits:
- *           a scan; a GP value with other non-digit characters never matches.
+ *   digits  X with ' ', '-', '(', ')', '.', '+', '/' removed IN (the number,
+ *           the number + "0000" (GP's empty extension), "1" + the number): a
+ *           scan; a GP value with other non-digit characters never matches.
  *   email-domain-vs-website  LOWER(X) LIKE '%domain%' (wildcards in the
  *           domain made '_'): a scan and a superset, narrowed in C.
  *   prefix  RTRIM(X) <> '' AND UPPER(RTRIM(X)) = SUBSTR(UPPER(?), 1,

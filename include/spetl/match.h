@@ -39,7 +39,9 @@ enum {
 /* The comparison value of s under how, into out (n bytes, NUL-terminated):
  *   exact  trimmed;
  *   ci     spaces removed, ASCII letters upper-cased (other characters as is);
- *   digits only the ASCII digits;
+ *   digits only the ASCII digits, then a North American phone as its 10
+ *          digits: GP's 14 ("31255501020000": the number and an empty
+ *          extension) and HubSpot's 11 with the country code 1 ("+1 312 ...");
  *   email-domain-vs-website  the domain after the last '@' when there is one,
  *          else the host of a URL (no scheme, user, port, path, query), lower
  *          case, without a leading "www.";

@@ -107,7 +107,7 @@ static void seed_gp(env *x)
         "('ACME0002       ', 'ACME                                                             ', '', 'PRIMARY        '),"
         "('CAFE0001       ', 'Café Müller                                                    ', '', 'PRIMARY        '),"
         "('FALLBK0001     ', 'Fallback Holdings                                                ', '', 'PRIMARY        '),"
-        "('PHONE0001      ', 'Phone Only Inc                                                   ', '3125550199           ', 'PRIMARY        '),"
+        "('PHONE0001      ', 'Phone Only Inc                                                   ', '31255501990000       ', 'PRIMARY        '),"
         "('TAKEN0001      ', 'Taken Inc                                                        ', '', 'PRIMARY        '),"
         "('LONG0001       ', 'Longname Industrial Supply Co                                    ', '', 'PRIMARY        '),"
         "('DOMAIN0001     ', 'Dee Cee Holdings                                                 ', '', 'PRIMARY        ')",
@@ -174,7 +174,7 @@ static void seed_hubspot(env *x)
              "{\"properties\":{\"name\":\"Taken Inc\"}},"
              "{\"properties\":{\"name\":\"Nobody Ltd\"}},"
              "{\"properties\":{\"name\":\"Zeta Prospects\"},\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
-             "{\"properties\":{\"name\":\"Fone Only\",\"phone\":\"(312) 555-0199\"}},"
+             "{\"properties\":{\"name\":\"Fone Only\",\"phone\":\"+1 (312) 555-0199\"}},"
              "{\"properties\":{\"name\":\"Linked Before\"}},"
              "{\"properties\":{\"name\":\"Longname Industrial Supply Company of the Midwest\"}},"
              "{\"properties\":{\"name\":\"DC Corp\",\"domain\":\"https://www.DeeCee.example/about\"}}",

@@ -37,6 +37,10 @@ START_TEST(digits_keeps_only_digits)
     ck_assert_int_eq(sp_match_compare(SP_COMPARE_DIGITS, "+1 312.555.0102", "13125550102   "), 1);
     ck_assert_int_eq(sp_match_compare(SP_COMPARE_DIGITS, "(312) 555-0102", "3125550103"), 0);
     ck_assert_int_eq(sp_match_compare(SP_COMPARE_DIGITS, "n/a", "none"), 0);
+    /* GP's phones: 10 digits and a 4-digit extension; HubSpot's with the country code */
+    ck_assert_int_eq(sp_match_compare(SP_COMPARE_DIGITS, "(312) 555-0102", "31255501020000       "), 1);
+    ck_assert_int_eq(sp_match_compare(SP_COMPARE_DIGITS, "+1 (312) 555-0102", "31255501020000"), 1);
+    ck_assert_int_eq(sp_match_compare(SP_COMPARE_DIGITS, "(312) 555-0102", "31255501020012"), 0);
 }
 END_TEST
 
