@@ -353,7 +353,11 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     ck_assert_msg(rc == 0 || rc == 1, "dry run exit %d: %.3000s", rc, err);
     snprintf(want, sizeof(want), "would link companies %s -> CUSTOMER AARONFIT0001", comp[AARON]);
     ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.1500s\n%.3000s", want, out, err);
+    snprintf(want, sizeof(want), "would report COMPANY %s: AMBIGUOUS", comp[ACME]);
+    ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.1500s", want, out);
     ck_assert_int_eq(nlinks(&x), 2);
+    actions(&x, &r);
+    ck_assert_int_eq(r.n, 0);
 
     /* --key: the one company with that HubSpot id */
     snprintf(want, sizeof(want), "--key %s", comp[CAFE]);
