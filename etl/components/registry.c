@@ -7,7 +7,7 @@
 #include "spetl/components.h"
 
 static const sp_component_fn impls[SP_COMP_COUNT] = {
-    [SP_COMP_COMPANY_LINK] = NULL,
+    [SP_COMP_COMPANY_LINK] = sp_comp_company_link,
     [SP_COMP_CUSTOMER_IMPORT] = NULL,
     [SP_COMP_PROSPECT_IMPORT] = NULL,
     [SP_COMP_CUSTOMER_EXPORT] = sp_comp_customer_export,

@@ -219,6 +219,27 @@ int sp_hs_assoc_create(sp_hs_client *c, sp_hs_object from, sp_hs_object to, int 
                        const sp_hs_assoc_pair *pairs, size_t n, sp_hs_batch_result *out,
                        sp_err *e);
 
+/* Associations batch read: for each of ids[0..n) of `from`, the ids of the
+ * `to` records associated with it (any type), in requests of at most 1,000
+ * ids; a long list is followed page by page. items[i] is ids[i]'s list (n 0
+ * when it has none). Free with sp_hs_assoc_lists_free. (assoc_read.c) */
+typedef struct sp_hs_assoc_list {
+    const char *from_id;
+    const char **to_ids;
+    size_t n, cap;
+} sp_hs_assoc_list;
+
+typedef struct sp_hs_assoc_lists {
+    sp_hs_assoc_list *items;
+    size_t n;
+    int requests;
+    sp_arena *arena;
+} sp_hs_assoc_lists;
+
+int sp_hs_assoc_read(sp_hs_client *c, sp_hs_object from, sp_hs_object to, const char *const *ids,
+                     size_t n, sp_hs_assoc_lists *out, sp_err *e);
+void sp_hs_assoc_lists_free(sp_hs_assoc_lists *l);
+
 /* ---- driving the queue ---------------------------------------------- */
 
 /* Run until every submitted operation has completed (requests go out in

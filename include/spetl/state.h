@@ -54,6 +54,11 @@ int sp_link_get(sp_db *db, const char *hub, const char *entity_type, const char 
 /* The same from the HubSpot side. */
 int sp_link_get_by_hs(sp_db *db, const char *hub, const char *hs_object, const char *hs_id,
                       sp_link *out, int *found, sp_err *e);
+/* The links of many HubSpot ids of one object (a page), in queries of 100
+ * ids: fn is called for each linked one (entity_type, entity_key, hs_object,
+ * hs_id filled); fn returning non-zero stops early. (link_many.c) */
+int sp_link_find_hs_many(sp_db *db, const char *hub, const char *hs_object, const char *const *ids,
+                         size_t n, int (*fn)(const sp_link *l, void *ud), void *ud, sp_err *e);
 /* Insert or update the link of (entity_type, entity_key): HubSpot id, hash,
  * Last_Exported_On = now. A HubSpot id already linked to another entity of
  * the hub is SP_EDB with the unique-constraint SQLSTATE. */

@@ -423,6 +423,7 @@ static const char *const good_jobs[] = {
     "jobs/examples/full-nightly.xml",
     "jobs/examples/one-off-reexport.xml",
     "jobs/examples/prospects-only.xml",
+    "jobs/examples/initial-link.xml",
 };
 
 START_TEST(shipped_jobs_validate)
