@@ -8,32 +8,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "spetl/platform.h"
+
 static int64_t real_now(void *ctx)
 {
-    struct timespec ts;
     (void)ctx;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return sp_os_mono_ms();
 }
 
 static int64_t real_wall(void *ctx)
 {
-    struct timespec ts;
     (void)ctx;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return sp_os_wall_ms();
 }
 
 static void real_sleep(void *ctx, int64_t ms)
 {
-    struct timespec ts;
     (void)ctx;
-    if (ms <= 0)
-        return;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    sp_os_sleep_ms(ms);
 }
 
 static const sp_clock real_clock = {real_now, real_wall, real_sleep, NULL};
@@ -72,13 +64,14 @@ void sp_fake_clock_install(sp_fake_clock *f, int64_t wall_ms)
 
 static void split(int64_t epoch_ms, struct tm *tm, int *ms)
 {
-    time_t secs = (time_t)(epoch_ms / 1000);
+    int64_t secs = epoch_ms / 1000;
     int rem = (int)(epoch_ms % 1000);
     if (rem < 0) {
         rem += 1000;
         secs -= 1;
     }
-    gmtime_r(&secs, tm);
+    if (sp_os_gmtime(secs, tm) != 0)
+        memset(tm, 0, sizeof(*tm));
     *ms = rem;
 }
 

@@ -1,6 +1,9 @@
 /* libversion.c -- the ODBC driver manager's version, for --version. */
 #include "spetl/version.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#endif
 #include <sql.h>
 #include <sqlext.h>
 #include <stdio.h>
