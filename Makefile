@@ -18,17 +18,36 @@ CC      ?= cc
 PKGS    := odbc libcurl jansson libxml-2.0
 VERSION := 0.1.0
 
-DEPS_OK := $(shell ./scripts/install-deps.sh >&2 && pkg-config --exists $(PKGS) check libmicrohttpd && echo yes)
-ifneq ($(DEPS_OK),yes)
-$(error missing build dependencies: run scripts/install-deps.sh as root (it names what is missing))
+# The packages are checked (and installed, as root) by the targets that build,
+# through the stamp $(DEPS): never at parse time, so that `make clean` or
+# `make lint` run nothing. The pkg-config flags are read when first used, after
+# that step. `make windows` has its own step (scripts/windows-deps.sh).
+ifeq ($(TARGET),windows)
+# Inside `make windows` (mk/windows.mk): the mingw-w64 compiler and the prefix.
+WIN_PREFIX ?= build/win64/prefix
+WIN_PKG := PKG_CONFIG_LIBDIR=$(abspath $(WIN_PREFIX))/lib/pkgconfig pkg-config --static
+DEPS := $(WIN_PREFIX)/.complete
+CC := x86_64-w64-mingw32-gcc-posix
+AR := x86_64-w64-mingw32-ar
+EXE := .exe
+PKG_CFLAGS := $(shell $(WIN_PKG) --cflags libcurl jansson libxml-2.0)
+PKG_LIBS := $(shell $(WIN_PKG) --libs libcurl jansson libxml-2.0) -lodbc32
+CHECK_CFLAGS := -I$(abspath $(WIN_PREFIX))/include
+CHECK_LIBS := -L$(abspath $(WIN_PREFIX))/lib -lcheck
+# printf's %zu/%lld as C17 says, not as the old msvcrt does; Windows 7 and later;
+# no GDI (its SP_ERROR is a log macro of ours); one static .exe.
+CFLAGS += -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN -DNOGDI
+LDFLAGS += -static
+else
+DEPS := $(BUILD)/.deps-ok
+lazy = $(eval $(1) := $(shell $(2)))$($(1))
+PKG_CFLAGS = $(call lazy,PKG_CFLAGS,pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(call lazy,PKG_LIBS,pkg-config --libs $(PKGS))
+CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,pkg-config --cflags check)
+CHECK_LIBS   = $(call lazy,CHECK_LIBS,pkg-config --libs check)
+MHD_CFLAGS = $(call lazy,MHD_CFLAGS,pkg-config --cflags libmicrohttpd)
+MHD_LIBS   = $(call lazy,MHD_LIBS,pkg-config --libs libmicrohttpd)
 endif
-
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-CHECK_CFLAGS := $(shell pkg-config --cflags check)
-CHECK_LIBS   := $(shell pkg-config --libs check)
-MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd)
-MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd)
 
 # Warnings are errors. Each flag is there for a reason:
 WARN := -Wall -Wextra -Wpedantic \
@@ -59,7 +78,7 @@ CFLAGS  ?=
 CFLAGS  += -std=c17 -D_GNU_SOURCE -DSPETL_VERSION='"$(VERSION)"' $(OPT) $(WARN) $(SANITIZE) \
            -Iinclude $(PKG_CFLAGS)
 LDFLAGS += $(SANITIZE)
-LDLIBS  := $(PKG_LIBS) -lm -lpthread
+LDLIBS  = $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC   := $(filter-out etl/main.c,$(wildcard etl/*.c etl/*/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -78,12 +97,14 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-PROGRAMS := $(BIN)/spetl
+PROGRAMS := $(BIN)/spetl$(EXE)
+ifneq ($(TARGET),windows)
 ifneq ($(SIM_SRC),)
 PROGRAMS += $(BIN)/hubspot-sim
 endif
 ifneq ($(SAMPLE_SRC),)
 PROGRAMS += $(BIN)/spetl-sample
+endif
 endif
 
 .PHONY: all test asan valgrind bench demo install clean lint tests-build coverage
@@ -92,7 +113,7 @@ endif
 
 all: $(PROGRAMS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -103,15 +124,15 @@ $(BUILD)/gen/job_xsd.c: jobs/spetl-job.xsd scripts/embed-xsd.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-xsd.sh jobs/spetl-job.xsd > $@.tmp && mv $@.tmp $@
 
-$(GEN_OBJ): $(BUILD)/gen/job_xsd.c
+$(GEN_OBJ): $(BUILD)/gen/job_xsd.c | $(DEPS)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
-$(BIN)/spetl: $(BUILD)/etl/main.o $(LIB)
+$(BIN)/spetl$(EXE): $(BUILD)/etl/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -130,6 +151,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SUPPORT_OBJ) $(LIB)
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The packages spetl needs (scripts/install-deps.sh installs them as root).
+$(BUILD)/.deps-ok: scripts/install-deps.sh
+	./scripts/install-deps.sh
+	@pkg-config --exists $(PKGS) check libmicrohttpd \
+	    || (echo "missing build dependencies: run scripts/install-deps.sh as root (it names what is missing)" >&2; false)
+	@mkdir -p $(dir $@) && touch $@
 
 tests-build: $(PROGRAMS) $(TEST_BIN)
 
@@ -178,6 +206,8 @@ lint:
 
 clean:
 	rm -rf build build-asan build-cov bin
+
+include mk/windows.mk
 
 -include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAMPLE_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) \
          $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(BUILD)/etl/main.d
