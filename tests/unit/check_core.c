@@ -11,6 +11,7 @@
 #include "spetl/json.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/platform.h"
 #include "spetl/utf8.h"
 
 START_TEST(err_formats_input_position_and_context)
@@ -426,6 +427,64 @@ START_TEST(json_writer_refuses_misuse_and_overflow)
 }
 END_TEST
 
+/* The platform seam: a job file's folder and absolute paths, as each system
+ * writes them (jobs/README.md: relative paths resolve from the job's folder). */
+static void dir_is(const char *path, const char *want)
+{
+    char *d = sp_path_dir(path);
+    ck_assert_msg(strcmp(d, want) == 0, "folder of %s: got %s, want %s", path, d, want);
+    free(d);
+}
+
+START_TEST(platform_paths_split_and_recognise_absolute)
+{
+    dir_is("job.xml", ".");
+    dir_is("jobs/x.xml", "jobs");
+    dir_is("/srv/spetl/jobs/x.xml", "/srv/spetl/jobs");
+    ck_assert(sp_path_is_absolute("/srv/x.xml"));
+    ck_assert(!sp_path_is_absolute("jobs/x.xml"));
+#ifdef _WIN32
+    dir_is("C:\\spetl\\jobs\\x.xml", "C:\\spetl\\jobs");
+    dir_is("C:\\x.xml", "C:\\");
+    dir_is("\\\\server\\share\\jobs\\x.xml", "\\\\server\\share\\jobs");
+    dir_is("jobs\\x.xml", "jobs");
+    dir_is("C:x.xml", "C:");
+    ck_assert(sp_path_is_absolute("C:\\spetl\\x.xml"));
+    ck_assert(sp_path_is_absolute("\\\\server\\share\\x.xml"));
+    ck_assert(!sp_path_is_absolute("jobs\\x.xml"));
+    ck_assert_int_eq(SP_PATH_SEP, '\\');
+#else
+    dir_is("/x.xml", "/");
+    dir_is("jobs\\x.xml", ".");
+    ck_assert(!sp_path_is_absolute("C:\\x.xml"));
+    ck_assert_int_eq(SP_PATH_SEP, '/');
+#endif
+}
+END_TEST
+
+START_TEST(platform_clock_random_and_process)
+{
+    unsigned char a[16] = {0}, b[16] = {0};
+    char host[128], user[128], dir[1024];
+    struct tm tm;
+
+    ck_assert_int_eq(sp_os_random(a, sizeof(a)), 0);
+    ck_assert_int_eq(sp_os_random(b, sizeof(b)), 0);
+    ck_assert(memcmp(a, b, sizeof(a)) != 0);
+    ck_assert_int_eq(sp_os_gmtime(1575737406, &tm), 0);
+    ck_assert_int_eq(tm.tm_year + 1900, 2019);
+    ck_assert_int_eq(tm.tm_mon + 1, 12);
+    ck_assert_int_eq(tm.tm_hour, 16);
+    ck_assert(sp_os_wall_ms() > 1575737406000LL);
+    ck_assert(sp_os_pid() > 0);
+    ck_assert_int_eq(sp_os_pid_gone(sp_os_pid(), sp_os_wall_ms()), 0);
+    ck_assert(sp_os_host_name(host, sizeof(host))[0] != '\0');
+    ck_assert(sp_os_user_name(user, sizeof(user))[0] != '\0');
+    ck_assert_int_eq(sp_os_exe_dir(dir, sizeof(dir)), 0);
+    ck_assert(sp_path_is_absolute(dir));
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -448,6 +507,8 @@ static Suite *core_suite(void)
     tcase_add_test(tc, log_redacts_secrets_with_quotes_and_backslashes);
     tcase_add_test(tc, log_redacts_every_copy_of_a_secret);
     tcase_add_test(tc, log_keeps_any_number_of_secrets_longest_first);
+    tcase_add_test(tc, platform_paths_split_and_recognise_absolute);
+    tcase_add_test(tc, platform_clock_random_and_process);
     suite_add_tcase(s, tc);
     return s;
 }
