@@ -2,8 +2,10 @@
 # POSIX thread model compiler: pthread code builds through winpthreads).
 #
 #   make windows        bin/spetl.exe (libraries: scripts/windows-deps.sh, once)
-#   make test-windows   the pure unit suites, spetl.exe --version and validate
-#                       of every job in jobs/, under Debian's wine64
+#   make test-windows   the pure unit suites, spetl.exe --version, validate of
+#                       every job in jobs/ and an end-to-end export of the
+#                       demo job (SQLite through Wine's odbc32, the simulator),
+#                       under Debian's wine64 (tests/run-windows.sh)
 #
 # Both run a second make with TARGET=windows and their own BUILD folder.
 
@@ -17,7 +19,8 @@ ifneq ($(TARGET),windows)
 windows: $(WIN_PREFIX)/.complete
 	$(WIN_MAKE) $(BIN)/spetl.exe
 
-test-windows: $(WIN_PREFIX)/.complete
+# The end-to-end step uses the Linux spetl-sample and hubspot-sim.
+test-windows: $(WIN_PREFIX)/.complete $(PROGRAMS)
 	scripts/windows-deps.sh $(WIN_PREFIX) --wine
 	$(WIN_MAKE) windows-tests-build
 	$(WIN_MAKE) windows-tests-run
