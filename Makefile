@@ -8,8 +8,13 @@
 #   make coverage   every suite on a gcov build (build-cov/), then line coverage of etl/ per folder
 #   make demo       sample database + simulator + the demo job
 #   make install    PREFIX=/usr/local
+#   make lint       banned functions and the library seams
+#   make windows    bin/spetl.exe for 64-bit Windows (mingw-w64; mk/windows.mk)
+#   make test-windows  the Windows build's suites, validate and an export, under wine64
 #
-# Packages: scripts/install-deps.sh installs them when run as root, or names them.
+# Packages: scripts/install-deps.sh installs them when run as root, or names them;
+# the targets that build run it once per build folder ($(BUILD)/.deps-ok).
+# scripts/windows-deps.sh does the same for the Windows build.
 
 PREFIX  ?= /usr/local
 BUILD   ?= build

@@ -81,6 +81,9 @@ const char *sp_schema_find_dir(char *buf, size_t n, sp_err *e)
         TRY(path);
         snprintf(path, sizeof(path), "%s/../../sql", exe);
         TRY(path);
+        /* C:\spetl\spetl.exe beside C:\spetl\sql (samples/scheduler's layout) */
+        snprintf(path, sizeof(path), "%s/sql", exe);
+        TRY(path);
     }
     env = getenv("SPETL_TOP");
     if (env != NULL && env[0] != '\0') {
