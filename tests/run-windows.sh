@@ -58,6 +58,18 @@ done
 step "validate Z:$(pwd | tr '/' '\\')\\jobs\\demo.xml" \
     "$WINE" "$BIN/spetl.exe" validate "Z:$(pwd | tr '/' '\\')\\jobs\\demo.xml"
 
+# 1 when the simulator holds a company of that name (a Python escape: the
+# sample's non-ASCII customer arrives as UTF-8 text through Wine's odbc32).
+sim_has_company() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys, urllib.request
+want = sys.argv[2].encode().decode("unicode_escape")
+recs = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_sim/records/companies" % sys.argv[1]))
+names = [r.get("properties", {}).get("name") for r in recs.get("results", recs) if isinstance(r, dict)]
+sys.exit(0 if want in names else 1)
+PY
+}
+
 # The end-to-end export. Database= is a Linux path: the SQLite driver that
 # opens it is the Linux one (Wine's odbc32 forwards to unixODBC).
 e2e() {
@@ -86,10 +98,12 @@ e2e() {
         # seed 1: two addresses share an e-mail by design (the demo's failed records, exit 1)
         if [ "$code" -eq 1 ] &&
             grep -q 'comp=customer-export msg="failed-records: read=105 created=103 .* failed=2' "$dir/run.log" &&
-            grep -q 'comp=product-export msg="ok: read=10 created=10 ' "$dir/run.log"; then
+            grep -q 'comp=product-export msg="ok: read=10 created=10 ' "$dir/run.log" &&
+            sim_has_company "$port" 'M\u00fcller & S\u00f6hne GmbH'; then
             rc=0
         else
-            echo "spetl.exe run exited $code; expected 1 with 103 records created and 10 products"
+            echo "spetl.exe run exited $code; expected 1 with 103 records created, 10 products and"
+            echo "the company M\u00fcller & S\u00f6hne GmbH in the simulator"
         fi
     fi
     kill "$sim" 2>/dev/null
