@@ -58,6 +58,30 @@ done
 step "validate Z:$(pwd | tr '/' '\\')\\jobs\\demo.xml" \
     "$WINE" "$BIN/spetl.exe" validate "Z:$(pwd | tr '/' '\\')\\jobs\\demo.xml"
 
+# A token file named relative to a job given by a drive path with
+# backslashes: found in the job's folder, refused while its access list lets
+# others read it (Wine gives mode 644 such a list), read once it is 600.
+token_file() {
+    d=$WINEPREFIX/tok
+    mkdir -p "$d"
+    sed 's|<token env="HUBSPOT_TOKEN"/>|<token file="tok.txt"/>|' jobs/demo.xml >"$d/job.xml"
+    printf 'pat-na1-wine-token\n' >"$d/tok.txt"
+    chmod 644 "$d/tok.txt"
+    wdir="Z:$(printf '%s' "$d" | tr '/' '\\')"
+    out=$(SPETL_DEMO_DB="$d/none.db" HUBSPOT_URL=http://127.0.0.1:9 "$WINE" "$BIN/spetl.exe" run "$wdir\\job.xml" 2>&1)
+    if ! printf '%s' "$out" | grep -qF "token file $wdir\\tok.txt can be read or changed by"; then
+        printf '%s\n' "$out" "expected: token file $wdir\\tok.txt can be read or changed by ..."
+        return 1
+    fi
+    chmod 600 "$d/tok.txt"
+    out=$(SPETL_DEMO_DB="$d/none.db" HUBSPOT_URL=http://127.0.0.1:9 "$WINE" "$BIN/spetl.exe" run "$wdir\\job.xml" 2>&1)
+    if printf '%s' "$out" | grep -q "token file"; then
+        printf '%s\n' "$out" "expected the token file of mode 600 to be read"
+        return 1
+    fi
+}
+step "token file beside a job given as Z:\\...\\job.xml" token_file
+
 # 1 when the simulator holds a company of that name (a Python escape: the
 # sample's non-ASCII customer arrives as UTF-8 text through Wine's odbc32).
 sim_has_company() {
