@@ -112,7 +112,7 @@ PROGRAMS += $(BIN)/spetl-sample
 endif
 endif
 
-.PHONY: all test asan valgrind bench demo install clean lint tests-build coverage
+.PHONY: all test asan valgrind bench demo install clean distclean lint tests-build coverage
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -209,8 +209,14 @@ lint:
 	@! grep -nE '#include <libxml/' $(filter-out etl/job/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \
 	    || (echo "lint: libxml2 outside etl/job/ (the seam)" >&2; false)
 
+# clean keeps the Windows libraries (build/win64/prefix: minutes to rebuild);
+# distclean removes them too.
 clean:
-	rm -rf build build-asan build-cov bin
+	rm -rf $(filter-out build/win64,$(wildcard build/*)) build/win64/obj build/win64/src \
+	    build-asan build-cov bin
+
+distclean: clean
+	rm -rf build
 
 include mk/windows.mk
 

@@ -177,6 +177,7 @@ for lib in curl jansson libxml2 check; do
     "build_$lib"
     v=$(ls "$WORK/dl/$lib"_*.dsc | tail -n 1 | sed 's/.*_//; s/\.dsc$//')
     touch "$(stamp_of "${lib}_$v")"
+    rm -rf "$WORK/$lib-$v"   # the unpacked tree (100 MB for libcurl); the download stays
     say "$lib $v built in $(( $(date +%s) - t0 ))s"
 done
 touch "$PREFIX/.complete"
