@@ -101,6 +101,7 @@ fetch() {
         find "$dir.tmp" \( -name aclocal.m4 -o -name configure -o -name Makefile.in \
             -o -name '*config.h.in' \) -exec touch {} +
         mv "$dir.tmp" "$dir"
+        rm -f "$WORK"/*.orig.tar.* # dpkg-source's copy; the download stays in dl/
     fi
     echo "$dir"
 }

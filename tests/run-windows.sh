@@ -100,7 +100,8 @@ e2e() {
     dir=$WINEPREFIX/e2e
     mkdir -p "$dir"
     eval "$(tests/support/odbc-env.sh "$dir/odbc")"
-    export ODBCSYSINI SPETL_DEMO_DB="$dir/fabrikam.db" HUBSPOT_TOKEN=pat-na1-wine-e2e
+    # the SQL scripts of this checkout, wherever BIN is (a Linux path is a path of Z: in Wine)
+    export ODBCSYSINI SPETL_DEMO_DB="$dir/fabrikam.db" HUBSPOT_TOKEN=pat-na1-wine-e2e SPETL_SQL_DIR="$(pwd)/sql"
     "$BIN/spetl-sample" --conn "Driver=SQLite3;Database=$SPETL_DEMO_DB;" --create-schema \
         --customers 30 --seed 1 --prospects 3 --items 10 --quiet >/dev/null || return 1
     "$BIN/hubspot-sim" --port 0 --token "$HUBSPOT_TOKEN" >"$dir/sim.out" 2>"$dir/sim.log" &
