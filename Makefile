@@ -9,8 +9,13 @@
 #   make coverage   every suite on a gcov build (build-cov/), then line coverage of etl/ per folder
 #   make demo       sample database + simulator + the demo job
 #   make install    PREFIX=/usr/local
+#   make lint       banned functions and the library seams
+#   make windows    bin/spetl.exe for 64-bit Windows (mingw-w64; mk/windows.mk)
+#   make test-windows  the Windows build's suites, validate and an export, under wine64
 #
-# Packages: scripts/install-deps.sh installs them when run as root, or names them.
+# Packages: scripts/install-deps.sh installs them when run as root, or names them;
+# the targets that build run it once per build folder ($(BUILD)/.deps-ok).
+# scripts/windows-deps.sh does the same for the Windows build.
 
 PREFIX  ?= /usr/local
 BUILD   ?= build
@@ -19,17 +24,36 @@ CC      ?= cc
 PKGS    := odbc libcurl jansson libxml-2.0
 VERSION := 0.1.0
 
-DEPS_OK := $(shell ./scripts/install-deps.sh >&2 && pkg-config --exists $(PKGS) check libmicrohttpd && echo yes)
-ifneq ($(DEPS_OK),yes)
-$(error missing build dependencies: run scripts/install-deps.sh as root (it names what is missing))
+# The packages are checked (and installed, as root) by the targets that build,
+# through the stamp $(DEPS): never at parse time, so that `make clean` or
+# `make lint` run nothing. The pkg-config flags are read when first used, after
+# that step. `make windows` has its own step (scripts/windows-deps.sh).
+ifeq ($(TARGET),windows)
+# Inside `make windows` (mk/windows.mk): the mingw-w64 compiler and the prefix.
+WIN_PREFIX ?= build/win64/prefix
+WIN_PKG := PKG_CONFIG_LIBDIR=$(abspath $(WIN_PREFIX))/lib/pkgconfig pkg-config --static
+DEPS := $(WIN_PREFIX)/.complete
+CC := x86_64-w64-mingw32-gcc-posix
+AR := x86_64-w64-mingw32-ar
+EXE := .exe
+PKG_CFLAGS := $(shell $(WIN_PKG) --cflags libcurl jansson libxml-2.0)
+PKG_LIBS := $(shell $(WIN_PKG) --libs libcurl jansson libxml-2.0) -lodbc32
+CHECK_CFLAGS := -I$(abspath $(WIN_PREFIX))/include
+CHECK_LIBS := -L$(abspath $(WIN_PREFIX))/lib -lcheck
+# printf's %zu/%lld as C17 says, not as the old msvcrt does; Windows 7 and later;
+# no GDI (its SP_ERROR is a log macro of ours); one static .exe.
+CFLAGS += -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN -DNOGDI
+LDFLAGS += -static
+else
+DEPS := $(BUILD)/.deps-ok
+lazy = $(eval $(1) := $(shell $(2)))$($(1))
+PKG_CFLAGS = $(call lazy,PKG_CFLAGS,pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(call lazy,PKG_LIBS,pkg-config --libs $(PKGS))
+CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,pkg-config --cflags check)
+CHECK_LIBS   = $(call lazy,CHECK_LIBS,pkg-config --libs check)
+MHD_CFLAGS = $(call lazy,MHD_CFLAGS,pkg-config --cflags libmicrohttpd)
+MHD_LIBS   = $(call lazy,MHD_LIBS,pkg-config --libs libmicrohttpd)
 endif
-
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-CHECK_CFLAGS := $(shell pkg-config --cflags check)
-CHECK_LIBS   := $(shell pkg-config --libs check)
-MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd)
-MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd)
 
 # Warnings are errors. Each flag is there for a reason:
 WARN := -Wall -Wextra -Wpedantic \
@@ -60,7 +84,7 @@ CFLAGS  ?=
 CFLAGS  += -std=c17 -D_GNU_SOURCE -DSPETL_VERSION='"$(VERSION)"' $(OPT) $(WARN) $(SANITIZE) \
            -Iinclude $(PKG_CFLAGS)
 LDFLAGS += $(SANITIZE)
-LDLIBS  := $(PKG_LIBS) -lm -lpthread
+LDLIBS  = $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC   := $(filter-out etl/main.c,$(wildcard etl/*.c etl/*/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -79,21 +103,23 @@ TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-PROGRAMS := $(BIN)/spetl
+PROGRAMS := $(BIN)/spetl$(EXE)
+ifneq ($(TARGET),windows)
 ifneq ($(SIM_SRC),)
 PROGRAMS += $(BIN)/hubspot-sim
 endif
 ifneq ($(SAMPLE_SRC),)
 PROGRAMS += $(BIN)/spetl-sample
 endif
+endif
 
-.PHONY: all test asan valgrind bench demo install clean lint tests-build coverage fuzz fuzz-targets fuzz-replay
+.PHONY: all test asan valgrind bench demo install clean distclean lint tests-build coverage fuzz fuzz-targets fuzz-replay
 .DEFAULT_GOAL := all
 .SECONDARY:
 
 all: $(PROGRAMS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -104,15 +130,15 @@ $(BUILD)/gen/job_xsd.c: jobs/spetl-job.xsd scripts/embed-xsd.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-xsd.sh jobs/spetl-job.xsd > $@.tmp && mv $@.tmp $@
 
-$(GEN_OBJ): $(BUILD)/gen/job_xsd.c
+$(GEN_OBJ): $(BUILD)/gen/job_xsd.c | $(DEPS)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
-$(BIN)/spetl: $(BUILD)/etl/main.o $(LIB)
+$(BIN)/spetl$(EXE): $(BUILD)/etl/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -131,6 +157,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SUPPORT_OBJ) $(LIB)
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The packages spetl needs (scripts/install-deps.sh installs them as root).
+$(BUILD)/.deps-ok: scripts/install-deps.sh
+	./scripts/install-deps.sh
+	@pkg-config --exists $(PKGS) check libmicrohttpd \
+	    || (echo "missing build dependencies: run scripts/install-deps.sh as root (it names what is missing)" >&2; false)
+	@mkdir -p $(dir $@) && touch $@
 
 tests-build: $(PROGRAMS) $(TEST_BIN)
 
@@ -186,7 +219,7 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/fuzz_comm
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
-$(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
+$(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c | $(DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DFUZZ_NAME=$* -MMD -MP -c $< -o $@
 
@@ -216,9 +249,19 @@ lint:
 	    || (echo "lint: ODBC outside etl/db/ (the seam)" >&2; false)
 	@! grep -nE '#include <libxml/' $(filter-out etl/job/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \
 	    || (echo "lint: libxml2 outside etl/job/ (the seam)" >&2; false)
+	@! grep -nE 'format\((gnu_)?printf' $(LIB_SRC) etl/main.c $(filter-out include/spetl/platform.h,$(wildcard include/spetl/*.h)) \
+	    || (echo "lint: printf format attribute outside platform.h: use SP_PRINTF (Windows needs gnu_printf)" >&2; false)
 
+# clean keeps the Windows libraries (build/win64/prefix: minutes to rebuild);
+# distclean removes them too.
 clean:
-	rm -rf build build-asan build-cov build-fuzz bin
+	rm -rf $(filter-out build/win64,$(wildcard build/*)) build/win64/obj build/win64/src \
+	    build-asan build-cov build-fuzz bin
+
+distclean: clean
+	rm -rf build
+
+include mk/windows.mk
 
 -include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAMPLE_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) \
          $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(BUILD)/etl/main.d \

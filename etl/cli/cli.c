@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "spetl/log.h"
+#include "spetl/platform.h"
 #include "spetl/version.h"
 
 typedef struct command {
@@ -175,7 +175,7 @@ int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_v
         return SP_ERR(e, SP_EUSAGE, "no command given");
     if (out->quiet && sp_log_get_level() > SP_LOG_WARN)
         sp_log_set_level(SP_LOG_WARN);
-    out->progress = isatty(STDERR_FILENO) && !out->quiet;
+    out->progress = sp_os_is_terminal(stderr) && !out->quiet;
     return 0;
 }
 

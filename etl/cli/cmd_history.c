@@ -10,17 +10,16 @@
  * counts); `errors --dismiss (--key K | --all)` closes the rows, recording
  * the OS user and the time. */
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli_json.h"
 #include "spetl/cli.h"
 #include "spetl/clock.h"
 #include "spetl/component.h"
 #include "spetl/mem.h"
+#include "spetl/platform.h"
 #include "spetl/runner.h"
 #include "spetl/state.h"
 
@@ -160,17 +159,7 @@ static int print_action(const sp_action *a, void *ctx)
 /* The OS user a dismissal is recorded under. */
 static const char *os_user(char *buf, size_t n)
 {
-    struct passwd pw, *res = NULL;
-    char tmp[1024];
-    const char *env = getenv("USER");
-
-    if (getpwuid_r(geteuid(), &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
-        snprintf(buf, n, "%s", res->pw_name);
-    else if (env != NULL && env[0] != '\0')
-        snprintf(buf, n, "%s", env);
-    else
-        snprintf(buf, n, "uid %lu", (unsigned long)geteuid());
-    return buf;
+    return sp_os_user_name(buf, n);
 }
 
 static int dismiss(const sp_cli *cli, sp_db *db, const char *hub, sp_err *e)

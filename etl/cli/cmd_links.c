@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cli_json.h"
 #include "spetl/cli.h"
@@ -30,6 +29,7 @@
 #include "spetl/hs_verify.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/platform.h"
 #include "spetl/progress.h"
 #include "spetl/runner.h"
 #include "spetl/state.h"
@@ -196,7 +196,7 @@ static int delete_links(const sp_cli *cli, sp_db *db, const sp_link_sel *sel, sp
         rc = 0;
         goto done;
     }
-    if (s.n > 1 && !cli->yes && isatty(STDIN_FILENO)) {
+    if (s.n > 1 && !cli->yes && sp_os_is_terminal(stdin)) {
         SP_ERR(e, SP_EUSAGE, "%zu links would be deleted: add --yes to delete them", s.n);
         goto done;
     }

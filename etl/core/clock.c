@@ -8,32 +8,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "spetl/platform.h"
+
 static int64_t real_now(void *ctx)
 {
-    struct timespec ts;
     (void)ctx;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return sp_os_mono_ms();
 }
 
 static int64_t real_wall(void *ctx)
 {
-    struct timespec ts;
     (void)ctx;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return sp_os_wall_ms();
 }
 
 static void real_sleep(void *ctx, int64_t ms)
 {
-    struct timespec ts;
     (void)ctx;
-    if (ms <= 0)
-        return;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    sp_os_sleep_ms(ms);
 }
 
 static const sp_clock real_clock = {real_now, real_wall, real_sleep, NULL};
@@ -70,16 +62,44 @@ void sp_fake_clock_install(sp_fake_clock *f, int64_t wall_ms)
     sp_clock_set(&c);
 }
 
+/* Floor division and its remainder (0 <= *rem < d) for a negative n too. */
+static int64_t floor_div(int64_t n, int64_t d, int64_t *rem)
+{
+    int64_t q = n / d, r = n % d;
+    if (r < 0) {
+        r += d;
+        q -= 1;
+    }
+    *rem = r;
+    return q;
+}
+
+void sp_time_utc(int64_t secs, struct tm *tm)
+{
+    int64_t sod, days = floor_div(secs, 86400, &sod), wd;
+    /* the civil date of a day count, with March as the year's first month */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+
+    memset(tm, 0, sizeof(*tm));
+    tm->tm_year = (int)(yoe + era * 400 + (m <= 2) - 1900);
+    tm->tm_mon = m - 1;
+    tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+    tm->tm_hour = (int)(sod / 3600);
+    tm->tm_min = (int)(sod / 60 % 60);
+    tm->tm_sec = (int)(sod % 60);
+    floor_div(days + 4, 7, &wd);   /* 1970-01-01 was a Thursday */
+    tm->tm_wday = (int)wd;
+}
+
 static void split(int64_t epoch_ms, struct tm *tm, int *ms)
 {
-    time_t secs = (time_t)(epoch_ms / 1000);
-    int rem = (int)(epoch_ms % 1000);
-    if (rem < 0) {
-        rem += 1000;
-        secs -= 1;
-    }
-    gmtime_r(&secs, tm);
-    *ms = rem;
+    int64_t rem, secs = floor_div(epoch_ms, 1000, &rem);
+    sp_time_utc(secs, tm);
+    *ms = (int)rem;
 }
 
 const char *sp_time_iso8601(int64_t epoch_ms, char *buf, size_t n)

@@ -129,7 +129,7 @@ void sp_err_http(sp_err *e, int status, const char *category, const char *correl
 
 /* Append to buf at *used, never past n; silently truncates. */
 static void put(char *buf, size_t n, size_t *used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    SP_PRINTF(4, 5);
 static void put(char *buf, size_t n, size_t *used, const char *fmt, ...)
 {
     va_list ap;

@@ -159,7 +159,7 @@ static size_t quote(char *dst, size_t n, const char *src)
 
 /* printf into buf at *used, never past n, *used clamped to the text written. */
 static void append(char *buf, size_t n, size_t *used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    SP_PRINTF(4, 5);
 static void append(char *buf, size_t n, size_t *used, const char *fmt, ...)
 {
     va_list ap;

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "db_internal.h"
 #include "spetl/buf.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/platform.h"
 
 #define CONN_MAX 4096
 
@@ -441,9 +441,9 @@ static void sqlite_missing_file(const char *conn, sp_err *e)
     char path[512], cwd[512];
 
     if (!conn_get(conn, "Database", path, sizeof(path)) || path[0] == '\0' ||
-        access(path, F_OK) == 0)
+        sp_path_stat(path) != SP_PATH_NONE)
         return;
-    if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+    if (!sp_path_is_absolute(path) && sp_os_cwd(cwd, sizeof(cwd)) == 0)
         SP_ERR(e, SP_EDB,
                "the SQLite database %s does not exist (relative to %s): check Database= in the "
                "connection string; spetl does not create a database file",

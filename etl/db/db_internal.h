@@ -5,6 +5,10 @@
 #ifndef SPETL_DB_INTERNAL_H
 #define SPETL_DB_INTERNAL_H
 
+#ifdef _WIN32
+/* Windows' ODBC headers need its types (the Makefile sets NOGDI: GDI defines SP_ERROR). */
+#include <windows.h>
+#endif
 #include <sql.h>
 #include <sqlext.h>
 #include <stdint.h>

@@ -1,6 +1,9 @@
 /* libversion.c -- the ODBC driver manager's version, for --version. */
 #include "spetl/version.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#endif
 #include <sql.h>
 #include <sqlext.h>
 #include <stdio.h>
@@ -21,6 +24,10 @@ const char *sp_db_library_version(void)
         SQLFreeHandle(SQL_HANDLE_DBC, dbc);
     if (env != SQL_NULL_HENV)
         SQLFreeHandle(SQL_HANDLE_ENV, env);
+#ifdef _WIN32
+    snprintf(v, sizeof(v), "Windows ODBC (driver manager %s)", dm);
+#else
     snprintf(v, sizeof(v), "unixODBC (driver manager %s)", dm);
+#endif
     return v;
 }

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "spetl/buf.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/platform.h"
 #include "spetl/schema.h"
 
 #define SCRIPT_MAX ((size_t)4 << 20)
@@ -30,7 +30,7 @@ static int has_scripts(const char *dir)
 {
     char probe[PATH_MAX];
     snprintf(probe, sizeof(probe), "%s/sqlite/spetl.sql", dir);
-    return access(probe, R_OK) == 0;
+    return sp_path_readable(probe);
 }
 
 const char *sp_schema_find_dir(char *buf, size_t n, sp_err *e)
@@ -39,7 +39,6 @@ const char *sp_schema_find_dir(char *buf, size_t n, sp_err *e)
     char tried[900];
     size_t tl = 0;
     const char *env;
-    ssize_t len;
 
     tried[0] = '\0';
 #define TRY(path)                                                                        \
@@ -74,18 +73,16 @@ const char *sp_schema_find_dir(char *buf, size_t n, sp_err *e)
                env, env);
         return NULL;
     }
-    len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (len > 0) {
+    if (sp_os_exe_dir(exe, sizeof(exe)) == 0) {
         char path[PATH_MAX + 32];
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash != NULL)
-            *slash = '\0';
         snprintf(path, sizeof(path), "%s/../share/spetl/sql", exe);
         TRY(path);
         snprintf(path, sizeof(path), "%s/../sql", exe);
         TRY(path);
         snprintf(path, sizeof(path), "%s/../../sql", exe);
+        TRY(path);
+        /* C:\spetl\spetl.exe beside C:\spetl\sql (samples/scheduler's layout) */
+        snprintf(path, sizeof(path), "%s/sql", exe);
         TRY(path);
     }
     env = getenv("SPETL_TOP");

@@ -89,7 +89,8 @@ int sp_hs_config_check(const sp_hs_config *cfg, sp_err *e)
             goto done;
         }
     }
-    if (u == NULL || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+    /* any scheme parses (libcurl may be built without it): spetl names the one it refuses */
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         SP_ERR(e, SP_EJOB, "HubSpot base URL \"%s\" is not a URL (expected https://api.hubapi.com)", base);

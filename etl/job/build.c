@@ -10,17 +10,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "spetl/clock.h"
 #include "spetl/filter.h"
 #include "spetl/log.h"
+#include "spetl/platform.h"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -124,12 +122,12 @@ char *jresolve_path(jctx *c, const char *path)
         return sp_arena_strdup(c->arena, path);
     if (strcmp(c->dir, ".") == 0)
         return sp_arena_strdup(c->arena, path);
-    return sp_arena_printf(c->arena, "%s/%s", c->dir, path);
+    return sp_arena_printf(c->arena, "%s" SP_PATH_SEP_S "%s", c->dir, path);
 }
 
 int jproperty_name_ok(const char *s)
 {
-    if (!isalpha((unsigned char)s[0]))
+    if (s == NULL || !isalpha((unsigned char)s[0]))
         return 0;
     for (; *s; s++)
         if (!isalnum((unsigned char)*s) && *s != '_')
@@ -295,16 +293,16 @@ static void check_base_url(jctx *c, const xmlNode *n, const char *url)
 static const char *jresolve_ca(jctx *c, const xmlNode *n, const char *attr)
 {
     const char *ca = jget(c, n, attr), *path;
-    struct stat st;
+    sp_path_kind kind;
 
     if (ca == NULL)
         return NULL;
     path = jresolve_path(c, ca);
-    if (stat(path, &st) != 0)
+    if ((kind = sp_path_stat(path)) == SP_PATH_NONE)
         jc_error(c, jattr_pos(n, attr), "%s file %s: %s", attr, path, strerror(errno));
-    else if (!S_ISREG(st.st_mode))
+    else if (kind != SP_PATH_FILE)
         jc_error(c, jattr_pos(n, attr), "%s %s is not a file", attr, path);
-    else if (access(path, R_OK) != 0)
+    else if (!sp_path_readable(path))
         jc_error(c, jattr_pos(n, attr), "cannot read %s file %s: %s", attr, path, strerror(errno));
     return path;
 }
@@ -1177,13 +1175,12 @@ static void build_program_hook(jctx *c, const xmlNode *pn, sp_job_hook *h)
 {
     const char *wd = jget(c, pn, "working-dir");
     const char **argv = NULL;
-    struct stat st;
 
     h->kind = SP_HOOK_PROGRAM;
     h->command = jget(c, pn, "command");
     h->timeout_seconds = jget_int(c, pn, "timeout-seconds", 30);
     h->working_dir = wd != NULL ? jresolve_path(c, wd) : c->job->dir;
-    if (wd != NULL && (stat(h->working_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+    if (wd != NULL && sp_path_stat(h->working_dir) != SP_PATH_DIR)
         jc_error(c, jattr_pos(pn, "working-dir"), "working-dir %s is not a directory", h->working_dir);
     if (split_command(c, h->command, &argv, &h->argc) != 0) {
         jc_error(c, jattr_pos(pn, "command"), "command=\"%s\" has a double quote that is not closed",
@@ -1198,11 +1195,12 @@ static void build_program_hook(jctx *c, const xmlNode *pn, sp_job_hook *h)
     /* A program given by path is checked now; one found through PATH is
      * looked up when the job runs, in the scheduler's environment. */
     if (strchr(argv[0], '/') != NULL || strchr(argv[0], '\\') != NULL) {
-        const char *prog = argv[0][0] == '/' ? argv[0]
-                                             : sp_arena_printf(c->arena, "%s/%s", h->working_dir, argv[0]);
-        if (stat(prog, &st) != 0)
+        const char *prog = sp_path_is_absolute(argv[0])
+                               ? argv[0]
+                               : sp_arena_printf(c->arena, "%s" SP_PATH_SEP_S "%s", h->working_dir, argv[0]);
+        if (sp_path_stat(prog) == SP_PATH_NONE)
             jc_error(c, jattr_pos(pn, "command"), "hook program %s: %s", prog, strerror(errno));
-        else if (!S_ISREG(st.st_mode) || access(prog, X_OK) != 0)
+        else if (!sp_path_executable(prog))
             jc_error(c, jattr_pos(pn, "command"), "hook program %s is not an executable file", prog);
     }
 }
@@ -1356,55 +1354,41 @@ static const char *secret_bad_text(const secret_kind *k)
     return k->spaces_ok ? "control characters" : "spaces or control characters";
 }
 
-/* Open first, then look at what was opened (fstat): the file checked is the
- * file read, even if the path is swapped in between. O_NONBLOCK: a FIFO at
- * the path must not hang the load; it is refused as not a regular file. */
+/* The file is opened first and what was opened is checked (the file checked
+ * is the file read); only its owner may read or change it (platform.h says
+ * what that means on each system). */
 static const char *read_secret_file(jctx *c, const char *path, sp_job_pos pos, const secret_kind *k)
 {
-    struct stat st;
-    int fd;
-    char buf[4097];
+    char buf[4097], detail[512];
     size_t n = 0;
-    ssize_t got = 0;
     char *val, *out = NULL;
 
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            jc_error(c, pos, "%s file %s does not exist", k->file_what, path);
-        else
-            jc_error(c, pos, "cannot read %s file %s: %s", k->file_what, path, strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) != 0) {
-        jc_error(c, pos, "%s file %s: %s", k->file_what, path, strerror(errno));
-        goto done;
-    }
-    if (!S_ISREG(st.st_mode)) {
+    switch (sp_os_read_private(path, buf, sizeof(buf), &n, detail, sizeof(detail))) {
+    case SP_PRIV_MISSING:
+        jc_error(c, pos, "%s file %s does not exist", k->file_what, path);
+        break;
+    case SP_PRIV_ERRNO:
+        jc_error(c, pos, "cannot read %s file %s: %s", k->file_what, path, detail);
+        break;
+    case SP_PRIV_NOT_FILE:
         jc_error(c, pos, "%s file %s is not a regular file", k->file_what, path);
-        goto done;
-    }
-    if ((st.st_mode & 077) != 0) {
-        jc_error(c, pos, "%s file %s can be %s by group or others (mode %04o): run chmod 600 %s", k->file_what,
-                 path, (st.st_mode & 044) ? "read" : "changed", (unsigned)(st.st_mode & 07777), path);
-        goto done;
-    }
-    while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-        n += (size_t)got;
-    buf[n] = '\0';
-    if (got < 0)
-        jc_error(c, pos, "cannot read %s file %s: %s", k->file_what, path, strerror(errno));
-    else if (n == sizeof(buf) - 1)
+        break;
+    case SP_PRIV_SHARED:
+        jc_error(c, pos, "%s file %s %s", k->file_what, path, detail);
+        break;
+    case SP_PRIV_TOO_BIG:
         jc_error(c, pos, "%s file %s is larger than 4 KiB", k->file_what, path);
-    else if ((val = trim_copy(c, buf))[0] == '\0')
-        jc_error(c, pos, "%s file %s is empty", k->file_what, path);
-    else if (!secret_text_ok(val, k->spaces_ok))
-        jc_error(c, pos, "%s file %s must hold only the %s: it holds %s", k->file_what, path, k->file_what,
-                 secret_bad_text(k));
-    else
-        out = val;
-done:
-    close(fd);
+        break;
+    case SP_PRIV_OK:
+        if ((val = trim_copy(c, buf))[0] == '\0')
+            jc_error(c, pos, "%s file %s is empty", k->file_what, path);
+        else if (!secret_text_ok(val, k->spaces_ok))
+            jc_error(c, pos, "%s file %s must hold only the %s: it holds %s", k->file_what, path,
+                     k->file_what, secret_bad_text(k));
+        else
+            out = val;
+        break;
+    }
     memset(buf, 0, sizeof(buf));
     return out;
 }

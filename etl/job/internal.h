@@ -70,7 +70,7 @@ typedef struct jctx {
 enum { JSTAGE_PARSE = 1, JSTAGE_SCHEMA_COMPILE, JSTAGE_VALIDATE };
 
 /* ---- diagnostics (load.c) ---- */
-void jc_error(jctx *c, sp_job_pos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void jc_error(jctx *c, sp_job_pos pos, const char *fmt, ...) SP_PRINTF(3, 4);
 sp_job_pos jc_pos_at(const jctx *c, size_t off);   /* byte offset -> line/col */
 
 /* ---- source scanner (scan.c) ---- */

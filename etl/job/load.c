@@ -22,6 +22,7 @@
 
 #include "spetl/buf.h"
 #include "spetl/log.h"
+#include "spetl/platform.h"
 
 /* ---- diagnostics -------------------------------------------------------------------- */
 
@@ -169,16 +170,6 @@ static xmlParserInputPtr refuse_entity(const char *url, const char *id, xmlParse
 
 /* ---- the load ------------------------------------------------------------------------- */
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return sp_xstrdup(".");
-    if (slash == path)
-        return sp_xstrdup("/");
-    return sp_xstrndup(path, (size_t)(slash - path));
-}
-
 static int wide_encoding(const char *t, size_t len)
 {
     const unsigned char *u = (const unsigned char *)t;
@@ -279,7 +270,7 @@ int sp_job_load_text(const char *name, const char *text, size_t len, const sp_jo
     memcpy(copy, text, len);
     copy[len] = '\0';
     c.path = name;
-    c.dir = dir_of(name);
+    c.dir = sp_path_dir(name);
     c.text = copy;
     c.len = len;
     c.opts = opts ? opts : &defaults;

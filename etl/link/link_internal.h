@@ -9,6 +9,7 @@
 #include "spetl/component.h"
 #include "spetl/link.h"
 #include "spetl/match.h"
+#include "spetl/platform.h"
 
 enum { CL_CUST = 0, CL_PROS, CL_ADDR, CL_PCON, CL_NLOOKUPS };
 
@@ -72,7 +73,7 @@ typedef struct cl_run {
 int cl_match(cl_run *r, const sp_job_rule_set *rs, sp_lookup *lk, const char *parent, const sp_hs_record *rec,
              const char *what, sp_match_result *res, sp_err *e);
 void cl_action(cl_page *pg, const char *etype, const char *ekey, const char *category, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+    SP_PRINTF(5, 6);
 int cl_gp_free(cl_run *r, cl_page *pg, const char *etype, const char *ekey, const char *hs_object,
                const char *hs_id, const char *what, int *is_free, sp_err *e);
 void cl_link(cl_run *r, cl_page *pg, const char *etype, const char *ekey, const char *hs_object, const char *hs_id,

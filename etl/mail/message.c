@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "spetl/clock.h"
 #include "spetl/log.h"
@@ -38,7 +37,7 @@ static int put_line(sp_buf *b, const char *s, sp_err *e)
     return 0;
 }
 
-static int put_linef(sp_buf *b, sp_err *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int put_linef(sp_buf *b, sp_err *e, const char *fmt, ...) SP_PRINTF(3, 4);
 
 static int put_linef(sp_buf *b, sp_err *e, const char *fmt, ...)
 {
@@ -57,10 +56,9 @@ static const char *rfc5322_date(int64_t ms, char *buf, size_t n)
     static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    time_t t = (time_t)(ms / 1000);
     struct tm tm;
 
-    gmtime_r(&t, &tm);
+    sp_time_utc(ms / 1000, &tm);
     snprintf(buf, n, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
              months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
@@ -174,7 +172,7 @@ int sp_mail_build(const sp_job_email *m, const sp_mail_report *r, int64_t now_ms
     char host[256] = "";
 
     sp_buf_reset(out);
-    if (gethostname(host, sizeof(host) - 1) != 0)
+    if (strcmp(sp_os_host_name(host, sizeof(host)), "unknown") == 0)
         snprintf(host, sizeof(host), "this machine");
     if (put_headers(m, r, now_ms, out, e) != 0 || put_summary(r, out, e) != 0 ||
         put_components(r, out, e) != 0 || put_records(r, out, e) != 0 ||

@@ -110,7 +110,7 @@ static void set_position(sp_err *e, const sp_filter_opts *o, int line, int col)
     }
 }
 
-static int fail_at(parser *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_at(parser *p, size_t off, const char *fmt, ...) SP_PRINTF(3, 4);
 static int fail_at(parser *p, size_t off, const char *fmt, ...)
 {
     char msg[SP_ERR_MSG_MAX];
@@ -129,7 +129,7 @@ static int fail_at(parser *p, size_t off, const char *fmt, ...)
     return -1;
 }
 
-static int fail_tok(parser *p, size_t t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_tok(parser *p, size_t t, const char *fmt, ...) SP_PRINTF(3, 4);
 static int fail_tok(parser *p, size_t t, const char *fmt, ...)
 {
     char msg[SP_ERR_MSG_MAX];

@@ -1,6 +1,7 @@
 /* match.c -- the comparisons of matching rules and the rule logic (match.h).
  * Pure: candidates come from the caller's lookup, values from its getter. */
 #include "spetl/match.h"
+#include "spetl/platform.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,7 +153,7 @@ typedef struct mstate {
     char line[2048];
 } mstate;
 
-static void trace(mstate *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void trace(mstate *m, const char *fmt, ...) SP_PRINTF(2, 3);
 static void trace(mstate *m, const char *fmt, ...)
 {
     va_list ap;

@@ -6,35 +6,27 @@
  * a live run on the other is free here; give each machine its own name. */
 #include "spetl/state.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "spetl/clock.h"
 #include "spetl/log.h"
+#include "spetl/platform.h"
 
 const char *sp_run_id_new(char *buf, size_t n)
 {
     char ts[32];
     unsigned int rnd = 0;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     int64_t now = sp_clock_wall_ms();
 
-    if (fd >= 0) {
-        if (read(fd, &rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd))
-            rnd = 0;
-        close(fd);
-    }
+    if (sp_os_random(&rnd, sizeof(rnd)) != 0)
+        rnd = 0;
     if (rnd == 0)
-        rnd = (unsigned int)(now ^ (int64_t)getpid() * 2654435761LL);
+        rnd = (unsigned int)(now ^ (int64_t)sp_os_pid() * 2654435761LL);
     sp_time_iso8601(now, ts, sizeof(ts));
     /* 2026-11-27T05:43:00.123Z -> 20261127T054300Z */
     snprintf(buf, n, "%.4s%.2s%.2sT%.2s%.2s%.2sZ-%d-%04x", ts, ts + 5, ts + 8, ts + 11, ts + 14,
-             ts + 17, (int)getpid(), rnd & 0xffffu);
+             ts + 17, (int)sp_os_pid(), rnd & 0xffffu);
     return buf;
 }
 
@@ -91,7 +83,7 @@ static int try_insert(sp_db *db, const char *hub, const char *run_id, const char
                         " Heartbeat_On) VALUES (?, ?, ?, ?, ?, ?)",
                         &st, e) != 0 ||
         sp_stmt_bind_text(st, 1, hub, e) != 0 || sp_stmt_bind_text(st, 2, run_id, e) != 0 ||
-        sp_stmt_bind_text(st, 3, host, e) != 0 || sp_stmt_bind_int(st, 4, getpid(), e) != 0 ||
+        sp_stmt_bind_text(st, 3, host, e) != 0 || sp_stmt_bind_int(st, 4, sp_os_pid(), e) != 0 ||
         sp_stmt_bind_time(st, 5, now, e) != 0 || sp_stmt_bind_time(st, 6, now, e) != 0)
         goto done;
     if (sp_stmt_exec(st, NULL, &ins) == 0) {
@@ -108,55 +100,14 @@ done:
     return rc;
 }
 
-/* When process pid of this host started, in epoch ms (from /proc: its start
- * in clock ticks after boot, and the boot time); 0 when unknown. */
-static int64_t process_started_ms(long long pid)
-{
-    char path[64], buf[1024], *p;
-    unsigned long long ticks = 0, btime = 0;
-    long hz = sysconf(_SC_CLK_TCK);
-    FILE *f;
-    size_t n;
-    int ok = 0;
-
-    snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
-    if ((f = fopen(path, "r")) == NULL)
-        return 0;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    /* after the ")" that ends the command name: field 3 on; starttime is field 22 */
-    p = strrchr(buf, ')');
-    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d"
-                                   " %*d %*d %*d %*d %llu", &ticks) != 1)
-        return 0;
-    if ((f = fopen("/proc/stat", "r")) == NULL)
-        return 0;
-    while (fgets(buf, sizeof(buf), f) != NULL)
-        if (sscanf(buf, "btime %llu", &btime) == 1) {
-            ok = 1;
-            break;
-        }
-    fclose(f);
-    if (!ok || hz <= 0)
-        return 0;
-    return (int64_t)btime * 1000 + (int64_t)(ticks * 1000 / (unsigned long long)hz);
-}
-
 /* 1 when the holder ran on this host and its process is gone: no such
  * process (ESRCH; EPERM means it exists), or the process with that pid
  * started after the lock was taken, so it is another one that reuses the pid. */
 static int holder_is_dead_here(const holder *h, const char *host)
 {
-    int64_t started;
-
-    if (strcmp(h->host, host) != 0 || h->pid <= 0 || h->pid > INT_MAX)
+    if (strcmp(h->host, host) != 0)
         return 0;
-    if (kill((pid_t)h->pid, 0) != 0)
-        return errno == ESRCH;
-    started = process_started_ms(h->pid);
-    /* boot time has a resolution of one second */
-    return started != 0 && started > h->acquired_on + 2000;
+    return sp_os_pid_gone(h->pid, h->acquired_on);
 }
 
 int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stale_after_ms,
@@ -170,7 +121,7 @@ int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stal
     int64_t rows = 0;
     int inserted, found, dead, rc = -1;
 
-    gethostname(host, sizeof(host) - 1);
+    sp_os_host_name(host, sizeof(host));
     if (try_insert(db, hub, run_id, host, now, &inserted, e) != 0)
         goto done;
     if (inserted) {
@@ -206,7 +157,7 @@ int sp_lock_acquire(sp_db *db, const char *hub, const char *run_id, int64_t stal
                         " Heartbeat_On = ? WHERE Hub_ID = ? AND Run_ID = ?",
                         &st, e) != 0 ||
         sp_stmt_bind_text(st, 1, run_id, e) != 0 || sp_stmt_bind_text(st, 2, host, e) != 0 ||
-        sp_stmt_bind_int(st, 3, getpid(), e) != 0 || sp_stmt_bind_time(st, 4, now, e) != 0 ||
+        sp_stmt_bind_int(st, 3, sp_os_pid(), e) != 0 || sp_stmt_bind_time(st, 4, now, e) != 0 ||
         sp_stmt_bind_time(st, 5, now, e) != 0 || sp_stmt_bind_text(st, 6, hub, e) != 0 ||
         sp_stmt_bind_text(st, 7, h.run_id, e) != 0 || sp_stmt_exec(st, &rows, e) != 0)
         goto done;

@@ -33,7 +33,7 @@ void sp_buf_free(sp_buf *b);
 void sp_buf_reset(sp_buf *b);                 /* len = 0, keeps the memory, clears a refusal */
 int sp_buf_append(sp_buf *b, const void *data, size_t n, sp_err *e);
 int sp_buf_puts(sp_buf *b, const char *s, sp_err *e);
-int sp_buf_printf(sp_buf *b, sp_err *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int sp_buf_printf(sp_buf *b, sp_err *e, const char *fmt, ...) SP_PRINTF(3, 4);
 const char *sp_buf_str(const sp_buf *b);      /* "" when empty or refused */
 int sp_buf_ok(const sp_buf *b);               /* 0 once an append was refused */
 /* 0, or -1 with ETOOLARGE naming the bound when an append was refused. */

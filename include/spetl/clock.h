@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <time.h>
 
 typedef struct sp_clock {
     int64_t (*now_ms)(void *ctx);       /* monotonic milliseconds */
@@ -37,6 +38,10 @@ void sp_fake_clock_install(sp_fake_clock *f, int64_t wall_ms);
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..12, d 1..31). */
 int64_t sp_days_from_civil(int64_t y, int m, int d);
+/* The UTC breakdown of epoch seconds (year, month, day, time, weekday), by
+ * arithmetic: the same on every system and for any year (the C runtimes'
+ * gmtime differ before 1970 and past 3000). */
+void sp_time_utc(int64_t secs, struct tm *tm);
 
 /* UTC epoch ms -> "2026-11-27T05:30:00.123Z" (buf >= 25 bytes). */
 const char *sp_time_iso8601(int64_t epoch_ms, char *buf, size_t n);

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "spetl/platform.h"
+
 typedef enum sp_code {
     SP_OK = 0,
     SP_ERECORDS,    /* the run finished, some records failed (Action Center) */
@@ -82,12 +84,12 @@ void sp_err_clear(sp_err *e);
 /* Set code and message (printf-style); always returns -1 so callers can
  * `return SP_ERR(...)` or `rc = SP_ERR(...)`. Clears any earlier context. */
 int sp_err_set_at(sp_err *e, const char *src_file, int src_line, sp_code code,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                  const char *fmt, ...) SP_PRINTF(5, 6);
 #define SP_ERR(e, code, ...) sp_err_set_at((e), __FILE__, __LINE__, (code), __VA_ARGS__)
 
 /* Prefix the message with "what: " to say what was being done, keeping the
  * cause's text: "reading RM00101: SQLSTATE ..." */
-void sp_err_prefix(sp_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sp_err_prefix(sp_err *e, const char *fmt, ...) SP_PRINTF(2, 3);
 
 /* Context setters: each fills its fields only when they are still empty. */
 void sp_err_at_input(sp_err *e, const char *file, int line, int col);

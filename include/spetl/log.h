@@ -19,6 +19,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "spetl/platform.h"
+
 typedef enum sp_log_level {
     SP_LOG_ERROR = 0,
     SP_LOG_WARN,
@@ -41,7 +43,7 @@ int sp_log_enabled(sp_log_level level);
 void sp_log_set_hooks(void (*before)(void *ud), void (*after)(void *ud), void *ud);
 
 void sp_log(sp_log_level level, const char *comp, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    SP_PRINTF(3, 4);
 void sp_vlog(sp_log_level level, const char *comp, const char *fmt, va_list ap);
 
 /* Replace every copy of every registered secret in s (in place, never

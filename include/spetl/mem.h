@@ -18,12 +18,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "spetl/platform.h"
+
 void *sp_xmalloc(size_t n);
 void *sp_xcalloc(size_t count, size_t size);
 void *sp_xrealloc(void *p, size_t n);
 char *sp_xstrdup(const char *s);
 char *sp_xstrndup(const char *s, size_t n);
-char *sp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *sp_xasprintf(const char *fmt, ...) SP_PRINTF(1, 2);
 
 typedef struct sp_arena sp_arena;
 typedef void (*sp_cleanup_fn)(void *ptr);
@@ -35,7 +37,7 @@ void sp_arena_reset(sp_arena *a);
 void *sp_arena_alloc(sp_arena *a, size_t n);       /* 16-byte aligned, zeroed */
 char *sp_arena_strdup(sp_arena *a, const char *s);
 char *sp_arena_strndup(sp_arena *a, const char *s, size_t n);
-char *sp_arena_printf(sp_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sp_arena_printf(sp_arena *a, const char *fmt, ...) SP_PRINTF(2, 3);
 char *sp_arena_vprintf(sp_arena *a, const char *fmt, va_list ap);
 void sp_arena_on_reset(sp_arena *a, sp_cleanup_fn fn, void *ptr);
 size_t sp_arena_used(const sp_arena *a);             /* bytes handed out since the last reset */

@@ -3,11 +3,18 @@
 
 #include <check.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32
+#include <winsock2.h>
+typedef int socklen_t;
+#define SOCK_CLOEXEC 0
+#define close closesocket
+#else
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 int sp_test_closed_port(sp_test_port *p)
 {
@@ -15,7 +22,13 @@ int sp_test_closed_port(sp_test_port *p)
     socklen_t len = sizeof(a);
 
     memset(p, 0, sizeof(*p));
-    p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+#ifdef _WIN32
+    {
+        WSADATA wsa;
+        ck_assert_msg(WSAStartup(MAKEWORD(2, 2), &wsa) == 0, "WSAStartup failed");
+    }
+#endif
+    p->fd = (int)socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_msg(p->fd >= 0, "socket: %s", strerror(errno));
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;

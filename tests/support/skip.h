@@ -16,6 +16,8 @@
 #ifndef SPETL_TEST_SKIP_H
 #define SPETL_TEST_SKIP_H
 
+#include "spetl/platform.h"
+
 #define SP_SKIP_IF(cond, ...)                                  \
     do {                                                       \
         if (cond) {                                            \
@@ -27,11 +29,11 @@
 /* Print the SKIP line; under CI=true fail the test at file:line (does not
  * return then). */
 void sp_skip(const char *file, int line, const char *func, int i, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+    SP_PRINTF(5, 6);
 
 /* Note why a helper cannot run its test; sp_skip_why() returns the last note
  * ("no reason noted" when there is none). */
-void sp_skip_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sp_skip_note(const char *fmt, ...) SP_PRINTF(1, 2);
 const char *sp_skip_why(void);
 
 #endif

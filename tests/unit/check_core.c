@@ -11,6 +11,7 @@
 #include "spetl/json.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/platform.h"
 #include "spetl/utf8.h"
 
 START_TEST(err_formats_input_position_and_context)
@@ -426,6 +427,95 @@ START_TEST(json_writer_refuses_misuse_and_overflow)
 }
 END_TEST
 
+/* The platform seam: a job file's folder and absolute paths, as each system
+ * writes them (jobs/README.md: relative paths resolve from the job's folder). */
+static void dir_is(const char *path, const char *want)
+{
+    char *d = sp_path_dir(path);
+    ck_assert_msg(strcmp(d, want) == 0, "folder of %s: got %s, want %s", path, d, want);
+    free(d);
+}
+
+START_TEST(platform_paths_split_and_recognise_absolute)
+{
+    dir_is("job.xml", ".");
+    dir_is("jobs/x.xml", "jobs");
+    dir_is("/srv/spetl/jobs/x.xml", "/srv/spetl/jobs");
+    ck_assert(sp_path_is_absolute("/srv/x.xml"));
+    ck_assert(!sp_path_is_absolute("jobs/x.xml"));
+#ifdef _WIN32
+    dir_is("C:\\spetl\\jobs\\x.xml", "C:\\spetl\\jobs");
+    dir_is("C:\\x.xml", "C:\\");
+    dir_is("\\\\server\\share\\jobs\\x.xml", "\\\\server\\share\\jobs");
+    dir_is("jobs\\x.xml", "jobs");
+    dir_is("C:x.xml", "C:");
+    ck_assert(sp_path_is_absolute("C:\\spetl\\x.xml"));
+    ck_assert(sp_path_is_absolute("\\\\server\\share\\x.xml"));
+    ck_assert(!sp_path_is_absolute("jobs\\x.xml"));
+    ck_assert_int_eq(SP_PATH_SEP, '\\');
+#else
+    dir_is("/x.xml", "/");
+    dir_is("jobs\\x.xml", ".");
+    ck_assert(!sp_path_is_absolute("C:\\x.xml"));
+    ck_assert_int_eq(SP_PATH_SEP, '/');
+#endif
+}
+END_TEST
+
+/* The UTC breakdown is arithmetic: the same answer on every C runtime, for
+ * any year (Windows' gmtime refuses times before 1970). */
+START_TEST(utc_breakdown_of_any_year)
+{
+    static const struct {
+        int64_t secs;
+        int y, mo, d, h, mi, s, wd;
+    } cases[] = {
+        {0, 1970, 1, 1, 0, 0, 0, 4},
+        {-1, 1969, 12, 31, 23, 59, 59, 3},
+        {-62135596800LL, 1, 1, 1, 0, 0, 0, 1},            /* 0001-01-01, a Monday */
+        {253402300799LL, 9999, 12, 31, 23, 59, 59, 5},    /* the last second of 9999 */
+        {951782400LL, 2000, 2, 29, 0, 0, 0, 2},           /* a leap day of a century */
+        {-2203891200LL, 1900, 3, 1, 0, 0, 0, 4},          /* 1900 had no Feb 29 */
+        {1575737406LL, 2019, 12, 7, 16, 50, 6, 6},
+    };
+    struct tm tm;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sp_time_utc(cases[i].secs, &tm);
+        ck_assert_int_eq(tm.tm_year + 1900, cases[i].y);
+        ck_assert_int_eq(tm.tm_mon + 1, cases[i].mo);
+        ck_assert_int_eq(tm.tm_mday, cases[i].d);
+        ck_assert_int_eq(tm.tm_hour, cases[i].h);
+        ck_assert_int_eq(tm.tm_min, cases[i].mi);
+        ck_assert_int_eq(tm.tm_sec, cases[i].s);
+        ck_assert_int_eq(tm.tm_wday, cases[i].wd);
+    }
+}
+END_TEST
+
+START_TEST(platform_clock_random_and_process)
+{
+    unsigned char a[16] = {0}, b[16] = {0};
+    char host[128], user[128], dir[1024];
+    struct tm tm;
+
+    ck_assert_int_eq(sp_os_random(a, sizeof(a)), 0);
+    ck_assert_int_eq(sp_os_random(b, sizeof(b)), 0);
+    ck_assert(memcmp(a, b, sizeof(a)) != 0);
+    sp_time_utc(1575737406, &tm);
+    ck_assert_int_eq(tm.tm_year + 1900, 2019);
+    ck_assert_int_eq(tm.tm_mon + 1, 12);
+    ck_assert_int_eq(tm.tm_hour, 16);
+    ck_assert(sp_os_wall_ms() > 1575737406000LL);
+    ck_assert(sp_os_pid() > 0);
+    ck_assert_int_eq(sp_os_pid_gone(sp_os_pid(), sp_os_wall_ms()), 0);
+    ck_assert(sp_os_host_name(host, sizeof(host))[0] != '\0');
+    ck_assert(sp_os_user_name(user, sizeof(user))[0] != '\0');
+    ck_assert_int_eq(sp_os_exe_dir(dir, sizeof(dir)), 0);
+    ck_assert(sp_path_is_absolute(dir));
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -448,6 +538,9 @@ static Suite *core_suite(void)
     tcase_add_test(tc, log_redacts_secrets_with_quotes_and_backslashes);
     tcase_add_test(tc, log_redacts_every_copy_of_a_secret);
     tcase_add_test(tc, log_keeps_any_number_of_secrets_longest_first);
+    tcase_add_test(tc, platform_paths_split_and_recognise_absolute);
+    tcase_add_test(tc, utc_breakdown_of_any_year);
+    tcase_add_test(tc, platform_clock_random_and_process);
     suite_add_tcase(s, tc);
     return s;
 }

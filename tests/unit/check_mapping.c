@@ -98,11 +98,11 @@ typedef struct pair {
     const char *value;
 } pair;
 
-static int gets;   /* how many times the mapper asked */
+static int get_calls;   /* how many times the mapper asked */
 
 static const char *get_column(void *ctx, const sp_job_column *col)
 {
-    gets++;
+    get_calls++;
     for (const pair *p = ctx; p->name != NULL; p++)
         if (strcmp(p->name, col->name) == 0)
             return p->value;
@@ -252,10 +252,10 @@ START_TEST(export_asks_each_column_it_needs)
 {
     pair src[] = {{"CUSTNMBR", "K1"}, {"CUSTNAME", "N"}, {NULL, NULL}};
     sp_map_out out;
-    gets = 0;
+    get_calls = 0;
     map_ok("customer-company", src, &out);
     /* 10 column fields + 3 template fields; the constant asks nothing */
-    ck_assert_int_eq(gets, 13);
+    ck_assert_int_eq(get_calls, 13);
 }
 END_TEST
 

@@ -76,7 +76,7 @@ static json_t *req(sp_sim *s, const char *method, const char *path, const char *
     return j;
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...) SP_PRINTF(1, 2);
 static char *fmt(const char *f, ...)
 {
     va_list ap;

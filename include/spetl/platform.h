@@ -1,0 +1,84 @@
+/* platform.h -- the one seam between spetl and the operating system.
+ *
+ * etl/core/platform_posix.c (Linux and other POSIX systems) and
+ * etl/core/platform_win32.c (64-bit Windows, built with mingw-w64) implement
+ * it; each compiles to nothing on the other system. Outside them no code calls
+ * a POSIX-only or Win32 function: clocks, sleeping, UTC breakdown, random
+ * bytes, the process (pid, host, user, "is that pid gone"), the executable's
+ * folder, paths, and the private-file rule of token files.
+ *
+ * strcasecmp/strncasecmp (<strings.h>) and strtok_r (<string.h>) are in both
+ * C libraries (mingw-w64 has them) and are used directly. Threads are POSIX
+ * threads on both (mingw-w64's winpthreads on Windows).
+ *
+ * Ownership: functions writing text take a caller's buffer and its size and
+ * always terminate it; sp_path_dir returns heap text the caller frees. */
+#ifndef SPETL_PLATFORM_H
+#define SPETL_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* printf-style checks: mingw's gcc reads plain "printf" as msvcrt's rules
+ * (no %zu, %lld); spetl prints through the C99 printf on both systems. */
+#ifdef _WIN32
+#define SP_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#define SP_PATH_SEP '\\'
+#define SP_PATH_SEP_S "\\"
+#else
+#define SP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define SP_PATH_SEP '/'
+#define SP_PATH_SEP_S "/"
+#endif
+
+#ifdef _WIN32
+/* A GNU function the C runtime of Windows lacks (platform_win32.c). */
+char *strcasestr(const char *hay, const char *needle);
+#endif
+
+/* ---- time ---------------------------------------------------------------- */
+int64_t sp_os_mono_ms(void);                 /* monotonic, for intervals */
+int64_t sp_os_wall_ms(void);                 /* epoch milliseconds, UTC */
+void sp_os_sleep_ms(int64_t ms);             /* at least ms (interrupted sleeps resume) */
+
+/* ---- the process --------------------------------------------------------- */
+int sp_os_random(void *buf, size_t n);       /* n bytes from the system's CSPRNG; 0 or -1 */
+long long sp_os_pid(void);
+const char *sp_os_host_name(char *buf, size_t n); /* "unknown" when there is none */
+const char *sp_os_user_name(char *buf, size_t n); /* the OS user running spetl */
+/* 1 when no process has this pid on this machine, or the one that has it
+ * started after since_ms (epoch ms, 2 s slack: it reuses the pid); 0 when it
+ * may be the same process (alive, or not knowable). */
+int sp_os_pid_gone(long long pid, int64_t since_ms);
+int sp_os_exe_dir(char *buf, size_t n);      /* the running program's folder; 0 or -1 */
+int sp_os_is_terminal(FILE *f);              /* 1 when f is a console / tty */
+int sp_os_cwd(char *buf, size_t n);          /* the current folder; 0 or -1 */
+
+/* ---- paths --------------------------------------------------------------- */
+int sp_path_is_sep(char c);                  /* '/' (and '\\' on Windows) */
+int sp_path_is_absolute(const char *path);   /* "/x"; on Windows also "C:\x", "\\srv\share", "\x" */
+char *sp_path_dir(const char *path);         /* the folder part: "." when none; heap text */
+typedef enum { SP_PATH_NONE, SP_PATH_FILE, SP_PATH_DIR, SP_PATH_OTHER } sp_path_kind;
+sp_path_kind sp_path_stat(const char *path); /* NONE sets errno */
+int sp_path_readable(const char *path);      /* 1 or 0 (errno set) */
+int sp_path_executable(const char *path);    /* a regular file this user may run */
+
+/* ---- private files (token and password files) ---------------------------- */
+typedef enum {
+    SP_PRIV_OK,
+    SP_PRIV_MISSING,  /* no such file */
+    SP_PRIV_ERRNO,    /* cannot open or read it: detail is the system's message */
+    SP_PRIV_NOT_FILE, /* a folder, FIFO, device */
+    SP_PRIV_SHARED,   /* others may read or change it: detail says who and the fix */
+    SP_PRIV_TOO_BIG   /* cap - 1 bytes or more */
+} sp_priv_rc;
+/* Opens path, checks what was opened (the file checked is the file read),
+ * and reads it whole into buf (terminated; *len bytes). POSIX: mode & 077
+ * must be 0. Windows: the file's ACL may grant read or write only to its
+ * owner, Administrators and SYSTEM. */
+sp_priv_rc sp_os_read_private(const char *path, char *buf, size_t cap, size_t *len, char *detail,
+                              size_t dn);
+
+#endif
