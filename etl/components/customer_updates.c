@@ -28,14 +28,16 @@
  * SQLite keeps the padding as data, so there Master_ID is sought as a range
  * (the trimmed key followed by nothing but spaces) and then compared
  * trimmed. A RTRIM on Master_ID alone made this a scan of SY01200 per
- * customer (minutes at 100,000 customers). */
+ * customer (minutes at 100,000 customers). An address's open row is looked
+ * up from the address (a nested EXISTS: joined, SQLite read every open
+ * address row of the hub for each customer). */
 #define UPD_AC(cat)                                                                                \
     "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "           \
     "'CUSTOMER' AND ac.Entity_Key = RTRIM(t.CUSTNMBR) AND ac.Component = ? AND "                    \
-    "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM RM00102 a JOIN spAAActionCenter ac "          \
-    "ON ac.Hub_ID = ? AND ac.Entity_Type = 'CUSTOMER_ADDRESS' AND ac.Entity_Key = "                 \
-    "RTRIM(a.CUSTNMBR) " cat " '|' " cat " RTRIM(a.ADRSCODE) WHERE a.CUSTNMBR = t.CUSTNMBR AND "    \
-    "ac.Component = ? AND ac.Resolved_On IS NULL) OR "                                              \
+    "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM RM00102 a WHERE a.CUSTNMBR = t.CUSTNMBR "     \
+    "AND EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "       \
+    "'CUSTOMER_ADDRESS' AND ac.Entity_Key = RTRIM(a.CUSTNMBR) " cat " '|' " cat                    \
+    " RTRIM(a.ADRSCODE) AND ac.Component = ? AND ac.Resolved_On IS NULL)) OR "                      \
     "t.DEX_ROW_TS >= ? OR EXISTS (SELECT 1 FROM RM00102 a WHERE "                                   \
     "a.CUSTNMBR = t.CUSTNMBR AND a.DEX_ROW_TS >= ?) OR EXISTS (SELECT 1 "                           \
     "FROM SY01200 m WHERE m.Master_Type = 'CUS' AND "
