@@ -24,6 +24,9 @@
  *                                  20000, about 80 s of export; 0 skips it)
  *   SPETL_BENCH_SERIES             file for the limited run's samples
  *                                  ("ms requests writes" per line)
+ *   SPETL_BENCH_UPDATES            0 skips the customer-updates-export run
+ *                                  that follows each unpaced export (nothing
+ *                                  changed: the change scan alone)
  *
  * Measured 2026-11-27 on the shared 2-core build machine (simulator on the same
  * cores; sample company: ~3.4 records per customer, 3% refused e-mails):
