@@ -6,7 +6,9 @@
  *   - an INSERT INTO t (cols) VALUES (?, ...) is rewritten as a multi-row
  *     INSERT ... VALUES (...), (...), ... of up to 100 rows: both drivers plan
  *     or compile an INSERT per parameter-array row, which on GP's wide tables
- *     (100+ columns with defaults) costs more than the write itself;
+ *     (100+ columns with defaults) costs more than the write itself; a flush
+ *     is cut in units of 100 rows or a power of two below, so the batch keeps
+ *     one prepared statement per size whatever the flushes' row counts;
  *   - any other statement runs as a parameter array (SQL_ATTR_PARAMSET_SIZE).
  * A unit that fails is undone alone -- by a savepoint around it (SQLite, SQL
  * Server), or by psqlODBC itself, whose default "statement" rollback level
@@ -35,6 +37,7 @@
 #define BATCH_FAILURES_KEPT 100
 #define MULTI_ROWS_MAX 100
 #define MULTI_SLOTS 8            /* multi_max rows, then 2, 4 .. 64 rows (below 128) */
+_Static_assert(MULTI_ROWS_MAX < (1 << MULTI_SLOTS), "a slot for every power of two below MULTI_ROWS_MAX");
 
 typedef struct bcol {
     sp_type type;
