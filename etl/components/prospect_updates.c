@@ -16,24 +16,28 @@
 #include "spetl/export.h"
 
 /* The range condition, after the open Action Center rows' (texts first:
- * hub, component, hub, component; then the two times). */
+ * hub, component, hub, component; then the two times). A contact's open row
+ * is looked up from the contact (a nested EXISTS: joined, SQLite read every
+ * open contact row of the hub for each prospect). */
 static const char *updates_where(sp_dialect d)
 {
     return d == SP_DIALECT_SQLSERVER
                ? "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
                  "'PROSPECT' AND ac.Entity_Key = RTRIM(t.PROSPID) AND ac.Component = ? AND "
-                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a JOIN "
-                 "spAAActionCenter ac ON ac.Hub_ID = ? AND ac.Entity_Type = 'PROSPECT_CONTACT' AND "
-                 "ac.Entity_Key = RTRIM(a.PROSPID) + '|' + RTRIM(CAST(a.Contact_ID AS varchar(40))) "
-                 "WHERE a.PROSPID = t.PROSPID AND ac.Component = ? AND ac.Resolved_On IS NULL) OR "
+                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a WHERE a.PROSPID = "
+                 "t.PROSPID AND EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND "
+                 "ac.Entity_Type = 'PROSPECT_CONTACT' AND ac.Entity_Key = RTRIM(a.PROSPID) + '|' + "
+                 "RTRIM(CAST(a.Contact_ID AS varchar(40))) AND ac.Component = ? AND "
+                 "ac.Resolved_On IS NULL)) OR "
                  "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
                  "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)"
                : "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
                  "'PROSPECT' AND ac.Entity_Key = RTRIM(t.PROSPID) AND ac.Component = ? AND "
-                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a JOIN "
-                 "spAAActionCenter ac ON ac.Hub_ID = ? AND ac.Entity_Type = 'PROSPECT_CONTACT' AND "
-                 "ac.Entity_Key = RTRIM(a.PROSPID) || '|' || RTRIM(CAST(a.Contact_ID AS varchar(40))) "
-                 "WHERE a.PROSPID = t.PROSPID AND ac.Component = ? AND ac.Resolved_On IS NULL) OR "
+                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a WHERE a.PROSPID = "
+                 "t.PROSPID AND EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND "
+                 "ac.Entity_Type = 'PROSPECT_CONTACT' AND ac.Entity_Key = RTRIM(a.PROSPID) || '|' || "
+                 "RTRIM(CAST(a.Contact_ID AS varchar(40))) AND ac.Component = ? AND "
+                 "ac.Resolved_On IS NULL)) OR "
                  "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
                  "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)";
 }

@@ -6,7 +6,9 @@
  *   - an INSERT INTO t (cols) VALUES (?, ...) is rewritten as a multi-row
  *     INSERT ... VALUES (...), (...), ... of up to 100 rows: both drivers plan
  *     or compile an INSERT per parameter-array row, which on GP's wide tables
- *     (100+ columns with defaults) costs more than the write itself;
+ *     (100+ columns with defaults) costs more than the write itself; a flush
+ *     is cut in units of 100 rows or a power of two below, so the batch keeps
+ *     one prepared statement per size whatever the flushes' row counts;
  *   - any other statement runs as a parameter array (SQL_ATTR_PARAMSET_SIZE).
  * A unit that fails is undone alone -- by a savepoint around it (SQLite, SQL
  * Server), or by psqlODBC itself, whose default "statement" rollback level
@@ -34,6 +36,8 @@
 #define BATCH_ROWS_MAX 5000
 #define BATCH_FAILURES_KEPT 100
 #define MULTI_ROWS_MAX 100
+#define MULTI_SLOTS 8            /* multi_max rows, then 2, 4 .. 64 rows (below 128) */
+_Static_assert(MULTI_ROWS_MAX < (1 << MULTI_SLOTS), "a slot for every power of two below MULTI_ROWS_MAX");
 
 typedef struct bcol {
     sp_type type;
@@ -53,9 +57,11 @@ struct sp_batch {
     char *ins_prefix;            /* "INSERT INTO t (a, b) VALUES" or NULL */
     char *ins_tuple;             /* "(?, ?)" */
     int multi_max;               /* rows per multi-row statement */
-    SQLHSTMT hm;                 /* prepared for hm_rows rows */
-    int hm_rows;
-    char *hm_sql;
+    /* the multi-row INSERTs, each prepared once for the batch's life: slot 0
+     * for multi_max rows, slot i for 2^i rows (a flush cuts its rows in
+     * those sizes: a page's new links, a different count every page, then
+     * reuse the same few statements instead of preparing one per page) */
+    SQLHSTMT hm[MULTI_SLOTS];
     int nparams;
     bcol *cols;
     unsigned char *set;          /* per param: set in the row being built */
@@ -75,11 +81,11 @@ void sp_batch_free(sp_batch *b)
         return;
     if (b->h != SQL_NULL_HSTMT)
         SQLFreeHandle(SQL_HANDLE_STMT, b->h);
-    if (b->hm != SQL_NULL_HSTMT)
-        SQLFreeHandle(SQL_HANDLE_STMT, b->hm);
+    for (int i = 0; i < MULTI_SLOTS; i++)
+        if (b->hm[i] != SQL_NULL_HSTMT)
+            SQLFreeHandle(SQL_HANDLE_STMT, b->hm[i]);
     free(b->ins_prefix);
     free(b->ins_tuple);
-    free(b->hm_sql);
     for (int i = 0; i < b->nparams && b->cols != NULL; i++) {
         free(b->cols[i].data);
         free(b->cols[i].ind);
@@ -204,7 +210,8 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
     b = sp_xcalloc(1, sizeof(*b));
     b->db = db;
     b->h = SQL_NULL_HSTMT;
-    b->hm = SQL_NULL_HSTMT;
+    for (int i = 0; i < MULTI_SLOTS; i++)
+        b->hm[i] = SQL_NULL_HSTMT;
     b->sql = sp_xstrdup(sql);
     b->nparams = nparams;
     b->cap = rows_per_exec;
@@ -423,62 +430,82 @@ static int unit_end(sp_batch *b, const char *sp, int ok, sp_err *e)
     return sp_db_release(b->db, sp, e);
 }
 
-/* Prepare hm for k rows of the multi-row INSERT (kept while k repeats). */
-static int multi_prepare(sp_batch *b, int k, sp_err *e)
+/* The slot of a unit of k rows: k is multi_max or a power of two below it
+ * (unit_rows). */
+static int multi_slot(const sp_batch *b, int k)
 {
-    sp_buf sql;
-    int rc = -1;
-
-    if (b->hm != SQL_NULL_HSTMT && b->hm_rows == k)
+    int i = 0;
+    if (k == b->multi_max)
         return 0;
-    if (b->hm != SQL_NULL_HSTMT) {
-        SQLFreeHandle(SQL_HANDLE_STMT, b->hm);
-        b->hm = SQL_NULL_HSTMT;
-    }
-    free(b->hm_sql);
-    b->hm_sql = NULL;
+    while ((1 << (i + 1)) <= k)
+        i++;
+    return i;
+}
+
+/* The rows of the next unit when n are left: multi_max, or the largest power
+ * of two not above n (a statement prepared once serves every flush). */
+static int unit_rows(const sp_batch *b, int n)
+{
+    int k = 1;
+    if (b->ins_prefix == NULL)
+        return n;
+    if (n >= b->multi_max)
+        return b->multi_max;
+    while (k * 2 <= n)
+        k *= 2;
+    return k;
+}
+
+/* The statement for k rows of the multi-row INSERT, prepared on first use. */
+static SQLHSTMT multi_prepare(sp_batch *b, int k, sp_err *e)
+{
+    int slot = multi_slot(b, k);
+    SQLHSTMT h = SQL_NULL_HSTMT;
+    sp_buf sql;
+
+    if (b->hm[slot] != SQL_NULL_HSTMT)
+        return b->hm[slot];
     sp_buf_init(&sql, strlen(b->ins_prefix) + (size_t)k * (strlen(b->ins_tuple) + 2) + 8);
     if (sp_buf_puts(&sql, b->ins_prefix, e) < 0)
         goto done;
     for (int r = 0; r < k; r++)
         if (sp_buf_puts(&sql, r ? ", " : " ", e) < 0 || sp_buf_puts(&sql, b->ins_tuple, e) < 0)
             goto done;
-    b->hm_sql = sp_xstrdup(sp_buf_str(&sql));
-    if (sp_db_alloc_stmt(b->db, &b->hm, e) < 0)
+    if (sp_db_alloc_stmt(b->db, &h, e) < 0)
         goto done;
-    if (!SQL_SUCCEEDED(SQLPrepare(b->hm, (SQLCHAR *)b->hm_sql, SQL_NTS))) {
-        sp_db_diag(b->db, e, SQL_HANDLE_STMT, b->hm, b->sql, "preparing a multi-row insert");
-        SQLFreeHandle(SQL_HANDLE_STMT, b->hm);
-        b->hm = SQL_NULL_HSTMT;
+    if (!SQL_SUCCEEDED(SQLPrepare(h, (SQLCHAR *)sp_buf_str(&sql), SQL_NTS))) {
+        sp_db_diag(b->db, e, SQL_HANDLE_STMT, h, b->sql, "preparing a multi-row insert");
+        SQLFreeHandle(SQL_HANDLE_STMT, h);
+        h = SQL_NULL_HSTMT;
         goto done;
     }
-    b->hm_rows = k;
-    rc = 0;
+    b->hm[slot] = h;
 done:
     sp_buf_free(&sql);
-    return rc;
+    return h;
 }
 
 /* Execute rows [start, start + k) as one multi-row INSERT: 1 ok, 0 failed
  * (the statement did not run), -1 could not even be prepared/bound. */
 static int multi_exec(sp_batch *b, int start, int k, sp_err *e)
 {
-    if (multi_prepare(b, k, e) < 0)
+    SQLHSTMT hm = multi_prepare(b, k, e);
+    if (hm == SQL_NULL_HSTMT)
         return -1;
     for (int r = 0; r < k; r++) {
         for (int i = 0; i < b->nparams; i++) {
             bcol *c = &b->cols[i];
             int row = start + r;
-            if (!SQL_SUCCEEDED(SQLBindParameter(b->hm, (SQLUSMALLINT)(r * b->nparams + i + 1),
+            if (!SQL_SUCCEEDED(SQLBindParameter(hm, (SQLUSMALLINT)(r * b->nparams + i + 1),
                                                 SQL_PARAM_INPUT, c->ctype, c->sqltype, c->colsize,
                                                 c->digits, c->data + (size_t)row * c->width,
                                                 (SQLLEN)c->width, c->ind + row)))
-                return sp_db_diag(b->db, e, SQL_HANDLE_STMT, b->hm, b->sql,
+                return sp_db_diag(b->db, e, SQL_HANDLE_STMT, hm, b->sql,
                                   "binding a multi-row insert");
         }
     }
-    SQLRETURN rc = SQLExecute(b->hm);
-    SQLFreeStmt(b->hm, SQL_CLOSE);
+    SQLRETURN rc = SQLExecute(hm);
+    SQLFreeStmt(hm, SQL_CLOSE);
     return SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA ? 1 : 0;
 }
 
@@ -562,11 +589,9 @@ int sp_batch_flush(sp_batch *b, sp_err *e)
     if (own_txn && sp_db_set_autocommit(b->db, 0, e) < 0)
         goto out;
     for (int start = 0; start < b->n && !broken;) {
-        int k = b->n - start;
+        int k = unit_rows(b, b->n - start);
         char sp[32];
         int ok;
-        if (b->ins_prefix != NULL && k > b->multi_max)
-            k = b->multi_max;
         if (unit_begin(b, sp, sizeof(sp), &e2) < 0) {
             first = e2;
             have_first = 1;

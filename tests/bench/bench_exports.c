@@ -24,6 +24,9 @@
  *                                  20000, about 80 s of export; 0 skips it)
  *   SPETL_BENCH_SERIES             file for the limited run's samples
  *                                  ("ms requests writes" per line)
+ *   SPETL_BENCH_UPDATES            0 skips the customer-updates-export run
+ *                                  that follows each unpaced export (nothing
+ *                                  changed: the change scan alone)
  *
  * Measured 2026-11-27 on the shared 2-core build machine (simulator on the same
  * cores; sample company: ~3.4 records per customer, 3% refused e-mails):
@@ -62,6 +65,7 @@
 #include "spetl/err.h"
 
 static char tmpdir[512];
+static double last_cpu_ms;   /* user + system CPU of the last run_spetl child */
 
 #define CEILING_10S 190   /* the simulator's --rate-10s of the limited run */
 #define SAMPLE_MS 100     /* how often the limited run reads /_sim/stats */
@@ -161,6 +165,8 @@ static int run_spetl(const char *env_tok, const char *args, long *rss_kb, double
         }
     }
     *rss_kb = ru.ru_maxrss;
+    last_cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
     *secs = (double)(sp_clock_now_ms() - t0) / 1000.0;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -269,6 +275,38 @@ static void report_limited(const json_t *before, const json_t *after, const seri
         printf("  steady state: the run was too short to have one (write for more than 10 s)\n");
 }
 
+/* customer-updates-export right after the export: nothing changed since, so
+ * its run is the scan for changes alone (SPETL_BENCH_UPDATES=0 skips it). */
+static void updates_nothing_changed(const char *job, const char *envs, const char *label, long customers)
+{
+    char cmd[1024], line[4096];
+    long rss = 0;
+    double secs = 0;
+    int rc;
+    long long sent = -1, unchanged = -1;
+    FILE *f;
+
+    if (getenv("SPETL_BENCH_UPDATES") != NULL && strcmp(getenv("SPETL_BENCH_UPDATES"), "0") == 0)
+        return;
+    snprintf(cmd, sizeof(cmd), "run '%s' customer-updates-export", job);
+    rc = run_spetl(envs, cmd, &rss, &secs, NULL, NULL);
+    snprintf(cmd, sizeof(cmd), "%s/err.txt", tmpdir);
+    f = fopen(cmd, "r");
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        const char *p = strstr(line, " updated=");
+        if (p != NULL && strstr(line, "comp=customer-updates-export") != NULL) {
+            sent = strtoll(p + 9, NULL, 10);
+            p = strstr(line, " unchanged=");
+            unchanged = p ? strtoll(p + 11, NULL, 10) : -1;
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    printf("customer-updates-export, nothing changed, %-19s %7ld customers: exit %d in %.2f s "
+           "(CPU %.0f ms; %lld records read in range, %lld updated); peak RSS %.1f MB\n",
+           label, customers, rc, secs, last_cpu_ms, unchanged, sent, (double)rss / 1024.0);
+}
+
 static int one(int target, long customers, const char *const *sim_args, const char *label, int unpaced)
 {
     char conn[1024], job[700], cmd[4096], envs[128];
@@ -334,6 +372,7 @@ static int one(int target, long customers, const char *const *sim_args, const ch
             "      <property name=\"city\" column=\"CITY\"/>\n"
             "    </export-mapping>\n  </mappings>\n  <components>\n"
             "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+            "    <customer-updates-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
             "  </components>\n</job>\n",
             sp_sim_base_url(sim), conn);
     fclose(f);
@@ -370,10 +409,14 @@ static int one(int target, long customers, const char *const *sim_args, const ch
     if (unpaced) {
         long long reqs = jint(after, "requests");
         printf("customer-export %-34s %7ld customers: exit %d, %lld records written (%lld linked, %lld failed) "
-               "in %.1f s = %.0f records/s, %lld requests = %.1f per 10 s; peak RSS %.1f MB\n",
+               "in %.1f s = %.0f records/s, %lld requests = %.1f per 10 s; peak RSS %.1f MB; "
+               "CPU %.1f ms per 1,000 records\n",
                label, customers, rc, created + linked, linked, failed, secs,
                secs > 0 ? (double)(created + linked) / secs : 0.0, reqs,
-               secs > 0 ? (double)reqs * 10.0 / secs : 0.0, (double)rss / 1024.0);
+               secs > 0 ? (double)reqs * 10.0 / secs : 0.0, (double)rss / 1024.0,
+               created + linked > 0 ? last_cpu_ms * 1000.0 / (double)(created + linked) : 0.0);
+        if (rc <= 1)
+            updates_nothing_changed(job, envs, label, customers);
     } else {
         printf("customer-export %-34s %7ld customers: exit %d, %lld records written (%lld linked, %lld failed); "
                "peak RSS %.1f MB\n",

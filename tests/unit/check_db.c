@@ -857,6 +857,51 @@ START_TEST(duplicate_key_row_is_reported_with_index_and_sqlstate)
 }
 END_TEST
 
+/* One batch reused flush after flush with a different row count each time
+ * (a page's new links): the multi-row units (multi_max rows, or a power of
+ * two below it) write every row, and a duplicate in a small unit is still the
+ * one row reported. */
+START_TEST(batch_reused_across_flushes_of_every_size_writes_each_row)
+{
+    OPEN_OR_SKIP("bulksizes");
+    static const int sizes[] = {217, 215, 3, 130, 1, 64, 99};
+    sp_param_spec ps[3] = {{SP_TYPE_TEXT, 15}, {SP_TYPE_TEXT, 65}, {SP_TYPE_TIME, 0}};
+    sp_batch *b = NULL;
+    char key[32];
+    int total = 0;
+
+    make_bk(db);
+    OK(sp_batch_open(db, "INSERT INTO bk (CUSTNMBR, CUSTNAME, MODIFDT) VALUES (?, ?, ?)", ps, 3, 500, &b,
+                     &e));
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        sp_batch_reset(b);
+        for (int i = 0; i < sizes[s]; i++) {
+            /* the 3-row flush repeats its first key in its last row */
+            snprintf(key, sizeof(key), "S%zu-%04d", s, sizes[s] == 3 && i == 2 ? 0 : i);
+            OK(sp_batch_text(b, 1, key, &e));
+            OK(sp_batch_text(b, 2, "Name", &e));
+            OK(sp_batch_time(b, 3, T_2026_11_27_053000_123, &e));
+            OK(sp_batch_add(b, &e));
+        }
+        if (sizes[s] == 3) {
+            ck_assert_int_eq(sp_batch_flush(b, &e), -1);
+            ck_assert_int_eq(sp_batch_nfailures(b), 1);
+            ck_assert_int_eq(sp_batch_failure_at(b, 0)->row, 2);
+            ck_assert_int_eq(sp_batch_rows_done(b), 2);
+            total += 2;
+            continue;
+        }
+        OK(sp_batch_flush(b, &e));
+        ck_assert_int_eq(sp_batch_rows_done(b), sizes[s]);
+        total += sizes[s];
+        ck_assert_int_eq(count_rows(db, "bk"), total);
+    }
+    sp_batch_free(b);
+    ck_assert_int_eq(count_rows(db, "bk"), total);
+    sp_db_close(db);
+}
+END_TEST
+
 START_TEST(parameter_array_update_reports_the_failing_row)
 {
     OPEN_OR_SKIP("bulkupd");
@@ -1157,6 +1202,7 @@ static Suite *db_suite(void)
     tcase_add_loop_test(tc, refreshed_statistics_count_the_rows, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_arrays_insert_with_exact_row_counts, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, duplicate_key_row_is_reported_with_index_and_sqlstate, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, batch_reused_across_flushes_of_every_size_writes_each_row, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_array_update_reports_the_failing_row, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, rollback_leaves_nothing_and_commit_keeps, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);

@@ -532,6 +532,35 @@ END_TEST
 
 /* ---- product-export ------------------------------------------------------------- */
 
+/* The change scan seeks SY01200 by Master_ID as stored: an e-mail row
+ * whose Master_ID is stored with other trailing spaces than the customer's
+ * CUSTNMBR (SQLite keeps what was written) is still found, and its new
+ * e-mail sent; nothing else is. */
+START_TEST(customer_updates_find_an_email_change_whatever_its_key_padding)
+{
+    env x;
+    char tag[32];
+    long long w;
+    json_t *rec;
+
+    snprintf(tag, sizeof(tag), "exp_updpad_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, 30, NULL, NULL), "%s", sp_skip_why());
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    w = sim_writes(&x);
+    db_exec(&x, "UPDATE SY01200 SET Master_ID = RTRIM(Master_ID) || '  ', INET1 = "
+                "'pat.padded@blueyonder.example.com' WHERE Master_Type = 'CUS' AND "
+                "RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_writes(&x), w + 1);
+    rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "email")),
+                     "pat.padded@blueyonder.example.com");
+    json_decref(rec);
+    env_stop(&x);
+}
+END_TEST
+
 START_TEST(product_export_links_by_sku_creates_and_updates)
 {
     env x;
@@ -1257,6 +1286,7 @@ int main(void)
     tcase_add_loop_test(tc, customer_export_address_types_and_new_contacts_setting, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, customer_updates_send_only_what_changed_and_reresolve_gone_records, 0,
                         SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, customer_updates_find_an_email_change_whatever_its_key_padding, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, product_export_links_by_sku_creates_and_updates, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, failed_update_is_retried_after_range_days, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_with_open_row_is_sent_after_range_days, 0, SP_DBTEST_COUNT);
