@@ -74,6 +74,7 @@ typedef struct xrec {
     const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
     int quiet;                   /* failed with another record of its key: that one reports */
     int unlink;                  /* failed: its linked object is gone, the link is dropped */
+    int retry;                   /* its create was refused: upserted by its key instead */
     /* failure */
     int status;
     const char *category, *message, *corr;
@@ -193,6 +194,9 @@ int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);
 void sx_advance(xpage *pg);
 int sx_load_open_actions(xrun *r, sp_err *e);
 int sx_commit_page(xpage *pg, sp_err *e);
+/* Has the record an unresolved Action Center row of this component from an
+ * earlier run? */
+int sx_is_open(const xrun *r, const xlevel_rt *l, const xrec *x);
 void sx_dry_print(xrun *r, xpage *pg);
 
 #endif

@@ -16,7 +16,8 @@ typedef enum xkind {
     K_UPDATE,
     K_READ,
     K_LINK_UPDATE,
-    K_ASSOC
+    K_ASSOC,
+    K_CREATE          /* a new contact, created with its association to its parent */
 } xkind;
 
 /* One batch submitted for a page: which of its records, in input order. */
@@ -102,13 +103,21 @@ static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it
         x->pend = 1;
         return;
     }
-    if (u->kind == K_UPSERT && u->level == 1 && it->status == 409 && it->existing_id != NULL &&
-        l->object == SP_HS_CONTACTS) {
+    if ((u->kind == K_UPSERT || u->kind == K_CREATE) && u->level == 1 && it->status == 409 &&
+        it->existing_id != NULL && l->object == SP_HS_CONTACTS) {
+        /* its e-mail, or its key (an earlier run created it and stopped
+         * before its link was committed): the contact is read back */
         x->existing_id = sp_arena_strdup(pg->arena, it->existing_id);
         x->pend = 1;
         return;
     }
     twin = batch_twin(pg, u, i, it);
+    if (u->kind == K_CREATE && twin == NULL &&
+        (it->status == 409 || (it->category != NULL && strcmp(it->category, "CONFLICT") == 0))) {
+        x->retry = 1;   /* refused without naming the holder: upserted by its key */
+        x->pend = 1;
+        return;
+    }
     sx_rec_fail(x, it->status, it->category, twin ? twin : it->message, it->correlation_id, pg->arena);
 }
 
@@ -181,6 +190,10 @@ static void item_ok(const xop_ud *u, xrec *x, const sp_hs_item *it)
         x->outcome = O_LINKED;
         x->assoc = 1;
         break;
+    case K_CREATE:
+        x->hs_id = sp_arena_strdup(u->pg->arena, it->rec.id);
+        x->outcome = O_CREATED;   /* associated by the create itself */
+        break;
     case K_ASSOC:
         break;
     }
@@ -225,6 +238,15 @@ static void fill_input(xpage *pg, xkind kind, const xrec *x, sp_hs_input *in)
     }
     in->props = props;
     in->nprops = np;
+    if (kind == K_CREATE) {
+        sp_hs_assoc_to *to = sp_arena_alloc(pg->arena, sizeof(*to));
+        to->to_id = parent_id(pg, x);
+        to->type_id = sp_hs_assoc_type_id(pg->run->lv[1].object, pg->run->lv[0].object);
+        in->assocs = to;
+        in->nassocs = 1;
+        in->id = NULL;
+        return;
+    }
     in->id = kind == K_UPSERT ? (pg->run->spec->link_by_sku ? NULL : x->map.key)
              : kind == K_UPDATE ? x->link_id
                                 : x->existing_id;
@@ -247,6 +269,10 @@ static int send_batch(xop_ud *u, sp_hs_input *in, sp_hs_assoc_pair *pairs, sp_er
     b.kind = u->kind == K_UPSERT ? SP_HS_UPSERT : u->kind == K_READ ? SP_HS_READ : SP_HS_UPDATE;
     if (u->kind == K_UPSERT && r->spec->link_by_sku)
         b.kind = SP_HS_CREATE;   /* products: matched by hs_sku before (link_by_sku) */
+    if (u->kind == K_CREATE) {
+        b.kind = SP_HS_CREATE;
+        b.flags = SP_HS_CREATE_KEYED;   /* the key property is unique: a second create is refused */
+    }
     b.object = l->object;
     b.id_property = u->kind == K_UPSERT && b.kind != SP_HS_CREATE ? kp : NULL;
     b.inputs = in;
@@ -308,13 +334,28 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
     return 1;
 }
 
+/* A new contact (no link, no open Action Center row, its company known):
+ * created with its association in the same request. The key property is
+ * unique, so a create cannot make a duplicate: one refused because its key
+ * or e-mail exists goes the upsert's way (item_failed). */
+static int want_create(xpage *pg, const xrec *x)
+{
+    const xrun *r = pg->run;
+
+    if (x->level != 1 || x->outcome != O_NONE || x->op != OP_UPSERT || !x->send || x->relinked ||
+        x->retry || x->link_id != NULL || r->lv[1].object != SP_HS_CONTACTS ||
+        r->lv[1].lv->mapping->key_property == NULL || x->map.key == NULL || x->map.key[0] == '\0')
+        return 0;
+    return x->parent >= 0 && parent_id(pg, x) != NULL && !sx_is_open(r, &r->lv[1], x);
+}
+
 static int want_upsert(xpage *pg, const xrec *x)
 {
     if (x->outcome != O_NONE || x->op != OP_UPSERT || !x->send)
         return 0;
     if (x->level == 1 && x->parent >= 0 && parent_id(pg, x) == NULL)
         return 0;
-    return 1;
+    return !want_create(pg, x);
 }
 
 static int want_update(xpage *pg, const xrec *x)
@@ -338,7 +379,7 @@ static int want_assoc(xpage *pg, const xrec *x)
 static int want_reresolve(xpage *pg, const xrec *x)
 {
     (void)pg;
-    return x->outcome == O_NONE && x->pend && x->relinked;
+    return x->outcome == O_NONE && x->pend && (x->relinked || x->retry);
 }
 
 /* The children's first writes. New children of parents that failed are
@@ -355,6 +396,7 @@ static int send_children(xpage *pg)
             !sp_sync_failed(r->sync))
             x->outcome = O_SKIPPED;
     }
+    sent |= submit(pg, 1, K_CREATE, want_create);
     sent |= submit(pg, 1, K_UPSERT, want_upsert);
     sent |= submit(pg, 1, K_UPDATE, want_update);
     return sent;
