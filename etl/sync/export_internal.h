@@ -124,8 +124,27 @@ typedef struct xpage {
     xrec *recs[2];
     size_t n[2];
     xstage stage;
-    int pending;                 /* batches submitted and not answered */
+    int pending;                 /* its records in a batch (filling or sent) and not answered */
+    int64_t seq;                 /* pages started before it */
 } xpage;
+
+/* Batches are filled across pages (export_send.c): per level and kind of
+ * write, the records waiting for the next request, which goes out when it
+ * holds SX_BATCH of them, when a page SX_BATCH_AGE pages younger than its
+ * first record's has started, or at the end. */
+#define SX_BATCH 100
+#define SX_BATCH_AGE 8
+#define SX_NKIND 6
+
+typedef struct xref {
+    xpage *pg;
+    size_t idx;
+} xref;
+
+typedef struct xacc {
+    xref ref[SX_BATCH];
+    size_t n;
+} xacc;
 
 struct xrun {
     sp_run_ctx *ctx;
@@ -141,6 +160,8 @@ struct xrun {
     sp_action_writer *actions;
     sp_keyhash open;             /* "TYPE|key" of this component's unresolved Action Center rows */
     sp_sync *sync;               /* the page pipeline: threads, the run's first error, the db lock */
+    xacc acc[2][SX_NKIND];       /* batches filling, per level and kind (export_send.c) */
+    int64_t seq;                 /* pages started */
 };
 
 /* A row of a level read into the page arena. */
@@ -192,6 +213,9 @@ void sx_fail_collisions(xrun *r, xpage *pg, int level);
 int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);
 /* Move the page on to its next stage with something to send (or commit). */
 void sx_advance(xpage *pg);
+/* Send the batches filling: those waiting since SX_BATCH_AGE pages (all = 0),
+ * or every one (all = 1). 1 when something was sent or settled. */
+int sx_flush(xrun *r, int all);
 int sx_load_open_actions(xrun *r, sp_err *e);
 int sx_commit_page(xpage *pg, sp_err *e);
 /* Has the record an unresolved Action Center row of this component from an
