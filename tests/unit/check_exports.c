@@ -1330,6 +1330,35 @@ START_TEST(lost_create_reply_is_sent_again_and_linked)
 }
 END_TEST
 
+/* A run killed while a contact batch holds records of several pages (seven
+ * customers a page, ~17 contacts: a batch of 100 spans five pages or more):
+ * the rerun creates nothing twice and links every record. */
+START_TEST(killed_run_with_a_batch_across_pages)
+{
+    static const char *const sim_args[] = {"--latency-ms", "10", NULL};
+    env x;
+    sp_test_expect ex;
+    int64_t total;
+
+    SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_rpr_kill", 60, sim_args, NULL), "%s", sp_skip_why());
+    ex = sp_test_expected(x.db);
+    total = ex.customers + ex.addresses - ex.failed;
+    ck_assert_int_gt(ex.addresses, 130);
+    /* the first company batch (8 pages) and the first contact batch written */
+    run_and_kill(&x, 1, 56 + 100);
+    ck_assert_int_lt(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 56 + 100);
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    assert_consistent(&x, ex.failed);
+    {
+        json_t *st = sim_json(&x, "GET", "/_sim/stats", NULL);
+        ck_assert_int_eq(json_integer_value(json_object_get(st, "created")), total);
+        json_decref(st);
+    }
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exports");
@@ -1352,6 +1381,7 @@ int main(void)
     tcase_add_loop_test(tc, killed_runs_leave_no_duplicate_and_no_missing_link, 0, SP_DBTEST_COUNT);
     tcase_add_test(tc, new_contacts_are_created_with_their_association);
     tcase_add_test(tc, lost_create_reply_is_sent_again_and_linked);
+    tcase_add_test(tc, killed_run_with_a_batch_across_pages);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
