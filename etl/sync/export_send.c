@@ -1,10 +1,16 @@
 /* export_send.c -- a page's writes to HubSpot, stage by stage (sx_advance):
  * the parents' upserts and updates, re-resolving those whose HubSpot object
- * is gone, then the children's, the children whose e-mail a contact already
- * holds (read back, then linked), the associations to their parents; then
- * the page is committed (export_commit.c). Each stage submits batches to the
- * client's queue (several pages in flight) and its results (on_result) move
- * the page on. Runs on the caller's thread, inside sp_hs_drain()/sp_hs_run(). */
+ * is gone, then the children's (a new contact: a create carrying its
+ * association to its company), the children whose e-mail or key a contact
+ * already holds (read back, then linked), the associations to their
+ * parents; then the page is committed (export_commit.c). A stage's records
+ * join the run's batch filling for their level and kind of write, shared by
+ * the pages (xacc): it goes out at SX_BATCH records, when a page
+ * SX_BATCH_AGE pages younger than its first record's has started
+ * (sx_flush), or at the end; each page counts its records not answered
+ * (pending) and moves on when the batch holding the last one is answered
+ * (on_result, settle). Runs on the caller's thread, inside
+ * sp_hs_drain()/sp_hs_run(). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
