@@ -18,6 +18,7 @@
 typedef struct hs_bop {
     sp_hs_client *c;
     int kind;
+    int resend_ok;             /* sending an input twice changes nothing (not a plain create) */
     int trace;                 /* send objectWriteTraceId */
     int sync;                  /* failures go to the caller, not to sp_hs_run */
     char *path, *what;
@@ -230,7 +231,7 @@ static void send_chunk_again(hs_bop *op, const size_t *idx, size_t n, int resend
     ch->resends = resends;
     ch->n = n;
     memcpy(ch->idx, idx, n * sizeof(size_t));
-    if (hs_submit(op->c, "POST", op->path, op->what, b.data, op->kind == SP_HS_CREATE ? 0 : HS_IDEMPOTENT,
+    if (hs_submit(op->c, "POST", op->path, op->what, b.data, op->resend_ok ? HS_IDEMPOTENT : 0,
                   chunk_done, ch, &e) != 0) {
         free(ch);
         set_op_err(op, &e);
@@ -371,13 +372,13 @@ static void settle_unaccounted(hs_bop *op, const hs_chunk *ch, const hs_reply *r
         }
         return;
     }
-    if (op->kind != SP_HS_CREATE && ch->resends < MAX_RESENDS) {
+    if (op->resend_ok && ch->resends < MAX_RESENDS) {
         SP_WARN(HS_COMP, "%s: %zu input(s) got neither a result nor an error that names them; sending them "
                 "again (safe: this call changes nothing when repeated)", op->what, nleft);
         send_chunk_again(op, left, nleft, ch->resends + 1);
         return;
     }
-    if (op->kind == SP_HS_CREATE) {
+    if (!op->resend_ok) {
         SP_ERR(&e, SP_EHUBSPOT, "%s: outcome unknown for %zu input(s): the %d reply named neither a result "
                "nor an error for them; HubSpot may or may not have created them, and a create is not "
                "sent again blindly: look the records up (or upsert by a unique property) before sending "
@@ -623,6 +624,7 @@ static hs_bop *op_new(sp_hs_client *c, int kind, size_t n, sp_hs_batch_fn fn, vo
 
     op->c = c;
     op->kind = kind;
+    op->resend_ok = kind != SP_HS_CREATE;
     op->fn = fn;
     op->ud = ud;
     op->n = n;
@@ -718,6 +720,8 @@ static int batch_prepare(sp_hs_client *c, const sp_hs_batch *b, sp_hs_batch_fn f
     if (b->n > 0 && b->inputs == NULL)
         return SP_ERR(e, SP_EINTERNAL, "batch of %zu %s without inputs", b->n, obj);
     op = op_new(c, (int)b->kind, b->n, fn, ud);
+    if (b->kind == SP_HS_CREATE && (b->flags & SP_HS_CREATE_KEYED))
+        op->resend_ok = 1;
     op->trace = !(b->flags & SP_HS_NO_TRACE_IDS) && b->kind != SP_HS_READ && b->kind != SP_HS_ARCHIVE;
     op->path = sp_xasprintf("%s/%s/batch/%s", c->objects_prefix, obj, kind_path[b->kind]);
     op->what = sp_xasprintf("POST %s", op->path);

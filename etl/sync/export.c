@@ -67,14 +67,38 @@ static int x_start(void *ud, void *page, sp_err *e)
     return 0;
 }
 
-/* The writes in flight: at most MAX_PAGES_IN_FLIGHT pages' batches, or all. */
+/* To the end: the batches filling go out (their results fill the next
+ * stages' batches) until no record waits. */
+static int drain_all(xrun *r, sp_err *e)
+{
+    int rc = 0;
+    sp_err e2;
+
+    (void)sx_flush(r, 1);
+    do {
+        sp_err_clear(&e2);
+        if (sp_hs_run(r->ctx->hs, &e2) != 0) {
+            if (rc == 0)
+                *e = e2;
+            rc = -1;
+            sp_sync_fail(r->sync, &e2);   /* what still waits is settled unsent */
+        }
+    } while (sx_flush(r, 1));
+    return rc;
+}
+
+/* The writes in flight: at most MAX_PAGES_IN_FLIGHT batches, or all. */
 static int x_drain(void *ud, int all, sp_err *e)
 {
     xrun *r = ud;
 
     if (r->ctx->dry_run)
         return 0;
-    return all ? sp_hs_run(r->ctx->hs, e) : sp_hs_drain(r->ctx->hs, MAX_PAGES_IN_FLIGHT, e);
+    if (!all) {
+        (void)sx_flush(r, 0);   /* batches waiting since SX_BATCH_AGE pages */
+        return sp_hs_drain(r->ctx->hs, MAX_PAGES_IN_FLIGHT, e);
+    }
+    return drain_all(r, e);
 }
 
 static int x_commit(void *ud, void *page, sp_err *e)

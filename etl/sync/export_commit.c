@@ -30,7 +30,7 @@ static int put_link(xrun *r, const xlevel_rt *l, const xrec *x, sp_err *e)
 
 /* Has the record an unresolved Action Center row of this component from an
  * earlier run? */
-static int is_open(const xrun *r, const xlevel_rt *l, const xrec *x)
+int sx_is_open(const xrun *r, const xlevel_rt *l, const xrec *x)
 {
     char key[256];
     size_t unused;
@@ -57,14 +57,14 @@ static int add_action(xrun *r, const xlevel_rt *l, const xrec *x, const char *ca
     a.created_on = sp_clock_wall_ms();
     /* a record fails at most once per run: only one with a row from an
      * earlier run has one to supersede */
-    return sp_action_writer_add(r->actions, &a, is_open(r, l, x), e);
+    return sp_action_writer_add(r->actions, &a, sx_is_open(r, l, x), e);
 }
 
 /* A record that went through: its open Action Center rows (from earlier
  * runs) are resolved. Only records known to have one cost a statement. */
 static int resolve_action(xrun *r, const xlevel_rt *l, const xrec *x, sp_err *e)
 {
-    if (!is_open(r, l, x))
+    if (!sx_is_open(r, l, x))
         return 0;
     return sp_action_writer_resolve(r->actions, l->lv->link_type, x->ekey, e);
 }

@@ -74,6 +74,7 @@ typedef struct xrec {
     const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
     int quiet;                   /* failed with another record of its key: that one reports */
     int unlink;                  /* failed: its linked object is gone, the link is dropped */
+    int retry;                   /* its create was refused: upserted by its key instead */
     /* failure */
     int status;
     const char *category, *message, *corr;
@@ -123,8 +124,27 @@ typedef struct xpage {
     xrec *recs[2];
     size_t n[2];
     xstage stage;
-    int pending;                 /* batches submitted and not answered */
+    int pending;                 /* its records in a batch (filling or sent) and not answered */
+    int64_t seq;                 /* pages started before it */
 } xpage;
+
+/* Batches are filled across pages (export_send.c): per level and kind of
+ * write, the records waiting for the next request, which goes out when it
+ * holds SX_BATCH of them, when a page SX_BATCH_AGE pages younger than its
+ * first record's has started, or at the end. */
+#define SX_BATCH 100
+#define SX_BATCH_AGE 8
+#define SX_NKIND 6
+
+typedef struct xref {
+    xpage *pg;
+    size_t idx;
+} xref;
+
+typedef struct xacc {
+    xref ref[SX_BATCH];
+    size_t n;
+} xacc;
 
 struct xrun {
     sp_run_ctx *ctx;
@@ -140,6 +160,8 @@ struct xrun {
     sp_action_writer *actions;
     sp_keyhash open;             /* "TYPE|key" of this component's unresolved Action Center rows */
     sp_sync *sync;               /* the page pipeline: threads, the run's first error, the db lock */
+    xacc acc[2][SX_NKIND];       /* batches filling, per level and kind (export_send.c) */
+    int64_t seq;                 /* pages started */
 };
 
 /* A row of a level read into the page arena. */
@@ -191,8 +213,14 @@ void sx_fail_collisions(xrun *r, xpage *pg, int level);
 int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);
 /* Move the page on to its next stage with something to send (or commit). */
 void sx_advance(xpage *pg);
+/* Send the batches filling: those waiting since SX_BATCH_AGE pages (all = 0),
+ * or every one (all = 1). 1 when something was sent or settled. */
+int sx_flush(xrun *r, int all);
 int sx_load_open_actions(xrun *r, sp_err *e);
 int sx_commit_page(xpage *pg, sp_err *e);
+/* Has the record an unresolved Action Center row of this component from an
+ * earlier run? */
+int sx_is_open(const xrun *r, const xlevel_rt *l, const xrec *x);
 void sx_dry_print(xrun *r, xpage *pg);
 
 #endif

@@ -1,32 +1,43 @@
 /* export_send.c -- a page's writes to HubSpot, stage by stage (sx_advance):
  * the parents' upserts and updates, re-resolving those whose HubSpot object
- * is gone, then the children's, the children whose e-mail a contact already
- * holds (read back, then linked), the associations to their parents; then
- * the page is committed (export_commit.c). Each stage submits batches to the
- * client's queue (several pages in flight) and its results (on_result) move
- * the page on. Runs on the caller's thread, inside sp_hs_drain()/sp_hs_run(). */
+ * is gone, then the children's (a new contact: a create carrying its
+ * association to its company), the children whose e-mail or key a contact
+ * already holds (read back, then linked), the associations to their
+ * parents; then the page is committed (export_commit.c). A stage's records
+ * join the run's batch filling for their level and kind of write, shared by
+ * the pages (xacc): it goes out at SX_BATCH records, when a page
+ * SX_BATCH_AGE pages younger than its first record's has started
+ * (sx_flush), or at the end; each page counts its records not answered
+ * (pending) and moves on when the batch holding the last one is answered
+ * (on_result, settle). Runs on the caller's thread, inside
+ * sp_hs_drain()/sp_hs_run(). */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "export_internal.h"
 #include "spetl/log.h"
+#include "spetl/mem.h"
 
 typedef enum xkind {
     K_UPSERT = 0,
     K_UPDATE,
     K_READ,
     K_LINK_UPDATE,
-    K_ASSOC
+    K_ASSOC,
+    K_CREATE          /* a new contact, created with its association to its parent */
 } xkind;
 
-/* One batch submitted for a page: which of its records, in input order. */
+/* One batch sent: which records (of one page or several), in input order. */
 typedef struct xop_ud {
-    xpage *pg;
+    xrun *r;
     int level;
     xkind kind;
-    size_t *idx;
     size_t n;
+    xref ref[];
 } xop_ud;
+
+#define REC(u, i) (&(u)->ref[i].pg->recs[(u)->level][(u)->ref[i].idx])
 
 static const char *parent_id(xpage *pg, const xrec *x)
 {
@@ -49,14 +60,14 @@ static const char *parent_id(xpage *pg, const xrec *x)
  * knows which two addresses share it. NULL: no such input. */
 static const char *batch_twin(xpage *pg, const xop_ud *u, size_t i, const sp_hs_item *it)
 {
-    const xrec *x = &pg->recs[u->level][u->idx[i]];
+    const xrec *x = REC(u, i);
     const char *mail = sp_map_get(&x->map, "email");
 
     if (mail == NULL || mail[0] == '\0' ||
         (it->status != 409 && (it->message == NULL || strcasestr(it->message, "duplicate") == NULL)))
         return NULL;
     for (size_t j = 0; j < u->n; j++) {
-        const xrec *o = &pg->recs[u->level][u->idx[j]];
+        const xrec *o = REC(u, j);
         const char *om = sp_map_get(&o->map, "email");
         if (j == i || om == NULL || strcasecmp(om, mail) != 0)
             continue;
@@ -75,7 +86,7 @@ static const char *batch_twin(xpage *pg, const xop_ud *u, size_t i, const sp_hs_
  * else fails the record. */
 static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it)
 {
-    xpage *pg = u->pg;
+    xpage *pg = u->ref[i].pg;
     xrun *r = pg->run;
     const xlevel_rt *l = &r->lv[u->level];
     int gone = it->status == 404 || (it->category != NULL && strcmp(it->category, "OBJECT_NOT_FOUND") == 0);
@@ -102,21 +113,28 @@ static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it
         x->pend = 1;
         return;
     }
-    if (u->kind == K_UPSERT && u->level == 1 && it->status == 409 && it->existing_id != NULL &&
-        l->object == SP_HS_CONTACTS) {
+    if ((u->kind == K_UPSERT || u->kind == K_CREATE) && u->level == 1 && it->status == 409 &&
+        it->existing_id != NULL && l->object == SP_HS_CONTACTS) {
+        /* its e-mail, or its key (an earlier run created it and stopped
+         * before its link was committed): the contact is read back */
         x->existing_id = sp_arena_strdup(pg->arena, it->existing_id);
         x->pend = 1;
         return;
     }
     twin = batch_twin(pg, u, i, it);
+    if (u->kind == K_CREATE && twin == NULL &&
+        (it->status == 409 || (it->category != NULL && strcmp(it->category, "CONFLICT") == 0))) {
+        x->retry = 1;   /* refused without naming the holder: upserted by its key */
+        x->pend = 1;
+        return;
+    }
     sx_rec_fail(x, it->status, it->category, twin ? twin : it->message, it->correlation_id, pg->arena);
 }
 
 /* The contact holding a child's e-mail, read back: linked to it when it
  * carries no other SalesPad key and no other record links it. */
-static void conflict_read(const xop_ud *u, xrec *x, const sp_hs_item *it)
+static void conflict_read(const xop_ud *u, xpage *pg, xrec *x, const sp_hs_item *it)
 {
-    xpage *pg = u->pg;
     xrun *r = pg->run;
     const xlevel_rt *l = &r->lv[u->level];
     const char *kp = l->lv->mapping->key_property;
@@ -156,13 +174,13 @@ static void conflict_read(const xop_ud *u, xrec *x, const sp_hs_item *it)
 }
 
 /* An input that went through. */
-static void item_ok(const xop_ud *u, xrec *x, const sp_hs_item *it)
+static void item_ok(const xop_ud *u, xpage *pg, xrec *x, const sp_hs_item *it)
 {
-    const xrun *r = u->pg->run;
+    const xrun *r = u->r;
 
     switch (u->kind) {
     case K_UPSERT:
-        x->hs_id = sp_arena_strdup(u->pg->arena, it->rec.id);
+        x->hs_id = sp_arena_strdup(pg->arena, it->rec.id);
         x->outcome = x->relinked                               ? O_UPDATED
                      : it->is_new == 0 && !r->spec->link_by_sku ? O_LINKED
                                                                 : O_CREATED;
@@ -174,27 +192,41 @@ static void item_ok(const xop_ud *u, xrec *x, const sp_hs_item *it)
         x->outcome = x->existing_id != NULL ? O_LINKED : O_UPDATED;
         break;
     case K_READ:
-        conflict_read(u, x, it);
+        conflict_read(u, pg, x, it);
         break;
     case K_LINK_UPDATE:
         x->hs_id = x->existing_id;
         x->outcome = O_LINKED;
         x->assoc = 1;
         break;
+    case K_CREATE:
+        x->hs_id = sp_arena_strdup(pg->arena, it->rec.id);
+        x->outcome = O_CREATED;   /* associated by the create itself */
+        break;
     case K_ASSOC:
         break;
+    }
+}
+
+/* The batch's records are answered (or will not be): a page none of whose
+ * records waits any more moves on. */
+static void settle(const xref *ref, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        xpage *pg = ref[i].pg;
+        if (--pg->pending == 0)
+            sx_advance(pg);   /* its last record in this batch: not seen again below */
     }
 }
 
 static void on_result(sp_hs_batch_result *res, void *vud)
 {
     xop_ud *u = vud;
-    xpage *pg = u->pg;
 
     if (res->n_not_done > 0)
-        sp_sync_fail(pg->run->sync, &res->err);
+        sp_sync_fail(u->r->sync, &res->err);
     for (size_t i = 0; i < u->n && i < res->n; i++) {
-        xrec *x = &pg->recs[u->level][u->idx[i]];
+        xrec *x = REC(u, i);
         const sp_hs_item *it = &res->items[i];
 
         if (it->state == SP_HS_ITEM_NOT_DONE)
@@ -202,11 +234,10 @@ static void on_result(sp_hs_batch_result *res, void *vud)
         if (it->state == SP_HS_ITEM_FAILED)
             item_failed(u, i, x, it);
         else
-            item_ok(u, x, it);
+            item_ok(u, u->ref[i].pg, x, it);
     }
-    pg->pending--;
-    if (pg->pending == 0)
-        sx_advance(pg);
+    settle(u->ref, u->n);
+    free(u);
 }
 
 /* The input of x for a write of kind: its properties (creating: empty
@@ -225,6 +256,15 @@ static void fill_input(xpage *pg, xkind kind, const xrec *x, sp_hs_input *in)
     }
     in->props = props;
     in->nprops = np;
+    if (kind == K_CREATE) {
+        sp_hs_assoc_to *to = sp_arena_alloc(pg->arena, sizeof(*to));
+        to->to_id = parent_id(pg, x);
+        to->type_id = sp_hs_assoc_type_id(pg->run->lv[1].object, pg->run->lv[0].object);
+        in->assocs = to;
+        in->nassocs = 1;
+        in->id = NULL;
+        return;
+    }
     in->id = kind == K_UPSERT ? (pg->run->spec->link_by_sku ? NULL : x->map.key)
              : kind == K_UPDATE ? x->link_id
                                 : x->existing_id;
@@ -233,7 +273,7 @@ static void fill_input(xpage *pg, xkind kind, const xrec *x, sp_hs_input *in)
 /* Submit u's inputs (or association pairs) to the client. */
 static int send_batch(xop_ud *u, sp_hs_input *in, sp_hs_assoc_pair *pairs, sp_err *e)
 {
-    xrun *r = u->pg->run;
+    xrun *r = u->r;
     const xlevel_rt *l = &r->lv[u->level];
     static const char *const none[1] = {NULL};
     const char *kp = l->lv->mapping->key_property;
@@ -247,6 +287,10 @@ static int send_batch(xop_ud *u, sp_hs_input *in, sp_hs_assoc_pair *pairs, sp_er
     b.kind = u->kind == K_UPSERT ? SP_HS_UPSERT : u->kind == K_READ ? SP_HS_READ : SP_HS_UPDATE;
     if (u->kind == K_UPSERT && r->spec->link_by_sku)
         b.kind = SP_HS_CREATE;   /* products: matched by hs_sku before (link_by_sku) */
+    if (u->kind == K_CREATE) {
+        b.kind = SP_HS_CREATE;
+        b.flags = SP_HS_CREATE_KEYED;   /* the key property is unique: a second create is refused */
+    }
     b.object = l->object;
     b.id_property = u->kind == K_UPSERT && b.kind != SP_HS_CREATE ? kp : NULL;
     b.inputs = in;
@@ -258,36 +302,32 @@ static int send_batch(xop_ud *u, sp_hs_input *in, sp_hs_assoc_pair *pairs, sp_er
     return sp_hs_batch_submit(r->ctx->hs, &b, on_result, u, e);
 }
 
-/* Submit the records of level picked by want(); 1 when something was submitted. */
-static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const xrec *))
+/* Send the batch filling for level and kind (when the run has stopped:
+ * settle its records unsent). */
+static void flush_acc(xrun *r, int level, xkind kind)
 {
-    xrun *r = pg->run;
-    size_t n = 0, k = 0;
+    xacc *a = &r->acc[level][kind];
+    size_t n = a->n;
     xop_ud *u;
     sp_hs_input *in;
     sp_hs_assoc_pair *pairs;
     sp_err e;
+    int rc = -1;
 
-    if (sp_sync_failed(r->sync))
-        return 0;
-    for (size_t i = 0; i < pg->n[level]; i++)
-        if (want(pg, &pg->recs[level][i]))
-            n++;
     if (n == 0)
-        return 0;
-    u = sp_arena_alloc(pg->arena, sizeof(*u));
-    u->pg = pg;
+        return;
+    u = sp_xmalloc(sizeof(*u) + n * sizeof(xref));
+    u->r = r;
     u->level = level;
     u->kind = kind;
-    u->idx = sp_arena_alloc(pg->arena, n * sizeof(size_t));
-    in = sp_arena_alloc(pg->arena, n * sizeof(*in));
-    pairs = sp_arena_alloc(pg->arena, n * sizeof(*pairs));
-    for (size_t i = 0; i < pg->n[level]; i++) {
-        xrec *x = &pg->recs[level][i];
-        if (!want(pg, x))
-            continue;
-        x->pend = 0;
-        u->idx[k] = i;
+    u->n = n;
+    memcpy(u->ref, a->ref, n * sizeof(xref));
+    a->n = 0;
+    in = sp_xcalloc(n, sizeof(*in));
+    pairs = sp_xcalloc(n, sizeof(*pairs));
+    for (size_t k = 0; k < n; k++) {
+        xpage *pg = u->ref[k].pg;
+        xrec *x = REC(u, k);
         if (kind == K_ASSOC) {
             pairs[k].from_id = x->hs_id;
             pairs[k].to_id = parent_id(pg, x);
@@ -296,16 +336,71 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
         } else {
             fill_input(pg, kind, x, &in[k]);
         }
-        k++;
     }
-    u->n = k;
     sp_err_clear(&e);
-    if (send_batch(u, in, pairs, &e) != 0) {
+    if (!sp_sync_failed(r->sync) && (rc = send_batch(u, in, pairs, &e)) != 0)
         sp_sync_fail(r->sync, &e);
-        return 0;
+    free(in);
+    free(pairs);
+    if (rc != 0) {
+        settle(u->ref, n);
+        free(u);
     }
-    pg->pending++;
-    return 1;
+}
+
+int sx_flush(xrun *r, int all)
+{
+    int sent = 0;
+
+    for (int level = 0; level < 2; level++)
+        for (int kind = 0; kind < SX_NKIND; kind++) {
+            xacc *a = &r->acc[level][kind];
+            if (a->n > 0 && (all || a->ref[0].pg->seq + SX_BATCH_AGE <= r->seq)) {
+                flush_acc(r, level, (xkind)kind);
+                sent = 1;
+            }
+        }
+    return sent;
+}
+
+/* The records of level picked by want() join the batch filling for their
+ * kind (sent when full); 1 when some did. */
+static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const xrec *))
+{
+    xrun *r = pg->run;
+    int any = 0;
+
+    if (sp_sync_failed(r->sync))
+        return 0;
+    for (size_t i = 0; i < pg->n[level]; i++) {
+        xrec *x = &pg->recs[level][i];
+        xacc *a = &r->acc[level][kind];
+        if (!want(pg, x))
+            continue;
+        x->pend = 0;
+        pg->pending++;
+        a->ref[a->n].pg = pg;
+        a->ref[a->n].idx = i;
+        if (++a->n == SX_BATCH)
+            flush_acc(r, level, kind);
+        any = 1;
+    }
+    return any;
+}
+
+/* A new contact (no link, no open Action Center row, its company known):
+ * created with its association in the same request. The key property is
+ * unique, so a create cannot make a duplicate: one refused because its key
+ * or e-mail exists goes the upsert's way (item_failed). */
+static int want_create(xpage *pg, const xrec *x)
+{
+    const xrun *r = pg->run;
+
+    if (x->level != 1 || x->outcome != O_NONE || x->op != OP_UPSERT || !x->send || x->relinked ||
+        x->retry || x->link_id != NULL || r->lv[1].object != SP_HS_CONTACTS ||
+        r->lv[1].lv->mapping->key_property == NULL || x->map.key == NULL || x->map.key[0] == '\0')
+        return 0;
+    return x->parent >= 0 && parent_id(pg, x) != NULL && !sx_is_open(r, &r->lv[1], x);
 }
 
 static int want_upsert(xpage *pg, const xrec *x)
@@ -314,7 +409,7 @@ static int want_upsert(xpage *pg, const xrec *x)
         return 0;
     if (x->level == 1 && x->parent >= 0 && parent_id(pg, x) == NULL)
         return 0;
-    return 1;
+    return !want_create(pg, x);
 }
 
 static int want_update(xpage *pg, const xrec *x)
@@ -338,7 +433,7 @@ static int want_assoc(xpage *pg, const xrec *x)
 static int want_reresolve(xpage *pg, const xrec *x)
 {
     (void)pg;
-    return x->outcome == O_NONE && x->pend && x->relinked;
+    return x->outcome == O_NONE && x->pend && (x->relinked || x->retry);
 }
 
 /* The children's first writes. New children of parents that failed are
@@ -355,6 +450,7 @@ static int send_children(xpage *pg)
             !sp_sync_failed(r->sync))
             x->outcome = O_SKIPPED;
     }
+    sent |= submit(pg, 1, K_CREATE, want_create);
     sent |= submit(pg, 1, K_UPSERT, want_upsert);
     sent |= submit(pg, 1, K_UPDATE, want_update);
     return sent;
@@ -390,13 +486,19 @@ static int run_stage(xpage *pg, xstage st)
 
 void sx_advance(xpage *pg)
 {
+    if (pg->stage == ST_START)
+        pg->seq = pg->run->seq++;
     while (pg->stage < ST_COMMIT) {
         pg->stage++;
         if (pg->stage == ST_COMMIT) {
             sp_sync_page_done(pg->run->sync, pg);   /* committed (here or on the commit thread), then freed */
             return;
         }
-        if (run_stage(pg, pg->stage))
-            return;
+        /* held while the stage submits: a batch settled meanwhile (the run
+         * stopped) cannot move the page on under its own stage */
+        pg->pending++;
+        (void)run_stage(pg, pg->stage);
+        if (--pg->pending > 0)
+            return;   /* its records' results move it on (settle) */
     }
 }

@@ -140,7 +140,11 @@ typedef struct sp_hs_input {
 } sp_hs_input;
 
 enum {
-    SP_HS_NO_TRACE_IDS = 1      /* send inputs without objectWriteTraceId (tests) */
+    SP_HS_NO_TRACE_IDS = 1,     /* send inputs without objectWriteTraceId (tests) */
+    SP_HS_CREATE_KEYED = 2      /* create: every input carries a unique property, so a create
+                                   sent twice is refused (409, "Existing ID") rather than
+                                   duplicated: sent again like an upsert when its outcome is
+                                   unknown (transport failure, 5xx, an unanswered input) */
 };
 
 typedef struct sp_hs_batch {

@@ -1274,6 +1274,120 @@ START_TEST(killed_runs_leave_no_duplicate_and_no_missing_link)
 }
 END_TEST
 
+/* ---- requests per record (issue 9) ------------------------------------------------ */
+
+#define PAGED_COMPONENTS                                                                           \
+    "    <customer-export address-types=\"*\" customers-per-page=\"100\" customer-mapping=\"c\" "  \
+    "address-mapping=\"a\"/>\n"
+
+/* Requests the simulator answered on endpoints whose template holds part. */
+static long long sim_calls(env *x, const char *part)
+{
+    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL), *v;
+    const char *k;
+    long long n = 0;
+    json_object_foreach(json_object_get(j, "by_endpoint"), k, v)
+        if (strstr(k, part) != NULL)
+            n += json_integer_value(v);
+    json_decref(j);
+    return n;
+}
+
+/* New contacts are created with their association to their company in the
+ * same request (no association call, no upsert), and batches are filled
+ * across pages: every batch but the last of each kind carries 100 inputs. */
+START_TEST(new_contacts_are_created_with_their_association)
+{
+    env x;
+    sp_test_expect ex;
+    long long creates, reads, pages, before;
+
+    SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_rpr", 300, NULL, PAGED_COMPONENTS), "%s", sp_skip_why());
+    ex = sp_test_expected(x.db);
+    ck_assert_int_ge(ex.shared, 1);
+    pages = (ex.customers + 99) / 100;
+    before = sim_calls(&x, "/crm/objects/");   /* setup-hubspot's */
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);   /* the sample's refused e-mails */
+    assert_consistent(&x, ex.failed);
+    creates = sim_calls(&x, "contacts/batch/create");
+    reads = sim_calls(&x, "contacts/batch/read");
+    ck_assert_int_eq(sim_calls(&x, "/associations/"), 0);
+    ck_assert_int_eq(sim_calls(&x, "contacts/batch/upsert"), 0);
+    ck_assert_int_eq(sim_calls(&x, "companies/batch/upsert"), pages);
+    ck_assert_int_eq(creates, (ex.addresses + 99) / 100);
+    /* e-mails an earlier batch's contact holds: read back, in one batch */
+    ck_assert_int_le(reads, 1);
+    ck_assert_int_eq(sim_calls(&x, "/crm/objects/") - before, pages + creates + reads);
+    /* every contact is associated to its company */
+    {
+        json_t *j = sim_json(&x, "GET", "/_sim/records/contacts", NULL), *v;
+        size_t i, with = 0;
+        json_array_foreach(json_object_get(j, "results"), i, v)
+            if (json_array_size(json_object_get(v, "associations")) == 1)
+                with++;
+        ck_assert_int_eq((int64_t)with, ex.addresses - ex.failed);
+        json_decref(j);
+    }
+    env_stop(&x);
+}
+END_TEST
+
+/* A create whose reply is lost after HubSpot made the contacts is sent again:
+ * the contacts' unique key refuses the second create (409, "Existing ID"),
+ * and they are read back and linked: no duplicate, no failed run. */
+START_TEST(lost_create_reply_is_sent_again_and_linked)
+{
+    env x;
+    sp_test_expect ex;
+    json_t *j;
+
+    SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_rpr_lost", 40, NULL, NULL), "%s", sp_skip_why());
+    ex = sp_test_expected(x.db);
+    j = sim_json(&x, "POST", "/_sim/faults",
+                 "{\"next\":[{\"drop_after_processing\":true},{\"omit_result\":true}],"
+                 "\"match\":\"contacts/batch/create\"}");
+    json_decref(j);
+    ck_assert_msg(spetl(&x, "run", "customer-export") == 1, "%s", err);   /* the sample's refused e-mails */
+    ck_assert_ptr_null(strstr(err, "outcome unknown"));
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    assert_consistent(&x, ex.failed);
+    j = sim_json(&x, "GET", "/_sim/stats", NULL);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "faults_pending")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), ex.customers + ex.addresses - ex.failed);
+    json_decref(j);
+    env_stop(&x);
+}
+END_TEST
+
+/* A run killed while a contact batch holds records of several pages (seven
+ * customers a page, ~17 contacts: a batch of 100 spans five pages or more):
+ * the rerun creates nothing twice and links every record. */
+START_TEST(killed_run_with_a_batch_across_pages)
+{
+    static const char *const sim_args[] = {"--latency-ms", "10", NULL};
+    env x;
+    sp_test_expect ex;
+    int64_t total;
+
+    SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_rpr_kill", 60, sim_args, NULL), "%s", sp_skip_why());
+    ex = sp_test_expected(x.db);
+    total = ex.customers + ex.addresses - ex.failed;
+    ck_assert_int_gt(ex.addresses, 130);
+    /* the first company batch (8 pages) and the first contact batch written */
+    run_and_kill(&x, 1, 56 + 100);
+    ck_assert_int_lt(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 56 + 100);
+    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    assert_consistent(&x, ex.failed);
+    {
+        json_t *st = sim_json(&x, "GET", "/_sim/stats", NULL);
+        ck_assert_int_eq(json_integer_value(json_object_get(st, "created")), total);
+        json_decref(st);
+    }
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exports");
@@ -1295,6 +1409,9 @@ int main(void)
     tcase_add_loop_test(tc, setup_creates_typed_properties_and_check_reports_a_misfit, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_updates_and_converted_prospects, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_leave_no_duplicate_and_no_missing_link, 0, SP_DBTEST_COUNT);
+    tcase_add_test(tc, new_contacts_are_created_with_their_association);
+    tcase_add_test(tc, lost_create_reply_is_sent_again_and_linked);
+    tcase_add_test(tc, killed_run_with_a_batch_across_pages);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
