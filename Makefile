@@ -131,6 +131,14 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
+# The recording ODBC driver check_tsql connects to (tests/odbc-rec/odbcrec.c):
+# a shared object loaded by unixODBC, never linked into a program.
+$(BUILD)/tests/odbcrec.so: tests/odbc-rec/odbcrec.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SANITIZE),$(CFLAGS)) -fPIC -shared -o $@ $<
+
+$(BUILD)/tests/check_tsql: | $(BUILD)/tests/odbcrec.so
+
 tests-build: $(PROGRAMS) $(TEST_BIN)
 
 test: tests-build
