@@ -34,14 +34,18 @@
 #include "spetl/schema.h"
 #include "spetl/state.h"
 
-/* Valid T-SQL that sqlfluff 1.4.5's tsql dialect cannot parse: the text is
- * rewritten to a form it can before parsing, so the rest of the statement is
- * still checked. Each use is counted and printed. */
+/* Valid T-SQL that sqlfluff 1.4.5's tsql dialect cannot parse. With a `to`,
+ * the text is rewritten to a form it can parse, so the rest of the statement
+ * is still checked; without one (no such form), the statement is not parsed.
+ * Each use is counted and printed. Only grants.sql (a sample a DBA runs, not
+ * spetl) has statements of the second kind. */
 static const struct {
     const char *from, *to, *why;
 } limits[] = {
     {"CREATE OR ALTER TRIGGER", "CREATE TRIGGER",
      "sqlfluff 1.4.5 knows CREATE TRIGGER but not CREATE OR ALTER TRIGGER (SQL Server 2016 SP1+)"},
+    {"CREATE LOGIN ", NULL, "sqlfluff 1.4.5's tsql dialect has no CREATE LOGIN"},
+    {"CREATE USER ", NULL, "sqlfluff 1.4.5's tsql dialect has no CREATE USER"},
 };
 static int limit_uses[sizeof(limits) / sizeof(limits[0])];
 
@@ -127,7 +131,7 @@ static void load_record(const char *path, stmts *s)
 }
 
 /* text as SQL Server receives it: ? outside quotes and comments -> @Pn, and
- * the rewrites of `limits`. */
+ * the rewrites of `limits`; NULL when a limit says it cannot be parsed. */
 static char *as_sent(const char *text)
 {
     sp_buf b;
@@ -151,7 +155,12 @@ static char *as_sent(const char *text)
     sp_buf_free(&b);
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
         char *at;
-        while ((at = strstr(out, limits[i].from)) != NULL) {
+        if (limits[i].to == NULL && strstr(out, limits[i].from) != NULL) {
+            limit_uses[i]++;
+            free(out);
+            return NULL;
+        }
+        while (limits[i].to != NULL && (at = strstr(out, limits[i].from)) != NULL) {
             limit_uses[i]++;
             memcpy(at, limits[i].to, strlen(limits[i].to));
             memmove(at + strlen(limits[i].to), at + strlen(limits[i].from),
@@ -189,6 +198,8 @@ static int parse_all(const char *name, const stmts *s, sp_buf *report)
     for (int i = 0; i < s->n; i++) {
         char *t = as_sent(s->v[i]);
         start[i] = lineno;
+        if (t == NULL)
+            continue;
         fprintf(f, "%s\nGO\n", t);
         for (const char *p = t; *p; p++)
             lineno += *p == '\n';
@@ -233,15 +244,21 @@ static int parse_all(const char *name, const stmts *s, sp_buf *report)
 static void assert_parses(const char *name, const stmts *s)
 {
     sp_buf report;
-    int bad;
+    int bad, unparsed = 0;
 
     sp_buf_init(&report, (size_t)1 << 24);
+    memset(limit_uses, 0, sizeof(limit_uses));
     bad = parse_all(name, s, &report);
-    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        unparsed += limits[i].to == NULL ? limit_uses[i] : 0;
         if (limit_uses[i] > 0)
-            printf("check_tsql: %s: %d statement(s) rewritten for a sqlfluff 1.4.5 gap: %s -> %s (%s)\n",
-                   name, limit_uses[i], limits[i].from, limits[i].to, limits[i].why);
-    printf("check_tsql: %s: %d statement(s) parsed as T-SQL, %d rejected\n", name, s->n, bad);
+            printf("check_tsql: %s: %d statement(s) %s%s%s for a sqlfluff 1.4.5 gap: %s (%s)\n",
+                   name, limit_uses[i], limits[i].to ? "rewritten " : "not parsed",
+                   limits[i].to ? "to " : "", limits[i].to ? limits[i].to : "", limits[i].from,
+                   limits[i].why);
+    }
+    printf("check_tsql: %s: %d statement(s), %d parsed as T-SQL, %d rejected\n", name, s->n,
+           s->n - unparsed, bad);
     ck_assert_msg(bad == 0, "%d of %d %s statement(s) are not T-SQL:%s", bad, s->n, name,
                   sp_buf_str(&report));
     sp_buf_free(&report);
@@ -267,7 +284,15 @@ START_TEST(checker_rejects_what_is_not_tsql)
 }
 END_TEST
 
-/* The scripts of sql/sqlserver/ as files (what sqlcmd or SSMS would run). */
+static int add_split(const char *stmt, int line, void *ctx)
+{
+    (void)line;
+    add(ctx, stmt);
+    return 0;
+}
+
+/* The scripts of sql/sqlserver/ as files, batch by batch as sqlcmd or SSMS
+ * would run them (split at their GO lines), grants.sql too. */
 START_TEST(scripts_parse_as_files)
 {
     static const char *const files[] = {"spetl.sql", "salespad.sql", "gp.sql", "grants.sql"};
@@ -282,7 +307,7 @@ START_TEST(scripts_parse_as_files)
         snprintf(path, sizeof(path), "%s/sqlserver/%s", dir, files[i]);
         sp_test_slurp(path, text, sizeof(text));
         ck_assert_msg(strlen(text) > 100 && strlen(text) < sizeof(text) - 1, "%s", path);
-        add(&s, text);
+        ck_assert_int_eq(sp_schema_split(text, add_split, &s, &e), 0);
     }
     assert_parses("scripts", &s);
     free_stmts(&s);
