@@ -314,6 +314,44 @@ START_TEST(scripts_parse_as_files)
 }
 END_TEST
 
+/* The SQL Server row of the dialect table (etl/db/dialect.c) put to use in
+ * statements, each form parsed: identity, timestamp, now, TOP, quoting,
+ * concatenation, lengths, OUTPUT, ADD, savepoints. */
+START_TEST(dialect_table_forms_are_tsql)
+{
+    const sp_dialect_sql *d = sp_dialect_sql_of(SP_DIALECT_SQLSERVER);
+    stmts s = {0};
+    char *t;
+
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
+    t = sp_xasprintf("CREATE TABLE dbo.spT (T_ID %s NOT NULL, At %s NOT NULL DEFAULT (%s), Name varchar(20) NULL)",
+                     d->identity, d->timestamp, d->now);
+    add(&s, t);
+    free(t);
+    ck_assert_int_eq(d->returning_before_values, 1);
+    t = sp_xasprintf("INSERT INTO dbo.spT (Name) %sT_ID VALUES (?)", d->returning);
+    add(&s, t);
+    free(t);
+    t = sp_xasprintf("SELECT %s %s(%sName%s) AS n, %s(Name) AS b, Name%s'|'%sName AS k FROM dbo.spT",
+                     d->top ? "TOP (5)" : "", d->char_length, d->quote_open, d->quote_close,
+                     d->stored_length, d->concat, d->concat);
+    add(&s, t);
+    free(t);
+    t = sp_xasprintf("ALTER TABLE dbo.spT %s Seen_On %s NULL", d->add_column, d->timestamp);
+    add(&s, t);
+    free(t);
+    t = sp_xasprintf("%sspetl_b1", d->savepoint);
+    add(&s, t);
+    free(t);
+    t = sp_xasprintf("%sspetl_b1", d->rollback_to);
+    add(&s, t);
+    free(t);
+    ck_assert_ptr_null(d->release);
+    assert_parses("dialect", &s);
+    free_stmts(&s);
+}
+END_TEST
+
 static int no_link(const char *hub, const sp_link *l, void *ctx)
 {
     (void)hub, (void)l, (void)ctx;
@@ -649,6 +687,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, checker_rejects_what_is_not_tsql);
     tcase_add_test(tc, scripts_parse_as_files);
+    tcase_add_test(tc, dialect_table_forms_are_tsql);
     tcase_add_test(tc, db_state_and_filters_send_tsql);
     tcase_add_test(tc, full_nightly_run_sends_tsql);
     suite_add_tcase(s, tc);
