@@ -12,8 +12,12 @@
  *
  * The ? markers are written as @P1, @P2... as Microsoft's driver sends them
  * (sp_prepexec); each statement is one GO batch of one file per test, parsed
- * by one sqlfluff run (it takes about a second to start). A statement
- * sqlfluff rejects fails the test with its text and sqlfluff's message.
+ * by one sqlfluff run (it takes about a second to start, and about 100 s of
+ * CPU for the schema scripts' DDL). A statement sqlfluff rejects fails the
+ * test with its text and sqlfluff's message; an unparsable section may run
+ * on over the following GO batches, so fix the first one and run again.
+ * sqlfluff skips files over 20,000 bytes unless configured not to, and the
+ * test checks that it parsed every batch.
  * sqlfluff 1.4.5's own gaps are in `limits` below, each with its reason. */
 #include <check.h>
 #include <stdio.h>
@@ -37,13 +41,20 @@
 /* Valid T-SQL that sqlfluff 1.4.5's tsql dialect cannot parse. With a `to`,
  * the text is rewritten to a form it can parse, so the rest of the statement
  * is still checked; without one (no such form), the statement is not parsed.
- * Each use is counted and printed. Only grants.sql (a sample a DBA runs, not
- * spetl) has statements of the second kind. */
+ * Each use is counted and printed: today one CREATE TABLE of salespad.sql
+ * (spWorkflowQueueOrder's computed SOPTYPE) and grants.sql's CREATE LOGIN and
+ * CREATE USER are not parsed. */
 static const struct {
     const char *from, *to, *why;
 } limits[] = {
     {"CREATE OR ALTER TRIGGER", "CREATE TRIGGER",
      "sqlfluff 1.4.5 knows CREATE TRIGGER but not CREATE OR ALTER TRIGGER (SQL Server 2016 SP1+)"},
+    {" WITH (HOLDLOCK) AS tgt", " AS tgt",
+     "sqlfluff 1.4.5 has no table hint on MERGE's target (sp_sql_upsert's MERGE ... WITH (HOLDLOCK))"},
+    {"DEFAULT 0x00000000", "DEFAULT 0",
+     "sqlfluff 1.4.5 does not lex binary literals (0x...) such as GP's binary(4) defaults"},
+    {") PERSISTED", NULL,
+     "sqlfluff 1.4.5's tsql dialect has no computed columns (name AS (expression) PERSISTED)"},
     {"CREATE LOGIN ", NULL, "sqlfluff 1.4.5's tsql dialect has no CREATE LOGIN"},
     {"CREATE USER ", NULL, "sqlfluff 1.4.5's tsql dialect has no CREATE USER"},
 };
@@ -188,7 +199,7 @@ static int parse_all(const char *name, const stmts *s, sp_buf *report)
 {
     char path[700], outp[700], cmd[1600], line[2048];
     int *start = sp_xcalloc((size_t)s->n + 1, sizeof(int));
-    int lineno = 1, bad = 0, rc, in_viol = 0, last = -1;
+    int lineno = 1, bad = 0, rc, in_viol = 0, last = -1, gos = 0, written = 0;
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/%s.sql", tmpdir, name);
@@ -201,18 +212,29 @@ static int parse_all(const char *name, const stmts *s, sp_buf *report)
         if (t == NULL)
             continue;
         fprintf(f, "%s\nGO\n", t);
+        written++;
         for (const char *p = t; *p; p++)
             lineno += *p == '\n';
         lineno += 2;
         free(t);
     }
     fclose(f);
-    snprintf(cmd, sizeof(cmd), "sqlfluff parse --dialect tsql '%s' >'%s' 2>&1", path, outp);
+    /* sqlfluff skips a file over 20,000 bytes (with a warning and status 0)
+     * unless told not to */
+    snprintf(cmd, sizeof(cmd), "%s/sqlfluff.cfg", tmpdir);
+    f = fopen(cmd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("[sqlfluff]\ndialect = tsql\nlarge_file_skip_byte_limit = 0\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "sqlfluff parse --config '%s/sqlfluff.cfg' --dialect tsql '%s' >'%s' 2>&1",
+             tmpdir, path, outp);
     rc = system(cmd);
     f = fopen(outp, "r");
     ck_assert_ptr_nonnull(f);
     while (fgets(line, sizeof(line), f) != NULL) {
         int l;
+        if (strstr(line, "|    go_statement:") != NULL)
+            gos++;
         if (strncmp(line, "==== parsing violations", 23) == 0)
             in_viol = 1;
         else if (in_viol && sscanf(line, "L: %d |", &l) == 1) {
@@ -234,7 +256,12 @@ static int parse_all(const char *name, const stmts *s, sp_buf *report)
     }
     fclose(f);
     free(start);
-    if (rc != 0 && bad == 0) {
+    if (bad == 0 && gos != written) {
+        /* every batch must have been parsed, not skipped */
+        sp_buf_printf(report, NULL, "sqlfluff parsed %d of the %d batches of %s: see %s", gos, written,
+                      path, outp);
+        bad = 1;
+    } else if (rc != 0 && bad == 0) {
         sp_buf_printf(report, NULL, "sqlfluff failed (status %d) without a violation: see %s", rc, outp);
         bad = 1;
     }
@@ -370,8 +397,8 @@ static int no_action(const sp_action *a, void *ctx)
     return 0;
 }
 
-/* The db layer's own statements: schema scripts through the loader, table
- * look-ups, keyset paging, batches (multi-row INSERT, arrays, savepoints),
+/* The db layer's own statements (the schema scripts, split by the loader's
+ * own splitter, are parsed by scripts_parse_as_files): table look-ups, keyset paging, batches (multi-row INSERT, arrays, savepoints),
  * upserts, transactions. */
 static void db_layer(sp_db *db)
 {
@@ -385,8 +412,6 @@ static void db_layer(sp_db *db)
     sp_err e;
     int exists;
 
-    ck_assert_msg(sp_schema_init(db, &e) == 0, "%s", e.msg);
-    ck_assert_msg(sp_schema_create_gp(db, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(sp_db_table_exists(db, "RM00101", &exists, &e), 0);
     ck_assert_int_eq(sp_db_table_exists(db, "dbo.RM00101", &exists, &e), 0);
     ck_assert_int_eq(sp_stmt_prepare_keyset(db, &ks, &st, &e), 0);
@@ -547,7 +572,7 @@ START_TEST(db_state_and_filters_send_tsql)
     filters(db);
     sp_db_close(db);
     load_record(rec, &s);
-    ck_assert_int_gt(s.n, 60);
+    ck_assert_int_gt(s.n, 40);
     assert_parses("db", &s);
     free_stmts(&s);
 }
@@ -684,7 +709,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("tsql");
     TCase *tc = tcase_create("tsql");
-    tcase_set_timeout(tc, 300);
+    tcase_set_timeout(tc, 1200);   /* sqlfluff parses the scripts in ~100 s of CPU */
     tcase_add_test(tc, checker_rejects_what_is_not_tsql);
     tcase_add_test(tc, scripts_parse_as_files);
     tcase_add_test(tc, dialect_table_forms_are_tsql);
