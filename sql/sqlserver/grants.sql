@@ -60,6 +60,7 @@ GO
 -- spProspectContact in schema dbo. Revoke both once init-db has run (and
 -- grant them again for the init-db of a later spetl version).
 GRANT CREATE TABLE TO spetl;
+GO
 GRANT ALTER ON SCHEMA::dbo TO spetl;
 GO
 
