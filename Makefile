@@ -165,6 +165,14 @@ $(BUILD)/.deps-ok: scripts/install-deps.sh
 	    || (echo "missing build dependencies: run scripts/install-deps.sh as root (it names what is missing)" >&2; false)
 	@mkdir -p $(dir $@) && touch $@
 
+# The recording ODBC driver check_tsql connects to (tests/odbc-rec/odbcrec.c):
+# a shared object loaded by unixODBC, never linked into a program.
+$(BUILD)/tests/odbcrec.so: tests/odbc-rec/odbcrec.c | $(DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SANITIZE),$(CFLAGS)) -fPIC -shared -o $@ $<
+
+$(BUILD)/tests/check_tsql: | $(BUILD)/tests/odbcrec.so
+
 tests-build: $(PROGRAMS) $(TEST_BIN)
 
 test: lint tests-build

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config unixodbc unixodbc-dev libsqliteodbc odbc-postgresql
 postgresql libcurl4-openssl-dev libjansson-dev libxml2-dev libxml2-utils check
-libmicrohttpd-dev sqlite3 ca-certificates python3-aiosmtpd openssl"
+libmicrohttpd-dev sqlite3 ca-certificates python3-aiosmtpd openssl
+sqlfluff"
 
 missing=""
 for p in $PKGS; do

@@ -256,10 +256,7 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
         /* parameters a statement may have: SQLite's historic 999, SQL
          * Server's 2100, PostgreSQL's 65535 */
         size_t prefix_len;
-        int maxp = db->dialect == SP_DIALECT_SQLITE        ? 999
-                   : db->dialect == SP_DIALECT_SQLSERVER   ? 2000
-                   : db->dialect == SP_DIALECT_POSTGRESQL ? 30000
-                                                           : 0;
+        int maxp = sp_dialect_sql_of(db->dialect)->max_params;
         int m = maxp / nparams;
         if (m > MULTI_ROWS_MAX)
             m = MULTI_ROWS_MAX;

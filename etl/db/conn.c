@@ -564,17 +564,7 @@ sp_dialect sp_db_dialect(const sp_db *db)
 
 const char *sp_dialect_name(sp_dialect d)
 {
-    switch (d) {
-    case SP_DIALECT_SQLITE:
-        return "sqlite";
-    case SP_DIALECT_POSTGRESQL:
-        return "postgresql";
-    case SP_DIALECT_SQLSERVER:
-        return "sqlserver";
-    case SP_DIALECT_OTHER:
-        break;
-    }
-    return "other";
+    return sp_dialect_sql_of(d)->name;
 }
 
 const char *sp_db_server_version(const sp_db *db)
@@ -624,17 +614,7 @@ const char *sp_db_sql_now(const sp_db *db)
 
 const char *sp_sql_now(sp_dialect d)
 {
-    switch (d) {
-    case SP_DIALECT_SQLITE:
-        return "strftime('%Y-%m-%d %H:%M:%f','now')";
-    case SP_DIALECT_POSTGRESQL:
-        return "(statement_timestamp() AT TIME ZONE 'UTC')";
-    case SP_DIALECT_SQLSERVER:
-        return "SYSUTCDATETIME()";
-    case SP_DIALECT_OTHER:
-        break;
-    }
-    return "CURRENT_TIMESTAMP";
+    return sp_dialect_sql_of(d)->now;
 }
 
 int sp_db_sql_select_limit(const sp_db *db, sp_buf *out, const char *rest, long limit, sp_err *e)
@@ -646,7 +626,7 @@ int sp_sql_select_limit(sp_dialect d, sp_buf *out, const char *rest, long limit,
 {
     if (limit <= 0)
         return SP_ERR(e, SP_EINTERNAL, "row limit %ld is not positive", limit);
-    if (d == SP_DIALECT_SQLSERVER)
+    if (sp_dialect_sql_of(d)->top)
         return sp_buf_printf(out, e, "SELECT TOP (%ld) %s", limit, rest);
     return sp_buf_printf(out, e, "SELECT %s LIMIT %ld", rest, limit);
 }
@@ -673,7 +653,7 @@ int sp_sql_upsert(sp_dialect d, sp_buf *out, const char *table, const char *cons
         if (sp_db_check_ident(cols[i], "column", e) < 0)
             return -1;
 
-    if (d == SP_DIALECT_SQLSERVER) {
+    if (sp_dialect_sql_of(d)->upsert_merge) {
         if (sp_buf_printf(out, e, "MERGE INTO %s WITH (HOLDLOCK) AS tgt USING (SELECT ", table) < 0)
             return -1;
         for (i = 0; i < nkeys + ncols; i++) {
@@ -914,29 +894,24 @@ int sp_db_in_transaction(const sp_db *db)
 int sp_db_savepoint(sp_db *db, const char *name, sp_err *e)
 {
     char sql[96];
-    if (db->dialect == SP_DIALECT_SQLSERVER)
-        snprintf(sql, sizeof(sql), "SAVE TRANSACTION %s", name);
-    else
-        snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
+    snprintf(sql, sizeof(sql), "%s%s", sp_dialect_sql_of(db->dialect)->savepoint, name);
     return sp_db_exec(db, sql, NULL, e);
 }
 
 int sp_db_rollback_to(sp_db *db, const char *name, sp_err *e)
 {
     char sql[96];
-    if (db->dialect == SP_DIALECT_SQLSERVER)
-        snprintf(sql, sizeof(sql), "ROLLBACK TRANSACTION %s", name);
-    else
-        snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT %s", name);
+    snprintf(sql, sizeof(sql), "%s%s", sp_dialect_sql_of(db->dialect)->rollback_to, name);
     return sp_db_exec(db, sql, NULL, e);
 }
 
 int sp_db_release(sp_db *db, const char *name, sp_err *e)
 {
     char sql[96];
-    if (db->dialect == SP_DIALECT_SQLSERVER)
+    const char *release = sp_dialect_sql_of(db->dialect)->release;
+    if (release == NULL)
         return 0;   /* SQL Server has no RELEASE; the savepoint simply stays */
-    snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT %s", name);
+    snprintf(sql, sizeof(sql), "%s%s", release, name);
     return sp_db_exec(db, sql, NULL, e);
 }
 

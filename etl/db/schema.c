@@ -272,17 +272,7 @@ static int run_one(const char *stmt, int line, void *vctx)
 
 static const char *dialect_dir(sp_dialect d)
 {
-    switch (d) {
-    case SP_DIALECT_SQLITE:
-        return "sqlite";
-    case SP_DIALECT_POSTGRESQL:
-        return "postgresql";
-    case SP_DIALECT_SQLSERVER:
-        return "sqlserver";
-    case SP_DIALECT_OTHER:
-        break;
-    }
-    return NULL;
+    return sp_dialect_sql_of(d)->dir;
 }
 
 static int read_file(const char *path, sp_buf *out, sp_err *e)

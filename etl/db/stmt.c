@@ -531,7 +531,7 @@ static int append_keypred(sp_buf *b, const sp_keyset_spec *spec, sp_err *e)
 int sp_sql_keyset_select(sp_dialect d, const sp_keyset_spec *spec, int after_key, sp_buf *b,
                          sp_err *e)
 {
-    int sqlserver = d == SP_DIALECT_SQLSERVER;
+    int sqlserver = sp_dialect_sql_of(d)->top;
     int next = after_key;
     int chunk = spec->chunk_rows > 0 ? spec->chunk_rows : 1000;
 

@@ -328,11 +328,11 @@ static int emit(parser *p, const char *s)
 static int emit_column(parser *p, const sp_job_column *col)
 {
     char name[300];
-    int sqlserver = p->o->dialect == SP_DIALECT_SQLSERVER;
+    const sp_dialect_sql *dl = sp_dialect_sql_of(p->o->dialect);
 
     if (p->o->quote_identifiers)
         snprintf(name, sizeof(name), "%s%s%s%s%s", p->o->alias ? p->o->alias : "", p->o->alias ? "." : "",
-                 sqlserver ? "[" : "\"", col->name, sqlserver ? "]" : "\"");
+                 dl->quote_open, col->name, dl->quote_close);
     else
         snprintf(name, sizeof(name), "%s%s%s", p->o->alias ? p->o->alias : "", p->o->alias ? "." : "",
                  col->name);
@@ -588,7 +588,7 @@ static int operand_parse(parser *p, operand *x, int allow_literal)
                                   "RTRIM, LEN and LENGTH",
                             (int)(k->len > 64 ? 64 : k->len), p->text + k->off, of_component(p, ctx, sizeof(ctx)));
         if (strcmp(fn, "LEN") == 0 || strcmp(fn, "LENGTH") == 0)
-            fn = p->o->dialect == SP_DIALECT_SQLSERVER ? "LEN" : "LENGTH";
+            fn = sp_dialect_sql_of(p->o->dialect)->char_length;
         if (++p->depth > SP_FILTER_MAX_DEPTH)
             return fail_tok(p, t, "the filter nests deeper than %d levels", SP_FILTER_MAX_DEPTH);
         snprintf(opened, sizeof(opened), "%s(", fn);

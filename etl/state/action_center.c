@@ -278,10 +278,9 @@ done:
 
 int sp_action_upgrade(sp_db *db, sp_err *e)
 {
-    sp_dialect d = sp_db_dialect(db);
-    const char *add = d == SP_DIALECT_SQLSERVER ? "ADD" : "ADD COLUMN";
-    const char *when = d == SP_DIALECT_SQLSERVER ? "datetime2(3)"
-                       : d == SP_DIALECT_POSTGRESQL ? "timestamp(3)" : "datetime";
+    const sp_dialect_sql *dl = sp_dialect_sql_of(sp_db_dialect(db));
+    const char *add = dl->add_column;
+    const char *when = dl->timestamp;
     char sql[256];
 
     if (has_dismiss_columns(db))

@@ -184,6 +184,39 @@ int sp_sql_select_limit(sp_dialect d, sp_buf *out, const char *rest, long limit,
 int sp_sql_upsert(sp_dialect d, sp_buf *out, const char *table, const char *const *keys, int nkeys,
                   const char *const *cols, int ncols, sp_err *e);
 
+/* ---- the dialect differences, in one place (etl/db/dialect.c) ----------- */
+
+/* What differs in SQL text from one database to the next. Every piece of
+ * spetl that writes dialect-specific SQL takes it from here (the builders
+ * above use it). A fragment ending in a space or '.' is followed by an
+ * identifier. */
+typedef struct sp_dialect_sql {
+    const char *name;          /* "sqlserver": job dialect=, sp_dialect_name() */
+    const char *dir;           /* scripts directory sql/<dir>/; NULL for OTHER */
+    const char *now;           /* current UTC time with milliseconds (sp_sql_now()) */
+    int top;                   /* 1: SELECT TOP (n) ...; 0: SELECT ... LIMIT n */
+    const char *quote_open;    /* a quoted identifier: [COL] (SQL Server), "COL" */
+    const char *quote_close;
+    const char *concat;        /* string concatenation: " + " (SQL Server), " || " */
+    const char *char_length;   /* characters of a text: LEN (ignores trailing blanks) / LENGTH */
+    const char *stored_length; /* stored length, trailing blanks counted: DATALENGTH / LENGTH */
+    const char *timestamp;     /* UTC timestamp column with ms: datetime2(3) / timestamp(3) / datetime */
+    const char *identity;      /* generated key column: bigint IDENTITY(1,1) / ... AS IDENTITY /
+                                  integer PRIMARY KEY AUTOINCREMENT */
+    const char *returning;     /* INSERT handing back a generated column: "OUTPUT INSERTED."
+                                  col (before VALUES) / "RETURNING " col (after VALUES) */
+    int returning_before_values;
+    const char *add_column;    /* ALTER TABLE t <add_column> c type: ADD / ADD COLUMN */
+    const char *savepoint;     /* "SAVE TRANSACTION " name / "SAVEPOINT " name */
+    const char *rollback_to;   /* "ROLLBACK TRANSACTION " / "ROLLBACK TO SAVEPOINT " name */
+    const char *release;       /* "RELEASE SAVEPOINT " name; NULL: none (SQL Server) */
+    int upsert_merge;          /* 1: MERGE ... WITH (HOLDLOCK); 0: INSERT ... ON CONFLICT */
+    int max_params;            /* ? markers one statement may have (0: unknown) */
+} sp_dialect_sql;
+
+/* The row of dialect d (never NULL; an unknown value is OTHER). */
+const sp_dialect_sql *sp_dialect_sql_of(sp_dialect d);
+
 /* ---- simple execution --------------------------------------------------- */
 
 /* Run one statement without parameters and without results (DDL, SET ...).
