@@ -32,11 +32,6 @@ const char *sx_padded(sp_arena *a, const char *s, int width)
     return p;
 }
 
-static const char *concat_op(sp_dialect d)
-{
-    return d == SP_DIALECT_SQLSERVER ? " + " : " || ";
-}
-
 static const char *qual(const sp_job_column *c, sp_job_entity ent)
 {
     const char *t = sp_job_entity_table(ent);
@@ -158,8 +153,8 @@ static const char *key_expr(sp_arena *a, const xlevel_rt *l, sp_dialect d)
                          : sp_arena_printf(a, "RTRIM(CAST(t.%s AS varchar(40)))", l->lv->keys[0]);
     if (l->lv->nkeys == 1)
         return k1;
-    return sp_arena_printf(a, "%s%s'|'%sRTRIM(CAST(t.%s AS varchar(40)))", k1, concat_op(d),
-                           concat_op(d), l->lv->keys[1]);
+    return sp_arena_printf(a, "%s%s'|'%sRTRIM(CAST(t.%s AS varchar(40)))", k1,
+                           sp_dialect_sql_of(d)->concat, sp_dialect_sql_of(d)->concat, l->lv->keys[1]);
 }
 
 /* ---- parameters ------------------------------------------------------- */
@@ -226,8 +221,8 @@ void sx_select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xparams
     sp_buf_printf(b, e, ", l.HubSpot_ID, l.Payload_Hash");
     /* the stored length of each key part: keys equal once trimmed are told apart */
     for (int k = 0; k < l->lv->nkeys; k++)
-        sp_buf_printf(b, e, ", %s(CAST(t.%s AS varchar(200)))",
-                      d == SP_DIALECT_SQLSERVER ? "DATALENGTH" : "LENGTH", l->lv->keys[k]);
+        sp_buf_printf(b, e, ", %s(CAST(t.%s AS varchar(200)))", sp_dialect_sql_of(d)->stored_length,
+                      l->lv->keys[k]);
     sp_buf_printf(b, e,
                   " FROM %s LEFT JOIN spAAIntegratedEntityLink l ON "
                   "l.Hub_ID = ? AND l.Entity_Type = ? AND l.Entity_Key = %s",
