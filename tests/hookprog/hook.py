@@ -6,6 +6,8 @@ argv[1] is a start mode:
   no-read     never read stdin and never reply (sleeps)
   exit-now    exit with status 3 without reading anything
   pidfile F   write this process's pid to file F, then act as "records"
+  pid-sleep F write this process's pid to file F, then sleep (never reading
+              stdin: only the kill that follows its parent's death ends it)
   stderr T    write T on stderr at start, then act as "records"
 
 A record's "do": keep (default), skip, fail (message from "why"), props
@@ -81,10 +83,13 @@ def main():
         return
     if mode == "exit-now":
         sys.exit(3)
-    if mode == "pidfile":
+    if mode in ("pidfile", "pid-sleep"):
         with open(sys.argv[2] + ".tmp", "w") as f:
             f.write(str(os.getpid()))
         os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+    if mode == "pid-sleep":
+        time.sleep(3600)
+        return
     if mode == "stderr":
         sys.stderr.write(sys.argv[2] + "\n")
         sys.stderr.flush()

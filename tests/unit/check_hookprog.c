@@ -394,29 +394,38 @@ START_TEST(missing_program_is_an_error)
 END_TEST
 
 /* A process that runs a hook is killed with kill -9: its hook program must
- * not outlive it (PR_SET_PDEATHSIG on Linux). */
+ * not outlive it (PR_SET_PDEATHSIG on Linux), even one that never reads its
+ * stdin (a program that reads it also ends at its end of input: the first
+ * process shows both). */
+static void kill_9_driver(const char *mode, const char *pidfile)
+{
+    const char *recs[] = {"{\"key\":\"A\"}"};
+    sp_hook_reply r[1];
+    sp_hookprog *p = start_hook(mode, pidfile, 5000, 0);
+    sp_err e;
+
+    if (strcmp(mode, "pidfile") == 0)
+        call(p, recs, 1, r, &e);
+    for (;;)
+        pause();
+}
+
 START_TEST(kill_9_leaves_no_orphan)
 {
     const char *tmp = getenv("SPETL_TEST_TMP") != NULL ? getenv("SPETL_TEST_TMP") : "/tmp";
+    const char *mode = _i == 0 ? "pidfile" : "pid-sleep";
     char pidfile[1024], buf[32] = "";
     long long hook_pid = 0;
     pid_t driver;
     FILE *f = NULL;
     int i, st;
 
-    snprintf(pidfile, sizeof(pidfile), "%s/hookprog-%ld.pid", tmp, (long)getpid());
+    snprintf(pidfile, sizeof(pidfile), "%s/hookprog-%ld-%d.pid", tmp, (long)getpid(), _i);
     unlink(pidfile);
     driver = fork();
     ck_assert_int_ge(driver, 0);
-    if (driver == 0) {
-        const char *recs[] = {"{\"key\":\"A\"}"};
-        sp_hook_reply r[1];
-        sp_hookprog *p = start_hook("pidfile", pidfile, 5000, 0);
-        sp_err e;
-        call(p, recs, 1, r, &e);
-        for (;;)
-            pause();
-    }
+    if (driver == 0)
+        kill_9_driver(mode, pidfile);
     for (i = 0; i < 1000 && (f = fopen(pidfile, "r")) == NULL; i++)
         sp_os_sleep_ms(10);
     ck_assert_ptr_nonnull(f);
@@ -427,7 +436,7 @@ START_TEST(kill_9_leaves_no_orphan)
     ck_assert(!pid_gone(hook_pid));
     kill(driver, SIGKILL);
     waitpid(driver, &st, 0);
-    ck_assert_msg(wait_gone(hook_pid), "hook program %lld outlived its parent", hook_pid);
+    ck_assert_msg(wait_gone(hook_pid), "hook program %lld (%s) outlived its parent", hook_pid, mode);
     unlink(pidfile);
 }
 END_TEST
@@ -450,7 +459,7 @@ static Suite *hookprog_suite(void)
     tcase_add_test(tc, extra_output_restarts_before_next_call);
     tcase_add_test(tc, working_dir_and_no_inherited_descriptors);
     tcase_add_test(tc, missing_program_is_an_error);
-    tcase_add_test(tc, kill_9_leaves_no_orphan);
+    tcase_add_loop_test(tc, kill_9_leaves_no_orphan, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
