@@ -441,6 +441,58 @@ START_TEST(kill_9_leaves_no_orphan)
 }
 END_TEST
 
+/* The Python samples of samples/hooks/ do what their README says. */
+static sp_hookprog *start_sample(const char *file, const char *arg1, const char *arg2)
+{
+    char path[1100];
+    const char *argv[] = {path, arg1, arg2, NULL};
+    sp_hookprog_opts o = {0};
+    sp_hookprog *p = NULL;
+    char *slash = strrchr(hook_py, '/');
+    sp_err e;
+
+    snprintf(path, sizeof(path), "%.*s/../../samples/hooks/%s", (int)(slash - hook_py), hook_py, file);
+    o.argv = argv, o.timeout_ms = 5000, o.start_ms = 20000, o.component = "customer-export";
+    sp_err_clear(&e);
+    ck_assert_msg(sp_hookprog_start(&o, &p, &e) == 0, "start: %s", e.msg);
+    return p;
+}
+
+START_TEST(python_samples_filter_and_fill)
+{
+    const char *companies[] = {
+        "{\"key\":\"101\",\"hubspot_id\":\"101\",\"gp\":{},\"properties\":{\"name\":\"ACME Test Account\"}}",
+        "{\"key\":\"102\",\"hubspot_id\":\"102\",\"gp\":{},\"properties\":{\"name\":\"Aaron Fitz Electrical\"}}",
+    };
+    const char *customers[] = {
+        "{\"key\":\"AARONFIT0001\",\"hubspot_id\":null,\"gp\":{\"CUSTCLAS\":\"RETAIL     \",\"HOLD\":0},"
+        "\"properties\":{\"name\":\"Aaron Fitz Electrical\"}}",
+        "{\"key\":\"HOLD0001\",\"hubspot_id\":null,\"gp\":{\"CUSTCLAS\":\"RETAIL\",\"HOLD\":1},"
+        "\"properties\":{\"name\":\"On Hold Inc\"}}",
+        "{\"key\":\"SET0001\",\"hubspot_id\":\"9\",\"gp\":{\"CUSTCLAS\":\"RETAIL\",\"HOLD\":0},"
+        "\"properties\":{\"name\":\"Set\",\"industry\":\"AIRLINES_AVIATION\"}}",
+    };
+    sp_hook_reply r[3];
+    sp_hookprog *p = start_sample("company_filter.py", "--pattern", "\\btest\\b");
+    sp_err e;
+
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_hookprog_call(p, "company-filter", companies, 2, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_SKIP);
+    ck_assert_msg(strstr(r[0].message, "ACME Test Account") != NULL, "%s", r[0].message);
+    ck_assert_int_eq(r[1].action, SP_HOOK_KEEP);
+    sp_hookprog_stop(p);
+    p = start_sample("pre_export_fill.py", NULL, NULL);
+    ck_assert_int_eq(sp_hookprog_call(p, "pre-export", customers, 3, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
+    ck_assert_str_eq(prop(&r[0], "industry"), "RETAIL");
+    ck_assert_int_eq(r[1].action, SP_HOOK_SKIP);
+    ck_assert_int_eq(r[2].action, SP_HOOK_KEEP);
+    ck_assert_uint_eq(r[2].nprops, 0); /* a mapped value is kept */
+    sp_hookprog_stop(p);
+}
+END_TEST
+
 static Suite *hookprog_suite(void)
 {
     Suite *s = suite_create("hookprog");
@@ -460,6 +512,7 @@ static Suite *hookprog_suite(void)
     tcase_add_test(tc, working_dir_and_no_inherited_descriptors);
     tcase_add_test(tc, missing_program_is_an_error);
     tcase_add_loop_test(tc, kill_9_leaves_no_orphan, 0, 2);
+    tcase_add_test(tc, python_samples_filter_and_fill);
     suite_add_tcase(s, tc);
     return s;
 }
