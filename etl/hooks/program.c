@@ -136,7 +136,7 @@ static line_rc next_line(sp_hookprog *p, int64_t deadline, char **line, size_t *
     char *nl;
 
     for (;;) {
-        nl = memchr(p->out + p->scan, '\n', p->len - p->scan);
+        nl = p->len > p->scan ? memchr(p->out + p->scan, '\n', p->len - p->scan) : NULL;
         if (nl != NULL) {
             *line = p->out + p->start;
             *n = (size_t)(nl - *line);
@@ -159,18 +159,28 @@ static line_rc next_line(sp_hookprog *p, int64_t deadline, char **line, size_t *
 
 /* ---- replies ---------------------------------------------------------------- */
 
+/* A value as text: a string as is, an integer in decimal, a real in the
+ * shortest of 15 or 17 digits that reads back as the same double (0.1, not
+ * 0.10000000000000001), true / false; NULL for null. */
 static const char *json_text(sp_arena *a, json_t *v)
 {
-    char *s, *copy;
+    char num[40];
+    double d;
 
     if (json_is_string(v))
         return sp_arena_strndup(a, json_string_value(v), json_string_length(v));
-    if (json_is_null(v))
-        return NULL;
-    s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-    copy = sp_arena_strdup(a, s != NULL ? s : "");
-    free(s);
-    return copy;
+    if (json_is_integer(v))
+        return sp_arena_printf(a, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (json_is_real(v)) {
+        d = json_real_value(v);
+        snprintf(num, sizeof(num), "%.15g", d);
+        if (strtod(num, NULL) != d)
+            snprintf(num, sizeof(num), "%.17g", d);
+        return sp_arena_strdup(a, num);
+    }
+    if (json_is_boolean(v))
+        return json_is_true(v) ? "true" : "false";
+    return NULL;
 }
 
 static int parse_props(sp_arena *a, json_t *props, sp_hook_reply *r, char *why, size_t wn)
@@ -567,6 +577,7 @@ static void describe_failure(const sp_hookprog *p, const failure *f, const char 
                  i + 1, n, point, f->why, f->bad);
         break;
     }
+    sp_log_redact(msg); /* the parser's text quotes the line too */
 }
 
 /* Fails records from..n-1 with msg, logs it; -1 with e under

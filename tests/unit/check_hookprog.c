@@ -119,10 +119,11 @@ START_TEST(keep_skip_fail_and_properties)
     ck_assert_int_eq(r[2].action, SP_HOOK_FAIL);
     ck_assert_str_eq(r[2].message, "credit hold");
     ck_assert_int_eq(r[3].action, SP_HOOK_KEEP);
-    ck_assert_uint_eq(r[3].nprops, 6);
+    ck_assert_uint_eq(r[3].nprops, 7);
     ck_assert_str_eq(prop(&r[3], "name"), "ACME\nLINE");
     ck_assert_str_eq(prop(&r[3], "n"), "42");
-    ck_assert_str_eq(prop(&r[3], "ratio"), "0.5");
+    ck_assert_str_eq(prop(&r[3], "ratio"), "0.1");
+    ck_assert_str_eq(prop(&r[3], "big"), "12345678901234");
     ck_assert_str_eq(prop(&r[3], "ok"), "true");
     ck_assert_ptr_null(prop(&r[3], "gone"));
     ck_assert_str_eq(prop(&r[3], "point"), "pre-export");
@@ -194,6 +195,23 @@ START_TEST(garbage_line_is_quoted)
     ck_assert_int_eq(r[2].action, SP_HOOK_FAIL);
     ck_assert_int_eq(call(p, recs, 1, r, &e), 0);
     ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
+    sp_hookprog_stop(p);
+}
+END_TEST
+
+/* Valid JSON that is not a valid reply is as bad as garbage. */
+START_TEST(invalid_replies_say_why)
+{
+    const char *bad[] = {"{\"do\":\"badaction\"}", "{\"do\":\"nested\"}"};
+    const char *why[] = {"(\"action\" is \"maybe\", not keep, skip or fail)",
+                         "(property \"address\" is an object, not a string, number, boolean or null)"};
+    sp_hook_reply r[1];
+    sp_hookprog *p = start_hook("records", NULL, 5000, 0);
+    sp_err e;
+
+    ck_assert_int_eq(call(p, bad + _i, 1, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_FAIL);
+    ck_assert_msg(strstr(r[0].message, why[_i]) != NULL, "%s", r[0].message);
     sp_hookprog_stop(p);
 }
 END_TEST
@@ -503,6 +521,7 @@ static Suite *hookprog_suite(void)
     tcase_add_test(tc, hang_times_out_then_restarts);
     tcase_add_test(tc, crash_mid_batch_fails_the_rest);
     tcase_add_test(tc, garbage_line_is_quoted);
+    tcase_add_loop_test(tc, invalid_replies_say_why, 0, 2);
     tcase_add_test(tc, exit_early_says_how);
     tcase_add_test(tc, never_reads_stdin);
     tcase_add_test(tc, stop_on_failure_returns_error);
