@@ -86,10 +86,18 @@ static void take_stderr(sp_hookprog *p)
 
 /* ---- stdout lines ----------------------------------------------------------- */
 
+/* Appends what stdout has to the line buffer; past a line's bound the bytes
+ * are read and dropped (the line is too long anyway). 1 when bytes came. */
 static int take_stdout(sp_hookprog *p)
 {
+    char drop[4096];
     long r;
 
+    if (p->len - p->start > SP_HOOKPROG_LINE_MAX) {
+        if ((r = sp_proc_read(p->proc, SP_PROC_OUT, drop, sizeof(drop))) <= 0)
+            p->out_end = 1;
+        return r > 0;
+    }
     if (p->start > 0 && p->start == p->len)
         p->start = p->scan = p->len = 0;
     if (p->cap - p->len < 4096) {

@@ -14,7 +14,7 @@ A record's "do": keep (default), skip, fail (message from "why"), props
 (changes properties), hang, crash (SIGSEGV), exit (status 0), garbage (a line
 that is not JSON), crlf (a blank line, then the reply ended by CRLF), twice
 (two replies), badaction (an unknown action), nested (an object
-as a property value), stderr (writes "text" on stderr, then keeps), echo (keep, the
+as a property value), huge (a 5 MiB line), stderr (writes "text" on stderr, then keeps), echo (keep, the
 record's key, point and pad back as properties), cwd (the working folder as
 a property), fd (whether descriptor "fd" is open in this process).
 """
@@ -51,6 +51,9 @@ def act(msg):
         sys.exit(0)
     elif do == "garbage":
         sys.stdout.write("this is not json {\n")
+        sys.stdout.flush()
+    elif do == "huge":  # one line of 5 MiB
+        sys.stdout.write("x" * (5 * 1024 * 1024) + "\n")
         sys.stdout.flush()
     elif do == "badaction":
         reply({"action": "maybe"})

@@ -199,12 +199,13 @@ START_TEST(garbage_line_is_quoted)
 }
 END_TEST
 
-/* Valid JSON that is not a valid reply is as bad as garbage. */
+/* Valid JSON that is not a valid reply is as bad as garbage; so is a line past the bound. */
 START_TEST(invalid_replies_say_why)
 {
-    const char *bad[] = {"{\"do\":\"badaction\"}", "{\"do\":\"nested\"}"};
+    const char *bad[] = {"{\"do\":\"badaction\"}", "{\"do\":\"nested\"}", "{\"do\":\"huge\"}"};
     const char *why[] = {"(\"action\" is \"maybe\", not keep, skip or fail)",
-                         "(property \"address\" is an object, not a string, number, boolean or null)"};
+                         "(property \"address\" is an object, not a string, number, boolean or null)",
+                         "printed a line longer than 4194304 bytes for record 1 of 1"};
     sp_hook_reply r[1];
     sp_hookprog *p = start_hook("records", NULL, 5000, 0);
     sp_err e;
@@ -521,7 +522,7 @@ static Suite *hookprog_suite(void)
     tcase_add_test(tc, hang_times_out_then_restarts);
     tcase_add_test(tc, crash_mid_batch_fails_the_rest);
     tcase_add_test(tc, garbage_line_is_quoted);
-    tcase_add_loop_test(tc, invalid_replies_say_why, 0, 2);
+    tcase_add_loop_test(tc, invalid_replies_say_why, 0, 3);
     tcase_add_test(tc, exit_early_says_how);
     tcase_add_test(tc, never_reads_stdin);
     tcase_add_test(tc, stop_on_failure_returns_error);
