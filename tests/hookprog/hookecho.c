@@ -79,6 +79,14 @@ static int act(const char *line)
 }
 
 #ifdef _WIN32
+/* A crash ends the process with the exception's code, as an unattended
+ * Windows does, without a debugger (Wine would start one). */
+static LONG WINAPI no_debugger(EXCEPTION_POINTERS *ep)
+{
+    (void)ep;
+    return EXCEPTION_EXECUTE_HANDLER;
+}
+
 /* The arguments as UTF-8 (a narrow main gets them in the ANSI code page),
  * split by CommandLineToArgvW, which undoes the C runtime's quoting. */
 static char **utf8_args(int *argc)
@@ -103,6 +111,7 @@ int main(int argc, char **argv)
 
 #ifdef _WIN32
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX); /* a crash ends it, no dialog */
+    SetUnhandledExceptionFilter(no_debugger);
     argv = utf8_args(&argc);
     _setmode(_fileno(stdout), _O_BINARY); /* "\n", not "\r\n" (both are accepted) */
 #endif

@@ -36,7 +36,6 @@
 
 static char hookecho[1024];
 static char hook_py[1024];
-static int start_allowance = 20000; /* a loaded machine: the timeouts tested are those of later replies */
 
 static void find_hook(void)
 {
@@ -94,15 +93,10 @@ START_TEST(echo_replies_and_failures)
     const char *recs[] = {"{\"key\":\"A\"}", "{\"do\":\"skip\"}", "{\"do\":\"fail\"}",
                           "{\"do\":\"crash\"}", "{\"key\":\"E\"}"};
     sp_hook_reply r[5];
-    sp_hookprog *p;
-    long long pid;
+    sp_hookprog *p = start_argv(argv, 5000, 0);
+    long long pid = sp_hookprog_pid(p);
     sp_err e;
 
-#ifdef _WIN32
-    _putenv("WINEDLLOVERRIDES=winedbg.exe=d"); /* under Wine: a crash ends it, no debugger */
-#endif
-    p = start_argv(argv, 5000, 0);
-    pid = sp_hookprog_pid(p);
     ck_assert_int_eq(call(p, recs, 5, r, &e), 0);
     ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
     ck_assert_int_eq(r[1].action, SP_HOOK_SKIP);
@@ -226,6 +220,8 @@ END_TEST
 
 /* ---- Linux: tests/hookprog/hook.py (Python) and POSIX processes ------------- */
 #ifndef _WIN32
+
+static int start_allowance = 20000; /* a loaded machine: the timeouts tested are those of later replies */
 
 /* A hook on tests/hookprog/hook.py with a start mode and its argument. */
 static sp_hookprog *start_hook(const char *mode, const char *arg, int timeout_ms, int stop)
