@@ -590,8 +590,8 @@ static void describe_failure(const sp_hookprog *p, const failure *f, const char 
 
 /* Fails records from..n-1 with msg, logs it; -1 with e under
  * stop_on_failure. */
-static int fail_rest(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t n,
-                     const char *msg, sp_err *e)
+static void fill_fail(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t n,
+                      const char *msg)
 {
     const char *m = sp_arena_strdup(p->arena, msg);
     size_t i;
@@ -601,6 +601,12 @@ static int fail_rest(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t
         replies[i].action = SP_HOOK_FAIL;
         replies[i].message = m;
     }
+}
+
+static int fail_rest(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t n,
+                     const char *msg, sp_err *e)
+{
+    fill_fail(p, replies, from, n, msg);
     if (!p->stop_on_failure) {
         sp_log(SP_LOG_WARN, p->component, "%s; %zu record(s) failed; it is started again at the "
                "next call", msg, n - from);
@@ -629,8 +635,7 @@ int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *recor
     if (n == 0)
         return 0;
     if ((p->proc == NULL ? launch(p, e) : fresh_if_stale(p, e)) != 0) {
-        sp_err_format(e, msg, sizeof(msg));
-        fail_rest(p, replies, 0, n, msg, e);
+        fill_fail(p, replies, 0, n, e->msg); /* it cannot run: -1 whatever stop_on_failure says */
         return -1;
     }
     text = batch_text(point, records, n, &len);
@@ -639,6 +644,7 @@ int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *recor
     if (pthread_create(&th, NULL, write_main, &w) != 0) {
         pthread_mutex_destroy(&w.mu);
         SP_ERR(e, SP_EINTERNAL, "hook %s: cannot start a writer thread", p->name);
+        fill_fail(p, replies, 0, n, e->msg);
         goto done;
     }
     got = read_replies(p, replies, n, &f);

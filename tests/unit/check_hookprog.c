@@ -668,6 +668,34 @@ START_TEST(python_samples_filter_and_fill)
 }
 END_TEST
 
+/* A program that cannot be started again: the call fails as a whole, its
+ * records with the reason. */
+START_TEST(restart_that_cannot_run_fails_the_call)
+{
+    const char *tmp = getenv("SPETL_TEST_TMP") != NULL ? getenv("SPETL_TEST_TMP") : "/tmp";
+    char copy[1024], cmd[2300];
+    const char *argv[] = {copy, NULL};
+    const char *recs[] = {"{\"do\":\"crash\"}", "{\"key\":\"B\"}"};
+    sp_hook_reply r[2];
+    sp_hookprog *p;
+    sp_err e;
+
+    snprintf(copy, sizeof(copy), "%s/hookecho-%ld", tmp, (long)getpid());
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", hookecho, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    p = start_argv(argv, 5000, 0);
+    ck_assert_int_eq(call(p, recs, 1, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_FAIL);
+    ck_assert_int_eq(unlink(copy), 0);
+    ck_assert_int_eq(call(p, recs + 1, 1, r, &e), -1);
+    ck_assert_int_eq(e.code, SP_EIO);
+    ck_assert_int_eq(r[0].action, SP_HOOK_FAIL);
+    ck_assert_msg(strstr(r[0].message, "No such file or directory") != NULL, "%s", r[0].message);
+    ck_assert_str_eq(r[0].message, e.msg);
+    sp_hookprog_stop(p);
+}
+END_TEST
+
 #endif /* !_WIN32 */
 
 static Suite *hookprog_suite(void)
@@ -696,6 +724,7 @@ static Suite *hookprog_suite(void)
     tcase_add_test(tc, working_dir_and_no_inherited_descriptors);
     tcase_add_loop_test(tc, kill_9_leaves_no_orphan, 0, 2);
     tcase_add_test(tc, python_samples_filter_and_fill);
+    tcase_add_test(tc, restart_that_cannot_run_fails_the_call);
 #endif
     suite_add_tcase(s, tc);
     return s;
