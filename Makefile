@@ -249,8 +249,8 @@ install: $(BIN)/spetl
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\(' $(LIB_SRC) etl/main.c \
 	    || (echo "lint: banned function above" >&2; false)
-	@! grep -nE '#include <jansson' $(filter-out etl/hubspot/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \
-	    || (echo "lint: Jansson outside etl/hubspot/ (the seam)" >&2; false)
+	@! grep -nE '#include <jansson' $(filter-out etl/hubspot/% etl/hooks/program.c,$(LIB_SRC) etl/main.c) include/spetl/*.h \
+	    || (echo "lint: Jansson outside etl/hubspot/ (the seam; etl/hooks/program.c reads hook replies)" >&2; false)
 	@! grep -nE '#include <curl/' $(filter-out etl/hubspot/% etl/mail/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \
 	    || (echo "lint: libcurl outside etl/hubspot/ and etl/mail/ (the seams)" >&2; false)
 	@! grep -nE '#include <(sql|sqlext)\.h>' $(filter-out etl/db/%,$(LIB_SRC) etl/main.c) include/spetl/*.h \

@@ -5,7 +5,8 @@
  * it; each compiles to nothing on the other system. Outside them no code calls
  * a POSIX-only or Win32 function: clocks, sleeping, UTC breakdown, random
  * bytes, the process (pid, host, user, "is that pid gone"), the executable's
- * folder, paths, and the private-file rule of token files.
+ * folder, paths, the private-file rule of token files, and child processes
+ * (etl/core/platform_proc_posix.c and platform_proc_win32.c).
  *
  * strcasecmp/strncasecmp (<strings.h>) and strtok_r (<string.h>) are in both
  * C libraries (mingw-w64 has them) and are used directly. Threads are POSIX
@@ -80,5 +81,39 @@ typedef enum {
  * owner, Administrators and SYSTEM. */
 sp_priv_rc sp_os_read_private(const char *path, char *buf, size_t cap, size_t *len, char *detail,
                               size_t dn);
+
+/* ---- child processes (program hooks) -------------------------------------- */
+/* A program started without a shell: argv[0] is its path, argv a NULL-ended
+ * list given to it as is (Windows: quoted by the C runtime's rules). Its
+ * stdin, stdout and stderr are pipes to spetl; no other descriptor or handle
+ * of spetl is inherited. It is killed, with what it started, by sp_proc_kill
+ * (POSIX: its own process group; Windows: a job object), and dies with spetl
+ * (Linux: PR_SET_PDEATHSIG, tied to the thread that called sp_proc_spawn;
+ * Windows: the job object's kill-on-close). Writing to a program that closed
+ * its stdin fails with -1 and never raises SIGPIPE (it is ignored in spetl
+ * from the first spawn on). One thread reads, one other may write. */
+typedef struct sp_proc sp_proc;
+enum { SP_PROC_OUT = 1, SP_PROC_ERR = 2 };
+/* 0, or -1 with why ("cannot run X: No such file or directory"). cwd NULL:
+ * spetl's current folder. */
+int sp_proc_spawn(const char *const *argv, const char *cwd, sp_proc **out, char *why, size_t wn);
+long long sp_proc_pid(const sp_proc *p);
+/* All n bytes, blocking; -1 when the program no longer reads (closed its
+ * stdin, exited) or stdin was closed. */
+int sp_proc_write(sp_proc *p, const void *buf, size_t n);
+void sp_proc_close_stdin(sp_proc *p);
+/* Wait up to timeout_ms (-1: no limit) until stdout or stderr has bytes or
+ * has ended: the mask of those (SP_PROC_OUT | SP_PROC_ERR); 0 on timeout;
+ * -1 when both have ended (read them no more). */
+int sp_proc_poll(sp_proc *p, int timeout_ms);
+/* Bytes read from one that sp_proc_poll reported (does not block then); 0 at
+ * its end (it is not reported again); -1 on an error. */
+long sp_proc_read(sp_proc *p, int which, void *buf, size_t n);
+void sp_proc_kill(sp_proc *p);                /* the program and the processes it started */
+/* Wait up to timeout_ms (-1: no limit) for the program to end: 1 and how
+ * ("exited with status 3", "was killed by signal 9 (Killed)"), 0 when it
+ * still runs. Reaps it: the pid is not reused while p lives. */
+int sp_proc_wait(sp_proc *p, int timeout_ms, char *how, size_t hn);
+void sp_proc_free(sp_proc *p);                /* kills it if it runs, reaps it, closes; NULL fine */
 
 #endif
