@@ -11,6 +11,7 @@
 
 #include "spetl/json.h"
 #include "spetl/log.h"
+#include "spetl/platform.h"
 
 #define REC_JSON_MAX (1u << 20)   /* one record's JSON text */
 
@@ -124,13 +125,52 @@ static void collect(sp_hooks *h, const sp_job_component *c, const sp_job *job)
     }
 }
 
+/* The program of argv[0]: a name without a folder is looked up in PATH
+ * (when the job runs, in the scheduler's environment; no shell); a path is
+ * used as given (a relative one from the working directory). NULL: none. */
+static char *program_path(const char *prog)
+{
+#ifdef _WIN32
+    const char list_sep = ';';
+#else
+    const char list_sep = ':';
+#endif
+    const char *path = getenv("PATH");
+
+    for (const char *p = prog; *p; p++)
+        if (sp_path_is_sep(*p))
+            return sp_xstrdup(prog);
+    while (path != NULL && *path) {
+        const char *end = strchr(path, list_sep);
+        size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
+        char *cand = sp_xasprintf("%.*s%s%s", (int)len, path, len > 0 ? SP_PATH_SEP_S : "", prog);
+        if (len > 0 && sp_path_executable(cand))
+            return cand;
+        free(cand);
+        path = end != NULL ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
 static int start_program(sp_hooks *h, size_t i, sp_err *e)
 {
     const sp_job_hook *hook = h->slot[i].hook;
+    const char **argv = sp_xcalloc(hook->argc + 1, sizeof(*argv));
+    char *prog = program_path(hook->argv[0]);
     sp_hookprog_opts o;
+    int rc;
 
+    if (prog == NULL) {
+        free(argv);
+        SP_ERR(e, SP_EJOB, "%s hook: the program %s is not found in PATH", hook->point, hook->argv[0]);
+        sp_err_at_input(e, h->ctx->job->path, hook->pos.line, hook->pos.col);
+        return -1;
+    }
+    argv[0] = prog;
+    for (size_t k = 1; k < hook->argc; k++)
+        argv[k] = hook->argv[k];
     memset(&o, 0, sizeof(o));
-    o.argv = hook->argv;
+    o.argv = argv;
     o.working_dir = hook->working_dir;
     o.timeout_ms = hook->timeout_seconds * 1000;
     o.stop_on_failure = hook->stop_run;
@@ -138,12 +178,14 @@ static int start_program(sp_hooks *h, size_t i, sp_err *e)
     o.pos = hook->pos;
     o.job_file = h->ctx->job->path;
     o.name = hook->point;
-    if (sp_hookprog_start(&o, &h->slot[i].prog, e) != 0) {
+    rc = sp_hookprog_start(&o, &h->slot[i].prog, e);
+    if (rc != 0) {
         sp_err_at_input(e, h->ctx->job->path, hook->pos.line, hook->pos.col);
         sp_err_prefix(e, "starting the %s hook", hook->point);
-        return -1;
     }
-    return 0;
+    free(prog);
+    free(argv);
+    return rc;
 }
 
 int sp_hooks_open(sp_run_ctx *ctx, sp_hooks **out, sp_err *e)
