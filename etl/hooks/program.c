@@ -29,7 +29,8 @@ struct sp_hookprog {
     char **argv;
     char *cwd, *component, *name, *job_file;
     sp_job_pos pos;
-    int timeout_ms, stop_on_failure;
+    int timeout_ms, stop_on_failure, start_ms;
+    int fresh;                 /* started since the last reply: the next one gets start_ms more */
     sp_proc *proc;
     char *out;                 /* stdout bytes not yet taken as lines: out[start, len) */
     size_t start, scan, len, cap;
@@ -251,8 +252,12 @@ done:
  * shown as '?', secrets redacted. */
 static void excerpt(const char *line, size_t n, char *buf, size_t bn)
 {
-    size_t i, k = n > EXCERPT_MAX ? EXCERPT_MAX : n;
+    const char *nl = memchr(line, '\n', n);
+    size_t i, k;
 
+    if (nl != NULL)
+        n = (size_t)(nl - line);
+    k = n > EXCERPT_MAX ? EXCERPT_MAX : n;
     if (k >= bn)
         k = bn - 1;
     while (k > 0 && k < n && ((unsigned char)line[k] & 0xC0) == 0x80)
@@ -321,6 +326,7 @@ static int launch(sp_hookprog *p, sp_err *e)
     p->start = p->scan = p->len = 0;
     p->errlen = 0;
     p->out_end = 0;
+    p->fresh = 1;
     if (sp_proc_spawn((const char *const *)p->argv, p->cwd, &p->proc, why, sizeof(why)) != 0) {
         SP_ERR(e, SP_EIO, "hook %s: %s", p->name, why);
         if (p->job_file != NULL)
@@ -420,6 +426,7 @@ int sp_hookprog_start(const sp_hookprog_opts *o, sp_hookprog **out, sp_err *e)
     p->pos = o->pos;
     p->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
     p->stop_on_failure = o->stop_on_failure;
+    p->start_ms = o->start_ms > 0 ? o->start_ms : 0;
     p->arena = sp_arena_new(64 * 1024);
     if (launch(p, e) != 0) {
         sp_hookprog_stop(p);
@@ -447,7 +454,8 @@ void sp_hookprog_stop(sp_hookprog *p)
         until = sp_os_mono_ms() + SP_HOOKPROG_GRACE_MS;
         while (sp_os_mono_ms() < until && pump(p, until) == 0)
             ;
-        if (!sp_proc_wait(p->proc, 0, how, sizeof(how)))
+        if (!sp_proc_wait(p->proc, (int)(until > sp_os_mono_ms() ? until - sp_os_mono_ms() : 0), how,
+                          sizeof(how)))
             sp_log(SP_LOG_WARN, p->component, "hook %s: still running %d ms after its stdin was "
                    "closed: killed", p->name, SP_HOOKPROG_GRACE_MS);
         end_program(p, 1, how, sizeof(how));
@@ -490,7 +498,7 @@ static size_t read_replies(sp_hookprog *p, sp_hook_reply *replies, size_t n, fai
     line_rc rc;
 
     for (i = 0; i < n; i++) {
-        deadline = sp_os_mono_ms() + p->timeout_ms;
+        deadline = sp_os_mono_ms() + p->timeout_ms + (p->fresh ? p->start_ms : 0);
         do {
             rc = next_line(p, deadline, &line, &len);
             if (rc == LINE_OK && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
@@ -500,6 +508,7 @@ static size_t read_replies(sp_hookprog *p, sp_hook_reply *replies, size_t n, fai
             f->kind = rc;
             return i;
         }
+        p->fresh = 0;
         if (parse_reply(p->arena, line, len, &replies[i], f->why, sizeof(f->why)) != 0) {
             f->kind = LINE_OK;
             excerpt(line, len, f->bad, sizeof(f->bad));

@@ -61,10 +61,13 @@ typedef struct sp_hookprog_opts {
     /* Added after the first version (zero or NULL: the default): */
     const char *job_file;       /* the job file, for messages (NULL: none) */
     const char *name;           /* the hook in messages and log lines; NULL: argv[0]'s file name */
+    int start_ms;               /* added to the first reply's timeout after each (re)start, for the
+                                   program's start-up (dotnet-script compiles then); 0: none */
 } sp_hookprog_opts;
 
 /* The longest reply line read (longer: not a valid reply), and how long
- * sp_hookprog_stop waits for the program to end after closing its stdin. */
+ * sp_hookprog_stop waits for the program to end after closing its stdin.
+ * timeout_ms <= 0 means 30000. */
 #define SP_HOOKPROG_LINE_MAX (4u * 1024u * 1024u)
 #define SP_HOOKPROG_GRACE_MS 2000
 
