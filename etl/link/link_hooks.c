@@ -38,6 +38,7 @@ int cl_company_filter(cl_run *r, cl_page *pg, sp_err *e)
         if (pg->comps[i].state != CL_TODO)
             continue;
         hr[k].type = "COMPANY";
+        hr[k].key = pg->comps[i].rec->id;   /* no SalesPad key yet: the HubSpot id */
         hr[k].hubspot_id = pg->comps[i].rec->id;
         rec_props(pg->comps[i].rec, pg->arena, &hr[k]);
         idx[k++] = i;

@@ -59,7 +59,7 @@
 
 typedef struct sp_hook_rec {
     const char *type;               /* "CUSTOMER", "CUSTOMER_ADDRESS", "ITEM", "COMPANY" ... */
-    const char *key;                /* the SalesPad key; NULL: none (company-filter) */
+    const char *key;                /* the SalesPad key (company-filter: the HubSpot company id) */
     const char *hubspot_id;         /* NULL: none yet */
     const char *const *gp_names;    /* the GP row: canonical column names */
     const char *const *gp_values;   /* ... and their values (NULL: SQL NULL) */

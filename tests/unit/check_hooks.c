@@ -444,7 +444,7 @@ START_TEST(program_hooks_pass_through_and_skip)
     snprintf(py1, sizeof(py1), "%s/fill.py", tmpdir);
     snprintf(py2, sizeof(py2), "%s/skip.py", tmpdir);
     write_py(py1, "    print(json.dumps({'action': 'keep', 'properties': {'city': 'PY ' + rec['type']}}))\n");
-    write_py(py2, "    skip = (rec['key'] or rec['properties'].get('gp_customer_number')) == sys.argv[1]\n"
+    write_py(py2, "    skip = rec['properties'].get('gp_customer_number', rec['key']) == sys.argv[1]\n"
                   "    print(json.dumps({'action': 'skip' if skip else 'keep', 'message': 'python says no'}))\n");
     snprintf(comps, sizeof(comps),
              "  <components>\n"
