@@ -298,6 +298,35 @@ START_TEST(sql_post_hook_write_rolls_back_with_its_page)
 }
 END_TEST
 
+/* A post hook statement that fails fails its record alone (undone to its
+ * savepoint: on PostgreSQL the page's transaction goes on), no link. */
+START_TEST(failing_post_hook_statement_fails_its_record_alone)
+{
+    env x;
+    char tag[32];
+
+    snprintf(tag, sizeof(tag), "hk_pf_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag,
+                          "  <components>\n"
+                          "    <customer-export customer-mapping=\"c\" address-mapping=\"a\" customers-per-page=\"50\">\n"
+                          "      <post-export><sql params=\"key key\">INSERT INTO hook_nn (k) SELECT CASE WHEN ? IN "
+                          "(SELECT k FROM hook_ctl) THEN NULL ELSE ? END</sql></post-export>\n"
+                          "    </customer-export>\n"
+                          "  </components>\n"),
+               "%s", sp_skip_why());
+    db_exec(&x, "CREATE TABLE hook_nn (k VARCHAR(100) NOT NULL)");
+    ctl(&x, x.k[1], NULL, NULL, NULL);
+    ck_assert_int_ge(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
+                                  "Entity_Key = '%s' AND Message LIKE 'post-export hook (%%'", x.k[1]), 1);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER")), db_count(&x, "SELECT COUNT(*) FROM RM00101") - 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_nn"),
+                     db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"));
+    env_stop(&x);
+}
+END_TEST
+
 /* ${NAME} in a hook statement is a bound parameter: a value that would
  * break out of a pasted literal arrives as text; inside quotes it is refused. */
 START_TEST(env_values_in_sql_hooks_are_bound)
@@ -533,6 +562,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, sql_hooks_change_skip_and_fail_customer_export_records, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, sql_post_hook_write_rolls_back_with_its_page, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, failing_post_hook_statement_fails_its_record_alone, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, env_values_in_sql_hooks_are_bound, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, dry_run_runs_pre_hooks_not_post_hooks, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, update_and_product_points_are_called, 0, SP_DBTEST_COUNT);
