@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "spetl/export.h"
+#include "spetl/hook.h"
 
 static const char *address_keys_where(sp_dialect d)
 {
@@ -29,13 +30,41 @@ static const char *address_keys_where(sp_dialect d)
                  "WHERE a.CUSTNMBR = t.CUSTNMBR AND la.HubSpot_ID IS NULL)";
 }
 
+/* The two passes over spec: new addresses of linked customers, then the
+ * unlinked customers and their addresses. */
+static int export_passes(sp_run_ctx *ctx, const sp_job_customer_export *x, sp_export_spec *spec, sp_err *e)
+{
+    const char *hub_param[1] = {ctx->hub};
+    int64_t adopted = 0;
+
+    if (sp_export_adopt_prospects(ctx, &adopted, e) != 0)
+        return -1;
+    /* new addresses of customers linked earlier */
+    if (x->export_new_contacts && spec->child != NULL) {
+        spec->parent.links = SP_EXPORT_LINKED;
+        spec->parent.send = 0;
+        spec->parent.where = address_keys_where(sp_db_dialect(ctx->db));
+        spec->parent.where_texts = hub_param;
+        spec->parent.nwhere_texts = 1;
+        if (sp_export_run(ctx, spec, e) != 0)
+            return -1;
+    }
+    /* unlinked customers and their addresses */
+    spec->parent.links = SP_EXPORT_UNLINKED;
+    spec->parent.send = 1;
+    spec->parent.where = NULL;
+    spec->parent.where_texts = NULL;
+    spec->parent.nwhere_texts = 0;
+    return sp_export_run(ctx, spec, e);
+}
+
 int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e)
 {
     const sp_job_customer_export *x = &ctx->comp->u.customer_export;
-    const char *hub_param[1] = {ctx->hub};
     sp_export_level child;
     sp_export_spec spec;
-    int64_t adopted = 0;
+    sp_hooks *hooks = NULL;
+    int rc;
 
     memset(&child, 0, sizeof(child));
     child.entity = SP_ENTITY_CUSTOMER_ADDRESS;
@@ -62,24 +91,14 @@ int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e)
     spec.parent.filter = x->filter;
     spec.child = x->address_mapping != NULL ? &child : NULL;
     spec.per_page = x->per_page > 0 ? x->per_page : 100;
+    /* pre-export and post-export see companies and contacts alike (the record's "type" tells) */
+    spec.parent.pre_hook = child.pre_hook = x->pre_export;
+    spec.parent.post_hook = child.post_hook = x->post_export;
 
-    if (sp_export_adopt_prospects(ctx, &adopted, e) != 0)
+    if (sp_hooks_open(ctx, &hooks, e) != 0)
         return -1;
-    /* new addresses of customers linked earlier */
-    if (x->export_new_contacts && spec.child != NULL) {
-        spec.parent.links = SP_EXPORT_LINKED;
-        spec.parent.send = 0;
-        spec.parent.where = address_keys_where(sp_db_dialect(ctx->db));
-        spec.parent.where_texts = hub_param;
-        spec.parent.nwhere_texts = 1;
-        if (sp_export_run(ctx, &spec, e) != 0)
-            return -1;
-    }
-    /* unlinked customers and their addresses */
-    spec.parent.links = SP_EXPORT_UNLINKED;
-    spec.parent.send = 1;
-    spec.parent.where = NULL;
-    spec.parent.where_texts = NULL;
-    spec.parent.nwhere_texts = 0;
-    return sp_export_run(ctx, &spec, e);
+    spec.hooks = hooks;
+    rc = export_passes(ctx, x, &spec, e);
+    sp_hooks_close(hooks);
+    return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "spetl/clock.h"
 #include "spetl/export.h"
+#include "spetl/hook.h"
 
 /* The range condition, after the open Action Center rows' (texts first:
  * hub, component, hub, component; then the three times). Each branch is an
@@ -63,6 +64,8 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     const char *texts[4] = {ctx->hub, ctx->comp->name, ctx->hub, ctx->comp->name};
     sp_export_level child;
     sp_export_spec spec;
+    sp_hooks *hooks = NULL;
+    int rc;
     int64_t adopted = 0;
 
     memset(&child, 0, sizeof(child));
@@ -96,5 +99,14 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     spec.per_page = u->per_page > 0 ? u->per_page : 100;
     if (sp_export_adopt_prospects(ctx, &adopted, e) != 0)
         return -1;
-    return sp_export_run(ctx, &spec, e);
+    spec.parent.pre_hook = u->pre_company_update;
+    spec.parent.post_hook = u->post_company_update;
+    child.pre_hook = u->pre_contact_update;
+    child.post_hook = u->post_contact_update;
+    if (sp_hooks_open(ctx, &hooks, e) != 0)
+        return -1;
+    spec.hooks = hooks;
+    rc = sp_export_run(ctx, &spec, e);
+    sp_hooks_close(hooks);
+    return rc;
 }

@@ -15,12 +15,15 @@
 #include <string.h>
 
 #include "spetl/export.h"
+#include "spetl/hook.h"
 
 int sp_comp_product_export(sp_run_ctx *ctx, sp_err *e)
 {
     const sp_job_product_export *p = &ctx->comp->u.product;
     const char *cur[1] = {p->price_currency};
     sp_export_spec spec;
+    sp_hooks *hooks = NULL;
+    int rc;
 
     memset(&spec, 0, sizeof(spec));
     spec.parent.entity = SP_ENTITY_ITEM;
@@ -38,5 +41,12 @@ int sp_comp_product_export(sp_run_ctx *ctx, sp_err *e)
     spec.parent.filter = p->filter;
     spec.per_page = p->per_page > 0 ? p->per_page : 100;
     spec.link_by_sku = 1;
-    return sp_export_run(ctx, &spec, e);
+    spec.parent.pre_hook = p->pre_export;
+    spec.parent.post_hook = p->post_export;
+    if (sp_hooks_open(ctx, &hooks, e) != 0)
+        return -1;
+    spec.hooks = hooks;
+    rc = sp_export_run(ctx, &spec, e);
+    sp_hooks_close(hooks);
+    return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "spetl/clock.h"
 #include "spetl/export.h"
+#include "spetl/hook.h"
 
 /* The range condition, after the open Action Center rows' (texts first:
  * hub, component, hub, component; then the two times). A contact's open row
@@ -52,6 +53,8 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
     const char *texts[4] = {ctx->hub, ctx->comp->name, ctx->hub, ctx->comp->name};
     sp_export_level child;
     sp_export_spec spec;
+    sp_hooks *hooks = NULL;
+    int rc;
 
     memset(&child, 0, sizeof(child));
     child.entity = SP_ENTITY_PROSPECT_CONTACT;
@@ -82,5 +85,14 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
     }
     spec.child = u->contact_mapping != NULL ? &child : NULL;
     spec.per_page = u->per_page > 0 ? u->per_page : 100;
-    return sp_export_run(ctx, &spec, e);
+    spec.parent.pre_hook = u->pre_company_update;
+    spec.parent.post_hook = u->post_company_update;
+    child.pre_hook = u->pre_contact_update;
+    child.post_hook = u->post_contact_update;
+    if (sp_hooks_open(ctx, &hooks, e) != 0)
+        return -1;
+    spec.hooks = hooks;
+    rc = sp_export_run(ctx, &spec, e);
+    sp_hooks_close(hooks);
+    return rc;
 }

@@ -15,10 +15,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/filter.h"
 #include "spetl/log.h"
 #include "spetl/platform.h"
+#include "spetl/utf8.h"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -1117,96 +1119,172 @@ static void build_matching(jctx *c, const xmlNode *n)
 
 /* ---- hooks and filters --------------------------------------------------------------- */
 
-/* Count '?' outside quotes, [identifiers] and comments. */
-static size_t count_params(const char *sql)
+static const char *const special_params[] = {"key", "hubspot_id", "json", "component", "run_id"};
+
+/* One name of params=: a special value, property:NAME or a column of the
+ * entity (its canonical spelling); NULL (reported) when it is none. */
+static const char *param_name(jctx *c, const xmlNode *s, char *t, int entity)
 {
-    size_t n = 0;
-    for (const char *p = sql; *p; p++) {
-        if (*p == '\'' || *p == '"' || *p == '[') {
-            char close = *p == '[' ? ']' : *p;
-            const char *q = strchr(p + 1, close);
-            if (q == NULL)
-                break;
-            p = q;
-        } else if (p[0] == '-' && p[1] == '-') {
-            const char *q = strchr(p, '\n');
-            if (q == NULL)
-                break;
-            p = q;
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *q = strstr(p + 2, "*/");
-            if (q == NULL)
-                break;
-            p = q + 1;
-        } else if (*p == '?') {
-            n++;
-        }
+    for (size_t i = 0; i < sizeof(special_params) / sizeof(special_params[0]); i++)
+        if (strcmp(t, special_params[i]) == 0)
+            return t;
+    if (strncmp(t, "property:", 9) == 0) {
+        if (jproperty_name_ok(t + 9))
+            return t;
+        jc_error(c, jattr_pos(s, "params"), "params: \"%s\" does not name a HubSpot property "
+                                            "(property:NAME, NAME letters, digits and _)", t);
+        return NULL;
     }
-    return n;
+    if (entity >= 0) {
+        const sp_job_column *col = sp_job_entity_column((sp_job_entity)entity, t);
+        if (col != NULL)
+            return col->name;
+        jc_error(c, jattr_pos(s, "params"), "params: \"%s\" is not key, hubspot_id, json, "
+                                            "component, run_id, property:NAME or a column of %s%s",
+                 t, entity_desc(c, (sp_job_entity)entity), jcolumn_hint(c, (sp_job_entity)entity, t));
+    } else {
+        jc_error(c, jattr_pos(s, "params"), "params: \"%s\" is not key, hubspot_id, json, "
+                                            "component, run_id or property:NAME (this hook has "
+                                            "no GP record, so no columns)", t);
+    }
+    return NULL;
 }
 
-static const char *const special_params[] = {"key", "hubspot_id", "json", "component", "run_id"};
+/* A hook statement as the run sends it: each ${NAME} / ${NAME:-default}
+ * outside quotes and comments becomes a "?" whose value (read now, as every
+ * variable of the job is) is bound, never pasted into the text; $${ is a
+ * literal ${. envs[k] is the value of the k-th "?" of the result, or NULL
+ * for one of the statement's own. */
+typedef struct sqlvars {
+    sp_buf out;
+    const char **envs;
+    const char **names;
+    size_t n;                    /* "?" of the result */
+    size_t own;                  /* ... of them the statement's own */
+} sqlvars;
+
+static void sql_var(jctx *c, const xmlNode *s, const char **pp, sqlvars *v, sp_err *e)
+{
+    const char *p = *pp + 2, *name = p, *dflt = NULL, *val;
+    size_t nl, dl = 0;
+
+    while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+    nl = (size_t)(p - name);
+    if (p[0] == ':' && p[1] == '-') {
+        dflt = p + 2;
+        p = strchr(dflt, '}');
+        dl = p != NULL ? (size_t)(p - dflt) : 0;
+    }
+    if (nl == 0 || isdigit((unsigned char)name[0]) || p == NULL || *p != '}') {
+        jc_error(c, jnode_pos(s), "<sql>: malformed variable \"%.40s\": write ${NAME} or ${NAME:-default}", *pp);
+        *pp = p != NULL && *p ? p : *pp + strlen(*pp) - 1;
+        return;
+    }
+    v->names[v->n] = sp_arena_printf(c->arena, "env:%.*s", (int)nl, name);
+    val = getenv(v->names[v->n] + 4);
+    if (dflt != NULL && (val == NULL || val[0] == '\0'))
+        val = sp_arena_strndup(c->arena, dflt, dl);
+    else if (val == NULL)
+        jc_error(c, jnode_pos(s), "<sql>: variable ${%s} is not set: set it in the environment, or give a "
+                                  "default: ${%s:-value}", v->names[v->n] + 4, v->names[v->n] + 4);
+    else if (!sp_utf8_valid(val, strlen(val), NULL))
+        jc_error(c, jnode_pos(s), "<sql>: variable ${%s} holds bytes that are not UTF-8 text", v->names[v->n] + 4);
+    v->envs[v->n++] = val != NULL ? sp_arena_strdup(c->arena, val) : "";
+    sp_buf_puts(&v->out, "?", e);
+    *pp = p;
+}
+
+/* A quoted text or identifier, or a comment, copied as it is: a variable
+ * inside would be pasted, so it is refused. */
+static const char *sql_skip(jctx *c, const xmlNode *s, const char *p, sqlvars *v, sp_err *e)
+{
+    const char *end;
+
+    if (*p == '\'' || *p == '"' || *p == '[')
+        end = strchr(p + 1, *p == '[' ? ']' : *p);
+    else if (p[0] == '-' && p[1] == '-')
+        end = strchr(p, '\n');
+    else
+        end = (end = strstr(p + 2, "*/")) != NULL ? end + 1 : NULL;
+    if (end == NULL)
+        end = p + strlen(p) - 1;
+    for (const char *q = p; (*p == '\'' || *p == '"' || *p == '[') && q < end; q++)
+        if (q[0] == '$' && q[1] == '{') {
+            jc_error(c, jnode_pos(s), "<sql>: a ${NAME} inside quotes would be pasted into the statement: write "
+                                      "it outside them (WHERE REGION = ${REGION}); its value is bound as a parameter");
+            break;
+        }
+    sp_buf_append(&v->out, p, (size_t)(end - p) + 1, e);
+    return end;
+}
+
+static void sql_vars(jctx *c, const xmlNode *s, const char *sql, sqlvars *v)
+{
+    size_t cap = strlen(sql) + 2;
+    sp_err e;
+
+    sp_err_clear(&e);
+    sp_buf_init(&v->out, strlen(sql) + 1 + 4096);
+    v->envs = sp_arena_alloc(c->arena, cap * sizeof(*v->envs));
+    v->names = sp_arena_alloc(c->arena, cap * sizeof(*v->names));
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'' || *p == '"' || *p == '[' || (p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*')) {
+            p = sql_skip(c, s, p, v, &e);
+        } else if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+            sp_buf_puts(&v->out, "${", &e);
+            p += 2;
+        } else if (p[0] == '$' && p[1] == '{') {
+            sql_var(c, s, &p, v, &e);
+        } else {
+            if (*p == '?') {
+                v->envs[v->n] = NULL;
+                v->names[v->n++] = NULL;
+                v->own++;
+            }
+            sp_buf_append(&v->out, p, 1, &e);
+        }
+    }
+}
 
 static void build_sql_hook(jctx *c, const xmlNode *s, sp_job_hook *h, int entity)
 {
     const char *params = jget(c, s, "params");
-    size_t nq, np = 0;
-    const char **v;
+    const char *names[256];
+    size_t nn = 0, k = 0;
+    sqlvars v;
 
     h->kind = SP_HOOK_SQL;
-    h->sql = jtext(c, s, &h->sql_pos);
-    nq = count_params(h->sql);
+    memset(&v, 0, sizeof(v));
+    sql_vars(c, s, jtext(c, s, &h->sql_pos), &v);
+    h->sql = sp_arena_strdup(c->arena, sp_buf_str(&v.out));
+    sp_buf_free(&v.out);
     if (h->sql[0] == '\0')
         jc_error(c, jnode_pos(s), "<sql> is empty");
     if (params == NULL) {
-        if (nq > 1)
+        if (v.own > 1)
             jc_error(c, jnode_pos(s), "the statement has %zu \"?\": name what each receives, in order, "
-                                      "with params=\"key hubspot_id ...\"", nq);
-        v = sp_arena_alloc(c->arena, 2 * sizeof(*v));
-        if (nq == 1)
-            v[np++] = "key";
+                                      "with params=\"key hubspot_id ...\"", v.own);
+        names[nn++] = "key";
     } else {
         char *copy = sp_arena_strdup(c->arena, params), *save = NULL;
-        v = sp_arena_alloc(c->arena, (strlen(params) / 2 + 2) * sizeof(*v));
         for (char *t = strtok_r(copy, " \t\r\n,", &save); t != NULL; t = strtok_r(NULL, " \t\r\n,", &save)) {
-            int ok = 0;
-            for (size_t i = 0; i < sizeof(special_params) / sizeof(special_params[0]); i++)
-                if (strcmp(t, special_params[i]) == 0)
-                    ok = 1;
-            if (!ok && strncmp(t, "property:", 9) == 0) {
-                ok = jproperty_name_ok(t + 9);
-                if (!ok) {
-                    jc_error(c, jattr_pos(s, "params"), "params: \"%s\" does not name a HubSpot property "
-                                                        "(property:NAME, NAME letters, digits and _)", t);
-                    ok = -1;
-                }
-            }
-            if (!ok && entity >= 0) {
-                const sp_job_column *col = sp_job_entity_column((sp_job_entity)entity, t);
-                if (col != NULL) {
-                    t = (char *)col->name;
-                    ok = 1;
-                }
-            }
-            if (!ok) {
-                if (entity >= 0)
-                    jc_error(c, jattr_pos(s, "params"), "params: \"%s\" is not key, hubspot_id, json, "
-                                                        "component, run_id, property:NAME or a column of %s%s",
-                             t, entity_desc(c, (sp_job_entity)entity), jcolumn_hint(c, (sp_job_entity)entity, t));
-                else
-                    jc_error(c, jattr_pos(s, "params"), "params: \"%s\" is not key, hubspot_id, json, "
-                                                        "component, run_id or property:NAME (this hook has "
-                                                        "no GP record, so no columns)", t);
-            }
-            v[np++] = t;
+            const char *name = param_name(c, s, t, entity);
+            if (nn < sizeof(names) / sizeof(names[0]))
+                names[nn++] = name != NULL ? name : t;
         }
-        if (np != nq)
-            jc_error(c, jnode_pos(s), "the statement has %zu \"?\" but params names %zu value%s", nq, np,
-                     np == 1 ? "" : "s");
+        if (nn != v.own)
+            jc_error(c, jnode_pos(s), "the statement has %zu \"?\" but params names %zu value%s", v.own, nn,
+                     nn == 1 ? "" : "s");
     }
-    v[np] = NULL;
-    h->params = v;
-    h->nparams = np;
+    /* the statement's own "?" take the names in order, the variables theirs */
+    for (size_t i = 0; i < v.n; i++)
+        if (v.names[i] == NULL)
+            v.names[i] = k < nn ? names[k++] : "key";
+    v.names[v.n] = NULL;
+    h->params = v.names;
+    h->param_values = v.envs;
+    h->nparams = v.n;
 }
 
 /* Split a command line: words separated by spaces; "double quotes" keep spaces
@@ -1256,6 +1334,10 @@ static void build_program_hook(jctx *c, const xmlNode *pn, sp_job_hook *h)
     h->kind = SP_HOOK_PROGRAM;
     h->command = jget(c, pn, "command");
     h->timeout_seconds = jget_int(c, pn, "timeout-seconds", 30);
+    {
+        const char *of = jget(c, pn, "on-failure");
+        h->stop_run = of != NULL && strcmp(of, "stop-run") == 0;
+    }
     h->working_dir = wd != NULL ? jresolve_path(c, wd) : c->job->dir;
     if (wd != NULL && sp_path_stat(h->working_dir) != SP_PATH_DIR)
         jc_error(c, jattr_pos(pn, "working-dir"), "working-dir %s is not a directory", h->working_dir);
@@ -1296,10 +1378,12 @@ const sp_job_hook *jbuild_hook(jctx *c, const xmlNode *n, const char *point, int
         build_sql_hook(c, s, h, entity);
     else if ((s = jchild(n, "program")) != NULL)
         build_program_hook(c, s, h);
-    /* Checked above so that it is right when hooks are built; refused now,
-     * since a hook that validates and then never runs misleads. */
-    jc_error(c, h->pos, "<%s> hooks are not built in this version of spetl: remove the element "
-                        "(or comment it out); it would run nothing", point);
+    /* The imports and deal-export are not built yet: their hooks are
+     * checked above and refused, since a hook that validates and then never
+     * runs misleads. */
+    if (strstr(point, "-import") != NULL || entity == SP_ENTITY_SALES_DOCUMENT)
+        jc_error(c, h->pos, "<%s> hooks of this component are not built in this version of spetl: remove "
+                            "the element (or comment it out); it would run nothing", point);
     return h;
 }
 

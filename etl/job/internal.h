@@ -90,7 +90,7 @@ jattr *jnode_attr(const xmlNode *n, const char *attr);
 
 /* ---- variables (subst.c) ---- */
 /* Replace ${NAME} / ${NAME:-default} / $${ in every attribute and in the text
- * of <sql> and <filter>; an unknown or malformed variable is an error (the
+ * of <filter> (a hook's <sql> keeps its variables: build.c binds them); an unknown or malformed variable is an error (the
  * attribute or element is then marked bad). */
 void jsubst_tree(jctx *c, xmlNodePtr root);
 

@@ -1,10 +1,12 @@
-/* subst.c -- ${NAME} and ${NAME:-default} in attributes and in <sql>/<filter> text.
+/* subst.c -- ${NAME} and ${NAME:-default} in attributes and in <filter> text.
  *
  * Variables are replaced in the parsed tree before the schema check, so a
  * typed attribute such as page-size="${PAGE}" is checked as the number it
  * becomes. ${NAME:-default} takes the default when NAME is unset or empty (as
  * the shell does); $${ writes a literal ${. An unset variable without a
  * default, or a malformed ${...}, is an error at the '$' in the source.
+ * A hook's <sql> is left alone here: its variables become bound parameters
+ * (build.c), never text pasted into the statement.
  */
 #include "internal.h"
 
@@ -254,7 +256,9 @@ void jsubst_tree(jctx *c, xmlNodePtr n)
             continue;
         for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
             subst_attr(c, n, a);
-        if (strcmp((const char *)n->name, "sql") == 0 || strcmp((const char *)n->name, "filter") == 0)
+        if (strcmp((const char *)n->name, "sql") == 0)
+            continue;   /* its ${NAME} are bound parameters (build.c) */
+        if (strcmp((const char *)n->name, "filter") == 0)
             subst_text(c, n);
         else
             jsubst_tree(c, n->children);

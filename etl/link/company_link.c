@@ -14,7 +14,10 @@
  *      (else the one prospect) its contacts' matches all belong to (the
  *      seed's fallback; several is an ambiguity);
  *   4. a GP record already linked to another HubSpot record is reported, not
- *      re-pointed; the page's links and rows are written in one transaction.
+ *      re-pointed; the page's links and rows are written in one transaction,
+ *      each link after the post-link hook kept it.
+ * The job's company-filter sees the page's companies not linked yet before
+ * step 2 and may skip or fail them (link_hooks.c).
  * With --dry-run it prints what it would link and writes nothing. --key ID
  * runs it for one HubSpot company id. */
 #include "link_internal.h"
@@ -24,6 +27,7 @@
 #include <string.h>
 
 #include "spetl/clock.h"
+#include "spetl/hook.h"
 #include "spetl/log.h"
 
 static const char *hs_get(const void *rec, const char *prop)
@@ -136,6 +140,7 @@ void cl_link(cl_run *r, cl_page *pg, const char *etype, const char *ekey, const 
 static int write_page(cl_run *r, cl_page *pg, sp_err *e)
 {
     sp_db *db = r->ctx->db;
+    int *keep;
 
     if (r->ctx->dry_run) {
         for (size_t i = 0; i < pg->nrows; i++)
@@ -145,12 +150,15 @@ static int write_page(cl_run *r, cl_page *pg, sp_err *e)
     }
     if (pg->nlinks == 0 && pg->nrows == 0)
         return 0;
+    keep = sp_arena_alloc(pg->arena, (pg->nlinks + 1) * sizeof(*keep));
     if (sp_db_begin(db, e) != 0)
         return -1;
+    if (cl_post_link(r, pg, keep, e) != 0)   /* its writes go with the links */
+        goto fail;
     for (size_t i = 0; i < pg->nlinks; i++)
-        if (sp_link_writer_put(r->links, r->ctx->hub, &pg->links[i], e) != 0 ||
+        if (keep[i] && (sp_link_writer_put(r->links, r->ctx->hub, &pg->links[i], e) != 0 ||
             sp_action_writer_resolve(r->actions, strcmp(pg->links[i].hs_object, "companies") == 0 ? "COMPANY" : "CONTACT",
-                                     pg->links[i].hs_id, e) != 0)
+                                     pg->links[i].hs_id, e) != 0))
             goto fail;
     for (size_t i = 0; i < pg->nrows; i++) {
         sp_action a;
@@ -226,7 +234,7 @@ static int link_page(cl_run *r, const sp_hs_record *recs, size_t n, sp_err *e)
     for (size_t i = 0; i < n; i++)
         pg.comps[i].rec = &recs[i];
     r->ctx->counts.read += (int64_t)n;
-    if (skip_known(r, &pg, e) != 0)
+    if (skip_known(r, &pg, e) != 0 || cl_company_filter(r, &pg, e) != 0)
         goto done;
     for (size_t i = 0; i < n; i++)
         if (pg.comps[i].state == CL_TODO && cl_match_company(r, &pg, &pg.comps[i], e) != 0)
@@ -302,6 +310,30 @@ static const char **props_of(sp_arena *a, const sp_job_rule_set *x, const sp_job
     return out;
 }
 
+/* The company filter sees the companies' name and domain, and the
+ * properties its statement binds, besides those the rules compare. */
+static const char **filter_props(sp_arena *a, const sp_job_hook *f, const char **v, size_t *n)
+{
+    const char **out;
+
+    if (f == NULL)
+        return v;
+    out = sp_arena_alloc(a, (*n + f->nparams + 3) * sizeof(*out));
+    memcpy(out, v, *n * sizeof(*out));
+    for (size_t i = 0; i < f->nparams + 2; i++) {
+        const char *p = i == 0 ? "name" : i == 1 ? "domain" : f->params[i - 2];
+        size_t j = 0;
+        if (i >= 2 && strncmp(p, "property:", 9) != 0)
+            continue;
+        p += i >= 2 ? 9 : 0;
+        while (j < *n && strcmp(out[j], p) != 0)
+            j++;
+        if (j == *n)
+            out[(*n)++] = p;
+    }
+    return out;
+}
+
 static int open_lookup(cl_run *r, const sp_job_rule_set *rs, sp_lookup **out, sp_err *e)
 {
     *out = NULL;
@@ -355,6 +387,7 @@ int sp_company_link_run(sp_run_ctx *ctx, sp_err *e)
     r.arena = sp_arena_new(0);
     r.page_arena = sp_arena_new(0);
     r.cprops = props_of(r.arena, r.link->customer_matching, r.link->prospect_matching, "type", &r.ncprops);
+    r.cprops = filter_props(r.arena, ctx->job->company_filter, r.cprops, &r.ncprops);
     r.kprops = props_of(r.arena, r.link->customer_address_matching, r.link->prospect_contact_matching, "email",
                         &r.nkprops);
     if (open_lookup(&r, r.link->customer_matching, &r.lk[CL_CUST], e) != 0 ||
@@ -369,6 +402,8 @@ int sp_company_link_run(sp_run_ctx *ctx, sp_err *e)
                         &bad, e) != 0 || bad > 0)
             goto done;
     }
+    if (sp_hooks_open(ctx, &r.hooks, e) != 0)
+        goto done;
     if (!ctx->dry_run && (sp_link_writer_open(ctx->db, &r.links, e) != 0 ||
                           sp_action_writer_open(ctx->db, ctx->hub, &r.actions, e) != 0))
         goto done;
@@ -378,6 +413,7 @@ done:
         sp_lookup_free(r.lk[i]);
     sp_link_writer_free(r.links);
     sp_action_writer_free(r.actions);
+    sp_hooks_close(r.hooks);
     sp_arena_free(r.page_arena);
     sp_arena_free(r.arena);
     return rc;

@@ -67,6 +67,7 @@ typedef struct cl_run {
     const char **cprops, **kprops;   /* company / contact properties to read */
     size_t ncprops, nkprops;
     int64_t beat_ms;
+    struct sp_hooks *hooks;    /* the company filter and post-link (hook.h) */
 } cl_run;
 
 /* company_link.c */
@@ -78,6 +79,11 @@ int cl_gp_free(cl_run *r, cl_page *pg, const char *etype, const char *ekey, cons
                const char *hs_id, const char *what, int *is_free, sp_err *e);
 void cl_link(cl_run *r, cl_page *pg, const char *etype, const char *ekey, const char *hs_object, const char *hs_id,
              const char *how);
+
+/* link_hooks.c: the company filter on the page's companies to match; the
+ * post-link hook on its links (keep[i]: write link i), in the transaction. */
+int cl_company_filter(cl_run *r, cl_page *pg, sp_err *e);
+int cl_post_link(cl_run *r, cl_page *pg, int *keep, sp_err *e);
 
 /* contacts.c */
 int cl_match_company(cl_run *r, cl_page *pg, cl_comp *c, sp_err *e);

@@ -265,6 +265,8 @@ int sx_commit_page(xpage *pg, sp_err *e)
     memset(&nl, 0, sizeof(nl));
     if (sp_db_begin(r->ctx->db, e) != 0)
         return -1;
+    if (sx_post_hooks(r, pg, e) != 0)   /* their writes go with the page's */
+        goto done;
     for (int lv = 0; lv < r->nlevels; lv++)
         for (size_t i = 0; i < pg->n[lv]; i++)
             if (pg->recs[lv][i].send && commit_rec(r, pg, &nl, &r->lv[lv], &pg->recs[lv][i], e) != 0)

@@ -46,6 +46,8 @@ void sx_dry_print(xrun *r, xpage *pg)
                 printf("%s %s: would fail: %s\n", l->lv->link_type, x->ekey, x->message);
                 c->failed++;
             } else if (x->outcome == O_SKIPPED) {
+                if (x->message != NULL && x->message[0])
+                    printf("%s %s: would skip: %s\n", l->lv->link_type, x->ekey, x->message);
                 c->skipped++;
             } else {
                 dry_rec(l, x, pg->arena, c);

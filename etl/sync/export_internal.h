@@ -8,8 +8,10 @@
  *                    its bound parameters
  *   export_read.c    a page read: the parents (keyset on the trimmed key) and
  *                    their children, fully into the page arena
- *   export_map.c     rows -> records: keys, mapping, pre hook, hash, what to
- *                    send (upsert, update, nothing); trimmed-key collisions
+ *   export_map.c     rows -> records: keys, mapping, hash, what to send
+ *                    (upsert, update, nothing); trimmed-key collisions
+ *   export_hook.c    the levels' pre hooks (before the decision) and post
+ *                    hooks (in the page's transaction), through hook.h
  *   export_sku.c     products: unlinked items matched by hs_sku first
  *   export_send.c    the page's writes to HubSpot, stage by stage, and their
  *                    results (the page state machine, on the caller's thread)
@@ -75,6 +77,7 @@ typedef struct xrec {
     int quiet;                   /* failed with another record of its key: that one reports */
     int unlink;                  /* failed: its linked object is gone, the link is dropped */
     int retry;                   /* its create was refused: upserted by its key instead */
+    const char **row;            /* its GP row's values (page arena), for the hooks */
     /* failure */
     int status;
     const char *category, *message, *corr;
@@ -208,6 +211,16 @@ void sx_rec_fail(xrec *x, int status, const char *category, const char *message,
                  sp_arena *a);
 void sx_make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n);
 void sx_fail_collisions(xrun *r, xpage *pg, int level);
+/* What is sent for each record of the level still undecided (upsert,
+ * update, nothing), once its pre hook ran. */
+void sx_decide_recs(xrun *r, xpage *pg, int level);
+
+/* ---- export_hook.c ----------------------------------------------------- */
+/* The level's pre hook on the page's mapped records, on db (the reading
+ * connection); then sx_decide_recs. -1 (e): the run stops. */
+int sx_pre_hook(xrun *r, sp_db *db, xpage *pg, int level, sp_err *e);
+/* The post hooks on the records HubSpot took, in the page's transaction. */
+int sx_post_hooks(xrun *r, xpage *pg, sp_err *e);
 
 /* ---- export_sku.c, export_send.c, export_commit.c, export_dry.c -------- */
 int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);

@@ -1,6 +1,6 @@
 /* export_map.c -- the rows of a page into records: trimmed keys (and the
- * keys as stored), the mapping (sp_map_export), the pre-export hook, the
- * payload hash and what is to be sent: unlinked = upsert by the mapping's
+ * keys as stored), the mapping (sp_map_export), then (after the pre hook,
+ * export_hook.c) the payload hash and what is to be sent: unlinked = upsert by the mapping's
  * key-property, linked with another hash = update by id, same hash =
  * unchanged. Records whose keys are equal once trimmed all fail here.
  * Runs where the page is read (the read-ahead thread when there is one). */
@@ -64,26 +64,7 @@ static int rec_keys(const sp_export_level *lv, const xrow *w, sp_arena *a, xrec 
     return 1;
 }
 
-/* The pre-export hook on x: 0 go on, 1 x is done (skipped or failed). */
-static int rec_hook(xrun *r, xpage *pg, const sp_export_level *lv, xrec *x)
-{
-    int skip = 0;
-    sp_err he;
-
-    sp_err_clear(&he);
-    if (r->spec->hook(r->spec->hook_ud, "pre-export", lv->link_type, x->ekey, &x->map, &skip, &he) != 0) {
-        char line[1024];
-        sx_rec_fail(x, 0, "HOOK", sp_err_format(&he, line, sizeof(line)), NULL, pg->arena);
-        return 1;
-    }
-    if (skip) {
-        x->outcome = O_SKIPPED;
-        return 1;
-    }
-    return 0;
-}
-
-/* Map x from its row, then decide what is sent for it. */
+/* Map x from its row (what is sent is decided after the pre hook). */
 static void rec_map(xrun *r, xpage *pg, const xlevel_rt *l, const xrow *w, xrec *x)
 {
     const sp_export_level *lv = l->lv;
@@ -91,13 +72,16 @@ static void rec_map(xrun *r, xpage *pg, const xlevel_rt *l, const xrow *w, xrec 
     sp_err me;
 
     sp_err_clear(&me);
+    x->row = w->vals;
     if (sp_map_export(lv->mapping, r->ctx->job->path, row_get, &g, pg->arena, &x->map, &me) != 0) {
         char line[1024];
         sx_rec_fail(x, 0, "MAPPING", sp_err_format(&me, line, sizeof(line)), NULL, pg->arena);
-        return;
     }
-    if (r->spec->hook != NULL && rec_hook(r, pg, lv, x))
-        return;
+}
+
+/* Decide what is sent for x: unlinked = upsert, another hash = update. */
+static void rec_decide(xpage *pg, const sp_export_level *lv, xrec *x)
+{
     sp_payload_hash(x->map.props, x->map.n, x->hash);
     if (x->link_id == NULL) {
         if (x->map.key == NULL || x->map.key[0] == '\0') {
@@ -136,6 +120,13 @@ void sx_make_recs(xrun *r, xpage *pg, int level, const xrow *rows, size_t n)
     }
     pg->recs[level] = recs;
     pg->n[level] = k;
+}
+
+void sx_decide_recs(xrun *r, xpage *pg, int level)
+{
+    for (size_t i = 0; i < pg->n[level]; i++)
+        if (pg->recs[level][i].send && pg->recs[level][i].outcome == O_NONE)
+            rec_decide(pg, r->lv[level].lv, &pg->recs[level][i]);
 }
 
 /* Records of one level whose keys are equal once trailing spaces are

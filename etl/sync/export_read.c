@@ -2,7 +2,8 @@
  * the trimmed entity key, the component's filter bound, joined to the link
  * table) and their children (the parents' key range), fully into the page
  * arena with the cursor closed before anything is written; then mapped into
- * records (export_map.c). Runs on the read-ahead thread when there is one. */
+ * records (export_map.c) and given to the level's pre hook (export_hook.c,
+ * on this source's connection). Runs on the read-ahead thread when there is one. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -249,6 +250,8 @@ static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t
             keep[kn++] = crows[i];
     sx_make_recs(r, pg, 1, keep, kn);
     sx_fail_collisions(r, pg, 1);
+    if (sx_pre_hook(r, src->db, pg, 1, e) != 0)
+        goto done;
     /* make_recs may drop rows (address types): match parents again by key */
     for (size_t i = 0; i < pg->n[1]; i++)
         pg->recs[1][i].parent = sp_kh_get(&h, pg->recs[1][i].k1, &pi) ? (int)pi : -1;
@@ -274,6 +277,8 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
         return 0;
     sx_make_recs(r, pg, 0, rows, n);
     sx_fail_collisions(r, pg, 0);
+    if (sx_pre_hook(r, src->db, pg, 0, e) != 0)
+        return -1;
     /* the last key read, kept across pages */
     free((void *)*last_key);
     *last_key = sp_xstrdup(sx_trimmed(pg->arena, rows[n - 1].vals[0]));

@@ -9,13 +9,26 @@
  *   read one page of parents (keyset on the entity key, per_page rows, the
  *   component's filter compiled with bound parameters, joined to the link
  *   table) and their children (the parents' key range), fully into the page
- *   arena, cursor closed  ->  map each row (sp_map_export)  ->  hook seam
- *   (sp_export_hook_fn, NULL for now)  ->  decide per record: unlinked =
+ *   arena, cursor closed  ->  map each row (sp_map_export)  ->  the level's
+ *   pre hook on the page's records (hook.h)  ->  decide per record: unlinked =
  *   upsert by the mapping's key-property, linked with another payload hash =
  *   update by id, same hash = unchanged (nothing sent)  ->  batch writes
  *   through the client's queue (several pages in flight)  ->  per record
- *   results: links, Action Center rows and counts written in ONE database
- *   transaction per page.
+ *   results: the level's post hook, links, Action Center rows and counts
+ *   written in ONE database transaction per page.
+ *
+ * Hooks (spec->hooks, the component's sp_hooks; a level's pre_hook and
+ * post_hook): the pre hook runs where the page is read and mapped, on the
+ * read-ahead thread when there is one, so a SQL pre hook runs on the
+ * connection that reads the page (the read-ahead thread's own on PostgreSQL
+ * and SQL Server, outside any transaction: its writes commit at once; the
+ * run's on SQLite, between commits), once per page with the page's mapped
+ * records; it may change their properties (the hash and the decision come
+ * after it), skip them or fail them. The post hook runs on the commit thread
+ * inside the page's transaction, before the links are written, with each
+ * record HubSpot took and its HubSpot id: its writes commit or roll back
+ * with the page; skip = the link is not written; fail = an Action Center
+ * row and no link. In a dry run the pre hooks run and the post hooks not.
  *
  * Threads (a run's, not a dry run's): pages whose writes are done are
  * committed by a commit thread on the run's connection (at most 4 waiting;
@@ -48,9 +61,10 @@
  * pages page by the trimmed key, and a full page's last key is read again
  * with the next page, so a key's rows are always in one page.
  *
- * Dry run (ctx->dry_run): everything is read, filtered and mapped; nothing
- * is sent or written; each record's create/update is printed on stdout
- * field by field (sp_payload_diff_format).
+ * Dry run (ctx->dry_run): everything is read, filtered, mapped and given
+ * to the pre hooks; nothing is sent or written; each record's create/update
+ * is printed on stdout field by field (sp_payload_diff_format), a record a
+ * hook skipped or failed with the hook's message.
  *
  * Where it lives: etl/sync/, one file per stage (export_internal.h lists
  * them: export_sql.c the SELECT, export_read.c a page read, export_map.c
@@ -97,26 +111,18 @@ typedef struct sp_export_level {
     const sp_job_filter *filter; /* parent level only; NULL: none */
     const char *const *only_codes;   /* child level: second key values to keep (address types); NULL: all */
     size_t nonly_codes;
+    const sp_job_hook *pre_hook;     /* NULL: none (run through spec->hooks) */
+    const sp_job_hook *post_hook;
 } sp_export_level;
 
-struct sp_export_rec;
-
-/* The hook seam: called per mapped record before anything is decided
- * (pre, may set *skip) and per record after its page committed (post).
- * NULL: none. Hooks arrive in a later issue. The pre hook runs where the
- * page is mapped: on the read-ahead thread when there is one, so a hook must
- * not share unguarded state with the run's thread. */
-typedef int (*sp_export_hook_fn)(void *ud, const char *point, const char *entity_type,
-                                 const char *entity_key, sp_map_out *payload, int *skip,
-                                 sp_err *e);
+struct sp_hooks;
 
 typedef struct sp_export_spec {
     sp_export_level parent;
     const sp_export_level *child;    /* NULL: none */
     int per_page;                    /* parents per page */
     int link_by_sku;                 /* products: unlinked items search hs_sku first */
-    sp_export_hook_fn hook;
-    void *hook_ud;
+    struct sp_hooks *hooks;          /* the component's (hook.h); NULL: no hooks */
 } sp_export_spec;
 
 /* Run one pass of the pipeline over spec. */

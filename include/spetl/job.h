@@ -13,7 +13,8 @@
  *      columns unknown to the entity, transforms, templates, filters (compiled
  *      as a run compiles them), URLs, the secrets (the token and the SMTP
  *      password are read here, from their variable or file), and the settings
- *      this version does not carry out (hooks), which are refused.
+ *      this version does not carry out (the hooks of the imports and of
+ *      deal-export), which are refused.
  * A later stage runs only when the earlier ones found nothing.
  *
  * Ownership: the loaded sp_job is one immutable tree allocated in one arena;
@@ -221,7 +222,9 @@ typedef struct sp_job_hook {
     const char *sql;             /* the statement, trimmed */
     sp_job_pos sql_pos;          /* its first character */
     const char *const *params;   /* one per '?': "key", "hubspot_id", "json", "component",
-                                    "run_id", a GP column, or "property:NAME" */
+                                    "run_id", a GP column, "property:NAME", or "env:NAME" (a
+                                    ${NAME} of the statement, made a '?': bound, never pasted) */
+    const char *const *param_values;   /* per '?': an env:NAME's value (read at load); NULL otherwise */
     size_t nparams;
     /* program */
     const char *command;         /* as written */
@@ -229,6 +232,8 @@ typedef struct sp_job_hook {
     size_t argc;
     const char *working_dir;     /* resolved against the job file's directory */
     int timeout_seconds;
+    int stop_run;                /* on-failure="stop-run": a crash, timeout or bad answer stops the
+                                    run (default fail-record: that record fails, the program restarts) */
 } sp_job_hook;
 
 typedef struct sp_job_filter {

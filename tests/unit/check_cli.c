@@ -244,15 +244,21 @@ START_TEST(validate_needs_no_secrets_but_checks_filters_and_refuses_hooks)
                               "customer-export; RM00101 has no such column (did you mean CUSTNAME?)") != NULL,
                   "%s", err);
 
-    /* a hook is refused at its line (<email-on-error>: tests/jobs/bad/34) */
+    /* a hook of a built component validates; a ${NAME} inside quotes of its
+     * statement is refused at its line (it would be pasted, not bound) */
     job = job_file("hook.xml", "Driver=SQLite3;Database=ci.db;", "http://127.0.0.1:9", "",
                    "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
                    "      <post-export><sql>UPDATE RM00101 SET USERDEF1 = 'x' WHERE CUSTNMBR = ?</sql></post-export>\n"
                    "    </customer-export>\n");
     snprintf(args, sizeof(args), "validate '%s'", job);
+    ck_assert_msg(spetl("-u HUBSPOT_TOKEN", args) == 0, "%s", err);
+    job = job_file("hook.xml", "Driver=SQLite3;Database=ci.db;", "http://127.0.0.1:9", "",
+                   "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
+                   "      <post-export><sql>UPDATE RM00101 SET USERDEF1 = '${X:-x}' WHERE CUSTNMBR = ?</sql></post-export>\n"
+                   "    </customer-export>\n");
     ck_assert_int_eq(spetl("-u HUBSPOT_TOKEN", args), 2);
-    ck_assert_msg(strstr(err, "hook.xml:18:7: <post-export> hooks are not built in this version of spetl: "
-                              "remove the element (or comment it out)") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "hook.xml:18:20: <sql>: a ${NAME} inside quotes would be pasted into the "
+                              "statement") != NULL, "%s", err);
 }
 END_TEST
 

@@ -847,13 +847,17 @@ START_TEST(relative_paths_follow_the_job_file)
     snprintf(path, sizeof(path), "%s/my hook", dir);
     write_file(path, "#!/bin/sh\n", 0755);
     snprintf(path, sizeof(path), "%s/job.xml", dir);
-    /* hooks are refused until built; the program next to the job was found
-     * (no other problem), and the refusal is the only one */
-    ck_assert_int_eq(load(path, &job, &e, &l), -1);
-    ck_assert_int_eq(l.n, 1);
-    ck_assert_msg(strstr(l.text, "job.xml:12:75: <post-export> hooks are not built in this version of "
-                                 "spetl: remove the element (or comment it out); it would run nothing\n") != NULL,
-                  "%s", l.text);
+    /* the program next to the job was found; argv split, quotes kept */
+    ck_assert_msg(load(path, &job, &e, &l) == 0, "%s", l.text);
+    {
+        const sp_job_hook *h = job->components[SP_COMP_CUSTOMER_EXPORT]->u.customer_export.post_export;
+        ck_assert_int_eq((int)h->argc, 3);
+        ck_assert_str_eq(h->argv[0], "./my hook");
+        ck_assert_str_eq(h->argv[2], "a \"b\"");
+        ck_assert_int_eq(h->timeout_seconds, 5);
+        ck_assert_int_eq(h->stop_run, 0);
+    }
+    sp_job_free(job);
     snprintf(text, sizeof(text),
              "<job xmlns=\"urn:spetl:job:1\" name=\"t\">\n"
              "  <hubspot><token file=\"hub.token\"/></hubspot>\n"

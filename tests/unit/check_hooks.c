@@ -1,0 +1,577 @@
+/* check_hooks.c -- hooks end to end (include/spetl/hook.h): bin/spetl
+ * against the HubSpot simulator on the sample company, on SQLite and on
+ * PostgreSQL. Each built point is called with its record and can change,
+ * skip or fail it (a failed record: an Action Center row naming the hook's
+ * line, no link); a SQL post hook's write rolls back with its page; a
+ * ${NAME} in a hook statement is bound, never pasted; --dry-run runs the pre
+ * hooks and not the post hooks; program hooks (Python) through the program
+ * runtime; company-link's company-filter and post-link. */
+#include <check.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../support/dbtest.h"
+#include "../support/run.h"
+#include "../support/sim.h"
+#include "../support/skip.h"
+#include "spetl/db.h"
+
+static char tmpdir[512];
+static char out[1 << 20], err[1 << 20];
+
+typedef struct env {
+    int target;
+    sp_sim *sim;
+    char conn[1024];
+    char env[512];
+    char job[700];
+    sp_db *db;
+    char k[3][32];               /* the first three customers' keys */
+} env;
+
+static int sh(const char *env_s, const char *prog, const char *args)
+{
+    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
+}
+
+static int spetl(env *x, const char *before, const char *after)
+{
+    char args[2048];
+    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
+    return sh(x->env, getenv("SPETL_BIN"), args);
+}
+
+static void write_job(env *x, const char *components)
+{
+    static char text[1 << 16];
+    FILE *f;
+    snprintf(x->job, sizeof(x->job), "%s/job-%d.xml", tmpdir, x->target);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"hooks-test\">\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"10\">\n"
+             "    <token env=\"HUBSPOT_TOKEN\"/>\n"
+             "  </hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "      <property name=\"city\" column=\"CITY\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
+             "      <property name=\"email\" column=\"INET1\" transform=\"lower\"/>\n"
+             "      <property name=\"lastname\" column=\"CNTCPRSN\" transform=\"last-name\" default=\"(no name)\"/>\n"
+             "      <property name=\"city\" column=\"CITY\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"hs_sku\">\n"
+             "      <property name=\"hs_sku\" column=\"ITEMNMBR\"/>\n"
+             "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
+             "      <property name=\"price\" column=\"LISTPRCE\" transform=\"number\" default=\"0\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <matching>\n"
+             "    <rule-set id=\"cm\" entity=\"customer\">\n"
+             "      <rule><compare property=\"gp_customer_number\" column=\"CUSTNMBR\" how=\"exact\"/></rule>\n"
+             "    </rule-set>\n"
+             "  </matching>\n"
+             "%s"
+             "</job>\n",
+             sp_sim_base_url(x->sim), x->conn, components);
+    f = fopen(x->job, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void db_exec(env *x, const char *sql)
+{
+    sp_err e;
+    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
+}
+
+static int64_t db_count(env *x, const char *fmt, ...) SP_PRINTF(2, 3);
+static int64_t db_count(env *x, const char *fmt, ...)
+{
+    char sql[2048];
+    sp_stmt *st = NULL;
+    sp_err e;
+    int64_t n = -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0, "%s: %s", sql, e.msg);
+    ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s: %s", sql, e.msg);
+    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+    ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
+    sp_stmt_free(st);
+    return n;
+}
+
+/* A sample company, the simulator, spetl's tables, the hook tables; the
+ * job written with components (the <components> element and what goes
+ * before it). */
+static int env_start(env *x, int target, const char *tag, const char *components)
+{
+    sp_err e;
+    sp_stmt *st = NULL;
+    char args[2048], prog[600];
+
+    memset(x, 0, sizeof(*x));
+    x->target = target;
+    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL) {
+        sp_skip_note("run it under make test");
+        return 0;
+    }
+    if (sp_dbtest_unavailable(target) != NULL) {
+        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
+        return 0;
+    }
+    snprintf(tmpdir, sizeof(tmpdir), "%s/hooks-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
+    mkdir(tmpdir, 0755);
+    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
+    sp_db_close(x->db);
+    x->db = NULL;
+    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
+    sp_test_sample_bin(prog, sizeof(prog));
+    snprintf(args, sizeof(args), "--conn '%s' --customers 12 --items 6 --create-schema -q", x->conn);
+    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
+    ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
+    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-hooks-test");
+    write_job(x, components);
+    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
+    ck_assert_msg(spetl(x, "setup-hubspot", "") == 0, "setup-hubspot: %s%s", out, err);
+    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    db_exec(x, "CREATE TABLE hook_ctl (k VARCHAR(100), action VARCHAR(10), message VARCHAR(200), "
+               "city VARCHAR(100))");
+    db_exec(x, "CREATE TABLE hook_log (k VARCHAR(100), hs VARCHAR(40), rec TEXT)");
+    ck_assert_int_eq(sp_stmt_prepare(x->db, "SELECT RTRIM(CUSTNMBR) FROM RM00101 ORDER BY CUSTNMBR", &st, &e), 0);
+    ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(x->k[i], sizeof(x->k[i]), "%s", sp_stmt_text(st, 0));
+    }
+    sp_stmt_free(st);
+    return 1;
+}
+
+static void env_stop(env *x)
+{
+    sp_db_close(x->db);
+    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
+}
+
+/* The live record of obj whose prop is value (decref it), or NULL. */
+static json_t *sim_find(env *x, const char *obj, const char *prop, const char *value)
+{
+    char path[128];
+    json_t *j, *v, *found = NULL;
+    size_t i;
+    snprintf(path, sizeof(path), "/_sim/records/%s", obj);
+    j = sp_test_sim_json(x->sim, "GET", path, NULL);
+    json_array_foreach(json_object_get(j, "results"), i, v) {
+        const char *s = json_string_value(json_object_get(json_object_get(v, "properties"), prop));
+        if (!json_is_true(json_object_get(v, "archived")) && s != NULL && strcmp(s, value) == 0) {
+            found = json_incref(v);
+            break;
+        }
+    }
+    json_decref(j);
+    return found;
+}
+
+/* The HubSpot property prop of the company of customer key ("" when none). */
+static const char *company_prop(env *x, const char *key, const char *prop, char *buf, size_t n)
+{
+    json_t *c = sim_find(x, "companies", "gp_customer_number", key);
+    const char *v = c ? json_string_value(json_object_get(json_object_get(c, "properties"), prop)) : NULL;
+    snprintf(buf, n, "%s", v ? v : "");
+    json_decref(c);
+    return buf;
+}
+
+static void ctl(env *x, const char *k, const char *action, const char *message, const char *city)
+{
+    char sql[600];
+    snprintf(sql, sizeof(sql), "INSERT INTO hook_ctl (k, action, message, city) VALUES ('%s', %s%s%s, %s%s%s, %s%s%s)",
+             k, action ? "'" : "", action ? action : "NULL", action ? "'" : "", message ? "'" : "",
+             message ? message : "NULL", message ? "'" : "", city ? "'" : "", city ? city : "NULL", city ? "'" : "");
+    db_exec(x, sql);
+}
+
+#define LINKS(type) "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = '" type "'"
+
+/* customer-export with a SQL pre hook driven by hook_ctl and a SQL post hook writing hook_log. */
+#define CX_HOOKS(per_page, extra)                                                                   \
+    "  <components>\n"                                                                              \
+    "    <customer-export address-types=\"*\" customers-per-page=\"" per_page "\" customer-mapping=\"c\" " \
+    "address-mapping=\"a\">\n"                                                                     \
+    "      <pre-export><sql params=\"key\">SELECT action, message, city FROM hook_ctl WHERE k = ?</sql></pre-export>\n" \
+    "      <post-export><sql params=\"key hubspot_id json\">INSERT INTO hook_log (k, hs, rec) VALUES (?, ?, ?)</sql>" \
+    "</post-export>\n"                                                                              \
+    "    </customer-export>\n" extra                                                                \
+    "  </components>\n"
+
+START_TEST(sql_hooks_change_skip_and_fail_customer_export_records)
+{
+    env x;
+    char tag[32], buf[128];
+
+    snprintf(tag, sizeof(tag), "hk_sql_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, CX_HOOKS("5", "")), "%s", sp_skip_why());
+    ctl(&x, x.k[0], "skip", "not this one", NULL);
+    ctl(&x, x.k[1], "fail", "told so", NULL);
+    ctl(&x, x.k[2], NULL, NULL, "HOOKED");
+    ck_assert_int_ge(spetl(&x, "run", "customer-export"), 1);   /* K1 (and the sample's bad e-mails) failed */
+
+    /* skipped: nothing sent, no link, no row */
+    ck_assert_ptr_null(sim_find(&x, "companies", "gp_customer_number", x.k[0]));
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[0]), 0);
+    /* failed: an Action Center row naming the hook's line and its message, no link */
+    ck_assert_ptr_null(sim_find(&x, "companies", "gp_customer_number", x.k[1]));
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
+                                  "Entity_Type = 'CUSTOMER' AND Entity_Key = '%s' AND Message LIKE "
+                                  "'pre-export hook (%s:3%%:7): told so'", x.k[1], x.job), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK'"), 1);
+    /* changed: HubSpot holds the hook's value */
+    ck_assert_str_eq(company_prop(&x, x.k[2], "city", buf, sizeof(buf)), "HOOKED");
+    /* the post hook saw every record HubSpot took, with its id, companies and contacts */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log h JOIN spAAIntegratedEntityLink l ON "
+                                  "l.Entity_Key = h.k AND l.HubSpot_ID = h.hs"),
+                     db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"));
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"),
+                     db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"));
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE rec LIKE '%%\"type\":\"CUSTOMER_ADDRESS\"%%'"),
+                     0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k = '%s' AND rec LIKE "
+                                  "'%%\"type\":\"CUSTOMER\"%%\"CUSTNMBR\":\"%s%%\"city\":\"HOOKED\"%%'",
+                              x.k[2], x.k[2]), 1);
+    env_stop(&x);
+}
+END_TEST
+
+/* The page's commit fails after its post hook ran (a trigger refuses the
+ * Action Center row of a record the pre hook failed): the hook's writes of
+ * that page roll back with its links. */
+START_TEST(sql_post_hook_write_rolls_back_with_its_page)
+{
+    env x;
+    char tag[32], sql[1024];
+
+    snprintf(tag, sizeof(tag), "hk_rb_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, CX_HOOKS("50", "")), "%s", sp_skip_why());
+    ctl(&x, x.k[2], "fail", "refused by the trigger", NULL);
+    if (_i == SP_DBTEST_SQLITE) {
+        snprintf(sql, sizeof(sql), "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter WHEN NEW.Entity_Key "
+                                   "= '%s' BEGIN SELECT RAISE(ABORT, 'boom'); END", x.k[2]);
+        db_exec(&x, sql);
+    } else {
+        snprintf(sql, sizeof(sql), "CREATE FUNCTION ac_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                                   "IF NEW.Entity_Key = '%s' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; "
+                                   "END $$", x.k[2]);
+        db_exec(&x, sql);
+        db_exec(&x, "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter FOR EACH ROW EXECUTE FUNCTION "
+                    "ac_boom()");
+    }
+    ck_assert_int_gt(spetl(&x, "run", "customer-export"), 1);   /* the page's commit failed: stopped */
+    ck_assert_ptr_nonnull(strstr(err, "boom"));
+    /* HubSpot took the page's records; neither their links nor the hook's rows stayed */
+    ck_assert_ptr_nonnull(sim_find(&x, "companies", "gp_customer_number", x.k[0]));
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
+
+    /* without the trigger the same run commits the hook's rows with the links */
+    db_exec(&x, _i == SP_DBTEST_SQLITE ? "DROP TRIGGER ac_boom" : "DROP TRIGGER ac_boom ON spAAActionCenter");
+    ck_assert_int_ge(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"),
+                     db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"));
+    env_stop(&x);
+}
+END_TEST
+
+/* A post hook statement that fails fails its record alone (undone to its
+ * savepoint: on PostgreSQL the page's transaction goes on), no link. */
+START_TEST(failing_post_hook_statement_fails_its_record_alone)
+{
+    env x;
+    char tag[32];
+
+    snprintf(tag, sizeof(tag), "hk_pf_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag,
+                          "  <components>\n"
+                          "    <customer-export customer-mapping=\"c\" address-mapping=\"a\" customers-per-page=\"50\">\n"
+                          "      <post-export><sql params=\"key key\">INSERT INTO hook_nn (k) SELECT CASE WHEN ? IN "
+                          "(SELECT k FROM hook_ctl) THEN NULL ELSE ? END</sql></post-export>\n"
+                          "    </customer-export>\n"
+                          "  </components>\n"),
+               "%s", sp_skip_why());
+    db_exec(&x, "CREATE TABLE hook_nn (k VARCHAR(100) NOT NULL)");
+    ctl(&x, x.k[1], NULL, NULL, NULL);
+    ck_assert_int_ge(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
+                                  "Entity_Key = '%s' AND Message LIKE 'post-export hook (%%'", x.k[1]), 1);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER")), db_count(&x, "SELECT COUNT(*) FROM RM00101") - 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_nn"),
+                     db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"));
+    env_stop(&x);
+}
+END_TEST
+
+/* ${NAME} in a hook statement is a bound parameter: a value that would
+ * break out of a pasted literal arrives as text; inside quotes it is refused. */
+START_TEST(env_values_in_sql_hooks_are_bound)
+{
+    env x;
+    char tag[32], buf[256];
+    const char *evil = "x'); DROP TABLE hook_ctl; --";
+
+    snprintf(tag, sizeof(tag), "hk_env_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag,
+                          "  <components>\n"
+                          "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
+                          "      <pre-export><sql>SELECT CAST(${HOOK_CITY:-unset} AS VARCHAR(200)) AS city, "
+                          "CAST(${HOOK_UNSET:-keep} AS VARCHAR(10)) AS action</sql></pre-export>\n"
+                          "    </customer-export>\n"
+                          "  </components>\n"),
+               "%s", sp_skip_why());
+    snprintf(x.env, sizeof(x.env), "HUBSPOT_TOKEN=pat-na1-hooks-test HOOK_CITY=\"%s\"", evil);
+    ck_assert_msg(spetl(&x, "run", "customer-export") <= 1, "%s", err);
+    ck_assert_str_eq(company_prop(&x, x.k[0], "city", buf, sizeof(buf)), evil);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_ctl"), 0);   /* still there */
+
+    /* inside quotes it would be pasted: refused at validate */
+    write_job(&x, "  <components>\n"
+                  "    <customer-export customer-mapping=\"c\" address-mapping=\"a\">\n"
+                  "      <pre-export><sql>SELECT '${HOOK_CITY}' AS city</sql></pre-export>\n"
+                  "    </customer-export>\n"
+                  "  </components>\n");
+    ck_assert_int_ne(spetl(&x, "validate", ""), 0);
+    ck_assert_msg(strstr(err, "<sql>: a ${NAME} inside quotes would be pasted into the statement") != NULL, "%s",
+                  err);
+    env_stop(&x);
+}
+END_TEST
+
+/* --dry-run: the pre hook's effect is printed, the post hook does not run. */
+START_TEST(dry_run_runs_pre_hooks_not_post_hooks)
+{
+    env x;
+    char tag[32], want[256];
+
+    snprintf(tag, sizeof(tag), "hk_dry_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, CX_HOOKS("5", "")), "%s", sp_skip_why());
+    ctl(&x, x.k[0], "skip", "not this one", NULL);
+    ctl(&x, x.k[2], NULL, NULL, "HOOKED");
+    ck_assert_msg(spetl(&x, "run --dry-run", "customer-export") == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "    + city = \"HOOKED\"\n"));
+    snprintf(want, sizeof(want), "CUSTOMER %s: would skip: pre-export hook (", x.k[0]);
+    ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
+    env_stop(&x);
+}
+END_TEST
+
+/* The updates export's and product-export's points, each with its record. */
+START_TEST(update_and_product_points_are_called)
+{
+    env x;
+    char tag[32], buf[128];
+
+    snprintf(tag, sizeof(tag), "hk_pts_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag,
+                          "  <components>\n"
+                          "    <customer-export address-types=\"*\" customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+                          "    <customer-updates-export range-days=\"3\" customer-mapping=\"c\" address-mapping=\"a\">\n"
+                          "      <pre-company-update><sql>SELECT action, message, city FROM hook_ctl WHERE k = ?</sql>"
+                          "</pre-company-update>\n"
+                          "      <post-company-update><sql params=\"key hubspot_id json\">INSERT INTO hook_log "
+                          "(k, hs, rec) VALUES (?, ?, ?)</sql></post-company-update>\n"
+                          "      <pre-contact-update><sql params=\"CUSTNMBR\">SELECT action, message, city "
+                          "FROM hook_ctl WHERE k = 'c:' || ?</sql></pre-contact-update>\n"
+                          "      <post-contact-update><sql params=\"key hubspot_id json\">INSERT INTO hook_log "
+                          "(k, hs, rec) VALUES (?, ?, ?)</sql></post-contact-update>\n"
+                          "    </customer-updates-export>\n"
+                          "    <product-export item-mapping=\"i\">\n"
+                          "      <pre-export><sql params=\"ITEMNMBR\">SELECT 'Hooked ' || CAST(? AS VARCHAR(40)) AS name</sql></pre-export>\n"
+                          "      <post-export><sql params=\"key hubspot_id json\">INSERT INTO hook_log "
+                          "(k, hs, rec) VALUES (?, ?, ?)</sql></post-export>\n"
+                          "    </product-export>\n"
+                          "  </components>\n"),
+               "%s", sp_skip_why());
+    ck_assert_int_le(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
+    /* the updates: K0's company and contacts get the hook's city, K1's contacts fail */
+    ctl(&x, x.k[0], NULL, NULL, "UPDATED BY HOOK");
+    {
+        char c0[64], c1[64];
+        snprintf(c0, sizeof(c0), "c:%s", x.k[0]);
+        snprintf(c1, sizeof(c1), "c:%s", x.k[1]);
+        ctl(&x, c0, NULL, NULL, "CONTACT HOOK");
+        ctl(&x, c1, "fail", "contact refused", NULL);
+    }
+    /* changed in GP now, as far as the change markers tell */
+    db_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE RM00101 SET DEX_ROW_TS = strftime('%Y-%m-%d %H:%M:%f', 'now')"
+                                       : "UPDATE RM00101 SET DEX_ROW_TS = statement_timestamp() AT TIME ZONE 'UTC'");
+    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 1, "%s%s", out, err);
+    ck_assert_str_eq(company_prop(&x, x.k[0], "city", buf, sizeof(buf)), "UPDATED BY HOOK");
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k = '%s' AND rec LIKE "
+                                  "'%%\"type\":\"CUSTOMER\"%%'", x.k[0]), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%' AND rec LIKE "
+                                  "'%%\"type\":\"CUSTOMER_ADDRESS\"%%\"city\":\"CONTACT HOOK\"%%'", x.k[0]),
+                     db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(CUSTNMBR) = '%s'", x.k[0]));
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%'", x.k[0]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%'", x.k[1]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND Entity_Key "
+                                  "LIKE '%s|%%' AND Message LIKE 'pre-contact-update hook (%%): contact refused'",
+                              x.k[1]),
+                     db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(CUSTNMBR) = '%s'", x.k[1]));
+    /* the products: the pre hook's name, the post hook's row per product */
+    ck_assert_int_le(spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE rec LIKE '%%\"type\":\"ITEM\"%%'"), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE rec LIKE '%%\"type\":\"ITEM\"%%'"),
+                     db_count(&x, LINKS("ITEM")));
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE rec LIKE '%%\"type\":\"ITEM\"%%' AND "
+                                  "rec LIKE '%%\"name\":\"Hooked %%'"),
+                     db_count(&x, LINKS("ITEM")));
+    env_stop(&x);
+}
+END_TEST
+
+/* Program hooks: a Python pass-through that fills a property, and one that
+ * skips a record. */
+static void write_py(const char *path, const char *body)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "import json, sys\n"
+               "for line in sys.stdin:\n"
+               "    rec = json.loads(line)['record']\n"
+               "%s"
+               "    sys.stdout.flush()\n",
+            body);
+    fclose(f);
+}
+
+START_TEST(program_hooks_pass_through_and_skip)
+{
+    env x;
+    char tag[32], buf[128], py1[700], py2[700], comps[4096];
+
+    snprintf(tag, sizeof(tag), "hk_prog_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, "  <components/>\n"), "%s", sp_skip_why());
+    snprintf(py1, sizeof(py1), "%s/fill.py", tmpdir);
+    snprintf(py2, sizeof(py2), "%s/skip.py", tmpdir);
+    write_py(py1, "    print(json.dumps({'action': 'keep', 'properties': {'city': 'PY ' + rec['type']}}))\n");
+    write_py(py2, "    skip = rec['properties'].get('gp_customer_number', rec['key']) == sys.argv[1]\n"
+                  "    print(json.dumps({'action': 'skip' if skip else 'keep', 'message': 'python says no'}))\n");
+    snprintf(comps, sizeof(comps),
+             "  <components>\n"
+             "    <customer-export address-types=\"*\" customer-mapping=\"c\" address-mapping=\"a\">\n"
+             "      <pre-export><program command=\"python3 fill.py\" working-dir=\"%s\"/></pre-export>\n"
+             "    </customer-export>\n"
+             "    <product-export item-mapping=\"i\">\n"
+             "      <pre-export><program command=\"python3 skip.py ITEM-NONE\" working-dir=\"%s\"/></pre-export>\n"
+             "    </product-export>\n"
+             "    <company-link customer-matching=\"cm\"/>\n"
+             "  </components>\n"
+             "  <company-filter><program command=\"python3 skip.py %s\" working-dir=\"%s\"/></company-filter>\n",
+             tmpdir, tmpdir, x.k[1], tmpdir);
+    write_job(&x, comps);
+    ck_assert_msg(spetl(&x, "run", "customer-export") <= 1, "%s", err);
+    ck_assert_str_eq(company_prop(&x, x.k[0], "city", buf, sizeof(buf)), "PY CUSTOMER");
+    {
+        char key[64];
+        json_t *c;
+        snprintf(key, sizeof(key), "%s|PRIMARY", x.k[0]);
+        c = sim_find(&x, "contacts", "gp_address_key", key);
+        if (c != NULL)
+            ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "properties"), "city")),
+                             "PY CUSTOMER_ADDRESS");
+        json_decref(c);
+    }
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK'"), 0);
+    /* products through the program that skips none of them */
+    ck_assert_msg(spetl(&x, "run", "product-export") == 0, "%s", err);
+    ck_assert_int_eq(db_count(&x, LINKS("ITEM")), db_count(&x, "SELECT COUNT(*) FROM IV00101"));
+    /* the company filter program skips K1's company: company-link leaves it alone */
+    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
+    ck_assert_msg(spetl(&x, "run", "company-link") == 0, "%s", err);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER")), db_count(&x, "SELECT COUNT(*) FROM RM00101") - 1);
+    env_stop(&x);
+}
+END_TEST
+
+/* company-link: the company filter skips or fails a company before it is
+ * matched; post-link sees each link in the page's transaction, may fail it. */
+START_TEST(company_filter_and_post_link)
+{
+    env x;
+    char tag[32], comps[4096];
+
+    snprintf(tag, sizeof(tag), "hk_link_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, "  <components/>\n"), "%s", sp_skip_why());
+    snprintf(comps, sizeof(comps),
+             "  <components>\n"
+             "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+             "    <company-link customer-matching=\"cm\">\n"
+             "      <post-link><sql params=\"key hubspot_id json\">INSERT INTO hook_log (k, hs, rec) "
+             "VALUES (?, ?, ?)</sql></post-link>\n"
+             "    </company-link>\n"
+             "  </components>\n"
+             "  <company-filter><sql params=\"property:gp_customer_number\">SELECT action, message FROM hook_ctl "
+             "WHERE k = ?</sql></company-filter>\n");
+    write_job(&x, comps);
+    ck_assert_msg(spetl(&x, "run", "customer-export") <= 1, "%s", err);
+    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
+    db_exec(&x, "DELETE FROM spAAActionCenter");
+    ctl(&x, x.k[0], "skip", "left alone", NULL);
+    ctl(&x, x.k[1], "fail", "bad company", NULL);
+    ck_assert_int_eq(spetl(&x, "run", "company-link"), 1);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key IN ('%s', '%s')", x.k[0], x.k[1]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
+                                  "Entity_Type = 'COMPANY' AND Message LIKE 'company-filter hook (%%): bad company'"),
+                     1);
+    ck_assert_int_gt(db_count(&x, LINKS("CUSTOMER")), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log h JOIN spAAIntegratedEntityLink l ON "
+                                  "l.Entity_Key = h.k AND l.HubSpot_ID = h.hs"),
+                     db_count(&x, LINKS("CUSTOMER")));
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), db_count(&x, LINKS("CUSTOMER")));
+    env_stop(&x);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("hooks");
+    TCase *tc = tcase_create("hooks");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, sql_hooks_change_skip_and_fail_customer_export_records, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, sql_post_hook_write_rolls_back_with_its_page, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, failing_post_hook_statement_fails_its_record_alone, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, env_values_in_sql_hooks_are_bound, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, dry_run_runs_pre_hooks_not_post_hooks, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, update_and_product_points_are_called, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, program_hooks_pass_through_and_skip, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, company_filter_and_post_link, 0, SP_DBTEST_COUNT);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
