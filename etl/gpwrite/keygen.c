@@ -89,7 +89,8 @@ int gpw_first_free(sp_gpw *w, const char *prefix, int digits, long from, long *o
     }
     if (f < 0)
         goto done;
-    qsort(taken, n, sizeof(*taken), cmp_long);
+    if (n > 0)   /* qsort(NULL, 0, ...) is undefined */
+        qsort(taken, n, sizeof(*taken), cmp_long);
     for (size_t i = 0; i < n && taken[i] <= next; i++)
         if (taken[i] == next)
             next++;
