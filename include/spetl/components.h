@@ -14,5 +14,6 @@ int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_product_export(sp_run_ctx *ctx, sp_err *e);
+int sp_comp_deal_export(sp_run_ctx *ctx, sp_err *e);
 
 #endif
