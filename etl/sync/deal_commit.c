@@ -46,15 +46,23 @@ static const char *doc_number(const xrec *doc)
 static int audit(drun *d, xpage *pg, size_t di, const xrec *doc, sp_err *e)
 {
     sp_buf note;
-    int missing = 0, rc = 0;
+    sp_err full;
+    int missing = 0, rc = 0, cut = 0;
 
-    sp_buf_init(&note, 1900);
+    sp_buf_init(&note, 1800);   /* Note holds 2,000 characters */
+    sp_err_clear(&full);
     for (size_t i = 0; i < pg->n[1]; i++) {
         const xrec *l = &pg->recs[1][i];
         if (l->parent != (int)di || (l->extras[LX_PRODUCT] != NULL && l->extras[LX_PRODUCT][0] != '\0'))
             continue;
-        sp_buf_printf(&note, NULL, "%sline %s item %s", missing++ ? ", " : "", l->ekey + strlen(doc->ekey) + 1,
-                      l->extras[LX_ITEM] ? l->extras[LX_ITEM] : "");
+        const char *piece = sp_arena_printf(pg->arena, "%sline %s item %s", missing ? ", " : "",
+                                            l->ekey + strlen(doc->ekey) + 1,
+                                            l->extras[LX_ITEM] ? l->extras[LX_ITEM] : "");
+        if (cut || note.len + strlen(piece) >= 1700)
+            cut = 1;   /* the rest: counted */
+        else
+            sp_buf_puts(&note, piece, &full);
+        missing++;
     }
     if (missing == 0)
         goto done;
@@ -71,9 +79,9 @@ static int audit(drun *d, xpage *pg, size_t di, const xrec *doc, sp_err *e)
                  sp_stmt_bind_time(d->audit, 3, sp_clock_wall_ms(), e) != 0 ||
                  sp_stmt_bind_text(d->audit, 4, "spetl deal-export", e) != 0 ||
                  sp_stmt_bind_text(d->audit, 5,
-                                   sp_arena_printf(pg->arena, "HubSpot deal %s: no HubSpot product for %s%s",
-                                                   doc->hs_id, sp_buf_str(&note),
-                                                   note.len >= 1800 ? " ..." : " (run product-export first)"),
+                                   sp_arena_printf(pg->arena, "HubSpot deal %s: no HubSpot product for %d line%s: %s%s",
+                                                   doc->hs_id, missing, missing == 1 ? "" : "s", sp_buf_str(&note),
+                                                   cut ? " ..." : " (run product-export first)"),
                                    e) != 0 ||
                  sp_stmt_exec(d->audit, NULL, e) != 0
              ? -1
