@@ -164,6 +164,51 @@ static int run_setup(drun *d, sp_run_ctx *ctx, const sp_deal_spec *spec, sp_err 
     return 0;
 }
 
+/* ---- the statements of a page read (tests) ------------------------------------ */
+
+int dl_statements(sp_run_ctx *ctx, const sp_deal_spec *spec, dl_sql_fn fn, void *ud, sp_err *e)
+{
+    static const char *const after[2] = {"2", "ORD0001"}, *const none[2] = {NULL, NULL};
+    static const char *const first[2] = {"1", "QUO0001"}, *const last[2] = {"3", "INV0001"};
+    const char *key = ctx->key;
+    drun d;
+    int rc = -1;
+
+    memset(&d, 0, sizeof(d));
+    d.spec = spec;
+    d.x.ctx = ctx;
+    d.x.spec = &spec->x;
+    d.x.job_arena = sp_arena_new(0);
+    d.x.nlevels = spec->x.child != NULL ? 2 : 1;
+    if (sx_level_setup(&d.x.lv[0], &spec->x.parent, e) != 0 ||
+        (spec->x.child != NULL && sx_level_setup(&d.x.lv[1], spec->x.child, e) != 0))
+        goto done;
+    for (int i = 0; i < 5; i++) {
+        xparams *p = sp_xcalloc(1, sizeof(*p));
+        sp_buf sql;
+        int got;
+
+        sp_buf_init(&sql, SX_SQL_MAX);
+        ctx->key = i == 4 ? "2|ORD0001" : NULL;
+        got = i == 0 || i == 4 ? sx_sql_parents(&d.x, d.x.job_arena, none, &sql, p, e)
+              : i == 1         ? sx_sql_parents(&d.x, d.x.job_arena, after, &sql, p, e)
+              : i == 2         ? sx_sql_key_rows(&d.x, d.x.job_arena, after, &sql, p, e)
+              : d.x.nlevels > 1 ? sx_sql_children(&d.x, d.x.job_arena, first, last, &sql, p, e)
+                               : 1;
+        if (got == 0)
+            fn(i, sp_buf_str(&sql), p, ud);
+        sp_buf_free(&sql);
+        free(p);
+        if (got < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    ctx->key = key;
+    sp_arena_free(d.x.job_arena);
+    return rc;
+}
+
 int sp_deal_run(sp_run_ctx *ctx, const sp_deal_spec *spec, sp_err *e)
 {
     drun d;

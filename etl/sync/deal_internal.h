@@ -65,6 +65,13 @@ int dl_op_failed(const sp_hs_batch_result *res, const sp_err *op, const char *wh
 int dl_read_existing_lines(drun *d, xpage *pg, sp_err *e);
 int dl_create_lines(drun *d, xpage *pg, sp_err *e);
 
+/* deal.c, for tests: the statements of a page read of spec, each to fn
+ * with its parameters: 0 the first page, 1 the page after (2, ORD0001), 2
+ * the rows of key (2, ORD0001), 3 the lines of documents (1, QUO0001) to
+ * (3, INV0001), 4 the first page with --key 2|ORD0001. */
+typedef void (*dl_sql_fn)(int which, const char *sql, const xparams *p, void *ud);
+int dl_statements(sp_run_ctx *ctx, const sp_deal_spec *spec, dl_sql_fn fn, void *ud, sp_err *e);
+
 /* deal_commit.c */
 int dl_commit_page(xpage *pg, sp_err *e);
 void dl_dry_print(drun *d, xpage *pg);

@@ -215,6 +215,15 @@ void sx_page_free(xpage *pg);
 /* A page source on db (ops->src_open), and its end (ops->src_close). */
 xsrc *sx_src_open(sp_db *db);
 void sx_src_close(xsrc *src);
+/* The statements of a page read, into sql with their parameters (tests
+ * print them too): the parents after last_key (last_key[0] NULL: the
+ * first page; the run's --key; one row more than a page), the rows of one
+ * parent key (its parts), the children of the parents from first to last
+ * (their key parts). */
+int sx_sql_parents(xrun *r, sp_arena *a, const char *const *last_key, sp_buf *sql, xparams *p, sp_err *e);
+int sx_sql_key_rows(xrun *r, sp_arena *a, const char *const *parts, sp_buf *sql, xparams *p, sp_err *e);
+int sx_sql_children(xrun *r, sp_arena *a, const char *const *first, const char *const *last, sp_buf *sql,
+                    xparams *p, sp_err *e);
 /* The trimmed first nparts key parts of row w, joined by '|'. */
 const char *sx_row_key(sp_arena *a, const xlevel_rt *l, const xrow *w, int nparts);
 

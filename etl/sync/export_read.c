@@ -170,6 +170,51 @@ static void key_where(const xlevel_rt *l, sp_arena *a, const char *key, sp_buf *
     }
 }
 
+int sx_sql_key_rows(xrun *r, sp_arena *a, const char *const *parts, sp_buf *sql, xparams *p, sp_err *e)
+{
+    const xlevel_rt *l0 = &r->lv[0];
+
+    sp_buf_printf(sql, e, "SELECT ");
+    sx_select_head(r, l0, a, sql, p, e);
+    sx_where_common(r, l0, 1, sql, p, e);
+    for (int k = 0; k < l0->lv->nkeys; k++) {
+        sp_buf_printf(sql, e, " AND ");
+        sx_key_pred(l0, k, 0, parts[k], sql, p, e);
+    }
+    order_by(l0, l0->lv->nkeys, sql, e);
+    if (sql->len >= SX_SQL_MAX - 1)
+        return SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
+    return sp_buf_check(sql, e);
+}
+
+int sx_sql_parents(xrun *r, sp_arena *a, const char *const *last_key, sp_buf *sql, xparams *p, sp_err *e)
+{
+    const xlevel_rt *l0 = &r->lv[0];
+    sp_buf rest;
+    int rc = -1;
+
+    sp_buf_init(&rest, SX_SQL_MAX);
+    sx_select_head(r, l0, a, &rest, p, e);
+    sx_where_common(r, l0, 1, &rest, p, e);
+    if (last_key[0] != NULL) {
+        /* after the last key, whatever trailing spaces its rows were stored with */
+        sp_buf_printf(&rest, e, " AND ");
+        sx_keyset_after(l0, l0->lv->nkeys, last_key, &rest, p, e);
+    }
+    if (r->ctx->key != NULL)
+        key_where(l0, a, r->ctx->key, &rest, p, e);
+    order_by(l0, l0->lv->nkeys, &rest, e);
+    /* a refused append: the text lacks a piece; one row more than a page:
+     * does the page's last key go on? */
+    if (sp_buf_check(&rest, e) == 0 &&
+        sp_db_sql_select_limit(r->ctx->db, sql, sp_buf_str(&rest), r->spec->per_page + 1L, e) == 0)
+        rc = sql->len >= SX_SQL_MAX - 1 || rest.len >= SX_SQL_MAX - 1
+                 ? SP_ERR(e, SP_EINTERNAL, "export: SQL text too long")
+                 : 0;
+    sp_buf_free(&rest);
+    return rc;
+}
+
 /* The row after a full page (read to peek) has the page's last key once
  * trimmed (stored with other trailing spaces): the last key's rows are held
  * back for the next page, so a key's rows are read together. A page of one
@@ -178,6 +223,7 @@ static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t 
 {
     const xlevel_rt *l0 = &r->lv[0];
     const char *last = sx_row_key(pg->arena, l0, &(*rows)[*n - 1], l0->lv->nkeys);
+    const char *parts[SP_EXPORT_MAX_KEYS];
     size_t g = 1;
     sp_buf sql;
     xparams *p;
@@ -191,17 +237,9 @@ static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t 
     }
     p = sp_xcalloc(1, sizeof(*p));
     sp_buf_init(&sql, SX_SQL_MAX);
-    sp_buf_printf(&sql, e, "SELECT ");
-    sx_select_head(r, l0, pg->arena, &sql, p, e);
-    sx_where_common(r, l0, 1, &sql, p, e);
-    for (int k = 0; k < l0->lv->nkeys; k++) {
-        sp_buf_printf(&sql, e, " AND ");
-        sx_key_pred(l0, k, 0, sx_trimmed(pg->arena, (*rows)[*n - 1].vals[k]), &sql, p, e);
-    }
-    order_by(l0, l0->lv->nkeys, &sql, e);
-    if (sql.len >= SX_SQL_MAX - 1)
-        SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
-    else
+    for (int k = 0; k < l0->lv->nkeys; k++)
+        parts[k] = sx_trimmed(pg->arena, (*rows)[*n - 1].vals[k]);
+    if (sx_sql_key_rows(r, pg->arena, parts, &sql, p, e) == 0)
         rc = read_rows(src, l0, sp_buf_str(&sql), p, SX_MAX_CHILD_ROWS, pg->arena, rows, n, e);
     sp_buf_free(&sql);
     free(p);
@@ -214,26 +252,12 @@ static int read_parents(xrun *r, xsrc *src, xpage *pg, const char *const *last_k
                         int *eof, sp_err *e)
 {
     const xlevel_rt *l0 = &r->lv[0];
-    sp_buf sql, rest;
+    sp_buf sql;
     xparams *p = sp_xcalloc(1, sizeof(*p));
     int rc = -1;
 
     sp_buf_init(&sql, SX_SQL_MAX);
-    sp_buf_init(&rest, SX_SQL_MAX);
-    sx_select_head(r, l0, pg->arena, &rest, p, e);
-    sx_where_common(r, l0, 1, &rest, p, e);
-    if (last_key[0] != NULL) {
-        /* after the last key, whatever trailing spaces its rows were stored with */
-        sp_buf_printf(&rest, e, " AND ");
-        sx_keyset_after(l0, l0->lv->nkeys, last_key, &rest, p, e);
-    }
-    if (r->ctx->key != NULL)
-        key_where(l0, pg->arena, r->ctx->key, &rest, p, e);
-    order_by(l0, l0->lv->nkeys, &rest, e);
-    if (sp_buf_check(&rest, e) != 0)   /* a refused append: the text lacks a piece */
-        goto done;
-    /* one row more than a page: does the page's last key go on? */
-    if (sp_db_sql_select_limit(r->ctx->db, &sql, sp_buf_str(&rest), r->spec->per_page + 1L, e) != 0)
+    if (sx_sql_parents(r, pg->arena, last_key, &sql, p, e) != 0)
         goto done;
     if (read_rows(src, l0, sp_buf_str(&sql), p, r->spec->per_page + 1, pg->arena, rows, n, e) != 0)
         goto done;
@@ -247,10 +271,7 @@ static int read_parents(xrun *r, xsrc *src, xpage *pg, const char *const *last_k
     }
     rc = 0;
 done:
-    if (rc == 0 && (sql.len >= SX_SQL_MAX - 1 || rest.len >= SX_SQL_MAX - 1))
-        rc = SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
     sp_buf_free(&sql);
-    sp_buf_free(&rest);
     free(p);
     return rc;
 }
@@ -272,11 +293,11 @@ static void key_bound(const xlevel_rt *l, int k, int ge, sp_arena *a, const char
  * key part its range; on two, (K1, K2) from (first1, first2) to (last1,
  * last2) (a superset when K1 is text stored with other paddings: the rows
  * are matched to the parents by key after the read). */
-static void children_range(xrun *r, xpage *pg, const xrow *rows, size_t n, sp_buf *b, xparams *p, sp_err *e)
+static void children_range(xrun *r, sp_arena *a, const char *const *first, const char *const *last, sp_buf *b,
+                           xparams *p, sp_err *e)
 {
     const xlevel_rt *l1 = &r->lv[1];
-    sp_arena *a = pg->arena;
-    const char *f1 = sx_trimmed(a, rows[0].vals[0]), *t1 = sx_trimmed(a, rows[n - 1].vals[0]);
+    const char *f1 = first[0], *t1 = last[0];
 
     sp_buf_printf(b, e, " AND ");
     key_bound(l1, 0, 1, a, f1, b, p, e);
@@ -288,12 +309,27 @@ static void children_range(xrun *r, xpage *pg, const xrow *rows, size_t n, sp_bu
     sp_buf_printf(b, e, " AND (");
     sx_key_pred(l1, 0, 1, f1, b, p, e);
     sp_buf_printf(b, e, " OR ");
-    key_bound(l1, 1, 1, a, sx_trimmed(a, rows[0].vals[1]), b, p, e);
+    key_bound(l1, 1, 1, a, first[1], b, p, e);
     sp_buf_printf(b, e, ") AND (");
     sx_key_pred(l1, 0, -1, t1, b, p, e);
     sp_buf_printf(b, e, " OR ");
-    key_bound(l1, 1, 0, a, sx_trimmed(a, rows[n - 1].vals[1]), b, p, e);
+    key_bound(l1, 1, 0, a, last[1], b, p, e);
     sp_buf_printf(b, e, ")");
+}
+
+int sx_sql_children(xrun *r, sp_arena *a, const char *const *first, const char *const *last, sp_buf *sql,
+                    xparams *p, sp_err *e)
+{
+    const xlevel_rt *l1 = &r->lv[1];
+
+    sp_buf_printf(sql, e, "SELECT ");
+    sx_select_head(r, l1, a, sql, p, e);
+    sx_where_common(r, l1, 0, sql, p, e);
+    children_range(r, a, first, last, sql, p, e);
+    order_by(l1, l1->lv->nkeys, sql, e);
+    if (sql->len >= SX_SQL_MAX - 1)
+        return SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
+    return sp_buf_check(sql, e);
 }
 
 /* The child rows of the page's parents (the parents' key range, then only
@@ -302,6 +338,7 @@ static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t
 {
     const xlevel_rt *l1 = &r->lv[1];
     int np = r->lv[0].lv->nkeys;   /* the child's first keys are its parent's */
+    const char *first[2] = {NULL, NULL}, *last[2] = {NULL, NULL};
     sp_keyhash h;
     xrow *crows = NULL, *keep;
     size_t cn = 0, kn = 0, pi;
@@ -310,12 +347,11 @@ static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t
     int rc = -1;
 
     sp_buf_init(&sql, SX_SQL_MAX);
-    sp_buf_printf(&sql, e, "SELECT ");
-    sx_select_head(r, l1, pg->arena, &sql, p, e);
-    sx_where_common(r, l1, 0, &sql, p, e);
-    children_range(r, pg, rows, n, &sql, p, e);
-    order_by(l1, l1->lv->nkeys, &sql, e);
-    if (sp_buf_check(&sql, e) != 0 ||
+    for (int k = 0; k < np && k < 2; k++) {
+        first[k] = sx_trimmed(pg->arena, rows[0].vals[k]);
+        last[k] = sx_trimmed(pg->arena, rows[n - 1].vals[k]);
+    }
+    if (sx_sql_children(r, pg->arena, first, last, &sql, p, e) != 0 ||
         read_rows(src, l1, sp_buf_str(&sql), p, SX_MAX_CHILD_ROWS, pg->arena, &crows, &cn, e) != 0)
         goto done;
     sp_kh_init(&h, pg->arena, pg->n[0]);

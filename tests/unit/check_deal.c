@@ -21,7 +21,10 @@
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
+#include "../../etl/sync/deal_internal.h"
+#include "spetl/components.h"
 #include "spetl/db.h"
+#include "spetl/job.h"
 
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
@@ -410,6 +413,73 @@ START_TEST(queue_without_next_queue_is_refused)
 }
 END_TEST
 
+/* ---- the two-part keyset ------------------------------------------------------------ */
+
+typedef struct seen {
+    env *x;
+    char keys[5][2048];
+    int n[5];
+} seen;
+
+/* Run statement `which` with its parameters; note its rows' first two keys. */
+static void run_read(int which, const char *sql, const xparams *p, void *ud)
+{
+    seen *s = ud;
+    sp_stmt *st = NULL;
+    sp_err e;
+    int f;
+
+    ck_assert_msg(sp_stmt_prepare(s->x->db, sql, &st, &e) == 0, "%s: %s", e.msg, sql);
+    ck_assert_msg(sx_bind_all(st, p, &e) == 0 && sp_stmt_exec(st, NULL, &e) == 0, "%s: %s", e.msg, sql);
+    while ((f = sp_stmt_fetch(st, &e)) == 1) {
+        size_t at = strlen(s->keys[which]);
+        snprintf(s->keys[which] + at, sizeof(s->keys[which]) - at, "%s|%s ", sp_stmt_text(st, 0),
+                 sp_stmt_text(st, 1));
+        s->n[which]++;
+    }
+    ck_assert_int_eq(f, 0);
+    sp_stmt_free(st);
+}
+
+/* The documents page on (SOPTYPE, SOPNUMBE): the first page, the page after
+ * a key, one key's rows, the lines of a page's documents, --key. */
+START_TEST(documents_page_on_their_two_part_key)
+{
+    env x;
+    char tag[32];
+    sp_job *job = NULL;
+    sp_job_load_opts o = {0};
+    sp_run_ctx ctx;
+    sp_deal_spec_parts parts;
+    seen s;
+    sp_err e;
+
+    snprintf(tag, sizeof(tag), "deal_keys_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    o.skip_secrets = 1;
+    ck_assert_msg(sp_job_load(x.job, &o, &job, &e) == 0, "%s", e.msg);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.job = job;
+    ctx.comp = job->components[SP_COMP_DEAL_EXPORT];
+    ctx.db = x.db;
+    ctx.hub = "41234567";
+    sp_deal_spec_init(&ctx, &parts);
+    memset(&s, 0, sizeof(s));
+    s.x = &x;
+    ck_assert_msg(dl_statements(&ctx, &parts.spec, run_read, &s, &e) == 0, "%s", e.msg);
+    /* two documents a page: three rows read (is there a next page?) */
+    ck_assert_str_eq(s.keys[0], "1|QUO0001 2|ORD0001 2|ORD0002 ");
+    ck_assert_str_eq(s.keys[1], "2|ORD0002 2|ORD0003 2|ORD0004 ");
+    ck_assert_str_eq(s.keys[2], "2|ORD0001 ");
+    ck_assert_str_eq(s.keys[4], "2|ORD0001 ");
+    /* the lines of (1, QUO0001) .. (3, INV0001): not INV0002's (in NEW, after) */
+    ck_assert_int_eq(s.n[3], 10);
+    ck_assert_ptr_null(strstr(s.keys[3], "INV0002"));
+    sp_job_free(job);
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- killed runs ------------------------------------------------------------------- */
 
 static pid_t spawn_spetl(env *x)
@@ -517,6 +587,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, documents_become_deals_with_line_items_once, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, queue_without_next_queue_is_refused, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, documents_page_on_their_two_part_key, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_then_rerun, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     return s;
