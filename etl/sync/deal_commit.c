@@ -92,19 +92,21 @@ done:
 }
 
 /* Its move to the next queue (still in its queue: moved meanwhile, left). */
-static int move(drun *d, const xrec *doc, sp_err *e)
+static int move(drun *d, sp_arena *pg_arena, const xrec *doc, sp_err *e)
 {
     if (d->move == NULL &&
         sp_stmt_prepare(d->x.ctx->db,
-                        "UPDATE SOP10100 SET BACHNUMB = ? WHERE SOPTYPE = ? AND SOPNUMBE >= ? "
+                        "UPDATE SOP10100 SET BACHNUMB = ? WHERE SOPTYPE = ? AND SOPNUMBE >= ? AND SOPNUMBE <= ? "
                         "AND RTRIM(SOPNUMBE) = ? AND RTRIM(BACHNUMB) = ?",
                         &d->move, e) != 0)
         return -1;
+    /* the number as stored with any padding: a range of the key (PKSOP10100) */
     return sp_stmt_bind_text(d->move, 1, d->next[dl_soptype(doc)], e) != 0 ||
                    sp_stmt_bind_int(d->move, 2, dl_soptype(doc), e) != 0 ||
                    sp_stmt_bind_text(d->move, 3, doc_number(doc), e) != 0 ||
-                   sp_stmt_bind_text(d->move, 4, doc_number(doc), e) != 0 ||
-                   sp_stmt_bind_text(d->move, 5, d->spec->queue, e) != 0 || sp_stmt_exec(d->move, NULL, e) != 0
+                   sp_stmt_bind_text(d->move, 4, sx_padded(pg_arena, doc_number(doc), 21), e) != 0 ||
+                   sp_stmt_bind_text(d->move, 5, doc_number(doc), e) != 0 ||
+                   sp_stmt_bind_text(d->move, 6, d->spec->queue, e) != 0 || sp_stmt_exec(d->move, NULL, e) != 0
                ? -1
                : 0;
 }
@@ -121,7 +123,7 @@ static int commit_done(drun *d, xpage *pg, size_t di, const xrec *doc, sp_err *e
             return -1;
         d->lines++;
     }
-    if (audit(d, pg, di, doc, e) != 0 || move(d, doc, e) != 0)
+    if (audit(d, pg, di, doc, e) != 0 || move(d, pg->arena, doc, e) != 0)
         return -1;
     if (sx_is_open(&d->x, &d->x.lv[0], doc) &&
         sp_action_writer_resolve(d->x.actions, SP_LINK_SALES_DOCUMENT, doc->ekey, e) != 0)

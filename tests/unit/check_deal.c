@@ -402,7 +402,13 @@ START_TEST(queue_without_next_queue_is_refused)
 
     snprintf(tag, sizeof(tag), "deal_noq_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    ck_assert_ptr_nonnull(strstr(out, "ok    deal-export: queue READY has a next queue\n"));
     db_exec(&x, "DELETE FROM spWorkflowQueueOrder");
+    ck_assert_int_ne(spetl(&x, "check", ""), 0);
+    ck_assert_msg(strstr(out, "FAIL  deal-export: queue READY has a next queue: ") != NULL &&
+                      strstr(out, ".xml:") != NULL && strstr(out, "<deal-export> queue=\"READY\" has no next queue") != NULL,
+                  "%s", out);
     ck_assert_int_eq(spetl(&x, "run", "deal-export"), 7);
     ck_assert_msg(strstr(err, "deal-") != NULL && strstr(err, ".xml:") != NULL &&
                       strstr(err, "queue=\\\"READY\\\" has no next queue") != NULL,
