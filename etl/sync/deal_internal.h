@@ -61,9 +61,23 @@ xrec *dl_doc_of(xpage *pg, const xrec *line);
 sp_hs_prop *dl_props_of(xpage *pg, const xrec *x, size_t more, size_t *np);
 int dl_op_failed(const sp_hs_batch_result *res, const sp_err *op, const char *what, sp_err *e);
 
-/* deal_lines.c: steps 4 and 5 (see deal_send.c). */
+/* Operations in flight together (steps 3 and 5): the first error that
+ * stops the run; per operation, its page and the records of its inputs. */
+typedef struct dl_wait {
+    int failed;
+    sp_err err;
+} dl_wait;
+
+typedef struct dl_op {
+    dl_wait *w;
+    xpage *pg;
+    xrec **who;
+} dl_op;
+
+/* deal_lines.c: steps 4 and 5 (see deal_send.c); step 5 is submitted, its
+ * outcome comes with the next sp_hs_run(). */
 int dl_read_existing_lines(drun *d, xpage *pg, sp_err *e);
-int dl_create_lines(drun *d, xpage *pg, sp_err *e);
+int dl_create_lines(drun *d, xpage *pg, dl_wait *w, sp_err *e);
 
 /* deal.c, for tests: the statements of a page read of spec, each to fn
  * with its parameters: 0 the first page, 1 the page after (2, ORD0001), 2

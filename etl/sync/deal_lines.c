@@ -123,36 +123,18 @@ static void line_input(xpage *pg, const xrec *l, const xrec *doc, sp_hs_input *i
     in->nassocs = 1;
 }
 
-int dl_create_lines(drun *d, xpage *pg, sp_err *e)
+static void lines_done(sp_hs_batch_result *res, void *ud)
 {
-    xrec **who = sp_arena_alloc(pg->arena, (pg->n[1] + 1) * sizeof(*who));
-    sp_hs_input *in = sp_arena_alloc(pg->arena, (pg->n[1] + 1) * sizeof(*in));
-    sp_hs_batch b = {0};
-    sp_hs_batch_result res = {0};
-    sp_err op;
-    size_t n = 0;
-    int rc;
+    dl_op *op = ud;
+    xpage *pg = op->pg;
 
-    for (size_t i = 0; i < pg->n[1]; i++) {
-        xrec *l = &pg->recs[1][i];
-        xrec *doc = dl_doc_of(pg, l);
-        if (doc == NULL || !doc->pend || l->hs_id != NULL || l->outcome == O_FAILED)
-            continue;
-        line_input(pg, l, doc, &in[n]);
-        who[n++] = l;
+    if (dl_op_failed(res, &res->err, "line items: batch create", &op->w->err) != 0) {
+        op->w->failed = 1;
+        return;
     }
-    if (n == 0)
-        return 0;
-    b.kind = SP_HS_CREATE;
-    b.object = SP_HS_LINE_ITEMS;
-    b.inputs = in;
-    b.n = n;
-    sp_err_clear(&op);
-    (void)sp_hs_batch_run(d->x.ctx->hs, &b, &res, &op);
-    rc = dl_op_failed(&res, &op, "line items: batch create", e);
-    for (size_t i = 0; rc == 0 && i < res.n; i++) {
-        const sp_hs_item *it = &res.items[i];
-        xrec *l = who[i];
+    for (size_t i = 0; i < res->n; i++) {
+        const sp_hs_item *it = &res->items[i];
+        xrec *l = op->who[i];
         if (it->state == SP_HS_ITEM_OK) {
             l->hs_id = sp_arena_strdup(pg->arena, it->rec.id);
             l->outcome = O_CREATED;
@@ -163,6 +145,31 @@ int dl_create_lines(drun *d, xpage *pg, sp_err *e)
                 sp_arena_printf(pg->arena, "line %s: %s", l->ekey, it->message ? it->message : ""),
                 it->correlation_id);
     }
-    sp_hs_batch_result_free(&res);
-    return rc;
+}
+
+int dl_create_lines(drun *d, xpage *pg, dl_wait *w, sp_err *e)
+{
+    dl_op *op = sp_arena_alloc(pg->arena, sizeof(*op));
+    sp_hs_input *in = sp_arena_alloc(pg->arena, (pg->n[1] + 1) * sizeof(*in));
+    sp_hs_batch b = {0};
+    size_t n = 0;
+
+    op->w = w;
+    op->pg = pg;
+    op->who = sp_arena_alloc(pg->arena, (pg->n[1] + 1) * sizeof(*op->who));
+    for (size_t i = 0; i < pg->n[1]; i++) {
+        xrec *l = &pg->recs[1][i];
+        xrec *doc = dl_doc_of(pg, l);
+        if (doc == NULL || !doc->pend || l->hs_id != NULL || l->outcome == O_FAILED)
+            continue;
+        line_input(pg, l, doc, &in[n]);
+        op->who[n++] = l;
+    }
+    if (n == 0)
+        return 0;
+    b.kind = SP_HS_CREATE;
+    b.object = SP_HS_LINE_ITEMS;
+    b.inputs = in;
+    b.n = n;
+    return sp_hs_batch_submit(d->x.ctx->hs, &b, lines_done, op, e);
 }

@@ -1,5 +1,6 @@
-/* deal_send.c -- a deal-export page's writes to HubSpot, in order (each a
- * batch operation run to its end on the caller's thread):
+/* deal_send.c -- a deal-export page's writes to HubSpot, in order, on the
+ * caller's thread (steps 3 and 5 in flight together, the others each run to
+ * its end before the next):
  *
  *   1. which documents go on: not already linked (one-time: a linked one is
  *      skipped), customer (or prospect) linked to a company, a next queue
@@ -161,49 +162,69 @@ static int send_deals(drun *d, xpage *pg, sp_err *e)
     return rc;
 }
 
-/* Step 3. */
-static int assoc_companies(drun *d, xpage *pg, sp_err *e)
+/* The outcome of an operation submitted with others (steps 3 and 5 go out
+ * together): the records its inputs stand for, and the first error that
+ * stops the run. */
+static void assoc_done(sp_hs_batch_result *res, void *ud)
 {
-    xrec **who = sp_arena_alloc(pg->arena, (pg->n[0] + 1) * sizeof(*who));
-    sp_hs_assoc_pair *pairs = sp_arena_alloc(pg->arena, (pg->n[0] + 1) * sizeof(*pairs));
-    sp_hs_batch_result res = {0};
-    sp_err op;
-    size_t n = 0;
-    int rc;
+    dl_op *op = ud;
 
+    if (dl_op_failed(res, &res->err, "deals: associating them to their companies", &op->w->err) != 0) {
+        op->w->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < res->n; i++) {
+        const sp_hs_item *it = &res->items[i];
+        xrec *x = op->who[i];
+        if (it->state != SP_HS_ITEM_OK)
+            dl_fail(op->pg, x, it->status, it->category,
+                    sp_arena_printf(op->pg->arena, "associating deal %s to company %s: %s", x->hs_id,
+                                    x->extras[DX_COMPANY], it->message ? it->message : ""),
+                    it->correlation_id);
+    }
+}
+
+/* Step 3: submitted, answered in assoc_done. */
+static int assoc_companies(drun *d, xpage *pg, dl_wait *w, sp_err *e)
+{
+    dl_op *op = sp_arena_alloc(pg->arena, sizeof(*op));
+    sp_hs_assoc_pair *pairs = sp_arena_alloc(pg->arena, (pg->n[0] + 1) * sizeof(*pairs));
+    size_t n = 0;
+
+    op->w = w;
+    op->pg = pg;
+    op->who = sp_arena_alloc(pg->arena, (pg->n[0] + 1) * sizeof(*op->who));
     for (size_t i = 0; i < pg->n[0]; i++) {
         xrec *x = &pg->recs[0][i];
         if (!x->pend)
             continue;
         pairs[n].from_id = x->hs_id;
         pairs[n].to_id = x->extras[DX_COMPANY];
-        who[n++] = x;
+        op->who[n++] = x;
     }
     if (n == 0)
         return 0;
-    sp_err_clear(&op);
-    (void)sp_hs_assoc_create(d->x.ctx->hs, SP_HS_DEALS, SP_HS_COMPANIES,
-                             sp_hs_assoc_type_id(SP_HS_DEALS, SP_HS_COMPANIES), pairs, n, &res, &op);
-    rc = dl_op_failed(&res, &op, "deals: associating them to their companies", e);
-    for (size_t i = 0; rc == 0 && i < res.n; i++) {
-        const sp_hs_item *it = &res.items[i];
-        if (it->state != SP_HS_ITEM_OK)
-            dl_fail(pg, who[i], it->status, it->category,
-                    sp_arena_printf(pg->arena, "associating deal %s to company %s: %s", who[i]->hs_id,
-                                    who[i]->extras[DX_COMPANY], it->message ? it->message : ""),
-                    it->correlation_id);
-    }
-    sp_hs_batch_result_free(&res);
-    return rc;
+    return sp_hs_assoc_submit(d->x.ctx->hs, SP_HS_DEALS, SP_HS_COMPANIES,
+                              sp_hs_assoc_type_id(SP_HS_DEALS, SP_HS_COMPANIES), pairs, n, assoc_done, op, e);
 }
 
 int dl_send_page(drun *d, xpage *pg, sp_err *e)
 {
+    dl_wait w;
+
+    memset(&w, 0, sizeof(w));
     dl_classify(d, pg);
-    if (send_deals(d, pg, e) != 0 || assoc_companies(d, pg, e) != 0)
+    if (send_deals(d, pg, e) != 0 || (d->x.nlevels > 1 && dl_read_existing_lines(d, pg, e) != 0))
         return -1;
-    if (d->x.nlevels > 1 && (dl_read_existing_lines(d, pg, e) != 0 || dl_create_lines(d, pg, e) != 0))
+    /* the associations and the line items in flight together */
+    if (assoc_companies(d, pg, &w, e) != 0 || (d->x.nlevels > 1 && dl_create_lines(d, pg, &w, e) != 0))
         return -1;
+    if (sp_hs_run(d->x.ctx->hs, e) != 0 && !w.failed)
+        return -1;
+    if (w.failed) {
+        *e = w.err;
+        return -1;
+    }
     for (size_t i = 0; i < pg->n[0]; i++) {
         xrec *x = &pg->recs[0][i];
         if (x->pend)
