@@ -224,6 +224,7 @@ done:
     sp_sync_free(d.x.sync);
     sp_stmt_free(d.move);
     sp_stmt_free(d.audit);
+    sp_batch_free(d.new_links);
     sp_link_writer_free(d.x.link_put);
     sp_action_writer_free(d.x.actions);
     sp_arena_free(d.x.job_arena);

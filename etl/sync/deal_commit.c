@@ -21,19 +21,93 @@ const char *dl_doc_type_name(int soptype)
     return soptype >= 1 && soptype <= 6 ? doc_types[soptype] : NULL;
 }
 
-static int put_link(drun *d, const char *type, const xrec *x, const char *object, sp_err *e)
+static void link_of(drun *d, const char *type, const xrec *x, const char *object, sp_link *lk)
+{
+    (void)d;
+    memset(lk, 0, sizeof(*lk));
+    snprintf(lk->entity_type, sizeof(lk->entity_type), "%s", type);
+    snprintf(lk->entity_key, sizeof(lk->entity_key), "%s", x->ekey);
+    snprintf(lk->hs_object, sizeof(lk->hs_object), "%s", object);
+    snprintf(lk->hs_id, sizeof(lk->hs_id), "%s", x->hs_id);
+    snprintf(lk->payload_hash, sizeof(lk->payload_hash), "%s", x->hash);
+}
+
+/* A link written over the one that exists (or in place of a new row the
+ * batch refused). */
+static int upsert_link(drun *d, const char *type, const xrec *x, const char *object, sp_err *e)
 {
     sp_link lk;
 
     if (d->x.link_put == NULL && sp_link_writer_open(d->x.ctx->db, &d->x.link_put, e) != 0)
         return -1;
-    memset(&lk, 0, sizeof(lk));
-    snprintf(lk.entity_type, sizeof(lk.entity_type), "%s", type);
-    snprintf(lk.entity_key, sizeof(lk.entity_key), "%s", x->ekey);
-    snprintf(lk.hs_object, sizeof(lk.hs_object), "%s", object);
-    snprintf(lk.hs_id, sizeof(lk.hs_id), "%s", x->hs_id);
-    snprintf(lk.payload_hash, sizeof(lk.payload_hash), "%s", x->hash);
+    link_of(d, type, x, object, &lk);
     return sp_link_writer_put(d->x.link_put, d->x.ctx->hub, &lk, e);
+}
+
+/* What a row of the new links' batch stands for. */
+struct dl_newrow {
+    const char *type, *object;
+    const xrec *x;
+};
+
+/* A link: a row of the page's multi-row INSERT when there was none at the
+ * read, else an upsert. */
+static int put_link(drun *d, xpage *pg, const char *type, const xrec *x, const char *object, sp_err *e)
+{
+    static const sp_param_spec ps[] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 200}, {SP_TYPE_TEXT, 40},
+                                       {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 64}, {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
+    int64_t now = sp_clock_wall_ms();
+
+    if (x->linked_before)
+        return upsert_link(d, type, x, object, e);
+    if (d->new_links == NULL &&
+        sp_batch_open(d->x.ctx->db,
+                      "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, HubSpot_Object_Type, "
+                      "HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      ps, 8, 500, &d->new_links, e) != 0)
+        return -1;
+    if (d->nrows == d->caprows) {
+        struct dl_newrow *rows;
+        d->caprows = d->caprows ? d->caprows * 2 : 256;
+        rows = sp_arena_alloc(pg->arena, d->caprows * sizeof(*rows));
+        if (d->nrows > 0)
+            memcpy(rows, d->rows, d->nrows * sizeof(*rows));
+        d->rows = rows;
+    }
+    d->rows[d->nrows++] = (struct dl_newrow){type, object, x};
+    if (sp_batch_text(d->new_links, 1, d->x.ctx->hub, e) != 0 || sp_batch_text(d->new_links, 2, type, e) != 0 ||
+        sp_batch_text(d->new_links, 3, x->ekey, e) != 0 || sp_batch_text(d->new_links, 4, object, e) != 0 ||
+        sp_batch_text(d->new_links, 5, x->hs_id, e) != 0 || sp_batch_text(d->new_links, 6, x->hash, e) != 0 ||
+        sp_batch_time(d->new_links, 7, now, e) != 0 || sp_batch_time(d->new_links, 8, now, e) != 0)
+        return -1;
+    (void)sp_batch_add(d->new_links, e);   /* a refused row: written again at the flush */
+    return 0;
+}
+
+/* The page's new links; a row the batch refused (a link written since the
+ * read) is written again as an upsert. */
+static int flush_links(drun *d, sp_err *e)
+{
+    int nf;
+
+    if (d->new_links == NULL || d->nrows == 0)
+        return 0;
+    if (sp_batch_flush(d->new_links, e) == 0 && sp_batch_rows_failed(d->new_links) == 0)
+        return 0;
+    nf = sp_batch_nfailures(d->new_links);
+    if (sp_batch_rows_failed(d->new_links) > nf)
+        return SP_ERR(e, SP_EDB, "writing %lld links failed", (long long)sp_batch_rows_failed(d->new_links));
+    sp_err_clear(e);
+    for (int i = 0; i < nf; i++) {
+        const sp_batch_failure *f = sp_batch_failure_at(d->new_links, i);
+        const struct dl_newrow *w;
+        if (f->row < 0 || (size_t)f->row >= d->nrows)
+            return SP_ERR(e, SP_EINTERNAL, "link batch: row %lld out of range", (long long)f->row);
+        w = &d->rows[f->row];
+        if (upsert_link(d, w->type, w->x, w->object, e) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* The document's number as its key holds it: "TYPE|NUMBER" -> NUMBER. */
@@ -113,13 +187,13 @@ static int move(drun *d, sp_arena *pg_arena, const xrec *doc, sp_err *e)
 
 static int commit_done(drun *d, xpage *pg, size_t di, const xrec *doc, sp_err *e)
 {
-    if (put_link(d, SP_LINK_SALES_DOCUMENT, doc, "deals", e) != 0)
+    if (put_link(d, pg, SP_LINK_SALES_DOCUMENT, doc, "deals", e) != 0)
         return -1;
     for (size_t i = 0; i < pg->n[1]; i++) {
         const xrec *l = &pg->recs[1][i];
         if (l->parent != (int)di)
             continue;
-        if (put_link(d, SP_LINK_SALES_LINE, l, "line_items", e) != 0)
+        if (put_link(d, pg, SP_LINK_SALES_LINE, l, "line_items", e) != 0)
             return -1;
         d->lines++;
     }
@@ -160,6 +234,9 @@ int dl_commit_page(xpage *pg, sp_err *e)
 
     if (sp_db_begin(d->x.ctx->db, e) != 0)
         return -1;
+    d->nrows = d->caprows = 0;   /* the rows live in the page's arena */
+    if (d->new_links != NULL)
+        sp_batch_reset(d->new_links);
     for (size_t i = 0; i < pg->n[0]; i++) {
         const xrec *doc = &pg->recs[0][i];
         if (doc->outcome == O_CREATED ? commit_done(d, pg, i, doc, e) != 0
@@ -169,7 +246,7 @@ int dl_commit_page(xpage *pg, sp_err *e)
         if (doc->outcome == O_SKIPPED)
             d->x.ctx->counts.skipped++;
     }
-    if (sp_db_commit(d->x.ctx->db, e) != 0)
+    if (flush_links(d, e) != 0 || sp_db_commit(d->x.ctx->db, e) != 0)
         goto done;
     rc = 0;
 done:

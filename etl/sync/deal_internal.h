@@ -39,6 +39,9 @@ typedef struct drun {
     char next[7][16];            /* the next queue per SOPTYPE; "": none */
     sp_stmt *move;               /* the queue move, prepared once (commit connection) */
     sp_stmt *audit;              /* an audit row */
+    sp_batch *new_links;         /* a page's new links: multi-row INSERTs */
+    struct dl_newrow *rows;      /* what each row of new_links stands for (page arena) */
+    size_t nrows, caprows;
     int64_t lines;               /* line items linked by this run */
 } drun;
 
