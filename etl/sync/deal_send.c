@@ -217,8 +217,13 @@ int dl_send_page(drun *d, xpage *pg, sp_err *e)
     if (send_deals(d, pg, e) != 0 || (d->x.nlevels > 1 && dl_read_existing_lines(d, pg, e) != 0))
         return -1;
     /* the associations and the line items in flight together */
-    if (assoc_companies(d, pg, &w, e) != 0 || (d->x.nlevels > 1 && dl_create_lines(d, pg, &w, e) != 0))
+    if (assoc_companies(d, pg, &w, e) != 0)
         return -1;
+    if (d->x.nlevels > 1 && dl_create_lines(d, pg, &w, e) != 0) {
+        sp_err e2;
+        (void)sp_hs_run(d->x.ctx->hs, &e2);   /* the associations answer while the page exists */
+        return -1;
+    }
     if (sp_hs_run(d->x.ctx->hs, e) != 0 && !w.failed)
         return -1;
     if (w.failed) {
