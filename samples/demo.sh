@@ -120,6 +120,16 @@ run_spetl -q run jobs/demo.xml customer-updates-export product-export
 say "A rerun with nothing changed sends no write"
 run_spetl -q run jobs/demo.xml customer-updates-export product-export
 
+say "spetl run: deal-export (the documents in queue READY TO EXPORT become deals with line items)"
+queues() {
+    if command -v sqlite3 >/dev/null 2>&1; then
+        sqlite3 -separator '  ' "$db" "SELECT printf('  in queue %-15s %4d', RTRIM(BACHNUMB), COUNT(*)) FROM SOP10100 GROUP BY RTRIM(BACHNUMB) ORDER BY 1;"
+    fi
+}
+echo "before:"; queues
+run_spetl -q run jobs/demo.xml deal-export
+echo "after (exported documents moved on to the next queue of spWorkflowQueueOrder):"; queues
+
 say "spetl history"
 (cd "$top" && "$bindir/spetl" -q history --limit 8 jobs/demo.xml)
 

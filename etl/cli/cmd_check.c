@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "spetl/cli.h"
+#include "spetl/export.h"
 #include "spetl/log.h"
 #include "spetl/runner.h"
 #include "spetl/setup.h"
@@ -92,6 +93,21 @@ static void check_database(const sp_job *job, const char *job_path, sp_db **db, 
              sp_db_server_version(*db));
 }
 
+/* deal-export's queue has a next queue (next-queue, or spWorkflowQueueOrder). */
+static void check_deal_queue(const sp_job *job, sp_db *db, verdict *v)
+{
+    const sp_job_component *c = job->components[SP_COMP_DEAL_EXPORT];
+    char next[7][16], what[160];
+    sp_err pe;
+
+    if (c == NULL || !c->enabled || db == NULL)
+        return;
+    sp_err_clear(&pe);
+    (void)sp_deal_next_queues(db, job, c, next, &pe);
+    snprintf(what, sizeof(what), "deal-export: queue %s has a next queue", c->u.deal.queue);
+    report(v, what, &pe);
+}
+
 int sp_cmd_check(const sp_cli *cli, sp_err *e)
 {
     sp_job *job = NULL;
@@ -111,6 +127,7 @@ int sp_cmd_check(const sp_cli *cli, sp_err *e)
 
     check_database(job, cli->job_path, &db, what, sizeof(what), &pe);
     report(&v, what, &pe);
+    check_deal_queue(job, db, &v);
 
     sp_err_clear(&pe);
     if (sp_open_hubspot(job, &hs, &pe) == 0 && sp_resolve_hub(hs, job, hub, sizeof(hub), &pe) == 0)

@@ -14,7 +14,7 @@ static const sp_component_fn impls[SP_COMP_COUNT] = {
     [SP_COMP_CUSTOMER_UPDATES] = sp_comp_customer_updates,
     [SP_COMP_PROSPECT_UPDATES] = sp_comp_prospect_updates,
     [SP_COMP_PRODUCT_EXPORT] = sp_comp_product_export,
-    [SP_COMP_DEAL_EXPORT] = NULL,
+    [SP_COMP_DEAL_EXPORT] = sp_comp_deal_export,
 };
 
 sp_component_fn sp_component_impl(sp_job_component_kind kind)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spetl/export.h"
 #include "spetl/log.h"
 
 static int object_of(sp_job_object o, sp_hs_object *out)
@@ -69,6 +70,27 @@ static void add(sp_setup_need *list, size_t *n, size_t max, sp_hs_object obj, co
     (*n)++;
 }
 
+/* deal-export's lines carry their key in a plain property of its own
+ * (line items take no unique ones): SP_DEAL_LINE_KEY_PROP. */
+static void deal_line_key(const sp_job *job, sp_setup_need *list, size_t *n)
+{
+    const sp_job_component *c = job->components[SP_COMP_DEAL_EXPORT];
+
+    if (c == NULL || !c->u.deal.export_lines || c->u.deal.line_mapping == NULL)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (list[i].object == SP_HS_LINE_ITEMS && strcmp(list[i].property, SP_DEAL_LINE_KEY_PROP) == 0)
+            return;
+    memset(&list[*n], 0, sizeof(list[*n]));
+    list[*n].object = SP_HS_LINE_ITEMS;
+    list[*n].property = SP_DEAL_LINE_KEY_PROP;
+    list[*n].type = "string";
+    list[*n].field_type = "text";
+    list[*n].mapping = c->u.deal.line_mapping->id;
+    list[*n].pos = c->pos;
+    (*n)++;
+}
+
 int sp_setup_needs(const sp_job *job, const sp_setup_need **out, size_t *n, sp_err *e)
 {
     size_t max = 0;
@@ -78,7 +100,7 @@ int sp_setup_needs(const sp_job *job, const sp_setup_need **out, size_t *n, sp_e
     for (size_t i = 0; i < job->nmappings; i++)
         for (size_t j = 0; j < job->mappings[i].nfields; j++)
             max += 1 + job->mappings[i].fields[j].nparts;
-    list = sp_arena_alloc(job->arena, (max + 1) * sizeof(*list));
+    list = sp_arena_alloc(job->arena, (max + 2) * sizeof(*list));
     for (size_t i = 0; i < job->nmappings; i++) {
         const sp_job_mapping *m = &job->mappings[i];
         sp_hs_object obj;
@@ -104,6 +126,7 @@ int sp_setup_needs(const sp_job *job, const sp_setup_need **out, size_t *n, sp_e
             }
         }
     }
+    deal_line_key(job, list, n);
     *out = list;
     return 0;
 }

@@ -57,7 +57,9 @@ typedef enum xop {
 typedef struct xrec {
     int level;
     const char *k1, *k2;         /* trimmed key parts */
-    const char *ekey;            /* entity key: "K1" or "K1|K2" */
+    const char *ekey;            /* entity key: the trimmed parts joined by '|': "K1", "K1|K2" ... */
+    const char *pkey;            /* child: its parent's entity key (its first parts) */
+    const char *extras[SP_EXPORT_MAX_EXTRAS];  /* the level's extras as read (NULL: SQL NULL) */
     int parent;                  /* child: index among the page's parents; -1 none */
     sp_map_out map;
     char hash[SP_PAYLOAD_HASH_LEN];
@@ -89,8 +91,9 @@ typedef struct xlevel_rt {
     const sp_job_column *cols[SX_MAX_COLS];
     int ncols;
     sp_hs_object object;
-    int key_width[2];
-    const sp_job_column *keycol[2];
+    int key_width[SP_EXPORT_MAX_KEYS];
+    const sp_job_column *keycol[SP_EXPORT_MAX_KEYS];
+    int nextras;
 } xlevel_rt;
 
 typedef struct xrun xrun;
@@ -105,7 +108,7 @@ typedef struct xsrc {
         char *sql;
         sp_stmt *st;
     } reads[4];
-    const char *last;            /* the last parent key read (malloc'd); NULL: none yet */
+    const char *last_key[2];     /* the last parent key read, its parts (malloc'd); NULL: none yet */
     int eof;                     /* the last page was read */
 } xsrc;
 
@@ -171,12 +174,13 @@ struct xrun {
 typedef struct xrow {
     const char **vals;           /* ncols values (page arena) */
     const char *link_id, *link_hash;
-    int64_t klen[2];             /* the stored length of each key part (trailing spaces counted) */
+    int64_t klen[SP_EXPORT_MAX_KEYS];  /* the stored length of each key part (trailing spaces counted) */
+    const char *extras[SP_EXPORT_MAX_EXTRAS];
 } xrow;
 
 /* The bound parameters of a read, in order. */
 typedef struct xparam {
-    int kind;                    /* 0 text, 1 time, 2 filter param */
+    int kind;                    /* 0 text, 1 time, 2 filter param, 3 integer (text holds it) */
     const char *text;
     int64_t ms;
     const sp_filter_param *fp;
@@ -193,6 +197,15 @@ const char *sx_padded(sp_arena *a, const char *s, int width);
 int sx_level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e);
 size_t sx_col_max(const sp_job_column *c);
 void sx_p_text(xparams *p, const char *s);
+/* Key part k of level l after (after = 1), before (-1) or equal to (0) the trimmed value
+ * v: text keys whatever trailing spaces they were stored with, integer keys
+ * bound as integers. */
+void sx_key_pred(const xlevel_rt *l, int k, int after, const char *v, sp_buf *b, xparams *p, sp_err *e);
+void sx_p_int(xparams *p, const char *v);
+int sx_is_int_key(const sp_job_column *c);
+/* The keyset predicate of a composite key: after (last[0], last[1] ...). */
+void sx_keyset_after(const xlevel_rt *l, int nkeys, const char *const *last, sp_buf *b, xparams *p,
+                     sp_err *e);
 int sx_bind_all(sp_stmt *st, const xparams *p, sp_err *e);
 void sx_select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xparams *p, sp_err *e);
 void sx_where_common(xrun *r, const xlevel_rt *l, int with_filter, sp_buf *b, xparams *p, sp_err *e);
@@ -205,6 +218,17 @@ void sx_page_free(xpage *pg);
 /* A page source on db (ops->src_open), and its end (ops->src_close). */
 xsrc *sx_src_open(sp_db *db);
 void sx_src_close(xsrc *src);
+/* The statements of a page read, into sql with their parameters (tests
+ * print them too): the parents after last_key (last_key[0] NULL: the
+ * first page; the run's --key; one row more than a page), the rows of one
+ * parent key (its parts), the children of the parents from first to last
+ * (their key parts). */
+int sx_sql_parents(xrun *r, sp_arena *a, const char *const *last_key, sp_buf *sql, xparams *p, sp_err *e);
+int sx_sql_key_rows(xrun *r, sp_arena *a, const char *const *parts, sp_buf *sql, xparams *p, sp_err *e);
+int sx_sql_children(xrun *r, sp_arena *a, const char *const *first, const char *const *last, sp_buf *sql,
+                    xparams *p, sp_err *e);
+/* The trimmed first nparts key parts of row w, joined by '|'. */
+const char *sx_row_key(sp_arena *a, const xlevel_rt *l, const xrow *w, int nparts);
 
 /* ---- export_map.c ------------------------------------------------------ */
 void sx_rec_fail(xrec *x, int status, const char *category, const char *message, const char *corr,

@@ -53,10 +53,16 @@ static int rec_keys(const sp_export_level *lv, const xrow *w, sp_arena *a, xrec 
         if (!keep)
             return 0;
     }
-    x->ekey = x->k2 ? sp_arena_printf(a, "%s|%s", x->k1, x->k2) : x->k1;
-    x->rawkey = x->k2 ? sp_arena_printf(a, "'%s%*s|%s%*s'", x->k1, stored_pad(x->k1, w->klen[0]), "", x->k2,
-                                        stored_pad(x->k2, w->klen[1]), "")
-                      : sp_arena_printf(a, "'%s%*s'", x->k1, stored_pad(x->k1, w->klen[0]), "");
+    x->ekey = x->k1;
+    x->rawkey = sp_arena_printf(a, "'%s%*s", x->k1, stored_pad(x->k1, w->klen[0]), "");
+    for (int k = 1; k < lv->nkeys; k++) {
+        const char *part = k == 1 ? x->k2 : sx_trimmed(a, w->vals[k]);
+        x->ekey = sp_arena_printf(a, "%s|%s", x->ekey, part);
+        x->rawkey = sp_arena_printf(a, "%s|%s%*s", x->rawkey, part, stored_pad(part, w->klen[k]), "");
+    }
+    x->rawkey = sp_arena_printf(a, "%s'", x->rawkey);
+    for (int k = 0; k < SP_EXPORT_MAX_EXTRAS; k++)
+        x->extras[k] = w->extras[k];
     x->link_id = w->link_id;
     x->link_hash = w->link_hash;
     x->linked_before = x->link_id != NULL;
@@ -83,7 +89,9 @@ static void rec_map(xrun *r, xpage *pg, const xlevel_rt *l, const xrow *w, xrec 
 static void rec_decide(xpage *pg, const sp_export_level *lv, xrec *x)
 {
     sp_payload_hash(x->map.props, x->map.n, x->hash);
-    if (x->link_id == NULL) {
+    if (x->link_id == NULL && lv->keyless) {
+        x->op = OP_NONE;   /* created by the engine that sends it */
+    } else if (x->link_id == NULL) {
         if (x->map.key == NULL || x->map.key[0] == '\0') {
             sx_rec_fail(x, 0, "MAPPING",
                         sp_arena_printf(pg->arena, "the key property %s of mapping %s is empty",

@@ -25,7 +25,8 @@ void sx_src_close(xsrc *src)
         sp_stmt_free(src->reads[i].st);
         free(src->reads[i].sql);
     }
-    free((void *)src->last);
+    free((void *)src->last_key[0]);
+    free((void *)src->last_key[1]);
     free(src);
 }
 
@@ -85,9 +86,13 @@ static int copy_row(sp_stmt *st, const xlevel_rt *l, sp_arena *a, xrow *w, sp_er
     h = sp_stmt_text(st, l->ncols + 1);
     w->link_id = id != NULL && id[0] ? sp_arena_strdup(a, id) : NULL;
     w->link_hash = h != NULL ? sp_arena_strdup(a, h) : NULL;
-    for (int k = 0; k < l->lv->nkeys && k < 2; k++)
+    for (int k = 0; k < l->lv->nkeys; k++)
         if (sp_stmt_int(st, l->ncols + 2 + k, &w->klen[k], e) < 0)
             return -1;
+    for (int x = 0; x < l->nextras; x++) {
+        const char *v = sp_stmt_text(st, l->ncols + 2 + l->lv->nkeys + x);
+        w->extras[x] = v != NULL ? sp_arena_strdup(a, v) : NULL;
+    }
     return 0;
 }
 
@@ -131,6 +136,86 @@ done:
     return rc;
 }
 
+/* The trimmed first nparts key parts of row w, joined by '|'. */
+const char *sx_row_key(sp_arena *a, const xlevel_rt *l, const xrow *w, int nparts)
+{
+    const char *k = sx_trimmed(a, w->vals[0]);
+    (void)l;
+    for (int i = 1; i < nparts; i++)
+        k = sp_arena_printf(a, "%s|%s", k, sx_trimmed(a, w->vals[i]));
+    return k;
+}
+
+static void order_by(const xlevel_rt *l, int nkeys, sp_buf *b, sp_err *e)
+{
+    for (int k = 0; k < nkeys; k++)
+        sp_buf_printf(b, e, "%st.%s", k ? ", " : " ORDER BY ", l->lv->keys[k]);
+}
+
+/* One record (--key): its key parts, '|' between them (the last part takes
+ * the rest, so a '|' in it stays). A key of fewer parts matches nothing. */
+static void key_where(const xlevel_rt *l, sp_arena *a, const char *key, sp_buf *b, xparams *p, sp_err *e)
+{
+    const char *at = key;
+
+    for (int k = 0; k < l->lv->nkeys; k++) {
+        const char *bar = k + 1 < l->lv->nkeys ? strchr(at, '|') : NULL;
+        const char *part = bar ? sp_arena_strndup(a, at, (size_t)(bar - at)) : at;
+        if (k + 1 < l->lv->nkeys && bar == NULL) {
+            sp_buf_printf(b, e, " AND 1 = 0");
+            return;
+        }
+        sp_buf_printf(b, e, " AND ");
+        sx_key_pred(l, k, 0, part, b, p, e);
+        at = bar ? bar + 1 : at;
+    }
+}
+
+int sx_sql_key_rows(xrun *r, sp_arena *a, const char *const *parts, sp_buf *sql, xparams *p, sp_err *e)
+{
+    const xlevel_rt *l0 = &r->lv[0];
+
+    sp_buf_printf(sql, e, "SELECT ");
+    sx_select_head(r, l0, a, sql, p, e);
+    sx_where_common(r, l0, 1, sql, p, e);
+    for (int k = 0; k < l0->lv->nkeys; k++) {
+        sp_buf_printf(sql, e, " AND ");
+        sx_key_pred(l0, k, 0, parts[k], sql, p, e);
+    }
+    order_by(l0, l0->lv->nkeys, sql, e);
+    if (sql->len >= SX_SQL_MAX - 1)
+        return SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
+    return sp_buf_check(sql, e);
+}
+
+int sx_sql_parents(xrun *r, sp_arena *a, const char *const *last_key, sp_buf *sql, xparams *p, sp_err *e)
+{
+    const xlevel_rt *l0 = &r->lv[0];
+    sp_buf rest;
+    int rc = -1;
+
+    sp_buf_init(&rest, SX_SQL_MAX);
+    sx_select_head(r, l0, a, &rest, p, e);
+    sx_where_common(r, l0, 1, &rest, p, e);
+    if (last_key[0] != NULL) {
+        /* after the last key, whatever trailing spaces its rows were stored with */
+        sp_buf_printf(&rest, e, " AND ");
+        sx_keyset_after(l0, l0->lv->nkeys, last_key, &rest, p, e);
+    }
+    if (r->ctx->key != NULL)
+        key_where(l0, a, r->ctx->key, &rest, p, e);
+    order_by(l0, l0->lv->nkeys, &rest, e);
+    /* a refused append: the text lacks a piece; one row more than a page:
+     * does the page's last key go on? */
+    if (sp_buf_check(&rest, e) == 0 &&
+        sp_db_sql_select_limit(r->ctx->db, sql, sp_buf_str(&rest), r->spec->per_page + 1L, e) == 0)
+        rc = sql->len >= SX_SQL_MAX - 1 || rest.len >= SX_SQL_MAX - 1
+                 ? SP_ERR(e, SP_EINTERNAL, "export: SQL text too long")
+                 : 0;
+    sp_buf_free(&rest);
+    return rc;
+}
+
 /* The row after a full page (read to peek) has the page's last key once
  * trimmed (stored with other trailing spaces): the last key's rows are held
  * back for the next page, so a key's rows are read together. A page of one
@@ -138,13 +223,14 @@ done:
 static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t *n, sp_err *e)
 {
     const xlevel_rt *l0 = &r->lv[0];
-    const char *last = sx_trimmed(pg->arena, (*rows)[*n - 1].vals[0]);
+    const char *last = sx_row_key(pg->arena, l0, &(*rows)[*n - 1], l0->lv->nkeys);
+    const char *parts[SP_EXPORT_MAX_KEYS];
     size_t g = 1;
     sp_buf sql;
     xparams *p;
     int rc = -1;
 
-    while (g < *n && strcmp(sx_trimmed(pg->arena, (*rows)[*n - 1 - g].vals[0]), last) == 0)
+    while (g < *n && strcmp(sx_row_key(pg->arena, l0, &(*rows)[*n - 1 - g], l0->lv->nkeys), last) == 0)
         g++;
     if (g < *n) {
         *n -= g;
@@ -152,16 +238,9 @@ static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t 
     }
     p = sp_xcalloc(1, sizeof(*p));
     sp_buf_init(&sql, SX_SQL_MAX);
-    sp_buf_printf(&sql, e, "SELECT ");
-    sx_select_head(r, l0, pg->arena, &sql, p, e);
-    sx_where_common(r, l0, 1, &sql, p, e);
-    sp_buf_printf(&sql, e, " AND t.%s >= ? AND RTRIM(t.%s) = ? ORDER BY t.%s", l0->lv->keys[0],
-                  l0->lv->keys[0], l0->lv->keys[0]);
-    sx_p_text(p, last);
-    sx_p_text(p, last);
-    if (sql.len >= SX_SQL_MAX - 1)
-        SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
-    else
+    for (int k = 0; k < l0->lv->nkeys; k++)
+        parts[k] = sx_trimmed(pg->arena, (*rows)[*n - 1].vals[k]);
+    if (sx_sql_key_rows(r, pg->arena, parts, &sql, p, e) == 0)
         rc = read_rows(src, l0, sp_buf_str(&sql), p, SX_MAX_CHILD_ROWS, pg->arena, rows, n, e);
     sp_buf_free(&sql);
     free(p);
@@ -170,51 +249,88 @@ static int keep_key_together(xrun *r, xsrc *src, xpage *pg, xrow **rows, size_t 
 
 /* The parents of the next page into *rows; *eof when there was nothing left
  * or this page is the last. */
-static int read_parents(xrun *r, xsrc *src, xpage *pg, const char *last_key, xrow **rows, size_t *n,
+static int read_parents(xrun *r, xsrc *src, xpage *pg, const char *const *last_key, xrow **rows, size_t *n,
                         int *eof, sp_err *e)
 {
     const xlevel_rt *l0 = &r->lv[0];
-    sp_buf sql, rest;
+    sp_buf sql;
     xparams *p = sp_xcalloc(1, sizeof(*p));
     int rc = -1;
 
     sp_buf_init(&sql, SX_SQL_MAX);
-    sp_buf_init(&rest, SX_SQL_MAX);
-    sx_select_head(r, l0, pg->arena, &rest, p, e);
-    sx_where_common(r, l0, 1, &rest, p, e);
-    if (last_key != NULL) {
-        /* after the last key, whatever trailing spaces its rows were stored with */
-        sp_buf_printf(&rest, e, " AND t.%s > ? AND RTRIM(t.%s) <> ?", l0->lv->keys[0], l0->lv->keys[0]);
-        sx_p_text(p, last_key);
-        sx_p_text(p, last_key);
-    }
-    if (r->ctx->key != NULL) {
-        sp_buf_printf(&rest, e, " AND RTRIM(t.%s) = ?", l0->lv->keys[0]);
-        sx_p_text(p, r->ctx->key);
-    }
-    sp_buf_printf(&rest, e, " ORDER BY t.%s", l0->lv->keys[0]);
-    if (sp_buf_check(&rest, e) != 0)   /* a refused append: the text lacks a piece */
-        goto done;
-    /* one row more than a page: does the page's last key go on? */
-    if (sp_db_sql_select_limit(r->ctx->db, &sql, sp_buf_str(&rest), r->spec->per_page + 1L, e) != 0)
+    if (sx_sql_parents(r, pg->arena, last_key, &sql, p, e) != 0)
         goto done;
     if (read_rows(src, l0, sp_buf_str(&sql), p, r->spec->per_page + 1, pg->arena, rows, n, e) != 0)
         goto done;
     *eof = *n == 0 || (long)*n <= r->spec->per_page || r->ctx->key != NULL;
     if (!*eof) {
         (*n)--;   /* the peeked row starts the next page */
-        if (strcmp(sx_trimmed(pg->arena, (*rows)[*n].vals[0]), sx_trimmed(pg->arena, (*rows)[*n - 1].vals[0])) == 0 &&
+        if (strcmp(sx_row_key(pg->arena, l0, &(*rows)[*n], l0->lv->nkeys),
+                   sx_row_key(pg->arena, l0, &(*rows)[*n - 1], l0->lv->nkeys)) == 0 &&
             keep_key_together(r, src, pg, rows, n, e) != 0)
             goto done;
     }
     rc = 0;
 done:
-    if (rc == 0 && (sql.len >= SX_SQL_MAX - 1 || rest.len >= SX_SQL_MAX - 1))
-        rc = SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
     sp_buf_free(&sql);
-    sp_buf_free(&rest);
     free(p);
     return rc;
+}
+
+/* A bound of key part k: t.K >= v (ge) or t.K <= v padded to its width. */
+static void key_bound(const xlevel_rt *l, int k, int ge, sp_arena *a, const char *v, sp_buf *b, xparams *p,
+                      sp_err *e)
+{
+    if (sx_is_int_key(l->keycol[k])) {
+        sp_buf_printf(b, e, "t.%s %s ?", l->lv->keys[k], ge ? ">=" : "<=");
+        sx_p_int(p, v);
+        return;
+    }
+    sp_buf_printf(b, e, "t.%s %s ?", l->lv->keys[k], ge ? ">=" : "<=");
+    sx_p_text(p, ge ? v : sx_padded(a, v, l->key_width[k]));
+}
+
+/* The children's rows between the page's first and last parent key: on one
+ * key part its range; on two, (K1, K2) from (first1, first2) to (last1,
+ * last2) (a superset when K1 is text stored with other paddings: the rows
+ * are matched to the parents by key after the read). */
+static void children_range(xrun *r, sp_arena *a, const char *const *first, const char *const *last, sp_buf *b,
+                           xparams *p, sp_err *e)
+{
+    const xlevel_rt *l1 = &r->lv[1];
+    const char *f1 = first[0], *t1 = last[0];
+
+    sp_buf_printf(b, e, " AND ");
+    key_bound(l1, 0, 1, a, f1, b, p, e);
+    sp_buf_printf(b, e, " AND ");
+    key_bound(l1, 0, 0, a, t1, b, p, e);
+    if (r->lv[0].lv->nkeys < 2)
+        return;
+    /* (K1 > f1 OR K2 >= f2) AND (K1 < t1 OR K2 <= t2): within [f1, t1] on K1 */
+    sp_buf_printf(b, e, " AND (");
+    sx_key_pred(l1, 0, 1, f1, b, p, e);
+    sp_buf_printf(b, e, " OR ");
+    key_bound(l1, 1, 1, a, first[1], b, p, e);
+    sp_buf_printf(b, e, ") AND (");
+    sx_key_pred(l1, 0, -1, t1, b, p, e);
+    sp_buf_printf(b, e, " OR ");
+    key_bound(l1, 1, 0, a, last[1], b, p, e);
+    sp_buf_printf(b, e, ")");
+}
+
+int sx_sql_children(xrun *r, sp_arena *a, const char *const *first, const char *const *last, sp_buf *sql,
+                    xparams *p, sp_err *e)
+{
+    const xlevel_rt *l1 = &r->lv[1];
+
+    sp_buf_printf(sql, e, "SELECT ");
+    sx_select_head(r, l1, a, sql, p, e);
+    sx_where_common(r, l1, 0, sql, p, e);
+    children_range(r, a, first, last, sql, p, e);
+    order_by(l1, l1->lv->nkeys, sql, e);
+    if (sql->len >= SX_SQL_MAX - 1)
+        return SP_ERR(e, SP_EINTERNAL, "export: SQL text too long");
+    return sp_buf_check(sql, e);
 }
 
 /* The child rows of the page's parents (the parents' key range, then only
@@ -222,6 +338,8 @@ done:
 static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t n, sp_err *e)
 {
     const xlevel_rt *l1 = &r->lv[1];
+    int np = r->lv[0].lv->nkeys;   /* the child's first keys are its parent's */
+    const char *first[2] = {NULL, NULL}, *last[2] = {NULL, NULL};
     sp_keyhash h;
     xrow *crows = NULL, *keep;
     size_t cn = 0, kn = 0, pi;
@@ -230,31 +348,31 @@ static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t
     int rc = -1;
 
     sp_buf_init(&sql, SX_SQL_MAX);
-    sp_buf_printf(&sql, e, "SELECT ");
-    sx_select_head(r, l1, pg->arena, &sql, p, e);
-    sx_where_common(r, l1, 0, &sql, p, e);
-    sp_buf_printf(&sql, e, " AND t.%s >= ? AND t.%s <= ? ORDER BY t.%s, t.%s", l1->lv->keys[0],
-                  l1->lv->keys[0], l1->lv->keys[0], l1->lv->keys[1]);
-    sx_p_text(p, sx_trimmed(pg->arena, rows[0].vals[0]));
-    sx_p_text(p, sx_padded(pg->arena, sx_trimmed(pg->arena, rows[n - 1].vals[0]), l1->key_width[0]));
-    if (sp_buf_check(&sql, e) != 0 ||
+    for (int k = 0; k < np && k < 2; k++) {
+        first[k] = sx_trimmed(pg->arena, rows[0].vals[k]);
+        last[k] = sx_trimmed(pg->arena, rows[n - 1].vals[k]);
+    }
+    if (sx_sql_children(r, pg->arena, first, last, &sql, p, e) != 0 ||
         read_rows(src, l1, sp_buf_str(&sql), p, SX_MAX_CHILD_ROWS, pg->arena, &crows, &cn, e) != 0)
         goto done;
     sp_kh_init(&h, pg->arena, pg->n[0]);
     for (size_t i = 0; i < pg->n[0]; i++)
-        sp_kh_put(&h, pg->recs[0][i].k1, i);
+        sp_kh_put(&h, pg->recs[0][i].ekey, i);
     /* keep only the children of this page's parents */
     keep = sp_arena_alloc(pg->arena, (cn ? cn : 1) * sizeof(*keep));
     for (size_t i = 0; i < cn; i++)
-        if (sp_kh_get(&h, sx_trimmed(pg->arena, crows[i].vals[0]), &pi))
+        if (sp_kh_get(&h, sx_row_key(pg->arena, l1, &crows[i], np), &pi))
             keep[kn++] = crows[i];
     sx_make_recs(r, pg, 1, keep, kn);
     sx_fail_collisions(r, pg, 1);
     if (sx_pre_hook(r, src->db, pg, 1, e) != 0)
         goto done;
     /* make_recs may drop rows (address types): match parents again by key */
-    for (size_t i = 0; i < pg->n[1]; i++)
-        pg->recs[1][i].parent = sp_kh_get(&h, pg->recs[1][i].k1, &pi) ? (int)pi : -1;
+    for (size_t i = 0; i < pg->n[1]; i++) {
+        xrec *c = &pg->recs[1][i];
+        c->pkey = np == 1 ? c->k1 : sp_arena_printf(pg->arena, "%s|%s", c->k1, c->k2);
+        c->parent = sp_kh_get(&h, c->pkey, &pi) ? (int)pi : -1;
+    }
     rc = 0;
 done:
     if (rc == 0 && sql.len >= SX_SQL_MAX - 1)
@@ -271,7 +389,7 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
     xrow *rows = NULL;
     size_t n = 0;
 
-    if (read_parents(r, src, pg, *last_key, &rows, &n, eof, e) != 0)
+    if (read_parents(r, src, pg, last_key, &rows, &n, eof, e) != 0)
         return -1;
     if (n == 0)
         return 0;
@@ -280,8 +398,10 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
     if (sx_pre_hook(r, src->db, pg, 0, e) != 0)
         return -1;
     /* the last key read, kept across pages */
-    free((void *)*last_key);
-    *last_key = sp_xstrdup(sx_trimmed(pg->arena, rows[n - 1].vals[0]));
+    for (int k = 0; k < r->lv[0].lv->nkeys && k < 2; k++) {
+        free((void *)last_key[k]);
+        last_key[k] = sp_xstrdup(sx_trimmed(pg->arena, rows[n - 1].vals[k]));
+    }
     if (r->nlevels > 1 && read_children(r, src, pg, rows, n, e) != 0)
         return -1;
     return 0;
@@ -294,7 +414,7 @@ int sx_read_next(xrun *r, xsrc *src, xpage **out, sp_err *e)
     if (src->eof)
         return 0;
     pg = page_new(r);
-    if (read_page(r, src, pg, &src->last, &src->eof, e) != 0) {
+    if (read_page(r, src, pg, src->last_key, &src->eof, e) != 0) {
         sx_page_free(pg);
         return -1;
     }

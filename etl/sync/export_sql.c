@@ -122,6 +122,11 @@ int sx_level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e)
 
     memset(l, 0, sizeof(*l));
     l->lv = lv;
+    if (lv->nkeys < 1 || lv->nkeys > SP_EXPORT_MAX_KEYS)
+        return SP_ERR(e, SP_EINTERNAL, "export: %s has %d key columns (1..%d)", sp_job_entity_name(lv->entity),
+                      lv->nkeys, SP_EXPORT_MAX_KEYS);
+    while (l->nextras < SP_EXPORT_MAX_EXTRAS && lv->extras[l->nextras] != NULL)
+        l->nextras++;
     for (int k = 0; k < lv->nkeys; k++) {
         l->keycol[k] = sp_job_entity_column(lv->entity, lv->keys[k]);
         if (l->keycol[k] == NULL)
@@ -144,17 +149,67 @@ int sx_level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e)
     return 0;
 }
 
-/* The link-join key expression of a level. */
+/* The link-join key expression of a level: its key parts trimmed, joined
+ * by '|'. */
 static const char *key_expr(sp_arena *a, const xlevel_rt *l, sp_dialect d)
 {
     /* a key column that is not text (spProspectContact.Contact_ID) is cast first */
-    const char *k1 = strcmp(l->keycol[0]->type, "char") == 0
-                         ? sp_arena_printf(a, "RTRIM(t.%s)", l->lv->keys[0])
-                         : sp_arena_printf(a, "RTRIM(CAST(t.%s AS varchar(40)))", l->lv->keys[0]);
-    if (l->lv->nkeys == 1)
-        return k1;
-    return sp_arena_printf(a, "%s%s'|'%sRTRIM(CAST(t.%s AS varchar(40)))", k1,
-                           sp_dialect_sql_of(d)->concat, sp_dialect_sql_of(d)->concat, l->lv->keys[1]);
+    const char *k = strcmp(l->keycol[0]->type, "char") == 0
+                        ? sp_arena_printf(a, "RTRIM(t.%s)", l->lv->keys[0])
+                        : sp_arena_printf(a, "RTRIM(CAST(t.%s AS varchar(40)))", l->lv->keys[0]);
+    const char *cat = sp_dialect_sql_of(d)->concat;
+
+    for (int i = 1; i < l->lv->nkeys; i++)
+        k = sp_arena_printf(a, "%s%s'|'%sRTRIM(CAST(t.%s AS varchar(40)))", k, cat, cat, l->lv->keys[i]);
+    return k;
+}
+
+int sx_is_int_key(const sp_job_column *c)
+{
+    return strcmp(c->type, "smallint") == 0 || strcmp(c->type, "int") == 0 || strcmp(c->type, "tinyint") == 0 ||
+           strcmp(c->type, "integer") == 0 || strcmp(c->type, "bigint") == 0;
+}
+
+void sx_p_int(xparams *p, const char *v)
+{
+    if (p->n < sizeof(p->v) / sizeof(p->v[0]))
+        p->v[p->n++] = (xparam){3, v, 0, NULL};
+}
+
+void sx_key_pred(const xlevel_rt *l, int k, int after, const char *v, sp_buf *b, xparams *p, sp_err *e)
+{
+    const char *col = l->lv->keys[k];
+
+    if (sx_is_int_key(l->keycol[k])) {
+        sp_buf_printf(b, e, "t.%s %s ?", col, after > 0 ? ">" : after < 0 ? "<" : "=");
+        sx_p_int(p, v);
+        return;
+    }
+    /* after: past every stored padding of v; before: below v; equal: any
+     * padding of v, the range keeps the key's index in use */
+    sp_buf_printf(b, e,
+                  after > 0   ? "t.%s > ? AND RTRIM(t.%s) <> ?"
+                  : after < 0 ? "t.%s < ? AND RTRIM(t.%s) <> ?"
+                              : "t.%s >= ? AND RTRIM(t.%s) = ?",
+                  col, col);
+    sx_p_text(p, v);
+    sx_p_text(p, v);
+}
+
+/* (k1 after) OR (k1 equal AND k2 after) OR ... */
+void sx_keyset_after(const xlevel_rt *l, int nkeys, const char *const *last, sp_buf *b, xparams *p, sp_err *e)
+{
+    sp_buf_printf(b, e, "(");
+    for (int k = 0; k < nkeys; k++) {
+        sp_buf_printf(b, e, k ? " OR (" : "(");
+        for (int j = 0; j < k; j++) {
+            sx_key_pred(l, j, 0, last[j], b, p, e);
+            sp_buf_printf(b, e, " AND ");
+        }
+        sx_key_pred(l, k, 1, last[k], b, p, e);
+        sp_buf_printf(b, e, ")");
+    }
+    sp_buf_printf(b, e, ")");
 }
 
 /* ---- parameters ------------------------------------------------------- */
@@ -201,6 +256,13 @@ int sx_bind_all(sp_stmt *st, const xparams *p, sp_err *e)
             rc = sp_stmt_bind_text(st, idx, x->text, e);
         else if (x->kind == 1)
             rc = sp_stmt_bind_time(st, idx, x->ms, e);
+        else if (x->kind == 3) {
+            char *end;
+            long long v = strtoll(x->text, &end, 10);
+            rc = end != x->text && *end == '\0'
+                     ? sp_stmt_bind_int(st, idx, v, e)
+                     : SP_ERR(e, SP_EDATA, "key part '%s' is not an integer", x->text);
+        }
         else
             rc = bind_filter_param(st, idx, x->fp, e);
         if (rc != 0)
@@ -223,6 +285,8 @@ void sx_select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xparams
     for (int k = 0; k < l->lv->nkeys; k++)
         sp_buf_printf(b, e, ", %s(CAST(t.%s AS varchar(200)))", sp_dialect_sql_of(d)->stored_length,
                       l->lv->keys[k]);
+    for (int x = 0; x < l->nextras; x++)
+        sp_buf_printf(b, e, ", %s", l->lv->extras[x]);
     sp_buf_printf(b, e,
                   " FROM %s LEFT JOIN spAAIntegratedEntityLink l ON "
                   "l.Hub_ID = ? AND l.Entity_Type = ? AND l.Entity_Key = %s",

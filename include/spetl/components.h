@@ -8,11 +8,23 @@
 #define SPETL_COMPONENTS_H
 
 #include "spetl/component.h"
+#include "spetl/export.h"
 
 int sp_comp_company_link(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_product_export(sp_run_ctx *ctx, sp_err *e);
+int sp_comp_deal_export(sp_run_ctx *ctx, sp_err *e);
+
+/* deal-export's levels for ctx's component (what it reads, deal_export.c):
+ * the spec and the storage it points into. */
+typedef struct sp_deal_spec_parts {
+    sp_deal_spec spec;
+    sp_export_level lines;
+    const char *hub[1];
+    const char *queue[2];
+} sp_deal_spec_parts;
+void sp_deal_spec_init(const sp_run_ctx *ctx, sp_deal_spec_parts *parts);
 
 #endif

@@ -91,6 +91,9 @@ typedef enum sp_export_links {
     SP_EXPORT_ANY                /* both */
 } sp_export_links;
 
+#define SP_EXPORT_MAX_KEYS 4
+#define SP_EXPORT_MAX_EXTRAS 4
+
 /* One level of records (parents or children). */
 typedef struct sp_export_level {
     sp_job_entity entity;        /* catalogue entity: its columns */
@@ -99,8 +102,10 @@ typedef struct sp_export_level {
     const char *from;            /* FROM clause; the entity's table aliased t */
     const char *const *from_params;  /* text values for the ? of from, in order */
     size_t nfrom_params;
-    const char *keys[2];         /* key columns of t: {"CUSTNMBR"} or {"CUSTNMBR", "ADRSCODE"} */
-    int nkeys;
+    const char *keys[SP_EXPORT_MAX_KEYS];  /* key columns of t: {"CUSTNMBR"} or {"CUSTNMBR", "ADRSCODE"};
+                                  * a child's first keys are its parent's */
+    int nkeys;                   /* parents page on all their keys (keyset on the
+                                  * composite key: (SOPTYPE, SOPNUMBE)) */
     sp_export_links links;       /* which rows to read */
     int send;                    /* 0: parents only read for their link (not sent or counted) */
     const char *where;           /* extra condition with ? placeholders, or NULL */
@@ -109,6 +114,10 @@ typedef struct sp_export_level {
     const int64_t *where_times;  /* then its timestamps (UTC epoch ms), in order */
     size_t nwhere_times;
     const sp_job_filter *filter; /* parent level only; NULL: none */
+    const char *extras[SP_EXPORT_MAX_EXTRAS];  /* more expressions read with each row ("cl.HubSpot_ID"
+                                  * of a join in from), kept raw in the record; NULL: none */
+    int keyless;                 /* records are created, never upserted (line items): no
+                                  * key-property needed; the engine that sends them decides */
     const char *const *only_codes;   /* child level: second key values to keep (address types); NULL: all */
     size_t nonly_codes;
     const sp_job_hook *pre_hook;     /* NULL: none (run through spec->hooks) */
@@ -127,6 +136,38 @@ typedef struct sp_export_spec {
 
 /* Run one pass of the pipeline over spec. */
 int sp_export_run(sp_run_ctx *ctx, const sp_export_spec *spec, sp_err *e);
+
+/* deal-export (etl/sync/deal*.c): the documents level (SOP10100, keys
+ * SOPTYPE and SOPNUMBE, paged on both, extras: the company link's HubSpot
+ * id, the customer or prospect number, PROSPECT) and, when lines are
+ * exported, the lines level (SOP10200, keys SOPTYPE, SOPNUMBE, LNITMSEQ,
+ * CMPNTSEQ, keyless; extras: the product link's HubSpot id, ITEMNMBR), read
+ * by the export engine's page reads; then per page: each unlinked document
+ * (already linked: skipped) whose customer is linked becomes a deal (batch
+ * upsert by the deal mapping's key-property) associated to that company,
+ * its lines line items associated to the deal (created with the association
+ * when the deal is new; else the deal's line items are read first and only
+ * the missing lines created, found by their key in SP_DEAL_LINE_KEY_PROP);
+ * then in ONE transaction per page the documents that went through whole
+ * are linked (deal and lines), get their audit row (items without a HubSpot
+ * product) and move to the next queue; the others get an Action Center row
+ * and stay. */
+#define SP_DEAL_LINE_KEY_PROP "gp_sales_line"
+
+typedef struct sp_deal_spec {
+    sp_export_spec x;            /* parent: documents; child: lines or NULL */
+    const char *queue;           /* trimmed */
+    const char *next_queue;      /* NULL: spWorkflowQueueOrder's, per document type */
+} sp_deal_spec;
+
+int sp_deal_run(sp_run_ctx *ctx, const sp_deal_spec *spec, sp_err *e);
+
+/* The next queue of documents of each SOPTYPE (1..6) in queue: next_queue
+ * for every type when set, else spWorkflowQueueOrder's rows ("" for a type
+ * without one). -1 with e (naming the component's job line) when no type
+ * has a next queue. */
+int sp_deal_next_queues(sp_db *db, const sp_job *job, const sp_job_component *comp, char next[7][16],
+                        sp_err *e);
 
 /* A prospect converted to a customer (its PROSPID now a CUSTNMBR in
  * RM00101) keeps its company: its PROSPECT link becomes the CUSTOMER link

@@ -72,8 +72,9 @@ static const char *job_file(const char *name, const char *conn, const char *url,
              "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
              "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/><property name=\"email\" column=\"INET1\"/>\n"
              "    </export-mapping>\n"
-             "%s"
+             "%s%s"
              "  </mappings>\n"
+             "%s"
              "  <components>\n%s  </components>\n"
              "</job>\n",
              job_attrs, url, conn,
@@ -86,6 +87,17 @@ static const char *job_file(const char *name, const char *conn, const char *url,
                    "    </export-mapping>\n"
                    "    <export-mapping id=\"l\" entity=\"sales-line\" object=\"line_items\">"
                    "<property name=\"name\" column=\"ITEMDESC\"/></export-mapping>\n",
+             /* import mappings and a rule set only for the jobs that name an import */
+             strstr(components, "-import") == NULL
+                 ? ""
+                 : "    <import-mapping id=\"ip\" entity=\"prospect\" object=\"companies\">"
+                   "<column name=\"CUSTNAME\" property=\"name\"/></import-mapping>\n"
+                   "    <import-mapping id=\"ik\" entity=\"prospect-contact\" object=\"contacts\">"
+                   "<column name=\"Email\" property=\"email\"/></import-mapping>\n",
+             strstr(components, "-import") == NULL
+                 ? ""
+                 : "  <matching><rule-set id=\"p\" entity=\"prospect\"><rule><compare property=\"name\" "
+                   "column=\"CUSTNAME\"/></rule></rule-set></matching>\n",
              components);
     write_file(path, text);
     return path;
@@ -349,12 +361,13 @@ START_TEST(run_refuses_what_it_cannot_do_before_touching_anything)
     SP_SKIP_IF(!run_env_start(&r, NULL, "cli_run_refuse"), "%s", sp_skip_why());
     job = job_file("later.xml", r.conn, sp_sim_base_url(r.sim), "",
                    "    <customer-export customer-mapping=\"c\" address-mapping=\"a\"/>\n"
-                   "    <deal-export queue=\"READY\" deal-mapping=\"d\" line-mapping=\"l\"/>\n");
+                   "    <company-prospect-import prevent-matching-to-customers=\"true\" prospect-matching=\"p\" prospect-mapping=\"ip\" "
+                   "contact-mapping=\"ik\"><key-generation/></company-prospect-import>\n");
     snprintf(args, sizeof(args), "run '%s'", job);
     /* A component this build does not implement is refused at its line,
      * before anything runs (customer-export, which is available, included). */
     ck_assert_int_eq(spetl(r.env, args), 2);
-    ck_assert_msg(strstr(err, "later.xml:22:5: deal-export is not available in spetl ") != NULL,
+    ck_assert_msg(strstr(err, "later.xml:21:5: company-prospect-import is not available in spetl ") != NULL,
                   "%s", err);
     ck_assert_ptr_null(strstr(err, "run started"));
     snprintf(args, sizeof(args), "run '%s' product-export", job);

@@ -489,7 +489,7 @@ START_TEST(demo_job_model)
     ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 4);
     ck_assert_str_eq(on[0]->name, "customer-export");
     ck_assert_str_eq(on[3]->name, "deal-export");
-    ck_assert_str_eq(on[3]->u.deal.queue, "READY");
+    ck_assert_str_eq(on[3]->u.deal.queue, "READY TO EXPORT");
 
     ce = job->components[SP_COMP_CUSTOMER_EXPORT];
     ck_assert_ptr_nonnull(ce);

@@ -28,9 +28,11 @@
 
 #include <jansson.h>
 
+#include "../../etl/sync/deal_internal.h"
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
+#include "spetl/components.h"
 #include "spetl/db.h"
 #include "spetl/filter.h"
 #include "spetl/gp_write.h"
@@ -608,6 +610,56 @@ START_TEST(db_state_and_filters_send_tsql)
 }
 END_TEST
 
+/* deal-export's page reads (documents on their two-part key, their lines)
+ * prepared on the recorder: the first page, the page after a key, one
+ * key's rows, a page's lines, --key. */
+static void prepare_read(int which, const char *sql, const xparams *p, void *ud)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    (void)which, (void)p;
+    ck_assert_msg(sp_stmt_prepare(ud, sql, &st, &e) == 0, "%s: %s", e.msg, sql);
+    sp_stmt_free(st);
+}
+
+START_TEST(deal_page_reads_are_tsql)
+{
+    char rec[700], conn[1400], path[700], dir[600];
+    sp_job_load_opts o = {0};
+    sp_job *job = NULL;
+    sp_run_ctx ctx;
+    sp_deal_spec_parts parts;
+    sp_db *db = NULL;
+    sp_err e;
+    stmts s = {0};
+
+    SP_SKIP_IF(!ready(), "%s", sp_skip_why());
+    ck_assert_ptr_nonnull(sp_schema_find_dir(dir, sizeof(dir), &e));
+    snprintf(path, sizeof(path), "%s/../jobs/examples/full-nightly.xml", dir);
+    o.skip_secrets = 1;
+    o.validate_only = 1;
+    ck_assert_msg(sp_job_load(path, &o, &job, &e) == 0, "%s", e.msg);
+    snprintf(rec, sizeof(rec), "%s/deal.rec", tmpdir);
+    unlink(rec);
+    recorder_conn(rec, "none", conn, sizeof(conn));
+    ck_assert_msg(sp_db_open(&db, conn, NULL, &e) == 0, "%s", e.msg);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.job = job;
+    ctx.comp = job->components[SP_COMP_DEAL_EXPORT];
+    ctx.db = db;
+    ctx.hub = "41234567";
+    ck_assert_ptr_nonnull(ctx.comp);
+    sp_deal_spec_init(&ctx, &parts);
+    ck_assert_msg(dl_statements(&ctx, &parts.spec, prepare_read, db, &e) == 0, "%s", e.msg);
+    sp_db_close(db);
+    sp_job_free(job);
+    load_record(rec, &s);
+    ck_assert_int_ge(s.n, 5);
+    assert_parses("deal", &s);
+    free_stmts(&s);
+}
+END_TEST
+
 /* Copy of src with every `from` replaced by `to` (each must be found). */
 static char *replaced(const char *src, const char *const *pairs, int npairs)
 {
@@ -745,6 +797,7 @@ static Suite *suite(void)
     tcase_add_test(tc, dialect_table_forms_are_tsql);
     tcase_add_test(tc, db_state_and_filters_send_tsql);
     tcase_add_test(tc, full_nightly_run_sends_tsql);
+    tcase_add_test(tc, deal_page_reads_are_tsql);
     suite_add_tcase(s, tc);
     return s;
 }

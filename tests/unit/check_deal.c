@@ -1,0 +1,610 @@
+/* check_deal.c -- deal-export end to end: bin/spetl against the HubSpot
+ * simulator on the sample company (customers and items exported first),
+ * with sales documents of our own in the READY queue, on SQLite and on
+ * PostgreSQL: documents of several types paged on (SOPTYPE, SOPNUMBE),
+ * lines with and without products, kit components, a customer not linked,
+ * a prospect's document, a refused line, the queue move, one-time export,
+ * links deleted, --key, --dry-run, and runs killed with SIGKILL at three
+ * points then run again. */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../support/dbtest.h"
+#include "../support/run.h"
+#include "../support/sim.h"
+#include "../support/skip.h"
+#include "../../etl/sync/deal_internal.h"
+#include "spetl/components.h"
+#include "spetl/db.h"
+#include "spetl/job.h"
+
+static char tmpdir[512];
+static char out[1 << 20], err[1 << 20];
+
+typedef struct env {
+    int target;
+    sp_sim *sim;
+    char conn[1024];
+    char env[256];
+    char job[700];
+    sp_db *db;
+} env;
+
+static int sh(const char *env_s, const char *prog, const char *args)
+{
+    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
+}
+
+static int spetl(env *x, const char *before, const char *after)
+{
+    char args[2048];
+    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
+    return sh(x->env, getenv("SPETL_BIN"), args);
+}
+
+static void write_job(env *x, const char *deal_attrs)
+{
+    char text[8192];
+    FILE *f;
+    snprintf(x->job, sizeof(x->job), "%s/deal-%d.xml", tmpdir, x->target);
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"deal-test\">\n"
+             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"10\">\n"
+             "    <token env=\"HUBSPOT_TOKEN\"/>\n"
+             "  </hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
+             "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"a\" entity=\"customer-address\" object=\"contacts\" key-property=\"gp_address_key\">\n"
+             "      <property name=\"gp_address_key\" template=\"{CUSTNMBR}|{ADRSCODE}\"/>\n"
+             "      <property name=\"lastname\" column=\"CNTCPRSN\" default=\"(no name)\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"i\" entity=\"item\" object=\"products\" key-property=\"hs_sku\">\n"
+             "      <property name=\"hs_sku\" column=\"ITEMNMBR\"/>\n"
+             "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"d\" entity=\"sales-document\" object=\"deals\" key-property=\"gp_sales_document\">\n"
+             "      <property name=\"gp_sales_document\" template=\"{SOPTYPE}|{SOPNUMBE}\"/>\n"
+             "      <property name=\"dealname\" template=\"{SOPNUMBE} {CUSTNAME}\"/>\n"
+             "      <property name=\"amount\" column=\"DOCAMNT\" transform=\"number\"/>\n"
+             "      <property name=\"pipeline\" value=\"default\"/>\n"
+             "      <property name=\"dealstage\" value=\"closedwon\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"l\" entity=\"sales-line\" object=\"line_items\">\n"
+             "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
+             "      <property name=\"quantity\" column=\"QUANTITY\" transform=\"number\"/>\n"
+             "      <property name=\"price\" column=\"UNITPRCE\" transform=\"number\"/>\n"
+             "    </export-mapping>\n"
+             "  </mappings>\n"
+             "  <components>\n"
+             "    <customer-export address-types=\"PRIMARY\" customer-mapping=\"c\" address-mapping=\"a\"/>\n"
+             "    <product-export item-mapping=\"i\"/>\n"
+             "    <deal-export queue=\"READY\" %s deal-mapping=\"d\" line-mapping=\"l\"/>\n"
+             "  </components>\n"
+             "</job>\n",
+             sp_sim_base_url(x->sim), x->conn, deal_attrs);
+    f = fopen(x->job, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void db_exec(env *x, const char *sql)
+{
+    sp_err e;
+    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
+}
+
+static int64_t db_count(env *x, const char *sql)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    int64_t n = -1;
+    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+    ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
+    sp_stmt_free(st);
+    return n;
+}
+
+static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
+{
+    return sp_test_sim_json(x->sim, method, path, body);
+}
+
+static long long sim_stat(env *x, const char *name)
+{
+    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    long long v = json_integer_value(json_object_get(j, name));
+    json_decref(j);
+    return v;
+}
+
+/* Live records of obj whose property prop starts with prefix ("" any). */
+static size_t sim_count(env *x, const char *obj, const char *prop, const char *prefix)
+{
+    char path[128];
+    json_t *j, *v;
+    size_t i, n = 0;
+    snprintf(path, sizeof(path), "/_sim/records/%s", obj);
+    j = sim_json(x, "GET", path, NULL);
+    json_array_foreach(json_object_get(j, "results"), i, v) {
+        const char *s = json_string_value(json_object_get(json_object_get(v, "properties"), prop));
+        if (!json_is_true(json_object_get(v, "archived")) && s != NULL && strncmp(s, prefix, strlen(prefix)) == 0)
+            n++;
+    }
+    json_decref(j);
+    return n;
+}
+
+static size_t sim_dups(env *x, const char *obj, const char *prop)
+{
+    char path[160];
+    json_t *j;
+    size_t n;
+    snprintf(path, sizeof(path), "/_sim/duplicates/%s?property=%s", obj, prop);
+    j = sim_json(x, "GET", path, NULL);
+    n = json_array_size(json_object_get(j, "duplicates"));
+    json_decref(j);
+    return n;
+}
+
+/* Documents in READY: of customers linked below (AARONFIT0001, and the
+ * second customer), a quote with a line whose item has no product, an
+ * order with a kit (components 1 and 2 of line 16384), an invoice; an
+ * order of a customer with no company; a prospect's order (its prospect
+ * linked to the last customer's company); an order with a line whose product
+ * link is broken (HubSpot refuses hs_product_id). */
+static void add_documents(env *x)
+{
+    char sql[2048];
+    db_exec(x, "DELETE FROM SOP10200");
+    db_exec(x, "DELETE FROM SOP10100");
+    db_exec(x, "DELETE FROM spWorkflowQueueOrder");
+    db_exec(x, "INSERT INTO spWorkflowQueueOrder (Sales_Doc_Type, Queue, Next_Queue) VALUES "
+               "('QUOTE', 'READY', 'QUOTED'), ('ORDER', 'READY', 'SHIPPING'), ('INVOICE', 'READY', 'POSTED')");
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME, DOCAMNT, PROSPECT) VALUES "
+             "(1, 'QUO0001', 'READY', 'AARONFIT0001', 'Aaron Fitz', 10, 0), "
+             "(2, 'ORD0001', 'READY', 'AARONFIT0001', 'Aaron Fitz', 20, 0), "
+             "(2, 'ORD0002', 'READY', 'NOSUCHCU0001', 'Nobody', 30, 0), "
+             "(2, 'ORD0003', 'READY', 'PROSP0001', 'A prospect', 40, 1), "
+             "(2, 'ORD0004', 'READY', 'AARONFIT0001', 'Aaron Fitz', 50, 0), "
+             "(3, 'INV0001', 'READY', (SELECT MIN(CUSTNMBR) FROM RM00101 WHERE CUSTNMBR > 'AARONFIT0001'), "
+             "'Second', 60, 0), "
+             "(3, 'INV0002', 'NEW', 'AARONFIT0001', 'Aaron Fitz', 70, 0)");
+    db_exec(x, sql);
+    db_exec(x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, UNITPRCE) "
+               "SELECT 1, 'QUO0001', 16384, 0, MIN(ITEMNMBR), 'first item', 2, 5 FROM IV00101");
+    db_exec(x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, UNITPRCE) "
+               "VALUES (1, 'QUO0001', 32768, 0, 'NOPRODUCT-1', 'no product', 1, 3), "
+               "(2, 'ORD0001', 16384, 0, 'KIT-1', 'a kit', 1, 20), "
+               "(2, 'ORD0001', 16384, 1, 'NOPRODUCT-2', 'kit part one', 1, 0), "
+               "(2, 'ORD0001', 16384, 2, 'NOPRODUCT-3', 'kit part two', 2, 0), "
+               "(2, 'ORD0002', 16384, 0, 'NOPRODUCT-1', 'x', 1, 1), "
+               "(2, 'ORD0003', 16384, 0, 'NOPRODUCT-1', 'for a prospect', 1, 4), "
+               "(2, 'ORD0004', 16384, 0, 'NOPRODUCT-1', 'fine line', 1, 1), "
+               "(2, 'ORD0004', 32768, 0, 'BROKEN-1', 'broken product link', 1, 1), "
+               "(3, 'INV0001', 16384, 0, 'NOPRODUCT-1', 'invoiced', 3, 7), "
+               "(3, 'INV0002', 16384, 0, 'NOPRODUCT-1', 'later', 1, 1)");
+    /* the prospect's link: the company of the last customer, now the prospect's */
+    db_exec(x, "UPDATE spAAIntegratedEntityLink SET Entity_Type = 'PROSPECT', Entity_Key = 'PROSP0001' WHERE "
+               "Entity_Type = 'CUSTOMER' AND Entity_Key = (SELECT MAX(Entity_Key) FROM spAAIntegratedEntityLink "
+               "WHERE Entity_Type = 'CUSTOMER')");
+    db_exec(x, "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, HubSpot_Object_Type, "
+               "HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) SELECT Hub_ID, 'ITEM', 'BROKEN-1', "
+               "'products', 'not-a-number', '', Last_Exported_On, Modified_On FROM spAAIntegratedEntityLink "
+               "WHERE Entity_Type = 'CUSTOMER' AND Entity_Key = 'AARONFIT0001'");
+}
+
+static int env_start(env *x, int target, const char *tag, const char *deal_attrs)
+{
+    sp_err e;
+    char args[2048], prog[600];
+
+    memset(x, 0, sizeof(*x));
+    x->target = target;
+    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL ||
+        getenv("SPETL_TOP") == NULL) {
+        sp_skip_note("run it under make test");
+        return 0;
+    }
+    if (sp_dbtest_unavailable(target) != NULL) {
+        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
+        return 0;
+    }
+    snprintf(tmpdir, sizeof(tmpdir), "%s/deal-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
+    mkdir(tmpdir, 0755);
+    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
+    sp_db_close(x->db);
+    x->db = NULL;
+    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
+    sp_test_sample_bin(prog, sizeof(prog));
+    snprintf(args, sizeof(args), "--conn '%s' --customers 8 --items 6 --create-schema -q", x->conn);
+    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
+    ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
+    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-deal-test");
+    write_job(x, deal_attrs ? deal_attrs : "documents-per-page=\"2\"");
+    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
+    ck_assert_msg(spetl(x, "setup-hubspot", "") == 0, "setup-hubspot: %s%s", out, err);
+    ck_assert_int_le(spetl(x, "run", "customer-export product-export"), 1);
+    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    add_documents(x);
+    return 1;
+}
+
+static void env_stop(env *x)
+{
+    sp_db_close(x->db);
+    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
+}
+
+static int64_t in_queue(env *x, const char *type_number, const char *queue)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM SOP10100 WHERE RTRIM(CAST(SOPTYPE AS varchar(4))) || '|' || RTRIM(SOPNUMBE) = '%s' "
+             "AND RTRIM(BACHNUMB) = '%s'",
+             type_number, queue);
+    return db_count(x, sql);
+}
+
+static int64_t links_of(env *x, const char *type, const char *prefix)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = '%s' AND "
+                               "Entity_Key LIKE '%s%%'", type, prefix);
+    return db_count(x, sql);
+}
+
+/* What every run must leave: no deal or line item twice, every document
+ * linked with all its lines and moved, or neither. */
+static void assert_consistent(env *x)
+{
+    ck_assert_int_eq((int)sim_dups(x, "deals", "gp_sales_document"), 0);
+    ck_assert_int_eq((int)sim_dups(x, "line_items", "gp_sales_line"), 0);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM SOP10100 d WHERE RTRIM(d.BACHNUMB) IN ('QUOTED', "
+                                 "'SHIPPING', 'POSTED') AND NOT EXISTS (SELECT 1 FROM spAAIntegratedEntityLink l "
+                                 "WHERE l.Entity_Type = 'SALES_DOCUMENT' AND l.Entity_Key = "
+                                 "RTRIM(CAST(d.SOPTYPE AS varchar(4))) || '|' || RTRIM(d.SOPNUMBE))"),
+                     0);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM SOP10200 s JOIN SOP10100 d ON d.SOPTYPE = s.SOPTYPE AND "
+                                 "d.SOPNUMBE = s.SOPNUMBE WHERE RTRIM(d.BACHNUMB) <> 'READY' AND "
+                                 "RTRIM(d.BACHNUMB) <> 'NEW' AND NOT EXISTS (SELECT 1 FROM "
+                                 "spAAIntegratedEntityLink l WHERE l.Entity_Type = 'SALES_LINE' AND l.Entity_Key = "
+                                 "RTRIM(CAST(s.SOPTYPE AS varchar(4))) || '|' || RTRIM(s.SOPNUMBE) || '|' || "
+                                 "RTRIM(CAST(s.LNITMSEQ AS varchar(12))) || '|' || RTRIM(CAST(s.CMPNTSEQ AS varchar(12))))"),
+                     0);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM SOP10100 d WHERE RTRIM(d.BACHNUMB) = 'READY' AND EXISTS "
+                                 "(SELECT 1 FROM spAAIntegratedEntityLink l WHERE l.Entity_Type = 'SALES_DOCUMENT' "
+                                 "AND l.Entity_Key = RTRIM(CAST(d.SOPTYPE AS varchar(4))) || '|' || RTRIM(d.SOPNUMBE))"),
+                     0);
+}
+
+/* ---- the export ------------------------------------------------------------------ */
+
+START_TEST(documents_become_deals_with_line_items_once)
+{
+    env x;
+    char tag[32];
+    long long w;
+
+    snprintf(tag, sizeof(tag), "deal_main_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+
+    /* dry run: the deal and its lines field by field, nothing written */
+    w = sim_stat(&x, "writes");
+    ck_assert_msg(spetl(&x, "run --dry-run", "deal-export") <= 1, "%s", err);
+    ck_assert_int_eq(sim_stat(&x, "writes"), w);
+    ck_assert_msg(strstr(out, "SALES_DOCUMENT 2|ORD0001 -> deal (upsert by gp_sales_document = 2|ORD0001)") != NULL,
+                  "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "  line item 2|ORD0001|16384|1 (item NOPRODUCT-2 has no HubSpot product"));
+    ck_assert_ptr_nonnull(strstr(out, "    + dealname = \"ORD0001 Aaron Fitz\"\n"));
+    ck_assert_ptr_nonnull(strstr(out, "SALES_DOCUMENT 2|ORD0002: would fail: customer NOSUCHCU0001 is not linked"));
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 0);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
+
+    /* the run: the unlinked customer's document and the refused line fail alone */
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);
+    ck_assert_int_eq(in_queue(&x, "1|QUO0001", "QUOTED"), 1);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "SHIPPING"), 1);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0003", "SHIPPING"), 1);   /* the prospect's */
+    ck_assert_int_eq(in_queue(&x, "3|INV0001", "POSTED"), 1);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0002", "READY"), 1);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0004", "READY"), 1);
+    ck_assert_int_eq(in_queue(&x, "3|INV0002", "NEW"), 1);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 4);
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0001|"), 3);   /* the kit and its two components */
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0004|"), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'deal-export' AND "
+                                  "Entity_Key = '2|ORD0002' AND Category = 'NOT_LINKED' AND Resolved_On IS NULL"),
+                     1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'deal-export' AND "
+                                  "Entity_Key = '2|ORD0004' AND Message LIKE '%line 2|ORD0004|32768|0%' AND "
+                                  "Resolved_On IS NULL"),
+                     1);
+    /* audit rows: the documents whose items had no product, once each */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 4);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit WHERE Sales_Doc_Type = 'QUOTE' AND "
+                                  "Note LIKE '%line 32768|0 item NOPRODUCT-1%' AND Note NOT LIKE '%16384%'"),
+                     1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit WHERE Sales_Doc_Type = 'ORDER' AND "
+                                  "RTRIM(Sales_Doc_Num) = 'ORD0001' AND Note LIKE '%16384|1 item NOPRODUCT-2, "
+                                  "line 16384|2 item NOPRODUCT-3%'"),
+                     1);
+    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 5);   /* ORD0004's deal exists */
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0001|"), 3);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0004|"), 1);   /* the fine line */
+    /* a line with a product carries hs_product_id */
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "hs_product_id", "1"), 1);
+    assert_consistent(&x);
+
+    /* the broken product link fixed: the deal that existed gets only its missing line */
+    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002 still fails */
+    ck_assert_int_eq(in_queue(&x, "2|ORD0004", "SHIPPING"), 1);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0004|"), 2);
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0004|"), 2);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = '2|ORD0004' AND "
+                                  "Resolved_On IS NULL"),
+                     0);
+    assert_consistent(&x);
+
+    /* one-time: back in the queue, a linked document is skipped */
+    w = sim_stat(&x, "writes");
+    db_exec(&x, "UPDATE SOP10100 SET BACHNUMB = 'READY' WHERE SOPNUMBE = 'ORD0001'");
+    db_exec(&x, "DELETE FROM SOP10100 WHERE SOPNUMBE = 'ORD0002'");
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 0, "%s", err);
+    ck_assert_int_eq(sim_stat(&x, "writes"), w);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAARunHistory WHERE Component = 'deal-export' AND "
+                                  "Records_Skipped = 1 AND Records_Created = 0"),
+                     1);
+
+    /* its links deleted (the document's lines' too): exported again, no duplicate */
+    ck_assert_msg(spetl(&x, "links --delete --yes --type SALES_DOCUMENT --key '2|ORD0001'", "") == 0, "%s", err);
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0001|"), 0);
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 0, "%s", err);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "SHIPPING"), 1);
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0001|"), 3);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0001|"), 3);
+
+    /* --key: one document */
+    db_exec(&x, "UPDATE SOP10100 SET BACHNUMB = 'READY' WHERE SOPNUMBE = 'INV0002'");
+    db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
+                "(3, 'INV0003', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
+    ck_assert_msg(spetl(&x, "run --key '3|INV0002'", "deal-export") == 0, "%s", err);
+    ck_assert_int_eq(in_queue(&x, "3|INV0002", "POSTED"), 1);
+    ck_assert_int_eq(in_queue(&x, "3|INV0003", "READY"), 1);
+    assert_consistent(&x);
+    env_stop(&x);
+}
+END_TEST
+
+/* A queue with no next queue: the run stops at the start, naming the job line. */
+START_TEST(queue_without_next_queue_is_refused)
+{
+    env x;
+    char tag[32];
+
+    snprintf(tag, sizeof(tag), "deal_noq_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    ck_assert_ptr_nonnull(strstr(out, "ok    deal-export: queue READY has a next queue\n"));
+    db_exec(&x, "DELETE FROM spWorkflowQueueOrder");
+    ck_assert_int_ne(spetl(&x, "check", ""), 0);
+    ck_assert_msg(strstr(out, "FAIL  deal-export: queue READY has a next queue: ") != NULL &&
+                      strstr(out, ".xml:") != NULL && strstr(out, "<deal-export> queue=\"READY\" has no next queue") != NULL,
+                  "%s", out);
+    ck_assert_int_eq(spetl(&x, "run", "deal-export"), 7);
+    ck_assert_msg(strstr(err, "deal-") != NULL && strstr(err, ".xml:") != NULL &&
+                      strstr(err, "queue=\\\"READY\\\" has no next queue") != NULL,
+                  "%s", err);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
+    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
+    env_stop(&x);
+}
+END_TEST
+
+/* ---- the two-part keyset ------------------------------------------------------------ */
+
+typedef struct seen {
+    env *x;
+    char keys[5][2048];
+    int n[5];
+} seen;
+
+/* Run statement `which` with its parameters; note its rows' first two keys. */
+static void run_read(int which, const char *sql, const xparams *p, void *ud)
+{
+    seen *s = ud;
+    sp_stmt *st = NULL;
+    sp_err e;
+    int f;
+
+    ck_assert_msg(sp_stmt_prepare(s->x->db, sql, &st, &e) == 0, "%s: %s", e.msg, sql);
+    ck_assert_msg(sx_bind_all(st, p, &e) == 0 && sp_stmt_exec(st, NULL, &e) == 0, "%s: %s", e.msg, sql);
+    while ((f = sp_stmt_fetch(st, &e)) == 1) {
+        size_t at = strlen(s->keys[which]);
+        snprintf(s->keys[which] + at, sizeof(s->keys[which]) - at, "%s|%s ", sp_stmt_text(st, 0),
+                 sp_stmt_text(st, 1));
+        s->n[which]++;
+    }
+    ck_assert_int_eq(f, 0);
+    sp_stmt_free(st);
+}
+
+/* The documents page on (SOPTYPE, SOPNUMBE): the first page, the page after
+ * a key, one key's rows, the lines of a page's documents, --key. */
+START_TEST(documents_page_on_their_two_part_key)
+{
+    env x;
+    char tag[32];
+    sp_job *job = NULL;
+    sp_job_load_opts o = {0};
+    sp_run_ctx ctx;
+    sp_deal_spec_parts parts;
+    seen s;
+    sp_err e;
+
+    snprintf(tag, sizeof(tag), "deal_keys_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    o.skip_secrets = 1;
+    ck_assert_msg(sp_job_load(x.job, &o, &job, &e) == 0, "%s", e.msg);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.job = job;
+    ctx.comp = job->components[SP_COMP_DEAL_EXPORT];
+    ctx.db = x.db;
+    ctx.hub = "41234567";
+    sp_deal_spec_init(&ctx, &parts);
+    memset(&s, 0, sizeof(s));
+    s.x = &x;
+    ck_assert_msg(dl_statements(&ctx, &parts.spec, run_read, &s, &e) == 0, "%s", e.msg);
+    /* two documents a page: three rows read (is there a next page?) */
+    ck_assert_str_eq(s.keys[0], "1|QUO0001 2|ORD0001 2|ORD0002 ");
+    ck_assert_str_eq(s.keys[1], "2|ORD0002 2|ORD0003 2|ORD0004 ");
+    ck_assert_str_eq(s.keys[2], "2|ORD0001 ");
+    ck_assert_str_eq(s.keys[4], "2|ORD0001 ");
+    /* the lines of (1, QUO0001) .. (3, INV0001): not INV0002's (in NEW, after) */
+    ck_assert_int_eq(s.n[3], 10);
+    ck_assert_ptr_null(strstr(s.keys[3], "INV0002"));
+    sp_job_free(job);
+    env_stop(&x);
+}
+END_TEST
+
+/* ---- killed runs ------------------------------------------------------------------- */
+
+static pid_t spawn_spetl(env *x)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *null = freopen("/dev/null", "w", stderr);
+        (void)null;
+        setenv("HUBSPOT_TOKEN", "pat-na1-deal-test", 1);
+        execl(getenv("SPETL_BIN"), "spetl", "run", x->job, "deal-export", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void wait_idle(env *x)
+{
+    struct timespec ts = {0, 5000000};
+    while (sim_stat(x, "in_flight") > 0)
+        nanosleep(&ts, NULL);
+}
+
+/* Start a run, SIGKILL it while the call `match` (its nth) is held by a
+ * delay, let the simulator finish that call (it writes), then clear the
+ * killed run's lock. */
+static void kill_during(env *x, const char *match, int nth)
+{
+    char body[400];
+    struct timespec ts = {0, 2000000};
+    pid_t pid;
+    int st = 0, killed = 0;
+
+    snprintf(body, sizeof(body), "{\"next\":[%s{\"delay_ms\":1500}],\"match\":\"%s\"}",
+             nth > 1 ? "{\"delay_ms\":1}," : "", match);
+    json_decref(sim_json(x, "POST", "/_sim/faults", body));
+    pid = spawn_spetl(x);
+    for (;;) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        if (sim_stat(x, "faults_pending") == 0 && sim_stat(x, "in_flight") > 0) {
+            kill(pid, SIGKILL);
+            ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+            killed = 1;
+            break;
+        }
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the run ended by itself (status %d)", st);
+    wait_idle(x);
+    db_exec(x, "DELETE FROM spAARunLock");
+}
+
+START_TEST(killed_runs_then_rerun)
+{
+    env x;
+    char tag[32], sql[400];
+
+    snprintf(tag, sizeof(tag), "deal_kill_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, "documents-per-page=\"2\""), "%s", sp_skip_why());
+    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
+    /* a long order: its lines go in two create requests */
+    for (int i = 1; i <= 150; i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
+                 "UNITPRCE) VALUES (2, 'ORD0005', %d, 0, 'NOPRODUCT-1', 'long', 1, 1)", i * 16384);
+        db_exec(&x, sql);
+    }
+    db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
+                "(2, 'ORD0005', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
+    /* 1. after the deals: while their associations to the companies are held */
+    kill_during(&x, "deals/companies/batch/create", 1);
+    ck_assert_int_gt((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
+    assert_consistent(&x);
+    /* 2. before the queue move: while the first page's line items are being created */
+    kill_during(&x, "line_items/batch/create", 1);
+    ck_assert_int_gt((int)sim_count(&x, "line_items", "gp_sales_line", ""), 0);
+    assert_consistent(&x);
+    /* 3. between line batches: the long order's second create request */
+    kill_during(&x, "line_items/batch/create", 2);
+    assert_consistent(&x);
+    /* the rerun: everything once */
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
+    assert_consistent(&x);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 6);
+    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 6);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0005|"), 150);
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0005|"), 150);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", ""),
+                     (int)db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = "
+                                       "'SALES_LINE'"));
+    /* audit rows once per exported document with items without product */
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT Sales_Doc_Type, Sales_Doc_Num, COUNT(*) n FROM "
+                                  "spSalesDocumentAudit GROUP BY Sales_Doc_Type, Sales_Doc_Num) a WHERE a.n > 1"),
+                     0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 6);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0005", "SHIPPING"), 1);
+    env_stop(&x);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("deal");
+    TCase *tc = tcase_create("deal");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, documents_become_deals_with_line_items_once, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, queue_without_next_queue_is_refused, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, documents_page_on_their_two_part_key, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, killed_runs_then_rerun, 0, SP_DBTEST_COUNT);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
