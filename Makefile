@@ -173,6 +173,14 @@ $(BUILD)/tests/odbcrec.so: tests/odbc-rec/odbcrec.c | $(DEPS)
 
 $(BUILD)/tests/check_tsql: | $(BUILD)/tests/odbcrec.so
 
+# The C program hook check_hookprog runs on Linux and Windows (no sanitizer:
+# its crash must be a plain crash).
+$(BUILD)/tests/hookecho$(EXE): tests/hookprog/hookecho.c | $(DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SANITIZE),$(CFLAGS)) -o $@ $< $(if $(EXE),-static -lshell32)
+
+$(BUILD)/tests/check_hookprog$(EXE): | $(BUILD)/tests/hookecho$(EXE)
+
 tests-build: $(PROGRAMS) $(TEST_BIN)
 
 test: lint tests-build

@@ -63,9 +63,13 @@ static void child(const char *const *argv, const char *cwd, int pin[2], int pout
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0 || dup2(perr[1], 2) < 0)
         goto fail;
-    for (fd = 3; fd < fdmax; fd++)
-        if (fd != report)
-            close(fd);
+#ifdef CLOSE_RANGE_CLOEXEC
+    /* every descriptor from 3 up closes at exec (report already does) */
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+#endif
+        for (fd = 3; fd < fdmax; fd++)
+            if (fd != report)
+                close(fd);
     if (cwd != NULL && chdir(cwd) != 0)
         goto fail;
     execv(argv[0], (char *const *)argv);

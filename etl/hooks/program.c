@@ -86,10 +86,18 @@ static void take_stderr(sp_hookprog *p)
 
 /* ---- stdout lines ----------------------------------------------------------- */
 
+/* Appends what stdout has to the line buffer; past a line's bound the bytes
+ * are read and dropped (the line is too long anyway). 1 when bytes came. */
 static int take_stdout(sp_hookprog *p)
 {
+    char drop[4096];
     long r;
 
+    if (p->len - p->start > SP_HOOKPROG_LINE_MAX) {
+        if ((r = sp_proc_read(p->proc, SP_PROC_OUT, drop, sizeof(drop))) <= 0)
+            p->out_end = 1;
+        return r > 0;
+    }
     if (p->start > 0 && p->start == p->len)
         p->start = p->scan = p->len = 0;
     if (p->cap - p->len < 4096) {
@@ -136,7 +144,7 @@ static line_rc next_line(sp_hookprog *p, int64_t deadline, char **line, size_t *
     char *nl;
 
     for (;;) {
-        nl = memchr(p->out + p->scan, '\n', p->len - p->scan);
+        nl = p->len > p->scan ? memchr(p->out + p->scan, '\n', p->len - p->scan) : NULL;
         if (nl != NULL) {
             *line = p->out + p->start;
             *n = (size_t)(nl - *line);
@@ -159,18 +167,28 @@ static line_rc next_line(sp_hookprog *p, int64_t deadline, char **line, size_t *
 
 /* ---- replies ---------------------------------------------------------------- */
 
+/* A value as text: a string as is, an integer in decimal, a real in the
+ * shortest of 15 or 17 digits that reads back as the same double (0.1, not
+ * 0.10000000000000001), true / false; NULL for null. */
 static const char *json_text(sp_arena *a, json_t *v)
 {
-    char *s, *copy;
+    char num[40];
+    double d;
 
     if (json_is_string(v))
         return sp_arena_strndup(a, json_string_value(v), json_string_length(v));
-    if (json_is_null(v))
-        return NULL;
-    s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-    copy = sp_arena_strdup(a, s != NULL ? s : "");
-    free(s);
-    return copy;
+    if (json_is_integer(v))
+        return sp_arena_printf(a, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (json_is_real(v)) {
+        d = json_real_value(v);
+        snprintf(num, sizeof(num), "%.15g", d);
+        if (strtod(num, NULL) != d)
+            snprintf(num, sizeof(num), "%.17g", d);
+        return sp_arena_strdup(a, num);
+    }
+    if (json_is_boolean(v))
+        return json_is_true(v) ? "true" : "false";
+    return NULL;
 }
 
 static int parse_props(sp_arena *a, json_t *props, sp_hook_reply *r, char *why, size_t wn)
@@ -567,12 +585,13 @@ static void describe_failure(const sp_hookprog *p, const failure *f, const char 
                  i + 1, n, point, f->why, f->bad);
         break;
     }
+    sp_log_redact(msg); /* the parser's text quotes the line too */
 }
 
 /* Fails records from..n-1 with msg, logs it; -1 with e under
  * stop_on_failure. */
-static int fail_rest(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t n,
-                     const char *msg, sp_err *e)
+static void fill_fail(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t n,
+                      const char *msg)
 {
     const char *m = sp_arena_strdup(p->arena, msg);
     size_t i;
@@ -582,6 +601,12 @@ static int fail_rest(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t
         replies[i].action = SP_HOOK_FAIL;
         replies[i].message = m;
     }
+}
+
+static int fail_rest(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t n,
+                     const char *msg, sp_err *e)
+{
+    fill_fail(p, replies, from, n, msg);
     if (!p->stop_on_failure) {
         sp_log(SP_LOG_WARN, p->component, "%s; %zu record(s) failed; it is started again at the "
                "next call", msg, n - from);
@@ -610,8 +635,7 @@ int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *recor
     if (n == 0)
         return 0;
     if ((p->proc == NULL ? launch(p, e) : fresh_if_stale(p, e)) != 0) {
-        sp_err_format(e, msg, sizeof(msg));
-        fail_rest(p, replies, 0, n, msg, e);
+        fill_fail(p, replies, 0, n, e->msg); /* it cannot run: -1 whatever stop_on_failure says */
         return -1;
     }
     text = batch_text(point, records, n, &len);
@@ -620,6 +644,7 @@ int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *recor
     if (pthread_create(&th, NULL, write_main, &w) != 0) {
         pthread_mutex_destroy(&w.mu);
         SP_ERR(e, SP_EINTERNAL, "hook %s: cannot start a writer thread", p->name);
+        fill_fail(p, replies, 0, n, e->msg);
         goto done;
     }
     got = read_replies(p, replies, n, &f);

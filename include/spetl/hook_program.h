@@ -80,6 +80,11 @@ int sp_hookprog_start(const sp_hookprog_opts *o, sp_hookprog **out, sp_err *e);
    SP_HOOK_FAIL with a message saying exactly what happened (exit status/signal, the timeout, the
    first 200 bytes of the bad line); the program is then restarted for the next call, or, with
    stop_on_failure, -1 with e. 0 otherwise. */
+/* Also -1 (SP_EIO), whatever stop_on_failure says, when the program cannot be
+   started again; every record then gets SP_HOOK_FAIL with e's message. The
+   replies' messages are redacted (log.h). Output left over from the last call
+   (more replies than records) or a program that ended between calls restarts
+   it before the records are sent (a warning in the log). */
 int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *records, size_t n,
                      sp_hook_reply *replies, sp_err *e);
 

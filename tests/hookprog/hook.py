@@ -13,7 +13,8 @@ argv[1] is a start mode:
 A record's "do": keep (default), skip, fail (message from "why"), props
 (changes properties), hang, crash (SIGSEGV), exit (status 0), garbage (a line
 that is not JSON), crlf (a blank line, then the reply ended by CRLF), twice
-(two replies), stderr (writes "text" on stderr, then keeps), echo (keep, the
+(two replies), badaction (an unknown action), nested (an object
+as a property value), huge (a 5 MiB line), stderr (writes "text" on stderr, then keeps), echo (keep, the
 record's key, point and pad back as properties), cwd (the working folder as
 a property), fd (whether descriptor "fd" is open in this process).
 """
@@ -40,7 +41,7 @@ def act(msg):
         reply({"action": "fail", "message": rec.get("why", "refused")})
     elif do == "props":
         reply({"action": "keep", "properties": {
-            "name": rec["name"].upper(), "n": 42, "ratio": 0.5, "ok": True, "gone": None,
+            "name": rec["name"].upper(), "n": 42, "ratio": 0.1, "big": 12345678901234, "ok": True, "gone": None,
             "point": msg["point"]}})
     elif do == "hang":
         time.sleep(3600)
@@ -51,6 +52,13 @@ def act(msg):
     elif do == "garbage":
         sys.stdout.write("this is not json {\n")
         sys.stdout.flush()
+    elif do == "huge":  # one line of 5 MiB
+        sys.stdout.write("x" * (5 * 1024 * 1024) + "\n")
+        sys.stdout.flush()
+    elif do == "badaction":
+        reply({"action": "maybe"})
+    elif do == "nested":
+        reply({"action": "keep", "properties": {"address": {"city": "Redmond"}}})
     elif do == "crlf":
         sys.stdout.write("\n")
         reply({"action": "skip"}, end="\r\n")

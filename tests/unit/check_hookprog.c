@@ -1,8 +1,13 @@
 /* check_hookprog.c -- program hooks (etl/hooks/program.c) and the process
- * seam under them (sp_proc_*), against tests/hookprog/hook.py: replies,
- * properties, a program that hangs, crashes, prints garbage, exits early or
- * never reads; stop-on-failure; 1,000 records in one call; stderr in the log,
- * redacted; no orphan after a kill -9 of the process that runs a hook. */
+ * seam under them (sp_proc_*).
+ *
+ * On both systems (Linux, and Windows under Wine: mk/windows.mk), against
+ * tests/hookprog/hookecho.c: replies, a crash, a hang (timeout, restart), an
+ * early exit, garbage, stderr in the log, argv quoting, a missing program.
+ * On Linux also against tests/hookprog/hook.py (Python): properties, a
+ * program that never reads, stop-on-failure, 1,000 records in one call,
+ * redaction, stale output, working folder and descriptors, no orphan after a
+ * kill -9 of the process that runs a hook, and the Python samples. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,26 +16,212 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifndef _WIN32
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include "spetl/hook_program.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
 #include "spetl/platform.h"
 
+#ifdef _WIN32
+#define EXE ".exe"
+#define CRASHED "the program ended with exception 0xC0000005"
+#else
+#define EXE ""
+#define CRASHED "the program was killed by signal 11"
+#endif
+
+static char hookecho[1024];
 static char hook_py[1024];
-static int start_allowance = 20000; /* a loaded machine: the timeouts tested are those of later replies */
 
 static void find_hook(void)
 {
     const char *top = getenv("SPETL_TOP");
+    const char *build = getenv("BUILD");
     char cwd[900];
 
-    if (top == NULL && getcwd(cwd, sizeof(cwd)) != NULL)
+    if (top == NULL && sp_os_cwd(cwd, sizeof(cwd)) == 0)
         top = cwd;
     snprintf(hook_py, sizeof(hook_py), "%s/tests/hookprog/hook.py", top != NULL ? top : ".");
+    snprintf(hookecho, sizeof(hookecho), "%s/tests/hookecho" EXE, build != NULL ? build : "build");
 }
+
+/* A hook on argv; the options of the tests. */
+static sp_hookprog *start_argv(const char *const *argv, int timeout_ms, int stop)
+{
+    sp_hookprog_opts o = {0};
+    sp_hookprog *p = NULL;
+    sp_err e;
+    char line[1024];
+
+    sp_err_clear(&e);
+    o.argv = argv;
+    o.timeout_ms = timeout_ms;
+    o.stop_on_failure = stop;
+    o.component = "customer-export";
+    o.pos = (sp_job_pos){12, 5};
+    o.job_file = "jobs/test.xml";
+    o.start_ms = 20000; /* a loaded machine: the timeouts tested are those of later replies */
+    ck_assert_msg(sp_hookprog_start(&o, &p, &e) == 0, "start: %s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+static int call(sp_hookprog *p, const char *const *recs, size_t n, sp_hook_reply *r, sp_err *e)
+{
+    sp_err_clear(e);
+    return sp_hookprog_call(p, "pre-export", recs, n, r, e);
+}
+
+static const char *prop(const sp_hook_reply *r, const char *name)
+{
+    size_t i;
+    for (i = 0; i < r->nprops; i++)
+        if (strcmp(r->names[i], name) == 0)
+            return r->values[i];
+    return "(absent)";
+}
+
+/* ---- both systems: tests/hookprog/hookecho.c -------------------------------- */
+
+START_TEST(echo_replies_and_failures)
+{
+    const char *argv[] = {hookecho, NULL};
+    const char *recs[] = {"{\"key\":\"A\"}", "{\"do\":\"skip\"}", "{\"do\":\"fail\"}",
+                          "{\"do\":\"crash\"}", "{\"key\":\"E\"}"};
+    sp_hook_reply r[5];
+    sp_hookprog *p = start_argv(argv, 5000, 0);
+    long long pid = sp_hookprog_pid(p);
+    sp_err e;
+
+    ck_assert_int_eq(call(p, recs, 5, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
+    ck_assert_int_eq(r[1].action, SP_HOOK_SKIP);
+    ck_assert_str_eq(r[1].message, "skipped by hookecho");
+    ck_assert_int_eq(r[2].action, SP_HOOK_FAIL);
+    ck_assert_str_eq(r[2].message, "refused by hookecho");
+    ck_assert_int_eq(r[3].action, SP_HOOK_FAIL);
+    ck_assert_msg(strstr(r[3].message, CRASHED) != NULL, "%s", r[3].message);
+    ck_assert_msg(strstr(r[3].message, "before replying to record 4 of 5 at pre-export") != NULL, "%s",
+                  r[3].message);
+    ck_assert_int_eq(r[4].action, SP_HOOK_FAIL);
+    ck_assert_str_eq(r[4].message, r[3].message);
+    ck_assert_int_eq(call(p, recs, 2, r, &e), 0); /* started again */
+    ck_assert_int_eq(r[1].action, SP_HOOK_SKIP);
+    ck_assert_int_ne(sp_hookprog_pid(p), pid);
+    sp_hookprog_stop(p);
+}
+END_TEST
+
+START_TEST(echo_hang_exit_and_garbage)
+{
+    const char *argv[] = {hookecho, NULL}, *now[] = {hookecho, "exit-now", NULL};
+    const char *recs[] = {"{\"key\":\"A\"}", "{\"do\":\"hang\"}", "{\"do\":\"garbage\"}",
+                          "{\"do\":\"exit\"}"};
+    sp_hook_reply r[2];
+    sp_hookprog *p = start_argv(argv, 1000, 0);
+    sp_err e;
+
+    ck_assert_int_eq(call(p, recs, 2, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
+    ck_assert_msg(strstr(r[1].message, "did not reply to record 2 of 2 at pre-export within 1000 ms "
+                                       "(the timeout); it was killed") != NULL, "%s", r[1].message);
+    ck_assert_int_eq(call(p, recs + 2, 1, r, &e), 0);
+    ck_assert_msg(strstr(r[0].message, "the line begins: garbage from hookecho") != NULL, "%s", r[0].message);
+    ck_assert_int_eq(call(p, recs + 3, 1, r, &e), 0);
+    ck_assert_msg(strstr(r[0].message, "the program exited with status 0 before replying to record 1 of 1")
+                      != NULL, "%s", r[0].message);
+    ck_assert_int_eq(call(p, recs, 1, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
+    sp_hookprog_stop(p);
+    p = start_argv(now, 5000, 0);
+    ck_assert_int_eq(call(p, recs, 2, r, &e), 0);
+    ck_assert_msg(strstr(r[0].message, "the program exited with status 3 before replying to record 1 of 2")
+                      != NULL, "%s", r[0].message);
+    sp_hookprog_stop(p);
+}
+END_TEST
+
+/* Every argument arrives as given: spaces, quotes, backslashes (before a
+ * quote and at the end), empty, UTF-8. On Windows this is the quoting of the
+ * command line. */
+START_TEST(echo_argv_round_trip)
+{
+    const char *args[] = {"a b", "c\"d", "e\\", "", "x\\\\\"y", "C:\\Program Files\\x\\",
+                          "na\xC3\xAFve", "\t"};
+    const char *argv[] = {hookecho, "args", args[0], args[1], args[2], args[3], args[4], args[5],
+                          args[6], args[7], NULL};
+    const char *recs[] = {"{}"};
+    sp_hook_reply r[1];
+    sp_hookprog *p = start_argv(argv, 5000, 0);
+    char name[8];
+    size_t i;
+    sp_err e;
+
+    ck_assert_int_eq(call(p, recs, 1, r, &e), 0);
+    ck_assert_uint_eq(r[0].nprops, 8);
+    for (i = 0; i < 8; i++) {
+        snprintf(name, sizeof(name), "a%zu", i + 1);
+        ck_assert_str_eq(prop(&r[0], name), args[i]);
+    }
+    sp_hookprog_stop(p);
+}
+END_TEST
+
+START_TEST(echo_stderr_goes_to_the_log)
+{
+    const char *argv[] = {hookecho, NULL};
+    const char *recs[] = {"{\"do\":\"stderr\"}"};
+    sp_hook_reply r[1];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    sp_hookprog *p;
+    sp_err e;
+
+    sp_log_secret("token-1234567890");
+    sp_log_set_stream(f);
+    p = start_argv(argv, 5000, 0);
+    ck_assert_int_eq(call(p, recs, 1, r, &e), 0);
+    sp_hookprog_stop(p);
+    sp_log_set_stream(NULL);
+    fclose(f);
+    ck_assert_msg(strstr(text, "comp=customer-export msg=\"hook hookecho" EXE ": hookecho says "
+                               "<redacted> on stderr\"") != NULL, "%s", text);
+    free(text);
+    sp_log_reset();
+}
+END_TEST
+
+START_TEST(missing_program_is_an_error)
+{
+    const char *argv[] = {"/nonexistent/hook.py", NULL};
+    sp_hookprog_opts o = {0};
+    sp_hookprog *p = NULL;
+    char line[1024];
+    sp_err e;
+
+    o.argv = argv, o.timeout_ms = 1000, o.component = "customer-export";
+    o.job_file = "jobs/x.xml", o.pos = (sp_job_pos){3, 4};
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_hookprog_start(&o, &p, &e), -1);
+    ck_assert_ptr_null(p);
+    ck_assert_int_eq(e.code, SP_EIO);
+    sp_err_format(&e, line, sizeof(line));
+    ck_assert_msg(strstr(line, "jobs/x.xml:3:4: hook hook.py: cannot run /nonexistent/hook.py: ") != NULL,
+                  "%s", line);
+    ck_assert_msg(strstr(line, "component=customer-export") != NULL, "%s", line);
+    sp_hookprog_stop(NULL);
+}
+END_TEST
+
+/* ---- Linux: tests/hookprog/hook.py (Python) and POSIX processes ------------- */
+#ifndef _WIN32
+
+static int start_allowance = 20000; /* a loaded machine: the timeouts tested are those of later replies */
 
 /* A hook on tests/hookprog/hook.py with a start mode and its argument. */
 static sp_hookprog *start_hook(const char *mode, const char *arg, int timeout_ms, int stop)
@@ -51,21 +242,6 @@ static sp_hookprog *start_hook(const char *mode, const char *arg, int timeout_ms
     ck_assert_msg(sp_hookprog_start(&o, &p, &e) == 0, "start: %s", e.msg);
     ck_assert_ptr_nonnull(p);
     return p;
-}
-
-static int call(sp_hookprog *p, const char *const *recs, size_t n, sp_hook_reply *r, sp_err *e)
-{
-    sp_err_clear(e);
-    return sp_hookprog_call(p, "pre-export", recs, n, r, e);
-}
-
-static const char *prop(const sp_hook_reply *r, const char *name)
-{
-    size_t i;
-    for (i = 0; i < r->nprops; i++)
-        if (strcmp(r->names[i], name) == 0)
-            return r->values[i];
-    return "(absent)";
 }
 
 /* Whether a process is gone (a zombie nobody reaps counts as gone). */
@@ -119,10 +295,11 @@ START_TEST(keep_skip_fail_and_properties)
     ck_assert_int_eq(r[2].action, SP_HOOK_FAIL);
     ck_assert_str_eq(r[2].message, "credit hold");
     ck_assert_int_eq(r[3].action, SP_HOOK_KEEP);
-    ck_assert_uint_eq(r[3].nprops, 6);
+    ck_assert_uint_eq(r[3].nprops, 7);
     ck_assert_str_eq(prop(&r[3], "name"), "ACME\nLINE");
     ck_assert_str_eq(prop(&r[3], "n"), "42");
-    ck_assert_str_eq(prop(&r[3], "ratio"), "0.5");
+    ck_assert_str_eq(prop(&r[3], "ratio"), "0.1");
+    ck_assert_str_eq(prop(&r[3], "big"), "12345678901234");
     ck_assert_str_eq(prop(&r[3], "ok"), "true");
     ck_assert_ptr_null(prop(&r[3], "gone"));
     ck_assert_str_eq(prop(&r[3], "point"), "pre-export");
@@ -194,6 +371,24 @@ START_TEST(garbage_line_is_quoted)
     ck_assert_int_eq(r[2].action, SP_HOOK_FAIL);
     ck_assert_int_eq(call(p, recs, 1, r, &e), 0);
     ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
+    sp_hookprog_stop(p);
+}
+END_TEST
+
+/* Valid JSON that is not a valid reply is as bad as garbage; so is a line past the bound. */
+START_TEST(invalid_replies_say_why)
+{
+    const char *bad[] = {"{\"do\":\"badaction\"}", "{\"do\":\"nested\"}", "{\"do\":\"huge\"}"};
+    const char *why[] = {"(\"action\" is \"maybe\", not keep, skip or fail)",
+                         "(property \"address\" is an object, not a string, number, boolean or null)",
+                         "printed a line longer than 4194304 bytes for record 1 of 1"};
+    sp_hook_reply r[1];
+    sp_hookprog *p = start_hook("records", NULL, 5000, 0);
+    sp_err e;
+
+    ck_assert_int_eq(call(p, bad + _i, 1, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_FAIL);
+    ck_assert_msg(strstr(r[0].message, why[_i]) != NULL, "%s", r[0].message);
     sp_hookprog_stop(p);
 }
 END_TEST
@@ -372,26 +567,6 @@ START_TEST(working_dir_and_no_inherited_descriptors)
 }
 END_TEST
 
-START_TEST(missing_program_is_an_error)
-{
-    const char *argv[] = {"/nonexistent/hook.py", NULL};
-    sp_hookprog_opts o = {0};
-    sp_hookprog *p = NULL;
-    char line[1024];
-    sp_err e;
-
-    o.argv = argv, o.timeout_ms = 1000, o.component = "customer-export";
-    o.job_file = "jobs/x.xml", o.pos = (sp_job_pos){3, 4};
-    sp_err_clear(&e);
-    ck_assert_int_eq(sp_hookprog_start(&o, &p, &e), -1);
-    ck_assert_ptr_null(p);
-    ck_assert_int_eq(e.code, SP_EIO);
-    sp_err_format(&e, line, sizeof(line));
-    ck_assert_msg(strstr(line, "jobs/x.xml:3:4: hook hook.py: cannot run /nonexistent/hook.py: "
-                               "No such file or directory") != NULL, "%s", line);
-    sp_hookprog_stop(NULL);
-}
-END_TEST
 
 /* A process that runs a hook is killed with kill -9: its hook program must
  * not outlive it (PR_SET_PDEATHSIG on Linux), even one that never reads its
@@ -493,16 +668,53 @@ START_TEST(python_samples_filter_and_fill)
 }
 END_TEST
 
+/* A program that cannot be started again: the call fails as a whole, its
+ * records with the reason. */
+START_TEST(restart_that_cannot_run_fails_the_call)
+{
+    const char *tmp = getenv("SPETL_TEST_TMP") != NULL ? getenv("SPETL_TEST_TMP") : "/tmp";
+    char copy[1024], cmd[2300];
+    const char *argv[] = {copy, NULL};
+    const char *recs[] = {"{\"do\":\"crash\"}", "{\"key\":\"B\"}"};
+    sp_hook_reply r[2];
+    sp_hookprog *p;
+    sp_err e;
+
+    snprintf(copy, sizeof(copy), "%s/hookecho-%ld", tmp, (long)getpid());
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", hookecho, copy);
+    ck_assert_int_eq(system(cmd), 0);
+    p = start_argv(argv, 5000, 0);
+    ck_assert_int_eq(call(p, recs, 1, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_FAIL);
+    ck_assert_int_eq(unlink(copy), 0);
+    ck_assert_int_eq(call(p, recs + 1, 1, r, &e), -1);
+    ck_assert_int_eq(e.code, SP_EIO);
+    ck_assert_int_eq(r[0].action, SP_HOOK_FAIL);
+    ck_assert_msg(strstr(r[0].message, "No such file or directory") != NULL, "%s", r[0].message);
+    ck_assert_str_eq(r[0].message, e.msg);
+    sp_hookprog_stop(p);
+}
+END_TEST
+
+#endif /* !_WIN32 */
+
 static Suite *hookprog_suite(void)
 {
     Suite *s = suite_create("hookprog");
     TCase *tc = tcase_create("program");
 
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, echo_replies_and_failures);
+    tcase_add_test(tc, echo_hang_exit_and_garbage);
+    tcase_add_test(tc, echo_argv_round_trip);
+    tcase_add_test(tc, echo_stderr_goes_to_the_log);
+    tcase_add_test(tc, missing_program_is_an_error);
+#ifndef _WIN32
     tcase_add_test(tc, keep_skip_fail_and_properties);
     tcase_add_test(tc, hang_times_out_then_restarts);
     tcase_add_test(tc, crash_mid_batch_fails_the_rest);
     tcase_add_test(tc, garbage_line_is_quoted);
+    tcase_add_loop_test(tc, invalid_replies_say_why, 0, 3);
     tcase_add_test(tc, exit_early_says_how);
     tcase_add_test(tc, never_reads_stdin);
     tcase_add_test(tc, stop_on_failure_returns_error);
@@ -510,9 +722,10 @@ static Suite *hookprog_suite(void)
     tcase_add_test(tc, stderr_is_logged_redacted);
     tcase_add_test(tc, extra_output_restarts_before_next_call);
     tcase_add_test(tc, working_dir_and_no_inherited_descriptors);
-    tcase_add_test(tc, missing_program_is_an_error);
     tcase_add_loop_test(tc, kill_9_leaves_no_orphan, 0, 2);
     tcase_add_test(tc, python_samples_filter_and_fill);
+    tcase_add_test(tc, restart_that_cannot_run_fails_the_call);
+#endif
     suite_add_tcase(s, tc);
     return s;
 }
