@@ -284,7 +284,11 @@ START_TEST(sql_post_hook_write_rolls_back_with_its_page)
     ck_assert_int_gt(spetl(&x, "run", "customer-export"), 1);   /* the page's commit failed: stopped */
     ck_assert_ptr_nonnull(strstr(err, "boom"));
     /* HubSpot took the page's records; neither their links nor the hook's rows stayed */
-    ck_assert_ptr_nonnull(sim_find(&x, "companies", "gp_customer_number", x.k[0]));
+    {
+        json_t *c = sim_find(&x, "companies", "gp_customer_number", x.k[0]);
+        ck_assert_ptr_nonnull(c);
+        json_decref(c);
+    }
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
 
