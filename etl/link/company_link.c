@@ -15,6 +15,8 @@
  *      seed's fallback; several is an ambiguity);
  *   4. a GP record already linked to another HubSpot record is reported, not
  *      re-pointed; the page's links and rows are written in one transaction.
+ * Before any page: the properties the rule sets compare must exist, and the
+ * company-types must be options of the account's "type" property.
  * With --dry-run it prints what it would link and writes nothing. --key ID
  * runs it for one HubSpot company id. */
 #include "link_internal.h"
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "spetl/clock.h"
+#include "spetl/hs_verify.h"
 #include "spetl/log.h"
 
 static const char *hs_get(const void *rec, const char *prop)
@@ -369,6 +372,9 @@ int sp_company_link_run(sp_run_ctx *ctx, sp_err *e)
                         &bad, e) != 0 || bad > 0)
             goto done;
     }
+    if (sp_hs_check_company_types(ctx->hs, r.link->company_types, ctx->job->path, r.link->types_pos.line,
+                                  r.link->types_pos.col, e) != 0)
+        goto done;
     if (!ctx->dry_run && (sp_link_writer_open(ctx->db, &r.links, e) != 0 ||
                           sp_action_writer_open(ctx->db, ctx->hub, &r.actions, e) != 0))
         goto done;
