@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -399,6 +400,189 @@ START_TEST(converted_prospect_keeps_its_contacts)
 }
 END_TEST
 
+/* ---- company-link killed, then rerun ------------------------------------------- */
+
+enum { MAXC = 1000 };
+
+typedef struct gp_cust {
+    char name[96];
+    char mail[2][256];
+} gp_cust;
+
+static int mail_used(const gp_cust *c, int n, int k, const char *mail)
+{
+    for (int i = 0; i <= n; i++)
+        for (int m = 0; m < 2; m++)
+            if ((i < n || m < k) && strcasecmp(c[i].mail[m], mail) == 0)
+                return 1;
+    return 0;
+}
+
+/* The sample's customers with the e-mails of their first two addresses (an
+ * e-mail another customer already has left out: HubSpot's are unique). */
+static int read_customers(env *x, gp_cust *c)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    char last[64] = "";
+    int n = -1, k = 0, f;
+
+    ck_assert_int_eq(sp_stmt_prepare(x->db, "SELECT RTRIM(c.CUSTNMBR), RTRIM(c.CUSTNAME), RTRIM(i.INET1) FROM RM00101 c "
+                                            "LEFT JOIN SY01200 i ON i.Master_Type = 'CUS' AND RTRIM(i.Master_ID) = "
+                                            "RTRIM(c.CUSTNMBR) ORDER BY c.CUSTNMBR, i.ADRSCODE", &st, &e), 0);
+    ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+    while ((f = sp_stmt_fetch(st, &e)) == 1) {
+        const char *mail = sp_stmt_text(st, 2) ? sp_stmt_text(st, 2) : "";
+        if (strcmp(sp_stmt_text(st, 0), last) != 0) {
+            ck_assert_int_lt(++n, MAXC);
+            memset(&c[n], 0, sizeof(c[n]));
+            snprintf(c[n].name, sizeof(c[n].name), "%s", sp_stmt_text(st, 1));
+            snprintf(last, sizeof(last), "%s", sp_stmt_text(st, 0));
+            k = 0;
+        }
+        /* the sample's bad e-mails on purpose left out (HubSpot refuses them) */
+        if (k < 2 && strchr(mail, '@') != NULL && strspn(mail, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                "0123456789.@_+-") == strlen(mail) &&
+            !mail_used(c, n, k, mail))
+            snprintf(c[n].mail[k++], sizeof(c[n].mail[0]), "%s", mail);
+    }
+    ck_assert_int_eq(f, 0);
+    sp_stmt_free(st);
+    return n + 1;
+}
+
+/* A HubSpot company per customer (its exact name) with two contacts (its
+ * e-mails; none when it has fewer). Returns the number of companies. */
+static int seed_companies(env *x)
+{
+    static gp_cust c[MAXC];
+    int n = read_customers(x, c);
+    json_t *conts = json_object(), *crecs = json_array(), *comps = json_object(), *orecs = json_array(), *ids;
+    char *body;
+
+    for (int i = 0; i < n; i++)
+        for (int m = 0; m < 2; m++) {
+            json_t *props = json_pack("{s:s}", "lastname", c[i].name);
+            if (c[i].mail[m][0] != '\0')
+                json_object_set_new(props, "email", json_string(c[i].mail[m]));
+            json_array_append_new(crecs, json_pack("{s:o}", "properties", props));
+        }
+    json_object_set_new(conts, "records", crecs);
+    body = json_dumps(conts, JSON_COMPACT);
+    ids = sim_json(x, "POST", "/_sim/seed/contacts", body);
+    free(body);
+    ck_assert_int_eq((int)json_array_size(json_object_get(ids, "ids")), 2 * n);
+    for (int i = 0; i < n; i++) {
+        json_t *assoc = json_array();
+        for (int m = 0; m < 2; m++)
+            json_array_append_new(assoc, json_pack("{s:s,s:O}", "to_object", "contacts", "to_id",
+                                                   json_array_get(json_object_get(ids, "ids"), (size_t)(2 * i + m))));
+        json_array_append_new(orecs, json_pack("{s:{s:s},s:o}", "properties", "name", c[i].name, "associations", assoc));
+    }
+    json_decref(ids);
+    json_decref(conts);
+    json_object_set_new(comps, "records", orecs);
+    body = json_dumps(comps, JSON_COMPACT);
+    ids = sim_json(x, "POST", "/_sim/seed/companies", body);
+    free(body);
+    ck_assert_int_eq((int)json_array_size(json_object_get(ids, "ids")), n);
+    json_decref(ids);
+    json_decref(comps);
+    return n;
+}
+
+/* Every link, one line each, sorted. */
+static char *dump_links(env *x)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    size_t cap = 1 << 20, len = 0;
+    char *s = calloc(1, cap);
+    ck_assert_int_eq(sp_stmt_prepare(x->db, "SELECT Entity_Type, Entity_Key, HubSpot_Object_Type, HubSpot_ID FROM "
+                                            "spAAIntegratedEntityLink ORDER BY Entity_Type, Entity_Key", &st, &e), 0);
+    ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+    while (sp_stmt_fetch(st, &e) == 1 && len + 512 < cap)
+        len += (size_t)snprintf(s + len, cap - len, "%s %s %s %s\n", sp_stmt_text(st, 0), sp_stmt_text(st, 1),
+                                sp_stmt_text(st, 2), sp_stmt_text(st, 3));
+    sp_stmt_free(st);
+    return s;
+}
+
+static pid_t spawn_link(env *x)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *null = freopen("/dev/null", "w", stderr);
+        (void)null;
+        setenv("HUBSPOT_TOKEN", "pat-na1-linkx-test", 1);
+        setenv("SPETL_BENCH_UNPACED", "1", 1);
+        execl(getenv("SPETL_BIN"), "spetl", "run", x->job, "company-link", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+START_TEST(company_link_killed_then_rerun)
+{
+    static const char *const sim_args[] = {"--latency-ms", "10", NULL};
+    env x;
+    char tag[32], *after_kills, *clean;
+    int n, rc;
+    long long at[3];
+
+    snprintf(tag, sizeof(tag), "linkx_kill_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, 300, sim_args,
+                          "    <company-link customer-matching=\"cm\" customer-address-matching=\"am\"/>\n"),
+               "%s", sp_skip_why());
+    n = seed_companies(&x);
+    ck_assert_int_ge(n, 300);
+    /* SIGKILL company-link after this many list pages of 20: early, midway, near the end */
+    at[0] = 2;
+    at[1] = n / 40;
+    at[2] = n / 20 - 1;
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+        long long base = company_lists(&x);
+        pid_t pid = spawn_link(&x);
+        int st = 0, killed = 0;
+        struct timespec ts = {0, 1000000};
+        for (;;) {
+            if (waitpid(pid, &st, WNOHANG) == pid)
+                break;
+            if (company_lists(&x) - base >= at[k]) {
+                kill(pid, SIGKILL);
+                ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+                killed = 1;
+                break;
+            }
+            nanosleep(&ts, NULL);
+        }
+        ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+                      "run %zu ended by itself (status %d) before %lld pages", k + 1, st, at[k]);
+        exec_sql(&x, "DELETE FROM spAARunLock");
+    }
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
+    /* the rerun finishes the work: the same links as one run from nothing */
+    rc = spetl(&x, "run", "company-link");
+    ck_assert_msg(rc == 0 || rc == 1, "rerun exit %d: %s", rc, err);
+    after_kills = dump_links(&x);
+    exec_sql(&x, "DELETE FROM spAAIntegratedEntityLink");
+    exec_sql(&x, "DELETE FROM spAAActionCenter");
+    rc = spetl(&x, "run", "company-link");
+    ck_assert_msg(rc == 0 || rc == 1, "clean run exit %d: %s", rc, err);
+    clean = dump_links(&x);
+    ck_assert_str_eq(after_kills, clean);
+    /* every company linked once; each linked company's contacts with it */
+    ck_assert_int_ge(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE HubSpot_Object_Type = 'companies'"),
+                     n * 9 / 10);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT HubSpot_ID FROM spAAIntegratedEntityLink "
+                                  "GROUP BY HubSpot_Object_Type, HubSpot_ID HAVING COUNT(*) > 1) d"), 0);
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE HubSpot_Object_Type = 'contacts'"), n / 2);
+    free(after_kills);
+    free(clean);
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("linkx");
@@ -409,6 +593,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, company_types_checked_against_the_account, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, converted_prospect_keeps_its_contacts, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, company_link_killed_then_rerun, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
