@@ -72,7 +72,8 @@ static long read_customers(sp_db *db, cust *c, long max)
     json_t *seen = json_object();
 
     if (sp_stmt_prepare(db, "SELECT RTRIM(c.CUSTNMBR), RTRIM(c.CUSTNAME), RTRIM(i.INET1) FROM RM00101 c "
-                            "LEFT JOIN SY01200 i ON i.Master_Type = 'CUS' AND RTRIM(i.Master_ID) = RTRIM(c.CUSTNMBR) "
+                            "LEFT JOIN SY01200 i ON i.Master_Type = 'CUS' AND i.Master_ID >= RTRIM(c.CUSTNMBR) AND "
+                            "i.Master_ID < RTRIM(c.CUSTNMBR) || '!' AND RTRIM(i.Master_ID) = RTRIM(c.CUSTNMBR) "
                             "ORDER BY c.CUSTNMBR, i.ADRSCODE", &st, &e) != 0 ||
         sp_stmt_exec(st, NULL, &e) != 0) {
         fprintf(stderr, "bench_link: %s\n", e.msg);
@@ -198,10 +199,11 @@ static int link_run(sp_sim *sim, const char *job, const char *label, long compan
     }
     if (f != NULL)
         fclose(f);
-    printf("company-link %-28s %6ld companies: exit %d in %.1f s; read %lld, linked %lld (companies and contacts), "
-           "failed %lld (ambiguous names); peak RSS %.1f MB\n  requests by endpoint:",
-           label, companies, WIFEXITED(st) ? WEXITSTATUS(st) : -1, (double)(sp_clock_now_ms() - t0) / 1000.0, read,
-           linked, failed, (double)*rss_kb / 1024.0);
+    printf("company-link %-28s %6ld companies: exit %d in %.1f s (CPU %.1f s); read %lld, linked %lld (companies "
+           "and contacts), failed %lld (ambiguous names); peak RSS %.1f MB\n  requests by endpoint:",
+           label, companies, WIFEXITED(st) ? WEXITSTATUS(st) : -1, (double)(sp_clock_now_ms() - t0) / 1000.0,
+           (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+           read, linked, failed, (double)*rss_kb / 1024.0);
     by = json_object_get(after, "by_endpoint");
     json_object_foreach (by, ep, v) {
         long long d = (long long)json_integer_value(v) -
