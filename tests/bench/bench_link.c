@@ -8,10 +8,13 @@
  *
  * Prints, per run: wall time, companies read and linked, requests by
  * endpoint, peak RSS of bin/spetl; then the RSS ratio of the largest run to
- * the smallest. Runs (SPETL_BENCH_LINK_COMPANIES, default "2500,25000"): the
- * first size once without GP's index on RM00101.CUSTNAME (AK2RM00101
- * dropped: every exact-name lookup scans), then each size with it. Figures
- * only; no thresholds. */
+ * the smallest. Runs: SPETL_BENCH_LINK_BEFORE companies (default 100)
+ * without GP's index on RM00101.CUSTNAME (AK2RM00101 dropped: every
+ * exact-name lookup scans the table, about a second each under load, so
+ * fewer), then each size of SPETL_BENCH_LINK_COMPANIES (default
+ * "2500,25000") with it. SPETL_BENCH_LINK_DB: a sample database to copy
+ * instead of generating one (the generator takes minutes at 100,000).
+ * Figures only; no thresholds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +251,13 @@ static int write_job(const char *job, const char *base, const char *conn)
     return 0;
 }
 
-static int bench(long customers, const long *sizes, int nsizes)
+static int clear(sp_db *db)
+{
+    return exec_sql(db, "DELETE FROM spAAIntegratedEntityLink") == 0 && exec_sql(db, "DELETE FROM spAAActionCenter") == 0
+               ? 0 : -1;
+}
+
+static int bench(long customers, long before, const long *sizes, int nsizes)
 {
     static cust c[200000];
     char conn[1024], cmd[2048], job[700];
@@ -259,9 +268,12 @@ static int bench(long customers, const long *sizes, int nsizes)
     int rc = -1;
 
     snprintf(conn, sizeof(conn), "Driver=SQLite3;Database=%s/link-%ld.db;", tmpdir, customers);
-    snprintf(cmd, sizeof(cmd), "rm -f '%s/link-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld "
-                               "--items 1 --documents 0 --prospects 0 --create-schema -q",
-             tmpdir, customers, getenv("SPETL_TOP"), conn, customers);
+    if (getenv("SPETL_BENCH_LINK_DB") != NULL)
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s/link-%ld.db'", getenv("SPETL_BENCH_LINK_DB"), tmpdir, customers);
+    else
+        snprintf(cmd, sizeof(cmd), "rm -f '%s/link-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld "
+                                   "--items 1 --documents 0 --prospects 0 --create-schema -q",
+                 tmpdir, customers, getenv("SPETL_TOP"), conn, customers);
     if (run(cmd) != 0 || sp_db_open(&db, conn, NULL, &e) != 0 || sp_sim_start(NULL, &sim, &e) != 0) {
         fprintf(stderr, "bench_link: setting up failed\n");
         goto done;
@@ -271,18 +283,23 @@ static int bench(long customers, const long *sizes, int nsizes)
     snprintf(cmd, sizeof(cmd), "env HUBSPOT_TOKEN=bench '%s' init-db '%s' >/dev/null", getenv("SPETL_BIN"), job);
     if (n < sizes[nsizes - 1] || write_job(job, sp_sim_base_url(sim), conn) != 0 || run(cmd) != 0)
         goto done;
+    /* without GP's name index: every exact-name lookup scans RM00101 */
+    if (before > 0) {
+        char label[64];
+        snprintf(label, sizeof(label), "(%ldk customers, no name index)", customers / 1000);
+        if (seed_companies(sim, c, 0, before) != 0 || clear(db) != 0 || exec_sql(db, "DROP INDEX IF EXISTS AK2RM00101") != 0 ||
+            link_run(sim, job, label, before, &rss) != 0)
+            goto done;
+        seeded = before;
+    }
+    if (exec_sql(db, "CREATE UNIQUE INDEX IF NOT EXISTS AK2RM00101 ON RM00101 (CUSTNAME, DEX_ROW_ID)") != 0)
+        goto done;
     for (int i = 0; i < nsizes; i++) {
         char label[64];
         if (seed_companies(sim, c, seeded, sizes[i]) != 0)
             goto done;
         seeded = sizes[i];
-        if (i == 0) {
-            snprintf(label, sizeof(label), "(%ldk customers, no name index)", customers / 1000);
-            if (exec_sql(db, "DROP INDEX AK2RM00101") != 0 || link_run(sim, job, label, sizes[i], &rss) != 0 ||
-                exec_sql(db, "CREATE UNIQUE INDEX AK2RM00101 ON RM00101 (CUSTNAME, DEX_ROW_ID)") != 0)
-                goto done;
-        }
-        if (exec_sql(db, "DELETE FROM spAAIntegratedEntityLink") != 0 || exec_sql(db, "DELETE FROM spAAActionCenter") != 0)
+        if (clear(db) != 0)
             goto done;
         snprintf(label, sizeof(label), "(%ldk customers, SQLite)", customers / 1000);
         if (link_run(sim, job, label, sizes[i], &rss) != 0)
@@ -326,5 +343,6 @@ int main(void)
         return 0;
     snprintf(tmpdir, sizeof(tmpdir), "%s/bench-link", getenv("SPETL_TEST_TMP"));
     mkdir(tmpdir, 0755);
-    return bench(customers, sizes, nsizes) == 0 ? 0 : 1;
+    return bench(customers, getenv("SPETL_BENCH_LINK_BEFORE") ? strtol(getenv("SPETL_BENCH_LINK_BEFORE"), NULL, 10) : 100,
+                 sizes, nsizes) == 0 ? 0 : 1;
 }
