@@ -5,8 +5,8 @@
  * HubSpot object the job uses (a scope the token lacks shows as HubSpot's 403
  * MISSING_SCOPES), and the properties the mappings name that HubSpot does not
  * have, and the company-types that are not options of the account's company
- * "type" property. Writes nothing. Exit 0 when all is well, otherwise the code of the
- * first problem: 2 job or missing properties, 3 database, 4 HubSpot. */
+ * "type" property. Writes nothing. Exit 0 when all is well, otherwise the code
+ * of the first problem: 2 job or missing properties, 3 database, 4 HubSpot. */
 #include <stdio.h>
 #include <string.h>
 
