@@ -100,6 +100,37 @@ run_spetl() {
     esac
 }
 
+# POST a JSON body to the simulator (python3: the demo needs no curl).
+sim_post() {
+    python3 -c 'import sys, urllib.request as u
+r = u.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST", headers={"Content-Type": "application/json"})
+print(u.urlopen(r).read().decode())' "$HUBSPOT_URL$1" "$2"
+}
+
+if command -v sqlite3 >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+    say "Companies already in HubSpot: two named as customers, one with a customer's e-mail domain, one unknown"
+    name1=$(sqlite3 "$db" "SELECT RTRIM(CUSTNAME) FROM RM00101 ORDER BY CUSTNMBR LIMIT 1")
+    name2=$(sqlite3 "$db" "SELECT UPPER(RTRIM(CUSTNAME)) FROM RM00101 ORDER BY CUSTNMBR LIMIT 1 OFFSET 3")
+    mail1=$(sqlite3 "$db" "SELECT LOWER(RTRIM(i.INET1)) FROM SY01200 i JOIN RM00101 c ON RTRIM(c.CUSTNMBR) = RTRIM(i.Master_ID)
+        WHERE i.INET1 LIKE '%@%' ORDER BY c.CUSTNMBR, i.ADRSCODE LIMIT 1")
+    domain=$(sqlite3 "$db" "SELECT d FROM (SELECT LOWER(SUBSTR(RTRIM(INET1), INSTR(INET1, '@') + 1)) d,
+        COUNT(DISTINCT Master_ID) n, MIN(Master_ID) m FROM SY01200 WHERE INET1 LIKE '%@%' GROUP BY 1)
+        WHERE n = 1 ORDER BY m LIMIT 1 OFFSET 10")
+    sim_post /_sim/seed/contacts "{\"records\":[{\"properties\":{\"email\":\"$mail1\"}}]}" >"$demo/seed.json"
+    contact=$(sed -n 's/.*"ids":\["\([0-9]*\)".*/\1/p' "$demo/seed.json")
+    sim_post /_sim/seed/companies "{\"records\":[
+        {\"properties\":{\"name\":\"$name1\"},\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"$contact\"}]},
+        {\"properties\":{\"name\":\"$name2\"}},
+        {\"properties\":{\"name\":\"Web lead\",\"domain\":\"www.$domain\"}},
+        {\"properties\":{\"name\":\"Nobody We Know Ltd\"}}]}" >/dev/null
+    echo "\"$name1\" (with contact $mail1), \"$name2\", \"Web lead\" (www.$domain), \"Nobody We Know Ltd\""
+
+    say "spetl run: company-link (links them to their customers; writes nothing else anywhere)"
+    run_spetl -q run jobs/demo.xml company-link
+    (cd "$top" && "$bindir/spetl" -q links jobs/demo.xml)
+    echo "(customer-export below makes no second company for these customers; their other addresses join the linked company)"
+fi
+
 say "spetl run: customer-export and product-export (companies, contacts, products)"
 run_spetl -q run --report "$demo/first-run.json" jobs/demo.xml customer-export product-export
 echo "report: demo/first-run.json"

@@ -4,13 +4,15 @@
  * tables, the token and the hub it belongs to, read and write access to each
  * HubSpot object the job uses (a scope the token lacks shows as HubSpot's 403
  * MISSING_SCOPES), and the properties the mappings name that HubSpot does not
- * have. Writes nothing. Exit 0 when all is well, otherwise the code of the
- * first problem: 2 job or missing properties, 3 database, 4 HubSpot. */
+ * have, and the company-types that are not options of the account's company
+ * "type" property. Writes nothing. Exit 0 when all is well, otherwise the code
+ * of the first problem: 2 job or missing properties, 3 database, 4 HubSpot. */
 #include <stdio.h>
 #include <string.h>
 
 #include "spetl/cli.h"
 #include "spetl/export.h"
+#include "spetl/hs_verify.h"
 #include "spetl/log.h"
 #include "spetl/runner.h"
 #include "spetl/setup.h"
@@ -108,6 +110,36 @@ static void check_deal_queue(const sp_job *job, sp_db *db, verdict *v)
     report(v, what, &pe);
 }
 
+/* company-types of company-link and of the imports against the options of
+ * the account's company property "type" (an unknown one at its job line). */
+static void check_company_types(const sp_job *job, sp_hs_client *hs, verdict *v)
+{
+    const sp_job_component *comps[SP_COMP_COUNT];
+    size_t nc = sp_job_enabled_components(job, comps, SP_COMP_COUNT);
+
+    for (size_t i = 0; i < nc; i++) {
+        const sp_job_component *c = comps[i];
+        unsigned mask = 0;
+        sp_job_pos pos = c->pos;
+        char what[128];
+        sp_err pe;
+
+        if (c->kind == SP_COMP_COMPANY_LINK) {
+            mask = c->u.link.company_types;
+            pos = c->u.link.types_pos;
+        } else if (c->kind == SP_COMP_CUSTOMER_IMPORT || c->kind == SP_COMP_PROSPECT_IMPORT) {
+            mask = c->u.import.company_types;
+            pos = c->u.import.types_pos;
+        }
+        if (mask == 0)
+            continue;
+        sp_err_clear(&pe);
+        (void)sp_hs_check_company_types(hs, mask, job->path, pos.line, pos.col, &pe);
+        snprintf(what, sizeof(what), "company-types of %s", c->name);
+        report(v, what, &pe);
+    }
+}
+
 int sp_cmd_check(const sp_cli *cli, sp_err *e)
 {
     sp_job *job = NULL;
@@ -192,6 +224,7 @@ int sp_cmd_check(const sp_cli *cli, sp_err *e)
                 report(&v, what, &pe);
             }
         }
+        check_company_types(job, hs, &v);
         if (v.problems == 0) {
             /* what the mappings send against the existing properties' types
              * (each problem logged at its job line) */

@@ -1,11 +1,14 @@
-/* verify.c -- which linked HubSpot ids are gone or merged (see hs_verify.h). */
+/* verify.c -- which linked HubSpot ids are gone or merged, and whether the
+ * account has the company types a job asks for (see hs_verify.h). */
 #include "spetl/hs_verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hs_internal.h"
+#include "spetl/job.h"
 
 #define MERGED_PROP "hs_merged_object_ids"
 
@@ -150,4 +153,69 @@ done:
     free(body);
     json_decref(reply);
     return rc;
+}
+
+/* ---- company types ------------------------------------------------------------ */
+
+typedef struct types_ud {
+    unsigned mask;
+    unsigned missing;           /* bits of mask the options lack */
+    char options[512];          /* "PROSPECT, PARTNER, ..." as the account has them */
+} types_ud;
+
+static int type_options_fn(const hs_reply *r, void *ud, sp_err *e)
+{
+    types_ud *t = ud;
+    const json_t *opts = json_object_get(r->json, "options"), *o;
+    size_t i, used = 0;
+
+    if (r->status == 404)
+        return SP_ERR(e, SP_EJOB, "company-types: this HubSpot account has no company property \"type\" "
+                      "(%s answered 404): remove company-types to take every company", r->what);
+    if (r->status < 200 || r->status >= 300)
+        return hs_reply_err(r, e);
+    if (!json_is_array(opts))
+        return hs_shape_err(r, "the property \"type\" has no options array", e);
+    t->missing = t->mask;
+    json_array_foreach(opts, i, o) {
+        const char *v = json_string_value(json_object_get(o, "value"));
+        if (v == NULL)
+            continue;
+        for (unsigned bit = SP_COMPANY_PROSPECT; bit <= SP_COMPANY_OTHER; bit <<= 1)
+            if (strcasecmp(v, sp_job_company_type_name(bit)) == 0)
+                t->missing &= ~bit;
+        if (used < sizeof(t->options))
+            used += (size_t)snprintf(t->options + used, sizeof(t->options) - used, "%s%s", used ? ", " : "", v);
+    }
+    return 0;
+}
+
+int sp_hs_check_company_types(sp_hs_client *c, unsigned mask, const char *job_path, int line, int col,
+                              sp_err *e)
+{
+    types_ud t;
+    char path[160], lacks[128] = "";
+    size_t used = 0;
+
+    if (mask == 0)
+        return 0;
+    memset(&t, 0, sizeof(t));
+    t.mask = mask;
+    snprintf(path, sizeof(path), "%s/companies/type", c->props_prefix);
+    if (hs_call_with(c, "GET", path, NULL, NULL, HS_IDEMPOTENT, type_options_fn, &t, e) != 0) {
+        if (e->code == SP_EJOB)
+            sp_err_at_input(e, job_path, line, col);
+        return -1;
+    }
+    if (t.missing == 0)
+        return 0;
+    for (unsigned bit = SP_COMPANY_PROSPECT; bit <= SP_COMPANY_OTHER; bit <<= 1)
+        if (t.missing & bit)
+            used += (size_t)snprintf(lacks + used, sizeof(lacks) - used, "%s%s", used ? ", " : "",
+                                     sp_job_company_type_name(bit));
+    SP_ERR(e, SP_EJOB, "company-types: %s %s not an option of this HubSpot account's company property "
+           "\"type\" (its options: %s); fix company-types or add the option in HubSpot",
+           lacks, strchr(lacks, ',') != NULL ? "are" : "is", t.options[0] ? t.options : "none");
+    sp_err_at_input(e, job_path, line, col);
+    return -1;
 }

@@ -157,6 +157,7 @@ static void check_width(jctx *c, const xmlNode *n, const char *attr, const char 
 static void build_link(jctx *c, const xmlNode *n, sp_job_company_link *l)
 {
     l->company_types = jcompany_types(c, n);
+    l->types_pos = jattr_pos(n, "company-types");
     l->trace = jget_bool(c, n, "trace", 0);
     l->log_unmatched = jget_bool(c, n, "log-unmatched", 0);
     l->customer_matching = ref_rule_set(c, n, "customer-matching", SP_ENTITY_CUSTOMER);
@@ -179,6 +180,7 @@ static void build_import(jctx *c, const xmlNode *n, sp_job_import *im, int custo
     const char *date;
 
     im->company_types = jcompany_types(c, n);
+    im->types_pos = jattr_pos(n, "company-types");
     im->import_new_companies = jget_bool(c, n, "import-new-companies", 1);
     im->import_new_contacts = jget_bool(c, n, "import-new-contacts", 1);
     im->try_match = jget_bool(c, n, "try-match-before-import", 1);

@@ -18,6 +18,8 @@
  *      each link after the post-link hook kept it.
  * The job's company-filter sees the page's companies not linked yet before
  * step 2 and may skip or fail them (link_hooks.c).
+ * Before any page: the properties the rule sets compare must exist, and the
+ * company-types must be options of the account's "type" property.
  * With --dry-run it prints what it would link and writes nothing. --key ID
  * runs it for one HubSpot company id. */
 #include "link_internal.h"
@@ -28,6 +30,7 @@
 
 #include "spetl/clock.h"
 #include "spetl/hook.h"
+#include "spetl/hs_verify.h"
 #include "spetl/log.h"
 
 static const char *hs_get(const void *rec, const char *prop)
@@ -402,6 +405,9 @@ int sp_company_link_run(sp_run_ctx *ctx, sp_err *e)
                         &bad, e) != 0 || bad > 0)
             goto done;
     }
+    if (sp_hs_check_company_types(ctx->hs, r.link->company_types, ctx->job->path, r.link->types_pos.line,
+                                  r.link->types_pos.col, e) != 0)
+        goto done;
     if (sp_hooks_open(ctx, &r.hooks, e) != 0)
         goto done;
     if (!ctx->dry_run && (sp_link_writer_open(ctx->db, &r.links, e) != 0 ||

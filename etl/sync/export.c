@@ -166,36 +166,3 @@ done:
     sp_arena_free(r.job_arena);
     return rc;
 }
-
-/* ---- converted prospects -------------------------------------------------- */
-
-int sp_export_adopt_prospects(sp_run_ctx *ctx, int64_t *adopted, sp_err *e)
-{
-    sp_stmt *st = NULL;
-    int rc = -1;
-
-    *adopted = 0;
-    if (ctx->dry_run)
-        return 0;
-    if (sp_stmt_prepare(ctx->db,
-                        "UPDATE spAAIntegratedEntityLink SET Entity_Type = 'CUSTOMER', Payload_Hash = NULL "
-                        "WHERE Hub_ID = ? AND Entity_Type = 'PROSPECT' "
-                        "AND EXISTS (SELECT 1 FROM RM00101 c WHERE RTRIM(c.CUSTNMBR) = "
-                        "spAAIntegratedEntityLink.Entity_Key) "
-                        "AND NOT EXISTS (SELECT 1 FROM spAAIntegratedEntityLink o WHERE o.Hub_ID = ? "
-                        "AND o.Entity_Type = 'CUSTOMER' AND o.Entity_Key = spAAIntegratedEntityLink.Entity_Key)",
-                        &st, e) != 0 ||
-        sp_stmt_bind_text(st, 1, ctx->hub, e) != 0 || sp_stmt_bind_text(st, 2, ctx->hub, e) != 0 ||
-        sp_stmt_exec(st, adopted, e) != 0)
-        goto done;
-    if (*adopted > 0)
-        SP_INFO(ctx->comp->name, "%lld prospect link%s taken over by %s customer%s (converted prospects)",
-                (long long)*adopted, *adopted == 1 ? "" : "s", *adopted == 1 ? "its" : "their",
-                *adopted == 1 ? "" : "s");
-    rc = 0;
-done:
-    sp_stmt_free(st);
-    if (rc != 0)
-        sp_err_prefix(e, "taking over the links of converted prospects");
-    return rc;
-}

@@ -170,10 +170,13 @@ int sp_deal_next_queues(sp_db *db, const sp_job *job, const sp_job_component *co
                         sp_err *e);
 
 /* A prospect converted to a customer (its PROSPID now a CUSTNMBR in
- * RM00101) keeps its company: its PROSPECT link becomes the CUSTOMER link
- * when the customer has none, and its hash is cleared so the customer's
- * payload is sent. Called by customer-export and customer-updates-export
- * before they read (not in a dry run); *adopted = links re-pointed. */
+ * RM00101) keeps its company and its contacts: its PROSPECT link becomes the
+ * CUSTOMER link when the customer has none, and each PROSPECT_CONTACT link
+ * the CUSTOMER_ADDRESS link of the address with the contact's ID as
+ * ADRSCODE, else of the one address with the contact's e-mail (in one
+ * transaction; hashes cleared so the customer's payload is sent; adopt.c).
+ * Called by customer-export and customer-updates-export before they read
+ * (not in a dry run); *adopted = prospects taken over. */
 int sp_export_adopt_prospects(sp_run_ctx *ctx, int64_t *adopted, sp_err *e);
 
 /* The FROM clauses of the GP entities (aliases t, and i for SY01200's INET1,

@@ -40,4 +40,15 @@ int sp_hs_verify_ids(sp_hs_client *c, sp_hs_object o, const char *const *ids, si
 /* 1 when id is one of the ";"-separated ids of list. */
 int sp_hs_id_in_list(const char *list, const char *id);
 
+/* Are the company types of mask (SP_COMPANY_* bits of job.h) options of the
+ * account's company property "type" (GET {properties}/companies/type)?
+ * Compared ignoring case, as company-link and the imports compare a
+ * company's type. 0 when they all are, or when mask is 0 (nothing is sent);
+ * -1 with e otherwise: SP_EJOB at job_path:line:col (the company-types
+ * attribute) naming each type the account lacks and the options it has, or
+ * the request's own error. `spetl check`, company-link and the imports call
+ * it before they read any company. */
+int sp_hs_check_company_types(sp_hs_client *c, unsigned mask, const char *job_path, int line, int col,
+                              sp_err *e);
+
 #endif

@@ -271,6 +271,7 @@ const char *sp_job_company_type_name(unsigned bit);
 
 typedef struct sp_job_company_link {
     unsigned company_types;
+    sp_job_pos types_pos;        /* the company-types attribute (the element when absent) */
     int trace;
     int log_unmatched;
     const sp_job_rule_set *customer_matching;          /* NULL when not set */
@@ -297,6 +298,7 @@ typedef struct sp_job_contact_keys {
 /* company-customer-import and company-prospect-import. */
 typedef struct sp_job_import {
     unsigned company_types;
+    sp_job_pos types_pos;        /* the company-types attribute (the element when absent) */
     int import_new_companies;
     int import_new_contacts;
     int try_match;

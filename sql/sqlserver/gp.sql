@@ -134,6 +134,10 @@ UPDATE dbo.RM00101 SET DEX_ROW_TS = GETUTCDATE() FROM dbo.RM00101, inserted WHER
 END
 set nocount off
 GO
+-- GP's index on the customer name (AK2RM00101): an exact-name match is a seek, not a scan.
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'AK2RM00101' AND object_id = OBJECT_ID(N'dbo.RM00101'))
+CREATE UNIQUE NONCLUSTERED INDEX AK2RM00101 ON dbo.RM00101 (CUSTNAME, DEX_ROW_ID);
+GO
 
 -- RM00102: Customer address master. Key (CUSTNMBR, ADRSCODE). DEX_ROW_TS maintained by triggers.
 IF OBJECT_ID(N'dbo.RM00102', N'U') IS NULL

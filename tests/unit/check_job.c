@@ -486,10 +486,11 @@ START_TEST(demo_job_model)
     ck_assert_str_eq(job->database.connection, "Driver=SQLite3;Database=demo/fabrikam.db;");
     ck_assert_int_eq(job->database.dialect, SP_JOB_DIALECT_SQLITE);
     ck_assert_int_eq(job->history_retention_days, 30);
-    ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 4);
-    ck_assert_str_eq(on[0]->name, "customer-export");
-    ck_assert_str_eq(on[3]->name, "deal-export");
-    ck_assert_str_eq(on[3]->u.deal.queue, "READY TO EXPORT");
+    ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 5);
+    ck_assert_str_eq(on[0]->name, "company-link");
+    ck_assert_str_eq(on[1]->name, "customer-export");
+    ck_assert_str_eq(on[4]->name, "deal-export");
+    ck_assert_str_eq(on[4]->u.deal.queue, "READY TO EXPORT");
 
     ce = job->components[SP_COMP_CUSTOMER_EXPORT];
     ck_assert_ptr_nonnull(ce);
@@ -504,7 +505,8 @@ START_TEST(demo_job_model)
     ck_assert_ptr_eq(job->components[SP_COMP_CUSTOMER_UPDATES]->u.updates.contact_mapping,
                      ce->u.customer_export.address_mapping);
     ck_assert_int_eq(job->components[SP_COMP_CUSTOMER_UPDATES]->u.updates.range_days, 7);
-    ck_assert_ptr_null(job->components[SP_COMP_COMPANY_LINK]);
+    ck_assert_ptr_nonnull(job->components[SP_COMP_COMPANY_LINK]);
+    ck_assert_str_eq(job->components[SP_COMP_COMPANY_LINK]->u.link.customer_matching->id, "customer-match");
     sp_job_free(job);
 }
 END_TEST
@@ -1033,8 +1035,8 @@ START_TEST(validate_command)
     SP_SKIP_IF(!have_top || getenv("SPETL_BIN") == NULL || access(getenv("SPETL_BIN"), X_OK) != 0,
                "SPETL_BIN is not set (run it under make test)");
     ck_assert_int_eq(run_spetl("validate jobs/demo.xml", out, sizeof(out), err, sizeof(err)), 0);
-    ck_assert_str_eq(out, "jobs/demo.xml: ok (4 components enabled: customer-export, customer-updates-export, "
-                          "product-export, deal-export)\n");
+    ck_assert_str_eq(out, "jobs/demo.xml: ok (5 components enabled: company-link, customer-export, "
+                          "customer-updates-export, product-export, deal-export)\n");
     ck_assert_str_eq(err, "");
 
     ck_assert_int_eq(run_spetl("validate tests/jobs/bad/24-many-errors.xml", out, sizeof(out), err, sizeof(err)), 2);
