@@ -833,6 +833,7 @@ int sp_db_set_autocommit(sp_db *db, int on, sp_err *e)
     if (!SQL_SUCCEEDED(rc))
         return sp_db_diag(db, e, SQL_HANDLE_DBC, db->dbc, NULL,
                           on ? "turning autocommit on" : "turning autocommit off");
+    db->manual_commit = !on;
     return 0;
 }
 
@@ -891,17 +892,37 @@ int sp_db_in_transaction(const sp_db *db)
     return db->in_txn;
 }
 
+/* A savepoint's name: a plain name without dots, at most 32 characters
+ * (SQL Server's limit), inside a transaction. */
+static int savepoint_sql(sp_db *db, const char *verb, const char *name, char *sql, size_t n,
+                         sp_err *e)
+{
+    sp_err e2;
+    if (name == NULL || strchr(name, '.') != NULL || strlen(name) > 32 ||
+        sp_db_check_ident(name, "savepoint", &e2) < 0)
+        return SP_ERR(e, SP_EINTERNAL, "savepoint name \"%.40s\" is not a plain name of at most "
+                      "32 characters", name ? name : "");
+    if (!db->manual_commit)
+        return SP_ERR(e, SP_EINTERNAL, "savepoint %s outside a transaction (sp_db_begin first)",
+                      name);
+    snprintf(sql, n, "%s%s", verb, name);
+    return 0;
+}
+
 int sp_db_savepoint(sp_db *db, const char *name, sp_err *e)
 {
     char sql[96];
-    snprintf(sql, sizeof(sql), "%s%s", sp_dialect_sql_of(db->dialect)->savepoint, name);
+    if (savepoint_sql(db, sp_dialect_sql_of(db->dialect)->savepoint, name, sql, sizeof(sql), e) < 0)
+        return -1;
     return sp_db_exec(db, sql, NULL, e);
 }
 
 int sp_db_rollback_to(sp_db *db, const char *name, sp_err *e)
 {
     char sql[96];
-    snprintf(sql, sizeof(sql), "%s%s", sp_dialect_sql_of(db->dialect)->rollback_to, name);
+    if (savepoint_sql(db, sp_dialect_sql_of(db->dialect)->rollback_to, name, sql, sizeof(sql),
+                      e) < 0)
+        return -1;
     return sp_db_exec(db, sql, NULL, e);
 }
 
@@ -909,10 +930,28 @@ int sp_db_release(sp_db *db, const char *name, sp_err *e)
 {
     char sql[96];
     const char *release = sp_dialect_sql_of(db->dialect)->release;
+    if (savepoint_sql(db, release ? release : "", name, sql, sizeof(sql), e) < 0)
+        return -1;
     if (release == NULL)
         return 0;   /* SQL Server has no RELEASE; the savepoint simply stays */
-    snprintf(sql, sizeof(sql), "%s%s", release, name);
     return sp_db_exec(db, sql, NULL, e);
+}
+
+int sp_err_is_unique_violation(const sp_err *e)
+{
+    if (e == NULL || e->code != SP_EDB)
+        return 0;
+    if (strcmp(e->sqlstate, "23505") == 0)
+        return 1;   /* PostgreSQL (and the standard's unique_violation) */
+    if (strcmp(e->sqlstate, "23000") != 0)
+        return 0;
+    if (e->native == 2627 || e->native == 2601)
+        return 1;   /* SQL Server: PRIMARY KEY / UNIQUE constraint, unique index */
+    /* SQLite: 23000 is any constraint (native 19); its text tells which */
+    return e->native == 19 &&
+           (strstr(e->msg, "UNIQUE constraint") != NULL ||
+            strstr(e->msg, "PRIMARY KEY must be unique") != NULL ||
+            strstr(e->msg, "is not unique") != NULL);
 }
 
 /* ---- parameter types ---------------------------------------------------------------- */

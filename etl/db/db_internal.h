@@ -25,6 +25,7 @@ struct sp_db {
     char *conn_redacted;         /* the string used, password redacted */
     sp_db_opts opts;
     int in_txn;
+    int manual_commit;           /* autocommit off: sp_db_begin(), or a batch's own flush */
     unsigned long savepoint_seq;
 };
 
@@ -65,10 +66,7 @@ void sp_db_param_types(const sp_db *db, sp_type type, size_t text_len, SQLSMALLI
 /* Epoch ms -> timestamp struct / SQLite text. */
 void sp_db_ms_to_ts(int64_t ms, SQL_TIMESTAMP_STRUCT *ts);
 
-/* Savepoints (SQL Server: SAVE TRANSACTION). name is "spetl_sp<N>". */
-int sp_db_savepoint(sp_db *db, const char *name, sp_err *e);
-int sp_db_rollback_to(sp_db *db, const char *name, sp_err *e);
-int sp_db_release(sp_db *db, const char *name, sp_err *e);
+/* Savepoints: sp_db_savepoint() and the others are public (db.h). */
 /* Autocommit switch without touching in_txn bookkeeping. */
 int sp_db_set_autocommit(sp_db *db, int on, sp_err *e);
 int sp_db_end_tran(sp_db *db, int commit, sp_err *e);

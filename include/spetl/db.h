@@ -240,6 +240,22 @@ int sp_db_commit(sp_db *db, sp_err *e);         /* autocommit back on, even on f
 int sp_db_rollback(sp_db *db, sp_err *e);       /* autocommit back on; no-op outside one */
 int sp_db_in_transaction(const sp_db *db);      /* 1/0 */
 
+/* Savepoints inside sp_db_begin() (SQL Server: SAVE TRANSACTION). name must
+ * pass sp_db_check_ident() without dots (SP_EINTERNAL otherwise); outside a
+ * transaction they are SP_EINTERNAL. sp_db_rollback_to() undoes what followed
+ * the savepoint and keeps it (roll back to it again, or release it);
+ * sp_db_release() forgets it, keeping the work (a no-op on SQL Server, which
+ * has no RELEASE: its savepoints end with the transaction). */
+int sp_db_savepoint(sp_db *db, const char *name, sp_err *e);
+int sp_db_rollback_to(sp_db *db, const char *name, sp_err *e);
+int sp_db_release(sp_db *db, const char *name, sp_err *e);
+
+/* 1 when e is a duplicate key (a PRIMARY KEY or UNIQUE constraint or index):
+ * SQLSTATE 23505 (PostgreSQL), 23000 with native 2627/2601 (SQL Server), or
+ * SQLite's 23000 (constraint) whose message says UNIQUE / PRIMARY KEY.
+ * 0 for every other error (NOT NULL, CHECK, foreign key, anything else). */
+int sp_err_is_unique_violation(const sp_err *e);
+
 /* ---- prepared statements ------------------------------------------------- */
 
 /* Prepare sql (with ? placeholders). Parameters are numbered from 1. */

@@ -992,6 +992,90 @@ START_TEST(rollback_leaves_nothing_and_commit_keeps)
 }
 END_TEST
 
+/* Savepoints: a rollback to one undoes only what followed it (and keeps it,
+ * so it can be rolled back to again); release keeps the work; a second
+ * statement after a failed one still runs (the caller's transaction is
+ * usable); names are checked and a savepoint needs a transaction. */
+START_TEST(savepoints_undo_only_what_followed_them)
+{
+    OPEN_OR_SKIP("savepoint");
+    sp_err e2;
+
+    make_bk(db);
+    ck_assert_int_eq(sp_db_savepoint(db, "sp_a", &e2), -1);   /* outside a transaction */
+    ck_assert_int_eq(e2.code, SP_EINTERNAL);
+    OK(sp_db_begin(db, &e));
+    ck_assert_int_eq(sp_db_savepoint(db, "bad name; DROP TABLE bk", &e2), -1);
+    ck_assert_int_eq(e2.code, SP_EINTERNAL);
+    ck_assert_int_eq(sp_db_savepoint(db, "dbo.sp", &e2), -1);
+    ck_assert_int_eq(sp_db_savepoint(db, "a23456789012345678901234567890123", &e2), -1);
+    OK(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('K1', '2026-01-01 00:00:00.000')", NULL, &e));
+    OK(sp_db_savepoint(db, "sp_outer", &e));
+    OK(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('K2', '2026-01-01 00:00:00.000')", NULL, &e));
+    OK(sp_db_savepoint(db, "sp_inner", &e));
+    OK(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('K3', '2026-01-01 00:00:00.000')", NULL, &e));
+    /* a duplicate key inside: the statement fails, the transaction goes on */
+    ck_assert_int_eq(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('K3', '2026-01-01 00:00:00.000')",
+                                NULL, &e2), -1);
+    ck_assert_msg(sp_err_is_unique_violation(&e2), "%s", em(&e2));
+    OK(sp_db_rollback_to(db, "sp_inner", &e));
+    ck_assert_int_eq(count_rows(db, "bk"), 2);
+    /* the savepoint stays after a rollback to it */
+    OK(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('K4', '2026-01-01 00:00:00.000')", NULL, &e));
+    OK(sp_db_rollback_to(db, "sp_inner", &e));
+    ck_assert_int_eq(count_rows(db, "bk"), 2);
+    OK(sp_db_release(db, "sp_inner", &e));
+    OK(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('K5', '2026-01-01 00:00:00.000')", NULL, &e));
+    OK(sp_db_rollback_to(db, "sp_outer", &e));
+    ck_assert_int_eq(count_rows(db, "bk"), 1);
+    OK(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('K6', '2026-01-01 00:00:00.000')", NULL, &e));
+    OK(sp_db_release(db, "sp_outer", &e));
+    OK(sp_db_commit(db, &e));
+    ck_assert_int_eq(count_rows(db, "bk"), 2);
+    sp_db_close(db);
+}
+END_TEST
+
+/* A duplicate key is told apart from every other constraint failure. */
+START_TEST(unique_violation_is_told_apart_from_other_constraints)
+{
+    OPEN_OR_SKIP("uniqueviol");
+    sp_err e2;
+
+    make_bk(db);
+    OK(sp_db_exec(db, pick(db, "CREATE TABLE uq (A char(5) NOT NULL, B int NOT NULL CHECK (B > 0), "
+                               "CONSTRAINT UQ_uq UNIQUE (A))",
+                           "CREATE TABLE uq (A char(5) NOT NULL, B int NOT NULL CHECK (B > 0), "
+                           "CONSTRAINT UQ_uq UNIQUE (A))"), NULL, &e));
+    OK(sp_db_exec(db, "INSERT INTO uq (A, B) VALUES ('x', 1)", NULL, &e));
+    ck_assert_int_eq(sp_db_exec(db, "INSERT INTO uq (A, B) VALUES ('x', 2)", NULL, &e2), -1);
+    ck_assert_msg(sp_err_is_unique_violation(&e2) == 1, "%s", em(&e2));
+    OK(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('P', '2026-01-01 00:00:00.000')", NULL, &e));
+    ck_assert_int_eq(sp_db_exec(db, "INSERT INTO bk (CUSTNMBR, MODIFDT) VALUES ('P', '2026-01-01 00:00:00.000')",
+                                NULL, &e2), -1);
+    ck_assert_msg(sp_err_is_unique_violation(&e2) == 1, "primary key: %s", em(&e2));
+    ck_assert_int_eq(sp_db_exec(db, "INSERT INTO uq (A, B) VALUES ('y', 0)", NULL, &e2), -1);
+    ck_assert_msg(sp_err_is_unique_violation(&e2) == 0, "check: %s", em(&e2));
+    ck_assert_int_eq(sp_db_exec(db, "INSERT INTO uq (A) VALUES ('z')", NULL, &e2), -1);
+    ck_assert_msg(sp_err_is_unique_violation(&e2) == 0, "not null: %s", em(&e2));
+    ck_assert_int_eq(sp_db_exec(db, "INSERT INTO nosuchtable (A) VALUES ('z')", NULL, &e2), -1);
+    ck_assert_int_eq(sp_err_is_unique_violation(&e2), 0);
+    /* SQL Server's numbers, without a server */
+    sp_err_clear(&e2);
+    e2.code = SP_EDB;
+    snprintf(e2.sqlstate, sizeof(e2.sqlstate), "23000");
+    e2.native = 2627;
+    ck_assert_int_eq(sp_err_is_unique_violation(&e2), 1);
+    e2.native = 2601;
+    ck_assert_int_eq(sp_err_is_unique_violation(&e2), 1);
+    e2.native = 547;   /* foreign key */
+    ck_assert_int_eq(sp_err_is_unique_violation(&e2), 0);
+    e2.native = 515;   /* NULL into NOT NULL */
+    ck_assert_int_eq(sp_err_is_unique_violation(&e2), 0);
+    sp_db_close(db);
+}
+END_TEST
+
 /* ---- errors -------------------------------------------------------------------------------- */
 
 START_TEST(errors_carry_sqlstate_native_and_statement)
@@ -1205,6 +1289,8 @@ static Suite *db_suite(void)
     tcase_add_loop_test(tc, batch_reused_across_flushes_of_every_size_writes_each_row, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_array_update_reports_the_failing_row, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, rollback_leaves_nothing_and_commit_keeps, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, savepoints_undo_only_what_followed_them, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, unique_violation_is_told_apart_from_other_constraints, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     return s;
 }
