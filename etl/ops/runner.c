@@ -357,6 +357,7 @@ static int run_component(sp_db *db, sp_hs_client *hs, const sp_job *job, const c
     ctx.run_id = run_id;
     ctx.dry_run = o->dry_run;
     ctx.key = o->key;
+    ctx.since_ms = o->since_ms;
     ctx.started_on = r->started_on = sp_clock_wall_ms();
     ctx.heartbeat_ms = heartbeat_ms;
     if (!o->dry_run &&

@@ -1,0 +1,143 @@
+/* import_writeback.c -- the SalesPad key of each company the import created
+ * written back to HubSpot (the export mapping's key property), so that a
+ * later export updates that company instead of creating a second one.
+ * Pending ones are the company links whose Payload_Hash is
+ * SP_IMPORT_WRITE_BACK (written with the link, in the page's transaction):
+ * after the run's last commit they are sent in batch updates of up to 100,
+ * and each one HubSpot accepted gets its mark cleared. A refused or unsent
+ * one keeps its link and its mark and is sent again by the next run. Runs
+ * on the caller's thread once the pipeline is closed. */
+#include "import_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spetl/buf.h"
+#include "spetl/log.h"
+
+enum { WB_CHUNK = 100 };
+
+typedef struct wb_chunk {
+    char key[WB_CHUNK][SP_MATCH_KEY];
+    char id[WB_CHUNK][32];
+    size_t n;
+} wb_chunk;
+
+/* The next pending links after key `after` (keyset, in key order). */
+static int wb_next(im_run *r, const char *after, wb_chunk *ch, sp_err *e)
+{
+    sp_buf sql;
+    sp_stmt *st = NULL;
+    int rc = -1, got;
+
+    ch->n = 0;
+    sp_buf_init(&sql, 1024);
+    if (sp_db_sql_select_limit(r->ctx->db, &sql,
+                               "Entity_Key, HubSpot_ID FROM spAAIntegratedEntityLink WHERE Hub_ID = ? AND "
+                               "Entity_Type = ? AND HubSpot_Object_Type = 'companies' AND Payload_Hash = ? AND "
+                               "Entity_Key > ? ORDER BY Entity_Key",
+                               WB_CHUNK, e) != 0 ||
+        sp_stmt_prepare(r->ctx->db, sp_buf_str(&sql), &st, e) != 0 ||
+        sp_stmt_bind_text(st, 1, r->ctx->hub, e) != 0 || sp_stmt_bind_text(st, 2, r->kind->company_type, e) != 0 ||
+        sp_stmt_bind_text(st, 3, SP_IMPORT_WRITE_BACK, e) != 0 || sp_stmt_bind_text(st, 4, after, e) != 0 ||
+        sp_stmt_exec(st, NULL, e) != 0)
+        goto done;
+    while ((got = sp_stmt_fetch(st, e)) == 1 && ch->n < WB_CHUNK) {
+        snprintf(ch->key[ch->n], SP_MATCH_KEY, "%s", sp_stmt_text(st, 0) ? sp_stmt_text(st, 0) : "");
+        snprintf(ch->id[ch->n], 32, "%s", sp_stmt_text(st, 1) ? sp_stmt_text(st, 1) : "");
+        ch->n++;
+    }
+    rc = got < 0 ? -1 : 0;
+done:
+    sp_stmt_free(st);
+    sp_buf_free(&sql);
+    return rc;
+}
+
+static int wb_clear(im_run *r, const char *key, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    int rc = -1;
+
+    if (sp_stmt_prepare(r->ctx->db,
+                        "UPDATE spAAIntegratedEntityLink SET Payload_Hash = '' WHERE Hub_ID = ? AND "
+                        "Entity_Type = ? AND Entity_Key = ? AND Payload_Hash = ?",
+                        &st, e) == 0 &&
+        sp_stmt_bind_text(st, 1, r->ctx->hub, e) == 0 && sp_stmt_bind_text(st, 2, r->kind->company_type, e) == 0 &&
+        sp_stmt_bind_text(st, 3, key, e) == 0 && sp_stmt_bind_text(st, 4, SP_IMPORT_WRITE_BACK, e) == 0 &&
+        sp_stmt_exec(st, NULL, e) == 0)
+        rc = 0;
+    sp_stmt_free(st);
+    return rc;
+}
+
+/* One chunk as a batch update; accepted ones cleared, refused ones reported. */
+static int wb_send(im_run *r, const wb_chunk *ch, sp_err *e)
+{
+    sp_hs_input in[WB_CHUNK];
+    sp_hs_prop props[WB_CHUNK];
+    sp_hs_batch b;
+    sp_hs_batch_result res;
+    int rc = -1;
+
+    for (size_t i = 0; i < ch->n; i++) {
+        props[i].name = r->key_property;
+        props[i].value = ch->key[i];
+        memset(&in[i], 0, sizeof(in[i]));
+        in[i].id = ch->id[i];
+        in[i].props = &props[i];
+        in[i].nprops = 1;
+    }
+    memset(&b, 0, sizeof(b));
+    b.kind = SP_HS_UPDATE;
+    b.object = SP_HS_COMPANIES;
+    b.inputs = in;
+    b.n = ch->n;
+    memset(&res, 0, sizeof(res));
+    if (sp_hs_batch_run(r->ctx->hs, &b, &res, e) != 0 && res.n == 0)
+        goto done;   /* nothing came back: the marks stay, the next run sends them */
+    for (size_t i = 0; i < res.n && i < ch->n; i++) {
+        sp_err why;
+        if (res.items[i].state == SP_HS_ITEM_OK) {
+            if (wb_clear(r, ch->key[i], e) != 0)
+                goto done;
+            continue;
+        }
+        sp_err_clear(&why);
+        if (res.items[i].state == SP_HS_ITEM_FAILED)
+            sp_hs_item_err(&res.items[i], &why);
+        else
+            why = res.err;
+        if (im_report(r, "COMPANY", ch->id[i], "WRITE_BACK_FAILED", NULL,
+                      "HubSpot company %s was imported as %s %s, but setting its %s failed: %s; the link stays and "
+                      "the next run sends it again",
+                      ch->id[i], r->kind->word, ch->key[i], r->key_property, why.msg) != 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    sp_hs_batch_result_free(&res);
+    return rc;
+}
+
+int im_write_back(im_run *r, sp_err *e)
+{
+    wb_chunk *ch;
+    char after[SP_MATCH_KEY] = "";
+    int rc = 0;
+
+    if (r->key_property == NULL || r->ctx->dry_run)
+        return 0;
+    ch = sp_xcalloc(1, sizeof(*ch));
+    do {
+        if ((rc = wb_next(r, after, ch, e)) != 0 || ch->n == 0)
+            break;
+        snprintf(after, sizeof(after), "%s", ch->key[ch->n - 1]);
+        rc = wb_send(r, ch, e);
+    } while (rc == 0 && ch->n == WB_CHUNK);
+    free(ch);
+    if (rc != 0)
+        sp_err_prefix(e, "writing the %s of imported companies back to HubSpot", r->key_property);
+    return rc;
+}
