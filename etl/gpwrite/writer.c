@@ -1,34 +1,221 @@
 /*
- * writer.c -- the GP writer (gp_write.h). Stubs until the writer is built.
+ * writer.c -- the GP writer (gp_write.h): its statements, prepared once in
+ * sp_gpw_open(), and the two calls that write a new company with its
+ * contacts or add contacts to an existing one, inside the caller's
+ * transaction. With rollback-on-error true the first failure ends the call
+ * (the caller rolls back to its savepoint); with false each contact is
+ * written inside a savepoint of its own, a failing one is undone alone and
+ * reported, and the next written contact takes its key.
  */
-#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "spetl/gp_write.h"
+#include "internal.h"
+#include "spetl/clock.h"
+#include "spetl/log.h"
+#include "spetl/mem.h"
+
+#define ROW_SAVEPOINT "spetl_gpw_row"
+#define DAY_MS 86400000LL
+
+static const char SQL_TAKEN[] =
+    "SELECT CUSTNMBR FROM RM00101 WHERE CUSTNMBR >= ? AND CUSTNMBR <= ? "
+    "UNION SELECT PROSPID FROM SOP00200 WHERE PROSPID >= ? AND PROSPID <= ?";
+
+static int prepare_all(sp_gpw *w, sp_err *e)
+{
+    int cust = w->target == SP_GPW_CUSTOMER;
+    if (gpw_table_open(w, &w->company, cust ? SP_ENTITY_CUSTOMER : SP_ENTITY_PROSPECT, e) < 0 ||
+        gpw_table_open(w, &w->contact, cust ? SP_ENTITY_CUSTOMER_ADDRESS : SP_ENTITY_PROSPECT_CONTACT,
+                       e) < 0 ||
+        sp_stmt_prepare(w->db, SQL_TAKEN, &w->taken, e) < 0 ||
+        sp_stmt_prepare(w->db, cust ? "SELECT CUSTNMBR FROM RM00101 WHERE CUSTNMBR = ?"
+                                    : "SELECT PROSPID FROM SOP00200 WHERE PROSPID = ?",
+                        &w->exists, e) < 0 ||
+        sp_stmt_prepare(w->db, cust ? "SELECT ADRSCODE FROM RM00102 WHERE CUSTNMBR = ?"
+                                    : "SELECT Contact_ID FROM spProspectContact WHERE PROSPID = ?",
+                        &w->contact_keys, e) < 0)
+        return -1;
+    return cust ? gpw_customer_open(w, e) : 0;
+}
 
 int sp_gpw_open(sp_db *db, sp_gpw_target t, const sp_job_import *imp, sp_gpw_report_fn report,
                 void *report_ud, sp_gpw **out, sp_err *e)
 {
-    (void)db, (void)t, (void)imp, (void)report, (void)report_ud;
+    sp_gpw *w;
+
     *out = NULL;
-    return SP_ERR(e, SP_EINTERNAL, "the GP writer is not built yet");
+    if (db == NULL || imp == NULL || (t != SP_GPW_CUSTOMER && t != SP_GPW_PROSPECT))
+        return SP_ERR(e, SP_EINTERNAL, "sp_gpw_open: no database, import settings or target");
+    w = sp_xcalloc(1, sizeof(*w));
+    w->db = db;
+    w->target = t;
+    w->imp = imp;
+    w->report = report;
+    w->report_ud = report_ud;
+    w->hubspot_id = "";
+    w->now_ms = sp_clock_wall_ms();
+    w->today_ms = w->now_ms - ((w->now_ms % DAY_MS) + DAY_MS) % DAY_MS;
+    if (prepare_all(w, e) < 0) {
+        sp_err_prefix(e, "preparing the GP writer's statements");
+        sp_gpw_free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+void sp_gpw_set_job_path(sp_gpw *w, const char *path)
+{
+    w->job_path = path;
 }
 
 void sp_gpw_free(sp_gpw *w)
 {
-    (void)w;
+    if (w == NULL)
+        return;
+    gpw_table_free(&w->company);
+    gpw_table_free(&w->contact);
+    sp_stmt_free(w->email_ins);
+    sp_stmt_free(w->taken);
+    sp_stmt_free(w->exists);
+    sp_stmt_free(w->contact_keys);
+    sp_stmt_free(w->pointers);
+    free(w);
+}
+
+static int one_contact(sp_gpw *w, const char *key, const char *ckey, int first, const sp_gpw_contact *c,
+                       const char *fallback_email, sp_err *e)
+{
+    if (w->target == SP_GPW_CUSTOMER)
+        return gpw_customer_contact(w, key, ckey, c, first ? fallback_email : NULL, e);
+    return gpw_prospect_contact(w, key, ckey, first, c, e);
+}
+
+/* Write contact c under the next contact number *next (inside a savepoint
+ * when guarded); a duplicate key takes the next number when retry is set.
+ * 0 written (ckey set, *next moved on), -1 failed (undone when guarded). */
+static int write_contact(sp_gpw *w, const char *key, long *next, int guarded, int retry,
+                         const sp_gpw_contact *c, const char *fallback_email, char ckey[SP_GPW_KEY],
+                         sp_err *e)
+{
+    sp_err e2;
+    for (int tries = 0; tries < SP_GPW_KEY_TRIES; tries++) {
+        if (gpw_contact_key(&w->imp->contact_keys, *next, ckey, e) < 0)
+            return -1;
+        if (guarded && sp_db_savepoint(w->db, ROW_SAVEPOINT, e) < 0)
+            return -1;
+        int r = one_contact(w, key, ckey, *next == 0, c, fallback_email, e);
+        if (r == 0) {
+            (*next)++;
+            return guarded ? sp_db_release(w->db, ROW_SAVEPOINT, e) : 0;
+        }
+        if (guarded && (sp_db_rollback_to(w->db, ROW_SAVEPOINT, &e2) < 0 ||
+                        sp_db_release(w->db, ROW_SAVEPOINT, &e2) < 0)) {
+            *e = e2;
+            return -1;
+        }
+        if (!(guarded && retry && sp_err_is_unique_violation(e)))
+            break;
+        (*next)++;   /* a GP user added that key at the same moment */
+    }
+    ckey[0] = '\0';
+    sp_err_prefix(e, "contact %s", c->hubspot_id != NULL ? c->hubspot_id : "?");
+    return -1;
+}
+
+/* Write cs[0..n) from contact number next on. Returns how many were
+ * written, or -1 (rollback-on-error true: at the first failure). */
+static int write_contacts(sp_gpw *w, const char *key, long next, const sp_gpw_contact *cs, size_t n,
+                          int retry, const char *fallback_email, char (*ckeys)[SP_GPW_KEY], sp_err *e)
+{
+    int keep = !w->imp->rollback_on_error, written = 0;
+    for (size_t i = 0; i < n; i++) {
+        sp_err e2;
+        sp_err_clear(&e2);
+        if (write_contact(w, key, &next, keep || retry, retry, &cs[i], fallback_email, ckeys[i],
+                          keep ? &e2 : e) == 0) {
+            written++;
+            continue;
+        }
+        if (!keep)
+            return -1;
+        if (e2.code == SP_EDB && strncmp(e2.sqlstate, "08", 2) == 0) {
+            *e = e2;   /* the connection is gone: nothing more can be written */
+            return -1;
+        }
+        SP_WARN(NULL, "%s", e2.msg);
+        if (w->report != NULL)
+            w->report(w->report_ud, cs[i].hubspot_id, &e2);
+    }
+    return written;
+}
+
+static int company_intro(sp_gpw *w, const char *hubspot_id, sp_err *e)
+{
+    w->hubspot_id = hubspot_id != NULL ? hubspot_id : "?";
+    if (!sp_db_in_transaction(w->db))
+        return SP_ERR(e, SP_EINTERNAL, "company %s: the GP writer needs the caller's transaction",
+                      w->hubspot_id);
+    return 0;
 }
 
 int sp_gpw_insert_company(sp_gpw *w, const sp_gpw_company *c, char key_out[SP_GPW_KEY],
                           char (*contact_keys)[SP_GPW_KEY], sp_err *e)
 {
-    (void)w, (void)c, (void)contact_keys;
+    int cust = w->target == SP_GPW_CUSTOMER, written;
+    const char *inet1 = NULL;
+    char first[SP_GPW_KEY];
+
     key_out[0] = '\0';
-    return SP_ERR(e, SP_EINTERNAL, "the GP writer is not built yet");
+    for (size_t i = 0; i < c->ncontacts; i++)
+        contact_keys[i][0] = '\0';
+    if (company_intro(w, c->hubspot_id, e) < 0 ||
+        gpw_table_take(w, &w->company, c->values, c->nvalues, cust ? &inet1 : NULL, e) < 0 ||
+        gpw_contact_key(&w->imp->contact_keys, 0, first, e) < 0 ||
+        gpw_insert_company_row(w, c, cust && c->ncontacts > 0 ? first : NULL, key_out, e) < 0)
+        goto fail;
+    if (cust && inet1 != NULL && inet1[0] != '\0' && c->ncontacts == 0)
+        SP_WARN(NULL, "company %s: customer %s has no contact, so no address to hold the mapped INET1 "
+                "(e-mail) \"%s\"", w->hubspot_id, key_out, inet1);
+    written = write_contacts(w, key_out, 0, c->contacts, c->ncontacts, 0, inet1, contact_keys, e);
+    if (written < 0)
+        goto fail;
+    /* rollback-on-error false and no contact written: no address to point at */
+    if (cust && c->ncontacts > 0 && written == 0 && gpw_customer_pointers(w, key_out, "", first, e) < 0)
+        goto fail;
+    return 0;
+fail:
+    sp_err_record(e, NULL, w->hubspot_id);
+    return -1;
 }
 
 int sp_gpw_add_contacts(sp_gpw *w, const char *key, const sp_gpw_contact *cs, size_t n,
                         char (*contact_keys)[SP_GPW_KEY], sp_err *e)
 {
-    (void)w, (void)key, (void)cs, (void)n, (void)contact_keys;
-    return SP_ERR(e, SP_EINTERNAL, "the GP writer is not built yet");
+    long next = 0;
+    int found, written;
+    char first[SP_GPW_KEY];
+
+    for (size_t i = 0; i < n; i++)
+        contact_keys[i][0] = '\0';
+    if (company_intro(w, key, e) < 0 || sp_stmt_bind_text(w->exists, 1, key, e) < 0 ||
+        sp_stmt_exec(w->exists, NULL, e) < 0 || (found = sp_stmt_fetch(w->exists, e)) < 0)
+        return -1;
+    sp_stmt_close_cursor(w->exists);
+    if (!found)
+        return SP_ERR(e, SP_EDATA, "%s %s does not exist in GP: no contact can be added to it",
+                      w->target == SP_GPW_CUSTOMER ? "customer" : "prospect", key);
+    if (gpw_next_contact_number(w, key, &next, e) < 0)
+        return -1;
+    written = write_contacts(w, key, next, cs, n, 1, NULL, contact_keys, e);
+    if (written < 0)
+        return -1;
+    /* a customer without addresses: its first one becomes its address codes */
+    if (w->target == SP_GPW_CUSTOMER && next == 0 && written > 0 &&
+        gpw_contact_key(&w->imp->contact_keys, 0, first, e) == 0 &&
+        gpw_customer_pointers(w, key, first, "", e) < 0)
+        return -1;
+    return 0;
 }

@@ -45,7 +45,7 @@
 #include "spetl/job.h"
 
 enum { SP_GPW_KEY = 32 };   /* bytes of a GP key with its NUL (CUSTNMBR char(15), ADRSCODE char(15)) */
-enum { SP_GPW_KEY_TRIES = 100 };   /* numbers tried after the first free one before giving up */
+enum { SP_GPW_KEY_TRIES = 10 };   /* inserts tried for one key (each duplicate: the next number) */
 
 typedef enum sp_gpw_target { SP_GPW_CUSTOMER = 0, SP_GPW_PROSPECT } sp_gpw_target;
 
@@ -82,6 +82,9 @@ typedef struct sp_gpw sp_gpw;   /* a writer for one run on one connection */
 int sp_gpw_open(sp_db *db, sp_gpw_target t, const sp_job_import *imp,
                 sp_gpw_report_fn report, void *report_ud, sp_gpw **out, sp_err *e);
 void sp_gpw_free(sp_gpw *w);   /* NULL is fine */
+/* Added to the contract: the job file's path, so that an error at a mapped
+ * value names file:line:col (the value's pos); kept, not copied. */
+void sp_gpw_set_job_path(sp_gpw *w, const char *path);
 
 /* Insert the company and its contacts INSIDE the caller's open transaction (sp_db_begin).
  * The caller brackets each company with its own savepoint (sp_db_savepoint) so that its
