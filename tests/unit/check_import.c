@@ -444,6 +444,140 @@ START_TEST(imports_links_and_reports)
 }
 END_TEST
 
+/* The job's text with one attribute value replaced (old -> new). */
+static void edit_job(env *x, const char *old, const char *new_text)
+{
+    FILE *f = fopen(x->job, "r");
+    char text[8192], res[8192], *p;
+    size_t len;
+    ck_assert_ptr_nonnull(f);
+    len = fread(text, 1, sizeof(text) - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    p = strstr(text, old);
+    ck_assert_ptr_nonnull(p);
+    snprintf(res, sizeof(res), "%.*s%s%s", (int)(p - text), text, new_text, p + strlen(old));
+    f = fopen(x->job, "w");
+    fputs(res, f);
+    fclose(f);
+}
+
+/* An insert that fails in the middle of a company: its second contact's
+ * address (a trigger refuses it). rollback-on-error true: nothing of the
+ * company stays (row counts unchanged), an Action Center row names it and
+ * the SQLSTATE; false: what was written stays, the failed contact is
+ * reported. Loop: SQLite/PostgreSQL x rollback on/off. */
+START_TEST(a_failing_insert_mid_company)
+{
+    env x;
+    int target = _i / 2, rollback = _i % 2 == 0;
+    char recs[1024], want[256];
+    long long before[4], after[4];
+    rows r;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, target, target == 0 ? "import_boom_sqlite" : "import_boom_pg", rollback), "%s",
+               sp_skip_why());
+    if (target == 0) {
+        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 WHEN NEW.CNTCPRSN LIKE 'Boom%' "
+                     "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+    } else {
+        exec_sql(&x, "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.CNTCPRSN LIKE 'Boom%' "
+                     "THEN RAISE EXCEPTION 'boom refused' USING ERRCODE = '23514'; END IF; RETURN NEW; END $$ "
+                     "LANGUAGE plpgsql");
+        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 FOR EACH ROW EXECUTE FUNCTION boom()");
+    }
+    seed_sim(&x, "contacts",
+             "{\"properties\":{\"email\":\"ok@boom.example\",\"firstname\":\"Ok\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"b@boom.example\",\"firstname\":\"Boom\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             cont, 2);
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"name\":\"Boom Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"},{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Calm Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             cont[0], cont[1]);
+    seed_sim(&x, "companies", recs, comp, 2);
+    make_key_property(&x);
+    find_hub(&x);
+    gp_counts(&x, before);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    gp_counts(&x, after);
+    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");   /* the other company goes on */
+    actions(&x, &r);
+    ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
+    if (rollback) {
+        ck_assert_int_eq(after[0], before[0] + 1);   /* Calm Co only */
+        ck_assert_int_eq(after[1], before[1]);
+        ck_assert_int_eq(after[2], before[2]);
+        ck_assert_int_eq(after[3], before[3] + 1);
+        ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
+        ck_assert_str_eq(link_of(&x, "contacts", cont[0]), "");
+        snprintf(want, sizeof(want), "COMPANY %s IMPORT_FAILED", comp[0]);
+        ck_assert_msg(strstr(r.text, want) && strstr(r.text, "SQLSTATE") && strstr(r.text, "nothing of it was written"),
+                      "%s", r.text);
+    } else {
+        ck_assert_int_eq(after[0], before[0] + 2);
+        ck_assert_int_eq(after[1], before[1] + 1);   /* Ok's address stays, Boom's failed */
+        ck_assert_str_eq(link_of(&x, "companies", comp[0]), "CUSTOMER BOOMCO0001");
+        ck_assert_str_eq(link_of(&x, "contacts", cont[0]), "CUSTOMER_ADDRESS BOOMCO0001|PRIMARY");
+        ck_assert_str_eq(link_of(&x, "contacts", cont[1]), "");
+        snprintf(want, sizeof(want), "CONTACT %s IMPORT_PART_FAILED", cont[1]);
+        ck_assert_msg(strstr(r.text, want) != NULL, "%s", r.text);
+    }
+    env_stop(&x);
+}
+END_TEST
+
+/* The minimum create date: a dry run and --since leave it, a full run moves
+ * it, an edited min-create-date applies once. */
+START_TEST(min_date_moves_only_after_a_full_run)
+{
+    env x;
+    sp_err e;
+    int64_t jan = 0, kept = 0;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_date_sqlite" : "import_date_pg", 1), "%s", sp_skip_why());
+    seed_hubspot(&x);
+    make_key_property(&x);
+    find_hub(&x);
+    ck_assert_int_eq(sp_time_parse("2026-01-01", &jan), 0);
+    ck_assert_int_eq(sp_time_parse("2026-03-02T12:00:00Z", &kept), 0);
+    /* as a finished run left it: read from March 2nd noon, job value seen */
+    ck_assert_int_eq(sp_state_put(x.db, x.hub, "company-customer-import", kept, 0, &e), 0);
+    ck_assert_int_eq(sp_state_put(x.db, x.hub, "company-customer-import#configured", jan, 0, &e), 0);
+
+    rc = spetl(&x, "run", "--dry-run");
+    ck_assert_msg(rc == 0, "dry run exit %d: %.3000s", rc, err);
+    /* only the company created after March 2nd noon is read */
+    ck_assert_msg(strstr(out, "(Linked Before)") != NULL && strstr(out, "Aaron Fitz") == NULL, "%s", out);
+    ck_assert_int_eq(min_date(&x), kept);
+
+    rc = spetl(&x, "run", "--since 2026-01-01");
+    ck_assert_msg(rc == 1, "--since exit %d: %.3000s", rc, err);
+    ck_assert_msg(strstr(err, "--since; the stored date stays") != NULL, "%.3000s", err);
+    ck_assert_str_eq(link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
+    ck_assert_int_eq(min_date(&x), kept);
+
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
+    ck_assert_int_gt(min_date(&x), kept);
+    ck_assert_str_eq(link_of(&x, "companies", comp[OLD]), "");
+
+    /* an edited min-create-date reads from it, once */
+    edit_job(&x, "min-create-date=\"2026-01-01\"", "min-create-date=\"2025-01-01\"");
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    ck_assert_msg(strstr(err, "min-create-date changed in the job") != NULL, "%.3000s", err);
+    ck_assert_str_eq(link_of(&x, "companies", comp[OLD]), "CUSTOMER OLDTIMER0001");
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
+    ck_assert_msg(strstr(err, "min-create-date changed in the job") == NULL, "%.3000s", err);
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("import");
@@ -453,6 +587,8 @@ int main(void)
 
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, imports_links_and_reports, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, a_failing_insert_mid_company, 0, 2 * SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, min_date_moves_only_after_a_full_run, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
