@@ -578,6 +578,57 @@ START_TEST(min_date_moves_only_after_a_full_run)
 }
 END_TEST
 
+/* The key property missing in HubSpot: the write-back fails, the links stay
+ * marked and an Action Center row says so; once the property exists the
+ * next run sends them. Then import-new-contacts: a contact created since
+ * the last run on a linked company becomes its next address. */
+START_TEST(write_back_retried_and_new_contacts_added)
+{
+    env x;
+    char want[256], recs[512];
+    char nc[2][32];
+    rows r;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_wb_sqlite" : "import_wb_pg", 1), "%s", sp_skip_why());
+    seed_hubspot(&x);
+    find_hub(&x);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    ck_assert_str_eq(link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 3);
+    actions(&x, &r);
+    snprintf(want, sizeof(want), "COMPANY %s WRITE_BACK_FAILED", comp[NEWCO]);
+    ck_assert_msg(strstr(r.text, want) && strstr(r.text, "AARONFIT0001"), "%s", r.text);
+
+    make_key_property(&x);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 0, "rerun exit %d: %.3000s", rc, err);
+    ck_assert_str_eq(hs_prop(&x, comp[NEWCO], "gp_customer_number"), "AARONFIT0001");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
+
+    /* new contacts (created now, after the stored date) of linked companies */
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"email\":\"new@acme.example\",\"firstname\":\"New\",\"lastname\":\"Hire\"},"
+             "\"associations\":[{\"to_object\":\"companies\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"email\":\"second@aaronfitz.com\",\"firstname\":\"Sec\"},"
+             "\"associations\":[{\"to_object\":\"companies\",\"to_id\":\"%s\"}]}",
+             comp[ACME], comp[NEWCO]);
+    seed_sim(&x, "contacts", recs, nc, 2);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
+    ck_assert_str_eq(link_of(&x, "contacts", nc[0]), "CUSTOMER_ADDRESS ACME0001|CONTACT001");
+    ck_assert_str_eq(link_of(&x, "contacts", nc[1]), "CUSTOMER_ADDRESS AARONFIT0001|CONTACT002");
+    ck_assert_str_eq(text1(&x, "SELECT INET1 FROM SY01200 WHERE Master_ID = 'ACME0001' AND ADRSCODE = 'CONTACT001'"),
+                     "new@acme.example");
+    /* and only once */
+    rc = spetl(&x, "run", "--since 2026-01-01");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00102 WHERE CUSTNMBR = 'ACME0001'"), 2);
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("import");
@@ -589,6 +640,7 @@ int main(void)
     tcase_add_loop_test(tc, imports_links_and_reports, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, a_failing_insert_mid_company, 0, 2 * SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, min_date_moves_only_after_a_full_run, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, write_back_retried_and_new_contacts_added, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
