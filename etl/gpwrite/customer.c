@@ -16,15 +16,19 @@ static const char SQL_EMAIL[] =
     "EmailBccAddress) VALUES ('CUS', ?, ?, ?, '', '', '', '', '', '', '', '', '', '', '', '')";
 
 /* Set the address codes to ? where they are still ? (blank: a customer
- * without addresses; the first key: its first contact was not written). */
+ * without addresses; the first key: its first contact was not written).
+ * The second form compares SQLite's padded CHAR data trimmed. */
 static const char SQL_POINTERS[] =
     "UPDATE RM00101 SET ADRSCODE = ?, PRBTADCD = ?, PRSTADCD = ?, STADDRCD = ? "
     "WHERE CUSTNMBR = ? AND ADRSCODE = ?";
+static const char SQL_POINTERS_TRIM[] =
+    "UPDATE RM00101 SET ADRSCODE = ?, PRBTADCD = ?, PRSTADCD = ?, STADDRCD = ? "
+    "WHERE RTRIM(CUSTNMBR) = ? AND RTRIM(ADRSCODE) = ?";
 
-int gpw_customer_open(sp_gpw *w, sp_err *e)
+int gpw_customer_open(sp_gpw *w, int trimmed, sp_err *e)
 {
     if (sp_stmt_prepare(w->db, SQL_EMAIL, &w->email_ins, e) < 0 ||
-        sp_stmt_prepare(w->db, SQL_POINTERS, &w->pointers, e) < 0)
+        sp_stmt_prepare(w->db, trimmed ? SQL_POINTERS_TRIM : SQL_POINTERS, &w->pointers, e) < 0)
         return -1;
     return 0;
 }

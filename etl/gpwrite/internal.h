@@ -111,8 +111,8 @@ int gpw_prospect_contact(sp_gpw *w, const char *prospid, const char *contact_id,
 /* Customers: set RM00101's address codes to adrscode where they are `was`. */
 int gpw_customer_pointers(sp_gpw *w, const char *custnmbr, const char *adrscode, const char *was,
                           sp_err *e);
-/* The customer's SY01200 and pointer statements. */
-int gpw_customer_open(sp_gpw *w, sp_err *e);
+/* The customer's SY01200 and pointer statements (trimmed: SQLite's padded keys). */
+int gpw_customer_open(sp_gpw *w, int trimmed, sp_err *e);
 
 /* Add "company <id>" and the job file position of src to e. */
 void gpw_err_context(sp_gpw *w, const sp_gpw_value *src, sp_err *e);

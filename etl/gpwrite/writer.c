@@ -19,25 +19,41 @@
 #define ROW_SAVEPOINT "spetl_gpw_row"
 #define DAY_MS 86400000LL
 
-static const char SQL_TAKEN[] =
-    "SELECT CUSTNMBR FROM RM00101 WHERE CUSTNMBR >= ? AND CUSTNMBR <= ? "
-    "UNION SELECT PROSPID FROM SOP00200 WHERE PROSPID >= ? AND PROSPID <= ?";
+/* GP's CHAR keys compare with trailing blanks ignored on SQL Server and
+ * PostgreSQL; SQLite (the sample database and the tests) keeps the padding
+ * as data, so its key columns are compared trimmed there. */
+static const char *col(const sp_gpw *w, char *buf, size_t n, const char *name)
+{
+    if (sp_db_dialect(w->db) == SP_DIALECT_SQLITE)
+        snprintf(buf, n, "RTRIM(%s)", name);
+    else
+        snprintf(buf, n, "%s", name);
+    return buf;
+}
 
 static int prepare_all(sp_gpw *w, sp_err *e)
 {
     int cust = w->target == SP_GPW_CUSTOMER;
+    char sql[512], a[40], b[40];
+
     if (gpw_table_open(w, &w->company, cust ? SP_ENTITY_CUSTOMER : SP_ENTITY_PROSPECT, e) < 0 ||
         gpw_table_open(w, &w->contact, cust ? SP_ENTITY_CUSTOMER_ADDRESS : SP_ENTITY_PROSPECT_CONTACT,
-                       e) < 0 ||
-        sp_stmt_prepare(w->db, SQL_TAKEN, &w->taken, e) < 0 ||
-        sp_stmt_prepare(w->db, cust ? "SELECT CUSTNMBR FROM RM00101 WHERE CUSTNMBR = ?"
-                                    : "SELECT PROSPID FROM SOP00200 WHERE PROSPID = ?",
-                        &w->exists, e) < 0 ||
-        sp_stmt_prepare(w->db, cust ? "SELECT ADRSCODE FROM RM00102 WHERE CUSTNMBR = ?"
-                                    : "SELECT Contact_ID FROM spProspectContact WHERE PROSPID = ?",
-                        &w->contact_keys, e) < 0)
+                       e) < 0)
         return -1;
-    return cust ? gpw_customer_open(w, e) : 0;
+    snprintf(sql, sizeof(sql), "SELECT CUSTNMBR FROM RM00101 WHERE %s >= ? AND %s <= ? UNION SELECT "
+             "PROSPID FROM SOP00200 WHERE %s >= ? AND %s <= ?", col(w, a, sizeof(a), "CUSTNMBR"), a,
+             col(w, b, sizeof(b), "PROSPID"), b);
+    if (sp_stmt_prepare(w->db, sql, &w->taken, e) < 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s = ?", cust ? "CUSTNMBR" : "PROSPID",
+             cust ? "RM00101" : "SOP00200", col(w, a, sizeof(a), cust ? "CUSTNMBR" : "PROSPID"));
+    if (sp_stmt_prepare(w->db, sql, &w->exists, e) < 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s = ?", cust ? "ADRSCODE" : "Contact_ID",
+             cust ? "RM00102" : "spProspectContact", col(w, a, sizeof(a), cust ? "CUSTNMBR" : "PROSPID"));
+    if (sp_stmt_prepare(w->db, sql, &w->contact_keys, e) < 0)
+        return -1;
+    return cust ? gpw_customer_open(w, sp_db_dialect(w->db) == SP_DIALECT_SQLITE, e) : 0;
 }
 
 int sp_gpw_open(sp_db *db, sp_gpw_target t, const sp_job_import *imp, sp_gpw_report_fn report,

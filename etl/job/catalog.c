@@ -3,7 +3,9 @@
  * The column lists are Dynamics GP's own (names, types and widths as GP
  * declares them; every column NOT NULL), taken from a real GP company
  * database's DDL (see the project's GP schema notes). spProspectContact is
- * spetl's own table: its widths are our design and sql/ must agree.
+ * spetl's own table in GP's style: its widths are our design, Contact_ID is
+ * char(15) like ADRSCODE (contact-keys make PRIMARY, CONTACT001 ...), and
+ * sql/<dialect>/salespad.sql must agree (check_catalog compares them).
  * A mapping, template, matching rule or hook parameter that names a column
  * is checked against these lists when a job is loaded.
  */
@@ -196,6 +198,7 @@ static const sp_job_column prospect_contact_cols[] = {
     C("Is_Primary", "spProspectContact", "tinyint", 0),
     C("Created_On", "spProspectContact", "datetime", 0),
     C("Modified_On", "spProspectContact", "datetime", 0),
+    C("DEX_ROW_TS", "spProspectContact", "datetime", 0),
 };
 
 static const sp_job_column item_cols[] = {

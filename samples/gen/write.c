@@ -107,9 +107,9 @@ static const gen_col sop00200[P_N] = {
 enum { K_PROSPID, K_ID, K_NAME, K_TITLE, K_EMAIL, K_PHONE, K_PRIMARY, K_CREATED, K_MODIFIED,
        K_DEX_ROW_TS, K_N };
 static const gen_col sp_prospect_contact[K_N] = {
-    [K_PROSPID] = { "PROSPID", T, 15, 1 },          [K_ID] = { "Contact_ID", I, 0, 1 },
-    [K_NAME] = { "Contact_Name", T, 100, 1 | V },  [K_TITLE] = { "Title", T, 100, V },
-    [K_EMAIL] = { "Email", T, 255, 1 | V },        [K_PHONE] = { "Phone", T, 50, V },
+    [K_PROSPID] = { "PROSPID", T, 15, 1 },          [K_ID] = { "Contact_ID", T, 15, 1 },
+    [K_NAME] = { "Contact_Name", T, 61, 1 | V },   [K_TITLE] = { "Title", T, 61, V },
+    [K_EMAIL] = { "Email", T, 201, 1 | V },        [K_PHONE] = { "Phone", T, 21, V },
     [K_PRIMARY] = { "Is_Primary", I, 0, 0 },       [K_CREATED] = { "Created_On", D, 0, 0 },
     [K_MODIFIED] = { "Modified_On", D, 0, 0 },     [K_DEX_ROW_TS] = { "DEX_ROW_TS", D, 0, 0 },
 };
@@ -463,7 +463,12 @@ static int put_prospect(writer *w, const gen_prospect *p, sp_err *e)
         char name[GEN_W(61)];
         snprintf(name, sizeof(name), "%s %s", ct->first, ct->last);
         PT(W_CONTACT, K_PROSPID, p->prospid);
-        PI(W_CONTACT, K_ID, ct->seq);
+        char cid[16];   /* the import's contact-keys: PRIMARY, CONTACT001 ... */
+        if (ct->seq <= 1)
+            snprintf(cid, sizeof(cid), "PRIMARY");
+        else
+            snprintf(cid, sizeof(cid), "CONTACT%03d", ct->seq - 1);
+        PT(W_CONTACT, K_ID, cid);
         PT(W_CONTACT, K_NAME, name);
         PT(W_CONTACT, K_TITLE, ct->title);
         PT(W_CONTACT, K_EMAIL, ct->email);

@@ -20,15 +20,19 @@ END
 $$;
 
 -- Prospect contacts: GP has only SOP00200.CNTCPRSN, SalesPad-style contacts
--- live here, one row per contact of a prospect. Contact_ID numbers the
--- contacts of one prospect (1, 2, ...).
+-- live here, one row per contact of a prospect. Contact_ID is the contact's
+-- code within its prospect, text like a customer address's ADRSCODE
+-- (char(15)): the import's contact-keys make PRIMARY, CONTACT001, ... so a
+-- prospect contact and the customer address it becomes share their key.
+-- Columns are GP-style (char, NOT NULL, blank by default), as the job
+-- catalogue declares them (tests/unit/check_catalog.c compares the two).
 CREATE TABLE IF NOT EXISTS spProspectContact (
     PROSPID char(15) NOT NULL,
-    Contact_ID integer NOT NULL,
-    Contact_Name varchar(100) NOT NULL DEFAULT '',
-    Title varchar(100) NOT NULL DEFAULT '',
-    Email varchar(255) NOT NULL DEFAULT '',
-    Phone varchar(50) NOT NULL DEFAULT '',
+    Contact_ID char(15) NOT NULL,
+    Contact_Name char(61) NOT NULL DEFAULT '',
+    Title char(61) NOT NULL DEFAULT '',
+    Email char(201) NOT NULL DEFAULT '',
+    Phone char(21) NOT NULL DEFAULT '',
     Is_Primary smallint NOT NULL DEFAULT 0 CHECK (Is_Primary IN (0, 1)),
     Created_On timestamp(3) NOT NULL DEFAULT (statement_timestamp() AT TIME ZONE 'UTC'),
     Modified_On timestamp(3) NOT NULL DEFAULT (statement_timestamp() AT TIME ZONE 'UTC'),

@@ -14,20 +14,24 @@
 -- Needs SQL Server 2016 SP1 or later (CREATE OR ALTER TRIGGER).
 
 -- Prospect contacts: GP has only SOP00200.CNTCPRSN, SalesPad-style contacts
--- live here, one row per contact of a prospect. Contact_ID numbers the
--- contacts of one prospect (1, 2, ...).
+-- live here, one row per contact of a prospect. Contact_ID is the contact's
+-- code within its prospect, text like a customer address's ADRSCODE
+-- (char(15)): the import's contact-keys make PRIMARY, CONTACT001, ... so a
+-- prospect contact and the customer address it becomes share their key.
+-- Columns are GP-style (char, NOT NULL, blank by default), as the job
+-- catalogue declares them (tests/unit/check_catalog.c compares the two).
 IF OBJECT_ID(N'dbo.spProspectContact', N'U') IS NULL
 CREATE TABLE dbo.spProspectContact (
     PROSPID char(15) NOT NULL,
-    Contact_ID int NOT NULL,
-    Contact_Name nvarchar(100) NOT NULL CONSTRAINT DF_spProspectContact_Contact_Name DEFAULT (N''),
-    Title nvarchar(100) NOT NULL CONSTRAINT DF_spProspectContact_Title DEFAULT (N''),
-    Email nvarchar(255) NOT NULL CONSTRAINT DF_spProspectContact_Email DEFAULT (N''),
-    Phone varchar(50) NOT NULL CONSTRAINT DF_spProspectContact_Phone DEFAULT (''),
+    Contact_ID char(15) NOT NULL,
+    Contact_Name char(61) NOT NULL CONSTRAINT DF_spProspectContact_Contact_Name DEFAULT (''),
+    Title char(61) NOT NULL CONSTRAINT DF_spProspectContact_Title DEFAULT (''),
+    Email char(201) NOT NULL CONSTRAINT DF_spProspectContact_Email DEFAULT (''),
+    Phone char(21) NOT NULL CONSTRAINT DF_spProspectContact_Phone DEFAULT (''),
     Is_Primary tinyint NOT NULL CONSTRAINT DF_spProspectContact_Is_Primary DEFAULT (0)
         CONSTRAINT CK_spProspectContact_Is_Primary CHECK (Is_Primary IN (0, 1)),
-    Created_On datetime2(3) NOT NULL CONSTRAINT DF_spProspectContact_Created_On DEFAULT (SYSUTCDATETIME()),
-    Modified_On datetime2(3) NOT NULL CONSTRAINT DF_spProspectContact_Modified_On DEFAULT (SYSUTCDATETIME()),
+    Created_On datetime NOT NULL CONSTRAINT DF_spProspectContact_Created_On DEFAULT (GETUTCDATE()),
+    Modified_On datetime NOT NULL CONSTRAINT DF_spProspectContact_Modified_On DEFAULT (GETUTCDATE()),
     DEX_ROW_TS datetime NOT NULL CONSTRAINT DF_spProspectContact_DEX_ROW_TS DEFAULT (GETUTCDATE()),
     CONSTRAINT PK_spProspectContact PRIMARY KEY NONCLUSTERED (PROSPID, Contact_ID)
 );

@@ -126,7 +126,7 @@ static void seed_gp(env *x)
         "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES "
         "('PROS0001       ', 'Zeta Prospects                                                   ')",
         "INSERT INTO spProspectContact (PROSPID, Contact_ID, Contact_Name, Email) VALUES "
-        "('PROS0001       ', 1, 'Zed', 'zed@zeta.example')",
+        "('PROS0001       ', 'PRIMARY', 'Zed', 'zed@zeta.example')",
     };
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
         exec_sql(x, sql[i]);
@@ -377,7 +377,7 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     ck_assert_str_eq(link_of(&x, "companies", comp[FALLBACK]), "CUSTOMER FALLBK0001");
     ck_assert_str_eq(link_of(&x, "contacts", cont[K_BOB]), "CUSTOMER_ADDRESS FALLBK0001|PRIMARY");
     ck_assert_str_eq(link_of(&x, "companies", comp[ZETA]), "PROSPECT PROS0001");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_ZED]), "PROSPECT_CONTACT PROS0001|1");
+    ck_assert_str_eq(link_of(&x, "contacts", cont[K_ZED]), "PROSPECT_CONTACT PROS0001|PRIMARY");
     ck_assert_str_eq(link_of(&x, "companies", comp[ACME]), "");
     ck_assert_str_eq(link_of(&x, "companies", comp[TAKEN]), "");
     ck_assert_str_eq(link_of(&x, "companies", comp[NOBODY]), "");

@@ -394,7 +394,7 @@ static void check_prospects(sp_db *db)
     ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM SOP00200 p WHERE (SELECT COUNT(*) FROM spProspectContact k "
                                "WHERE k.PROSPID = p.PROSPID AND k.Is_Primary = 1) <> 1", NULL), 0);
     q_text(db, "SELECT Contact_Name FROM spProspectContact WHERE RTRIM(PROSPID) = 'OMALLEYD0001' AND "
-               "Contact_ID = 1", NULL, text, sizeof(text));
+               "RTRIM(Contact_ID) = 'PRIMARY'", NULL, text, sizeof(text));
     ck_assert_str_eq(text, "Siobh\xc3\xa1n O'Malley");
     ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM spProspectContact WHERE RTRIM(PROSPID) = 'OMALLEYD0001' "
                                "AND Email = ''", NULL), 1);

@@ -499,7 +499,7 @@ START_TEST(own_tables_enforce_their_keys)
 
     /* prospect contact DEX_ROW_TS is stamped on update */
     OK(sp_db_exec(db, "INSERT INTO spProspectContact (PROSPID, Contact_ID, Contact_Name, DEX_ROW_TS) VALUES "
-                      "('PROSP0001', 1, 'Ana', '2001-01-01 00:00:00.000')", NULL, &e));
+                      "('PROSP0001', 'PRIMARY', 'Ana', '2001-01-01 00:00:00.000')", NULL, &e));
     OK(sp_db_exec(db, "UPDATE spProspectContact SET Title = 'CEO' WHERE PROSPID = 'PROSP0001'", NULL, &e));
     q1(db, "SELECT DEX_ROW_TS FROM spProspectContact WHERE PROSPID = ?", "PROSP0001", v, sizeof(v));
     ck_assert_msg(strcmp(v, "2026-01-01") > 0, "%s", v);
