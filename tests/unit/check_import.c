@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../support/dbtest.h"
@@ -629,6 +630,142 @@ START_TEST(write_back_retried_and_new_contacts_added)
 }
 END_TEST
 
+/* ---- killed runs ------------------------------------------------------------- */
+
+static long long sim_stat(env *x, const char *name)
+{
+    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    long long n = json_integer_value(json_object_get(j, name));
+    json_decref(j);
+    return n;
+}
+
+static pid_t spawn_spetl(env *x)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *null = freopen("/dev/null", "w", stderr);
+        (void)null;
+        setenv("HUBSPOT_TOKEN", "pat-na1-import-test", 1);
+        execl(getenv("SPETL_BIN"), "spetl", "run", x->job, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Seed n companies with one contact each, all created at one moment. */
+static void seed_many(env *x, int n, const char *created, const char *prefix)
+{
+    size_t cap = (size_t)n * 256 + 64, len = 0;
+    char *recs = malloc(cap), (*ids)[32] = calloc((size_t)n, 32);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(recs + len, cap - len, "%s{\"properties\":{\"email\":\"c%d@%s.example\",\"firstname\":\"C%d\"},"
+                                "\"createdate\":\"%s\"}", i ? "," : "", i, prefix, i, created);
+    seed_sim(x, "contacts", recs, ids, (size_t)n);
+    len = 0;
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(recs + len, cap - len, "%s{\"properties\":{\"name\":\"%s %c%c%c Co %d\",\"type\":\"OTHER\"},"
+                                "\"createdate\":\"%s\",\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]}",
+                                i ? "," : "", prefix, 'A' + i % 26, 'A' + i / 26 % 26, 'A' + i / 676 % 26, i, created,
+                                ids[i]);
+    {
+        char (*cids)[32] = calloc((size_t)n, 32);
+        seed_sim(x, "companies", recs, cids, (size_t)n);
+        free(cids);
+    }
+    free(ids);
+    free(recs);
+}
+
+/* Every imported company once: customers, addresses, e-mail rows and links
+ * each once, every company's number written back. */
+static void assert_imported_once(env *x, int n)
+{
+    json_t *j;
+    size_t with_key = 0;
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Kill %'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(DISTINCT CUSTNAME) FROM RM00101 WHERE CUSTNAME LIKE 'Kill %'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM RM00102 WHERE CNTCPRSN LIKE 'C%'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM SY01200 WHERE INET1 LIKE '%@kill.example%'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
+    j = sim_json(x, "GET", "/_sim/records/companies", NULL);
+    for (size_t i = 0; i < json_array_size(json_object_get(j, "results")); i++) {
+        json_t *p = json_object_get(json_array_get(json_object_get(j, "results"), i), "properties");
+        with_key += json_is_string(json_object_get(p, "gp_customer_number")) &&
+                    json_string_length(json_object_get(p, "gp_customer_number")) > 0;
+    }
+    json_decref(j);
+    ck_assert_int_eq(with_key, (size_t)n);
+}
+
+START_TEST(killed_runs_then_a_rerun)
+{
+    env x;
+    enum { N = 60 };
+    long long at[3] = {8, 30, 55};
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_kill_sqlite" : "import_kill_pg", 1), "%s", sp_skip_why());
+    seed_many(&x, N, "2026-03-01T00:00:00Z", "Kill");
+    make_key_property(&x);
+    find_hub(&x);
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+        long long base = sim_stat(&x, "requests");
+        pid_t pid = spawn_spetl(&x);
+        int st = 0, killed = 0;
+        struct timespec ts = {0, 1000000};
+        for (;;) {
+            if (waitpid(pid, &st, WNOHANG) == pid)
+                break;
+            if (sim_stat(&x, "requests") - base >= at[k]) {
+                kill(pid, SIGKILL);
+                ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+                killed = 1;
+                break;
+            }
+            nanosleep(&ts, NULL);
+        }
+        ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+                      "run %zu ended by itself (status %d) before %lld requests", k + 1, st, at[k]);
+        exec_sql(&x, "DELETE FROM spAARunLock");
+        ck_assert_int_eq(min_date(&x), 0);   /* a killed run never moves it */
+    }
+    ck_assert_int_lt(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Kill %'"), N);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 0, "rerun exit %d: %.3000s", rc, err);
+    assert_imported_once(&x, N);
+    ck_assert_int_gt(min_date(&x), 0);
+    env_stop(&x);
+}
+END_TEST
+
+/* More companies with one createdate than search's cap (the simulator's
+ * cap lowered to 40: paging past 40 by offset is refused, as HubSpot refuses
+ * it past 10,000): sp_hs_read_since's keyset paging reads them all, and every
+ * one is imported once. */
+START_TEST(more_companies_in_one_moment_than_the_search_cap)
+{
+    env x;
+    enum { N = 100 };
+    json_t *j;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_cap_sqlite" : "import_cap_pg", 1), "%s", sp_skip_why());
+    j = sim_json(&x, "POST", "/_sim/config", "{\"search_cap\":40}");
+    json_decref(j);
+    seed_many(&x, N, "2026-03-01T00:00:00Z", "Kill");
+    make_key_property(&x);
+    find_hub(&x);
+    edit_job(&x, "page-size=\"3\"", "page-size=\"7\"");
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
+    assert_imported_once(&x, N);
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("import");
@@ -641,6 +778,8 @@ int main(void)
     tcase_add_loop_test(tc, a_failing_insert_mid_company, 0, 2 * SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, min_date_moves_only_after_a_full_run, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, write_back_retried_and_new_contacts_added, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, more_companies_in_one_moment_than_the_search_cap, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
