@@ -18,7 +18,7 @@ typedef enum gpw_role {
     GPW_POINTER,       /* RM00101's address codes: the first contact's key */
     GPW_TODAY,         /* CREATDDT / MODIFDT: the run's UTC date unless mapped */
     GPW_NOW,           /* Created_On / Modified_On: the run's start unless mapped */
-    GPW_PRIMARY,       /* Is_Primary: 1 for the first contact unless mapped */
+    GPW_PRIMARY,       /* Is_Primary: 1 for the first contact */
     GPW_EMAIL          /* spProspectContact.Email: the contact's e-mail unless mapped */
 } gpw_role;
 

@@ -1,7 +1,7 @@
 /*
  * prospect.c -- a prospect's contact: a row of spProspectContact (PROSPID,
- * Contact_ID the contact key; Is_Primary 1 for the first contact and Email
- * the contact's e-mail unless the mapping sets them). The prospect itself
+ * Contact_ID the contact key; Is_Primary 1 for the first contact; Email the
+ * contact's e-mail unless the mapping sets it). The prospect itself
  * (SOP00200) is the company row written by keygen.c.
  */
 #include "internal.h"

@@ -120,10 +120,10 @@ int gpw_table_take(sp_gpw *w, gpw_table *t, const sp_gpw_value *v, size_t n, con
         for (i = 0; i < t->ncols && strcasecmp(t->cols[i].col->name, v[j].column) != 0; i++)
             ;
         if (i == t->ncols || t->cols[i].role == GPW_KEY || t->cols[i].role == GPW_PARENT ||
-            t->cols[i].role == GPW_POINTER) {
+            t->cols[i].role == GPW_POINTER || t->cols[i].role == GPW_PRIMARY) {
             SP_ERR(e, SP_EJOB, "company %s: %s.%s %s", w->hubspot_id, t->table, v[j].column,
                    i == t->ncols ? "is not a column the import writes"
-                                 : "is made by spetl (key-generation, contact-keys): it cannot be mapped");
+                                 : "is set by spetl (key-generation, contact-keys): it cannot be mapped");
             gpw_err_context(w, &v[j], e);
             return -1;
         }
@@ -245,10 +245,8 @@ int gpw_table_insert(sp_gpw *w, gpw_table *t, const gpw_row_keys *k, sp_err *e)
         case GPW_PARENT: v = k->parent; break;
         case GPW_POINTER: v = k->pointer != NULL ? k->pointer : ""; break;
         case GPW_PRIMARY:
-            if (v == NULL) {
-                snprintf(buf, sizeof(buf), "%d", k->primary ? 1 : 0);
-                v = buf;
-            }
+            snprintf(buf, sizeof(buf), "%d", k->primary ? 1 : 0);
+            v = buf;
             break;
         case GPW_EMAIL:
             if (v == NULL)

@@ -784,6 +784,81 @@ static int is_gp_maintained(const char *col)
     return strcasecmp(col, "DEX_ROW_TS") == 0 || strcasecmp(col, "DEX_ROW_ID") == 0;
 }
 
+/* RM00101's address codes and spProspectContact.Is_Primary: the GP writer
+ * sets them from the first contact (contact-keys' first), so a mapping may
+ * not. */
+static int is_set_by_import(sp_job_entity en, const char *col)
+{
+    return (en == SP_ENTITY_CUSTOMER &&
+            (strcasecmp(col, "ADRSCODE") == 0 || strcasecmp(col, "PRBTADCD") == 0 ||
+             strcasecmp(col, "PRSTADCD") == 0 || strcasecmp(col, "STADDRCD") == 0)) ||
+           (en == SP_ENTITY_PROSPECT_CONTACT && strcasecmp(col, "Is_Primary") == 0);
+}
+
+/* Characters of UTF-8 text: the unit GP's char(n) widths count. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* NULL when text is a value of GP type `type`, else what it must be. */
+static const char *import_type_problem(const char *type, const char *text)
+{
+    char *end;
+    int64_t ms;
+    if (strcmp(type, "numeric") == 0) {
+        size_t ip = 0, fp = 0;
+        const char *p = text + (*text == '-' || *text == '+');
+        for (; isdigit((unsigned char)*p); p++)
+            ip++;
+        if (*p == '.')
+            for (p++; isdigit((unsigned char)*p); p++)
+                fp++;
+        return *p == '\0' && ip + fp > 0 && ip <= 14 ? NULL : "a decimal such as 1500.25";
+    }
+    if (strcmp(type, "datetime") == 0)
+        return sp_time_parse_date(text, &ms, NULL) == 0 ? NULL : "a date such as 2026-01-31";
+    if (strcmp(type, "tinyint") == 0 || strcmp(type, "smallint") == 0 || strcmp(type, "int") == 0) {
+        long long lo = strcmp(type, "tinyint") == 0 ? 0 : strcmp(type, "smallint") == 0 ? -32768 : -2147483648LL;
+        long long hi = strcmp(type, "tinyint") == 0 ? 255 : strcmp(type, "smallint") == 0 ? 32767 : 2147483647LL;
+        if (strcasecmp(text, "true") == 0 || strcasecmp(text, "false") == 0)
+            return NULL;
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        return end != text && *end == '\0' && errno == 0 && v >= lo && v <= hi
+                   ? NULL
+                   : strcmp(type, "tinyint") == 0 ? "a whole number from 0 to 255 (or true/false)"
+                                                  : "a whole number in its range";
+    }
+    return NULL;
+}
+
+/* An import field against its GP column: a max-length wider than the
+ * column, a constant longer than it (characters) or not of its type. */
+static void check_import_field(jctx *c, const xmlNode *n, const sp_job_field *f)
+{
+    const sp_job_column *col = f->target_column;
+    const char *why;
+    if (col == NULL)
+        return;
+    if (strcmp(col->type, "char") == 0) {
+        for (size_t i = 0; i < f->ntransforms; i++)
+            if (f->transforms[i].kind == SP_XF_MAX_LENGTH && f->transforms[i].max_length > col->width)
+                jc_error(c, jattr_pos(n, "transform"), "max-length:%d is longer than %s holds (%d characters)",
+                         f->transforms[i].max_length, f->target, col->width);
+        if (f->source == SP_SOURCE_VALUE && f->ntransforms == 0 && (int)utf8_chars(f->source_name) > col->width)
+            jc_error(c, jattr_pos(n, "value"), "value=\"%s\" is %zu characters; %s holds %d", f->source_name,
+                     utf8_chars(f->source_name), f->target, col->width);
+    } else if (f->source == SP_SOURCE_VALUE && f->ntransforms == 0 &&
+               (why = import_type_problem(col->type, f->source_name)) != NULL) {
+        jc_error(c, jattr_pos(n, "value"), "value=\"%s\" does not fit %s (%s): it must be %s", f->source_name,
+                 f->target, col->type, why);
+    }
+}
+
 static void build_field(jctx *c, const xmlNode *n, sp_job_mapping *m, sp_job_field *f)
 {
     const char *srcs[3], *names[3];
@@ -815,6 +890,9 @@ static void build_field(jctx *c, const xmlNode *n, sp_job_mapping *m, sp_job_fie
         } else if (is_gp_maintained(col->name)) {
             jc_error(c, jattr_pos(n, "name"), "%s is maintained by the database; it cannot be imported",
                      col->name);
+        } else if (is_set_by_import(m->entity, col->name)) {
+            jc_error(c, jattr_pos(n, "name"), "%s is set by the import from the first contact "
+                                              "(contact-keys); remove this line", col->name);
         } else {
             f->target_column = col;
             f->target = col->name;
@@ -866,16 +944,8 @@ static void build_field(jctx *c, const xmlNode *n, sp_job_mapping *m, sp_job_fie
         f->source = SP_SOURCE_VALUE;
     }
     build_transforms(c, n, f);
-    if (m->is_import && f->target_column != NULL && strcmp(f->target_column->type, "char") == 0) {
-        int width = f->target_column->width;
-        for (size_t i = 0; i < f->ntransforms; i++)
-            if (f->transforms[i].kind == SP_XF_MAX_LENGTH && f->transforms[i].max_length > width)
-                jc_error(c, jattr_pos(n, "transform"), "max-length:%d is longer than %s holds (%d characters)",
-                         f->transforms[i].max_length, f->target, width);
-        if (f->source == SP_SOURCE_VALUE && f->ntransforms == 0 && (int)strlen(f->source_name) > width)
-            jc_error(c, jattr_pos(n, "value"), "value=\"%s\" is %zu characters; %s holds %d", f->source_name,
-                     strlen(f->source_name), f->target, width);
-    }
+    if (m->is_import)
+        check_import_field(c, n, f);
 }
 
 static void build_mapping(jctx *c, const xmlNode *n, sp_job_mapping *m, const sp_job_mapping *prev, size_t nprev)
