@@ -766,6 +766,101 @@ START_TEST(more_companies_in_one_moment_than_the_search_cap)
 }
 END_TEST
 
+/* company-prospect-import: a new company becomes a prospect with its
+ * contacts (spProspectContact) and links and gets gp_prospect_id; one that
+ * matches a prospect is linked to it; one that matches a customer is linked
+ * to the customer (prevent-matching-to-customers false). */
+static void write_prospect_job(env *x)
+{
+    char text[8192];
+    FILE *f = fopen(x->job, "w");
+    snprintf(text, sizeof(text),
+             "<?xml version=\"1.0\"?>\n"
+             "<job xmlns=\"urn:spetl:job:1\" name=\"import-test\">\n"
+             "  <hubspot base-url=\"%s\" page-size=\"2\" search-rate=\"5\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"10\">\n"
+             "    <token env=\"HUBSPOT_TOKEN\"/>\n"
+             "  </hubspot>\n"
+             "  <database connection=\"%s\"/>\n"
+             "  <mappings>\n"
+             "    <export-mapping id=\"pc\" entity=\"prospect\" object=\"companies\" key-property=\"gp_prospect_id\">\n"
+             "      <property name=\"gp_prospect_id\" column=\"PROSPID\"/>\n"
+             "    </export-mapping>\n"
+             "    <import-mapping id=\"ip\" entity=\"prospect\" object=\"companies\">\n"
+             "      <column name=\"CUSTNAME\" property=\"name\" transform=\"trim max-length:65\" required=\"true\"/>\n"
+             "    </import-mapping>\n"
+             "    <import-mapping id=\"ipc\" entity=\"prospect-contact\" object=\"contacts\">\n"
+             "      <column name=\"Contact_Name\" template=\"{firstname} {lastname}\" transform=\"trim max-length:61\"/>\n"
+             "      <column name=\"Email\" property=\"email\" transform=\"lower max-length:201\"/>\n"
+             "    </import-mapping>\n"
+             "  </mappings>\n"
+             "  <matching>\n"
+             "    <rule-set id=\"cm\" entity=\"customer\">\n"
+             "      <rule name=\"by name\"><compare property=\"name\" column=\"CUSTNAME\" how=\"ci\"/></rule>\n"
+             "    </rule-set>\n"
+             "    <rule-set id=\"pm\" entity=\"prospect\">\n"
+             "      <rule name=\"by name\"><compare property=\"name\" column=\"CUSTNAME\" how=\"ci\"/></rule>\n"
+             "    </rule-set>\n"
+             "  </matching>\n"
+             "  <components>\n"
+             "    <company-prospect-import company-types=\"PROSPECT\" import-new-companies=\"true\"\n"
+             "        import-new-contacts=\"false\" try-match-before-import=\"true\" prevent-matching-to-customers=\"false\"\n"
+             "        rollback-on-error=\"true\" min-create-date=\"2026-01-01\" prospect-mapping=\"ip\" contact-mapping=\"ipc\"\n"
+             "        customer-matching=\"cm\" prospect-matching=\"pm\">\n"
+             "      <key-generation from=\"name\" letters=\"8\" digits=\"4\"/>\n"
+             "      <contact-keys first=\"PRIMARY\" prefix=\"CONTACT\" digits=\"3\"/>\n"
+             "    </company-prospect-import>\n"
+             "  </components>\n"
+             "</job>\n",
+             sp_sim_base_url(x->sim), x->conn);
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(prospect_import)
+{
+    env x;
+    char recs[2048], pc[2][32], pco[3][32];
+    json_t *j;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_pros_sqlite" : "import_pros_pg", 1), "%s", sp_skip_why());
+    write_prospect_job(&x);
+    exec_sql(&x, "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES ('ZETA0001', 'Zeta Prospects')");
+    j = sim_json(&x, "POST", "/crm/v3/properties/companies",
+                 "{\"name\":\"gp_prospect_id\",\"label\":\"GP prospect id\",\"type\":\"string\","
+                 "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
+    json_decref(j);
+    seed_sim(&x, "contacts",
+             "{\"properties\":{\"email\":\"Pat@Newprospect.example\",\"firstname\":\"Pat\",\"lastname\":\"Lee\"},"
+             "\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"firstname\":\"Nomail\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             pc, 2);
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"name\":\"New Prospect Inc\",\"type\":\"PROSPECT\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"},{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"zeta prospects\",\"type\":\"PROSPECT\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Acme\",\"type\":\"PROSPECT\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             pc[0], pc[1]);
+    seed_sim(&x, "companies", recs, pco, 3);
+    find_hub(&x);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
+    ck_assert_str_eq(link_of(&x, "companies", pco[0]), "PROSPECT NEWPROSP0001");
+    ck_assert_str_eq(text1(&x, "SELECT CUSTNAME FROM SOP00200 WHERE PROSPID = 'NEWPROSP0001'"), "New Prospect Inc");
+    ck_assert_str_eq(link_of(&x, "contacts", pc[0]), "PROSPECT_CONTACT NEWPROSP0001|PRIMARY");
+    ck_assert_str_eq(link_of(&x, "contacts", pc[1]), "PROSPECT_CONTACT NEWPROSP0001|CONTACT001");
+    ck_assert_str_eq(text1(&x, "SELECT Email FROM spProspectContact WHERE PROSPID = 'NEWPROSP0001' AND Contact_ID = 'PRIMARY'"),
+                     "pat@newprospect.example");
+    ck_assert_str_eq(hs_prop(&x, pco[0], "gp_prospect_id"), "NEWPROSP0001");
+    ck_assert_str_eq(link_of(&x, "companies", pco[1]), "PROSPECT ZETA0001");
+    ck_assert_str_eq(link_of(&x, "companies", pco[2]), "CUSTOMER ACME0001");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM SOP00200"), 2);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101"), 3);
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("import");
@@ -779,6 +874,7 @@ int main(void)
     tcase_add_loop_test(tc, min_date_moves_only_after_a_full_run, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, write_back_retried_and_new_contacts_added, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, prospect_import, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, more_companies_in_one_moment_than_the_search_cap, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
