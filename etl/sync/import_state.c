@@ -25,7 +25,10 @@ int im_state_since(im_run *r, int64_t *since, sp_err *e)
     if (sp_state_get(r->ctx->db, r->ctx->hub, comp, &stored, &unused, e) != 0 ||
         sp_state_get(r->ctx->db, r->ctx->hub, r->state_key, &configured, &unused, e) != 0)
         return -1;
-    if (stored == 0 || (r->imp->min_create_ms != 0 && r->imp->min_create_ms != configured)) {
+    if (stored == 0 && r->imp->min_create_ms == 0) {
+        /* no min-create-date: companies created since the first run */
+        *since = r->ctx->started_on - (int64_t)r->ctx->job->hubspot.min_date_offset_minutes * 60000;
+    } else if (stored == 0 || (r->imp->min_create_ms != 0 && r->imp->min_create_ms != configured)) {
         *since = r->imp->min_create_ms;   /* the first run, or min-create-date was edited */
         if (stored != 0)
             SP_INFO(comp, "min-create-date changed in the job: reading from it once");

@@ -555,6 +555,8 @@ START_TEST(min_date_moves_only_after_a_full_run)
     ck_assert_msg(strstr(out, "(Linked Before)") != NULL && strstr(out, "Aaron Fitz") == NULL, "%s", out);
     ck_assert_int_eq(min_date(&x), kept);
 
+    rc = spetl(&x, "run", "--since yesterday");
+    ck_assert_msg(rc == 2 && strstr(err, "--since needs a UTC date") != NULL, "exit %d: %.3000s", rc, err);
     rc = spetl(&x, "run", "--since 2026-01-01");
     ck_assert_msg(rc == 1, "--since exit %d: %.3000s", rc, err);
     ck_assert_msg(strstr(err, "--since; the stored date stays") != NULL, "%.3000s", err);
