@@ -5,6 +5,7 @@
 #include "import_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spetl/log.h"
@@ -41,12 +42,11 @@ static int im_start(void *ud, void *page, sp_err *e)
     return 0;
 }
 
+/* Between pages: the keys of the companies committed pages created. */
 static int im_drain(void *ud, int all, sp_err *e)
 {
-    (void)ud;
     (void)all;
-    (void)e;
-    return 0;
+    return im_wb_drain(ud, e);
 }
 
 static int im_commit(void *ud, void *page, sp_err *e)
@@ -258,6 +258,7 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
     r.kind = &IM_KINDS[t];
     r.arena = sp_arena_new(0);
     r.row = sp_arena_new(0);
+    pthread_mutex_init(&r.wbmu, NULL);
     if (setup(&r, e) != 0 || im_state_since(&r, &r.since_ms, e) != 0)
         goto done;
     if (pass(&r, 0, e) != 0)
@@ -276,5 +277,7 @@ done:
     sp_action_writer_free(r.actions);
     sp_arena_free(r.row);
     sp_arena_free(r.arena);
+    free(r.wbq);
+    pthread_mutex_destroy(&r.wbmu);
     return rc;
 }

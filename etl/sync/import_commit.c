@@ -160,8 +160,11 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e)
     for (size_t i = 0; i < pg->n; i++)
         if (one_company(r, pg, &pg->comps[i], e) != 0)
             goto fail;
-    if (!r->ctx->dry_run && sp_db_commit(db, e) != 0)
+    if (r->ctx->dry_run)
+        return 0;
+    if (sp_db_commit(db, e) != 0)
         return -1;
+    im_wb_queue(r, pg);   /* committed: their keys may go back to HubSpot */
     return 0;
 fail:
     if (!r->ctx->dry_run)

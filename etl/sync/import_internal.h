@@ -3,6 +3,7 @@
 #ifndef SPETL_SYNC_IMPORT_INTERNAL_H
 #define SPETL_SYNC_IMPORT_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -24,6 +25,12 @@ typedef struct im_kind {
 } im_kind;
 
 extern const im_kind IM_KINDS[2];   /* [SP_IMPORT_CUSTOMER], [SP_IMPORT_PROSPECT] */
+
+/* A company the import created: its key goes back to HubSpot. */
+typedef struct im_wb {
+    char id[32];
+    char key[SP_GPW_KEY];
+} im_wb;
 
 typedef struct im_contact {
     const char *id;
@@ -47,6 +54,8 @@ typedef struct im_page {
     size_t ncontacts;
     int contacts_only;         /* import-new-contacts: comps hold one linked company each */
     int64_t read, skipped;     /* counted on the commit thread (the counts are its own) */
+    im_wb *created;            /* the companies it created (write-back) */
+    size_t ncreated, capcreated;
 } im_page;
 
 typedef struct im_run {
@@ -68,6 +77,9 @@ typedef struct im_run {
     const char *cur_company;             /* the company being written (gpw reports) */
     sp_arena *row;                       /* the company being written: its mapping */
     int part_failed;                     /* a part of it failed (rollback-on-error false) */
+    pthread_mutex_t wbmu;                /* the write-back queue: committed pages' companies */
+    im_wb *wbq;
+    size_t wbn, wbcap;
 } im_run;
 
 /* import_read.c: a page of company records (copied) -> its contacts read,
@@ -98,7 +110,11 @@ int im_map_contacts(im_run *r, im_page *pg, const im_company *c, const size_t *w
 int im_state_since(im_run *r, int64_t *since, sp_err *e);
 int im_state_move(im_run *r, sp_err *e);
 
-/* import_writeback.c: the key property of companies the import created. */
+/* import_writeback.c: the key property of companies the import created:
+ * queued after a page's commit (commit thread), sent between pages
+ * (caller's thread), and every mark left at the end of the run. */
+void im_wb_queue(im_run *r, const im_page *pg);
+int im_wb_drain(im_run *r, sp_err *e);
 int im_write_back(im_run *r, sp_err *e);
 
 #endif

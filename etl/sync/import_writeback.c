@@ -2,11 +2,14 @@
  * written back to HubSpot (the export mapping's key property), so that a
  * later export updates that company instead of creating a second one.
  * Pending ones are the company links whose Payload_Hash is
- * SP_IMPORT_WRITE_BACK (written with the link, in the page's transaction):
- * after the run's last commit they are sent in batch updates of up to 100,
- * and each one HubSpot accepted gets its mark cleared. A refused or unsent
- * one keeps its link and its mark and is sent again by the next run. Runs
- * on the caller's thread once the pipeline is closed. */
+ * SP_IMPORT_WRITE_BACK (written with the link, in the page's transaction).
+ * During the run, the companies of each committed page are queued and sent
+ * between pages in batch updates of 100 (the pipeline's drain, on the
+ * caller's thread, which alone uses the HubSpot client), each one HubSpot
+ * accepted getting its mark cleared; after the run's last commit every mark
+ * left (the last pages', refused ones, and those of earlier runs killed or
+ * refused) is sent again, a refusal then being an Action Center row. A
+ * refused or unsent one keeps its link and its mark for the next run. */
 #include "import_internal.h"
 
 #include <stdio.h>
@@ -72,14 +75,13 @@ static int wb_clear(im_run *r, const char *key, sp_err *e)
     return rc;
 }
 
-/* One chunk as a batch update; accepted ones cleared, refused ones reported. */
-static int wb_send(im_run *r, const wb_chunk *ch, sp_err *e)
+/* One chunk as a batch update into *res (the caller frees it). 0 when
+ * answers came back, -1 (e) when none did. */
+static int wb_update(im_run *r, const wb_chunk *ch, sp_hs_batch_result *res, sp_err *e)
 {
     sp_hs_input in[WB_CHUNK];
     sp_hs_prop props[WB_CHUNK];
     sp_hs_batch b;
-    sp_hs_batch_result res;
-    int rc = -1;
 
     for (size_t i = 0; i < ch->n; i++) {
         props[i].name = r->key_property;
@@ -94,8 +96,20 @@ static int wb_send(im_run *r, const wb_chunk *ch, sp_err *e)
     b.object = SP_HS_COMPANIES;
     b.inputs = in;
     b.n = ch->n;
-    memset(&res, 0, sizeof(res));
-    if (sp_hs_batch_run(r->ctx->hs, &b, &res, e) != 0 && res.n == 0)
+    memset(res, 0, sizeof(*res));
+    if (sp_hs_batch_run(r->ctx->hs, &b, res, e) != 0 && res->n == 0)
+        return -1;
+    return 0;
+}
+
+/* A chunk at the end of the run: accepted ones cleared, refused ones
+ * reported (their marks stay for the next run). */
+static int wb_send(im_run *r, const wb_chunk *ch, sp_err *e)
+{
+    sp_hs_batch_result res;
+    int rc = -1;
+
+    if (wb_update(r, ch, &res, e) != 0)
         goto done;   /* nothing came back: the marks stay, the next run sends them */
     for (size_t i = 0; i < res.n && i < ch->n; i++) {
         sp_err why;
@@ -120,6 +134,65 @@ done:
     sp_hs_batch_result_free(&res);
     return rc;
 }
+
+/* ---- during the run: the companies of each committed page ------------------ */
+
+void im_wb_queue(im_run *r, const im_page *pg)
+{
+    if (pg->ncreated == 0 || r->key_property == NULL)
+        return;
+    pthread_mutex_lock(&r->wbmu);
+    if (r->wbn + pg->ncreated > r->wbcap) {
+        r->wbcap = (r->wbn + pg->ncreated) * 2;
+        r->wbq = sp_xrealloc(r->wbq, r->wbcap * sizeof(*r->wbq));
+    }
+    memcpy(r->wbq + r->wbn, pg->created, pg->ncreated * sizeof(*r->wbq));
+    r->wbn += pg->ncreated;
+    pthread_mutex_unlock(&r->wbmu);
+}
+
+/* Up to one chunk off the queue. */
+static void wb_take(im_run *r, wb_chunk *ch)
+{
+    ch->n = 0;
+    pthread_mutex_lock(&r->wbmu);
+    if (r->wbn > 0) {
+        ch->n = r->wbn < WB_CHUNK ? r->wbn : WB_CHUNK;
+        for (size_t i = 0; i < ch->n; i++) {
+            snprintf(ch->id[i], sizeof(ch->id[i]), "%s", r->wbq[r->wbn - ch->n + i].id);
+            snprintf(ch->key[i], sizeof(ch->key[i]), "%s", r->wbq[r->wbn - ch->n + i].key);
+        }
+        r->wbn -= ch->n;
+    }
+    pthread_mutex_unlock(&r->wbmu);
+}
+
+/* On the caller's thread between pages (the pipeline's drain): the keys of
+ * the pages committed since, in batches of up to 100. A refusal or a failed
+ * request leaves the mark for the sweep at the end of the run. */
+int im_wb_drain(im_run *r, sp_err *e)
+{
+    wb_chunk *ch = sp_xcalloc(1, sizeof(*ch));
+    int rc = 0;
+
+    for (wb_take(r, ch); rc == 0 && ch->n > 0; wb_take(r, ch)) {
+        sp_hs_batch_result res;
+        sp_err e2;
+        sp_err_clear(&e2);
+        if (wb_update(r, ch, &res, &e2) == 0) {
+            sp_sync_db_lock(r->sync);
+            for (size_t i = 0; rc == 0 && i < res.n && i < ch->n; i++)
+                if (res.items[i].state == SP_HS_ITEM_OK)
+                    rc = wb_clear(r, ch->key[i], e);
+            sp_sync_db_unlock(r->sync);
+        }
+        sp_hs_batch_result_free(&res);
+    }
+    free(ch);
+    return rc;
+}
+
+/* ---- at the end of the run: every mark, this run's and earlier ones -------- */
 
 int im_write_back(im_run *r, sp_err *e)
 {

@@ -28,8 +28,9 @@
  *
  * Write-back: a company inserted by the import gets the SalesPad key property
  * of the export mapping (customer-export's customer mapping, or the
- * prospect-updates-export company mapping) after the run's last commit, by a
- * batch update. Until HubSpot accepted it, the company's link carries
+ * prospect-updates-export company mapping) by a batch update after its
+ * page's commit (between pages), and what is left after the run's last
+ * commit. Until HubSpot accepted it, the company's link carries
  * Payload_Hash = SP_IMPORT_WRITE_BACK (written in the page's transaction), so
  * a run killed before it, or a refused update, is retried by the next run.
  *

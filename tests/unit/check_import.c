@@ -764,6 +764,19 @@ START_TEST(more_companies_in_one_moment_than_the_search_cap)
     rc = spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
     assert_imported_once(&x, N);
+    /* the keys went back page by page during the run (15 pages of 7), not
+     * all at its end */
+    j = sim_json(&x, "GET", "/_sim/stats", NULL);
+    {
+        const char *k;
+        json_t *v;
+        long long updates = 0;
+        json_object_foreach(json_object_get(j, "by_endpoint"), k, v)
+            if (strstr(k, "companies/batch/update") != NULL)
+                updates += json_integer_value(v);
+        ck_assert_int_ge(updates, 10);
+    }
+    json_decref(j);
     env_stop(&x);
 }
 END_TEST
