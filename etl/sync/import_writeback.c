@@ -75,6 +75,20 @@ static int wb_clear(im_run *r, const char *key, sp_err *e)
     return rc;
 }
 
+/* The marks of the chunk's companies HubSpot accepted, cleared in one
+ * transaction (one commit per chunk, not per company). */
+static int wb_clear_ok(im_run *r, const wb_chunk *ch, const sp_hs_batch_result *res, sp_err *e)
+{
+    if (sp_db_begin(r->ctx->db, e) != 0)
+        return -1;
+    for (size_t i = 0; i < res->n && i < ch->n; i++)
+        if (res->items[i].state == SP_HS_ITEM_OK && wb_clear(r, ch->key[i], e) != 0) {
+            sp_db_rollback(r->ctx->db, NULL);
+            return -1;
+        }
+    return sp_db_commit(r->ctx->db, e);
+}
+
 /* One chunk as a batch update into *res (the caller frees it). 0 when
  * answers came back, -1 (e) when none did. */
 static int wb_update(im_run *r, const wb_chunk *ch, sp_hs_batch_result *res, sp_err *e)
@@ -111,13 +125,12 @@ static int wb_send(im_run *r, const wb_chunk *ch, sp_err *e)
 
     if (wb_update(r, ch, &res, e) != 0)
         goto done;   /* nothing came back: the marks stay, the next run sends them */
+    if (wb_clear_ok(r, ch, &res, e) != 0)
+        goto done;
     for (size_t i = 0; i < res.n && i < ch->n; i++) {
         sp_err why;
-        if (res.items[i].state == SP_HS_ITEM_OK) {
-            if (wb_clear(r, ch->key[i], e) != 0)
-                goto done;
+        if (res.items[i].state == SP_HS_ITEM_OK)
             continue;
-        }
         sp_err_clear(&why);
         if (res.items[i].state == SP_HS_ITEM_FAILED)
             sp_hs_item_err(&res.items[i], &why);
@@ -180,10 +193,8 @@ int im_wb_drain(im_run *r, sp_err *e)
         sp_err e2;
         sp_err_clear(&e2);
         if (wb_update(r, ch, &res, &e2) == 0) {
-            sp_sync_db_lock(r->sync);
-            for (size_t i = 0; rc == 0 && i < res.n && i < ch->n; i++)
-                if (res.items[i].state == SP_HS_ITEM_OK)
-                    rc = wb_clear(r, ch->key[i], e);
+            sp_sync_db_lock(r->sync);   /* between two commits: no transaction is open */
+            rc = wb_clear_ok(r, ch, &res, e);
             sp_sync_db_unlock(r->sync);
         }
         sp_hs_batch_result_free(&res);
