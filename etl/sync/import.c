@@ -268,6 +268,15 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
     /* every page read and committed: the next run starts from here */
     if (ctx->key == NULL && im_state_move(&r, e) != 0)
         goto done;
+    /* the write-backs still in flight, then every mark left */
+    if (!ctx->dry_run) {
+        sp_err e2;
+        if (sp_hs_run(ctx->hs, &e2) != 0)
+            SP_WARN(ctx->comp->name, "writing keys back: %s (their marks stay: sent again below or next run)",
+                    e2.msg);
+        if (im_wb_flush(&r, e) != 0)
+            goto done;
+    }
     rc = im_write_back(&r, e);
 done:
     for (int i = 0; i < IM_NLOOKUPS; i++)
@@ -278,6 +287,7 @@ done:
     sp_arena_free(r.row);
     sp_arena_free(r.arena);
     free(r.wbq);
+    free(r.wb_ok);
     pthread_mutex_destroy(&r.wbmu);
     return rc;
 }

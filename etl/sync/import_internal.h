@@ -80,6 +80,8 @@ typedef struct im_run {
     pthread_mutex_t wbmu;                /* the write-back queue: committed pages' companies */
     im_wb *wbq;
     size_t wbn, wbcap;
+    im_wb *wb_ok;                        /* keys HubSpot accepted, marks to clear (caller's thread) */
+    size_t wb_okn, wb_okcap;
 } im_run;
 
 /* import_read.c: a page of company records (copied) -> its contacts read,
@@ -115,6 +117,7 @@ int im_state_move(im_run *r, sp_err *e);
  * (caller's thread), and every mark left at the end of the run. */
 void im_wb_queue(im_run *r, const im_page *pg);
 int im_wb_drain(im_run *r, sp_err *e);
+int im_wb_flush(im_run *r, sp_err *e);
 int im_write_back(im_run *r, sp_err *e);
 
 #endif

@@ -89,14 +89,9 @@ static int wb_clear_ok(im_run *r, const wb_chunk *ch, const sp_hs_batch_result *
     return sp_db_commit(r->ctx->db, e);
 }
 
-/* One chunk as a batch update into *res (the caller frees it). 0 when
- * answers came back, -1 (e) when none did. */
-static int wb_update(im_run *r, const wb_chunk *ch, sp_hs_batch_result *res, sp_err *e)
+/* The batch update of a chunk (in and props: the caller's WB_CHUNK arrays). */
+static void wb_batch(const im_run *r, const wb_chunk *ch, sp_hs_input *in, sp_hs_prop *props, sp_hs_batch *b)
 {
-    sp_hs_input in[WB_CHUNK];
-    sp_hs_prop props[WB_CHUNK];
-    sp_hs_batch b;
-
     for (size_t i = 0; i < ch->n; i++) {
         props[i].name = r->key_property;
         props[i].value = ch->key[i];
@@ -105,11 +100,22 @@ static int wb_update(im_run *r, const wb_chunk *ch, sp_hs_batch_result *res, sp_
         in[i].props = &props[i];
         in[i].nprops = 1;
     }
-    memset(&b, 0, sizeof(b));
-    b.kind = SP_HS_UPDATE;
-    b.object = SP_HS_COMPANIES;
-    b.inputs = in;
-    b.n = ch->n;
+    memset(b, 0, sizeof(*b));
+    b->kind = SP_HS_UPDATE;
+    b->object = SP_HS_COMPANIES;
+    b->inputs = in;
+    b->n = ch->n;
+}
+
+/* One chunk as a batch update into *res (the caller frees it). 0 when
+ * answers came back, -1 (e) when none did. */
+static int wb_update(im_run *r, const wb_chunk *ch, sp_hs_batch_result *res, sp_err *e)
+{
+    sp_hs_input in[WB_CHUNK];
+    sp_hs_prop props[WB_CHUNK];
+    sp_hs_batch b;
+
+    wb_batch(r, ch, in, props, &b);
     memset(res, 0, sizeof(*res));
     if (sp_hs_batch_run(r->ctx->hs, &b, res, e) != 0 && res->n == 0)
         return -1;
@@ -180,26 +186,79 @@ static void wb_take(im_run *r, wb_chunk *ch)
     pthread_mutex_unlock(&r->wbmu);
 }
 
-/* On the caller's thread between pages (the pipeline's drain): the keys of
- * the pages committed since, in batches of up to 100. A refusal or a failed
- * request leaves the mark for the sweep at the end of the run. */
-int im_wb_drain(im_run *r, sp_err *e)
+/* A batch update in flight: its chunk, to know what each answer was for. */
+typedef struct wb_flight {
+    im_run *r;
+    wb_chunk ch;
+} wb_flight;
+
+/* Its answers (inside a HubSpot call on the caller's thread): the keys
+ * HubSpot accepted wait for their marks to be cleared. A refusal or a
+ * request that failed leaves the mark for the sweep at the end. */
+static void wb_answered(sp_hs_batch_result *res, void *ud)
 {
-    wb_chunk *ch = sp_xcalloc(1, sizeof(*ch));
+    wb_flight *f = ud;
+    im_run *r = f->r;
+
+    for (size_t i = 0; i < res->n && i < f->ch.n; i++) {
+        if (res->items[i].state != SP_HS_ITEM_OK)
+            continue;
+        if (r->wb_okn == r->wb_okcap) {
+            r->wb_okcap = r->wb_okcap ? r->wb_okcap * 2 : 256;
+            r->wb_ok = sp_xrealloc(r->wb_ok, r->wb_okcap * sizeof(*r->wb_ok));
+        }
+        snprintf(r->wb_ok[r->wb_okn++].key, sizeof(r->wb_ok[0].key), "%s", f->ch.key[i]);
+    }
+    free(f);
+}
+
+/* The marks of the keys HubSpot accepted, cleared in one transaction (the
+ * run's connection held when the pipeline runs: between two commits). */
+int im_wb_flush(im_run *r, sp_err *e)
+{
     int rc = 0;
 
-    for (wb_take(r, ch); rc == 0 && ch->n > 0; wb_take(r, ch)) {
-        sp_hs_batch_result res;
-        sp_err e2;
-        sp_err_clear(&e2);
-        if (wb_update(r, ch, &res, &e2) == 0) {
-            sp_sync_db_lock(r->sync);   /* between two commits: no transaction is open */
-            rc = wb_clear_ok(r, ch, &res, e);
-            sp_sync_db_unlock(r->sync);
-        }
-        sp_hs_batch_result_free(&res);
+    if (r->wb_okn == 0)
+        return 0;
+    if (r->sync != NULL)
+        sp_sync_db_lock(r->sync);
+    if (sp_db_begin(r->ctx->db, e) != 0) {
+        rc = -1;
+    } else {
+        for (size_t i = 0; rc == 0 && i < r->wb_okn; i++)
+            rc = wb_clear(r, r->wb_ok[i].key, e);
+        if (rc == 0)
+            rc = sp_db_commit(r->ctx->db, e);
+        else
+            sp_db_rollback(r->ctx->db, NULL);
     }
-    free(ch);
+    if (r->sync != NULL)
+        sp_sync_db_unlock(r->sync);
+    r->wb_okn = 0;
+    return rc;
+}
+
+/* On the caller's thread between pages (the pipeline's drain): the marks
+ * of what HubSpot accepted cleared, then the keys of the pages committed
+ * since sent as batch updates of up to 100 that travel alongside the next
+ * page's reads (not waited for here). */
+int im_wb_drain(im_run *r, sp_err *e)
+{
+    wb_flight *f = sp_xcalloc(1, sizeof(*f));
+    int rc = im_wb_flush(r, e);
+
+    for (wb_take(r, &f->ch); rc == 0 && f->ch.n > 0; wb_take(r, &f->ch)) {
+        sp_hs_input in[WB_CHUNK];
+        sp_hs_prop props[WB_CHUNK];
+        sp_hs_batch b;
+        sp_err e2;
+        f->r = r;
+        wb_batch(r, &f->ch, in, props, &b);
+        if (sp_hs_batch_submit(r->ctx->hs, &b, wb_answered, f, &e2) != 0)
+            break;   /* the client stopped: the marks stay */
+        f = sp_xcalloc(1, sizeof(*f));
+    }
+    free(f);
     return rc;
 }
 
