@@ -64,10 +64,27 @@ static const sp_sync_ops IM_OPS = {no_src, no_src_close, no_read, im_start, im_d
 
 /* ---- reading ---------------------------------------------------------------------- */
 
+/* A page is held back until the next one was read: its contacts batch read
+ * travels alongside the next page's search and associations read. */
 typedef struct feed {
     im_run *r;
     int contacts_only;
+    im_page *held;
 } feed;
+
+static int feed_held(feed *f, sp_err *e)
+{
+    im_page *pg = f->held;
+
+    f->held = NULL;
+    if (pg == NULL)
+        return 0;
+    if (im_page_ready(f->r, pg, e) != 0) {
+        im_page_drop(f->r, pg);
+        return -1;
+    }
+    return sp_sync_feed(f->r->sync, pg, e);
+}
 
 static int on_page(const sp_hs_record *recs, size_t n, const sp_hs_window *w, void *ud, sp_err *e)
 {
@@ -79,7 +96,12 @@ static int on_page(const sp_hs_record *recs, size_t n, const sp_hs_window *w, vo
     rc = f->contacts_only ? im_read_contacts_page(f->r, recs, n, &pg, e) : im_read_page(f->r, recs, n, 0, &pg, e);
     if (rc != 0)
         return -1;
-    return sp_sync_feed(f->r->sync, pg, e);
+    if (feed_held(f, e) != 0) {
+        im_page_drop(f->r, pg);
+        return -1;
+    }
+    f->held = pg;
+    return 0;
 }
 
 /* One pass: companies (contacts_only 0) or contacts created since the
@@ -88,7 +110,7 @@ static int pass(im_run *r, int contacts_only, sp_err *e)
 {
     sp_hs_since q;
     sp_sync_opts o;
-    feed f = {r, contacts_only};
+    feed f = {r, contacts_only, NULL};
     sp_err e2;
     int rc;
 
@@ -118,6 +140,9 @@ static int pass(im_run *r, int contacts_only, sp_err *e)
     } else {
         rc = sp_hs_read_since(r->ctx->hs, &q, on_page, &f, NULL, e);
     }
+    if (rc == 0)
+        rc = feed_held(&f, e);
+    im_page_drop(r, f.held);   /* a read that stopped: the page it held */
     sp_err_clear(&e2);
     if (sp_sync_close(r->sync, &e2) != 0 && rc == 0) {
         *e = e2;

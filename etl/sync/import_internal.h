@@ -54,6 +54,9 @@ typedef struct im_page {
     size_t ncontacts;
     int contacts_only;         /* import-new-contacts: comps hold one linked company each */
     int64_t read, skipped;     /* counted on the commit thread (the counts are its own) */
+    int reading;               /* its contacts batch read is in flight */
+    int read_failed;           /* ... and failed (read_err) */
+    sp_err read_err;
     im_wb *created;            /* the companies it created (write-back) */
     size_t ncreated, capcreated;
 } im_page;
@@ -84,12 +87,16 @@ typedef struct im_run {
     size_t wb_okn, wb_okcap;
 } im_run;
 
-/* import_read.c: a page of company records (copied) -> its contacts read,
- * fed to the pipeline. */
+/* import_read.c: a page of company records (copied) -> its contacts: the
+ * associations read, the contacts batch read submitted; im_page_ready()
+ * waits for that read (it is answered while the next page is read) before
+ * the page is fed; im_page_drop() frees a page that will not be fed. */
 int im_read_page(im_run *r, const sp_hs_record *recs, size_t n, int contacts_only, im_page **out, sp_err *e);
 /* import-new-contacts: a page of contact records -> their companies. */
 int im_read_contacts_page(im_run *r, const sp_hs_record *recs, size_t n, im_page **out, sp_err *e);
 void im_page_free(im_page *pg);
+int im_page_ready(im_run *r, im_page *pg, sp_err *e);
+void im_page_drop(im_run *r, im_page *pg);
 int im_type_ok(const im_run *r, const sp_hs_record *rec);
 
 /* import_commit.c: the page in one transaction (or printed in a dry run). */

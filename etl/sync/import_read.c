@@ -64,13 +64,34 @@ static int read_assocs(im_run *r, im_page *pg, sp_hs_assoc_lists *al, sp_err *e)
     return 0;
 }
 
-/* The page's contacts with their properties (one batch read). */
+/* The contacts batch read's answer (inside a HubSpot call on the caller's
+ * thread): each contact's record into the page. */
+static void contacts_read(sp_hs_batch_result *res, void *ud)
+{
+    im_page *pg = ud;
+
+    if (res->n_not_done > 0) {
+        pg->read_failed = 1;
+        pg->read_err = res->err;
+        sp_err_prefix(&pg->read_err, "reading %zu contacts", pg->ncontacts);
+    }
+    for (size_t i = 0; i < res->n && i < pg->ncontacts; i++) {
+        sp_hs_record *rec;
+        if (res->items[i].state != SP_HS_ITEM_OK)
+            continue;   /* deleted meanwhile: the company goes on without it */
+        rec = sp_arena_alloc(pg->arena, sizeof(*rec));
+        copy_rec(pg->arena, &res->items[i].rec, rec);
+        pg->contacts[i].rec = rec;
+    }
+    pg->reading = 0;
+}
+
+/* The page's contacts with their properties: one batch read, submitted
+ * here and answered while the next page is read (im_page_ready()). */
 static int read_contacts(im_run *r, im_page *pg, sp_err *e)
 {
     sp_hs_input *in;
     sp_hs_batch b;
-    sp_hs_batch_result res;
-    int rc = -1;
 
     if (pg->ncontacts == 0)
         return 0;
@@ -84,22 +105,24 @@ static int read_contacts(im_run *r, im_page *pg, sp_err *e)
     b.n = pg->ncontacts;
     b.properties = r->kprops;
     b.nproperties = r->nkprops;
-    memset(&res, 0, sizeof(res));
-    if (sp_hs_batch_run(r->ctx->hs, &b, &res, e) != 0) {
+    pg->reading = 1;
+    if (sp_hs_batch_submit(r->ctx->hs, &b, contacts_read, pg, e) != 0) {
+        pg->reading = 0;
         sp_err_prefix(e, "reading %zu contacts", pg->ncontacts);
-        goto done;
+        return -1;
     }
-    for (size_t i = 0; i < res.n && i < pg->ncontacts; i++) {
-        if (res.items[i].state != SP_HS_ITEM_OK)
-            continue;   /* deleted meanwhile: the company goes on without it */
-        sp_hs_record *rec = sp_arena_alloc(pg->arena, sizeof(*rec));
-        copy_rec(pg->arena, &res.items[i].rec, rec);
-        pg->contacts[i].rec = rec;
+    return 0;
+}
+
+int im_page_ready(im_run *r, im_page *pg, sp_err *e)
+{
+    if (pg->reading && sp_hs_run(r->ctx->hs, e) != 0 && pg->reading)
+        return -1;
+    if (pg->read_failed) {
+        *e = pg->read_err;
+        return -1;
     }
-    rc = 0;
-done:
-    sp_hs_batch_result_free(&res);
-    return rc;
+    return 0;
 }
 
 int im_read_page(im_run *r, const sp_hs_record *recs, size_t n, int contacts_only, im_page **out, sp_err *e)
@@ -140,6 +163,15 @@ void im_page_free(im_page *pg)
 {
     if (pg != NULL)
         sp_arena_free(pg->arena);
+}
+
+void im_page_drop(im_run *r, im_page *pg)
+{
+    sp_err e;
+
+    if (pg != NULL && pg->reading)
+        (void)sp_hs_run(r->ctx->hs, &e);   /* its answer must not land in freed memory */
+    im_page_free(pg);
 }
 
 /* The company of index j of the page, added once (a record with its id only). */

@@ -764,8 +764,9 @@ START_TEST(more_companies_in_one_moment_than_the_search_cap)
     rc = spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
     assert_imported_once(&x, N);
-    /* the keys went back page by page during the run (15 pages of 7), not
-     * all at its end */
+    /* the keys went back during the run, a batch between pages (15 pages of
+     * 7; the batches in flight gather what several pages created), not all
+     * at its end (one batch of 100) */
     j = sim_json(&x, "GET", "/_sim/stats", NULL);
     {
         const char *k;
@@ -774,7 +775,7 @@ START_TEST(more_companies_in_one_moment_than_the_search_cap)
         json_object_foreach(json_object_get(j, "by_endpoint"), k, v)
             if (strstr(k, "companies/batch/update") != NULL)
                 updates += json_integer_value(v);
-        ck_assert_int_ge(updates, 10);
+        ck_assert_int_ge(updates, 3);
     }
     json_decref(j);
     env_stop(&x);
