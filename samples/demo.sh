@@ -120,6 +120,25 @@ run_spetl -q run jobs/demo.xml customer-updates-export product-export
 say "A rerun with nothing changed sends no write"
 run_spetl -q run jobs/demo.xml customer-updates-export product-export
 
+say "Three companies are created in HubSpot; company-customer-import makes them customers"
+if command -v curl >/dev/null 2>&1; then
+    cid=$(curl -s -X POST -H "Authorization: Bearer $HUBSPOT_TOKEN" -H 'Content-Type: application/json' \
+        "$HUBSPOT_URL/_sim/seed/contacts" -d '{"records":[{"properties":{"email":"ana@northwind.example","firstname":"Ana","lastname":"Trujillo"}}]}' |
+        sed -n 's/.*"ids":\["*\([0-9][0-9]*\).*/\1/p')
+    curl -s -o /dev/null -X POST -H "Authorization: Bearer $HUBSPOT_TOKEN" -H 'Content-Type: application/json' \
+        "$HUBSPOT_URL/_sim/seed/companies" -d '{"records":[
+        {"properties":{"name":"Northwind Traders","city":"Seattle"},"associations":[{"to_object":"contacts","to_id":"'"$cid"'"}]},
+        {"properties":{"name":"Café Olé","city":"Québec"}},{"properties":{"name":"Tailspin Toys","phone":"+1 425 555 0100"}}]}'
+    run_spetl -q run jobs/demo.xml company-customer-import
+    if command -v sqlite3 >/dev/null 2>&1; then
+        sqlite3 "$db" "SELECT 'new customer: ' || RTRIM(CUSTNMBR) || ' ' || RTRIM(CUSTNAME) FROM RM00101
+            WHERE CUSTNMBR IN (SELECT Entity_Key FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER')
+            AND (CUSTNAME LIKE 'Northwind%' OR CUSTNAME LIKE 'Caf%' OR CUSTNAME LIKE 'Tailspin%')"
+    fi
+else
+    echo "(curl is not installed: no companies seeded)"
+fi
+
 say "spetl history"
 (cd "$top" && "$bindir/spetl" -q history --limit 8 jobs/demo.xml)
 

@@ -1,5 +1,5 @@
-/* bench_import.c -- company-customer-import end to end: bin/spetl on SQLite
- * against the HubSpot simulator seeded with companies of two contacts each,
+/* bench_import.c -- company-customer-import end to end: bin/spetl on
+ * PostgreSQL (SQLite when the runner has none) against the HubSpot simulator seeded with companies of two contacts each,
  * all created in one day. Prints the import's rate at the Professional limit
  * (--rate-10s 190, 150 ms latency) as a share of the ceiling of the endpoint
  * that bounds it, search (5 requests/s x the records per search page), the
@@ -20,11 +20,14 @@
 
 #include <jansson.h>
 
+#include "../support/dbtest.h"
 #include "../support/sim.h"
 #include "spetl/clock.h"
+#include "spetl/db.h"
 #include "spetl/err.h"
 
 static char tmpdir[512];
+static int use_pg;           /* PostgreSQL when the runner has one (SQLite otherwise) */
 static double last_cpu_ms;   /* user + system CPU of the last spetl run */
 
 static int run(const char *cmd)
@@ -151,9 +154,21 @@ static int one(long n, int limited)
     json_t *before, *after;
     int rc;
 
-    snprintf(conn, sizeof(conn), "Driver=SQLite3;Database=%s/import-%ld.db;", tmpdir, n);
-    snprintf(cmd, sizeof(cmd), "rm -f '%s/import-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers 10 "
-                               "--items 1 --create-schema -q", tmpdir, n, getenv("SPETL_TOP"), conn);
+    if (use_pg) {
+        /* a fresh schema of its own on the run's PostgreSQL */
+        char tag[48];
+        sp_db *db = NULL;
+        snprintf(tag, sizeof(tag), "bench_import_%ld_%d", n, limited);
+        if (sp_dbtest_open(SP_DBTEST_PG, tag, &db, &e) != 0 || sp_dbtest_conn(SP_DBTEST_PG, tag, conn, sizeof(conn)) == NULL)
+            return -1;
+        sp_db_close(db);
+        snprintf(cmd, sizeof(cmd), "'%s/bin/spetl-sample' --conn '%s' --customers 10 --items 1 --create-schema -q",
+                 getenv("SPETL_TOP"), conn);
+    } else {
+        snprintf(conn, sizeof(conn), "Driver=SQLite3;Database=%s/import-%ld.db;", tmpdir, n);
+        snprintf(cmd, sizeof(cmd), "rm -f '%s/import-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers 10 "
+                                   "--items 1 --create-schema -q", tmpdir, n, getenv("SPETL_TOP"), conn);
+    }
     if (run(cmd) != 0 || sp_sim_start(limited ? lim_args : no_args, &sim, &e) != 0) {
         fprintf(stderr, "bench_import: could not start: %s\n", e.msg);
         return -1;
@@ -196,10 +211,10 @@ static int one(long n, int limited)
     snprintf(cmd, sizeof(cmd), "run '%s'", job);
     rc = run_spetl(envs, cmd, &rss, &secs);
     after = control(sim, "GET", "/_sim/stats", NULL);
-    printf("company-customer-import %s %6ld companies (2 contacts each): exit %d in %.1f s (CPU %.1f s), "
+    printf("company-customer-import (%s, %s) %6ld companies (2 contacts each): exit %d in %.1f s (CPU %.1f s), "
            "peak RSS %.1f MB\n",
-           limited ? "(SQLite, 190 req/10 s, 150 ms latency)" : "(SQLite, unlimited simulator, unpaced)", n, rc,
-           secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
+           use_pg ? "PostgreSQL" : "SQLite", limited ? "190 req/10 s, 150 ms latency" : "unlimited simulator, unpaced",
+           n, rc, secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
     report(before, after, n, secs);
     fflush(stdout);
     json_decref(before);
@@ -221,6 +236,7 @@ int main(void)
     if (n <= 0)
         return 0;
     snprintf(tmpdir, sizeof(tmpdir), "%s/bench-import", getenv("SPETL_TEST_TMP"));
+    use_pg = sp_dbtest_unavailable(SP_DBTEST_PG) == NULL;
     mkdir(tmpdir, 0755);
     failed |= one(n / 10, 0) != 0;
     if (getenv("SPETL_BENCH_IMPORT_ONE") != NULL)
