@@ -50,7 +50,7 @@ int im_map_company(im_run *r, im_page *pg, const im_company *c, sp_gpw_company *
         return -1;
     out->hubspot_id = c->rec->id;
     out->key_source = rec_get((void *)c->rec, from);
-    out->values = values_of(r, m, &mo, sp_job_entity_table(m->entity), &out->nvalues);
+    out->values = values_of(r, m, &mo, NULL, &out->nvalues);   /* INET1 too: the writer's (gp_write.h) */
     return 0;
 }
 
@@ -76,7 +76,7 @@ int im_map_contacts(im_run *r, im_page *pg, const im_company *c, const size_t *w
         }
         if ((mail = sp_map_get(&mo, "INET1")) != NULL)
             out[i].email = mail;   /* as the mapping made it (lower, cut) */
-        out[i].values = values_of(r, m, &mo, sp_job_entity_table(m->entity), &out[i].nvalues);
+        out[i].values = values_of(r, m, &mo, NULL, &out[i].nvalues);
     }
     return 0;
 }

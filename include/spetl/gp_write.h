@@ -19,8 +19,14 @@
  * its char column is SP_EDATA naming the column, its width, the value's
  * length and the company's HubSpot id: never cut silently (the mapping's
  * max-length transform is the user's way to cut). Key columns (CUSTNMBR,
- * ADRSCODE, PROSPID, Contact_ID) are made by the writer; mapping them is an
- * error at the field's line.
+ * ADRSCODE, PROSPID, Contact_ID), RM00101's address codes (ADRSCODE,
+ * PRBTADCD, PRSTADCD, STADDRCD: the first contact's key) and
+ * spProspectContact.Is_Primary (1 for the first contact) are set by the
+ * writer; a value for them is SP_EJOB at the field's line. CREATDDT/MODIFDT
+ * default to the run's UTC date, Created_On/Modified_On to its start,
+ * spProspectContact.Email to the contact's e-mail. INET1 among a customer
+ * contact's values is its e-mail (else c->email); among the company's, the
+ * first contact's e-mail when that contact has none.
  *
  * Keys. The company key is key-generation's letters of the from-property
  * value (upper-cased, anything but A-Z and 0-9 dropped; non-ASCII letters
@@ -102,7 +108,8 @@ int sp_gpw_insert_company(sp_gpw *w, const sp_gpw_company *c, char key_out[SP_GP
 /* Add contacts to the existing customer/prospect key (import-new-contacts, or contacts of a
  * matched company that match none of its addresses): each takes the next free contact key
  * (CONTACT001, CONTACT002 ... after those present; PRIMARY when the customer has none).
- * Same transaction and error rules as above. */
+ * Same transaction and error rules as above (errors name the GP key: no HubSpot id is
+ * given). A key that does not exist is SP_EDATA. */
 int sp_gpw_add_contacts(sp_gpw *w, const char *key, const sp_gpw_contact *cs, size_t n,
                         char (*contact_keys)[SP_GPW_KEY], sp_err *e);
 

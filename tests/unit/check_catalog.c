@@ -195,6 +195,12 @@ static const ddl_col *column_of(const ddl_table *t, const char *name)
 
 /* ---- comparing ------------------------------------------------------------- */
 
+/* The script a table is written in. */
+static const char *script_of(const char *table)
+{
+    return strcmp(table, "spProspectContact") == 0 ? "salespad.sql" : "gp.sql";
+}
+
 /* A dialect's type word in the catalogue's spelling. */
 static const char *catalogue_type(const char *t)
 {
@@ -224,13 +230,13 @@ static void compare_column(int d, const sp_job_column *c, const char *entity)
 
     ck_assert_msg(t != NULL, "%s/gp.sql has no table %s (entity %s)", DIALECTS[d], c->table, entity);
     dc = column_of(t, c->name);
-    ck_assert_msg(dc != NULL, "%s/gp.sql: %s has no column %s (entity %s)", DIALECTS[d], c->table, c->name, entity);
-    ck_assert_msg(same_type(d, c->type, dc->type), "%s/gp.sql:%d: %s.%s is %s, the catalogue says %s",
-                  DIALECTS[d], dc->line, c->table, c->name, dc->type, c->type);
+    ck_assert_msg(dc != NULL, "%s/%s: %s has no column %s (entity %s)", DIALECTS[d], script_of(c->table), c->table, c->name, entity);
+    ck_assert_msg(same_type(d, c->type, dc->type), "%s/%s:%d: %s.%s is %s, the catalogue says %s",
+                  DIALECTS[d], script_of(c->table), dc->line, c->table, c->name, dc->type, c->type);
     if (strcmp(c->type, "char") == 0)
-        ck_assert_msg(dc->width == c->width, "%s/gp.sql:%d: %s.%s is char(%d), the catalogue says char(%d)",
-                      DIALECTS[d], dc->line, c->table, c->name, dc->width, c->width);
-    ck_assert_msg(dc->notnull, "%s/gp.sql:%d: %s.%s may be NULL; every GP column is NOT NULL", DIALECTS[d],
+        ck_assert_msg(dc->width == c->width, "%s/%s:%d: %s.%s is char(%d), the catalogue says char(%d)",
+                      DIALECTS[d], script_of(c->table), dc->line, c->table, c->name, dc->width, c->width);
+    ck_assert_msg(dc->notnull, "%s/%s:%d: %s.%s may be NULL; every GP column is NOT NULL", DIALECTS[d], script_of(c->table),
                   dc->line, c->table, c->name);
 }
 

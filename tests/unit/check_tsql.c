@@ -33,6 +33,7 @@
 #include "../support/skip.h"
 #include "spetl/db.h"
 #include "spetl/filter.h"
+#include "spetl/gp_write.h"
 #include "spetl/job.h"
 #include "spetl/mem.h"
 #include "spetl/schema.h"
@@ -557,6 +558,31 @@ static void filters(sp_db *db)
     sp_arena_free(a);
 }
 
+/* The GP writer (etl/gpwrite): its INSERTs of every column of RM00101,
+ * RM00102, SY01200, SOP00200 and spProspectContact, the key and contact-key
+ * reads, the address-code UPDATE and its savepoints. */
+static void gp_writer(sp_db *db)
+{
+    sp_job_import im = {0};
+    static const sp_gpw_value v[] = {{"CUSTNAME", "Acme Corp", {1, 1}}, {"CREATDDT", "2026-01-31", {2, 1}}};
+    sp_gpw_contact cs[2] = {{"c1", "a@acme.example", NULL, 0}, {"c2", NULL, NULL, 0}};
+    sp_gpw_company c = {"101", "Acme Corp", v, 2, cs, 2};
+    char key[SP_GPW_KEY], ck[2][SP_GPW_KEY];
+    sp_gpw *w = NULL;
+    sp_err e;
+
+    im.key_generation = (sp_job_key_generation){{0, 0}, "name", 8, 4};
+    im.contact_keys = (sp_job_contact_keys){{0, 0}, "PRIMARY", "CONTACT", 3};
+    for (int t = 0; t < 2; t++) {
+        ck_assert_msg(sp_gpw_open(db, t ? SP_GPW_PROSPECT : SP_GPW_CUSTOMER, &im, NULL, NULL, &w, &e) == 0, "%s",
+                      e.msg);
+        ck_assert_int_eq(sp_db_begin(db, &e), 0);
+        ck_assert_msg(sp_gpw_insert_company(w, &c, key, ck, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(sp_db_commit(db, &e), 0);
+        sp_gpw_free(w);
+    }
+}
+
 START_TEST(db_state_and_filters_send_tsql)
 {
     char rec[700], conn[1400];
@@ -573,6 +599,7 @@ START_TEST(db_state_and_filters_send_tsql)
     db_layer(db);
     state_module(db);
     filters(db);
+    gp_writer(db);
     sp_db_close(db);
     load_record(rec, &s);
     ck_assert_int_gt(s.n, 40);
