@@ -486,10 +486,12 @@ START_TEST(demo_job_model)
     ck_assert_str_eq(job->database.connection, "Driver=SQLite3;Database=demo/fabrikam.db;");
     ck_assert_int_eq(job->database.dialect, SP_JOB_DIALECT_SQLITE);
     ck_assert_int_eq(job->history_retention_days, 30);
-    ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 4);
-    ck_assert_str_eq(on[0]->name, "customer-export");
-    ck_assert_str_eq(on[3]->name, "deal-export");
-    ck_assert_str_eq(on[3]->u.deal.queue, "READY");
+    ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 5);
+    ck_assert_str_eq(on[0]->name, "company-customer-import");
+    ck_assert_str_eq(on[0]->u.import.company_mapping->id, "company-customer");
+    ck_assert_str_eq(on[1]->name, "customer-export");
+    ck_assert_str_eq(on[4]->name, "deal-export");
+    ck_assert_str_eq(on[4]->u.deal.queue, "READY");
 
     ce = job->components[SP_COMP_CUSTOMER_EXPORT];
     ck_assert_ptr_nonnull(ce);
@@ -1029,8 +1031,8 @@ START_TEST(validate_command)
     SP_SKIP_IF(!have_top || getenv("SPETL_BIN") == NULL || access(getenv("SPETL_BIN"), X_OK) != 0,
                "SPETL_BIN is not set (run it under make test)");
     ck_assert_int_eq(run_spetl("validate jobs/demo.xml", out, sizeof(out), err, sizeof(err)), 0);
-    ck_assert_str_eq(out, "jobs/demo.xml: ok (4 components enabled: customer-export, customer-updates-export, "
-                          "product-export, deal-export)\n");
+    ck_assert_str_eq(out, "jobs/demo.xml: ok (5 components enabled: company-customer-import, customer-export, "
+                          "customer-updates-export, product-export, deal-export)\n");
     ck_assert_str_eq(err, "");
 
     ck_assert_int_eq(run_spetl("validate tests/jobs/bad/24-many-errors.xml", out, sizeof(out), err, sizeof(err)), 2);
