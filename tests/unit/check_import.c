@@ -659,7 +659,7 @@ static pid_t spawn_spetl(env *x)
 static void seed_many(env *x, int n, const char *created, const char *prefix)
 {
     size_t cap = (size_t)n * 256 + 64, len = 0;
-    char *recs = malloc(cap), (*ids)[32] = calloc((size_t)n, 32);
+    char *recs = calloc(1, cap), (*ids)[32] = calloc((size_t)n, 32);
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(recs + len, cap - len, "%s{\"properties\":{\"email\":\"c%d@%s.example\",\"firstname\":\"C%d\"},"
                                 "\"createdate\":\"%s\"}", i ? "," : "", i, prefix, i, created);
