@@ -161,6 +161,23 @@ echo "before:"; queues
 run_spetl -q run jobs/demo.xml deal-export
 echo "after (exported documents moved on to the next queue of spWorkflowQueueOrder):"; queues
 
+say "Three companies are created in HubSpot; company-customer-import makes them customers"
+if command -v python3 >/dev/null 2>&1; then
+    sim_post /_sim/seed/contacts '{"records":[{"properties":{"email":"ana@northwind.example","firstname":"Ana","lastname":"Trujillo"}}]}' >"$demo/seed2.json"
+    cid=$(sed -n 's/.*"ids":\["*\([0-9][0-9]*\).*/\1/p' "$demo/seed2.json")
+    sim_post /_sim/seed/companies '{"records":[
+        {"properties":{"name":"Northwind Traders","city":"Seattle"},"associations":[{"to_object":"contacts","to_id":"'"$cid"'"}]},
+        {"properties":{"name":"Café Olé","city":"Québec"}},{"properties":{"name":"Tailspin Toys","phone":"+1 425 555 0100"}}]}' >/dev/null
+    run_spetl -q run jobs/demo.xml company-customer-import
+    if command -v sqlite3 >/dev/null 2>&1; then
+        sqlite3 "$db" "SELECT 'new customer: ' || RTRIM(CUSTNMBR) || ' ' || RTRIM(CUSTNAME) FROM RM00101
+            WHERE CUSTNMBR IN (SELECT Entity_Key FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER')
+            AND (CUSTNAME LIKE 'Northwind%' OR CUSTNAME LIKE 'Caf%' OR CUSTNAME LIKE 'Tailspin%')"
+    fi
+else
+    echo "(python3 is not installed: no companies seeded)"
+fi
+
 say "spetl history"
 (cd "$top" && "$bindir/spetl" -q history --limit 8 jobs/demo.xml)
 

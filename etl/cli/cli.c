@@ -51,6 +51,9 @@ static void print_help(FILE *out)
             "Options:\n"
             "  --dry-run                  read, filter and map everything; write nothing anywhere\n"
             "  --key KEY                  process one record (a customer number, an item number)\n"
+            "  --since DATE               run: the imports read companies created since DATE\n"
+            "                             (YYYY-MM-DD or a UTC date-time) for this run only; their\n"
+            "                             stored minimum create date does not move\n"
             "  --report FILE              write a JSON run report to FILE ('-' for stdout)\n"
             "  --secrets                  validate: also read the token and the connection's\n"
             "                             variables (check and run always do)\n"
@@ -134,6 +137,10 @@ int sp_cli_parse(int argc, char **argv, sp_cli *out, int *want_help, int *want_v
                 out->type = argv[++i];
             else
                 out->hs_id = argv[++i];
+        } else if (strcmp(a, "--since") == 0) {
+            if (i + 1 >= argc)
+                return SP_ERR(e, SP_EUSAGE, "option %s needs a value", a);
+            out->since = argv[++i];
         } else if (strcmp(a, "--key") == 0 || strcmp(a, "--report") == 0 ||
                    strcmp(a, "--log-level") == 0 || strcmp(a, "--limit") == 0) {
             if (i + 1 >= argc)

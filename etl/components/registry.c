@@ -8,8 +8,8 @@
 
 static const sp_component_fn impls[SP_COMP_COUNT] = {
     [SP_COMP_COMPANY_LINK] = sp_comp_company_link,
-    [SP_COMP_CUSTOMER_IMPORT] = NULL,
-    [SP_COMP_PROSPECT_IMPORT] = NULL,
+    [SP_COMP_CUSTOMER_IMPORT] = sp_comp_customer_import,
+    [SP_COMP_PROSPECT_IMPORT] = sp_comp_prospect_import,
     [SP_COMP_CUSTOMER_EXPORT] = sp_comp_customer_export,
     [SP_COMP_CUSTOMER_UPDATES] = sp_comp_customer_updates,
     [SP_COMP_PROSPECT_UPDATES] = sp_comp_prospect_updates,

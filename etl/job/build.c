@@ -361,13 +361,6 @@ static void build_hubspot(jctx *c, const xmlNode *n)
     h->request_timeout_s = jget_int(c, n, "request-timeout-seconds", 60);
     h->retry_budget_s = jget_int(c, n, "retry-budget-seconds", 300);
     h->min_date_offset_minutes = jget_int(c, n, "min-date-offset-minutes", 5);
-    /* Only the imports move a minimum create date, and they are not built:
-     * a setting that would do nothing is refused, not ignored. */
-    if (jget(c, n, "min-date-offset-minutes") != NULL)
-        jc_error(c, jattr_pos(n, "min-date-offset-minutes"),
-                 "min-date-offset-minutes is used only by company-customer-import and "
-                 "company-prospect-import, which are not built in this version of spetl: remove "
-                 "it (it would change nothing)");
     if (h->connect_timeout_s > h->request_timeout_s)
         jc_error(c, jattr_pos(n, "connect-timeout-seconds"),
                  "connect-timeout-seconds=\"%d\" is longer than request-timeout-seconds=\"%d\", "

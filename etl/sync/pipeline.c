@@ -17,6 +17,7 @@ sp_sync *sp_sync_new(const sp_sync_opts *opts, const sp_sync_ops *ops, void *ud)
     s->ops = ops;
     s->ud = ud;
     s->beat_ms = sp_clock_now_ms();
+    pthread_mutex_init(&s->omu, NULL);
     return s;
 }
 
@@ -26,6 +27,12 @@ void sp_sync_free(sp_sync *s)
         return;
     if (s->src != NULL)
         s->ops->src_close(s->ud, s->src);
+    while (s->ord_head != NULL) {   /* a run that never ended its pages */
+        sp_sync_qnode *qn = s->ord_head;
+        s->ord_head = qn->next;
+        free(qn);
+    }
+    pthread_mutex_destroy(&s->omu);
     free(s);
 }
 
@@ -84,7 +91,8 @@ void sp_sync_page_end(sp_sync *s, void *page, int rc, const sp_err *e)
     s->ops->free_page(s->ud, page);
 }
 
-void sp_sync_page_done(sp_sync *s, void *page)
+/* Commit a done page: queued for the commit thread, or here when there is none. */
+static void page_commit(sp_sync *s, void *page)
 {
     sp_err e;
     int rc;
@@ -98,8 +106,69 @@ void sp_sync_page_done(sp_sync *s, void *page)
     sp_sync_page_end(s, page, rc, &e);
 }
 
+/* Read order: a page started joins the end of the order list. */
+static void order_add(sp_sync *s, void *page)
+{
+    sp_sync_qnode *qn;
+
+    if (!s->opts.read_order)
+        return;
+    qn = sp_xcalloc(1, sizeof(*qn));
+    qn->page = page;
+    pthread_mutex_lock(&s->omu);
+    if (s->ord_tail != NULL)
+        s->ord_tail->next = qn;
+    else
+        s->ord_head = qn;
+    s->ord_tail = qn;
+    pthread_mutex_unlock(&s->omu);
+}
+
+/* Read order: the page is done (done = 1) or dropped (0): it leaves the list
+ * (dropped) or is marked; then the done pages at its head go to their
+ * commit, in read order (under omu, so two threads cannot swap them). */
+static void order_end(sp_sync *s, void *page, int done)
+{
+    sp_sync_qnode **pp, *qn;
+
+    pthread_mutex_lock(&s->omu);
+    for (pp = &s->ord_head; *pp != NULL && (*pp)->page != page; pp = &(*pp)->next)
+        ;
+    if (*pp != NULL) {
+        qn = *pp;
+        if (done) {
+            qn->done = 1;
+        } else {
+            *pp = qn->next;
+            free(qn);
+        }
+    }
+    s->ord_tail = NULL;
+    for (qn = s->ord_head; qn != NULL; qn = qn->next)
+        s->ord_tail = qn;
+    while (s->ord_head != NULL && s->ord_head->done) {
+        qn = s->ord_head;
+        s->ord_head = qn->next;
+        if (s->ord_head == NULL)
+            s->ord_tail = NULL;
+        page_commit(s, qn->page);
+        free(qn);
+    }
+    pthread_mutex_unlock(&s->omu);
+}
+
+void sp_sync_page_done(sp_sync *s, void *page)
+{
+    if (s->opts.read_order)
+        order_end(s, page, 1);
+    else
+        page_commit(s, page);
+}
+
 void sp_sync_page_drop(sp_sync *s, void *page)
 {
+    if (s->opts.read_order)
+        order_end(s, page, 0);
     s->live--;
     s->ops->free_page(s->ud, page);
 }
@@ -125,6 +194,22 @@ static int next_page(sp_sync *s, void **page, sp_err *e)
     return got;
 }
 
+/* Start one page, let the work in flight move on, wait for room in the
+ * commit queue. -1 (e): the run stops. */
+static int start_page(sp_sync *s, void *page, sp_err *e)
+{
+    s->live++;
+    order_add(s, page);
+    if (s->ops->start(s->ud, page, e) != 0) {
+        sp_sync_page_drop(s, page);
+        return -1;
+    }
+    if (s->ops->drain(s->ud, 0, e) != 0)
+        return -1;
+    sp_sync_committer_wait_room(s);
+    return 0;
+}
+
 /* Every page, read and started in turn; the engine's drain keeps its work
  * in flight bounded, the commit queue the pages waiting for the disk; then
  * the work still in flight. 0, or -1 with e when the loop stopped. */
@@ -137,14 +222,8 @@ static int run_pages(sp_sync *s, sp_err *e)
     while (!s->fatal && (got = next_page(s, &page, e)) != 0) {
         if (got < 0)
             return -1;
-        s->live++;
-        if (s->ops->start(s->ud, page, e) != 0) {
-            sp_sync_page_drop(s, page);
+        if (start_page(s, page, e) != 0)
             return -1;
-        }
-        if (s->ops->drain(s->ud, 0, e) != 0)
-            return -1;
-        sp_sync_committer_wait_room(s);
     }
     sp_err_clear(&e2);
     if (s->ops->drain(s->ud, 1, &e2) != 0 && !s->fatal)
@@ -177,4 +256,42 @@ done:
     }
     sp_sync_committer_finish(s);
     return rc;
+}
+
+/* ---- push mode ------------------------------------------------------------ */
+
+void sp_sync_open(sp_sync *s)
+{
+    if (s->opts.threads)
+        sp_sync_committer_start(s);
+}
+
+int sp_sync_feed(sp_sync *s, void *page, sp_err *e)
+{
+    if (s->fatal) {
+        s->live++;
+        sp_sync_page_drop(s, page);
+        *e = s->err;
+        return -1;
+    }
+    if (start_page(s, page, e) != 0) {
+        sp_sync_fail(s, e);
+        return -1;
+    }
+    return 0;
+}
+
+int sp_sync_close(sp_sync *s, sp_err *e)
+{
+    sp_err e2;
+
+    sp_err_clear(&e2);
+    if (s->ops->drain(s->ud, 1, &e2) != 0 && !s->fatal)
+        sp_sync_fail(s, &e2);
+    sp_sync_committer_finish(s);
+    if (s->fatal) {
+        *e = s->err;
+        return -1;
+    }
+    return 0;
 }

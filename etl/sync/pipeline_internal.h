@@ -14,6 +14,7 @@
 /* A page waiting for the commit thread. */
 typedef struct sp_sync_qnode {
     void *page;
+    int done;                    /* read order: its work is done, it waits for those before it */
     struct sp_sync_qnode *next;
 } sp_sync_qnode;
 
@@ -56,6 +57,10 @@ struct sp_sync {
     size_t cqn;
     int cclosing;
     sp_sync_reader rd;
+    /* opts.read_order: the pages started and not yet handed to their
+     * commit, in read order (under omu) */
+    pthread_mutex_t omu;
+    sp_sync_qnode *ord_head, *ord_tail;
 };
 
 /* pipeline.c: commit a page, then beat the run lock (the run's connection

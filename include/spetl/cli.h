@@ -24,6 +24,7 @@ typedef struct sp_cli {
     int dry_run;                /* --dry-run */
     int secrets;                /* --secrets: validate reads the token and the variables too */
     const char *key;            /* --key KEY: one record */
+    const char *since;          /* --since DATE (run): the imports re-read from DATE */
     const char *report_path;    /* --report FILE: JSON run report */
     int quiet;                  /* -q: warnings and errors only */
     int limit;                  /* --limit N (history, errors); 0 = default */

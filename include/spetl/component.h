@@ -31,6 +31,8 @@ typedef struct sp_run_ctx {
     const char *run_id;
     int dry_run;
     const char *key;          /* NULL: every record */
+    int64_t since_ms;         /* --since (imports): read companies created since this, and
+                                 leave the stored minimum create date alone; 0: none */
     int64_t started_on;       /* UTC epoch ms of the component's start */
     int64_t heartbeat_ms;     /* refresh the run lock this often; 0: the run holds none */
     sp_counts counts;

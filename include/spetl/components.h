@@ -11,6 +11,8 @@
 #include "spetl/export.h"
 
 int sp_comp_company_link(sp_run_ctx *ctx, sp_err *e);
+int sp_comp_customer_import(sp_run_ctx *ctx, sp_err *e);
+int sp_comp_prospect_import(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_customer_export(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e);

@@ -28,6 +28,7 @@
 #define SPETL_RUNNER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "spetl/db.h"
 #include "spetl/err.h"
@@ -43,6 +44,7 @@ typedef struct sp_run_key {
 typedef struct sp_run_opts {
     int dry_run;
     const char *key;                 /* one record, or NULL */
+    int64_t since_ms;                /* --since: the imports read from here, state kept; 0: none */
     const char *const *only;         /* component names given on the command line */
     int nonly;
     const char *report_path;         /* JSON report: a file, "-" for stdout, NULL for none */

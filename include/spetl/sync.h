@@ -16,7 +16,8 @@
  *            page; at the end until none is left (all = 1)
  *   commit   each done page in ONE transaction (ops->commit) on the commit
  *            thread holding the run's connection, in the order the pages
- *            were done; then the run lock's heartbeat (ctx->heartbeat_ms).
+ *            were done (opts->read_order: the order they were read); then
+ *            the run lock's heartbeat (ctx->heartbeat_ms).
  *            The caller's thread reads no further while commit_queue_max
  *            pages wait for their commit (the disk is slower than HubSpot).
  *
@@ -75,6 +76,10 @@ typedef struct sp_sync_opts {
     const char *read_conn;       /* connection string of the read-ahead thread; NULL: none */
     int read_ahead;              /* pages it reads ahead of the caller */
     int commit_queue_max;        /* pages waiting for their commit before reading stops */
+    int read_order;              /* 1: commit the pages in the order they were read (an
+                                    import: its state moves with the last page committed),
+                                    a page done early waiting for those read before it;
+                                    0: in the order they were done (the export) */
 } sp_sync_opts;
 
 /* A pipeline for one run of an engine (ud is passed to every callback). */
@@ -86,6 +91,18 @@ sp_sync *sp_sync_new(const sp_sync_opts *opts, const sp_sync_ops *ops, void *ud)
 int sp_sync_run(sp_sync *s, sp_err *e);
 
 void sp_sync_free(sp_sync *s);
+
+/* Push mode, for an engine whose reader calls it back page by page (the
+ * imports under sp_hs_read_since): ops->src_open, src_close and read are
+ * not used. sp_sync_open() starts the commit thread (opts->threads);
+ * sp_sync_feed() hands one page the caller read to ops->start, drains and
+ * waits for room in the commit queue as sp_sync_run() does between pages
+ * (-1 with e when the run stopped: the page was freed, feed no more);
+ * sp_sync_close() lets the work in flight finish, commits what is queued
+ * and ends the thread: 0, or -1 with the run's first error. */
+void sp_sync_open(sp_sync *s);
+int sp_sync_feed(sp_sync *s, void *page, sp_err *e);
+int sp_sync_close(sp_sync *s, sp_err *e);
 
 /* The page's work is done: commit it (queued for the commit thread, or here
  * when there is none), then free it. */

@@ -310,23 +310,23 @@ END_TEST
 
 /* A message that quotes a setting goes through the redactor: the password of
  * a mistyped smtp-url (any scheme, or none, even a plain one) never prints. */
-/* A setting only the unbuilt imports would act on is refused at its line. */
-START_TEST(min_date_offset_is_refused_until_the_imports_exist)
+/* The imports' minimum-date offset is read (it was refused while the imports
+ * did not exist). */
+START_TEST(min_date_offset_is_read_for_the_imports)
 {
     sp_job *job;
     sp_err e;
     lines l;
 
     setenv("SPETL_TEST_TOKEN", "pat-na1-test", 1);
-    ck_assert_int_eq(load_text("<?xml version=\"1.0\"?>\n"
+    ck_assert_msg(load_text("<?xml version=\"1.0\"?>\n"
                                "<job xmlns=\"urn:spetl:job:1\" name=\"t\">\n"
                                "  <hubspot min-date-offset-minutes=\"10\"><token env=\"SPETL_TEST_TOKEN\"/></hubspot>\n"
                                "  <database connection=\"Driver=SQLite3;Database=t.db;\"/>\n"
                                "  <components/>\n</job>\n",
-                               &job, &e, &l), -1);
-    ck_assert_msg(strstr(l.text, "mem.xml:3:") != NULL, "%s", l.text);
-    ck_assert_msg(strstr(l.text, "min-date-offset-minutes is used only by company-customer-import") != NULL,
-                  "%s", l.text);
+                               &job, &e, &l) == 0, "%s", l.text);
+    ck_assert_int_eq(job->hubspot.min_date_offset_minutes, 10);
+    sp_job_free(job);
     sp_log_reset();
 }
 END_TEST
@@ -486,11 +486,13 @@ START_TEST(demo_job_model)
     ck_assert_str_eq(job->database.connection, "Driver=SQLite3;Database=demo/fabrikam.db;");
     ck_assert_int_eq(job->database.dialect, SP_JOB_DIALECT_SQLITE);
     ck_assert_int_eq(job->history_retention_days, 30);
-    ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 5);
+    ck_assert_int_eq(sp_job_enabled_components(job, on, SP_COMP_COUNT), 6);
     ck_assert_str_eq(on[0]->name, "company-link");
-    ck_assert_str_eq(on[1]->name, "customer-export");
-    ck_assert_str_eq(on[4]->name, "deal-export");
-    ck_assert_str_eq(on[4]->u.deal.queue, "READY TO EXPORT");
+    ck_assert_str_eq(on[1]->name, "company-customer-import");
+    ck_assert_str_eq(on[1]->u.import.company_mapping->id, "company-customer");
+    ck_assert_str_eq(on[2]->name, "customer-export");
+    ck_assert_str_eq(on[5]->name, "deal-export");
+    ck_assert_str_eq(on[5]->u.deal.queue, "READY TO EXPORT");
 
     ce = job->components[SP_COMP_CUSTOMER_EXPORT];
     ck_assert_ptr_nonnull(ce);
@@ -1035,7 +1037,8 @@ START_TEST(validate_command)
     SP_SKIP_IF(!have_top || getenv("SPETL_BIN") == NULL || access(getenv("SPETL_BIN"), X_OK) != 0,
                "SPETL_BIN is not set (run it under make test)");
     ck_assert_int_eq(run_spetl("validate jobs/demo.xml", out, sizeof(out), err, sizeof(err)), 0);
-    ck_assert_str_eq(out, "jobs/demo.xml: ok (5 components enabled: company-link, customer-export, "
+    ck_assert_str_eq(out, "jobs/demo.xml: ok (6 components enabled: company-link, company-customer-import, "
+                          "customer-export, "
                           "customer-updates-export, product-export, deal-export)\n");
     ck_assert_str_eq(err, "");
 
@@ -1064,7 +1067,7 @@ static Suite *job_suite(void)
     tcase_add_test(bad, external_entity_file_is_never_read);
     tcase_add_test(bad, token_file_unreadable);
     tcase_add_test(bad, smtp_password_in_a_bad_url_never_prints);
-    tcase_add_test(bad, min_date_offset_is_refused_until_the_imports_exist);
+    tcase_add_test(bad, min_date_offset_is_read_for_the_imports);
     tcase_add_test(bad, variables_must_be_utf8_text);
     tcase_add_test(bad, missing_job_file);
     suite_add_tcase(s, bad);

@@ -24,6 +24,8 @@ typedef struct toy {
     int ninflight;
     int started;
     int committed[MAX_PAGES + 1];    /* by the commit thread: times each page was committed */
+    int order[MAX_PAGES];        /* the pages in the order they were committed */
+    int read_order;              /* opts.read_order */
     atomic_int ncommits;
     atomic_int frees;
 } toy;
@@ -86,6 +88,7 @@ static int toy_commit(void *ud, void *page, sp_err *e)
     if (n == t->fail_commit)
         return SP_ERR(e, SP_EDB, "commit of page %d", n);
     t->committed[n]++;
+    t->order[t->ncommits] = n;
     t->ncommits++;
     return 0;
 }
@@ -112,6 +115,7 @@ static int run_toy(toy *t, int threads, sp_err *e)
     o.threads = threads;
     o.read_ahead = 2;
     o.commit_queue_max = 4;
+    o.read_order = t->read_order;
     t->sync = sp_sync_new(&o, &toy_ops, t);
     sp_err_clear(e);
     rc = sp_sync_run(t->sync, e);
@@ -183,6 +187,82 @@ START_TEST(dropped_pages_are_freed_and_never_committed)
 }
 END_TEST
 
+/* The toy's pages are done newest first: without read_order they are
+ * committed so (the export); with it, in the order they were read (an
+ * import, whose state must move with its last page). */
+START_TEST(read_order_commits_the_pages_as_they_were_read)
+{
+    for (int threads = 0; threads <= 1; threads++) {
+        toy *t = sp_xcalloc(1, sizeof(*t));
+        sp_err e;
+        int out_of_order = 0;
+        t->npages = 30;
+        ck_assert_int_eq(run_toy(t, threads, &e), 0);
+        for (int i = 1; i < 30; i++)
+            out_of_order += t->order[i] < t->order[i - 1];
+        ck_assert_int_gt(out_of_order, 0);   /* the toy really is out of order */
+        free(t);
+        t = sp_xcalloc(1, sizeof(*t));
+        t->npages = 30;
+        t->read_order = 1;
+        ck_assert_int_eq(run_toy(t, threads, &e), 0);
+        ck_assert_int_eq(t->ncommits, 30);
+        for (int i = 0; i < 30; i++)
+            ck_assert_int_eq(t->order[i], i + 1);
+        ck_assert_int_eq(t->frees, 30);
+        free(t);
+    }
+}
+END_TEST
+
+/* Read order with dropped pages among them: the dropped ones never hold
+ * the others back. */
+START_TEST(read_order_skips_dropped_pages)
+{
+    toy *t = sp_xcalloc(1, sizeof(*t));
+    sp_err e;
+
+    t->npages = 9;
+    t->drop = 1;
+    t->read_order = 1;
+    ck_assert_int_eq(run_toy(t, 1, &e), 0);
+    ck_assert_int_eq(t->ncommits, 0);
+    ck_assert_int_eq(t->frees, 9);
+    free(t);
+}
+END_TEST
+
+/* Push mode (sp_sync_feed): the caller reads, the pipeline starts and commits. */
+START_TEST(push_mode_commits_every_fed_page_in_read_order)
+{
+    toy *t = sp_xcalloc(1, sizeof(*t));
+    sp_run_ctx ctx;
+    sp_sync_opts o;
+    sp_err e;
+
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&o, 0, sizeof(o));
+    o.ctx = &ctx;
+    o.threads = 1;
+    o.commit_queue_max = 3;
+    o.read_order = 1;
+    t->sync = sp_sync_new(&o, &toy_ops, t);
+    sp_sync_open(t->sync);
+    for (int n = 1; n <= 20; n++) {
+        int *p = sp_xmalloc(sizeof(*p));
+        *p = n;
+        ck_assert_int_eq(sp_sync_feed(t->sync, p, &e), 0);
+    }
+    ck_assert_int_eq(sp_sync_close(t->sync, &e), 0);
+    sp_sync_free(t->sync);
+    ck_assert_int_eq(t->ncommits, 20);
+    for (int i = 0; i < 20; i++)
+        ck_assert_int_eq(t->order[i], i + 1);
+    ck_assert_int_eq(t->frees, 20);
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sync");
@@ -194,6 +274,9 @@ int main(void)
     tcase_add_test(tc, a_failed_commit_stops_the_run_with_its_error);
     tcase_add_test(tc, a_failed_start_lets_the_pages_in_flight_commit);
     tcase_add_test(tc, dropped_pages_are_freed_and_never_committed);
+    tcase_add_test(tc, read_order_commits_the_pages_as_they_were_read);
+    tcase_add_test(tc, read_order_skips_dropped_pages);
+    tcase_add_test(tc, push_mode_commits_every_fed_page_in_read_order);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,130 @@
+/* import_internal.h -- shared by the import engine's files (etl/sync/import*.c)
+ * only; spetl/import.h describes the engine. */
+#ifndef SPETL_SYNC_IMPORT_INTERNAL_H
+#define SPETL_SYNC_IMPORT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "spetl/gp_write.h"
+#include "spetl/import.h"
+#include "spetl/link.h"
+#include "spetl/match.h"
+#include "spetl/mem.h"
+#include "spetl/platform.h"
+#include "spetl/sync.h"
+
+enum { IM_CUST = 0, IM_PROS, IM_ADDR, IM_PCON, IM_NLOOKUPS };
+
+/* A kind of GP record the import can link to or create. */
+typedef struct im_kind {
+    int company_lk, contact_lk;                /* lookups */
+    const char *company_type, *contact_type;   /* link entity types */
+    const char *word;                          /* "customer" */
+} im_kind;
+
+extern const im_kind IM_KINDS[2];   /* [SP_IMPORT_CUSTOMER], [SP_IMPORT_PROSPECT] */
+
+/* A company the import created: its key goes back to HubSpot. */
+typedef struct im_wb {
+    char id[32];
+    char key[SP_GPW_KEY];
+} im_wb;
+
+typedef struct im_contact {
+    const char *id;
+    const sp_hs_record *rec;   /* NULL: HubSpot did not return it */
+    int linked;                /* linked before (or earlier on this page) */
+} im_contact;
+
+typedef struct im_company {
+    const sp_hs_record *rec;
+    size_t *contacts;          /* indexes into the page's contacts */
+    size_t ncontacts;
+    int linked;                /* linked before: skipped */
+} im_company;
+
+/* One page of companies, owned by the pipeline between feed and free. */
+typedef struct im_page {
+    sp_arena *arena;
+    im_company *comps;
+    size_t n;
+    im_contact *contacts;
+    size_t ncontacts;
+    int contacts_only;         /* import-new-contacts: comps hold one linked company each */
+    int64_t read, skipped;     /* counted on the commit thread (the counts are its own) */
+    int reading;               /* its contacts batch read is in flight */
+    int read_failed;           /* ... and failed (read_err) */
+    sp_err read_err;
+    im_wb *created;            /* the companies it created (write-back) */
+    size_t ncreated, capcreated;
+} im_page;
+
+typedef struct im_run {
+    sp_run_ctx *ctx;
+    const sp_job_import *imp;
+    sp_import_target target;
+    const im_kind *kind;                 /* the import's own kind */
+    sp_sync *sync;
+    sp_lookup *lk[IM_NLOOKUPS];
+    sp_gpw *gpw;
+    sp_link_writer *links;
+    sp_action_writer *actions;
+    sp_arena *arena;                     /* the run's */
+    const char **cprops, **kprops;       /* company / contact properties to read */
+    size_t ncprops, nkprops;
+    const char *key_property;            /* write-back: the export mapping's key property */
+    int64_t since_ms;                    /* the run reads companies created since this */
+    const char *state_key;               /* "<component>#configured": the configured date's row */
+    const char *cur_company;             /* the company being written (gpw reports) */
+    sp_arena *row;                       /* the company being written: its mapping */
+    int part_failed;                     /* a part of it failed (rollback-on-error false) */
+    pthread_mutex_t wbmu;                /* the write-back queue: committed pages' companies */
+    im_wb *wbq;
+    size_t wbn, wbcap;
+    im_wb *wb_ok;                        /* keys HubSpot accepted, marks to clear (caller's thread) */
+    size_t wb_okn, wb_okcap;
+} im_run;
+
+/* import_read.c: a page of company records (copied) -> its contacts: the
+ * associations read, the contacts batch read submitted; im_page_ready()
+ * waits for that read (it is answered while the next page is read) before
+ * the page is fed; im_page_drop() frees a page that will not be fed. */
+int im_read_page(im_run *r, const sp_hs_record *recs, size_t n, int contacts_only, im_page **out, sp_err *e);
+/* import-new-contacts: a page of contact records -> their companies. */
+int im_read_contacts_page(im_run *r, const sp_hs_record *recs, size_t n, im_page **out, sp_err *e);
+void im_page_free(im_page *pg);
+int im_page_ready(im_run *r, im_page *pg, sp_err *e);
+void im_page_drop(im_run *r, im_page *pg);
+int im_type_ok(const im_run *r, const sp_hs_record *rec);
+
+/* import_commit.c: the page in one transaction (or printed in a dry run). */
+int im_commit_page(im_run *r, im_page *pg, sp_err *e);
+/* An Action Center row for HubSpot record (etype, id); counted as failed. */
+int im_report(im_run *r, const char *etype, const char *id, const char *category, const sp_err *why,
+              const char *fmt, ...) SP_PRINTF(6, 7);
+
+/* import_company.c: one company (1: linked or written, 0: nothing to do,
+ * -1 with e: it failed, roll it back). */
+int im_company_do(im_run *r, im_page *pg, im_company *c, sp_err *e);
+int im_new_contacts_do(im_run *r, im_page *pg, im_company *c, const char *gp_key, sp_err *e);
+
+/* import_map.c: a company / its contacts mapped for the GP writer. */
+int im_map_company(im_run *r, im_page *pg, const im_company *c, sp_gpw_company *out, sp_err *e);
+int im_map_contacts(im_run *r, im_page *pg, const im_company *c, const size_t *which, size_t n,
+                    sp_gpw_contact *out, sp_err *e);
+
+/* import_state.c: the minimum create date the run reads from, and moving it. */
+int im_state_since(im_run *r, int64_t *since, sp_err *e);
+int im_state_move(im_run *r, sp_err *e);
+
+/* import_writeback.c: the key property of companies the import created:
+ * queued after a page's commit (commit thread), sent between pages
+ * (caller's thread), and every mark left at the end of the run. */
+void im_wb_queue(im_run *r, const im_page *pg);
+int im_wb_drain(im_run *r, sp_err *e);
+int im_wb_flush(im_run *r, sp_err *e);
+int im_write_back(im_run *r, sp_err *e);
+
+#endif
