@@ -122,9 +122,12 @@ static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it
         return;
     }
     twin = batch_twin(pg, u, i, it);
-    if (u->kind == K_CREATE && twin == NULL &&
+    if (u->kind == K_CREATE && (twin == NULL || it->message == NULL || strcasestr(it->message, "duplicate") == NULL) &&
         (it->status == 409 || (it->category != NULL && strcmp(it->category, "CONFLICT") == 0))) {
-        x->retry = 1;   /* refused without naming the holder: upserted by its key */
+        /* refused without naming the holder (an input of the batch with the
+         * same e-mail is not the cause unless HubSpot says "duplicate": its
+         * key may be taken): upserted by its key */
+        x->retry = 1;
         x->pend = 1;
         return;
     }

@@ -1442,6 +1442,9 @@ int main(void)
     tcase_add_test(tc, new_contacts_are_created_with_their_association);
     tcase_add_test(tc, lost_create_reply_is_sent_again_and_linked);
     tcase_add_test(tc, killed_run_with_a_batch_across_pages);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("holder");   /* CK_RUN_CASE=holder runs it alone */
+    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, create_refused_without_a_holder_is_upserted_by_its_key);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
