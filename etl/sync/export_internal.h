@@ -130,10 +130,14 @@ typedef struct xpage {
 
 /* Batches are filled across pages (export_send.c): per level and kind of
  * write, the records waiting for the next request, which goes out when it
- * holds SX_BATCH of them, when a page SX_BATCH_AGE pages younger than its
- * first record's has started, or at the end. */
+ * holds SX_BATCH of them, when SX_BATCH_AGE more pages have reached that
+ * write since its first record's page (SX_READ_AGE for the reads that
+ * follow conflicts, a few records a page), or at the end. Pages count when
+ * they reach the write, not when they start: a page started while the
+ * pacer holds its parents' batch adds its children much later. */
 #define SX_BATCH 100
 #define SX_BATCH_AGE 8
+#define SX_READ_AGE 32
 #define SX_NKIND 6
 
 typedef struct xref {
@@ -144,6 +148,8 @@ typedef struct xref {
 typedef struct xacc {
     xref ref[SX_BATCH];
     size_t n;
+    int64_t reached;             /* pages that reached this write (submit) */
+    int64_t first;               /* ... when its first record waiting joined */
 } xacc;
 
 struct xrun {
@@ -213,7 +219,8 @@ void sx_fail_collisions(xrun *r, xpage *pg, int level);
 int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);
 /* Move the page on to its next stage with something to send (or commit). */
 void sx_advance(xpage *pg);
-/* Send the batches filling: those waiting since SX_BATCH_AGE pages (all = 0),
+/* Send the batches filling: those waiting since SX_BATCH_AGE pages reached
+ * their write (all = 0),
  * or every one (all = 1). 1 when something was sent or settled. */
 int sx_flush(xrun *r, int all);
 int sx_load_open_actions(xrun *r, sp_err *e);

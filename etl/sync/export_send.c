@@ -5,9 +5,9 @@
  * already holds (read back, then linked), the associations to their
  * parents; then the page is committed (export_commit.c). A stage's records
  * join the run's batch filling for their level and kind of write, shared by
- * the pages (xacc): it goes out at SX_BATCH records, when a page
- * SX_BATCH_AGE pages younger than its first record's has started
- * (sx_flush), or at the end; each page counts its records not answered
+ * the pages (xacc): it goes out at SX_BATCH records, when SX_BATCH_AGE
+ * more pages have reached that write since its first record's page
+ * (SX_READ_AGE for the conflicts' reads: sx_flush), or at the end; each page counts its records not answered
  * (pending) and moves on when the batch holding the last one is answered
  * (on_result, settle). Runs on the caller's thread, inside
  * sp_hs_drain()/sp_hs_run(). */
@@ -358,7 +358,8 @@ int sx_flush(xrun *r, int all)
     for (int level = 0; level < 2; level++)
         for (int kind = 0; kind < SX_NKIND; kind++) {
             xacc *a = &r->acc[level][kind];
-            if (a->n > 0 && (all || a->ref[0].pg->seq + SX_BATCH_AGE <= r->seq)) {
+            int64_t age = kind == K_READ ? SX_READ_AGE : SX_BATCH_AGE;
+            if (a->n > 0 && (all || a->reached - a->first >= age)) {
                 flush_acc(r, level, (xkind)kind);
                 sent = 1;
             }
@@ -375,6 +376,7 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
 
     if (sp_sync_failed(r->sync))
         return 0;
+    r->acc[level][kind].reached++;
     for (size_t i = 0; i < pg->n[level]; i++) {
         xrec *x = &pg->recs[level][i];
         xacc *a = &r->acc[level][kind];
@@ -382,6 +384,8 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
             continue;
         x->pend = 0;
         pg->pending++;
+        if (a->n == 0)
+            a->first = a->reached;
         a->ref[a->n].pg = pg;
         a->ref[a->n].idx = i;
         if (++a->n == SX_BATCH)
