@@ -167,6 +167,7 @@ struct xrun {
     sp_keyhash open;             /* "TYPE|key" of this component's unresolved Action Center rows */
     sp_sync *sync;               /* the page pipeline: threads, the run's first error, the db lock */
     xacc acc[2][SX_NKIND];       /* batches filling, per level and kind (export_send.c) */
+    int sent[2][SX_NKIND];       /* their batches sent and not answered */
     int64_t seq;                 /* pages started */
 };
 
@@ -220,9 +221,13 @@ int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);
 /* Move the page on to its next stage with something to send (or commit). */
 void sx_advance(xpage *pg);
 /* Send the batches filling: those waiting since SX_BATCH_AGE pages reached
- * their write (all = 0),
- * or every one (all = 1). 1 when something was sent or settled. */
-int sx_flush(xrun *r, int all);
+ * their write (SX_FLUSH_AGED), those no batch sent and not answered can add
+ * records to (SX_FLUSH_FED: the pages are all read), or every one
+ * (SX_FLUSH_ALL). 1 when something was sent or settled. */
+#define SX_FLUSH_AGED 0
+#define SX_FLUSH_ALL 1
+#define SX_FLUSH_FED 2
+int sx_flush(xrun *r, int how);
 int sx_load_open_actions(xrun *r, sp_err *e);
 int sx_commit_page(xpage *pg, sp_err *e);
 /* Has the record an unresolved Action Center row of this component from an

@@ -7,8 +7,9 @@
  * join the run's batch filling for their level and kind of write, shared by
  * the pages (xacc): it goes out at SX_BATCH records, when SX_BATCH_AGE
  * more pages have reached that write since its first record's page
- * (SX_READ_AGE for the conflicts' reads: sx_flush), or at the end; each page counts its records not answered
- * (pending) and moves on when the batch holding the last one is answered
+ * (SX_READ_AGE for the conflicts' reads: sx_flush), or at the end (as
+ * soon as no batch in flight can add to it); each page counts its records
+ * not answered (pending) and moves on when the batch holding the last one is answered
  * (on_result, settle). Runs on the caller's thread, inside
  * sp_hs_drain()/sp_hs_run(). */
 #include <stdlib.h>
@@ -226,6 +227,7 @@ static void on_result(sp_hs_batch_result *res, void *vud)
 {
     xop_ud *u = vud;
 
+    u->r->sent[u->level][u->kind]--;
     if (res->n_not_done > 0)
         sp_sync_fail(u->r->sync, &res->err);
     for (size_t i = 0; i < u->n && i < res->n; i++) {
@@ -341,17 +343,43 @@ static void flush_acc(xrun *r, int level, xkind kind)
         }
     }
     sp_err_clear(&e);
+    r->sent[level][kind]++;
     if (!sp_sync_failed(r->sync) && (rc = send_batch(u, in, pairs, &e)) != 0)
         sp_sync_fail(r->sync, &e);
     free(in);
     free(pairs);
     if (rc != 0) {
+        r->sent[level][kind]--;
         settle(u->ref, n);
         free(u);
     }
 }
 
-int sx_flush(xrun *r, int all)
+/* The stage order of the writes: a record joins a batch of a later kind
+ * (or of the same, re-resolved) when an earlier batch is answered. */
+static int rank(int level, int kind)
+{
+    if (level == 0)
+        return 0;
+    return kind == K_READ ? 2 : kind == K_LINK_UPDATE ? 3 : kind == K_ASSOC ? 4 : 1;
+}
+
+/* Can a batch sent and not answered still add records to the batch filling
+ * for level and kind? A new contact's create waits only for its parent. */
+static int fed(const xrun *r, int level, int kind)
+{
+    int want = rank(level, kind);
+
+    for (int l = 0; l < 2; l++)
+        for (int k = 0; k < SX_NKIND; k++) {
+            int have = rank(l, k);
+            if (r->sent[l][k] > 0 && (have < want || (have == want && !(level == 1 && kind == K_CREATE))))
+                return 1;
+        }
+    return 0;
+}
+
+int sx_flush(xrun *r, int how)
 {
     int sent = 0;
 
@@ -359,7 +387,8 @@ int sx_flush(xrun *r, int all)
         for (int kind = 0; kind < SX_NKIND; kind++) {
             xacc *a = &r->acc[level][kind];
             int64_t age = kind == K_READ ? SX_READ_AGE : SX_BATCH_AGE;
-            if (a->n > 0 && (all || a->reached - a->first >= age)) {
+            if (a->n > 0 && (how == SX_FLUSH_ALL || (how == SX_FLUSH_AGED && a->reached - a->first >= age) ||
+                             (how == SX_FLUSH_FED && !fed(r, level, kind)))) {
                 flush_acc(r, level, (xkind)kind);
                 sent = 1;
             }
