@@ -137,7 +137,7 @@ typedef struct xpage {
  * pacer holds its parents' batch adds its children much later. */
 #define SX_BATCH 100
 #define SX_BATCH_AGE 8
-#define SX_READ_AGE 32
+#define SX_READ_AGE 16
 #define SX_NKIND 6
 
 typedef struct xref {
