@@ -138,6 +138,7 @@ typedef struct xpage {
 #define SX_BATCH 100
 #define SX_BATCH_AGE 8
 #define SX_READ_AGE 16
+#define SX_HOLD_PAGES 8          /* a batch filling holds records of at most this many pages */
 #define SX_NKIND 6
 
 typedef struct xref {
@@ -150,6 +151,7 @@ typedef struct xacc {
     size_t n;
     int64_t reached;             /* pages that reached this write (submit) */
     int64_t first;               /* ... when its first record waiting joined */
+    int pages;                   /* pages its records waiting belong to */
 } xacc;
 
 struct xrun {

@@ -328,6 +328,7 @@ static void flush_acc(xrun *r, int level, xkind kind)
     u->n = n;
     memcpy(u->ref, a->ref, n * sizeof(xref));
     a->n = 0;
+    a->pages = 0;
     in = sp_xcalloc(n, sizeof(*in));
     pairs = sp_xcalloc(n, sizeof(*pairs));
     for (size_t k = 0; k < n; k++) {
@@ -412,9 +413,13 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
         if (!want(pg, x))
             continue;
         x->pend = 0;
+        if (a->n > 0 && a->ref[a->n - 1].pg != pg && a->pages >= SX_HOLD_PAGES)
+            flush_acc(r, level, kind);   /* memory: pages wait for it */
         pg->pending++;
         if (a->n == 0)
             a->first = a->reached;
+        if (a->n == 0 || a->ref[a->n - 1].pg != pg)
+            a->pages++;
         a->ref[a->n].pg = pg;
         a->ref[a->n].idx = i;
         if (++a->n == SX_BATCH)
