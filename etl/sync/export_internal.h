@@ -132,7 +132,8 @@ typedef struct xpage {
  * write, the records waiting for the next request, which goes out when it
  * holds SX_BATCH of them, when SX_BATCH_AGE more pages have reached that
  * write since its first record's page (SX_READ_AGE for the reads that
- * follow conflicts, a few records a page), or at the end. Pages count when
+ * follow conflicts, a few records a page), when it would hold records of
+ * more than SX_HOLD_PAGES pages (memory), or at the end. Pages count when
  * they reach the write, not when they start: a page started while the
  * pacer holds its parents' batch adds its children much later. */
 #define SX_BATCH 100

@@ -7,10 +7,11 @@
  * join the run's batch filling for their level and kind of write, shared by
  * the pages (xacc): it goes out at SX_BATCH records, when SX_BATCH_AGE
  * more pages have reached that write since its first record's page
- * (SX_READ_AGE for the conflicts' reads: sx_flush), or at the end (as
- * soon as no batch in flight can add to it); each page counts its records
- * not answered (pending) and moves on when the batch holding the last one is answered
- * (on_result, settle). Runs on the caller's thread, inside
+ * (SX_READ_AGE for the conflicts' reads: sx_flush), when it would hold
+ * records of more than SX_HOLD_PAGES pages, or at the end (as soon as no
+ * batch in flight can add to it); each page counts its records not
+ * answered (pending) and moves on when the batch holding the last one is
+ * answered (on_result, settle). Runs on the caller's thread, inside
  * sp_hs_drain()/sp_hs_run(). */
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,7 @@ static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it
     xrun *r = pg->run;
     const xlevel_rt *l = &r->lv[u->level];
     int gone = it->status == 404 || (it->category != NULL && strcmp(it->category, "OBJECT_NOT_FOUND") == 0);
+    int dup;
     const char *twin;
 
     if (u->kind == K_UPDATE && gone && r->spec->link_by_sku) {
@@ -123,7 +125,8 @@ static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it
         return;
     }
     twin = batch_twin(pg, u, i, it);
-    if (u->kind == K_CREATE && (twin == NULL || it->message == NULL || strcasestr(it->message, "duplicate") == NULL) &&
+    dup = it->message != NULL && strcasestr(it->message, "duplicate") != NULL;
+    if (u->kind == K_CREATE && (twin == NULL || !dup) &&
         (it->status == 409 || (it->category != NULL && strcmp(it->category, "CONFLICT") == 0))) {
         /* refused without naming the holder (an input of the batch with the
          * same e-mail is not the cause unless HubSpot says "duplicate": its
@@ -375,7 +378,7 @@ static int fed(const xrun *r, int level, int kind)
         for (int k = 0; k < SX_NKIND; k++) {
             int have = rank(l, k);
             if (r->sent[l][k] > 0 && (have < want || (have == want && !(level == 1 && kind == K_CREATE))))
-                return 1;
+                return 1;   /* an earlier write, or a re-resolve of the same rank */
         }
     return 0;
 }
@@ -388,8 +391,9 @@ int sx_flush(xrun *r, int how)
         for (int kind = 0; kind < SX_NKIND; kind++) {
             xacc *a = &r->acc[level][kind];
             int64_t age = kind == K_READ ? SX_READ_AGE : SX_BATCH_AGE;
-            if (a->n > 0 && (how == SX_FLUSH_ALL || (how == SX_FLUSH_AGED && a->reached - a->first >= age) ||
-                             (how == SX_FLUSH_FED && !fed(r, level, kind)))) {
+            int go = how == SX_FLUSH_ALL || (how == SX_FLUSH_AGED && a->reached - a->first >= age) ||
+                     (how == SX_FLUSH_FED && !fed(r, level, kind));
+            if (a->n > 0 && go) {
                 flush_acc(r, level, (xkind)kind);
                 sent = 1;
             }
