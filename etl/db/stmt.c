@@ -57,6 +57,8 @@ struct sp_stmt {
     int ncols;
     sp_col *cols;
     int rows_alloc;
+    int rows_cap;                /* rows a block may grow to (fetch_rows, fetch_mem_max) */
+    int rows_want;               /* the next execute's block: a full block asks for more */
     SQLULEN fetched;
     SQLUSMALLINT *status;
     SQLULEN pos;
@@ -403,6 +405,34 @@ static int bind_cols_to(sp_stmt *st, SQLHSTMT h, sp_err *e)
     return 0;
 }
 
+/* The row buffers for a block of rows (statuses and every column's). */
+static void alloc_rows(sp_stmt *st, size_t rows)
+{
+    st->rows_alloc = (int)rows;
+    st->status = sp_xcalloc(rows, sizeof(*st->status));
+    for (int i = 0; i < st->ncols; i++) {
+        sp_col *c = &st->cols[i];
+        c->buf = sp_xmalloc(rows * (c->max + 1));
+        c->ind = sp_xcalloc(rows, sizeof(*c->ind));
+    }
+}
+
+/* A statement's first block is small (a lookup of one row need not hold
+ * 4 MB of buffers); a result that fills a block makes the next execute's
+ * four times larger, up to rows_cap. Keyset reads size theirs by chunk. */
+#define FIRST_BLOCK_ROWS 32
+
+static void grow_rows(sp_stmt *st)
+{
+    free(st->status);
+    for (int i = 0; i < st->ncols; i++) {
+        free(st->cols[i].buf);
+        free(st->cols[i].ind);
+    }
+    alloc_rows(st, (size_t)st->rows_want);
+    st->bound_h = st->bound_next = 0;
+}
+
 /* Describe the result of h and allocate/bind the column buffers. */
 static int setup_cols(sp_stmt *st, SQLHSTMT h, SQLSMALLINT ncols, sp_err *e)
 {
@@ -429,13 +459,11 @@ static int setup_cols(sp_stmt *st, SQLHSTMT h, SQLSMALLINT ncols, sp_err *e)
         rows = (size_t)st->fetch_rows;
     if (st->keyset && rows > (size_t)st->chunk_rows)
         rows = (size_t)st->chunk_rows;
-    st->rows_alloc = (int)rows;
-    st->status = sp_xcalloc(rows, sizeof(*st->status));
-    for (int i = 0; i < ncols; i++) {
-        sp_col *c = &st->cols[i];
-        c->buf = sp_xmalloc(rows * (c->max + 1));
-        c->ind = sp_xcalloc(rows, sizeof(*c->ind));
-    }
+    st->rows_cap = (int)rows;
+    if (!st->keyset && rows > FIRST_BLOCK_ROWS)
+        rows = FIRST_BLOCK_ROWS;
+    st->rows_want = (int)rows;
+    alloc_rows(st, rows);
     return bind_cols_to(st, h, e);
 }
 
@@ -474,6 +502,8 @@ static int exec_handle(sp_stmt *st, SQLHSTMT h, const char *sql, int64_t *rows, 
         return sp_db_diag(st->db, e, SQL_HANDLE_STMT, h, sql, "reading the result's columns");
     if (ncols > 0) {
         int *bound = h == st->h ? &st->bound_h : &st->bound_next;
+        if (st->cols != NULL && ncols == st->ncols && st->rows_want > st->rows_alloc)
+            grow_rows(st);
         if (st->cols == NULL) {
             if (setup_cols(st, h, ncols, e) < 0)
                 return -1;
@@ -810,6 +840,8 @@ int sp_stmt_fetch(sp_stmt *st, sp_err *e)
         }
         st->pos = 0;
         st->chunk_seen += (int64_t)st->fetched;
+        if (!st->keyset && st->fetched == (SQLULEN)st->rows_alloc && st->rows_alloc < st->rows_cap)
+            st->rows_want = st->rows_alloc * 4 < st->rows_cap ? st->rows_alloc * 4 : st->rows_cap;
         if (st->fetched == 0) {
             close_cursor(st);
             st->eof = 1;

@@ -270,6 +270,67 @@ static int props_fn(const hs_reply *r, void *ud, sp_err *e)
     return 0;
 }
 
+static void prefetch_done(sp_hs_client *c, const hs_reply *r, void *ud)
+{
+    struct hs_prefetch *p = ud;
+
+    if (r->err != NULL) {
+        p->failed = 1;
+        p->err = *r->err;
+    } else {
+        p->failed = props_fn(r, &p->props, &p->err) != 0;
+    }
+    p->done = 1;
+    hs_op_end(c, NULL);
+}
+
+int sp_hs_properties_prefetch(sp_hs_client *c, sp_hs_object o, sp_err *e)
+{
+    const char *obj = sp_hs_object_name(o);
+    struct hs_prefetch *p;
+    char *path;
+    int rc;
+
+    if (obj == NULL)
+        return SP_ERR(e, SP_EINTERNAL, "unknown HubSpot object %d", (int)o);
+    p = &c->prefetch[o];
+    if (p->sent)
+        return 0;
+    memset(p, 0, sizeof(*p));
+    path = sp_xasprintf("%s/%s?archived=false", c->props_prefix, obj);
+    rc = hs_submit(c, "GET", path, NULL, NULL, HS_IDEMPOTENT, prefetch_done, p, e);
+    free(path);
+    if (rc != 0)
+        return -1;
+    p->sent = 1;
+    hs_op_begin(c);
+    return 0;
+}
+
+/* The answer of a read sent ahead: 1 (out or e), 0 none was sent. */
+static int prefetched(sp_hs_client *c, sp_hs_object o, sp_hs_properties *out, sp_err *e)
+{
+    struct hs_prefetch *p = &c->prefetch[o];
+    int failed;
+
+    if (!p->sent)
+        return 0;
+    hs_run_until(c, &p->done);
+    if (!p->done) {
+        memset(p, 0, sizeof(*p));
+        SP_ERR(e, SP_EINTERNAL, "reading the %s properties: the request queue ended without an answer",
+               sp_hs_object_name(o));
+        return -1;
+    }
+    failed = p->failed;
+    if (failed)
+        *e = p->err;
+    else
+        *out = p->props;
+    memset(p, 0, sizeof(*p));
+    return failed ? -1 : 1;
+}
+
 int sp_hs_properties_read(sp_hs_client *c, sp_hs_object o, sp_hs_properties *out, sp_err *e)
 {
     const char *obj = sp_hs_object_name(o);
@@ -279,6 +340,9 @@ int sp_hs_properties_read(sp_hs_client *c, sp_hs_object o, sp_hs_properties *out
     memset(out, 0, sizeof(*out));
     if (obj == NULL)
         return SP_ERR(e, SP_EINTERNAL, "unknown HubSpot object %d", (int)o);
+    rc = prefetched(c, o, out, e);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
     path = sp_xasprintf("%s/%s?archived=false", c->props_prefix, obj);
     rc = hs_call_with(c, "GET", path, NULL, NULL, HS_IDEMPOTENT, props_fn, out, e);
     free(path);

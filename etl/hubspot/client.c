@@ -260,6 +260,8 @@ void sp_hs_client_free(sp_hs_client *c)
         fail(c, r, &closing);
     }
     stop(c, &closing); /* anything a callback queued meanwhile */
+    for (int i = 0; i < SP_HS_OBJECT_COUNT; i++)
+        sp_hs_properties_free(&c->prefetch[i].props);   /* read ahead, never asked for */
     free(c->live);
     for (int i = 0; i < c->npool; i++)
         curl_easy_cleanup(c->pool[i]);

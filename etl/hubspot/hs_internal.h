@@ -81,6 +81,11 @@ struct sp_hs_client {
     int has_utc_offset;
     int64_t utc_offset_ms;
     sp_hs_stats stats;
+    struct hs_prefetch {         /* property definitions read ahead (calls.c) */
+        int sent, done, failed;
+        sp_err err;
+        sp_hs_properties props;
+    } prefetch[SP_HS_OBJECT_COUNT];
 };
 
 /* Queue a request. path starts with '/' (may carry a query); what is the

@@ -477,11 +477,13 @@ int sp_run_job(const char *job_path, const sp_run_opts *o, sp_err *e)
         goto done;
     if (sp_open_job_db(job, &db, e) != 0 || check_tables(db, job, e) != 0)
         goto done;
-    if (sp_open_hubspot(job, &hs, e) != 0 || sp_resolve_hub(hs, job, hub, sizeof(hub), e) != 0)
-        goto done;
-    /* A bad mapping stops the run before the first write. */
     for (int i = 0; i < nruns; i++)
         selected[i] = runs[i].comp;
+    /* the property reads of the mapping check go with the account's */
+    if (sp_open_hubspot(job, &hs, e) != 0 || sp_setup_prefetch(hs, selected, (size_t)nruns, e) != 0 ||
+        sp_resolve_hub(hs, job, hub, sizeof(hub), e) != 0)
+        goto done;
+    /* A bad mapping stops the run before the first write. */
     if (sp_setup_check_mappings(hs, job, selected, (size_t)nruns, e) != 0)
         goto done;
     if (!o->dry_run) {

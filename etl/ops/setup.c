@@ -267,12 +267,10 @@ static void check_field(const sp_job *job, const sp_job_mapping *m, const sp_job
     }
 }
 
-int sp_setup_check_mappings(sp_hs_client *hs, const sp_job *job,
-                            const sp_job_component *const *comps, size_t ncomps, sp_err *e)
+/* The export mappings the components use, each once. */
+static size_t export_mappings(const sp_job_component *const *comps, size_t ncomps, const sp_job_mapping **maps)
 {
-    const sp_job_mapping *maps[2 * SP_COMP_COUNT];
     size_t nmaps = 0;
-    int problems = 0;
 
     for (size_t i = 0; i < ncomps; i++) {
         const sp_job_mapping *m[2];
@@ -287,6 +285,30 @@ int sp_setup_check_mappings(sp_hs_client *hs, const sp_job *job,
                 maps[nmaps++] = m[k];
         }
     }
+    return nmaps;
+}
+
+int sp_setup_prefetch(sp_hs_client *hs, const sp_job_component *const *comps, size_t ncomps, sp_err *e)
+{
+    const sp_job_mapping *maps[2 * SP_COMP_COUNT];
+    size_t nmaps = export_mappings(comps, ncomps, maps);
+    sp_hs_object o;
+
+    for (size_t i = 0; i < nmaps; i++)
+        if (object_of(maps[i]->object, &o) == 0 && sp_hs_properties_prefetch(hs, o, e) != 0)
+            return -1;
+    return 0;
+}
+
+int sp_setup_check_mappings(sp_hs_client *hs, const sp_job *job,
+                            const sp_job_component *const *comps, size_t ncomps, sp_err *e)
+{
+    const sp_job_mapping *maps[2 * SP_COMP_COUNT];
+    size_t nmaps = export_mappings(comps, ncomps, maps);
+    int problems = 0;
+
+    if (sp_setup_prefetch(hs, comps, ncomps, e) != 0)   /* the reads go together */
+        return -1;
     for (int obj = 0; obj < SP_HS_OBJECT_COUNT; obj++) {
         sp_hs_properties have = {0};
         int used = 0;

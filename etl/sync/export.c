@@ -68,22 +68,28 @@ static int x_start(void *ud, void *page, sp_err *e)
 }
 
 /* To the end: the batches filling go out (their results fill the next
- * stages' batches) until no record waits. */
+ * stages' batches) until no record waits. A batch goes as soon as no batch
+ * in flight can add to it (not after every write in flight is answered). */
 static int drain_all(xrun *r, sp_err *e)
 {
-    int rc = 0;
+    int rc = 0, more = 1;
     sp_err e2;
 
-    (void)sx_flush(r, 1);
-    do {
+    while (more) {
+        size_t n;
+        (void)sx_flush(r, SX_FLUSH_FED);
+        n = sp_hs_pending(r->ctx->hs);
         sp_err_clear(&e2);
-        if (sp_hs_run(r->ctx->hs, &e2) != 0) {
-            if (rc == 0)
-                *e = e2;
-            rc = -1;
-            sp_sync_fail(r->sync, &e2);   /* what still waits is settled unsent */
+        if ((n > 0 && sp_hs_drain(r->ctx->hs, n - 1, &e2) == 0) || sp_hs_run(r->ctx->hs, &e2) == 0) {
+            more = n > 0 || sx_flush(r, SX_FLUSH_ALL);
+            continue;
         }
-    } while (sx_flush(r, 1));
+        if (rc == 0)
+            *e = e2;
+        rc = -1;
+        sp_sync_fail(r->sync, &e2);   /* what still waits is settled unsent */
+        more = sx_flush(r, SX_FLUSH_ALL);
+    }
     return rc;
 }
 
@@ -95,7 +101,7 @@ static int x_drain(void *ud, int all, sp_err *e)
     if (r->ctx->dry_run)
         return 0;
     if (!all) {
-        (void)sx_flush(r, 0);   /* batches waiting since SX_BATCH_AGE pages */
+        (void)sx_flush(r, SX_FLUSH_AGED);   /* batches waiting since SX_BATCH_AGE pages */
         return sp_hs_drain(r->ctx->hs, MAX_PAGES_IN_FLIGHT, e);
     }
     return drain_all(r, e);

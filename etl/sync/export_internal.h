@@ -136,10 +136,16 @@ typedef struct xpage {
 
 /* Batches are filled across pages (export_send.c): per level and kind of
  * write, the records waiting for the next request, which goes out when it
- * holds SX_BATCH of them, when a page SX_BATCH_AGE pages younger than its
- * first record's has started, or at the end. */
+ * holds SX_BATCH of them, when SX_BATCH_AGE more pages have reached that
+ * write since its first record's page (SX_READ_AGE for the reads that
+ * follow conflicts, a few records a page), when it would hold records of
+ * more than SX_HOLD_PAGES pages (memory), or at the end. Pages count when
+ * they reach the write, not when they start: a page started while the
+ * pacer holds its parents' batch adds its children much later. */
 #define SX_BATCH 100
 #define SX_BATCH_AGE 8
+#define SX_READ_AGE 16
+#define SX_HOLD_PAGES 8          /* a batch filling holds records of at most this many pages */
 #define SX_NKIND 6
 
 typedef struct xref {
@@ -150,6 +156,9 @@ typedef struct xref {
 typedef struct xacc {
     xref ref[SX_BATCH];
     size_t n;
+    int64_t reached;             /* pages that reached this write (submit) */
+    int64_t first;               /* ... when its first record waiting joined */
+    int pages;                   /* pages its records waiting belong to */
 } xacc;
 
 struct xrun {
@@ -167,6 +176,7 @@ struct xrun {
     sp_keyhash open;             /* "TYPE|key" of this component's unresolved Action Center rows */
     sp_sync *sync;               /* the page pipeline: threads, the run's first error, the db lock */
     xacc acc[2][SX_NKIND];       /* batches filling, per level and kind (export_send.c) */
+    int sent[2][SX_NKIND];       /* their batches sent and not answered */
     int64_t seq;                 /* pages started */
 };
 
@@ -250,9 +260,14 @@ int sx_post_hooks(xrun *r, xpage *pg, sp_err *e);
 int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);
 /* Move the page on to its next stage with something to send (or commit). */
 void sx_advance(xpage *pg);
-/* Send the batches filling: those waiting since SX_BATCH_AGE pages (all = 0),
- * or every one (all = 1). 1 when something was sent or settled. */
-int sx_flush(xrun *r, int all);
+/* Send the batches filling: those waiting since SX_BATCH_AGE pages reached
+ * their write (SX_FLUSH_AGED), those no batch sent and not answered can add
+ * records to (SX_FLUSH_FED: the pages are all read), or every one
+ * (SX_FLUSH_ALL). 1 when something was sent or settled. */
+#define SX_FLUSH_AGED 0
+#define SX_FLUSH_ALL 1
+#define SX_FLUSH_FED 2
+int sx_flush(xrun *r, int how);
 int sx_load_open_actions(xrun *r, sp_err *e);
 int sx_commit_page(xpage *pg, sp_err *e);
 /* Has the record an unresolved Action Center row of this component from an

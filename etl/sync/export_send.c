@@ -5,11 +5,13 @@
  * already holds (read back, then linked), the associations to their
  * parents; then the page is committed (export_commit.c). A stage's records
  * join the run's batch filling for their level and kind of write, shared by
- * the pages (xacc): it goes out at SX_BATCH records, when a page
- * SX_BATCH_AGE pages younger than its first record's has started
- * (sx_flush), or at the end; each page counts its records not answered
- * (pending) and moves on when the batch holding the last one is answered
- * (on_result, settle). Runs on the caller's thread, inside
+ * the pages (xacc): it goes out at SX_BATCH records, when SX_BATCH_AGE
+ * more pages have reached that write since its first record's page
+ * (SX_READ_AGE for the conflicts' reads: sx_flush), when it would hold
+ * records of more than SX_HOLD_PAGES pages, or at the end (as soon as no
+ * batch in flight can add to it); each page counts its records not
+ * answered (pending) and moves on when the batch holding the last one is
+ * answered (on_result, settle). Runs on the caller's thread, inside
  * sp_hs_drain()/sp_hs_run(). */
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,7 @@ static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it
     xrun *r = pg->run;
     const xlevel_rt *l = &r->lv[u->level];
     int gone = it->status == 404 || (it->category != NULL && strcmp(it->category, "OBJECT_NOT_FOUND") == 0);
+    int dup;
     const char *twin;
 
     if (u->kind == K_UPDATE && gone && r->spec->link_by_sku) {
@@ -122,9 +125,13 @@ static void item_failed(const xop_ud *u, size_t i, xrec *x, const sp_hs_item *it
         return;
     }
     twin = batch_twin(pg, u, i, it);
-    if (u->kind == K_CREATE && twin == NULL &&
+    dup = it->message != NULL && strcasestr(it->message, "duplicate") != NULL;
+    if (u->kind == K_CREATE && (twin == NULL || !dup) &&
         (it->status == 409 || (it->category != NULL && strcmp(it->category, "CONFLICT") == 0))) {
-        x->retry = 1;   /* refused without naming the holder: upserted by its key */
+        /* refused without naming the holder (an input of the batch with the
+         * same e-mail is not the cause unless HubSpot says "duplicate": its
+         * key may be taken): upserted by its key */
+        x->retry = 1;
         x->pend = 1;
         return;
     }
@@ -223,6 +230,7 @@ static void on_result(sp_hs_batch_result *res, void *vud)
 {
     xop_ud *u = vud;
 
+    u->r->sent[u->level][u->kind]--;
     if (res->n_not_done > 0)
         sp_sync_fail(u->r->sync, &res->err);
     for (size_t i = 0; i < u->n && i < res->n; i++) {
@@ -323,6 +331,7 @@ static void flush_acc(xrun *r, int level, xkind kind)
     u->n = n;
     memcpy(u->ref, a->ref, n * sizeof(xref));
     a->n = 0;
+    a->pages = 0;
     in = sp_xcalloc(n, sizeof(*in));
     pairs = sp_xcalloc(n, sizeof(*pairs));
     for (size_t k = 0; k < n; k++) {
@@ -338,24 +347,53 @@ static void flush_acc(xrun *r, int level, xkind kind)
         }
     }
     sp_err_clear(&e);
+    r->sent[level][kind]++;
     if (!sp_sync_failed(r->sync) && (rc = send_batch(u, in, pairs, &e)) != 0)
         sp_sync_fail(r->sync, &e);
     free(in);
     free(pairs);
     if (rc != 0) {
+        r->sent[level][kind]--;
         settle(u->ref, n);
         free(u);
     }
 }
 
-int sx_flush(xrun *r, int all)
+/* The stage order of the writes: a record joins a batch of a later kind
+ * (or of the same, re-resolved) when an earlier batch is answered. */
+static int rank(int level, int kind)
+{
+    if (level == 0)
+        return 0;
+    return kind == K_READ ? 2 : kind == K_LINK_UPDATE ? 3 : kind == K_ASSOC ? 4 : 1;
+}
+
+/* Can a batch sent and not answered still add records to the batch filling
+ * for level and kind? A new contact's create waits only for its parent. */
+static int fed(const xrun *r, int level, int kind)
+{
+    int want = rank(level, kind);
+
+    for (int l = 0; l < 2; l++)
+        for (int k = 0; k < SX_NKIND; k++) {
+            int have = rank(l, k);
+            if (r->sent[l][k] > 0 && (have < want || (have == want && !(level == 1 && kind == K_CREATE))))
+                return 1;   /* an earlier write, or a re-resolve of the same rank */
+        }
+    return 0;
+}
+
+int sx_flush(xrun *r, int how)
 {
     int sent = 0;
 
     for (int level = 0; level < 2; level++)
         for (int kind = 0; kind < SX_NKIND; kind++) {
             xacc *a = &r->acc[level][kind];
-            if (a->n > 0 && (all || a->ref[0].pg->seq + SX_BATCH_AGE <= r->seq)) {
+            int64_t age = kind == K_READ ? SX_READ_AGE : SX_BATCH_AGE;
+            int go = how == SX_FLUSH_ALL || (how == SX_FLUSH_AGED && a->reached - a->first >= age) ||
+                     (how == SX_FLUSH_FED && !fed(r, level, kind));
+            if (a->n > 0 && go) {
                 flush_acc(r, level, (xkind)kind);
                 sent = 1;
             }
@@ -372,13 +410,20 @@ static int submit(xpage *pg, int level, xkind kind, int (*want)(xpage *, const x
 
     if (sp_sync_failed(r->sync))
         return 0;
+    r->acc[level][kind].reached++;
     for (size_t i = 0; i < pg->n[level]; i++) {
         xrec *x = &pg->recs[level][i];
         xacc *a = &r->acc[level][kind];
         if (!want(pg, x))
             continue;
         x->pend = 0;
+        if (a->n > 0 && a->ref[a->n - 1].pg != pg && a->pages >= SX_HOLD_PAGES)
+            flush_acc(r, level, kind);   /* memory: pages wait for it */
         pg->pending++;
+        if (a->n == 0)
+            a->first = a->reached;
+        if (a->n == 0 || a->ref[a->n - 1].pg != pg)
+            a->pages++;
         a->ref[a->n].pg = pg;
         a->ref[a->n].idx = i;
         if (++a->n == SX_BATCH)

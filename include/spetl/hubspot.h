@@ -375,6 +375,10 @@ typedef struct sp_hs_properties {
 } sp_hs_properties;
 
 int sp_hs_properties_read(sp_hs_client *c, sp_hs_object o, sp_hs_properties *out, sp_err *e);
+/* Send the read of o's property definitions now, without waiting: it goes
+ * with whatever request the client sends next (a run's start-up reads go
+ * together), and sp_hs_properties_read(o) takes its answer. */
+int sp_hs_properties_prefetch(sp_hs_client *c, sp_hs_object o, sp_err *e);
 void sp_hs_properties_free(sp_hs_properties *p);
 const sp_hs_property *sp_hs_properties_find(const sp_hs_properties *p, const char *name);
 

@@ -50,6 +50,9 @@ const char *sp_setup_field_type(const sp_job_field *f, const char **field_type);
  * line each); then -1 with SP_EJOB "N mapping problems" (exit 2). */
 int sp_setup_check_mappings(sp_hs_client *hs, const sp_job *job,
                             const sp_job_component *const *comps, size_t ncomps, sp_err *e);
+/* Send the reads sp_setup_check_mappings() needs ahead, without waiting, so
+ * they go with the next request (a run's start-up requests go together). */
+int sp_setup_prefetch(sp_hs_client *hs, const sp_job_component *const *comps, size_t ncomps, sp_err *e);
 
 /* Objects the job uses (mappings and enabled components): a mask of 1 << sp_hs_object. */
 unsigned sp_setup_objects(const sp_job *job);

@@ -310,7 +310,7 @@ static void config(hs_ctx *c, hs_resp *r)
 
 /* {"next":[{"status":500},{"status":429,"policy":"...","retry_after":"120"},{"drop":true},
  *          {"drop_after_processing":true},{"delay_ms":3000},{"malformed":true},{"omit_result":true},
- *          {"unnamed_errors":true}], "match":"substring"} */
+ *          {"unnamed_errors":true},{"unnamed_holders":true}], "match":"substring"} */
 static void faults(hs_ctx *c, hs_resp *r)
 {
     hs_sim *sim = c->sim;
@@ -358,6 +358,8 @@ static void faults(hs_ctx *c, hs_resp *r)
                 parsed[i].omit_result = json_is_true(v);
             } else if (strcmp(k, "unnamed_errors") == 0 && json_is_boolean(v)) {
                 parsed[i].unnamed_errors = json_is_true(v);
+            } else if (strcmp(k, "unnamed_holders") == 0 && json_is_boolean(v)) {
+                parsed[i].unnamed_holders = json_is_true(v);
             } else if (strcmp(k, "retry_after") == 0 && json_is_string(v) &&
                        json_string_length(v) < sizeof(parsed[i].retry_after) &&
                        strpbrk(json_string_value(v), "\r\n") == NULL) {

@@ -550,7 +550,7 @@ typedef struct decision {
     int status;             /* answer with this instead of handling */
     char policy[32];        /* for 429 */
     int drop, drop_after, malformed;
-    int omit_result, unnamed_errors;
+    int omit_result, unnamed_errors, unnamed_holders;
     char retry_after[48];   /* Retry-After header text, "" = none */
     int64_t sleep_ms;
     int rl_max, rl_remaining; /* -1 = no header */
@@ -588,6 +588,7 @@ static void decide(hs_sim *sim, const char *token, const char *path, int search,
         d->malformed = f.malformed;
         d->omit_result = f.omit_result;
         d->unnamed_errors = f.unnamed_errors;
+        d->unnamed_holders = f.unnamed_holders;
         snprintf(d->retry_after, sizeof(d->retry_after), "%s", f.retry_after);
         if (f.status == 429) {
             d->status = 429;
@@ -708,14 +709,40 @@ static void strip_error_names(json_t *errors)
     }
 }
 
+/* What names the record holding a unique value in a 409 (context.existingId, "Existing ID: N"
+ * in the message): dropped by the unnamed_holders fault, a conflict whose holder is not said. */
+static void strip_holder(json_t *err)
+{
+    const char *msg = json_string_value(json_object_get(err, "message"));
+    const char *at = msg != NULL ? strstr(msg, " Existing ID:") : NULL;
+
+    json_object_del(json_object_get(err, "context"), "existingId");
+    if (at != NULL)
+        json_object_set_new(err, "message", json_stringn(msg, (size_t)(at - msg)));
+}
+
+static void strip_error_holders(json_t *reply)
+{
+    json_t *errors = json_object_get(reply, "errors"), *err;
+    size_t i;
+
+    if (errors == NULL) {
+        strip_holder(reply);   /* a whole-request error */
+        return;
+    }
+    json_array_foreach(errors, i, err)
+        strip_holder(err);
+}
+
 /* Reply faults applied after the call was processed: a batch reply whose last result is left
- * out (omit_result), or whose errors name no input (unnamed_errors). Other replies pass. */
+ * out (omit_result), whose errors name no input (unnamed_errors), or whose conflicts name no
+ * holder (unnamed_holders). Other replies pass. */
 static void rewrite_batch_reply(hs_resp *r, const decision *d)
 {
     json_t *j = r->json;
     json_t *results;
 
-    if (!d->omit_result && !d->unnamed_errors)
+    if (!d->omit_result && !d->unnamed_errors && !d->unnamed_holders)
         return;
     if (j == NULL && r->raw != NULL) {
         j = json_loads(r->raw, 0, NULL);
@@ -730,6 +757,8 @@ static void rewrite_batch_reply(hs_resp *r, const decision *d)
         json_array_remove(results, json_array_size(results) - 1);
     if (d->unnamed_errors)
         strip_error_names(json_object_get(j, "errors"));
+    if (d->unnamed_holders)
+        strip_error_holders(j);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, hs_resp *r, const decision *d)

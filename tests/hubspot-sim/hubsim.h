@@ -298,6 +298,7 @@ typedef struct hs_fault {
     int drop, drop_after, malformed;
     int omit_result;        /* process the call, leave the last result out of the reply */
     int unnamed_errors;     /* process the call, strip what names the input from each error */
+    int unnamed_holders;    /* process the call, strip the holder (Existing ID) from each 409 */
     int delay_ms;
     char *match;            /* path substring or NULL */
 } hs_fault;

@@ -1388,6 +1388,36 @@ START_TEST(killed_run_with_a_batch_across_pages)
 }
 END_TEST
 
+/* A contact create refused because its key or e-mail is held, by a 409 that
+ * does not say by whom (no "Existing ID"): the contact is upserted by its
+ * key instead. Here the first create's reply is lost after HubSpot made the
+ * contacts, and the second create's refusals name no holder: the upsert
+ * finds each by gp_address_key and links it; nothing is made twice. */
+START_TEST(create_refused_without_a_holder_is_upserted_by_its_key)
+{
+    env x;
+    sp_test_expect ex;
+    json_t *j;
+
+    SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_409_anon", 40, NULL, NULL), "%s", sp_skip_why());
+    ex = sp_test_expected(x.db);
+    j = sim_json(&x, "POST", "/_sim/faults",
+                 "{\"next\":[{\"drop_after_processing\":true},{\"unnamed_holders\":true}],"
+                 "\"match\":\"contacts/batch/create\"}");
+    json_decref(j);
+    ck_assert_msg(spetl(&x, "run", "customer-export") == 1, "%s", err);   /* the sample's refused e-mails */
+    ck_assert_int_eq(sim_calls(&x, "contacts/batch/create"), 2);
+    ck_assert_int_ge(sim_calls(&x, "contacts/batch/upsert"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    assert_consistent(&x, ex.failed);
+    j = sim_json(&x, "GET", "/_sim/stats", NULL);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "faults_pending")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), ex.customers + ex.addresses - ex.failed);
+    json_decref(j);
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exports");
@@ -1412,6 +1442,10 @@ int main(void)
     tcase_add_test(tc, new_contacts_are_created_with_their_association);
     tcase_add_test(tc, lost_create_reply_is_sent_again_and_linked);
     tcase_add_test(tc, killed_run_with_a_batch_across_pages);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("holder");   /* CK_RUN_CASE=holder runs it alone */
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, create_refused_without_a_holder_is_upserted_by_its_key);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
