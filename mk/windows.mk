@@ -32,7 +32,8 @@ endif
 ifeq ($(TARGET),windows)
 # The suites that need no database, simulator or POSIX process: they run
 # under wine64 (tests/run-windows.sh). Check has no fork() there: CK_FORK=no.
-WIN_SUITES  := check_core check_filter check_mapping check_payload check_hubspot_pace
+WIN_SUITES  := check_core check_filter check_mapping check_payload check_hubspot_pace \
+               check_utf16
 WIN_SUPPORT := $(BUILD)/tests/support/skip.o $(BUILD)/tests/support/port.o \
                $(BUILD)/tests/support/memstream_win32.o
 WIN_TESTS   := $(WIN_SUITES:%=$(BUILD)/tests/%.exe)
