@@ -30,6 +30,9 @@ $(WIN_PREFIX)/.complete: scripts/windows-deps.sh
 endif
 
 ifeq ($(TARGET),windows)
+# CommandLineToArgvW (the UTF-16 command line, etl/core/platform_text.c)
+PKG_LIBS += -lshell32
+
 # The suites that need no database, simulator or POSIX process: they run
 # under wine64 (tests/run-windows.sh). Check has no fork() there: CK_FORK=no.
 WIN_SUITES  := check_core check_filter check_mapping check_payload check_hubspot_pace \

@@ -16,7 +16,10 @@ BUILD=${BUILD:-build/win64/obj}
 BIN=${BIN:-bin}
 WINEPREFIX=$(mktemp -d "${TMPDIR:-/tmp}/spetl-wine.XXXXXX")
 WINEDEBUG=-all
-export WINEPREFIX WINEDEBUG
+# Wine turns this process's UTF-8 arguments and environment into Windows'
+# UTF-16 by the Unix locale's charset: a UTF-8 one.
+LC_ALL=C.UTF-8
+export WINEPREFIX WINEDEBUG LC_ALL
 trap 'rm -rf "$WINEPREFIX"' EXIT INT TERM
 
 if [ ! -x "$WINE" ]; then
@@ -81,6 +84,36 @@ token_file() {
     fi
 }
 step "token file beside a job given as Z:\\...\\job.xml" token_file
+
+# The same with a folder, job file and token file named in Latin-1 and CJK,
+# the token file's name given by an environment variable: the arguments
+# (GetCommandLineW), the variable (_wgetenv), the job's folder and the token
+# file (CreateFileW) and the messages naming them stay UTF-8; the narrow API
+# would have turned the CJK into "?" and the Latin-1 into CP1252 bytes.
+token_file_unicode() {
+    d=$(printf '%s/tok Z\303\274rich \346\235\261\344\272\254' "$WINEPREFIX")
+    tok=$(printf 't\303\266k \346\235\261\344\272\254.txt')
+    job=$(printf 'job \303\274.xml')
+    mkdir -p "$d"
+    sed 's|<token env="HUBSPOT_TOKEN"/>|<token file="${SPETL_TEST_TOKEN}"/>|' jobs/demo.xml >"$d/$job"
+    printf 'pat-na1-wine-token\n' >"$d/$tok"
+    chmod 644 "$d/$tok"
+    wdir="Z:$(printf '%s' "$d" | tr '/' '\\')"
+    out=$(SPETL_TEST_TOKEN="$tok" SPETL_DEMO_DB="$d/none.db" HUBSPOT_URL=http://127.0.0.1:9 \
+        "$WINE" "$BIN/spetl.exe" run "$wdir\\$job" 2>&1)
+    if ! printf '%s' "$out" | grep -qF "$wdir\\$job:17:5: token file $wdir\\$tok can be read or changed by"; then
+        printf '%s\n' "$out" "expected: $wdir\\$job:17:5: token file $wdir\\$tok can be read or changed by ..."
+        return 1
+    fi
+    chmod 600 "$d/$tok"
+    out=$(SPETL_TEST_TOKEN="$tok" SPETL_DEMO_DB="$d/none.db" HUBSPOT_URL=http://127.0.0.1:9 \
+        "$WINE" "$BIN/spetl.exe" run "$wdir\\$job" 2>&1)
+    if printf '%s' "$out" | grep -q "token file" || ! printf '%s' "$out" | grep -q 'msg="run begin'; then
+        printf '%s\n' "$out" "expected the token file $wdir\\$tok of mode 600 to be read"
+        return 1
+    fi
+}
+step "job and token file in a folder named in Latin-1 and CJK" token_file_unicode
 
 # 0 when the simulator on port $1 holds a company named $2 (a Python escape)
 # and, with $3, whose gp_customer_number is $3; $4: how many companies it
@@ -148,6 +181,11 @@ e2e() {
     mkdir -p "$dir"
     eval "$(tests/support/odbc-env.sh "$dir/odbc")"
     # the SQL scripts of this checkout, wherever BIN is (a Linux path is a path of Z: in Wine)
+    # An ASCII path: Debian's SQLite driver has only the narrow functions, and
+    # unixODBC converts SQLDriverConnectW's string for it before the
+    # connection's UTF-8 conversion exists, so a non-ASCII Database= path
+    # arrives as "?" (statements and data, converted after, arrive whole).
+    # SQL Server's drivers on Windows take the W call as it is.
     export ODBCSYSINI SPETL_DEMO_DB="$dir/fabrikam.db" HUBSPOT_TOKEN=pat-na1-wine-e2e SPETL_SQL_DIR="$(pwd)/sql"
     "$BIN/spetl-sample" --conn "Driver=SQLite3;Database=$SPETL_DEMO_DB;" --create-schema \
         --customers 30 --seed 1 --prospects 3 --items 10 --quiet >/dev/null || return 1

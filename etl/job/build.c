@@ -1402,7 +1402,7 @@ static const char *read_secret_file(jctx *c, const char *path, sp_job_pos pos, c
 
 static const char *read_secret_env(jctx *c, const char *name, sp_job_pos pos, const secret_kind *k)
 {
-    const char *v = getenv(name);
+    const char *v = sp_os_getenv(name);
     char *val;
 
     if (v == NULL) {
