@@ -777,30 +777,8 @@ int sp_db_table_exists(sp_db *db, const char *name, int *exists, sp_err *e)
         snprintf(schema, sizeof(schema), "%.*s", (int)(dot - s), s);
         name = dot + 1;
     }
-    switch (db->dialect) {
-    case SP_DIALECT_SQLITE:
-        sql = "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND lower(name) = lower(?)"
-              " AND ? IS NOT NULL";
-        break;
-    case SP_DIALECT_POSTGRESQL:
-        sql = schema[0] ? "SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower(?)"
-                          " AND lower(table_schema) = lower(?)"
-                        : "SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower(?)"
-                          " AND table_schema = current_schema() AND ? IS NOT NULL";
-        break;
-    case SP_DIALECT_SQLSERVER:
-        sql = schema[0] ? "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
-                          " AND TABLE_SCHEMA = ?"
-                        : "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
-                          " AND TABLE_SCHEMA = SCHEMA_NAME() AND ? IS NOT NULL";
-        break;
-    default:
-        sql = schema[0] ? "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)"
-                          " AND UPPER(TABLE_SCHEMA) = UPPER(?)"
-                        : "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)"
-                          " AND ? IS NOT NULL";
-        break;
-    }
+    sql = schema[0] ? sp_dialect_sql_of(db->dialect)->table_exists_in
+                    : sp_dialect_sql_of(db->dialect)->table_exists;
     if (sp_stmt_prepare(db, sql, &st, e) < 0 || sp_stmt_bind_text(st, 1, name, e) < 0 ||
         sp_stmt_bind_text(st, 2, schema[0] ? schema : "-", e) < 0 || sp_stmt_exec(st, NULL, e) < 0)
         goto done;
@@ -914,6 +892,8 @@ int sp_db_release(sp_db *db, const char *name, sp_err *e)
 void sp_db_param_types(const sp_db *db, sp_type type, size_t text_len, SQLSMALLINT *ctype,
                        SQLSMALLINT *sqltype, SQLULEN *colsize, SQLSMALLINT *digits)
 {
+    size_t varchar_max = sp_dialect_sql_of(db->dialect)->varchar_max;
+
     *digits = 0;
     switch (type) {
     case SP_TYPE_INT:
@@ -949,17 +929,13 @@ void sp_db_param_types(const sp_db *db, sp_type type, size_t text_len, SQLSMALLI
     default:
         *colsize = text_len > 0 ? text_len : 1;
 #ifdef _WIN32
-        /* UTF-16 (the narrow API would read the ANSI code page); SQL
-         * Server's nvarchar(n) ends at 4000 characters */
+        /* UTF-16 (the narrow API would read the ANSI code page); nvarchar(n)
+         * ends at half varchar(n)'s bytes, in characters */
         *ctype = SQL_C_WCHAR;
-        *sqltype = SQL_WVARCHAR;
-        if (db->dialect == SP_DIALECT_SQLSERVER && text_len > 4000)
-            *sqltype = SQL_WLONGVARCHAR;
+        *sqltype = varchar_max > 0 && text_len > varchar_max / 2 ? SQL_WLONGVARCHAR : SQL_WVARCHAR;
 #else
         *ctype = SQL_C_CHAR;
-        *sqltype = SQL_VARCHAR;
-        if (db->dialect == SP_DIALECT_SQLSERVER && text_len > 8000)
-            *sqltype = SQL_LONGVARCHAR;
+        *sqltype = varchar_max > 0 && text_len > varchar_max ? SQL_LONGVARCHAR : SQL_VARCHAR;
 #endif
         break;
     }
