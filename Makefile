@@ -267,6 +267,8 @@ lint:
 	    || (echo "lint: libxml2 outside etl/job/ (the seam)" >&2; false)
 	@! grep -nE 'format\((gnu_)?printf' $(LIB_SRC) etl/main.c $(filter-out include/spetl/platform.h,$(wildcard include/spetl/*.h)) \
 	    || (echo "lint: printf format attribute outside platform.h: use SP_PRINTF (Windows needs gnu_printf)" >&2; false)
+	@! grep -nE '(^|[^_a-z])(fopen|getenv)\(' $(filter-out etl/core/platform_%,$(LIB_SRC)) etl/main.c \
+	    || (echo "lint: fopen/getenv outside the platform seam: use sp_os_fopen/sp_os_getenv (UTF-8 on Windows)" >&2; false)
 
 # clean keeps the Windows libraries (build/win64/prefix: minutes to rebuild);
 # distclean removes them too.

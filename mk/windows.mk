@@ -30,9 +30,13 @@ $(WIN_PREFIX)/.complete: scripts/windows-deps.sh
 endif
 
 ifeq ($(TARGET),windows)
+# CommandLineToArgvW (the UTF-16 command line, etl/core/platform_text.c)
+PKG_LIBS += -lshell32
+
 # The suites that need no database, simulator or POSIX process: they run
 # under wine64 (tests/run-windows.sh). Check has no fork() there: CK_FORK=no.
-WIN_SUITES  := check_core check_filter check_mapping check_payload check_hubspot_pace check_hookprog
+WIN_SUITES  := check_core check_filter check_mapping check_payload check_hubspot_pace \
+               check_hookprog check_utf16
 WIN_SUPPORT := $(BUILD)/tests/support/skip.o $(BUILD)/tests/support/port.o \
                $(BUILD)/tests/support/memstream_win32.o
 WIN_TESTS   := $(WIN_SUITES:%=$(BUILD)/tests/%.exe)

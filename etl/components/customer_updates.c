@@ -14,6 +14,7 @@
  * resolves) or is resolved by hand. */
 #include "spetl/components.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "spetl/clock.h"
@@ -32,28 +33,30 @@
  * customer (minutes at 100,000 customers). An address's open row is looked
  * up from the address (a nested EXISTS: joined, SQLite read every open
  * address row of the hub for each customer). */
-#define UPD_AC(cat)                                                                                \
+#define UPD_AC                                                                                     \
     "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "           \
     "'CUSTOMER' AND ac.Entity_Key = RTRIM(t.CUSTNMBR) AND ac.Component = ? AND "                    \
     "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM RM00102 a WHERE a.CUSTNMBR = t.CUSTNMBR "     \
     "AND EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "       \
-    "'CUSTOMER_ADDRESS' AND ac.Entity_Key = RTRIM(a.CUSTNMBR) " cat " '|' " cat                    \
-    " RTRIM(a.ADRSCODE) AND ac.Component = ? AND ac.Resolved_On IS NULL)) OR "                      \
+    "'CUSTOMER_ADDRESS' AND ac.Entity_Key = RTRIM(a.CUSTNMBR)%s'|'%sRTRIM(a.ADRSCODE) AND "         \
+    "ac.Component = ? AND ac.Resolved_On IS NULL)) OR "                                             \
     "t.DEX_ROW_TS >= ? OR EXISTS (SELECT 1 FROM RM00102 a WHERE "                                   \
     "a.CUSTNMBR = t.CUSTNMBR AND a.DEX_ROW_TS >= ?) OR EXISTS (SELECT 1 "                           \
     "FROM SY01200 m WHERE m.Master_Type = 'CUS' AND "
 
-static const char *updates_where(sp_dialect d)
+/* The concatenation and the padding rule come from the dialect table. */
+static const char *updates_where(sp_dialect d, char *buf, size_t n)
 {
-    switch (d) {
-    case SP_DIALECT_SQLSERVER:
-        return UPD_AC("+") "m.Master_ID = t.CUSTNMBR AND m.DEX_ROW_TS >= ?)";
-    case SP_DIALECT_SQLITE:
-        return UPD_AC("||") "m.Master_ID >= RTRIM(t.CUSTNMBR) AND m.Master_ID < RTRIM(t.CUSTNMBR) || '!' "
-                            "AND RTRIM(m.Master_ID) = RTRIM(t.CUSTNMBR) AND m.DEX_ROW_TS >= ?)";
-    default:
-        return UPD_AC("||") "m.Master_ID = t.CUSTNMBR AND m.DEX_ROW_TS >= ?)";
-    }
+    const sp_dialect_sql *q = sp_dialect_sql_of(d);
+
+    if (q->blank_padded)
+        snprintf(buf, n, UPD_AC "m.Master_ID = t.CUSTNMBR AND m.DEX_ROW_TS >= ?)", q->concat,
+                 q->concat);
+    else
+        snprintf(buf, n, UPD_AC "m.Master_ID >= RTRIM(t.CUSTNMBR) AND m.Master_ID < "
+                 "RTRIM(t.CUSTNMBR)%s'!' AND RTRIM(m.Master_ID) = RTRIM(t.CUSTNMBR) AND "
+                 "m.DEX_ROW_TS >= ?)", q->concat, q->concat, q->concat);
+    return buf;
 }
 
 int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
@@ -67,6 +70,7 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     sp_hooks *hooks = NULL;
     int rc;
     int64_t adopted = 0;
+    char where[2048];
 
     memset(&child, 0, sizeof(child));
     child.entity = SP_ENTITY_CUSTOMER_ADDRESS;
@@ -89,7 +93,7 @@ int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
     spec.parent.links = SP_EXPORT_LINKED;
     spec.parent.send = 1;
     if (ctx->key == NULL) {
-        spec.parent.where = updates_where(sp_db_dialect(ctx->db));
+        spec.parent.where = updates_where(sp_db_dialect(ctx->db), where, sizeof(where));
         spec.parent.where_texts = texts;
         spec.parent.nwhere_texts = 4;
         spec.parent.where_times = times;

@@ -10,6 +10,7 @@
  * goes through. */
 #include "spetl/components.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "spetl/clock.h"
@@ -20,27 +21,22 @@
  * hub, component, hub, component; then the two times). A contact's open row
  * is looked up from the contact (a nested EXISTS: joined, SQLite read every
  * open contact row of the hub for each prospect). */
-static const char *updates_where(sp_dialect d)
+static const char *updates_where(sp_dialect d, char *buf, size_t n)
 {
-    return d == SP_DIALECT_SQLSERVER
-               ? "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
-                 "'PROSPECT' AND ac.Entity_Key = RTRIM(t.PROSPID) AND ac.Component = ? AND "
-                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a WHERE a.PROSPID = "
-                 "t.PROSPID AND EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND "
-                 "ac.Entity_Type = 'PROSPECT_CONTACT' AND ac.Entity_Key = RTRIM(a.PROSPID) + '|' + "
-                 "RTRIM(CAST(a.Contact_ID AS varchar(40))) AND ac.Component = ? AND "
-                 "ac.Resolved_On IS NULL)) OR "
-                 "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
-                 "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)"
-               : "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
-                 "'PROSPECT' AND ac.Entity_Key = RTRIM(t.PROSPID) AND ac.Component = ? AND "
-                 "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a WHERE a.PROSPID = "
-                 "t.PROSPID AND EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND "
-                 "ac.Entity_Type = 'PROSPECT_CONTACT' AND ac.Entity_Key = RTRIM(a.PROSPID) || '|' || "
-                 "RTRIM(CAST(a.Contact_ID AS varchar(40))) AND ac.Component = ? AND "
-                 "ac.Resolved_On IS NULL)) OR "
-                 "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
-                 "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)";
+    const char *cat = sp_dialect_sql_of(d)->concat;
+
+    snprintf(buf, n,
+             "EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND ac.Entity_Type = "
+             "'PROSPECT' AND ac.Entity_Key = RTRIM(t.PROSPID) AND ac.Component = ? AND "
+             "ac.Resolved_On IS NULL) OR EXISTS (SELECT 1 FROM spProspectContact a WHERE a.PROSPID = "
+             "t.PROSPID AND EXISTS (SELECT 1 FROM spAAActionCenter ac WHERE ac.Hub_ID = ? AND "
+             "ac.Entity_Type = 'PROSPECT_CONTACT' AND ac.Entity_Key = RTRIM(a.PROSPID)%s'|'%s"
+             "RTRIM(CAST(a.Contact_ID AS varchar(40))) AND ac.Component = ? AND "
+             "ac.Resolved_On IS NULL)) OR "
+             "t.MODIFDT >= ? OR EXISTS (SELECT 1 FROM spProspectContact a WHERE "
+             "a.PROSPID = t.PROSPID AND a.DEX_ROW_TS >= ?)",
+             cat, cat);
+    return buf;
 }
 
 int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
@@ -51,6 +47,7 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
     int64_t times[2] = {today - (int64_t)u->range_days * 86400000LL,
                         now - (int64_t)u->range_days * 86400000LL};
     const char *texts[4] = {ctx->hub, ctx->comp->name, ctx->hub, ctx->comp->name};
+    char where[1536];
     sp_export_level child;
     sp_export_spec spec;
     sp_hooks *hooks = NULL;
@@ -77,7 +74,7 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
     spec.parent.links = SP_EXPORT_LINKED;
     spec.parent.send = 1;
     if (ctx->key == NULL) {
-        spec.parent.where = updates_where(sp_db_dialect(ctx->db));
+        spec.parent.where = updates_where(sp_db_dialect(ctx->db), where, sizeof(where));
         spec.parent.where_texts = texts;
         spec.parent.nwhere_texts = 4;
         spec.parent.where_times = times;

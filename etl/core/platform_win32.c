@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "spetl/mem.h"
+#include "spetl/utf16.h"
 
 /* 100 ns ticks from 1601-01-01 to 1970-01-01 */
 #define EPOCH_TICKS 116444736000000000LL
@@ -54,23 +55,33 @@ int sp_os_random(void *buf, size_t n)
 
 long long sp_os_pid(void) { return (long long)GetCurrentProcessId(); }
 
+/* w (UTF-16, wn units) as UTF-8 into buf (n bytes); 0, or -1 when it is
+ * empty or does not fit */
+static int to_utf8(const wchar_t *w, size_t wn, char *buf, size_t n)
+{
+    return wn > 0 && sp_utf16_to_utf8((const uint16_t *)w, wn, buf, n) < n ? 0 : -1;
+}
+
 const char *sp_os_host_name(char *buf, size_t n)
 {
-    DWORD len = n > 0xffff ? 0xffff : (DWORD)n;
+    wchar_t w[256];
+    DWORD len = 256;
     if (n == 0)
         return buf;
-    if (!GetComputerNameExA(ComputerNameDnsHostname, buf, &len) || buf[0] == '\0')
+    if (!GetComputerNameExW(ComputerNameDnsHostname, w, &len) || to_utf8(w, len, buf, n) < 0)
         snprintf(buf, n, "unknown");
     return buf;
 }
 
 const char *sp_os_user_name(char *buf, size_t n)
 {
-    DWORD len = n > 0xffff ? 0xffff : (DWORD)n;
-    const char *env = getenv("USERNAME");
+    wchar_t w[257];
+    DWORD len = 257;
+    const char *env = sp_os_getenv("USERNAME");
     if (n == 0)
         return buf;
-    if (!GetUserNameA(buf, &len) || buf[0] == '\0')
+    /* len counts the terminator */
+    if (!GetUserNameW(w, &len) || len < 2 || to_utf8(w, len - 1, buf, n) < 0)
         snprintf(buf, n, "%s", env != NULL && env[0] != '\0' ? env : "unknown");
     return buf;
 }
@@ -96,13 +107,13 @@ int sp_os_pid_gone(long long pid, int64_t since_ms)
 
 int sp_os_exe_dir(char *buf, size_t n)
 {
-    char exe[MAX_PATH * 4];
-    DWORD len = GetModuleFileNameA(NULL, exe, sizeof(exe));
+    wchar_t w[MAX_PATH * 4];
+    char exe[MAX_PATH * 12];
+    DWORD len = GetModuleFileNameW(NULL, w, MAX_PATH * 4);
     char *cut;
 
-    if (len == 0 || len >= sizeof(exe))
+    if (len == 0 || len >= MAX_PATH * 4 || to_utf8(w, len, exe, sizeof(exe)) < 0)
         return -1;
-    exe[len] = '\0';
     cut = strrchr(exe, '\\');
     if (cut == NULL || strrchr(exe, '/') > cut)
         cut = strrchr(exe, '/');
@@ -116,8 +127,9 @@ int sp_os_is_terminal(FILE *f) { return _isatty(_fileno(f)) != 0; }
 
 int sp_os_cwd(char *buf, size_t n)
 {
-    DWORD len = GetCurrentDirectoryA(n > 0xffff ? 0xffff : (DWORD)n, buf);
-    return len > 0 && len < n ? 0 : -1;
+    wchar_t w[MAX_PATH * 4];
+    DWORD len = GetCurrentDirectoryW(MAX_PATH * 4, w);
+    return len > 0 && len < MAX_PATH * 4 && to_utf8(w, len, buf, n) == 0 ? 0 : -1;
 }
 
 char *strcasestr(const char *hay, const char *needle)
@@ -159,7 +171,9 @@ char *sp_path_dir(const char *path)
 
 sp_path_kind sp_path_stat(const char *path)
 {
-    DWORD a = GetFileAttributesA(path);
+    wchar_t *wp = sp_os_wide(path);
+    DWORD a = GetFileAttributesW(wp);
+    free(wp);
     if (a == INVALID_FILE_ATTRIBUTES) {
         errno = ENOENT;
         return SP_PATH_NONE;
@@ -169,19 +183,26 @@ sp_path_kind sp_path_stat(const char *path)
     return (a & FILE_ATTRIBUTE_DEVICE) ? SP_PATH_OTHER : SP_PATH_FILE;
 }
 
-int sp_path_readable(const char *path) { return _access(path, 4) == 0; }
+int sp_path_readable(const char *path)
+{
+    wchar_t *wp = sp_os_wide(path);
+    int ok = _waccess(wp, 4) == 0;
+    free(wp);
+    return ok;
+}
 
 /* Windows runs any file by its extension; a regular file is accepted. */
 int sp_path_executable(const char *path) { return sp_path_stat(path) == SP_PATH_FILE; }
 
 static void win_error(char *detail, size_t dn, DWORD err)
 {
-    char msg[256];
-    DWORD len = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err,
-                               0, msg, sizeof(msg), NULL);
-    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r' || msg[len - 1] == '.'))
-        msg[--len] = '\0';
-    if (len == 0)
+    wchar_t w[256];
+    char msg[768];
+    DWORD len = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err,
+                               0, w, 256, NULL);
+    while (len > 0 && (w[len - 1] == L'\n' || w[len - 1] == L'\r' || w[len - 1] == L'.'))
+        len--;
+    if (len == 0 || to_utf8(w, len, msg, sizeof(msg)) < 0)
         snprintf(msg, sizeof(msg), "Windows error %lu", (unsigned long)err);
     snprintf(detail, dn, "%s", msg);
 }
@@ -218,14 +239,19 @@ static int acl_private(HANDLE h, const char *path, char *detail, size_t dn)
     }
     for (DWORD i = 0; rc == 0 && dacl != NULL && i < dacl->AceCount; i++) {
         ACCESS_ALLOWED_ACE *ace;
-        char name[128] = "another account", dom[128] = "";
-        DWORD nl = sizeof(name), dl = sizeof(dom);
+        wchar_t wname[128], wdom[128];
+        char name[384] = "another account", dom[384] = "";
+        DWORD nl = 128, dl = 128;
         SID_NAME_USE use;
         if (!GetAce(dacl, i, (void **)&ace) || ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE ||
             (ace->Mask & READ_OR_CHANGE) == 0 || trusted_sid((PSID)&ace->SidStart, owner))
             continue;
-        if (!LookupAccountSidA(NULL, (PSID)&ace->SidStart, name, &nl, dom, &dl, &use))
+        /* account names are localised ("Jeder", "Utilisateurs authentifiés") */
+        if (!LookupAccountSidW(NULL, (PSID)&ace->SidStart, wname, &nl, wdom, &dl, &use) ||
+            to_utf8(wname, nl, name, sizeof(name)) < 0)
             snprintf(name, sizeof(name), "another account");
+        else if (to_utf8(wdom, dl, dom, sizeof(dom)) < 0)
+            dom[0] = '\0';
         snprintf(detail, dn, "can be read or changed by %s%s%s (its access list): run icacls \"%s\" "
                              "/inheritance:r /grant:r \"%%USERNAME%%:F\"",
                  dom, dom[0] ? "\\" : "", name, path);
@@ -243,9 +269,11 @@ sp_priv_rc sp_os_read_private(const char *path, char *buf, size_t cap, size_t *l
     size_t n = 0;
     DWORD got = 1;
     int acl;
-    HANDLE h = CreateFileA(path, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+    wchar_t *wp = sp_os_wide(path);
+    HANDLE h = CreateFileW(wp, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ, NULL, OPEN_EXISTING,
                            FILE_ATTRIBUTE_NORMAL, NULL);
 
+    free(wp);
     *len = 0;
     buf[0] = '\0';
     detail[0] = '\0';

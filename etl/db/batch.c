@@ -32,6 +32,7 @@
 #include "spetl/clock.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
+#include "spetl/utf16.h"
 
 #define BATCH_ROWS_MAX 5000
 #define BATCH_FAILURES_KEPT 100
@@ -234,6 +235,9 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
         case SQL_C_TYPE_TIMESTAMP:
             c->width = sizeof(SQL_TIMESTAMP_STRUCT);
             break;
+        case SQL_C_WCHAR:        /* Windows' text: UTF-16, never more units than bytes */
+            c->width = (c->max_len + 1) * sizeof(uint16_t);
+            break;
         default:
             c->width = c->type == SP_TYPE_TIME ? 24 : c->max_len + 1;
             break;
@@ -243,7 +247,7 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
     }
     if (sp_db_alloc_stmt(db, &b->h, e) < 0)
         goto fail;
-    if (!SQL_SUCCEEDED(SQLPrepare(b->h, (SQLCHAR *)sql, SQL_NTS))) {
+    if (!SQL_SUCCEEDED(sp_odbc_prepare(b->h, sql))) {
         sp_db_diag(db, e, SQL_HANDLE_STMT, b->h, sql, "preparing a batch");
         goto fail;
     }
@@ -319,7 +323,13 @@ static int put_text(sp_batch *b, int idx, sp_type type, const char *s, sp_err *e
                       "bound of %zu bytes: \"%.40s...\"",
                       idx, (long long)(b->first_row + b->n), len, c->max_len, s);
     }
-    memcpy(c->data + (size_t)b->n * c->width, s, len + 1);
+    char *dst = c->data + (size_t)b->n * c->width;
+    if (c->ctype == SQL_C_WCHAR) {
+        uint16_t *w = (uint16_t *)(void *)dst;
+        len = sp_utf8_to_utf16(s, len, w, c->max_len + 1) * sizeof(*w);
+    } else {
+        memcpy(dst, s, len + 1);
+    }
     c->ind[b->n] = (SQLLEN)len;
     return 0;
 }
@@ -470,7 +480,7 @@ static SQLHSTMT multi_prepare(sp_batch *b, int k, sp_err *e)
             goto done;
     if (sp_db_alloc_stmt(b->db, &h, e) < 0)
         goto done;
-    if (!SQL_SUCCEEDED(SQLPrepare(h, (SQLCHAR *)sp_buf_str(&sql), SQL_NTS))) {
+    if (!SQL_SUCCEEDED(sp_odbc_prepare(h, sp_buf_str(&sql)))) {
         sp_db_diag(b->db, e, SQL_HANDLE_STMT, h, b->sql, "preparing a multi-row insert");
         SQLFreeHandle(SQL_HANDLE_STMT, h);
         h = SQL_NULL_HSTMT;

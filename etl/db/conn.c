@@ -264,9 +264,8 @@ void sp_db_fix_sqlstate(const sp_db *db, char state[6], long native)
 void sp_db_diag_first(const sp_db *db, SQLSMALLINT htype, SQLHANDLE h, char state[6],
                       long *native, char *msg, size_t msgn)
 {
-    SQLCHAR st[6] = "", text[768];
+    char st[6] = "", text[768];
     SQLINTEGER nat = 0;
-    SQLSMALLINT len = 0;
 
     memcpy(state, "HY000", 6);
     *native = 0;
@@ -274,16 +273,15 @@ void sp_db_diag_first(const sp_db *db, SQLSMALLINT htype, SQLHANDLE h, char stat
         msg[0] = '\0';
     /* the first error record; warnings (class 01) only when there is no error */
     for (SQLSMALLINT i = 1; h != NULL && i <= 8; i++) {
-        if (!SQL_SUCCEEDED(SQLGetDiagRec(htype, h, i, st, &nat, text, (SQLSMALLINT)sizeof(text),
-                                         &len)))
+        if (!SQL_SUCCEEDED(sp_odbc_diag_rec(htype, h, i, st, &nat, text, sizeof(text))))
             break;
-        if (i > 1 && strncmp((char *)st, "01", 2) == 0)
+        if (i > 1 && strncmp(st, "01", 2) == 0)
             continue;
         memcpy(state, st, 5);
         state[5] = '\0';
         *native = (long)nat;
         sp_db_fix_sqlstate(db, state, *native);
-        snprintf(msg, msgn, "%s", (char *)text);
+        snprintf(msg, msgn, "%s", text);
         one_line(msg);
         sp_log_redact(msg);
         if (strncmp(state, "01", 2) != 0)
@@ -302,13 +300,11 @@ int sp_db_diag(const sp_db *db, sp_err *e, SQLSMALLINT htype, SQLHANDLE h, const
 
     all[0] = '\0';
     for (i = 1; h != NULL && i <= 8 && o + 16 < sizeof(all); i++) {
-        SQLCHAR st[6] = "", text[768];
+        char st[6] = "", text[768];
         SQLINTEGER nat = 0;
-        SQLSMALLINT len = 0;
-        if (!SQL_SUCCEEDED(SQLGetDiagRec(htype, h, i, st, &nat, text, (SQLSMALLINT)sizeof(text),
-                                         &len)))
+        if (!SQL_SUCCEEDED(sp_odbc_diag_rec(htype, h, i, st, &nat, text, sizeof(text))))
             break;
-        if (i == 1 || (strncmp(state, "01", 2) == 0 && strncmp((char *)st, "01", 2) != 0)) {
+        if (i == 1 || (strncmp(state, "01", 2) == 0 && strncmp(st, "01", 2) != 0)) {
             /* the first error record; a warning (01xxx) only when no error follows */
             memcpy(state, st, 5);
             state[5] = '\0';
@@ -319,8 +315,7 @@ int sp_db_diag(const sp_db *db, sp_err *e, SQLSMALLINT htype, SQLHANDLE h, const
         memcpy(shown, st, 5);
         shown[5] = '\0';
         sp_db_fix_sqlstate(db, shown, (long)nat);
-        int w = snprintf(all + o, sizeof(all) - o, "%s[%s] %s", i > 1 ? " | " : "", shown,
-                         (char *)text);
+        int w = snprintf(all + o, sizeof(all) - o, "%s[%s] %s", i > 1 ? " | " : "", shown, text);
         if (w < 0)
             break;
         o += (size_t)w;
@@ -392,8 +387,7 @@ static int db_connect(sp_db *db, const char *full, const char *orig, sp_err *e)
     }
     SQLSetConnectAttr(db->dbc, SQL_ATTR_LOGIN_TIMEOUT,
                       (SQLPOINTER)(intptr_t)db->opts.login_timeout_s, 0);
-    rc = SQLDriverConnect(db->dbc, NULL, (SQLCHAR *)full, SQL_NTS, NULL, 0, NULL,
-                          SQL_DRIVER_NOPROMPT);
+    rc = sp_odbc_driver_connect(db->dbc, full);
     if (SQL_SUCCEEDED(rc))
         return 0;
 
@@ -734,7 +728,7 @@ int sp_db_exec(sp_db *db, const char *sql, int64_t *rows, sp_err *e)
         *rows = -1;
     if (sp_db_alloc_stmt(db, &h, e) < 0)
         return -1;
-    rc = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+    rc = sp_odbc_exec_direct(h, sql);
     if (rc == SQL_NO_DATA) {
         if (rows != NULL)
             *rows = 0;
@@ -783,30 +777,8 @@ int sp_db_table_exists(sp_db *db, const char *name, int *exists, sp_err *e)
         snprintf(schema, sizeof(schema), "%.*s", (int)(dot - s), s);
         name = dot + 1;
     }
-    switch (db->dialect) {
-    case SP_DIALECT_SQLITE:
-        sql = "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND lower(name) = lower(?)"
-              " AND ? IS NOT NULL";
-        break;
-    case SP_DIALECT_POSTGRESQL:
-        sql = schema[0] ? "SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower(?)"
-                          " AND lower(table_schema) = lower(?)"
-                        : "SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower(?)"
-                          " AND table_schema = current_schema() AND ? IS NOT NULL";
-        break;
-    case SP_DIALECT_SQLSERVER:
-        sql = schema[0] ? "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
-                          " AND TABLE_SCHEMA = ?"
-                        : "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
-                          " AND TABLE_SCHEMA = SCHEMA_NAME() AND ? IS NOT NULL";
-        break;
-    default:
-        sql = schema[0] ? "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)"
-                          " AND UPPER(TABLE_SCHEMA) = UPPER(?)"
-                        : "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)"
-                          " AND ? IS NOT NULL";
-        break;
-    }
+    sql = schema[0] ? sp_dialect_sql_of(db->dialect)->table_exists_in
+                    : sp_dialect_sql_of(db->dialect)->table_exists;
     if (sp_stmt_prepare(db, sql, &st, e) < 0 || sp_stmt_bind_text(st, 1, name, e) < 0 ||
         sp_stmt_bind_text(st, 2, schema[0] ? schema : "-", e) < 0 || sp_stmt_exec(st, NULL, e) < 0)
         goto done;
@@ -959,6 +931,8 @@ int sp_err_is_unique_violation(const sp_err *e)
 void sp_db_param_types(const sp_db *db, sp_type type, size_t text_len, SQLSMALLINT *ctype,
                        SQLSMALLINT *sqltype, SQLULEN *colsize, SQLSMALLINT *digits)
 {
+    size_t varchar_max = sp_dialect_sql_of(db->dialect)->varchar_max;
+
     *digits = 0;
     switch (type) {
     case SP_TYPE_INT:
@@ -992,11 +966,16 @@ void sp_db_param_types(const sp_db *db, sp_type type, size_t text_len, SQLSMALLI
         break;
     case SP_TYPE_TEXT:
     default:
-        *ctype = SQL_C_CHAR;
-        *sqltype = SQL_VARCHAR;
         *colsize = text_len > 0 ? text_len : 1;
-        if (db->dialect == SP_DIALECT_SQLSERVER && text_len > 8000)
-            *sqltype = SQL_LONGVARCHAR;
+#ifdef _WIN32
+        /* UTF-16 (the narrow API would read the ANSI code page); nvarchar(n)
+         * ends at half varchar(n)'s bytes, in characters */
+        *ctype = SQL_C_WCHAR;
+        *sqltype = varchar_max > 0 && text_len > varchar_max / 2 ? SQL_WLONGVARCHAR : SQL_WVARCHAR;
+#else
+        *ctype = SQL_C_CHAR;
+        *sqltype = varchar_max > 0 && text_len > varchar_max ? SQL_LONGVARCHAR : SQL_VARCHAR;
+#endif
         break;
     }
 }

@@ -55,6 +55,7 @@ typedef struct sp_value {
     SQL_TIMESTAMP_STRUCT ts;
     char tstext[24];             /* SQLite: "YYYY-MM-DD HH:MM:SS.fff" */
     char *text;                  /* TEXT/NUMERIC, owned (sp_stmt) */
+    uint16_t *wtext;             /* Windows: text as UTF-16 when bound so, owned */
     SQLLEN ind;
 } sp_value;
 
@@ -71,4 +72,19 @@ void sp_db_ms_to_ts(int64_t ms, SQL_TIMESTAMP_STRUCT *ts);
 int sp_db_set_autocommit(sp_db *db, int on, sp_err *e);
 int sp_db_end_tran(sp_db *db, int commit, sp_err *e);
 
+/* ---- text across the ODBC API (odbc_text.c) ----------------------------------
+ * spetl's text is UTF-8. Through the narrow API Windows' driver manager and
+ * drivers read and write the ANSI code page (CP1252) instead, so on Windows
+ * statements, connection strings and diagnostics go through the W functions
+ * and text cells are SQL_C_WCHAR (UTF-16, include/spetl/utf16.h); on POSIX
+ * these are the narrow calls (unixODBC's drivers speak UTF-8 there). */
+SQLRETURN sp_odbc_prepare(SQLHSTMT h, const char *sql);
+SQLRETURN sp_odbc_exec_direct(SQLHSTMT h, const char *sql);
+SQLRETURN sp_odbc_driver_connect(SQLHDBC h, const char *conn);
+/* Diagnostic record i of h: state (6 bytes) and text (UTF-8, n bytes), terminated. */
+SQLRETURN sp_odbc_diag_rec(SQLSMALLINT htype, SQLHANDLE h, SQLSMALLINT i, char state[6],
+                           SQLINTEGER *native, char *text, size_t n);
+/* Column col's name (UTF-8, n bytes) and SQL type. */
+SQLRETURN sp_odbc_describe_col(SQLHSTMT h, SQLUSMALLINT col, char *name, size_t n,
+                               SQLSMALLINT *sqltype);
 #endif

@@ -29,6 +29,12 @@ static const sp_dialect_sql dialects[] = {
         .release = "RELEASE SAVEPOINT ",
         .upsert_merge = 0,
         .max_params = 0,
+        .blank_padded = 1,
+        .varchar_max = 0,
+        .table_exists = "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)"
+                        " AND ? IS NOT NULL",
+        .table_exists_in = "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)"
+                           " AND UPPER(TABLE_SCHEMA) = UPPER(?)",
     },
     [SP_DIALECT_SQLITE] = {
         .name = "sqlite",
@@ -50,6 +56,12 @@ static const sp_dialect_sql dialects[] = {
         .release = "RELEASE SAVEPOINT ",
         .upsert_merge = 0,
         .max_params = 999,
+        .blank_padded = 0,
+        .varchar_max = 0,
+        .table_exists = "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND "
+                        "lower(name) = lower(?) AND ? IS NOT NULL",
+        .table_exists_in = "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND "
+                           "lower(name) = lower(?) AND ? IS NOT NULL",
     },
     [SP_DIALECT_POSTGRESQL] = {
         .name = "postgresql",
@@ -71,6 +83,12 @@ static const sp_dialect_sql dialects[] = {
         .release = "RELEASE SAVEPOINT ",
         .upsert_merge = 0,
         .max_params = 30000,
+        .blank_padded = 1,
+        .varchar_max = 0,
+        .table_exists = "SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower(?)"
+                        " AND table_schema = current_schema() AND ? IS NOT NULL",
+        .table_exists_in = "SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower(?)"
+                           " AND lower(table_schema) = lower(?)",
     },
     [SP_DIALECT_SQLSERVER] = {
         .name = "sqlserver",
@@ -92,6 +110,12 @@ static const sp_dialect_sql dialects[] = {
         .release = NULL,
         .upsert_merge = 1,
         .max_params = 2000,
+        .blank_padded = 1,
+        .varchar_max = 8000,
+        .table_exists = "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
+                        " AND TABLE_SCHEMA = SCHEMA_NAME() AND ? IS NOT NULL",
+        .table_exists_in = "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
+                           " AND TABLE_SCHEMA = ?",
     },
 };
 

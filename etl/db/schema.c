@@ -63,7 +63,7 @@ const char *sp_schema_find_dir(char *buf, size_t n, sp_err *e)
                g_dir_override);
         return NULL;
     }
-    env = getenv("SPETL_SQL_DIR");
+    env = sp_os_getenv("SPETL_SQL_DIR");
     if (env != NULL && env[0] != '\0') {
         if (has_scripts(env)) {
             snprintf(buf, n, "%s", env);
@@ -85,7 +85,7 @@ const char *sp_schema_find_dir(char *buf, size_t n, sp_err *e)
         snprintf(path, sizeof(path), "%s/sql", exe);
         TRY(path);
     }
-    env = getenv("SPETL_TOP");
+    env = sp_os_getenv("SPETL_TOP");
     if (env != NULL && env[0] != '\0') {
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s/sql", env);
@@ -277,7 +277,7 @@ static const char *dialect_dir(sp_dialect d)
 
 static int read_file(const char *path, sp_buf *out, sp_err *e)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = sp_os_fopen(path, "rb");
     char chunk[8192];
     size_t n;
     int rc = 0;

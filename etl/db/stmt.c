@@ -15,6 +15,7 @@
 #include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/mem.h"
+#include "spetl/utf16.h"
 
 #define KEYSET_MAX_KEYS 8
 #define KEYSET_MAX_PARAMS (KEYSET_MAX_KEYS * (KEYSET_MAX_KEYS + 1) / 2)
@@ -32,6 +33,9 @@ typedef struct sp_col {
     size_t max;                  /* bound in bytes, without the NUL */
     char *buf;                   /* rows_alloc * (max + 1) */
     SQLLEN *ind;                 /* rows_alloc */
+#ifdef _WIN32
+    uint16_t *wbuf;              /* the bound UTF-16 cells, rows_alloc * (max + 1) */
+#endif
     /* the current row */
     char *val;
     size_t len;
@@ -109,6 +113,7 @@ static int count_placeholders(const char *sql)
 static void value_clear(sp_value *v)
 {
     free(v->text);
+    free(v->wtext);
     memset(v, 0, sizeof(*v));
 }
 
@@ -117,6 +122,9 @@ static void cols_free(sp_stmt *st)
     for (int i = 0; i < st->ncols; i++) {
         free(st->cols[i].buf);
         free(st->cols[i].ind);
+#ifdef _WIN32
+        free(st->cols[i].wbuf);
+#endif
     }
     free(st->cols);
     free(st->status);
@@ -145,8 +153,10 @@ void sp_stmt_free(sp_stmt *st)
         free(st->key_name[k]);
         free(st->last_key[k]);
     }
-    for (int k = 0; k < KEYSET_MAX_PARAMS; k++)
+    for (int k = 0; k < KEYSET_MAX_PARAMS; k++) {
         free(st->key_param_text[k]);
+        free(st->key_params[k].wtext);
+    }
     free(st->sql);
     free(st->sql_next);
     free(st);
@@ -168,7 +178,7 @@ static int stmt_prepare_handle(sp_stmt *st, SQLHSTMT *h, const char *sql, sp_err
 {
     if (sp_db_alloc_stmt(st->db, h, e) < 0)
         return -1;
-    if (!SQL_SUCCEEDED(SQLPrepare(*h, (SQLCHAR *)sql, SQL_NTS)))
+    if (!SQL_SUCCEEDED(sp_odbc_prepare(*h, sql)))
         return sp_db_diag(st->db, e, SQL_HANDLE_STMT, *h, sql, "preparing");
     return 0;
 }
@@ -278,6 +288,23 @@ int sp_stmt_bind_null(sp_stmt *st, int idx, sp_type type, sp_err *e)
     return 0;
 }
 
+/* The buffer of a text parameter: its UTF-8 as is, or (Windows, bound as
+ * SQL_C_WCHAR) its UTF-16 in v->wtext. */
+static SQLPOINTER text_param(sp_value *v, SQLSMALLINT ctype, size_t tlen, SQLLEN *buflen)
+{
+    if (ctype != SQL_C_WCHAR) {
+        v->ind = (SQLLEN)tlen;
+        *buflen = (SQLLEN)tlen + 1;
+        return v->text;
+    }
+    free(v->wtext);
+    v->wtext = sp_xmalloc((tlen + 1) * sizeof(*v->wtext));
+    size_t units = sp_utf8_to_utf16(v->text, tlen, v->wtext, tlen + 1);
+    v->ind = (SQLLEN)(units * sizeof(*v->wtext));
+    *buflen = (SQLLEN)((units + 1) * sizeof(*v->wtext));
+    return v->wtext;
+}
+
 /* SQLBindParameter for one value. */
 static int bind_value(sp_stmt *st, SQLHSTMT h, int idx, sp_value *v, const char *sql, sp_err *e)
 {
@@ -321,9 +348,7 @@ static int bind_value(sp_stmt *st, SQLHSTMT h, int idx, sp_value *v, const char 
         case SP_TYPE_TEXT:
         case SP_TYPE_NUMERIC:
         default:
-            ptr = v->text;
-            v->ind = (SQLLEN)tlen;
-            buflen = (SQLLEN)tlen + 1;
+            ptr = text_param(v, ctype, tlen, &buflen);
             break;
         }
     }
@@ -398,8 +423,15 @@ static int bind_cols_to(sp_stmt *st, SQLHSTMT h, sp_err *e)
     SQLSetStmtAttr(h, SQL_ATTR_ROW_STATUS_PTR, st->status, 0);
     for (int i = 0; i < st->ncols; i++) {
         sp_col *c = &st->cols[i];
-        if (!SQL_SUCCEEDED(SQLBindCol(h, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, c->buf,
-                                      (SQLLEN)(c->max + 1), c->ind)))
+#ifdef _WIN32
+        /* UTF-16 (the narrow API would give the ANSI code page): load_row converts */
+        SQLRETURN rc = SQLBindCol(h, (SQLUSMALLINT)(i + 1), SQL_C_WCHAR, c->wbuf,
+                                  (SQLLEN)((c->max + 1) * sizeof(*c->wbuf)), c->ind);
+#else
+        SQLRETURN rc = SQLBindCol(h, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, c->buf,
+                                  (SQLLEN)(c->max + 1), c->ind);
+#endif
+        if (!SQL_SUCCEEDED(rc))
             return sp_db_diag(st->db, e, SQL_HANDLE_STMT, h, stmt_text(st), "binding a result column");
     }
     return 0;
@@ -414,6 +446,9 @@ static void alloc_rows(sp_stmt *st, size_t rows)
         sp_col *c = &st->cols[i];
         c->buf = sp_xmalloc(rows * (c->max + 1));
         c->ind = sp_xcalloc(rows, sizeof(*c->ind));
+#ifdef _WIN32
+        c->wbuf = sp_xmalloc(rows * (c->max + 1) * sizeof(*c->wbuf));
+#endif
     }
 }
 
@@ -428,6 +463,9 @@ static void grow_rows(sp_stmt *st)
     for (int i = 0; i < st->ncols; i++) {
         free(st->cols[i].buf);
         free(st->cols[i].ind);
+#ifdef _WIN32
+        free(st->cols[i].wbuf);
+#endif
     }
     alloc_rows(st, (size_t)st->rows_want);
     st->bound_h = st->bound_next = 0;
@@ -443,14 +481,14 @@ static int setup_cols(sp_stmt *st, SQLHSTMT h, SQLSMALLINT ncols, sp_err *e)
     st->ncols = ncols;
     for (int i = 0; i < ncols; i++) {
         sp_col *c = &st->cols[i];
-        SQLSMALLINT namelen = 0, digits = 0, nullable = 0;
-        SQLULEN size = 0;
-        if (!SQL_SUCCEEDED(SQLDescribeCol(h, (SQLUSMALLINT)(i + 1), (SQLCHAR *)c->name,
-                                          (SQLSMALLINT)sizeof(c->name), &namelen, &c->sqltype,
-                                          &size, &digits, &nullable)))
+        if (!SQL_SUCCEEDED(sp_odbc_describe_col(h, (SQLUSMALLINT)(i + 1), c->name, sizeof(c->name),
+                                                &c->sqltype)))
             return sp_db_diag(st->db, e, SQL_HANDLE_STMT, h, stmt_text(st), "describing a result column");
         c->max = col_bound(st, c->name);
         row_bytes += c->max + 1 + sizeof(SQLLEN);
+#ifdef _WIN32
+        row_bytes += (c->max + 1) * sizeof(*c->wbuf);
+#endif
     }
     rows = st->db->opts.fetch_mem_max / row_bytes;
     if (rows < 1)
@@ -716,6 +754,7 @@ static int keyset_next_chunk(sp_stmt *st, sp_err *e)
         for (int j = 0; j <= k; j++) {
             sp_value *dst = &st->key_params[slot];
             free(st->key_param_text[slot]);
+            free(dst->wtext);
             st->key_param_text[slot] = NULL;
             *dst = kv[j];
             if (kv[j].text != NULL) {
@@ -733,6 +772,20 @@ static int keyset_next_chunk(sp_stmt *st, sp_err *e)
 
 /* ---- fetching ---------------------------------------------------------------------- */
 
+/* The length of row r's cell of c in c->buf (its indicator): on Windows
+ * the bound UTF-16 converted to UTF-8 there first (a value longer than the
+ * bound keeps its indicator, which load_row refuses). */
+static SQLLEN cell_len(sp_col *c, SQLULEN r)
+{
+    SQLLEN ind = c->ind[r];
+#ifdef _WIN32
+    if (ind >= 0 && (size_t)ind / sizeof(*c->wbuf) <= c->max)
+        ind = (SQLLEN)sp_utf16_to_utf8(c->wbuf + r * (c->max + 1), (size_t)ind / sizeof(*c->wbuf),
+                                       c->buf + r * (c->max + 1), c->max + 1);
+#endif
+    return ind;
+}
+
 static int load_row(sp_stmt *st, SQLULEN r, sp_err *e)
 {
     if (st->status[r] == SQL_ROW_ERROR)
@@ -740,7 +793,7 @@ static int load_row(sp_stmt *st, SQLULEN r, sp_err *e)
                       (long long)(st->row_count + 1));
     for (int i = 0; i < st->ncols; i++) {
         sp_col *c = &st->cols[i];
-        SQLLEN ind = c->ind[r];
+        SQLLEN ind = cell_len(c, r);
         c->val = c->buf + r * (c->max + 1);
         if (ind == SQL_NULL_DATA) {
             c->is_null = 1;

@@ -135,7 +135,7 @@ static char *program_path(const char *prog)
 #else
     const char list_sep = ':';
 #endif
-    const char *path = getenv("PATH");
+    const char *path = sp_os_getenv("PATH");
 
     for (const char *p = prog; *p; p++)
         if (sp_path_is_sep(*p))

@@ -1175,7 +1175,7 @@ static void sql_var(jctx *c, const xmlNode *s, const char **pp, sqlvars *v, sp_e
         return;
     }
     v->names[v->n] = sp_arena_printf(c->arena, "env:%.*s", (int)nl, name);
-    val = getenv(v->names[v->n] + 4);
+    val = sp_os_getenv(v->names[v->n] + 4);
     if (dflt != NULL && (val == NULL || val[0] == '\0'))
         val = sp_arena_strndup(c->arena, dflt, dl);
     else if (val == NULL)
@@ -1549,7 +1549,7 @@ static const char *read_secret_file(jctx *c, const char *path, sp_job_pos pos, c
 
 static const char *read_secret_env(jctx *c, const char *name, sp_job_pos pos, const secret_kind *k)
 {
-    const char *v = getenv(name);
+    const char *v = sp_os_getenv(name);
     char *val;
 
     if (v == NULL) {

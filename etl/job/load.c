@@ -330,7 +330,7 @@ int sp_job_load(const char *path, const sp_job_load_opts *opts, sp_job **out, sp
     int rc = -1;
 
     *out = NULL;
-    f = fopen(path, "rb");
+    f = sp_os_fopen(path, "rb");
     if (f == NULL)
         return SP_ERR(e, errno == ENOENT ? SP_EJOB : SP_EIO, "cannot read job file %s: %s", path,
                       strerror(errno));

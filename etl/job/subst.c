@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "spetl/buf.h"
+#include "spetl/platform.h"
 #include "spetl/utf8.h"
 
 #define VALUE_MAX (64u * 1024u)
@@ -112,7 +113,7 @@ static size_t expand(const char *s, sp_buf *out, problem *probs, size_t max, int
             i = close ? (size_t)(close - s) + 1 : strlen(s);
             continue;
         }
-        val = getenv(name);
+        val = sp_os_getenv(name);
         if (dflt != NULL && (val == NULL || val[0] == '\0')) {
             if (sp_buf_append(out, dflt, dflt_len, &e) != 0) {
                 toolong = 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "spetl/log.h"
+#include "spetl/platform.h"
 #include "spetl/runner.h"
 
 int sp_open_hubspot(const sp_job *job, sp_hs_client **out, sp_err *e)
@@ -21,7 +22,7 @@ int sp_open_hubspot(const sp_job *job, sp_hs_client **out, sp_err *e)
     /* Benchmarks against the simulator measure spetl, not the pacer: with
      * SPETL_BENCH_UNPACED=1 and a plain-http base URL (which the client only
      * accepts for loopback) requests are not paced. */
-    if (getenv("SPETL_BENCH_UNPACED") != NULL && strcmp(getenv("SPETL_BENCH_UNPACED"), "1") == 0 &&
+    if (sp_os_getenv("SPETL_BENCH_UNPACED") != NULL && strcmp(sp_os_getenv("SPETL_BENCH_UNPACED"), "1") == 0 &&
         h->base_url != NULL && strncmp(h->base_url, "http://", 7) == 0) {
         cfg.rate_10s = -1;
         cfg.search_per_sec = -1;

@@ -9,6 +9,7 @@
 #include "spetl/log.h"
 #include "spetl/mail.h"
 #include "spetl/runner.h"
+#include "spetl/platform.h"
 #include "spetl/progress.h"
 #include "spetl/setup.h"
 #include "spetl/state.h"
@@ -164,7 +165,7 @@ static int write_report(const char *path, const sp_job *job, const char *run_id,
         sp_err_prefix(e, "building the run report");
         goto done;
     }
-    f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    f = strcmp(path, "-") == 0 ? stdout : sp_os_fopen(path, "w");
     if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0 ||
         (f != stdout && fclose(f) != 0)) {
         if (f != NULL && f != stdout)

@@ -212,6 +212,13 @@ typedef struct sp_dialect_sql {
     const char *release;       /* "RELEASE SAVEPOINT " name; NULL: none (SQL Server) */
     int upsert_merge;          /* 1: MERGE ... WITH (HOLDLOCK); 0: INSERT ... ON CONFLICT */
     int max_params;            /* ? markers one statement may have (0: unknown) */
+    int blank_padded;          /* 1: char values compare ignoring trailing blanks (SQL Server,
+                                  PostgreSQL); 0: the padding is data (SQLite) */
+    size_t varchar_max;        /* longest text parameter bound as varchar(n), in bytes (SQL
+                                  Server 8000; nvarchar(n) half that); longer ones bind as the
+                                  long type; 0: no limit */
+    const char *table_exists;  /* a row when table ? exists in the current schema (2nd ?: any) */
+    const char *table_exists_in; /* a row when table ? exists in schema ? */
 } sp_dialect_sql;
 
 /* The row of dialect d (never NULL; an unknown value is OTHER). */

@@ -116,4 +116,20 @@ void sp_proc_kill(sp_proc *p);                /* the program and the processes i
 int sp_proc_wait(sp_proc *p, int timeout_ms, char *how, size_t hn);
 void sp_proc_free(sp_proc *p);                /* kills it if it runs, reaps it, closes; NULL fine */
 
+/* ---- text at the system's edges (spetl's text is UTF-8; platform_text.c) --
+ * Windows hands out the command line, file names and the environment in the
+ * ANSI code page through its narrow API: these take and give UTF-8, and go
+ * through the wide API (UTF-16) there. On POSIX they are the plain calls. */
+/* The command line as UTF-8 (Windows: GetCommandLineW; it also sets the
+ * console's output code page to UTF-8). The text lives as long as the process. */
+char **sp_os_args(int *argc, char **argv);
+FILE *sp_os_fopen(const char *path, const char *mode);  /* Windows: _wfopen */
+/* NULL when unset. Windows: _wgetenv; the text lives as long as the process. */
+const char *sp_os_getenv(const char *name);
+#ifdef _WIN32
+#include <wchar.h>
+wchar_t *sp_os_wide(const char *s);          /* UTF-8 -> UTF-16, heap text */
+char *sp_os_utf8(const wchar_t *w);          /* UTF-16 -> UTF-8, heap text */
+#endif
+
 #endif

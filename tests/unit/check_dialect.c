@@ -80,6 +80,12 @@ START_TEST(sqlserver)
     ck_assert_int_eq(d->upsert_merge, 1);
     ck_assert_ptr_nonnull(strstr(upsert(SP_DIALECT_SQLSERVER), "MERGE INTO spAAComponentState WITH (HOLDLOCK)"));
     ck_assert_int_eq(d->max_params, 2000);
+    ck_assert_int_eq(d->blank_padded, 1);
+    ck_assert_uint_eq(d->varchar_max, 8000);  /* varchar(8000), nvarchar(4000) */
+    ck_assert_str_eq(d->table_exists, "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
+                                      " AND TABLE_SCHEMA = SCHEMA_NAME() AND ? IS NOT NULL");
+    ck_assert_str_eq(d->table_exists_in, "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE "
+                                         "TABLE_NAME = ? AND TABLE_SCHEMA = ?");
 }
 END_TEST
 
@@ -108,6 +114,10 @@ START_TEST(postgresql)
     ck_assert_int_eq(d->upsert_merge, 0);
     ck_assert_ptr_nonnull(strstr(upsert(SP_DIALECT_POSTGRESQL), "ON CONFLICT (Hub_ID, Component) DO UPDATE SET"));
     ck_assert_int_eq(d->max_params, 30000);
+    ck_assert_int_eq(d->blank_padded, 1);
+    ck_assert_uint_eq(d->varchar_max, 0);
+    ck_assert_ptr_nonnull(strstr(d->table_exists, "table_schema = current_schema()"));
+    ck_assert_ptr_nonnull(strstr(d->table_exists_in, "lower(table_schema) = lower(?)"));
 }
 END_TEST
 
@@ -131,6 +141,10 @@ START_TEST(sqlite)
     ck_assert_int_eq(d->upsert_merge, 0);
     ck_assert_ptr_nonnull(strstr(upsert(SP_DIALECT_SQLITE), "ON CONFLICT (Hub_ID, Component) DO UPDATE SET"));
     ck_assert_int_eq(d->max_params, 999);
+    ck_assert_int_eq(d->blank_padded, 0);    /* char padding is data: keys compared trimmed */
+    ck_assert_uint_eq(d->varchar_max, 0);
+    ck_assert_ptr_nonnull(strstr(d->table_exists, "FROM sqlite_master"));
+    ck_assert_str_eq(d->table_exists_in, d->table_exists); /* one schema */
 }
 END_TEST
 
@@ -141,6 +155,10 @@ START_TEST(other_and_out_of_range)
     ck_assert_ptr_null(d->dir);
     ck_assert_str_eq(d->now, "CURRENT_TIMESTAMP");
     ck_assert_int_eq(d->max_params, 0);
+    ck_assert_int_eq(d->blank_padded, 1);
+    ck_assert_uint_eq(d->varchar_max, 0);
+    ck_assert_ptr_nonnull(strstr(d->table_exists, "UPPER(TABLE_NAME) = UPPER(?)"));
+    ck_assert_ptr_nonnull(strstr(d->table_exists_in, "UPPER(TABLE_SCHEMA) = UPPER(?)"));
     ck_assert_ptr_eq(sp_dialect_sql_of((sp_dialect)99), d);
     ck_assert_ptr_eq(sp_dialect_sql_of((sp_dialect)-1), d);
     ck_assert_str_eq(sp_dialect_name((sp_dialect)99), "other");
