@@ -160,8 +160,8 @@ int dl_create_lines(drun *d, xpage *pg, dl_wait *w, sp_err *e)
     for (size_t i = 0; i < pg->n[1]; i++) {
         xrec *l = &pg->recs[1][i];
         xrec *doc = dl_doc_of(pg, l);
-        if (doc == NULL || !doc->pend || l->hs_id != NULL || l->outcome == O_FAILED)
-            continue;
+        if (doc == NULL || !doc->pend || l->hs_id != NULL || l->outcome == O_FAILED || l->outcome == O_SKIPPED)
+            continue;   /* a line its pre hook skipped is left out of the deal */
         line_input(pg, l, doc, &in[n]);
         op->who[n++] = l;
     }

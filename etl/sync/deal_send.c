@@ -2,7 +2,8 @@
  * caller's thread (steps 3 and 5 in flight together, the others each run to
  * its end before the next):
  *
- *   1. which documents go on: not already linked (one-time: a linked one is
+ *   1. which documents go on: not skipped or failed by the pre hook (it
+ *      ran where the page was read), not already linked (one-time: a linked one is
  *      skipped), customer (or prospect) linked to a company, a next queue
  *      for its type, the document and its lines mapped
  *   2. deals: batch upsert by the deal mapping's key-property (unique)
@@ -58,7 +59,7 @@ void dl_classify(drun *d, xpage *pg)
         const char *who = x->extras[DX_CUSTOMER] ? x->extras[DX_CUSTOMER] : "";
 
         x->pend = 0;
-        if (x->outcome == O_FAILED)
+        if (x->outcome == O_FAILED || x->outcome == O_SKIPPED)   /* its pre hook's answer */
             continue;
         if (x->link_id != NULL) {
             x->outcome = O_SKIPPED;   /* exported once: never again */
@@ -239,7 +240,7 @@ int dl_send_page(drun *d, xpage *pg, sp_err *e)
         xrec *l = &pg->recs[1][i];
         xrec *doc = dl_doc_of(pg, l);
         /* a document's lines: all written, or the document failed */
-        if (doc != NULL && doc->outcome == O_CREATED && l->hs_id == NULL)
+        if (doc != NULL && doc->outcome == O_CREATED && l->hs_id == NULL && l->outcome != O_SKIPPED)
             dl_fail(pg, doc, 0, "INTERNAL", sp_arena_printf(pg->arena, "line %s was not written", l->ekey), NULL);
     }
     return 0;
