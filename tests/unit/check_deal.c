@@ -536,7 +536,8 @@ static void kill_during(env *x, const char *match, int nth)
         }
         nanosleep(&ts, NULL);
     }
-    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the run ended by itself (status %d)", st);
+    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the run ended by itself (status %d) before %s #%d was held",
+                  st, match, nth);
     wait_idle(x);
     db_exec(x, "DELETE FROM spAARunLock");
 }
@@ -549,7 +550,21 @@ START_TEST(killed_runs_then_rerun)
     snprintf(tag, sizeof(tag), "deal_kill_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, "documents-per-page=\"2\""), "%s", sp_skip_why());
     db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
-    /* a long order: its lines go in two create requests */
+    /* 1. after the deals: while their associations to the companies are held */
+    kill_during(&x, "deals/companies/batch/create", 1);
+    ck_assert_int_gt((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
+    assert_consistent(&x);
+    /* 2. before the queue move: while a page's line items are being created
+     * (pages overlap: the killed run may have written every line it had, so
+     * the order written here is new) */
+    db_exec(&x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
+                "UNITPRCE) VALUES (2, 'ORD0006', 16384, 0, 'NOPRODUCT-1', 'short', 1, 1)");
+    db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
+                "(2, 'ORD0006', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
+    kill_during(&x, "line_items/batch/create", 1);
+    ck_assert_int_gt((int)sim_count(&x, "line_items", "gp_sales_line", ""), 0);
+    assert_consistent(&x);
+    /* a long order, new too: its lines go in two create requests */
     for (int i = 1; i <= 150; i++) {
         snprintf(sql, sizeof(sql),
                  "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
@@ -558,22 +573,14 @@ START_TEST(killed_runs_then_rerun)
     }
     db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
                 "(2, 'ORD0005', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
-    /* 1. after the deals: while their associations to the companies are held */
-    kill_during(&x, "deals/companies/batch/create", 1);
-    ck_assert_int_gt((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
-    assert_consistent(&x);
-    /* 2. before the queue move: while the first page's line items are being created */
-    kill_during(&x, "line_items/batch/create", 1);
-    ck_assert_int_gt((int)sim_count(&x, "line_items", "gp_sales_line", ""), 0);
-    assert_consistent(&x);
     /* 3. between line batches: the long order's second create request */
     kill_during(&x, "line_items/batch/create", 2);
     assert_consistent(&x);
     /* the rerun: everything once */
     ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
     assert_consistent(&x);
-    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 6);
-    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 6);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 7);
+    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 7);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0005|"), 150);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0005|"), 150);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", ""),
@@ -583,8 +590,39 @@ START_TEST(killed_runs_then_rerun)
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT Sales_Doc_Type, Sales_Doc_Num, COUNT(*) n FROM "
                                   "spSalesDocumentAudit GROUP BY Sales_Doc_Type, Sales_Doc_Num) a WHERE a.n > 1"),
                      0);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 6);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 7);
     ck_assert_int_eq(in_queue(&x, "2|ORD0005", "SHIPPING"), 1);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0006", "SHIPPING"), 1);
+    env_stop(&x);
+}
+END_TEST
+
+/* Pages overlap their HubSpot writes: the first page's line create loses its
+ * reply (outcome unknown) while later pages go on. The run stops, nothing
+ * of that page is committed; the rerun finds its line items through the
+ * deal and makes none twice. */
+START_TEST(lost_line_reply_stops_the_run_then_rerun)
+{
+    env x;
+    char tag[32];
+
+    snprintf(tag, sizeof(tag), "deal_lost_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
+    json_decref(sim_json(&x, "POST", "/_sim/faults",
+                         "{\"next\":[{\"drop_after_processing\":true}],\"match\":\"line_items/batch/create\"}"));
+    ck_assert_int_gt(spetl(&x, "run", "deal-export"), 1);
+    ck_assert_int_eq(in_queue(&x, "1|QUO0001", "READY"), 1);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", "1|QUO0001"), 0);
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "1|QUO0001"), 0);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "1|QUO0001|"), 2);
+    assert_consistent(&x);
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
+    assert_consistent(&x);
+    ck_assert_int_eq(in_queue(&x, "1|QUO0001", "QUOTED"), 1);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 5);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", ""),
+                     (int)links_of(&x, "SALES_LINE", ""));
     env_stop(&x);
 }
 END_TEST
@@ -702,6 +740,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, documents_page_on_their_two_part_key, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_then_rerun, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, hooks_skip_change_and_roll_back_with_the_page, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, lost_line_reply_stops_the_run_then_rerun, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     return s;
 }
