@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "spetl/export.h"
+#include "spetl/hook.h"
 
 void sp_deal_spec_init(const sp_run_ctx *ctx, sp_deal_spec_parts *parts)
 {
@@ -66,6 +67,9 @@ void sp_deal_spec_init(const sp_run_ctx *ctx, sp_deal_spec_parts *parts)
     spec->x.parent.extras[0] = "cl.HubSpot_ID AS x_company";
     spec->x.parent.extras[1] = "t.CUSTNMBR AS x_customer";
     spec->x.parent.extras[2] = "t.PROSPECT AS x_prospect";
+    /* pre-export and post-export see documents and lines alike (the record's "type" tells) */
+    spec->x.parent.pre_hook = lines->pre_hook = x->pre_export;
+    spec->x.parent.post_hook = lines->post_hook = x->post_export;
     spec->x.child = x->export_lines && x->line_mapping != NULL ? lines : NULL;
     spec->x.per_page = x->per_page > 0 ? x->per_page : 100;
     spec->queue = x->queue;
@@ -74,14 +78,15 @@ void sp_deal_spec_init(const sp_run_ctx *ctx, sp_deal_spec_parts *parts)
 
 int sp_comp_deal_export(sp_run_ctx *ctx, sp_err *e)
 {
-    const sp_job_deal_export *x = &ctx->comp->u.deal;
     sp_deal_spec_parts parts;
+    sp_hooks *hooks = NULL;
+    int rc;
 
-    if (x->pre_export != NULL || x->post_export != NULL) {
-        SP_ERR(e, SP_EJOB, "<deal-export> hooks are not built in this version of spetl: remove them");
-        sp_err_at_input(e, ctx->job->path, ctx->comp->pos.line, ctx->comp->pos.col);
-        return -1;
-    }
     sp_deal_spec_init(ctx, &parts);
-    return sp_deal_run(ctx, &parts.spec, e);
+    if (sp_hooks_open(ctx, &hooks, e) != 0)
+        return -1;
+    parts.spec.x.hooks = hooks;
+    rc = sp_deal_run(ctx, &parts.spec, e);
+    sp_hooks_close(hooks);
+    return rc;
 }

@@ -1,9 +1,10 @@
 /* deal.c -- deal-export's engine (include/spetl/export.h, sp_deal_run):
  * the export engine's page reads (documents paged on their two-part key,
  * their lines with each page) wired on the page pipeline (spetl/sync.h)
- * with deal-export's own stages: a page's HubSpot writes run on the
- * caller's thread (deal_send.c), its transaction on the commit thread
- * (deal_commit.c), the next pages are read ahead meanwhile. Also the next
+ * with deal-export's own stages: a page's HubSpot writes start on the
+ * caller's thread (deal_send.c) and its last ones answer while the next
+ * pages start (pages overlap), its transaction runs on the commit thread
+ * once all answered (deal_commit.c), the next pages are read ahead meanwhile. Also the next
  * queues (sp_deal_next_queues). */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #define READ_AHEAD 2
 #define COMMIT_QUEUE_MAX 4
+#define OPS_IN_FLIGHT 4   /* two pages' associations and line creates */
 
 static void *d_src_open(void *ud, sp_db *db)
 {
@@ -58,16 +60,26 @@ static int d_start(void *ud, void *page, sp_err *e)
         sp_sync_page_drop(d->x.sync, pg);
         return 0;
     }
-    if (dl_send_page(d, pg, e) != 0)
-        return -1;
-    sp_sync_page_done(d->x.sync, pg);
-    return 0;
+    return dl_send_page(d, pg, e);   /* the page ends in its last answer's callback */
 }
 
+/* The pages' operations in flight: at most OPS_IN_FLIGHT, or none. */
 static int d_drain(void *ud, int all, sp_err *e)
 {
-    (void)ud, (void)all, (void)e;
-    return 0;   /* a page's writes are done when d_start returns */
+    drun *d = ud;
+    sp_err e2;
+
+    if (d->x.ctx->dry_run)
+        return 0;
+    if (!all)
+        return sp_hs_drain(d->x.ctx->hs, OPS_IN_FLIGHT, e);
+    sp_err_clear(&e2);
+    if (sp_hs_run(d->x.ctx->hs, &e2) != 0) {
+        *e = e2;
+        sp_sync_fail(d->x.sync, &e2);
+        return -1;
+    }
+    return 0;
 }
 
 static int d_commit(void *ud, void *page, sp_err *e)

@@ -127,7 +127,8 @@ static int audit(drun *d, xpage *pg, size_t di, const xrec *doc, sp_err *e)
     sp_err_clear(&full);
     for (size_t i = 0; i < pg->n[1]; i++) {
         const xrec *l = &pg->recs[1][i];
-        if (l->parent != (int)di || (l->extras[LX_PRODUCT] != NULL && l->extras[LX_PRODUCT][0] != '\0'))
+        if (l->parent != (int)di || l->hs_id == NULL ||   /* left out by its pre hook */
+            (l->extras[LX_PRODUCT] != NULL && l->extras[LX_PRODUCT][0] != '\0'))
             continue;
         const char *piece = sp_arena_printf(pg->arena, "%sline %s item %s", missing ? ", " : "",
                                             l->ekey + strlen(doc->ekey) + 1,
@@ -191,7 +192,7 @@ static int commit_done(drun *d, xpage *pg, size_t di, const xrec *doc, sp_err *e
         return -1;
     for (size_t i = 0; i < pg->n[1]; i++) {
         const xrec *l = &pg->recs[1][i];
-        if (l->parent != (int)di)
+        if (l->parent != (int)di || l->hs_id == NULL)   /* left out by its pre hook */
             continue;
         if (put_link(d, pg, SP_LINK_SALES_LINE, l, "line_items", e) != 0)
             return -1;
@@ -227,6 +228,38 @@ static int commit_failed(drun *d, const xrec *doc, sp_err *e)
     return 0;
 }
 
+/* The post hooks, in the page's transaction (their writes go with its
+ * links and queue moves): first the lines of the documents that went
+ * through whole, and a line its hook skipped or failed holds its document
+ * back (no document is linked or moved without all its lines); then those
+ * documents still going through. */
+static int post_hooks(drun *d, xpage *pg, sp_err *e)
+{
+    if (d->x.spec->hooks == NULL)
+        return 0;
+    for (size_t i = 0; i < pg->n[1]; i++) {
+        xrec *l = &pg->recs[1][i];
+        const xrec *doc = dl_doc_of(pg, l);
+        if (doc == NULL || doc->outcome != O_CREATED)
+            l->send = 0;   /* its document is not linked: nor is it */
+    }
+    if (d->x.nlevels > 1 && sx_post_hook(&d->x, pg, 1, e) != 0)
+        return -1;
+    for (size_t i = 0; i < pg->n[1]; i++) {
+        const xrec *l = &pg->recs[1][i];
+        xrec *doc = dl_doc_of(pg, l);
+        if (!l->send || l->hs_id == NULL || doc == NULL || doc->outcome != O_CREATED)
+            continue;
+        if (l->outcome == O_FAILED)
+            dl_fail(pg, doc, 0, "HOOK", sp_arena_printf(pg->arena, "line %s: %s", l->ekey, l->message), NULL);
+        else if (l->outcome == O_SKIPPED) {
+            doc->outcome = O_SKIPPED;
+            doc->message = sp_arena_printf(pg->arena, "line %s: %s", l->ekey, l->message ? l->message : "");
+        }
+    }
+    return sx_post_hook(&d->x, pg, 0, e);
+}
+
 int dl_commit_page(xpage *pg, sp_err *e)
 {
     drun *d = DRUN(pg);
@@ -237,6 +270,8 @@ int dl_commit_page(xpage *pg, sp_err *e)
     d->nrows = d->caprows = 0;   /* the rows live in the page's arena */
     if (d->new_links != NULL)
         sp_batch_reset(d->new_links);
+    if (post_hooks(d, pg, e) != 0)
+        goto done;
     for (size_t i = 0; i < pg->n[0]; i++) {
         const xrec *doc = &pg->recs[0][i];
         if (doc->outcome == O_CREATED ? commit_done(d, pg, i, doc, e) != 0
@@ -279,7 +314,7 @@ void dl_dry_print(drun *d, xpage *pg)
         xrec *x = &pg->recs[0][i];
         if (x->outcome == O_SKIPPED || x->outcome == O_FAILED) {
             printf("SALES_DOCUMENT %s: %s%s\n", x->ekey, x->outcome == O_SKIPPED ? "skipped: " : "would fail: ",
-                   x->outcome == O_SKIPPED ? "already exported (linked)" : x->message);
+                   x->outcome == O_SKIPPED ? (x->message ? x->message : "already exported (linked)") : x->message);
             d->x.ctx->counts.skipped += x->outcome == O_SKIPPED;
             d->x.ctx->counts.failed += x->outcome == O_FAILED;
             continue;
@@ -292,6 +327,10 @@ void dl_dry_print(drun *d, xpage *pg)
             const xrec *l = &pg->recs[1][j];
             if (l->parent != (int)i)
                 continue;
+            if (l->outcome == O_SKIPPED) {
+                printf("  line item %s: skipped: %s\n", l->ekey, l->message ? l->message : "");
+                continue;
+            }
             dry_rec("line item", l,
                     l->extras[LX_PRODUCT] && l->extras[LX_PRODUCT][0]
                         ? sp_arena_printf(pg->arena, " (product %s)", l->extras[LX_PRODUCT])

@@ -47,7 +47,9 @@ typedef struct drun {
 
 #define DRUN(pg) ((drun *)(pg)->run)
 
-/* deal_send.c: the page's writes; -1 only when the run must stop (HubSpot
+/* deal_send.c: the page's writes, its last ones submitted (they answer in
+ * the next sp_hs_run of any page, and then the page is done or, when the
+ * run must stop, dropped); -1 only when the run must stop now (HubSpot
  * refused the token, the daily limit). Failed documents are marked. */
 int dl_send_page(drun *d, xpage *pg, sp_err *e);
 /* Its step 1 alone: which documents go on (the others skipped or failed). */
@@ -64,11 +66,14 @@ xrec *dl_doc_of(xpage *pg, const xrec *line);
 sp_hs_prop *dl_props_of(xpage *pg, const xrec *x, size_t more, size_t *np);
 int dl_op_failed(const sp_hs_batch_result *res, const sp_err *op, const char *what, sp_err *e);
 
-/* Operations in flight together (steps 3 and 5): the first error that
- * stops the run; per operation, its page and the records of its inputs. */
+/* A page's operations in flight together (steps 3 and 5): how many are
+ * unanswered, the first error that stops the run; per operation, its page
+ * and the records of its inputs. The last answer ends the page (dl_op_end). */
 typedef struct dl_wait {
     int failed;
     sp_err err;
+    int pending;
+    xpage *pg;
 } dl_wait;
 
 typedef struct dl_op {
@@ -76,6 +81,9 @@ typedef struct dl_op {
     xpage *pg;
     xrec **who;
 } dl_op;
+
+/* An operation of w answered: the page ends with the last one. */
+void dl_op_end(dl_wait *w);
 
 /* deal_lines.c: steps 4 and 5 (see deal_send.c); step 5 is submitted, its
  * outcome comes with the next sp_hs_run(). */

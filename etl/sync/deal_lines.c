@@ -130,6 +130,7 @@ static void lines_done(sp_hs_batch_result *res, void *ud)
 
     if (dl_op_failed(res, &res->err, "line items: batch create", &op->w->err) != 0) {
         op->w->failed = 1;
+        dl_op_end(op->w);
         return;
     }
     for (size_t i = 0; i < res->n; i++) {
@@ -145,6 +146,7 @@ static void lines_done(sp_hs_batch_result *res, void *ud)
                 sp_arena_printf(pg->arena, "line %s: %s", l->ekey, it->message ? it->message : ""),
                 it->correlation_id);
     }
+    dl_op_end(op->w);
 }
 
 int dl_create_lines(drun *d, xpage *pg, dl_wait *w, sp_err *e)
@@ -160,8 +162,8 @@ int dl_create_lines(drun *d, xpage *pg, dl_wait *w, sp_err *e)
     for (size_t i = 0; i < pg->n[1]; i++) {
         xrec *l = &pg->recs[1][i];
         xrec *doc = dl_doc_of(pg, l);
-        if (doc == NULL || !doc->pend || l->hs_id != NULL || l->outcome == O_FAILED)
-            continue;
+        if (doc == NULL || !doc->pend || l->hs_id != NULL || l->outcome == O_FAILED || l->outcome == O_SKIPPED)
+            continue;   /* a line its pre hook skipped is left out of the deal */
         line_input(pg, l, doc, &in[n]);
         op->who[n++] = l;
     }
@@ -171,5 +173,8 @@ int dl_create_lines(drun *d, xpage *pg, dl_wait *w, sp_err *e)
     b.object = SP_HS_LINE_ITEMS;
     b.inputs = in;
     b.n = n;
-    return sp_hs_batch_submit(d->x.ctx->hs, &b, lines_done, op, e);
+    if (sp_hs_batch_submit(d->x.ctx->hs, &b, lines_done, op, e) != 0)
+        return -1;
+    w->pending++;
+    return 0;
 }

@@ -1,8 +1,10 @@
 /* deal_send.c -- a deal-export page's writes to HubSpot, in order, on the
- * caller's thread (steps 3 and 5 in flight together, the others each run to
- * its end before the next):
+ * caller's thread (steps 3 and 5 in flight together and with the next
+ * pages' steps, the others each run to its end before the next; the page
+ * is done when the last answer of 3 and 5 came):
  *
- *   1. which documents go on: not already linked (one-time: a linked one is
+ *   1. which documents go on: not skipped or failed by the pre hook (it
+ *      ran where the page was read), not already linked (one-time: a linked one is
  *      skipped), customer (or prospect) linked to a company, a next queue
  *      for its type, the document and its lines mapped
  *   2. deals: batch upsert by the deal mapping's key-property (unique)
@@ -58,7 +60,7 @@ void dl_classify(drun *d, xpage *pg)
         const char *who = x->extras[DX_CUSTOMER] ? x->extras[DX_CUSTOMER] : "";
 
         x->pend = 0;
-        if (x->outcome == O_FAILED)
+        if (x->outcome == O_FAILED || x->outcome == O_SKIPPED)   /* its pre hook's answer */
             continue;
         if (x->link_id != NULL) {
             x->outcome = O_SKIPPED;   /* exported once: never again */
@@ -148,6 +150,8 @@ static int send_deals(drun *d, xpage *pg, sp_err *e)
     b.n = n;
     sp_err_clear(&op);
     (void)sp_hs_batch_run(d->x.ctx->hs, &b, &res, &op);
+    if (res.n_not_done == 0 && res.err.code == SP_OK)
+        sp_err_clear(&op);   /* another page's failure, answered to that page */
     rc = dl_op_failed(&res, &op, "deals: batch upsert", e);
     for (size_t i = 0; rc == 0 && i < res.n; i++) {
         const sp_hs_item *it = &res.items[i];
@@ -171,6 +175,7 @@ static void assoc_done(sp_hs_batch_result *res, void *ud)
 
     if (dl_op_failed(res, &res->err, "deals: associating them to their companies", &op->w->err) != 0) {
         op->w->failed = 1;
+        dl_op_end(op->w);
         return;
     }
     for (size_t i = 0; i < res->n; i++) {
@@ -182,6 +187,7 @@ static void assoc_done(sp_hs_batch_result *res, void *ud)
                                     x->extras[DX_COMPANY], it->message ? it->message : ""),
                     it->correlation_id);
     }
+    dl_op_end(op->w);
 }
 
 /* Step 3: submitted, answered in assoc_done. */
@@ -204,31 +210,24 @@ static int assoc_companies(drun *d, xpage *pg, dl_wait *w, sp_err *e)
     }
     if (n == 0)
         return 0;
-    return sp_hs_assoc_submit(d->x.ctx->hs, SP_HS_DEALS, SP_HS_COMPANIES,
-                              sp_hs_assoc_type_id(SP_HS_DEALS, SP_HS_COMPANIES), pairs, n, assoc_done, op, e);
+    if (sp_hs_assoc_submit(d->x.ctx->hs, SP_HS_DEALS, SP_HS_COMPANIES,
+                           sp_hs_assoc_type_id(SP_HS_DEALS, SP_HS_COMPANIES), pairs, n, assoc_done, op, e) != 0)
+        return -1;
+    w->pending++;
+    return 0;
 }
 
-int dl_send_page(drun *d, xpage *pg, sp_err *e)
+/* The page's last answer came: done (committed on the commit thread), or
+ * dropped when the run must stop (nothing of it committed). */
+static void page_end(dl_wait *w)
 {
-    dl_wait w;
+    xpage *pg = w->pg;
+    drun *d = DRUN(pg);
 
-    memset(&w, 0, sizeof(w));
-    dl_classify(d, pg);
-    if (send_deals(d, pg, e) != 0 || (d->x.nlevels > 1 && dl_read_existing_lines(d, pg, e) != 0))
-        return -1;
-    /* the associations and the line items in flight together */
-    if (assoc_companies(d, pg, &w, e) != 0)
-        return -1;
-    if (d->x.nlevels > 1 && dl_create_lines(d, pg, &w, e) != 0) {
-        sp_err e2;
-        (void)sp_hs_run(d->x.ctx->hs, &e2);   /* the associations answer while the page exists */
-        return -1;
-    }
-    if (sp_hs_run(d->x.ctx->hs, e) != 0 && !w.failed)
-        return -1;
-    if (w.failed) {
-        *e = w.err;
-        return -1;
+    if (w->failed) {
+        sp_sync_fail(d->x.sync, &w->err);
+        sp_sync_page_drop(d->x.sync, pg);
+        return;
     }
     for (size_t i = 0; i < pg->n[0]; i++) {
         xrec *x = &pg->recs[0][i];
@@ -239,8 +238,36 @@ int dl_send_page(drun *d, xpage *pg, sp_err *e)
         xrec *l = &pg->recs[1][i];
         xrec *doc = dl_doc_of(pg, l);
         /* a document's lines: all written, or the document failed */
-        if (doc != NULL && doc->outcome == O_CREATED && l->hs_id == NULL)
+        if (doc != NULL && doc->outcome == O_CREATED && l->hs_id == NULL && l->outcome != O_SKIPPED)
             dl_fail(pg, doc, 0, "INTERNAL", sp_arena_printf(pg->arena, "line %s was not written", l->ekey), NULL);
     }
+    sp_sync_page_done(d->x.sync, pg);
+}
+
+void dl_op_end(dl_wait *w)
+{
+    if (--w->pending == 0)
+        page_end(w);
+}
+
+/* Steps 1, 2 and 4 run here; 3 and 5 are submitted and answer while the
+ * next pages start (their upserts run the queue), so pages overlap their
+ * round trips. */
+int dl_send_page(drun *d, xpage *pg, sp_err *e)
+{
+    dl_wait *w = sp_arena_alloc(pg->arena, sizeof(*w));
+
+    memset(w, 0, sizeof(*w));
+    w->pg = pg;
+    w->pending = 1;   /* this call's own: the page cannot end before it returns */
+    dl_classify(d, pg);
+    if (send_deals(d, pg, e) != 0 || (d->x.nlevels > 1 && dl_read_existing_lines(d, pg, e) != 0))
+        return -1;
+    /* the associations and the line items in flight together */
+    if (assoc_companies(d, pg, w, e) != 0 || (d->x.nlevels > 1 && dl_create_lines(d, pg, w, e) != 0)) {
+        w->failed = 1;   /* what was submitted answers first; then the page is dropped */
+        w->err = *e;
+    }
+    dl_op_end(w);
     return 0;
 }

@@ -101,3 +101,8 @@ int sx_post_hooks(xrun *r, xpage *pg, sp_err *e)
             return -1;
     return 0;
 }
+
+int sx_post_hook(xrun *r, xpage *pg, int level, sp_err *e)
+{
+    return run_level(r, r->ctx->db, pg, level, 1, e);
+}

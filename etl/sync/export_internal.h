@@ -255,6 +255,8 @@ void sx_decide_recs(xrun *r, xpage *pg, int level);
 int sx_pre_hook(xrun *r, sp_db *db, xpage *pg, int level, sp_err *e);
 /* The post hooks on the records HubSpot took, in the page's transaction. */
 int sx_post_hooks(xrun *r, xpage *pg, sp_err *e);
+/* ... of one level (deal-export runs them in its own order). */
+int sx_post_hook(xrun *r, xpage *pg, int level, sp_err *e);
 
 /* ---- export_sku.c, export_send.c, export_commit.c, export_dry.c -------- */
 int sx_link_by_sku(xrun *r, xpage *pg, sp_err *e);

@@ -28,6 +28,7 @@
 
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
+static const char *deal_hooks;   /* the <deal-export> element's children; NULL: none */
 
 typedef struct env {
     int target;
@@ -52,9 +53,11 @@ static int spetl(env *x, const char *before, const char *after)
 
 static void write_job(env *x, const char *deal_attrs)
 {
-    char text[8192];
+    char text[8192], end[2048];
     FILE *f;
     snprintf(x->job, sizeof(x->job), "%s/deal-%d.xml", tmpdir, x->target);
+    snprintf(end, sizeof(end), "%s%s%s", deal_hooks ? ">\n" : "/>", deal_hooks ? deal_hooks : "",
+             deal_hooks ? "    </deal-export>" : "");
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"deal-test\">\n"
@@ -91,10 +94,10 @@ static void write_job(env *x, const char *deal_attrs)
              "  <components>\n"
              "    <customer-export address-types=\"PRIMARY\" customer-mapping=\"c\" address-mapping=\"a\"/>\n"
              "    <product-export item-mapping=\"i\"/>\n"
-             "    <deal-export queue=\"READY\" %s deal-mapping=\"d\" line-mapping=\"l\"/>\n"
+             "    <deal-export queue=\"READY\" %s deal-mapping=\"d\" line-mapping=\"l\"%s\n"
              "  </components>\n"
              "</job>\n",
-             sp_sim_base_url(x->sim), x->conn, deal_attrs);
+             sp_sim_base_url(x->sim), x->conn, deal_attrs, end);
     f = fopen(x->job, "w");
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
@@ -533,7 +536,8 @@ static void kill_during(env *x, const char *match, int nth)
         }
         nanosleep(&ts, NULL);
     }
-    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the run ended by itself (status %d)", st);
+    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the run ended by itself (status %d) before %s #%d was held",
+                  st, match, nth);
     wait_idle(x);
     db_exec(x, "DELETE FROM spAARunLock");
 }
@@ -546,7 +550,21 @@ START_TEST(killed_runs_then_rerun)
     snprintf(tag, sizeof(tag), "deal_kill_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, "documents-per-page=\"2\""), "%s", sp_skip_why());
     db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
-    /* a long order: its lines go in two create requests */
+    /* 1. after the deals: while their associations to the companies are held */
+    kill_during(&x, "deals/companies/batch/create", 1);
+    ck_assert_int_gt((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
+    assert_consistent(&x);
+    /* 2. before the queue move: while a page's line items are being created
+     * (pages overlap: the killed run may have written every line it had, so
+     * the order written here is new) */
+    db_exec(&x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
+                "UNITPRCE) VALUES (2, 'ORD0006', 16384, 0, 'NOPRODUCT-1', 'short', 1, 1)");
+    db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
+                "(2, 'ORD0006', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
+    kill_during(&x, "line_items/batch/create", 1);
+    ck_assert_int_gt((int)sim_count(&x, "line_items", "gp_sales_line", ""), 0);
+    assert_consistent(&x);
+    /* a long order, new too: its lines go in two create requests */
     for (int i = 1; i <= 150; i++) {
         snprintf(sql, sizeof(sql),
                  "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
@@ -555,22 +573,14 @@ START_TEST(killed_runs_then_rerun)
     }
     db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
                 "(2, 'ORD0005', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
-    /* 1. after the deals: while their associations to the companies are held */
-    kill_during(&x, "deals/companies/batch/create", 1);
-    ck_assert_int_gt((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
-    assert_consistent(&x);
-    /* 2. before the queue move: while the first page's line items are being created */
-    kill_during(&x, "line_items/batch/create", 1);
-    ck_assert_int_gt((int)sim_count(&x, "line_items", "gp_sales_line", ""), 0);
-    assert_consistent(&x);
     /* 3. between line batches: the long order's second create request */
     kill_during(&x, "line_items/batch/create", 2);
     assert_consistent(&x);
     /* the rerun: everything once */
     ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
     assert_consistent(&x);
-    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 6);
-    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 6);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 7);
+    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 7);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0005|"), 150);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0005|"), 150);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", ""),
@@ -580,8 +590,142 @@ START_TEST(killed_runs_then_rerun)
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT Sales_Doc_Type, Sales_Doc_Num, COUNT(*) n FROM "
                                   "spSalesDocumentAudit GROUP BY Sales_Doc_Type, Sales_Doc_Num) a WHERE a.n > 1"),
                      0);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 6);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 7);
     ck_assert_int_eq(in_queue(&x, "2|ORD0005", "SHIPPING"), 1);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0006", "SHIPPING"), 1);
+    env_stop(&x);
+}
+END_TEST
+
+/* Pages overlap their HubSpot writes: the first page's line create loses its
+ * reply (outcome unknown) while later pages go on. The run stops, nothing
+ * of that page is committed; the rerun finds its line items through the
+ * deal and makes none twice. */
+START_TEST(lost_line_reply_stops_the_run_then_rerun)
+{
+    env x;
+    char tag[32];
+
+    snprintf(tag, sizeof(tag), "deal_lost_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
+    json_decref(sim_json(&x, "POST", "/_sim/faults",
+                         "{\"next\":[{\"drop_after_processing\":true}],\"match\":\"line_items/batch/create\"}"));
+    ck_assert_int_gt(spetl(&x, "run", "deal-export"), 1);
+    ck_assert_int_eq(in_queue(&x, "1|QUO0001", "READY"), 1);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", "1|QUO0001"), 0);
+    ck_assert_int_eq(links_of(&x, "SALES_LINE", "1|QUO0001"), 0);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "1|QUO0001|"), 2);
+    assert_consistent(&x);
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
+    assert_consistent(&x);
+    ck_assert_int_eq(in_queue(&x, "1|QUO0001", "QUOTED"), 1);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 5);
+    ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", ""),
+                     (int)links_of(&x, "SALES_LINE", ""));
+    env_stop(&x);
+}
+END_TEST
+
+/* ---- hooks ------------------------------------------------------------------------ */
+
+/* A SQL pre hook driven by hook_ctl, a SQL post hook writing hook_log. */
+#define DEAL_HOOKS                                                                                          \
+    "      <pre-export><sql params=\"key\">SELECT action, message, dealname FROM hook_ctl WHERE k = ?</sql>"  \
+    "</pre-export>\n"                                                                                        \
+    "      <post-export><sql params=\"key hubspot_id\">INSERT INTO hook_log (k, hs) VALUES (?, ?)</sql>"       \
+    "</post-export>\n"
+
+static int64_t hook_log(env *x, const char *prefix)
+{
+    char sql[300];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s%%'", prefix);
+    return db_count(x, sql);
+}
+
+/* The trigger that refuses the Action Center row of 2|ORD0002 (its
+ * customer is not linked): the commit of its page fails. */
+static void boom(env *x, int on)
+{
+    if (x->target == SP_DBTEST_SQLITE) {
+        db_exec(x, on ? "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter WHEN NEW.Entity_Key = "
+                        "'2|ORD0002' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+                      : "DROP TRIGGER ac_boom");
+    } else if (on) {
+        db_exec(x, "CREATE FUNCTION ac_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.Entity_Key = "
+                   "'2|ORD0002' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$");
+        db_exec(x, "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter FOR EACH ROW EXECUTE FUNCTION "
+                   "ac_boom()");
+    } else {
+        db_exec(x, "DROP TRIGGER ac_boom ON spAAActionCenter");
+    }
+}
+
+/* pre-export skips a document (it stays in its queue, counted skipped) and
+ * changes another's deal name; post-export's rows commit with their page's
+ * links and queue moves, and roll back with them. */
+START_TEST(hooks_skip_change_and_roll_back_with_the_page)
+{
+    env x;
+    char tag[32];
+    json_t *j;
+    const char *name = NULL;
+
+    snprintf(tag, sizeof(tag), "deal_hook_%d", _i);
+    deal_hooks = DEAL_HOOKS;
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    deal_hooks = NULL;
+    db_exec(&x, "CREATE TABLE hook_ctl (k VARCHAR(100), action VARCHAR(10), message VARCHAR(200), "
+                "dealname VARCHAR(100))");
+    db_exec(&x, "CREATE TABLE hook_log (k VARCHAR(100), hs VARCHAR(40))");
+    db_exec(&x, "INSERT INTO hook_ctl (k, action, message, dealname) VALUES ('2|ORD0001', 'skip', 'not this one', "
+                "NULL), ('1|QUO0001', NULL, NULL, 'HOOKED DEAL')");
+
+    /* dry run: the pre hook runs, the post hook not */
+    ck_assert_msg(spetl(&x, "run --dry-run", "deal-export") <= 1, "%s", err);
+    ck_assert_msg(strstr(out, "SALES_DOCUMENT 2|ORD0001: skipped: pre-export hook (") != NULL &&
+                      strstr(out, "): not this one\n") != NULL,
+                  "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "    + dealname = \"HOOKED DEAL\"\n"));
+    ck_assert_int_eq(hook_log(&x, ""), 0);
+
+    /* page 2 (ORD0002, ORD0003) cannot commit: its hook rows go with its links */
+    boom(&x, 1);
+    ck_assert_int_gt(spetl(&x, "run", "deal-export"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "boom"));
+    ck_assert_int_eq(in_queue(&x, "1|QUO0001", "QUOTED"), 1);
+    ck_assert_int_eq(hook_log(&x, "1|QUO0001"), 3);   /* the deal and its two lines */
+    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", "2|ORD0003"), 1);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", "2|ORD0003"), 0);
+    ck_assert_int_eq(hook_log(&x, "2|ORD0003"), 0);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0003", "READY"), 1);
+    /* skipped: no deal, no link, still in its queue */
+    ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", "2|ORD0001"), 0);
+    ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", "2|ORD0001"), 0);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
+    /* changed: HubSpot's deal holds the hook's name */
+    j = sp_test_sim_json(x.sim, "GET", "/_sim/records/deals", NULL);
+    for (size_t i = 0; i < json_array_size(json_object_get(j, "results")); i++) {
+        json_t *p = json_object_get(json_array_get(json_object_get(j, "results"), i), "properties");
+        const char *k = json_string_value(json_object_get(p, "gp_sales_document"));
+        if (k != NULL && strcmp(k, "1|QUO0001") == 0)
+            name = json_string_value(json_object_get(p, "dealname"));
+    }
+    ck_assert_msg(name != NULL && strcmp(name, "HOOKED DEAL") == 0, "dealname %s", name ? name : "(none)");
+    json_decref(j);
+
+    /* without the trigger: the rest goes through, each hook row with its link */
+    boom(&x, 0);
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002, ORD0004 fail */
+    ck_assert_int_eq(in_queue(&x, "2|ORD0003", "SHIPPING"), 1);
+    ck_assert_int_eq(hook_log(&x, "2|ORD0003"), 2);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
+    ck_assert_int_eq(hook_log(&x, ""), db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE "
+                                                    "Entity_Type IN ('SALES_DOCUMENT', 'SALES_LINE')"));
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAARunHistory WHERE Component = 'deal-export' AND "
+                                  "Records_Skipped = 1 AND Records_Created = 2"),
+                     1);
+    assert_consistent(&x);
     env_stop(&x);
 }
 END_TEST
@@ -595,6 +739,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, queue_without_next_queue_is_refused, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, documents_page_on_their_two_part_key, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_then_rerun, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, hooks_skip_change_and_roll_back_with_the_page, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, lost_line_reply_stops_the_run_then_rerun, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     return s;
 }
