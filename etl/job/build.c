@@ -1371,10 +1371,9 @@ const sp_job_hook *jbuild_hook(jctx *c, const xmlNode *n, const char *point, int
         build_sql_hook(c, s, h, entity);
     else if ((s = jchild(n, "program")) != NULL)
         build_program_hook(c, s, h);
-    /* The imports and deal-export are not built yet: their hooks are
-     * checked above and refused, since a hook that validates and then never
-     * runs misleads. */
-    if (strstr(point, "-import") != NULL || entity == SP_ENTITY_SALES_DOCUMENT)
+    /* deal-export is not built yet: its hooks are checked above and
+     * refused, since a hook that validates and then never runs misleads. */
+    if (entity == SP_ENTITY_SALES_DOCUMENT)
         jc_error(c, h->pos, "<%s> hooks of this component are not built in this version of spetl: remove "
                             "the element (or comment it out); it would run nothing", point);
     return h;

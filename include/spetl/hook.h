@@ -23,6 +23,13 @@
  * property changes are ignored. Under --dry-run pre hooks run (their effect
  * is printed) and post hooks do not (sp_hooks_run answers keep).
  *
+ * pre-import (the imports, on the commit thread before the page's
+ * transaction) sees each new company's mapped GP columns as "gp" and its
+ * HubSpot properties as "properties"; the caller sets set_gp, so what the
+ * answer changes (a SQL row's columns, a program's "properties") are GP
+ * columns: CUSTNAME = 'x' sets the customer's name in GP. post-import sees
+ * the new or matched GP key as "key", inside the company's savepoint.
+ *
  * The record (what a program reads, what params="json" binds):
  *   {"type":"CUSTOMER","key":"C100","hubspot_id":"123" or null,
  *    "gp":{"CUSTNMBR":"C100",...},"properties":{"name":"...",...}}
@@ -70,6 +77,8 @@ typedef struct sp_hook_rec {
     sp_hook_action action;
     const char *message;            /* skip / fail: "<point> hook (FILE:LINE:COL): why" (arena); NULL: keep */
     int changed;                    /* a property was changed */
+    int set_gp;                     /* pre-import: the answer's columns set the GP columns (gp_names /
+                                     *   gp_values, new arrays in the call's arena), not props */
 } sp_hook_rec;
 
 typedef struct sp_hooks sp_hooks;
