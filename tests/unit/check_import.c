@@ -9,7 +9,8 @@
  * rollback-on-error on (nothing of it stays) and off (what was written
  * stays); the minimum create date moved by a full run only (not by a dry
  * run, not with --since); more companies in one createdate than search's
- * cap; and kill -9 during a run, then a rerun: no duplicate, nothing lost. */
+ * cap; kill -9 during a run, then a rerun: no duplicate, nothing lost; and
+ * the imports' hooks (company-filter, pre-import, post-import). */
 #include <check.h>
 #include <jansson.h>
 #include <signal.h>
@@ -918,7 +919,7 @@ static long long logged(env *x, const char *hs)
 /* The company filter skips a company (not imported, no link); pre-import
  * renames one in GP and fails another (an Action Center row naming the
  * hook's line, nothing written); post-import sees each company imported or
- * linked with its GP key. */
+ * linked with its GP key; a dry run runs the pre hooks only. */
 START_TEST(import_hooks_filter_change_and_fail)
 {
     env x;
@@ -940,6 +941,15 @@ START_TEST(import_hooks_filter_change_and_fail)
     ctl(&x, comp[2], "pre", "fail", "bad company", NULL);
     make_key_property(&x);
     find_hub(&x);
+    /* a dry run runs the pre hooks (printed), not post-import, writes nothing */
+    rc = spetl(&x, "run", "--dry-run");
+    ck_assert_msg(rc == 0 || rc == 1, "dry run exit %d: %.3000s", rc, err);
+    snprintf(want, sizeof(want), "would skip HubSpot company %s: company-filter hook (", comp[0]);
+    ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.2000s", want, out);
+    snprintf(want, sizeof(want), "would report COMPANY %s: HOOK: pre-import hook (", comp[2]);
+    ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.2000s", want, out);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'PLAINCO0001'"), 0);
     rc = spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d: %.2000s%.3000s", rc, out, err);
     /* filtered: nothing */
