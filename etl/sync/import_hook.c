@@ -133,7 +133,7 @@ int im_pre_hooks(im_run *r, im_page *pg, sp_err *e)
     return 0;
 }
 
-int im_post_import(im_run *r, im_company *c, const char *gp_key, sp_err *why)
+int im_post_import(im_run *r, im_company *c, const char *gp_key, int created, sp_err *why)
 {
     const sp_job_hook *hook = r->imp->post_import;
     sp_hook_rec hr;
@@ -145,7 +145,8 @@ int im_post_import(im_run *r, im_company *c, const char *gp_key, sp_err *why)
     hr.key = gp_key;
     hr.hubspot_id = c->rec->id;
     rec_props(c->rec, r->row, &hr);
-    gp_of(c, r->row, &hr);
+    if (created)
+        gp_of(c, r->row, &hr);   /* pre-import's columns, when it ran; a matched record: none */
     if (sp_hooks_run(r->hooks, hook, r->ctx->db, &hr, 1, r->row, why) != 0) {
         if (why->code == SP_EDATA)
             why->code = SP_EINTERNAL;   /* not the company's: the run stops */

@@ -125,9 +125,10 @@ int im_map_contacts(im_run *r, im_page *pg, const im_company *c, const size_t *w
 /* import_hook.c: the company filter and pre-import on the page's companies
  * not linked yet (before its transaction); post-import on company c linked
  * to gp_key inside its savepoint: 0 keep, -1 with why (SP_EDATA: c skipped
- * or failed, c->hooked says which; otherwise the run stops). */
+ * or failed, c->hooked says which; otherwise the run stops); created: c was
+ * inserted (the record's gp: its columns as pre-import left them). */
 int im_pre_hooks(im_run *r, im_page *pg, sp_err *e);
-int im_post_import(im_run *r, im_company *c, const char *gp_key, sp_err *why);
+int im_post_import(im_run *r, im_company *c, const char *gp_key, int created, sp_err *why);
 
 /* import_state.c: the minimum create date the run reads from, and moving it. */
 int im_state_since(im_run *r, int64_t *since, sp_err *e);
