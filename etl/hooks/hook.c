@@ -37,10 +37,35 @@ const char *hk_message(const sp_hooks *h, const sp_job_hook *hook, const char *w
                            hook->pos.col, why != NULL && why[0] ? why : "no reason given");
 }
 
+/* pre-import: GP column name of r set to value, the arrays copied. */
+static void set_gp(sp_hook_rec *r, const char *name, const char *value, sp_arena *a)
+{
+    const char **names = sp_arena_alloc(a, (r->ngp + 1) * sizeof(*names));
+    const char **values = sp_arena_alloc(a, (r->ngp + 1) * sizeof(*values));
+    size_t i;
+
+    for (i = 0; i < r->ngp; i++) {
+        names[i] = r->gp_names[i];
+        values[i] = r->gp_values[i];
+    }
+    for (i = 0; i < r->ngp && strcasecmp(names[i], name) != 0; i++)
+        ;
+    if (i == r->ngp)
+        names[r->ngp++] = sp_arena_strdup(a, name);
+    values[i] = sp_arena_strdup(a, value != NULL ? value : "");
+    r->gp_names = names;
+    r->gp_values = values;
+    r->changed = 1;
+}
+
 void hk_set_prop(sp_hook_rec *r, const char *name, const char *value, sp_arena *a)
 {
     sp_prop *np;
 
+    if (r->set_gp) {
+        set_gp(r, name, value, a);
+        return;
+    }
     for (size_t i = 0; i < r->nprops; i++)
         if (strcasecmp(r->props[i].name, name) == 0) {
             r->props[i].value = sp_arena_strdup(a, value != NULL ? value : "");

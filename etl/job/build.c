@@ -1371,11 +1371,6 @@ const sp_job_hook *jbuild_hook(jctx *c, const xmlNode *n, const char *point, int
         build_sql_hook(c, s, h, entity);
     else if ((s = jchild(n, "program")) != NULL)
         build_program_hook(c, s, h);
-    /* The imports are not built yet: their hooks are checked above and
-     * refused, since a hook that validates and then never runs misleads. */
-    if (strstr(point, "-import") != NULL)
-        jc_error(c, h->pos, "<%s> hooks of this component are not built in this version of spetl: remove "
-                            "the element (or comment it out); it would run nothing", point);
     return h;
 }
 

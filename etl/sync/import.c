@@ -198,6 +198,17 @@ static void props_of(sp_arena *a, props *p, const sp_job_mapping *m, const sp_jo
                 prop_add(a, p, sets[s]->rules[i].comparisons[k].property);
 }
 
+/* The properties the hooks' params name (property:NAME). */
+static void hook_props(sp_arena *a, props *p, const sp_job_hook *x, const sp_job_hook *y, const sp_job_hook *z)
+{
+    const sp_job_hook *hooks[3] = {x, y, z};
+
+    for (int h = 0; h < 3; h++)
+        for (size_t i = 0; hooks[h] != NULL && i < hooks[h]->nparams; i++)
+            if (strncmp(hooks[h]->params[i], "property:", 9) == 0)
+                prop_add(a, p, hooks[h]->params[i] + 9);
+}
+
 /* The key property of the export that would create this company in HubSpot. */
 static const char *key_property_of(const sp_job *job, sp_import_target t)
 {
@@ -255,6 +266,7 @@ static int setup(im_run *r, sp_err *e)
     r->ncprops = cp.n;
     r->kprops = kp.v;
     r->nkprops = kp.n;
+    hook_props(r->arena, &cp, r->ctx->job->company_filter, im->pre_import, im->post_import);
     r->key_property = key_property_of(r->ctx->job, r->target);
     if (open_lookup(r, im->customer_matching, &r->lk[IM_CUST], e) != 0 ||
         open_lookup(r, im->prospect_matching, &r->lk[IM_PROS], e) != 0 ||
@@ -284,7 +296,7 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
     r.arena = sp_arena_new(0);
     r.row = sp_arena_new(0);
     pthread_mutex_init(&r.wbmu, NULL);
-    if (setup(&r, e) != 0 || im_state_since(&r, &r.since_ms, e) != 0)
+    if (sp_hooks_open(ctx, &r.hooks, e) != 0 || setup(&r, e) != 0 || im_state_since(&r, &r.since_ms, e) != 0)
         goto done;
     if (pass(&r, 0, e) != 0)
         goto done;
@@ -309,6 +321,7 @@ done:
     sp_gpw_free(r.gpw);
     sp_link_writer_free(r.links);
     sp_action_writer_free(r.actions);
+    sp_hooks_close(r.hooks);
     sp_arena_free(r.row);
     sp_arena_free(r.arena);
     free(r.wbq);

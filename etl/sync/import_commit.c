@@ -119,13 +119,27 @@ static int company_failed(im_run *r, im_company *c, const sp_err *why, sp_err *e
                : 0;
 }
 
+/* What was counted and queued for write-back since before c was undone:
+ * its savepoint rolled back (post-import skipped it, or it failed with
+ * rollback-on-error true). */
+static void forget_company(im_run *r, im_page *pg, const sp_counts *before, size_t ncreated)
+{
+    r->ctx->counts.created = before->created;
+    r->ctx->counts.linked = before->linked;
+    pg->ncreated = ncreated;
+}
+
 /* One company in its savepoint. -1: the run stops (e). */
 static int one_company(im_run *r, im_page *pg, im_company *c, sp_err *e)
 {
     sp_db *db = r->ctx->db;
+    sp_counts before = r->ctx->counts;
+    size_t ncreated = pg->ncreated;
     sp_err why;
     int rc;
 
+    if (c->hooked)
+        return 0;   /* the company filter or pre-import skipped or failed it */
     sp_arena_reset(r->row);
     r->cur_company = c->rec->id;
     r->part_failed = 0;
@@ -138,8 +152,16 @@ static int one_company(im_run *r, im_page *pg, im_company *c, sp_err *e)
             *e = why;
             return -1;
         }
-        if (company_failed(r, c, &why, e) != 0)
+        if (c->hooked == IM_HOOK_SKIP) {   /* post-import: not imported, not linked */
+            if (!r->ctx->dry_run && sp_db_rollback_to(db, SAVEPOINT, e) != 0)
+                return -1;
+            forget_company(r, pg, &before, ncreated);
+            r->ctx->counts.skipped++;
+        } else if (company_failed(r, c, &why, e) != 0) {
             return -1;
+        } else if (r->imp->rollback_on_error) {
+            forget_company(r, pg, &before, ncreated);
+        }
     }
     r->cur_company = NULL;
     if (!r->ctx->dry_run && sp_db_release(db, SAVEPOINT, e) != 0)
@@ -153,10 +175,11 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e)
 
     r->ctx->counts.read += pg->read;
     r->ctx->counts.skipped += pg->skipped;
+    /* linked before, then the pre hooks, outside the page's transaction */
+    if (skip_known(r, pg, e) != 0 || im_pre_hooks(r, pg, e) != 0)
+        return -1;
     if (!r->ctx->dry_run && sp_db_begin(db, e) != 0)
         return -1;
-    if (skip_known(r, pg, e) != 0)
-        goto fail;
     for (size_t i = 0; i < pg->n; i++)
         if (one_company(r, pg, &pg->comps[i], e) != 0)
             goto fail;

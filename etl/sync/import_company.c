@@ -180,7 +180,7 @@ static int try_kind(im_run *r, im_page *pg, im_company *c, const im_kind *k, sp_
     if (!is_free)
         return 1;
     if (put_link(r, k->company_type, res.key, "companies", c->rec->id, NULL, e) != 0 ||
-        link_contacts(r, pg, c, k, res.key, e) != 0)
+        im_post_import(r, c, res.key, 0, e) != 0 || link_contacts(r, pg, c, k, res.key, e) != 0)
         return -1;
     return 1;
 }
@@ -200,6 +200,10 @@ static int insert_new(im_run *r, im_page *pg, im_company *c, sp_err *e)
     keys = sp_arena_alloc(r->row, (n + 1) * sizeof(*keys));
     if (im_map_company(r, pg, c, &gc, e) != 0 || im_map_contacts(r, pg, c, which, n, cs, e) != 0)
         return -1;
+    if (c->values != NULL) {   /* as pre-import left them */
+        gc.values = c->values;
+        gc.nvalues = c->nvalues;
+    }
     gc.contacts = cs;
     gc.ncontacts = n;
     if (r->ctx->dry_run) {
@@ -222,7 +226,8 @@ static int insert_new(im_run *r, im_page *pg, im_company *c, sp_err *e)
     snprintf(pg->created[pg->ncreated].id, sizeof(pg->created[0].id), "%s", c->rec->id);
     snprintf(pg->created[pg->ncreated++].key, sizeof(pg->created[0].key), "%s", key);
     if (put_link(r, r->kind->company_type, key, "companies", c->rec->id,
-                 r->key_property != NULL ? SP_IMPORT_WRITE_BACK : NULL, e) != 0)
+                 r->key_property != NULL ? SP_IMPORT_WRITE_BACK : NULL, e) != 0 ||
+        im_post_import(r, c, key, 1, e) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         char ekey[SP_MATCH_KEY * 2];

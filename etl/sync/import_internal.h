@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "spetl/gp_write.h"
+#include "spetl/hook.h"
 #include "spetl/import.h"
 #include "spetl/link.h"
 #include "spetl/match.h"
@@ -43,7 +44,12 @@ typedef struct im_company {
     size_t *contacts;          /* indexes into the page's contacts */
     size_t ncontacts;
     int linked;                /* linked before: skipped */
+    int hooked;                /* a hook skipped (IM_HOOK_SKIP) or failed (IM_HOOK_FAIL) it */
+    sp_gpw_value *values;      /* pre-import: its mapped GP columns as the hook left them (NULL: none) */
+    size_t nvalues;
 } im_company;
+
+enum { IM_HOOK_SKIP = 1, IM_HOOK_FAIL };
 
 /* One page of companies, owned by the pipeline between feed and free. */
 typedef struct im_page {
@@ -71,6 +77,7 @@ typedef struct im_run {
     sp_gpw *gpw;
     sp_link_writer *links;
     sp_action_writer *actions;
+    sp_hooks *hooks;                     /* the job's company-filter, pre- and post-import */
     sp_arena *arena;                     /* the run's */
     const char **cprops, **kprops;       /* company / contact properties to read */
     size_t ncprops, nkprops;
@@ -114,6 +121,14 @@ int im_new_contacts_do(im_run *r, im_page *pg, im_company *c, const char *gp_key
 int im_map_company(im_run *r, im_page *pg, const im_company *c, sp_gpw_company *out, sp_err *e);
 int im_map_contacts(im_run *r, im_page *pg, const im_company *c, const size_t *which, size_t n,
                     sp_gpw_contact *out, sp_err *e);
+
+/* import_hook.c: the company filter and pre-import on the page's companies
+ * not linked yet (before its transaction); post-import on company c linked
+ * to gp_key inside its savepoint: 0 keep, -1 with why (SP_EDATA: c skipped
+ * or failed, c->hooked says which; otherwise the run stops); created: c was
+ * inserted (the record's gp: its columns as pre-import left them). */
+int im_pre_hooks(im_run *r, im_page *pg, sp_err *e);
+int im_post_import(im_run *r, im_company *c, const char *gp_key, int created, sp_err *why);
 
 /* import_state.c: the minimum create date the run reads from, and moving it. */
 int im_state_since(im_run *r, int64_t *since, sp_err *e);

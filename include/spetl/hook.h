@@ -3,7 +3,7 @@
  * run at their points, SQL or program alike.
  *
  * One sp_hooks per component run holds every hook of the component (and the
- * job's company-filter for company-link): a program hook is started once, at
+ * job's company-filter for company-link and the imports): a program hook is started once, at
  * sp_hooks_open() on the component's thread (which outlives the pipeline's
  * threads: a program dies with the thread that started it), and stopped at
  * sp_hooks_close(); a SQL hook's statement is prepared at each call on the
@@ -13,15 +13,25 @@
  * changed property values.
  *
  * Points: a pre hook (pre-export, pre-company-update, pre-contact-update,
- * company-filter) sees records before anything is decided and may change
- * their properties; a post hook (post-export, post-*-update, post-link) sees
- * each record HubSpot took, with its HubSpot id, and is called inside the
+ * company-filter, pre-import) sees records before anything is decided and
+ * may change their properties; a post hook (post-export, post-*-update,
+ * post-link, post-import) sees each record HubSpot took (post-import: each
+ * company imported or matched), with its HubSpot id, and is called inside the
  * page's database transaction: a SQL post hook's writes commit or roll back
  * with the page's links. Its statement runs under a savepoint, so one that
  * fails is undone alone and fails its record. A post hook's "skip" means
  * "do not write the link" (the next run sends the record again); its
  * property changes are ignored. Under --dry-run pre hooks run (their effect
  * is printed) and post hooks do not (sp_hooks_run answers keep).
+ *
+ * pre-import (the imports, on the commit thread before the page's
+ * transaction) sees each company not linked yet with its import mapping (the
+ * GP columns it would be created with) as "gp" and its HubSpot properties as
+ * "properties"; the caller sets set_gp, so what the answer changes (a SQL
+ * row's columns, a program's "properties") are GP columns: CUSTNAME = 'x'
+ * sets the new customer's name in GP. post-import sees the new or matched GP
+ * key as "key", inside the company's savepoint; its "skip" rolls the company
+ * back (not imported, not linked).
  *
  * The record (what a program reads, what params="json" binds):
  *   {"type":"CUSTOMER","key":"C100","hubspot_id":"123" or null,
@@ -70,6 +80,8 @@ typedef struct sp_hook_rec {
     sp_hook_action action;
     const char *message;            /* skip / fail: "<point> hook (FILE:LINE:COL): why" (arena); NULL: keep */
     int changed;                    /* a property was changed */
+    int set_gp;                     /* pre-import: the answer's columns set the GP columns (gp_names /
+                                     *   gp_values, new arrays in the call's arena), not props */
 } sp_hook_rec;
 
 typedef struct sp_hooks sp_hooks;

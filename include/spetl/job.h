@@ -12,9 +12,7 @@
  *   3. the checks a schema cannot express: ids referenced but not defined, GP
  *      columns unknown to the entity, transforms, templates, filters (compiled
  *      as a run compiles them), URLs, the secrets (the token and the SMTP
- *      password are read here, from their variable or file), and the settings
- *      this version does not carry out (the hooks of the imports), which
- *      are refused.
+ *      password are read here, from their variable or file).
  * A later stage runs only when the earlier ones found nothing.
  *
  * Ownership: the loaded sp_job is one immutable tree allocated in one arena;

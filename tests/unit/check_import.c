@@ -9,7 +9,8 @@
  * rollback-on-error on (nothing of it stays) and off (what was written
  * stays); the minimum create date moved by a full run only (not by a dry
  * run, not with --since); more companies in one createdate than search's
- * cap; and kill -9 during a run, then a rerun: no duplicate, nothing lost. */
+ * cap; kill -9 during a run, then a rerun: no duplicate, nothing lost; and
+ * the imports' hooks (company-filter, pre-import, post-import). */
 #include <check.h>
 #include <jansson.h>
 #include <signal.h>
@@ -877,6 +878,185 @@ START_TEST(prospect_import)
 }
 END_TEST
 
+/* ---- hooks ------------------------------------------------------------------------ */
+
+/* The job's hooks: the company filter and pre-import read hook_ctl (by
+ * HubSpot id and point), post-import logs each company it sees. */
+static void add_hooks(env *x)
+{
+    edit_job(x, "    </company-customer-import>\n",
+             "      <pre-import><sql params=\"hubspot_id\">SELECT action, message, new_name AS CUSTNAME FROM hook_ctl "
+             "WHERE id = ? AND point = 'pre'</sql></pre-import>\n"
+             "      <post-import><sql params=\"key hubspot_id\">INSERT INTO hook_log (k, hs) VALUES (?, ?)</sql>"
+             "</post-import>\n"
+             "    </company-customer-import>\n");
+    edit_job(x, "  </components>\n",
+             "  </components>\n"
+             "  <company-filter><sql params=\"hubspot_id\">SELECT action, message FROM hook_ctl WHERE id = ? AND "
+             "point = 'filter'</sql></company-filter>\n");
+    exec_sql(x, "CREATE TABLE hook_ctl (id VARCHAR(32), point VARCHAR(10), action VARCHAR(10), message VARCHAR(100), "
+                "new_name VARCHAR(65))");
+    exec_sql(x, "CREATE TABLE hook_log (k VARCHAR(32), hs VARCHAR(32))");
+}
+
+static void ctl(env *x, const char *id, const char *point, const char *action, const char *message,
+                const char *new_name)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql), "INSERT INTO hook_ctl VALUES ('%s', '%s', %s%s%s, '%s', %s%s%s)", id, point,
+             action ? "'" : "", action ? action : "NULL", action ? "'" : "", message, new_name ? "'" : "",
+             new_name ? new_name : "NULL", new_name ? "'" : "");
+    exec_sql(x, sql);
+}
+
+static long long logged(env *x, const char *hs)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM hook_log WHERE hs = '%s'", hs);
+    return count(x, sql);
+}
+
+/* The company filter skips a company (not imported, no link); pre-import
+ * renames one in GP and fails another (an Action Center row naming the
+ * hook's line, nothing written); post-import sees each company imported or
+ * linked with its GP key; a dry run runs the pre hooks only. */
+START_TEST(import_hooks_filter_change_and_fail)
+{
+    env x;
+    char recs[2048], want[256];
+    rows r;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_hk_sqlite" : "import_hk_pg", 1), "%s", sp_skip_why());
+    add_hooks(&x);
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"name\":\"Filtered Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Renamed Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Failed Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Plain Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-02T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"acme\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-02T00:00:00Z\"}");
+    seed_sim(&x, "companies", recs, comp, 5);
+    ctl(&x, comp[0], "filter", "skip", "not ours", NULL);
+    ctl(&x, comp[1], "pre", NULL, "", "Renamed By Hook");
+    ctl(&x, comp[2], "pre", "fail", "bad company", NULL);
+    make_key_property(&x);
+    find_hub(&x);
+    /* a dry run runs the pre hooks (printed), not post-import, writes nothing */
+    rc = spetl(&x, "run", "--dry-run");
+    ck_assert_msg(rc == 0 || rc == 1, "dry run exit %d: %.3000s", rc, err);
+    snprintf(want, sizeof(want), "would skip HubSpot company %s: company-filter hook (", comp[0]);
+    ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.2000s", want, out);
+    snprintf(want, sizeof(want), "would report COMPANY %s: HOOK: pre-import hook (", comp[2]);
+    ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.2000s", want, out);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'PLAINCO0001'"), 0);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.2000s%.3000s", rc, out, err);
+    /* filtered: nothing */
+    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Filtered%'"), 0);
+    /* renamed in GP by pre-import (the key from HubSpot's name) */
+    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER RENAMEDC0001");
+    ck_assert_str_eq(text1(&x, "SELECT CUSTNAME FROM RM00101 WHERE CUSTNMBR = 'RENAMEDC0001'"), "Renamed By Hook");
+    /* failed by pre-import: its Action Center row, nothing written */
+    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Failed%'"), 0);
+    actions(&x, &r);
+    ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
+    snprintf(want, sizeof(want), "COMPANY %s HOOK: pre-import hook (%s:", comp[2], x.job);
+    ck_assert_msg(strstr(r.text, want) && strstr(r.text, "): bad company"), "%s", r.text);
+    /* post-import: each company imported or matched, with its GP key */
+    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER PLAINCO0001");
+    ck_assert_str_eq(link_of(&x, "companies", comp[4]), "CUSTOMER ACME0001");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM hook_log"), 3);
+    snprintf(want, sizeof(want), "SELECT k FROM hook_log WHERE hs = '%s'", comp[3]);
+    ck_assert_str_eq(text1(&x, want), "PLAINCO0001");
+    snprintf(want, sizeof(want), "SELECT k FROM hook_log WHERE hs = '%s'", comp[4]);
+    ck_assert_str_eq(text1(&x, want), "ACME0001");
+    ck_assert_int_eq(logged(&x, comp[1]), 1);
+    env_stop(&x);
+}
+END_TEST
+
+/* A trigger refusing inserts into table when column = value. */
+static void refuse(env *x, const char *name, const char *table, const char *column, const char *value)
+{
+    char sql[1024];
+    if (x->target == 0) {
+        snprintf(sql, sizeof(sql), "CREATE TRIGGER %s BEFORE INSERT ON %s WHEN NEW.%s = '%s' BEGIN SELECT "
+                 "RAISE(ABORT, '%s refused'); END", name, table, column, value, name);
+        exec_sql(x, sql);
+        return;
+    }
+    snprintf(sql, sizeof(sql), "CREATE OR REPLACE FUNCTION %s() RETURNS trigger AS $$ BEGIN IF NEW.%s = '%s' THEN "
+             "RAISE EXCEPTION '%s refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql", name, column, value, name);
+    exec_sql(x, sql);
+    snprintf(sql, sizeof(sql), "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION %s()", name,
+             table, name);
+    exec_sql(x, sql);
+}
+
+static void unrefuse(env *x, const char *name, const char *table)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), x->target == 0 ? "DROP TRIGGER %s" : "DROP TRIGGER %s ON %s", name, table);
+    exec_sql(x, sql);
+}
+
+/* post-import's write rolls back with its company when the company fails
+ * after the hook in its savepoint (its contact's link refused), and with
+ * its page when the page's commit fails (a later company's Action Center
+ * row refused); without the triggers the same companies commit it. */
+START_TEST(post_import_write_rolls_back_with_its_company_and_page)
+{
+    env x;
+    char recs[2048], pc[2][32];
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_hkrb_sqlite" : "import_hkrb_pg", 1), "%s", sp_skip_why());
+    add_hooks(&x);
+    seed_sim(&x, "contacts", "{\"properties\":{\"email\":\"l@later.example\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             cont, 1);
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"name\":\"Later Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Calm Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             cont[0]);
+    seed_sim(&x, "companies", recs, comp, 2);
+    make_key_property(&x);
+    find_hub(&x);
+    refuse(&x, "link_boom", "spAAIntegratedEntityLink", "HubSpot_ID", cont[0]);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.2000s%.3000s", rc, out, err);
+    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'LATERCO0001'"), 0);
+    ck_assert_int_eq(logged(&x, comp[0]), 0);   /* the company's savepoint took it back */
+    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");
+    ck_assert_int_eq(logged(&x, comp[1]), 1);
+    unrefuse(&x, "link_boom", "spAAIntegratedEntityLink");
+
+    /* one page: Page Co imported (its hook row written), then a company too
+     * long for CUSTNAME whose Action Center row is refused: the page stops */
+    seed_sim(&x, "companies",
+             "{\"properties\":{\"name\":\"Page Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-05T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Longname Industrial Supply Company of the Greater Midwest and Canada Ltd\","
+             "\"type\":\"OTHER\"},\"createdate\":\"2026-03-06T00:00:00Z\"}",
+             pc, 2);
+    refuse(&x, "ac_boom", "spAAActionCenter", "Entity_Key", pc[1]);
+    rc = spetl(&x, "run", "--since 2026-03-05");
+    ck_assert_msg(rc > 1, "run exit %d (the page's commit failed: stopped): %.3000s", rc, err);
+    ck_assert_str_eq(link_of(&x, "companies", pc[0]), "");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'PAGECO0001'"), 0);
+    ck_assert_int_eq(logged(&x, pc[0]), 0);   /* rolled back with its page */
+    unrefuse(&x, "ac_boom", "spAAActionCenter");
+    rc = spetl(&x, "run", "--since 2026-03-05");
+    ck_assert_msg(rc == 1, "rerun exit %d: %.3000s", rc, err);
+    ck_assert_str_eq(link_of(&x, "companies", pc[0]), "CUSTOMER PAGECO0001");
+    ck_assert_int_eq(logged(&x, pc[0]), 1);
+    env_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("import");
@@ -892,6 +1072,8 @@ int main(void)
     tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_import, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, more_companies_in_one_moment_than_the_search_cap, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, import_hooks_filter_change_and_fail, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, post_import_write_rolls_back_with_its_company_and_page, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
