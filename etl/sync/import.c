@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spetl/hs_verify.h"
 #include "spetl/log.h"
 
 /* ---- the pipeline's callbacks --------------------------------------------------- */
@@ -296,6 +297,10 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
     r.arena = sp_arena_new(0);
     r.row = sp_arena_new(0);
     pthread_mutex_init(&r.wbmu, NULL);
+    /* company-types must be options of the account's "type" (at its line) */
+    if (sp_hs_check_company_types(ctx->hs, r.imp->company_types, ctx->job->path, r.imp->types_pos.line,
+                                  r.imp->types_pos.col, e) != 0)
+        goto done;
     if (sp_hooks_open(ctx, &r.hooks, e) != 0 || setup(&r, e) != 0 || im_state_since(&r, &r.since_ms, e) != 0)
         goto done;
     if (pass(&r, 0, e) != 0)

@@ -578,6 +578,23 @@ START_TEST(min_date_moves_only_after_a_full_run)
     rc = spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
     ck_assert_msg(strstr(err, "min-create-date changed in the job") == NULL, "%.3000s", err);
+
+    /* the account drops VENDOR, one of the job's company-types: the import
+     * stops at the start, naming the attribute's line, and the date stays */
+    {
+        int64_t before = min_date(&x);
+        json_t *j = sim_json(&x, "PATCH", "/crm/v3/properties/companies/type",
+                             "{\"options\":[{\"label\":\"Partner\",\"value\":\"PARTNER\"},"
+                             "{\"label\":\"Reseller\",\"value\":\"RESELLER\"},"
+                             "{\"label\":\"Other\",\"value\":\"OTHER\"}]}");
+        json_decref(j);
+        rc = spetl(&x, "run", "");
+        ck_assert_msg(rc == 7, "run exit %d (7: the component stopped): %.3000s", rc, err);
+        ck_assert_msg(strstr(err, "company-types: VENDOR is not an option") != NULL &&
+                          strstr(err, ".xml:") != NULL,
+                      "%.3000s", err);
+        ck_assert_int_eq(min_date(&x), before);
+    }
     env_stop(&x);
 }
 END_TEST
