@@ -153,7 +153,7 @@ int sx_level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e)
  * by '|'. */
 static const char *key_expr(sp_arena *a, const xlevel_rt *l, sp_dialect d)
 {
-    /* a key column that is not text (spProspectContact.Contact_ID) is cast first */
+    /* a key column that is not text (SOP10100.SOPTYPE) is cast first */
     const char *k = strcmp(l->keycol[0]->type, "char") == 0
                         ? sp_arena_printf(a, "RTRIM(t.%s)", l->lv->keys[0])
                         : sp_arena_printf(a, "RTRIM(CAST(t.%s AS varchar(40)))", l->lv->keys[0]);

@@ -675,30 +675,6 @@ static char *replaced(const char *src, const char *const *pairs, int npairs)
     return cur;
 }
 
-/* Disable the component the run says is not built yet ("...: NAME is not
- * available in spetl X yet"); 0 when err names none. */
-static int disable_unavailable(char **job, const char *err, char *names, size_t n)
-{
-    const char *na = strstr(err, " is not available in spetl");
-    const char *b = na;
-    char from[96], to[96];
-    const char *pairs[2];
-
-    if (na == NULL)
-        return 0;
-    while (b > err && b[-1] != ' ')
-        b--;
-    snprintf(from, sizeof(from), "<%.*s enabled=\"true\"", (int)(na - b), b);
-    snprintf(to, sizeof(to), "<%.*s enabled=\"false\"", (int)(na - b), b);
-    snprintf(names + strlen(names), n - strlen(names), " %.*s", (int)(na - b), b);
-    pairs[0] = from;
-    pairs[1] = to;
-    char *next = replaced(*job, pairs, 2);
-    free(*job);
-    *job = next;
-    return 1;
-}
-
 static void write_text(const char *path, const char *text, mode_t mode)
 {
     FILE *f = fopen(path, "w");
@@ -729,23 +705,23 @@ static char *nightly_job(const char *conn, const sp_sim *sim)
 }
 
 /* A whole `spetl run` of jobs/examples/full-nightly.xml against the recorder
- * and the simulator (which holds companies to import). Components the run
- * says are not built yet are disabled (and named); the rest run. The reads
- * find no GP rows, so the exports send their first pages' reads and their
- * bookkeeping (lock, history, component state). */
+ * and the simulator (which holds companies to import): every component runs.
+ * The reads find no GP rows, so the exports send their first pages' reads and
+ * their bookkeeping (lock, history, component state); the import inserts the
+ * seeded companies. */
 START_TEST(full_nightly_run_sends_tsql)
 {
     static const char *const seed =
         "{\"records\":[{\"properties\":{\"name\":\"Aaron Fitz Electrical\",\"type\":\"PARTNER\","
         "\"city\":\"Chicago\",\"state\":\"IL\",\"zip\":\"60601\"}},"
         "{\"properties\":{\"name\":\"Contoso Prospects\",\"type\":\"PROSPECT\",\"city\":\"Fargo\"}}]}";
-    char rec[700], conn[1400], path[700], tok[700], args[1600], env[1200], off[512] = "";
+    char rec[700], conn[1400], path[700], tok[700], args[1600], env[1200];
     char out[1 << 14], err[1 << 16];
     sp_sim *sim = NULL;
     sp_err e;
     stmts s = {0};
     char *job;
-    int rc, inserts = 0, paged = 0, imports;
+    int rc, inserts = 0, paged = 0;
 
     SP_SKIP_IF(!ready(), "%s", sp_skip_why());
     SP_SKIP_IF(getenv("SPETL_BIN") == NULL || sp_sim_binary() == NULL, "%s",
@@ -759,19 +735,15 @@ START_TEST(full_nightly_run_sends_tsql)
     snprintf(tok, sizeof(tok), "%s/token", tmpdir);
     write_text(tok, "pat-na1-tsql-test-token\n", 0600);
     snprintf(env, sizeof(env), "SPETL_TOKEN_FILE='%s' HUBSPOT_HUB_ID=41234567", tok);
-    do {
-        unlink(rec);
-        write_text(path, job, 0644);
-        snprintf(args, sizeof(args), "setup-hubspot '%s'", path);
-        rc = sp_test_run(tmpdir, env, getenv("SPETL_BIN"), args, out, sizeof(out), err, sizeof(err));
-        ck_assert_msg(rc == 0, "spetl setup-hubspot exited %d: %.2000s", rc, err);
-        snprintf(args, sizeof(args), "run '%s'", path);
-        rc = sp_test_run(tmpdir, env, getenv("SPETL_BIN"), args, out, sizeof(out), err, sizeof(err));
-    } while (disable_unavailable(&job, err, off, sizeof(off)));
+    unlink(rec);
+    write_text(path, job, 0644);
+    snprintf(args, sizeof(args), "setup-hubspot '%s'", path);
+    rc = sp_test_run(tmpdir, env, getenv("SPETL_BIN"), args, out, sizeof(out), err, sizeof(err));
+    ck_assert_msg(rc == 0, "spetl setup-hubspot exited %d: %.2000s", rc, err);
+    snprintf(args, sizeof(args), "run '%s'", path);
+    rc = sp_test_run(tmpdir, env, getenv("SPETL_BIN"), args, out, sizeof(out), err, sizeof(err));
     sp_sim_stop(sim);
-    imports = strstr(off, "company-customer-import") == NULL;
     free(job);
-    printf("check_tsql: spetl run exited %d; not built yet, disabled:%s\n", rc, off[0] ? off : " none");
     if (rc != 0)
         printf("%s\n", strlen(err) > 6000 ? err + strlen(err) - 6000 : err);
     ck_assert_msg(rc == 0, "spetl run exited %d (its log is above)", rc);
@@ -780,7 +752,7 @@ START_TEST(full_nightly_run_sends_tsql)
         inserts += strncmp(s.v[i], "INSERT INTO RM00101", 19) == 0;
         paged += strstr(s.v[i], "SELECT TOP (") != NULL && strstr(s.v[i], "ORDER BY") != NULL;
     }
-    ck_assert_msg(!imports || inserts > 0, "company-customer-import ran and inserted no customer");
+    ck_assert_msg(inserts > 0, "company-customer-import ran and inserted no customer");
     ck_assert_msg(paged > 0, "no paged read was sent");
     assert_parses("run", &s);
     free_stmts(&s);
