@@ -19,7 +19,6 @@
 
 #include "spetl/clock.h"
 #include "spetl/export.h"
-#include "spetl/hook.h"
 
 /* The range condition, after the open Action Center rows' (texts first:
  * hub, component, hub, component; then the three times). Each branch is an
@@ -61,56 +60,18 @@ static const char *updates_where(sp_dialect d, char *buf, size_t n)
 
 int sp_comp_customer_updates(sp_run_ctx *ctx, sp_err *e)
 {
+    static const sp_updates_kind kind = {SP_ENTITY_CUSTOMER, SP_ENTITY_CUSTOMER_ADDRESS, SP_LINK_CUSTOMER,
+                                         SP_LINK_CUSTOMER_ADDRESS, "CUSTNMBR", "ADRSCODE"};
     const sp_job_updates_export *u = &ctx->comp->u.updates;
     int64_t since = sp_clock_wall_ms() - (int64_t)u->range_days * 86400000LL;
     int64_t times[3] = {since, since, since};
     const char *texts[4] = {ctx->hub, ctx->comp->name, ctx->hub, ctx->comp->name};
-    sp_export_level child;
-    sp_export_spec spec;
-    sp_hooks *hooks = NULL;
-    int rc;
     int64_t adopted = 0;
     char where[2048];
 
-    memset(&child, 0, sizeof(child));
-    child.entity = SP_ENTITY_CUSTOMER_ADDRESS;
-    child.link_type = SP_LINK_CUSTOMER_ADDRESS;
-    child.mapping = u->contact_mapping;
-    child.from = sp_export_from(SP_ENTITY_CUSTOMER_ADDRESS, NULL);
-    child.keys[0] = "CUSTNMBR";
-    child.keys[1] = "ADRSCODE";
-    child.nkeys = 2;
-    child.links = SP_EXPORT_LINKED;
-    child.send = 1;
+    const char *cond = ctx->key == NULL ? updates_where(sp_db_dialect(ctx->db), where, sizeof(where)) : NULL;
 
-    memset(&spec, 0, sizeof(spec));
-    spec.parent.entity = SP_ENTITY_CUSTOMER;
-    spec.parent.link_type = SP_LINK_CUSTOMER;
-    spec.parent.mapping = u->company_mapping;
-    spec.parent.from = sp_export_from(SP_ENTITY_CUSTOMER, NULL);
-    spec.parent.keys[0] = "CUSTNMBR";
-    spec.parent.nkeys = 1;
-    spec.parent.links = SP_EXPORT_LINKED;
-    spec.parent.send = 1;
-    if (ctx->key == NULL) {
-        spec.parent.where = updates_where(sp_db_dialect(ctx->db), where, sizeof(where));
-        spec.parent.where_texts = texts;
-        spec.parent.nwhere_texts = 4;
-        spec.parent.where_times = times;
-        spec.parent.nwhere_times = 3;
-    }
-    spec.child = u->contact_mapping != NULL ? &child : NULL;
-    spec.per_page = u->per_page > 0 ? u->per_page : 100;
     if (sp_export_adopt_prospects(ctx, &adopted, e) != 0)
         return -1;
-    spec.parent.pre_hook = u->pre_company_update;
-    spec.parent.post_hook = u->post_company_update;
-    child.pre_hook = u->pre_contact_update;
-    child.post_hook = u->post_contact_update;
-    if (sp_hooks_open(ctx, &hooks, e) != 0)
-        return -1;
-    spec.hooks = hooks;
-    rc = sp_export_run(ctx, &spec, e);
-    sp_hooks_close(hooks);
-    return rc;
+    return sp_updates_run(ctx, &kind, cond, texts, 4, times, 3, e);
 }

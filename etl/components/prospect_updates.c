@@ -15,7 +15,6 @@
 
 #include "spetl/clock.h"
 #include "spetl/export.h"
-#include "spetl/hook.h"
 
 /* The range condition, after the open Action Center rows' (texts first:
  * hub, component, hub, component; then the two times). A contact's open row
@@ -41,6 +40,8 @@ static const char *updates_where(sp_dialect d, char *buf, size_t n)
 
 int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
 {
+    static const sp_updates_kind kind = {SP_ENTITY_PROSPECT, SP_ENTITY_PROSPECT_CONTACT, SP_LINK_PROSPECT,
+                                         SP_LINK_PROSPECT_CONTACT, "PROSPID", "Contact_ID"};
     const sp_job_updates_export *u = &ctx->comp->u.updates;
     int64_t now = sp_clock_wall_ms();
     int64_t today = now - now % 86400000LL;
@@ -48,48 +49,7 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e)
                         now - (int64_t)u->range_days * 86400000LL};
     const char *texts[4] = {ctx->hub, ctx->comp->name, ctx->hub, ctx->comp->name};
     char where[1536];
-    sp_export_level child;
-    sp_export_spec spec;
-    sp_hooks *hooks = NULL;
-    int rc;
+    const char *cond = ctx->key == NULL ? updates_where(sp_db_dialect(ctx->db), where, sizeof(where)) : NULL;
 
-    memset(&child, 0, sizeof(child));
-    child.entity = SP_ENTITY_PROSPECT_CONTACT;
-    child.link_type = SP_LINK_PROSPECT_CONTACT;
-    child.mapping = u->contact_mapping;
-    child.from = sp_export_from(SP_ENTITY_PROSPECT_CONTACT, NULL);
-    child.keys[0] = "PROSPID";
-    child.keys[1] = "Contact_ID";
-    child.nkeys = 2;
-    child.links = SP_EXPORT_LINKED;
-    child.send = 1;
-
-    memset(&spec, 0, sizeof(spec));
-    spec.parent.entity = SP_ENTITY_PROSPECT;
-    spec.parent.link_type = SP_LINK_PROSPECT;
-    spec.parent.mapping = u->company_mapping;
-    spec.parent.from = sp_export_from(SP_ENTITY_PROSPECT, NULL);
-    spec.parent.keys[0] = "PROSPID";
-    spec.parent.nkeys = 1;
-    spec.parent.links = SP_EXPORT_LINKED;
-    spec.parent.send = 1;
-    if (ctx->key == NULL) {
-        spec.parent.where = updates_where(sp_db_dialect(ctx->db), where, sizeof(where));
-        spec.parent.where_texts = texts;
-        spec.parent.nwhere_texts = 4;
-        spec.parent.where_times = times;
-        spec.parent.nwhere_times = 2;
-    }
-    spec.child = u->contact_mapping != NULL ? &child : NULL;
-    spec.per_page = u->per_page > 0 ? u->per_page : 100;
-    spec.parent.pre_hook = u->pre_company_update;
-    spec.parent.post_hook = u->post_company_update;
-    child.pre_hook = u->pre_contact_update;
-    child.post_hook = u->post_contact_update;
-    if (sp_hooks_open(ctx, &hooks, e) != 0)
-        return -1;
-    spec.hooks = hooks;
-    rc = sp_export_run(ctx, &spec, e);
-    sp_hooks_close(hooks);
-    return rc;
+    return sp_updates_run(ctx, &kind, cond, texts, 4, times, 2, e);
 }

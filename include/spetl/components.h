@@ -19,6 +19,18 @@ int sp_comp_prospect_updates(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_product_export(sp_run_ctx *ctx, sp_err *e);
 int sp_comp_deal_export(sp_run_ctx *ctx, sp_err *e);
 
+/* The two updates exports differ in their entities, keys and change
+ * condition; the rest (linked records only, sent by id, the update hooks)
+ * is shared (updates_run.c). where == NULL: every linked record (--key). */
+typedef struct sp_updates_kind {
+    sp_job_entity parent, child;
+    const char *parent_link, *child_link;   /* SP_LINK_... */
+    const char *key;        /* the parent's key column; the child's first too */
+    const char *child_key;  /* the child's second key column */
+} sp_updates_kind;
+int sp_updates_run(sp_run_ctx *ctx, const sp_updates_kind *k, const char *where, const char *const *texts,
+                   size_t ntexts, const int64_t *times, size_t ntimes, sp_err *e);
+
 /* deal-export's levels for ctx's component (what it reads, deal_export.c):
  * the spec and the storage it points into. */
 typedef struct sp_deal_spec_parts {
