@@ -148,6 +148,21 @@ START_TEST(usage_errors_exit_2)
     ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --dismiss --all"), 2);
     ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --key K --all"), 2);
     ck_assert_ptr_nonnull(strstr(err, "errors: --retry or --dismiss, with --key KEY or --all"));
+    /* an option the command does not act on is refused, never ignored (init-db --dry-run
+       would create the tables; history --key would list every run) */
+    ck_assert_int_eq(spetl(NULL, "init-db job.xml --dry-run"), 2);
+    ck_assert_str_eq(err, "spetl: init-db does not take --dry-run (it takes no option but --log-level and -q)\n"
+                          "Try 'spetl --help'.\n");
+    ck_assert_int_eq(spetl(NULL, "setup-hubspot job.xml --dry-run"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "setup-hubspot does not take --dry-run"));
+    ck_assert_int_eq(spetl(NULL, "history job.xml --key K"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "history does not take --key (it takes --limit, --json)"));
+    ck_assert_int_eq(spetl(NULL, "validate job.xml --since 2026-01-01"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "validate does not take --since (it takes --secrets)"));
+    ck_assert_int_eq(spetl(NULL, "check job.xml customer-export"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "check takes nothing after JOB (found 'customer-export')"));
+    ck_assert_int_eq(spetl(NULL, "links job.xml --retry --all"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "links does not take --retry"));
 }
 END_TEST
 
