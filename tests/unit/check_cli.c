@@ -49,6 +49,27 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* Replace the first `from` in the file at path by `to`. */
+static void replace_in_file(const char *path, const char *from, const char *to)
+{
+    char text[16384], *at;
+    size_t n;
+    FILE *f = fopen(path, "r");
+
+    ck_assert_ptr_nonnull(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    at = strstr(text, from);
+    ck_assert_ptr_nonnull(at);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(to, f);
+    fputs(at + strlen(from), f);
+    fclose(f);
+}
+
 /* A job on connection CONN with HubSpot at URL; extra goes inside <job>. */
 static const char *job_file(const char *name, const char *conn, const char *url,
                             const char *job_attrs, const char *components)
@@ -798,6 +819,28 @@ START_TEST(check_and_setup_hubspot)
     snprintf(args, sizeof(args), "check '%s'", job);
     ck_assert_msg(spetl(r.env, args) == 0, "%s%s", out, err);
     ck_assert_ptr_nonnull(strstr(out, ": everything this job needs is reachable\n"));
+    /* retry-budget-seconds="0" means never retry: a 503 fails the request at once
+       (it used to mean the client's default budget of 120 s); 5 retries it */
+    {
+        json_t *fault;
+        const char *job0;
+        for (int budget = 0; budget <= 5; budget += 5) {
+            fault = sp_test_sim_json(r.sim, "POST", "/_sim/faults",
+                                     "{\"next\":[{\"status\":503}],\"match\":\"account-info/v3/details\"}");
+            json_decref(fault);
+            job0 = job_file(budget == 0 ? "check0.xml" : "check5.xml", r.conn, sp_sim_base_url(r.sim),
+                            "", "");
+            if (budget == 0)
+                replace_in_file(job0, "retry-budget-seconds=\"5\"", "retry-budget-seconds=\"0\"");
+            snprintf(args, sizeof(args), "check '%s'", job0);
+            if (budget == 0) {
+                ck_assert_msg(spetl(r.env, args) == 4, "%s%s", out, err);
+                ck_assert_msg(strstr(out, "503") != NULL, "%s", out);
+            } else {
+                ck_assert_msg(spetl(r.env, args) == 0, "%s%s", out, err);
+            }
+        }
+    }
     sp_sim_stop(r.sim);
 
     /* a token without the companies write scope */
