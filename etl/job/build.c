@@ -1093,6 +1093,10 @@ static void build_matching(jctx *c, const xmlNode *n)
                 if (cmp[nc].column == NULL)
                     jc_error(c, jattr_pos(x, "column"), "%s has no column %s%s", entity_desc(c, rs->entity),
                              col, jcolumn_hint(c, rs->entity, col));
+                else if (strcmp(cmp[nc].column->type, "char") != 0)   /* as the run's lookups refuse it */
+                    jc_error(c, jattr_pos(x, "column"), "column=\"%s\" is a %s column: matching compares "
+                                                        "text (char) columns only", cmp[nc].column->name,
+                             cmp[nc].column->type);
                 how = jget(c, x, "how");
                 cmp[nc].how = how == NULL || strcmp(how, "exact") == 0 ? SP_COMPARE_EXACT
                               : strcmp(how, "ci") == 0                 ? SP_COMPARE_CI
@@ -1103,6 +1107,9 @@ static void build_matching(jctx *c, const xmlNode *n)
             }
             rule->comparisons = cmp;
             rule->ncomparisons = nc;
+            if (nc > 8)   /* SP_MATCH_MAX_CMP (match.h), as the run refuses it */
+                jc_error(c, rule->pos, "<rule> \"%s\" has %zu comparisons; a rule holds at most 8", rule->name,
+                         nc);
             nr++;
         }
         rs->rules = rules;
