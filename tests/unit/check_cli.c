@@ -184,6 +184,17 @@ START_TEST(usage_errors_exit_2)
     ck_assert_ptr_nonnull(strstr(err, "check takes nothing after JOB (found 'customer-export')"));
     ck_assert_int_eq(spetl(NULL, "links job.xml --retry --all"), 2);
     ck_assert_ptr_nonnull(strstr(err, "links does not take --retry"));
+    /* nor an option the chosen action does not act on: these would have written anyway */
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --dismiss --all --dry-run"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "errors: --dry-run goes with --retry"));
+    ck_assert_int_eq(spetl(NULL, "links job.xml --verify --repair --dry-run"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "links: --dry-run goes with --delete"));
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --all --json"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "errors --retry does not take --json"));
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --all"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "errors: --all goes with --retry or --dismiss"));
+    ck_assert_int_eq(spetl(NULL, "links job.xml --delete --key K --limit 5"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "links --delete does not take --limit"));
 }
 END_TEST
 
