@@ -10,31 +10,85 @@
 #include "spetl/platform.h"
 #include "spetl/version.h"
 
+/* The options a command acts on (--log-level and -q go with every command):
+ * any other is refused, never silently ignored (init-db --dry-run would
+ * otherwise create the tables it was asked only to show). */
+enum {
+    O_DRY_RUN = 1 << 0, O_SECRETS = 1 << 1, O_KEY = 1 << 2, O_SINCE = 1 << 3, O_REPORT = 1 << 4,
+    O_LIMIT = 1 << 5, O_JSON = 1 << 6, O_TYPE = 1 << 7, O_HS_ID = 1 << 8, O_DELETE = 1 << 9,
+    O_YES = 1 << 10, O_VERIFY = 1 << 11, O_REPAIR = 1 << 12, O_RETRY = 1 << 13, O_DISMISS = 1 << 14,
+    O_ALL = 1 << 15, O_ARGS = 1 << 16
+};
+
+static const char *const option_names[] = {
+    "--dry-run", "--secrets", "--key", "--since", "--report", "--limit", "--json", "--type", "--hs-id",
+    "--delete", "--yes", "--verify", "--repair", "--retry", "--dismiss", "--all", "COMPONENT",
+};
+
 typedef struct command {
     const char *name;
     sp_cmd_fn fn;
     const char *usage;
     const char *summary;
+    unsigned takes;
 } command;
 
 static const command commands[] = {
     {"run", sp_cmd_run, "run JOB [COMPONENT...]",
-     "run the job's enabled components (or only those named) in dependency order"},
+     "run the job's enabled components (or only those named) in dependency order",
+     O_DRY_RUN | O_KEY | O_SINCE | O_REPORT | O_ARGS},
     {"validate", sp_cmd_validate, "validate JOB",
-     "check the job file: XSD, settings, filters; no database, no network, no secrets"},
+     "check the job file: XSD, settings, filters; no database, no network, no secrets", O_SECRETS},
     {"init-db", sp_cmd_init_db, "init-db JOB",
-     "create spetl's own tables in the job's database where missing (safe to run twice)"},
+     "create spetl's own tables in the job's database where missing (safe to run twice)", 0},
     {"check", sp_cmd_check, "check JOB",
-     "is everything reachable: database, tables, token, hub, scopes, properties"},
+     "is everything reachable: database, tables, token, hub, scopes, properties", 0},
     {"setup-hubspot", sp_cmd_setup_hubspot, "setup-hubspot JOB",
-     "create the HubSpot properties the mappings need (safe to run twice)"},
-    {"history", sp_cmd_history, "history JOB", "the latest runs, per component, with their counts"},
+     "create the HubSpot properties the mappings need (safe to run twice)", 0},
+    {"history", sp_cmd_history, "history JOB", "the latest runs, per component, with their counts",
+     O_LIMIT | O_JSON},
     {"errors", sp_cmd_errors, "errors JOB",
-     "records that failed and are not resolved yet (the Action Center)"},
+     "records that failed and are not resolved yet (the Action Center)",
+     O_KEY | O_LIMIT | O_JSON | O_RETRY | O_DISMISS | O_ALL | O_DRY_RUN | O_REPORT},
     {"links", sp_cmd_links, "links JOB",
-     "list, delete (--delete) or check (--verify [--repair]) the SalesPad <-> HubSpot links"},
-    {NULL, NULL, NULL, NULL},
+     "list, delete (--delete) or check (--verify [--repair]) the SalesPad <-> HubSpot links",
+     O_KEY | O_TYPE | O_HS_ID | O_DELETE | O_YES | O_VERIFY | O_REPAIR | O_DRY_RUN | O_LIMIT | O_JSON},
+    {NULL, NULL, NULL, NULL, 0},
 };
+
+/* The options given on the command line, as O_* bits. */
+static unsigned options_given(const sp_cli *c)
+{
+    return (c->dry_run ? O_DRY_RUN : 0) | (c->secrets ? O_SECRETS : 0) | (c->key ? O_KEY : 0) |
+           (c->since ? O_SINCE : 0) | (c->report_path ? O_REPORT : 0) | (c->limit > 0 ? O_LIMIT : 0) |
+           (c->json ? O_JSON : 0) | (c->type ? O_TYPE : 0) | (c->hs_id ? O_HS_ID : 0) |
+           (c->del ? O_DELETE : 0) | (c->yes ? O_YES : 0) | (c->verify ? O_VERIFY : 0) |
+           (c->repair ? O_REPAIR : 0) | (c->retry ? O_RETRY : 0) | (c->dismiss ? O_DISMISS : 0) |
+           (c->all ? O_ALL : 0) | (c->nargs > 0 ? O_ARGS : 0);
+}
+
+/* 0 when every option given is one the command acts on; else -1, SP_EUSAGE. */
+static int check_options(const command *c, const sp_cli *cli, sp_err *e)
+{
+    unsigned extra = options_given(cli) & ~c->takes;
+    char takes[256] = "";
+    size_t used = 0;
+    int k = 0;
+
+    if (extra == 0)
+        return 0;
+    while (!(extra & (1u << k)))
+        k++;
+    for (int j = 0; j < (int)(sizeof(option_names) / sizeof(option_names[0])); j++)
+        if ((c->takes & (1u << j)) && used < sizeof(takes))
+            used += (size_t)snprintf(takes + used, sizeof(takes) - used, "%s%s", used ? ", " : "",
+                                     option_names[j]);
+    if ((1u << k) == O_ARGS)
+        return SP_ERR(e, SP_EUSAGE, "%s takes nothing after JOB (found '%s')", c->name, cli->args[0]);
+    return SP_ERR(e, SP_EUSAGE, "%s does not take %s (%s%s)", c->name, option_names[k],
+                  c->takes ? "it takes " : "it takes no option but --log-level and -q",
+                  c->takes ? takes : "");
+}
 
 static void print_help(FILE *out)
 {
@@ -49,12 +103,15 @@ static void print_help(FILE *out)
     fprintf(out,
             "\n"
             "Options:\n"
-            "  --dry-run                  read, filter and map everything; write nothing anywhere\n"
-            "  --key KEY                  process one record (a customer number, an item number)\n"
+            "  --dry-run                  run, errors --retry: read, filter and map everything;\n"
+            "                             write nothing anywhere (links --delete: show them)\n"
+            "  --key KEY                  run: one record (a customer or item number, SOPTYPE|SOPNUMBE,\n"
+            "                             or for company-link and the imports a HubSpot company id);\n"
+            "                             errors, links: that key's rows\n"
             "  --since DATE               run: the imports read companies created since DATE\n"
             "                             (YYYY-MM-DD or a UTC date-time) for this run only; their\n"
             "                             stored minimum create date does not move\n"
-            "  --report FILE              write a JSON run report to FILE ('-' for stdout)\n"
+            "  --report FILE              run, errors --retry: a JSON run report ('-' for stdout)\n"
             "  --secrets                  validate: also read the token and the connection's\n"
             "                             variables (check and run always do)\n"
             "  --limit N                  history/errors/links: show at most N rows\n"
@@ -68,6 +125,8 @@ static void print_help(FILE *out)
             "                             --key KEY or --all\n"
             "  --yes                      do it without asking (links --delete on a terminal)\n"
             "  --log-level LEVEL          error, warn, info (default), debug or trace\n"
+            "                             (--log-level and -q go with every command; any other\n"
+            "                             option only with the commands named beside it)\n"
             "  -q, --quiet                warnings and errors only\n"
             "  -h, --help                 this text\n"
             "  -V, --version              spetl's version and the linked libraries'\n"
@@ -216,6 +275,10 @@ int sp_cli_main(int argc, char **argv)
     }
     if (cli.job_path == NULL) {
         fprintf(stderr, "spetl: %s: no job file given\nTry 'spetl --help'.\n", cli.command);
+        return SP_EXIT_USAGE;
+    }
+    if (check_options(c, &cli, &err) != 0) {
+        fprintf(stderr, "spetl: %s\nTry 'spetl --help'.\n", err.msg);
         return SP_EXIT_USAGE;
     }
     rc = c->fn(&cli, &err);

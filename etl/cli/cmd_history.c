@@ -267,6 +267,13 @@ int sp_cmd_errors(const sp_cli *cli, sp_err *e)
     memset(&x, 0, sizeof(x));
     if ((cli->retry || cli->dismiss) && (cli->retry == cli->dismiss || !cli->all == !cli->key))
         return SP_ERR(e, SP_EUSAGE, "errors: --retry or --dismiss, with --key KEY or --all");
+    if ((cli->dry_run || cli->report_path != NULL) && !cli->retry)   /* --dismiss --dry-run would dismiss */
+        return SP_ERR(e, SP_EUSAGE, "errors: %s goes with --retry", cli->dry_run ? "--dry-run" : "--report");
+    if ((cli->retry || cli->dismiss) && (cli->json || cli->limit > 0))
+        return SP_ERR(e, SP_EUSAGE, "errors %s does not take %s", cli->retry ? "--retry" : "--dismiss",
+                      cli->json ? "--json" : "--limit");
+    if (cli->all && !cli->retry && !cli->dismiss)
+        return SP_ERR(e, SP_EUSAGE, "errors: --all goes with --retry or --dismiss");
     if (open_for_reading(cli, &job, &db, hub, sizeof(hub), e) != 0)
         goto done;
     if (cli->dismiss) {

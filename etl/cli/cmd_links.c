@@ -462,6 +462,10 @@ int sp_cmd_links(const sp_cli *cli, sp_err *e)
         return SP_ERR(e, SP_EUSAGE, "links: --key or --hs-id, not both");
     if (cli->del && cli->key == NULL && cli->hs_id == NULL && cli->type == NULL)
         return SP_ERR(e, SP_EUSAGE, "links --delete needs --key, --hs-id or --type");
+    if ((cli->dry_run || cli->yes) && !cli->del)   /* --verify --repair --dry-run would repair */
+        return SP_ERR(e, SP_EUSAGE, "links: %s goes with --delete", cli->dry_run ? "--dry-run" : "--yes");
+    if (cli->del && (cli->json || cli->limit > 0))
+        return SP_ERR(e, SP_EUSAGE, "links --delete does not take %s", cli->json ? "--json" : "--limit");
     if (parse_type(cli->type, type, sizeof(type), e) != 0)
         return -1;
     sel.entity_type = type[0] ? type : NULL;

@@ -512,6 +512,9 @@ static void build_email_server(jctx *c, const xmlNode *n, sp_job_email *m)
         jc_error(c, jattr_pos(n, "starttls"), "starttls=\"never\" sends the mail and the password in plain "
                                               "text: it is allowed only to this machine (127.0.0.1, "
                                               "localhost, [::1])");
+    if (tls != NULL && m->smtp_url != NULL && strncasecmp(m->smtp_url, "smtps://", 8) == 0)
+        jc_error(c, jattr_pos(n, "starttls"), "starttls=\"%s\" is never used: smtps:// is TLS from the first "
+                                              "byte (starttls is for smtp:// only); remove it", tls);
     m->ca_bundle = jresolve_ca(c, n, "ca-bundle");
     if (pw == NULL)
         return;
@@ -1090,6 +1093,10 @@ static void build_matching(jctx *c, const xmlNode *n)
                 if (cmp[nc].column == NULL)
                     jc_error(c, jattr_pos(x, "column"), "%s has no column %s%s", entity_desc(c, rs->entity),
                              col, jcolumn_hint(c, rs->entity, col));
+                else if (strcmp(cmp[nc].column->type, "char") != 0)   /* as the run's lookups refuse it */
+                    jc_error(c, jattr_pos(x, "column"), "column=\"%s\" is a %s column: matching compares "
+                                                        "text (char) columns only", cmp[nc].column->name,
+                             cmp[nc].column->type);
                 how = jget(c, x, "how");
                 cmp[nc].how = how == NULL || strcmp(how, "exact") == 0 ? SP_COMPARE_EXACT
                               : strcmp(how, "ci") == 0                 ? SP_COMPARE_CI
@@ -1100,6 +1107,9 @@ static void build_matching(jctx *c, const xmlNode *n)
             }
             rule->comparisons = cmp;
             rule->ncomparisons = nc;
+            if (nc > 8)   /* SP_MATCH_MAX_CMP (match.h), as the run refuses it */
+                jc_error(c, rule->pos, "<rule> \"%s\" has %zu comparisons; a rule holds at most 8", rule->name,
+                         nc);
             nr++;
         }
         rs->rules = rules;
@@ -1652,5 +1662,11 @@ void jbuild(jctx *c, xmlNodePtr root)
     build_mappings(c, jchild(root, "mappings"));
     build_matching(c, jchild(root, "matching"));
     jbuild_components(c, (xmlNodePtr)jchild(root, "components"));
+    /* the company filter runs only in company-link and the imports */
+    if (job->company_filter != NULL && job->components[SP_COMP_COMPANY_LINK] == NULL &&
+        job->components[SP_COMP_CUSTOMER_IMPORT] == NULL && job->components[SP_COMP_PROSPECT_IMPORT] == NULL)
+        jc_error(c, job->company_filter->pos, "<company-filter> is never used: it runs in company-link, "
+                                              "company-customer-import and company-prospect-import, and this "
+                                              "job has none of them; remove it");
     jsecrets(c);
 }

@@ -170,6 +170,55 @@ static void build_link(jctx *c, const xmlNode *n, sp_job_company_link *l)
     l->post_link = jbuild_hook(c, jchild(n, "post-link"), "post-link", -1);
 }
 
+/* An attribute of an import (a rule set, a mapping) its other settings never let it use. */
+static void unused_attr(jctx *c, const xmlNode *n, const char *attr, const char *why)
+{
+    const char *id = jget(c, n, attr);
+    if (id != NULL)
+        jc_error(c, jattr_pos(n, attr), "%s=\"%s\" is never used: %s; remove it", attr, id, why);
+}
+
+/* What an import's switches turn off must not be set: a setting the run never
+ * acts on is refused at its line, not silently accepted. */
+static void check_import_unused(jctx *c, const xmlNode *n, const sp_job_import *im, int customers)
+{
+    const char *own = customers ? "customer-matching" : "prospect-matching";
+    const char *other = customers ? "prospect-matching" : "customer-matching";
+    const char *own_contact = customers ? "customer-address-matching" : "prospect-contact-matching";
+    const char *other_contact = customers ? "prospect-contact-matching" : "customer-address-matching";
+    const char *prevent = customers ? "prevent-matching-to-prospects" : "prevent-matching-to-customers";
+    const xmlNode *kg = jchild(n, "key-generation"), *ck = jchild(n, "contact-keys");
+    char why[160];
+
+    if (!im->try_match) {
+        unused_attr(c, n, own, "try-match-before-import=\"false\" matches no company");
+        unused_attr(c, n, other, "try-match-before-import=\"false\" matches no company");
+        unused_attr(c, n, other_contact, "try-match-before-import=\"false\" matches no company");
+        if (!im->import_new_contacts)
+            unused_attr(c, n, own_contact, "try-match-before-import and import-new-contacts are "
+                                               "\"false\", so no contact is matched");
+    } else if (im->prevent_other_matching) {
+        snprintf(why, sizeof(why), "%s=\"true\" matches no %s", prevent, customers ? "prospect" : "customer");
+        unused_attr(c, n, other, why);
+        unused_attr(c, n, other_contact, why);
+    }
+    if (im->import_new_companies)
+        return;
+    if (kg != NULL)
+        jc_error(c, jnode_pos(kg), "<key-generation> is never used: import-new-companies=\"false\" creates "
+                                   "no %s; remove it", customers ? "customer" : "prospect");
+    if (im->company_mapping != NULL && im->pre_import == NULL)
+        unused_attr(c, n, customers ? "customer-mapping" : "prospect-mapping",
+                        "import-new-companies=\"false\" creates no record (and no <pre-import> sees it)");
+    if (im->import_new_contacts)
+        return;
+    if (ck != NULL)
+        jc_error(c, jnode_pos(ck), "<contact-keys> is never used: import-new-companies and "
+                                   "import-new-contacts are \"false\", so no contact is created; remove it");
+    unused_attr(c, n, customers ? "address-mapping" : "contact-mapping",
+                    "import-new-companies and import-new-contacts are \"false\", so no contact is created");
+}
+
 static void build_import(jctx *c, const xmlNode *n, sp_job_import *im, int customers)
 {
     const sp_job_entity company = customers ? SP_ENTITY_CUSTOMER : SP_ENTITY_PROSPECT;
@@ -254,6 +303,7 @@ static void build_import(jctx *c, const xmlNode *n, sp_job_import *im, int custo
     }
     im->pre_import = jbuild_hook(c, jchild(n, "pre-import"), "pre-import", (int)company);
     im->post_import = jbuild_hook(c, jchild(n, "post-import"), "post-import", (int)company);
+    check_import_unused(c, n, im, customers);
 }
 
 static void build_customer_export(jctx *c, const xmlNode *n, sp_job_customer_export *x)
@@ -348,6 +398,9 @@ static void build_deal(jctx *c, const xmlNode *n, sp_job_deal_export *d)
                                                 "must move on", d->next_queue);
     d->deal_mapping = ref_mapping(c, n, "deal-mapping", 0, SP_ENTITY_SALES_DOCUMENT, 1);
     d->line_mapping = ref_mapping(c, n, "line-mapping", 0, SP_ENTITY_SALES_LINE, d->export_lines);
+    if (!d->export_lines && d->line_mapping != NULL)
+        jc_error(c, jattr_pos(n, "line-mapping"), "line-mapping=\"%s\" is never used: export-lines=\"false\" "
+                                                  "sends no line; remove it", d->line_mapping->id);
     need_key_property(c, n, "deal-mapping", d->deal_mapping);
     d->pre_export = jbuild_hook(c, jchild(n, "pre-export"), "pre-export", SP_ENTITY_SALES_DOCUMENT);
     d->post_export = jbuild_hook(c, jchild(n, "post-export"), "post-export", SP_ENTITY_SALES_DOCUMENT);

@@ -31,6 +31,8 @@ int sp_open_hubspot(const sp_job *job, sp_hs_client **out, sp_err *e)
     cfg.connect_timeout_ms = (long)h->connect_timeout_s * 1000;
     cfg.request_timeout_ms = (long)h->request_timeout_s * 1000;
     cfg.retry_budget_ms = (long)h->retry_budget_s * 1000;
+    if (h->retry_budget_s == 0)
+        cfg.max_attempts = 1;   /* retry-budget-seconds="0": never retry (the client reads 0 ms as its default) */
     cfg.ca_bundle = h->ca_bundle;
     if (sp_hs_client_new(&cfg, out, e) != 0) {
         sp_err_at_input(e, job->path, h->pos.line, h->pos.col);

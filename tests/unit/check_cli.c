@@ -49,6 +49,27 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* Replace the first `from` in the file at path by `to`. */
+static void replace_in_file(const char *path, const char *from, const char *to)
+{
+    char text[16384], *at;
+    size_t n;
+    FILE *f = fopen(path, "r");
+
+    ck_assert_ptr_nonnull(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    at = strstr(text, from);
+    ck_assert_ptr_nonnull(at);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(to, f);
+    fputs(at + strlen(from), f);
+    fclose(f);
+}
+
 /* A job on connection CONN with HubSpot at URL; extra goes inside <job>. */
 static const char *job_file(const char *name, const char *conn, const char *url,
                             const char *job_attrs, const char *components)
@@ -148,6 +169,32 @@ START_TEST(usage_errors_exit_2)
     ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --dismiss --all"), 2);
     ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --key K --all"), 2);
     ck_assert_ptr_nonnull(strstr(err, "errors: --retry or --dismiss, with --key KEY or --all"));
+    /* an option the command does not act on is refused, never ignored (init-db --dry-run
+       would create the tables; history --key would list every run) */
+    ck_assert_int_eq(spetl(NULL, "init-db job.xml --dry-run"), 2);
+    ck_assert_str_eq(err, "spetl: init-db does not take --dry-run (it takes no option but --log-level and -q)\n"
+                          "Try 'spetl --help'.\n");
+    ck_assert_int_eq(spetl(NULL, "setup-hubspot job.xml --dry-run"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "setup-hubspot does not take --dry-run"));
+    ck_assert_int_eq(spetl(NULL, "history job.xml --key K"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "history does not take --key (it takes --limit, --json)"));
+    ck_assert_int_eq(spetl(NULL, "validate job.xml --since 2026-01-01"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "validate does not take --since (it takes --secrets)"));
+    ck_assert_int_eq(spetl(NULL, "check job.xml customer-export"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "check takes nothing after JOB (found 'customer-export')"));
+    ck_assert_int_eq(spetl(NULL, "links job.xml --retry --all"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "links does not take --retry"));
+    /* nor an option the chosen action does not act on: these would have written anyway */
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --dismiss --all --dry-run"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "errors: --dry-run goes with --retry"));
+    ck_assert_int_eq(spetl(NULL, "links job.xml --verify --repair --dry-run"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "links: --dry-run goes with --delete"));
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --retry --all --json"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "errors --retry does not take --json"));
+    ck_assert_int_eq(spetl(NULL, "errors job.xml --all"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "errors: --all goes with --retry or --dismiss"));
+    ck_assert_int_eq(spetl(NULL, "links job.xml --delete --key K --limit 5"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "links --delete does not take --limit"));
 }
 END_TEST
 
@@ -783,6 +830,28 @@ START_TEST(check_and_setup_hubspot)
     snprintf(args, sizeof(args), "check '%s'", job);
     ck_assert_msg(spetl(r.env, args) == 0, "%s%s", out, err);
     ck_assert_ptr_nonnull(strstr(out, ": everything this job needs is reachable\n"));
+    /* retry-budget-seconds="0" means never retry: a 503 fails the request at once
+       (it used to mean the client's default budget of 120 s); 5 retries it */
+    {
+        json_t *fault;
+        const char *job0;
+        for (int budget = 0; budget <= 5; budget += 5) {
+            fault = sp_test_sim_json(r.sim, "POST", "/_sim/faults",
+                                     "{\"next\":[{\"status\":503}],\"match\":\"account-info/v3/details\"}");
+            json_decref(fault);
+            job0 = job_file(budget == 0 ? "check0.xml" : "check5.xml", r.conn, sp_sim_base_url(r.sim),
+                            "", "");
+            if (budget == 0)
+                replace_in_file(job0, "retry-budget-seconds=\"5\"", "retry-budget-seconds=\"0\"");
+            snprintf(args, sizeof(args), "check '%s'", job0);
+            if (budget == 0) {
+                ck_assert_msg(spetl(r.env, args) == 4, "%s%s", out, err);
+                ck_assert_msg(strstr(out, "503") != NULL, "%s", out);
+            } else {
+                ck_assert_msg(spetl(r.env, args) == 0, "%s%s", out, err);
+            }
+        }
+    }
     sp_sim_stop(r.sim);
 
     /* a token without the companies write scope */
