@@ -190,6 +190,10 @@ static void check_import_unused(jctx *c, const xmlNode *n, const sp_job_import *
     const xmlNode *kg = jchild(n, "key-generation"), *ck = jchild(n, "contact-keys");
     char why[160];
 
+    if (!im->try_match && !im->import_new_companies && !im->import_new_contacts && jget_bool(c, n, "enabled", 1))
+        jc_error(c, jnode_pos(n), "<%s> does nothing: try-match-before-import, import-new-companies and "
+                                  "import-new-contacts are all \"false\"; set one to \"true\" or disable it "
+                                  "(enabled=\"false\")", (const char *)n->name);
     if (!im->try_match) {
         unused_attr(c, n, own, "try-match-before-import=\"false\" matches no company");
         unused_attr(c, n, other, "try-match-before-import=\"false\" matches no company");

@@ -200,7 +200,7 @@ static const char *const bad_jobs[] = {
     "40-try-match-without-rules", "41-xinclude",                "42-token-env-and-file",
     "43-wrong-root",             "44-object-and-import-entity", "45-empty",
     "46-filter-columns",         "47-import-mapping-gp-types",  "48-company-filter-unused",
-    "49-settings-never-used",    "50-rule-checks",
+    "49-settings-never-used",    "50-rule-checks",              "51-import-does-nothing",
 };
 #define NBAD ((int)(sizeof(bad_jobs) / sizeof(bad_jobs[0])))
 
