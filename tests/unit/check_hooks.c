@@ -546,7 +546,9 @@ static void link_prospects(env *x, prospects *p)
         ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM spProspectContact WHERE RTRIM(PROSPID) = '%s' AND "
                                      "RTRIM(Contact_ID) IN ('PRIMARY', 'CONTACT001')", p->pid[i]), 2);
         for (int c = 0; c < 2; c++) {
-            snprintf(p->ckey[i][c], sizeof(p->ckey[i][c]), "%s|%s", p->pid[i], cids[c]);
+            char key[sizeof(p->ckey[i][c])];   /* not straight into p: the source is p too */
+            snprintf(key, sizeof(key), "%s|%s", p->pid[i], cids[c]);
+            memcpy(p->ckey[i][c], key, sizeof(key));
             snprintf(props, sizeof(props), "{\"lastname\":\"Old %d.%d\"}", i, c);
             seed_one(x, "contacts", props, p->hs[i][c], sizeof(p->hs[i][c]));
             put_link(x, p->hub, "PROSPECT_CONTACT", p->ckey[i][c], "contacts", p->hs[i][c]);
