@@ -114,7 +114,20 @@ size_t sx_col_max(const sp_job_column *c)
     return 64;
 }
 
-/* The columns level lv reads: its keys, then those its mapping uses. */
+/* The GP columns a SQL hook of the level names in params= (the job checked
+ * them against the level's entity): read even when the mapping sends none
+ * of them, else the hook would be given NULL. */
+static void add_hook_cols(xlevel_rt *l, const sp_job_hook *h)
+{
+    if (h == NULL || h->kind != SP_HOOK_SQL)
+        return;
+    for (size_t i = 0; i < h->nparams; i++)
+        if (h->params[i] != NULL && (h->param_values == NULL || h->param_values[i] == NULL))
+            add_col(l, sp_job_entity_column(l->lv->entity, h->params[i]));
+}
+
+/* The columns level lv reads: its keys, then those its mapping uses, then
+ * those its hooks name. */
 int sx_level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e)
 {
     const sp_job_mapping *m = lv->mapping;
@@ -143,6 +156,8 @@ int sx_level_setup(xlevel_rt *l, const sp_export_level *lv, sp_err *e)
             if (f->parts[j].is_field)
                 add_col(l, f->parts[j].column);
     }
+    add_hook_cols(l, lv->pre_hook);
+    add_hook_cols(l, lv->post_hook);
     if (sp_hs_object_parse(sp_job_object_name(m->object), &o) != 0)
         return SP_ERR(e, SP_EINTERNAL, "export: unknown object %s", sp_job_object_name(m->object));
     l->object = o;

@@ -20,6 +20,7 @@
 #include "../support/sim.h"
 #include "../support/skip.h"
 #include "spetl/db.h"
+#include "spetl/state.h"
 
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
@@ -74,6 +75,14 @@ static void write_job(env *x, const char *components)
              "      <property name=\"hs_sku\" column=\"ITEMNMBR\"/>\n"
              "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
              "      <property name=\"price\" column=\"LISTPRCE\" transform=\"number\" default=\"0\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"p\" entity=\"prospect\" object=\"companies\">\n"
+             "      <property name=\"name\" column=\"CUSTNAME\"/>\n"
+             "      <property name=\"city\" column=\"CITY\"/>\n"
+             "    </export-mapping>\n"
+             "    <export-mapping id=\"pc\" entity=\"prospect-contact\" object=\"contacts\">\n"
+             "      <property name=\"email\" column=\"Email\" transform=\"lower\"/>\n"
+             "      <property name=\"lastname\" column=\"Contact_Name\" transform=\"last-name\"/>\n"
              "    </export-mapping>\n"
              "  </mappings>\n"
              "  <matching>\n"
@@ -141,7 +150,7 @@ static int env_start(env *x, int target, const char *tag, const char *components
     x->db = NULL;
     sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
     sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args), "--conn '%s' --customers 12 --items 6 --create-schema -q", x->conn);
+    snprintf(args, sizeof(args), "--conn '%s' --customers 12 --items 6 --prospects 2 --create-schema -q", x->conn);
     ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
     ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
     snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-hooks-test");
@@ -206,6 +215,25 @@ static void ctl(env *x, const char *k, const char *action, const char *message, 
     db_exec(x, sql);
 }
 
+/* "LINE:COL" of the first line of the job holding what. */
+static const char *job_pos(env *x, const char *what, char *buf, size_t n)
+{
+    char line[4096];
+    int no = 0;
+    FILE *f = fopen(x->job, "r");
+    ck_assert_ptr_nonnull(f);
+    buf[0] = '\0';
+    while (buf[0] == '\0' && fgets(line, sizeof(line), f) != NULL) {
+        const char *at = strstr(line, what);
+        no++;
+        if (at != NULL)
+            snprintf(buf, n, "%d:%d", no, (int)(at - line) + 1);
+    }
+    fclose(f);
+    ck_assert_str_ne(buf, "");
+    return buf;
+}
+
 #define LINKS(type) "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = '" type "'"
 
 /* customer-export with a SQL pre hook driven by hook_ctl and a SQL post hook writing hook_log. */
@@ -222,7 +250,7 @@ static void ctl(env *x, const char *k, const char *action, const char *message, 
 START_TEST(sql_hooks_change_skip_and_fail_customer_export_records)
 {
     env x;
-    char tag[32], buf[128];
+    char tag[32], buf[128], pos[32];
 
     snprintf(tag, sizeof(tag), "hk_sql_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, CX_HOOKS("5", "")), "%s", sp_skip_why());
@@ -239,7 +267,8 @@ START_TEST(sql_hooks_change_skip_and_fail_customer_export_records)
     ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
                                   "Entity_Type = 'CUSTOMER' AND Entity_Key = '%s' AND Message LIKE "
-                                  "'pre-export hook (%s:3%%:7): told so'", x.k[1], x.job), 1);
+                                  "'pre-export hook (%s:%s): told so'", x.k[1], x.job,
+                              job_pos(&x, "<pre-export>", pos, sizeof(pos))), 1);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK'"), 1);
     /* changed: HubSpot holds the hook's value */
     ck_assert_str_eq(company_prop(&x, x.k[2], "city", buf, sizeof(buf)), "HOOKED");
@@ -452,6 +481,230 @@ START_TEST(update_and_product_points_are_called)
 }
 END_TEST
 
+/* ---- prospect-updates-export's points ------------------------------------------ */
+
+/* Two linked prospects (the sample's first two: two contacts each, PRIMARY
+ * and CONTACT001), their companies and contacts seeded in HubSpot. */
+typedef struct prospects {
+    char hub[32];
+    char pid[2][32];
+    char cid[2][64];             /* HubSpot company ids */
+    char ckey[2][2][96];         /* PROSPID|PRIMARY, PROSPID|CONTACT001 */
+    char hs[2][2][64];           /* their HubSpot contact ids */
+} prospects;
+
+/* The first id of a /_sim/seed answer. */
+static void seed_one(env *x, const char *obj, const char *props, char *id, size_t n)
+{
+    char path[64], body[300];
+    json_t *j;
+    snprintf(path, sizeof(path), "/_sim/seed/%s", obj);
+    snprintf(body, sizeof(body), "{\"records\":[{\"properties\":%s}]}", props);
+    j = sp_test_sim_json(x->sim, "POST", path, body);
+    ck_assert_ptr_nonnull(json_string_value(json_array_get(json_object_get(j, "ids"), 0)));
+    snprintf(id, n, "%s", json_string_value(json_array_get(json_object_get(j, "ids"), 0)));
+    json_decref(j);
+}
+
+static void put_link(env *x, const char *hub, const char *type, const char *key, const char *obj, const char *id)
+{
+    sp_link l;
+    sp_err e;
+    memset(&l, 0, sizeof(l));
+    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
+    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
+    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
+    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
+    ck_assert_msg(sp_link_put(x->db, hub, &l, &e) == 0, "%s", e.msg);
+}
+
+static void link_prospects(env *x, prospects *p)
+{
+    static const char *const cids[2] = {"PRIMARY", "CONTACT001"};
+    sp_stmt *st = NULL;
+    sp_err e;
+    json_t *rep;
+
+    /* nothing linked: nothing read; the report names the hub */
+    ck_assert_msg(spetl(x, "run --report -", "prospect-updates-export") == 0, "%s", err);
+    rep = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(rep);
+    snprintf(p->hub, sizeof(p->hub), "%s", json_string_value(json_object_get(rep, "hub")));
+    json_decref(rep);
+    ck_assert_int_eq(sp_stmt_prepare(x->db, "SELECT RTRIM(PROSPID) FROM SOP00200 ORDER BY PROSPID", &st, &e), 0);
+    ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(p->pid[i], sizeof(p->pid[i]), "%s", sp_stmt_text(st, 0));
+    }
+    sp_stmt_free(st);
+    for (int i = 0; i < 2; i++) {
+        char props[128];
+        snprintf(props, sizeof(props), "{\"name\":\"Old name %d\",\"city\":\"Old city\"}", i);
+        seed_one(x, "companies", props, p->cid[i], sizeof(p->cid[i]));
+        put_link(x, p->hub, "PROSPECT", p->pid[i], "companies", p->cid[i]);
+        ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM spProspectContact WHERE RTRIM(PROSPID) = '%s' AND "
+                                     "RTRIM(Contact_ID) IN ('PRIMARY', 'CONTACT001')", p->pid[i]), 2);
+        for (int c = 0; c < 2; c++) {
+            char key[sizeof(p->ckey[i][c])];   /* not straight into p: the source is p too */
+            snprintf(key, sizeof(key), "%s|%s", p->pid[i], cids[c]);
+            memcpy(p->ckey[i][c], key, sizeof(key));
+            snprintf(props, sizeof(props), "{\"lastname\":\"Old %d.%d\"}", i, c);
+            seed_one(x, "contacts", props, p->hs[i][c], sizeof(p->hs[i][c]));
+            put_link(x, p->hub, "PROSPECT_CONTACT", p->ckey[i][c], "contacts", p->hs[i][c]);
+        }
+    }
+}
+
+/* Changed within range-days, each its own way: the first prospect's
+ * MODIFDT today, the second's PRIMARY contact's DEX_ROW_TS now (everything
+ * else long ago, the contacts' DEX_ROW_TS trigger off). */
+static void mark_changed(env *x, const prospects *p)
+{
+    int lite = x->target == SP_DBTEST_SQLITE;
+    char sql[512];
+
+    db_exec(x, lite ? "DROP TRIGGER zDT_spProspectContactU" : "ALTER TABLE spProspectContact DISABLE TRIGGER USER");
+    db_exec(x, lite ? "UPDATE SOP00200 SET MODIFDT = '2001-01-01 00:00:00.000'"
+                    : "UPDATE SOP00200 SET MODIFDT = '2001-01-01'");
+    db_exec(x, lite ? "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01 00:00:00.000'"
+                    : "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01'");
+    snprintf(sql, sizeof(sql), "UPDATE SOP00200 SET MODIFDT = %s WHERE RTRIM(PROSPID) = '%s'",
+             lite ? "strftime('%Y-%m-%d 00:00:00.000', 'now')" : "CURRENT_DATE", p->pid[0]);
+    db_exec(x, sql);
+    snprintf(sql, sizeof(sql), "UPDATE spProspectContact SET DEX_ROW_TS = %s WHERE RTRIM(PROSPID) = '%s' AND "
+                               "RTRIM(Contact_ID) = 'PRIMARY'",
+             lite ? "strftime('%Y-%m-%d %H:%M:%f', 'now')" : "statement_timestamp() AT TIME ZONE 'UTC'", p->pid[1]);
+    db_exec(x, sql);
+}
+
+/* The property prop of HubSpot record obj/id ("" when none). */
+static const char *sim_prop(env *x, const char *obj, const char *id, const char *prop, char *buf, size_t n)
+{
+    char path[128];
+    json_t *j, *v;
+    size_t i;
+    const char *s = NULL;
+    snprintf(path, sizeof(path), "/_sim/records/%s", obj);
+    j = sp_test_sim_json(x->sim, "GET", path, NULL);
+    json_array_foreach(json_object_get(j, "results"), i, v)
+        if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
+            s = json_string_value(json_object_get(json_object_get(v, "properties"), prop));
+    snprintf(buf, n, "%s", s ? s : "");
+    json_decref(j);
+    return buf;
+}
+
+/* hook_pt rows of point pt for key with hubspot id hs whose record starts
+ * as it should. */
+static int64_t post_rows(env *x, const char *pt, const char *type, const char *key, const char *hs)
+{
+    return db_count(x, "SELECT COUNT(*) FROM hook_pt WHERE pt = '%s' AND k = '%s' AND hs = '%s' AND rec LIKE "
+                       "'{\"type\":\"%s\",\"key\":\"%s\",\"hubspot_id\":\"%s\",%%'",
+                    pt, key, hs, type, key, hs);
+}
+
+/* After the first run: the post hooks saw each record written once, on its
+ * level, with its id, and none other; a GP column param is read even when
+ * the mapping sends nothing of it. */
+static void post_checks(env *x, const prospects *p)
+{
+    ck_assert_int_eq(post_rows(x, "post-company-update", "PROSPECT", p->pid[0], p->cid[0]), 1);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM hook_pt WHERE k = '%s' AND rec LIKE "
+                                 "'%%\"properties\":{%%\"city\":\"PROSPECT HOOK\"%%'", p->pid[0]), 1);
+    ck_assert_int_eq(post_rows(x, "post-contact-update", "PROSPECT_CONTACT", p->ckey[0][0], p->hs[0][0]), 1);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM hook_pt WHERE k = '%s' AND rec LIKE "
+                                 "'%%\"properties\":{%%\"lastname\":\"Hooked\"%%'", p->ckey[0][0]), 1);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM hook_pt"), 2);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM hook_pt h JOIN SOP00200 s ON RTRIM(s.PROSPID) = h.k WHERE "
+                                 "h.pt = 'post-company-update' AND RTRIM(s.CUSTCLAS) <> '' AND "
+                                 "RTRIM(h.gp) = RTRIM(s.CUSTCLAS)"), 1);
+    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM hook_pt h JOIN spProspectContact c ON RTRIM(c.PROSPID) "
+                                 "|| '|' || RTRIM(c.Contact_ID) = h.k WHERE h.pt = 'post-contact-update' AND "
+                                 "RTRIM(c.Title) <> '' AND RTRIM(h.gp) = RTRIM(c.Title)"), 1);
+}
+
+#define PUX_HOOKS                                                                                   \
+    "  <components>\n"                                                                              \
+    "    <prospect-updates-export range-days=\"3\" prospect-mapping=\"p\" contact-mapping=\"pc\">\n"   \
+    "      <pre-company-update><sql>SELECT action, message, city FROM hook_ctl WHERE k = ?</sql>"      \
+    "</pre-company-update>\n"                                                                       \
+    "      <post-company-update><sql params=\"key hubspot_id json CUSTCLAS\">INSERT INTO hook_pt (pt, k, hs, " \
+    "rec, gp) VALUES ('post-company-update', ?, ?, ?, ?)</sql></post-company-update>\n"            \
+    "      <pre-contact-update><sql>SELECT action, message, city AS lastname FROM hook_ctl WHERE k = ?</sql>" \
+    "</pre-contact-update>\n"                                                                       \
+    "      <post-contact-update><sql params=\"key hubspot_id json Title\">INSERT INTO hook_pt (pt, k, hs, " \
+    "rec, gp) VALUES ('post-contact-update', ?, ?, ?, ?)</sql></post-contact-update>\n"            \
+    "    </prospect-updates-export>\n"                                                              \
+    "  </components>\n"
+
+/* prospect-updates-export's four points, each on its own level: the first
+ * prospect's company gets the pre hook's city and its PRIMARY contact the
+ * pre hook's last name, its CONTACT001 is skipped; the second's company is
+ * skipped and its contacts fail. The post hooks see each record written,
+ * once, with its HubSpot id. */
+START_TEST(prospect_update_points_are_called)
+{
+    env x;
+    prospects p;
+    char tag[32], buf[256], pos[32];
+
+    snprintf(tag, sizeof(tag), "hk_pux_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, PUX_HOOKS), "%s", sp_skip_why());
+    db_exec(&x, "CREATE TABLE hook_pt (pt VARCHAR(40), k VARCHAR(100), hs VARCHAR(40), rec TEXT, "
+                "gp VARCHAR(100))");
+    link_prospects(&x, &p);
+    mark_changed(&x, &p);
+    ctl(&x, p.pid[0], NULL, NULL, "PROSPECT HOOK");
+    ctl(&x, p.ckey[0][0], NULL, NULL, "Hooked");
+    ctl(&x, p.ckey[0][1], "skip", "not this contact", NULL);
+    ctl(&x, p.pid[1], "skip", "not this company", NULL);
+    ctl(&x, p.ckey[1][0], "fail", "contact refused", NULL);
+    ctl(&x, p.ckey[1][1], "fail", "contact refused", NULL);
+    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 1, "%s%s", out, err);
+
+    /* changed: HubSpot holds the pre hooks' values, each on its level */
+    ck_assert_str_eq(sim_prop(&x, "companies", p.cid[0], "city", buf, sizeof(buf)), "PROSPECT HOOK");
+    ck_assert_str_ne(sim_prop(&x, "companies", p.cid[0], "name", buf, sizeof(buf)), "Old name 0");
+    ck_assert_str_eq(sim_prop(&x, "contacts", p.hs[0][0], "lastname", buf, sizeof(buf)), "Hooked");
+    /* skipped: nothing sent, no Action Center row */
+    ck_assert_str_eq(sim_prop(&x, "contacts", p.hs[0][1], "lastname", buf, sizeof(buf)), "Old 0.1");
+    ck_assert_str_eq(sim_prop(&x, "companies", p.cid[1], "name", buf, sizeof(buf)), "Old name 1");
+    ck_assert_str_eq(sim_prop(&x, "companies", p.cid[1], "city", buf, sizeof(buf)), "Old city");
+    /* failed: unchanged in HubSpot, an Action Center row each naming the hook's line */
+    for (int c = 0; c < 2; c++) {
+        char old[32];
+        snprintf(old, sizeof(old), "Old 1.%d", c);
+        ck_assert_str_eq(sim_prop(&x, "contacts", p.hs[1][c], "lastname", buf, sizeof(buf)), old);
+        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
+                                      "Component = 'prospect-updates-export' AND Entity_Type = 'PROSPECT_CONTACT' "
+                                      "AND Entity_Key = '%s' AND Message = 'pre-contact-update hook (%s:%s): "
+                                      "contact refused' AND Resolved_On IS NULL",
+                                  p.ckey[1][c], x.job, job_pos(&x, "<pre-contact-update>", pos, sizeof(pos))),
+                         1);
+    }
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter"), 2);
+    post_checks(&x, &p);
+    /* the hook lets the failed contacts go: the next run sends the PRIMARY
+     * one (its row resolves, its post hook runs; its company, still skipped,
+     * is not needed to update it by id); the rest is as it was. CONTACT001's
+     * e-mail is one HubSpot refuses (the sample's): a row of its own. */
+    db_exec(&x, "DELETE FROM hook_ctl WHERE action = 'fail'");
+    ck_assert_int_le(spetl(&x, "run", "prospect-updates-export"), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
+                                  "Resolved_On IS NULL"), 0);
+    ck_assert_str_ne(sim_prop(&x, "contacts", p.hs[1][0], "lastname", buf, sizeof(buf)), "Old 1.0");
+    ck_assert_int_eq(post_rows(&x, "post-contact-update", "PROSPECT_CONTACT", p.ckey[1][0], p.hs[1][0]), 1);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = '%s' AND "
+                                  "Resolved_On IS NULL", p.ckey[1][0]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_pt WHERE k IN ('%s', '%s', '%s')", p.pid[0],
+                              p.ckey[0][0], p.ckey[0][1]), 2);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_pt WHERE k = '%s'", p.pid[1]), 0);
+    ck_assert_str_eq(sim_prop(&x, "companies", p.cid[1], "name", buf, sizeof(buf)), "Old name 1");
+    env_stop(&x);
+}
+END_TEST
+
 /* Program hooks: a Python pass-through that fills a property, and one that
  * skips a record. */
 static void write_py(const char *path, const char *body)
@@ -570,6 +823,7 @@ int main(void)
     tcase_add_loop_test(tc, env_values_in_sql_hooks_are_bound, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, dry_run_runs_pre_hooks_not_post_hooks, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, update_and_product_points_are_called, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, prospect_update_points_are_called, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, program_hooks_pass_through_and_skip, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, company_filter_and_post_link, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
