@@ -447,6 +447,16 @@ static void job_line(env *x, const char *needle, char *at, size_t n)
     snprintf(at, n, "%s:%d:", x->job, no);
 }
 
+/* How often the deal pipelines were read. */
+static long long pipeline_reads(env *x)
+{
+    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    long long v = json_integer_value(json_object_get(json_object_get(j, "by_endpoint"),
+                                                     "GET /crm/pipelines/2026-03/deals"));
+    json_decref(j);
+    return v;
+}
+
 /* err with the log's escaped quotes (\") read as quotes. */
 static const char *err_text(void)
 {
@@ -490,6 +500,7 @@ START_TEST(pipeline_and_stage_are_checked_against_the_account)
     size_t i;
     const char *stage;
     json_t *d;
+    long long reads;
 
     snprintf(tag, sizeof(tag), "deal_pipe_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
@@ -540,7 +551,11 @@ START_TEST(pipeline_and_stage_are_checked_against_the_account)
                    "  </lookups>\n";
     write_job(&x, "documents-per-page=\"2\"");
     ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    reads = pipeline_reads(&x);
+    ck_assert_int_le(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(pipeline_reads(&x), reads);   /* only deal-export reads the pipelines */
     ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002, ORD0004 fail as ever */
+    ck_assert_int_eq(pipeline_reads(&x), reads + 1);
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "SHIPPING"), 1);
     j = sim_json(&x, "GET", "/_sim/records/deals", NULL);
     ck_assert_int_ge((int)json_array_size(json_object_get(j, "results")), 3);
