@@ -4,8 +4,9 @@
  * tables, the token and the hub it belongs to, read and write access to each
  * HubSpot object the job uses (a scope the token lacks shows as HubSpot's 403
  * MISSING_SCOPES), and the properties the mappings name that HubSpot does not
- * have, and the company-types that are not options of the account's company
- * "type" property. Writes nothing. Exit 0 when all is well, otherwise the code
+ * have, the company-types that are not options of the account's company
+ * "type" property, and deal-export's pipeline and stage that are not the
+ * account's (every pipeline and its stages listed). Writes nothing. Exit 0 when all is well, otherwise the code
  * of the first problem: 2 job or missing properties, 3 database, 4 HubSpot. */
 #include <stdio.h>
 #include <string.h>
