@@ -101,7 +101,8 @@ int sp_cmd_setup_hubspot(const sp_cli *cli, sp_err *e)
            created, created == 1 ? "y" : "ies", n);
     if (job->components[SP_COMP_DEAL_EXPORT] != NULL && job->components[SP_COMP_DEAL_EXPORT]->enabled &&
         sp_deal_check_pipeline(hs, job, job->components[SP_COMP_DEAL_EXPORT], e) != 0) {
-        sp_err_prefix(e, "deal-export (pipelines are made by the HubSpot admin, not by setup-hubspot)");
+        if (e->code == SP_EJOB)
+            sp_err_prefix(e, "deal-export (pipelines are made by the HubSpot admin, not by setup-hubspot)");
         goto done;
     }
     rc = 0;
