@@ -10,7 +10,7 @@
  * stats), hs_store.c (records, unique indexes, associations; one rwlock),
  * hs_props.c (property definitions and the properties API), hs_objects.c
  * (CRM object endpoints), hs_search.c (search), hs_assoc.c (associations
- * API), hs_control.c (/_sim/ endpoints), hs_util.c (hash map, JSON helpers,
+ * API), hs_pipelines.c (deal pipelines), hs_control.c (/_sim/ endpoints), hs_util.c (hash map, JSON helpers,
  * error bodies, PRNG).
  *
  * Ownership: handlers receive a parsed request (hs_ctx) and fill an hs_resp
