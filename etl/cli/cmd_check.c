@@ -4,8 +4,9 @@
  * tables, the token and the hub it belongs to, read and write access to each
  * HubSpot object the job uses (a scope the token lacks shows as HubSpot's 403
  * MISSING_SCOPES), and the properties the mappings name that HubSpot does not
- * have, and the company-types that are not options of the account's company
- * "type" property. Writes nothing. Exit 0 when all is well, otherwise the code
+ * have, the company-types that are not options of the account's company
+ * "type" property, and deal-export's pipeline and stage that are not the
+ * account's (every pipeline and its stages listed). Writes nothing. Exit 0 when all is well, otherwise the code
  * of the first problem: 2 job or missing properties, 3 database, 4 HubSpot. */
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +141,19 @@ static void check_company_types(const sp_job *job, sp_hs_client *hs, verdict *v)
     }
 }
 
+/* deal-export's pipeline and stage against the account's deal pipelines. */
+static void check_deal_pipeline(const sp_job *job, sp_hs_client *hs, verdict *v)
+{
+    const sp_job_component *c = job->components[SP_COMP_DEAL_EXPORT];
+    sp_err pe;
+
+    if (c == NULL || !c->enabled)
+        return;
+    sp_err_clear(&pe);
+    (void)sp_deal_check_pipeline(hs, job, c, &pe);
+    report(v, "deal-export: pipeline and dealstage of the deal mapping", &pe);
+}
+
 int sp_cmd_check(const sp_cli *cli, sp_err *e)
 {
     sp_job *job = NULL;
@@ -225,6 +239,7 @@ int sp_cmd_check(const sp_cli *cli, sp_err *e)
             }
         }
         check_company_types(job, hs, &v);
+        check_deal_pipeline(job, hs, &v);
         if (v.problems == 0) {
             /* what the mappings send against the existing properties' types
              * (each problem logged at its job line) */

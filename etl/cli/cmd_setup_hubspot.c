@@ -4,11 +4,15 @@
  * with the type its field's transform implies (date, datetime, number). Existing
  * properties are left as they are, so it is safe to run twice. A key property
  * that exists without unique values is refused: HubSpot cannot change that
- * afterwards, and upserts need it. Exit 0, 2 (bad job or key property), 4. */
+ * afterwards, and upserts need it. Pipelines are the HubSpot admin's to make:
+ * it creates none, and checks deal-export's pipeline and stage as `check`
+ * does (exit 2 naming the property's line). Exit 0, 2 (bad job, key
+ * property, pipeline or stage), 4. */
 #include <stdio.h>
 #include <string.h>
 
 #include "spetl/cli.h"
+#include "spetl/export.h"
 #include "spetl/log.h"
 #include "spetl/runner.h"
 #include "spetl/setup.h"
@@ -95,6 +99,12 @@ int sp_cmd_setup_hubspot(const sp_cli *cli, sp_err *e)
             goto done;
     printf("%s: hub %s is set up (%d propert%s created, %zu needed)\n", cli->job_path, hub,
            created, created == 1 ? "y" : "ies", n);
+    if (job->components[SP_COMP_DEAL_EXPORT] != NULL && job->components[SP_COMP_DEAL_EXPORT]->enabled &&
+        sp_deal_check_pipeline(hs, job, job->components[SP_COMP_DEAL_EXPORT], e) != 0) {
+        if (e->code == SP_EJOB)
+            sp_err_prefix(e, "deal-export (pipelines are made by the HubSpot admin, not by setup-hubspot)");
+        goto done;
+    }
     rc = 0;
 done:
     sp_hs_client_free(hs);

@@ -220,6 +220,9 @@ static void check_field(const sp_job *job, const sp_job_mapping *m, const sp_job
         return;
     }
     type = p->type != NULL ? p->type : "string";
+    /* a deal's pipeline and stage: deal-export checks them against the pipelines (deal_pipeline.c) */
+    if (m->object == SP_OBJECT_DEALS && (strcmp(f->target, "pipeline") == 0 || strcmp(f->target, "dealstage") == 0))
+        return;
     if (f->source == SP_SOURCE_VALUE && strcmp(type, "enumeration") == 0 && p->noptions > 0 &&
         f->ntransforms == 0) {
         size_t i;

@@ -161,7 +161,8 @@ static int run_setup(drun *d, sp_run_ctx *ctx, const sp_deal_spec *spec, sp_err 
     if (sx_level_setup(&d->x.lv[0], &spec->x.parent, e) != 0 ||
         (spec->x.child != NULL && sx_level_setup(&d->x.lv[1], spec->x.child, e) != 0))
         return -1;
-    if (sp_deal_next_queues(ctx->db, ctx->job, ctx->comp, d->next, e) != 0)
+    if (sp_deal_next_queues(ctx->db, ctx->job, ctx->comp, d->next, e) != 0 ||
+        sp_deal_check_pipeline(ctx->hs, ctx->job, ctx->comp, e) != 0)
         return -1;
     if (!ctx->dry_run &&
         (sx_load_open_actions(&d->x, e) != 0 || sp_action_writer_open(ctx->db, ctx->hub, &d->x.actions, e) != 0))

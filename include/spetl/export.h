@@ -169,6 +169,16 @@ int sp_deal_run(sp_run_ctx *ctx, const sp_deal_spec *spec, sp_err *e);
 int sp_deal_next_queues(sp_db *db, const sp_job *job, const sp_job_component *comp, char next[7][16],
                         sp_err *e);
 
+/* The deal mapping's "pipeline" and "dealstage" against the account's deal
+ * pipelines (etl/sync/deal_pipeline.c): every value they can take that is
+ * known ahead (a constant, a literal template, a lookup's entries, through
+ * the field's transforms and default) must be a pipeline of the account, and
+ * each stage a stage of one of those pipelines ("default" when the mapping
+ * sends no pipeline; any pipeline when a column feeds it). One request (none
+ * when a column feeds both). -1 with e: SP_EJOB at the property's job line
+ * listing the account's pipelines and their stages, or the request's error. */
+int sp_deal_check_pipeline(sp_hs_client *hs, const sp_job *job, const sp_job_component *comp, sp_err *e);
+
 /* A prospect converted to a customer (its PROSPID now a CUSTNMBR in
  * RM00101) keeps its company and its contacts: its PROSPECT link becomes the
  * CUSTOMER link when the customer has none, and each PROSPECT_CONTACT link

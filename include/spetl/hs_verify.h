@@ -20,6 +20,7 @@
 
 #include "spetl/err.h"
 #include "spetl/hubspot.h"
+#include "spetl/mem.h"
 
 #define SP_HS_VERIFY_MAX 100
 
@@ -50,5 +51,34 @@ int sp_hs_id_in_list(const char *list, const char *id);
  * it before they read any company. */
 int sp_hs_check_company_types(sp_hs_client *c, unsigned mask, const char *job_path, int line, int col,
                               sp_err *e);
+
+/* The account's deal pipelines (GET /crm/pipelines/{version}/deals; /crm/v3/pipelines/deals
+ * with api-version v3), archived ones and archived stages left out, in HubSpot's order.
+ * Everything lives in the arena; sp_hs_pipelines_free() releases it. -1 with e (the
+ * request's error: HTTP status, category, correlation id) when the list cannot be read. */
+typedef struct sp_hs_stage {
+    const char *id;             /* the value of the deal property "dealstage" */
+    const char *label;
+} sp_hs_stage;
+
+typedef struct sp_hs_pipeline {
+    const char *id;             /* the value of the deal property "pipeline" */
+    const char *label;
+    const sp_hs_stage *stages;
+    size_t nstages;
+} sp_hs_pipeline;
+
+typedef struct sp_hs_pipelines {
+    sp_arena *arena;
+    sp_hs_pipeline *items;
+    size_t n;
+} sp_hs_pipelines;
+
+int sp_hs_deal_pipelines_read(sp_hs_client *c, sp_hs_pipelines *out, sp_err *e);
+void sp_hs_pipelines_free(sp_hs_pipelines *p);
+/* The pipeline of that id (exact), NULL when the account has none. */
+const sp_hs_pipeline *sp_hs_pipeline_find(const sp_hs_pipelines *p, const char *id);
+/* 1 when stage (exact) is one of p's stages. */
+int sp_hs_pipeline_has_stage(const sp_hs_pipeline *p, const char *stage);
 
 #endif

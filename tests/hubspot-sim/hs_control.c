@@ -1,4 +1,4 @@
-/* hs_control.c -- the /_sim/ endpoints tests use: stats, records, duplicates, seed, config, faults, reset, clock. */
+/* hs_control.c -- the /_sim/ endpoints tests use: stats, records, duplicates, seed, pipelines, config, faults, reset, clock. */
 #include "hubsim.h"
 
 #include <stdio.h>
@@ -165,7 +165,8 @@ static void seed(hs_ctx *c, hs_obj obj, hs_resp *r)
         if (props != NULL && !json_is_object(props)) {
             snprintf(msg, sizeof(msg), "records[%zu].properties must be an object", i);
             failed = 1;
-        } else if (hs_validate_props(t, props, 1, norms[i], det, leg) > 0) {
+        } else if (hs_validate_props(t, props, 1, norms[i], det, leg) > 0 ||
+                   hs_validate_deal_stage(t, norms[i], NULL, det, leg) > 0) {
             char *text = json_dumps(leg, JSON_COMPACT);
             snprintf(msg, sizeof(msg), "records[%zu]: Property values were not valid: %.900s", i, text);
             free(text);
@@ -405,6 +406,9 @@ void hs_handle_control(hs_ctx *c, hs_resp *r)
         duplicates(c, (hs_obj)obj, r);
     } else if (strcmp(what, "seed") == 0 && post && obj >= 0) {
         seed(c, (hs_obj)obj, r);
+    } else if (strcmp(what, "pipelines") == 0 && post && obj >= 0) {
+        c->obj = (hs_obj)obj;
+        hs_control_pipelines(c, r);
     } else if (strcmp(what, "config") == 0 && (get || post) && c->nseg == 2) {
         config(c, r);
     } else if (strcmp(what, "faults") == 0 && (get || post) && c->nseg == 2) {

@@ -25,7 +25,7 @@ typedef struct hs_req {
 
 typedef void (*handler_fn)(hs_ctx *c, hs_resp *r);
 
-typedef enum route_kind { R_NONE, R_OBJECTS, R_ASSOC, R_ASSOC_OBJECT, R_PROPS, R_DETAILS, R_USAGE } route_kind;
+typedef enum route_kind { R_NONE, R_OBJECTS, R_ASSOC, R_ASSOC_OBJECT, R_PROPS, R_DETAILS, R_USAGE, R_PIPELINES } route_kind;
 
 typedef struct route {
     route_kind kind;
@@ -382,6 +382,8 @@ static void route_find(hs_ctx *c, route *rt)
                     (strcmp(seg[1], "associations") == 0 && (is_version(seg[2]) || strcmp(seg[2], "v4") == 0));
         int props = (strcmp(seg[1], "v3") == 0 && strcmp(seg[2], "properties") == 0) ||
                     (strcmp(seg[1], "properties") == 0 && is_version(seg[2]));
+        int pipes = (strcmp(seg[1], "v3") == 0 && strcmp(seg[2], "pipelines") == 0) ||
+                    (strcmp(seg[1], "pipelines") == 0 && is_version(seg[2]));
         o = hs_obj_parse(seg[3]);
         if (o < 0)
             return;
@@ -407,6 +409,10 @@ static void route_find(hs_ctx *c, route *rt)
             rt->kind = R_ASSOC;
             rt->write = !(n == 7 && strcmp(seg[6], "read") == 0);
             tmpl_build(rt, m, seg, n, -1, -1, NULL, NULL);
+        } else if (pipes) {
+            rt->kind = R_PIPELINES;
+            rt->write = strcmp(m, "GET") != 0;
+            tmpl_build(rt, m, seg, n, n == 5 ? 4 : -1, -1, "{pipelineId}", NULL);
         } else if (props) {
             rt->kind = R_PROPS;
             rt->write = strcmp(m, "GET") != 0;
@@ -1005,6 +1011,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
         case R_ASSOC: hs_handle_assoc(&c, &r); break;
         case R_ASSOC_OBJECT: hs_handle_assoc_object(&c, &r); break;
         case R_PROPS: hs_handle_props(&c, &r); break;
+        case R_PIPELINES: hs_handle_pipelines(&c, &r); break;
         case R_DETAILS: handle_details(&c, &r); break;
         case R_USAGE: handle_usage(&c, &r); break;
         default: hs_resp_error(&r, sim, 404, "OBJECT_NOT_FOUND", "Resource not found"); break;

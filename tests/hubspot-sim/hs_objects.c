@@ -90,7 +90,8 @@ static void plan_props(hs_table *t, plan *p, json_t *props)
         plan_fail(p, 400, "VALIDATION_ERROR",
                   sp_xstrdup("Invalid input JSON: 'properties' must be an object of property names to string values"),
                   NULL, NULL);
-    } else if (hs_validate_props(t, props, 0, p->norm, details, legacy) > 0) {
+    } else if (hs_validate_props(t, props, 0, p->norm, details, legacy) > 0 ||
+               hs_validate_deal_stage(t, p->norm, p->target, details, legacy) > 0) {
         char *text = json_dumps(legacy, JSON_COMPACT);
         plan_fail(p, 400, "VALIDATION_ERROR", sp_xasprintf("Property values were not valid: %s", text),
                   details, NULL);

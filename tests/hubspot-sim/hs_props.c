@@ -492,6 +492,19 @@ int hs_validate_props(hs_table *t, json_t *props, int allow_read_only, json_t *o
     return bad;
 }
 
+int hs_validate_deal_stage(const hs_table *t, const json_t *norm, const hs_rec *target, json_t *details,
+                           json_t *legacy)
+{
+    const char *stage = NULL;
+    char *msg = hs_deal_stage_problem(t, norm, target, &stage);
+
+    if (msg == NULL)
+        return 0;
+    add_error(details, legacy, stage != NULL ? "dealstage" : "pipeline", stage, "INVALID_OPTION", msg);
+    free(msg);
+    return 1;
+}
+
 /* ---- properties API --------------------------------------------------------------- */
 
 static int valid_name(const char *s)

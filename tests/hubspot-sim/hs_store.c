@@ -52,6 +52,8 @@ static void table_init(hs_table *t, hs_obj o)
     hs_map_init(&t->prop_by_name);
     t->groups = json_array();
     hs_props_install_defaults(t);
+    if (o == HS_DEALS)
+        hs_pipelines_install_default(t);
 }
 
 static void rec_free(hs_rec *r)
@@ -74,6 +76,7 @@ static void table_free(hs_table *t)
     hs_map_free(&t->prop_by_name, NULL);
     json_decref(t->groups);
     json_decref(t->iso);
+    json_decref(t->pipelines);
     memset(t, 0, sizeof(*t));
 }
 

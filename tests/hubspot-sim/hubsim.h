@@ -10,7 +10,7 @@
  * stats), hs_store.c (records, unique indexes, associations; one rwlock),
  * hs_props.c (property definitions and the properties API), hs_objects.c
  * (CRM object endpoints), hs_search.c (search), hs_assoc.c (associations
- * API), hs_control.c (/_sim/ endpoints), hs_util.c (hash map, JSON helpers,
+ * API), hs_pipelines.c (deal pipelines), hs_control.c (/_sim/ endpoints), hs_util.c (hash map, JSON helpers,
  * error bodies, PRNG).
  *
  * Ownership: handlers receive a parsed request (hs_ctx) and fill an hs_resp
@@ -123,6 +123,7 @@ typedef struct hs_table {
     json_t *groups;         /* array of PropertyGroup objects */
     int64_t iso_ms;         /* the last date written, shared by the records of one batch */
     json_t *iso;
+    json_t *pipelines;      /* deals: Pipeline objects (hs_pipelines.c); NULL for other objects */
 } hs_table;
 
 typedef struct hs_store {
@@ -191,6 +192,21 @@ const char *const *hs_default_props(hs_obj o);
  * seeding may set createdate and friends. */
 int hs_validate_props(hs_table *t, json_t *props, int allow_read_only, json_t *out,
                       json_t *details, json_t *legacy);
+
+/* ---- deal pipelines (hs_pipelines.c) ----------------------------------- */
+
+/* HubSpot's default deal pipeline ("default", "Sales Pipeline", its seven stages) as the
+ * table's only one; the options of "pipeline" and "dealstage" follow. */
+void hs_pipelines_install_default(hs_table *t);
+/* A deal input (norm: its validated properties; target: the record it updates, or NULL):
+ * NULL when it sets neither pipeline nor dealstage, or when its stage (the input's, else
+ * the record's) is a stage of its pipeline (the input's, else the record's, else
+ * "default"); otherwise a malloc'd message, *stage the stage named (NULL: none). */
+char *hs_deal_stage_problem(const hs_table *t, const json_t *norm, const hs_rec *target, const char **stage);
+/* Adds the problem above to details/legacy as an INVALID_OPTION of "dealstage" (hs_props.c):
+ * 1 when there was one. */
+int hs_validate_deal_stage(const hs_table *t, const json_t *norm, const hs_rec *target, json_t *details,
+                           json_t *legacy);
 
 /* ---- the request and its response ------------------------------------- */
 
@@ -371,6 +387,8 @@ void hs_handle_assoc(hs_ctx *c, hs_resp *r);        /* /crm/v4/associations/A/B/
 void hs_handle_assoc_object(hs_ctx *c, hs_resp *r); /* /crm/v4/objects/A/ID/associations/... */
 void hs_handle_props(hs_ctx *c, hs_resp *r);        /* /crm/v3/properties/OBJ... */
 void hs_handle_control(hs_ctx *c, hs_resp *r);      /* /_sim/... */
+void hs_handle_pipelines(hs_ctx *c, hs_resp *r);    /* GET /crm/pipelines/VERSION/deals */
+void hs_control_pipelines(hs_ctx *c, hs_resp *r);   /* POST /_sim/pipelines/deals */
 
 /* Record JSON (a copy). want: array of property names, or NULL for the
  * object's defaults; all: every set property plus the defaults. */

@@ -29,6 +29,8 @@
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
 static const char *deal_hooks;   /* the <deal-export> element's children; NULL: none */
+/* the deal mapping's pipeline and dealstage lines, and <lookups>; NULL: default/closedwon, none */
+static const char *deal_fields, *deal_lookups;
 
 typedef struct env {
     int target;
@@ -53,7 +55,7 @@ static int spetl(env *x, const char *before, const char *after)
 
 static void write_job(env *x, const char *deal_attrs)
 {
-    char text[8192], end[2048];
+    char text[12288], end[2048];
     FILE *f;
     snprintf(x->job, sizeof(x->job), "%s/deal-%d.xml", tmpdir, x->target);
     snprintf(end, sizeof(end), "%s%s%s", deal_hooks ? ">\n" : "/>", deal_hooks ? deal_hooks : "",
@@ -65,6 +67,7 @@ static void write_job(env *x, const char *deal_attrs)
              "    <token env=\"HUBSPOT_TOKEN\"/>\n"
              "  </hubspot>\n"
              "  <database connection=\"%s\"/>\n"
+             "%s"
              "  <mappings>\n"
              "    <export-mapping id=\"c\" entity=\"customer\" object=\"companies\" key-property=\"gp_customer_number\">\n"
              "      <property name=\"gp_customer_number\" column=\"CUSTNMBR\"/>\n"
@@ -82,8 +85,7 @@ static void write_job(env *x, const char *deal_attrs)
              "      <property name=\"gp_sales_document\" template=\"{SOPTYPE}|{SOPNUMBE}\"/>\n"
              "      <property name=\"dealname\" template=\"{SOPNUMBE} {CUSTNAME}\"/>\n"
              "      <property name=\"amount\" column=\"DOCAMNT\" transform=\"number\"/>\n"
-             "      <property name=\"pipeline\" value=\"default\"/>\n"
-             "      <property name=\"dealstage\" value=\"closedwon\"/>\n"
+             "%s"
              "    </export-mapping>\n"
              "    <export-mapping id=\"l\" entity=\"sales-line\" object=\"line_items\">\n"
              "      <property name=\"name\" column=\"ITEMDESC\"/>\n"
@@ -97,7 +99,11 @@ static void write_job(env *x, const char *deal_attrs)
              "    <deal-export queue=\"READY\" %s deal-mapping=\"d\" line-mapping=\"l\"%s\n"
              "  </components>\n"
              "</job>\n",
-             sp_sim_base_url(x->sim), x->conn, deal_attrs, end);
+             sp_sim_base_url(x->sim), x->conn, deal_lookups ? deal_lookups : "",
+             deal_fields ? deal_fields
+                         : "      <property name=\"pipeline\" value=\"default\"/>\n"
+                           "      <property name=\"dealstage\" value=\"closedwon\"/>\n",
+             deal_attrs, end);
     f = fopen(x->job, "w");
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
@@ -422,6 +428,150 @@ START_TEST(queue_without_next_queue_is_refused)
 }
 END_TEST
 
+/* ---- pipeline and stage against the account ---------------------------------------- */
+
+/* "FILE:LINE:" of the first line of x's job holding needle. */
+static void job_line(env *x, const char *needle, char *at, size_t n)
+{
+    char line[1024];
+    int no = 0;
+    FILE *f = fopen(x->job, "r");
+
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        no++;
+        if (strstr(line, needle) != NULL)
+            break;
+    }
+    fclose(f);
+    snprintf(at, n, "%s:%d:", x->job, no);
+}
+
+/* How often the deal pipelines were read. */
+static long long pipeline_reads(env *x)
+{
+    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    long long v = json_integer_value(json_object_get(json_object_get(j, "by_endpoint"),
+                                                     "GET /crm/pipelines/2026-03/deals"));
+    json_decref(j);
+    return v;
+}
+
+/* err with the log's escaped quotes (\") read as quotes. */
+static const char *err_text(void)
+{
+    static char text[sizeof(err)];
+    size_t n = 0;
+
+    for (const char *p = err; *p != '\0' && n + 1 < sizeof(text); p++)
+        if (!(p[0] == '\\' && p[1] == '"'))
+            text[n++] = *p;
+    text[n] = '\0';
+    return text;
+}
+
+/* check, setup-hubspot and run all refuse the deal mapping at its dealstage
+ * line, with the account's pipeline and stages; the run writes nothing. */
+static void assert_refused(env *x, const char *line_of, const char *what)
+{
+    char at[800];
+    long long w = sim_stat(x, "writes");
+
+    job_line(x, line_of, at, sizeof(at));
+    ck_assert_int_ne(spetl(x, "check", ""), 0);
+    ck_assert_msg(strstr(out, "FAIL  deal-export: pipeline and dealstage of the deal mapping: ") != NULL &&
+                      strstr(out, at) != NULL && strstr(out, what) != NULL,
+                  "%s\nwanted %s ... %s", out, at, what);
+    ck_assert_int_eq(spetl(x, "setup-hubspot", ""), 2);
+    ck_assert_msg(strstr(err_text(), at) != NULL && strstr(err_text(), what) != NULL, "%s", err);
+    ck_assert_int_eq(spetl(x, "run", "deal-export"), 7);
+    ck_assert_msg(strstr(err_text(), at) != NULL && strstr(err_text(), what) != NULL, "%s", err);
+    ck_assert_int_eq(sim_stat(x, "writes"), w);
+    ck_assert_int_eq((int)sim_count(x, "deals", "gp_sales_document", ""), 0);
+    ck_assert_int_eq(in_queue(x, "2|ORD0001", "READY"), 1);
+    ck_assert_int_eq(links_of(x, "SALES_DOCUMENT", ""), 0);
+}
+
+START_TEST(pipeline_and_stage_are_checked_against_the_account)
+{
+    env x;
+    char tag[32];
+    json_t *j;
+    size_t i;
+    const char *stage;
+    json_t *d;
+    long long reads;
+
+    snprintf(tag, sizeof(tag), "deal_pipe_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
+    ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    ck_assert_ptr_nonnull(strstr(out, "ok    deal-export: pipeline and dealstage of the deal mapping\n"));
+
+    /* a typo'd stage, at its line, with the default pipeline's stages */
+    deal_fields = "      <property name=\"pipeline\" value=\"default\"/>\n"
+                  "      <property name=\"dealstage\" value=\"closedwonn\"/>\n";
+    write_job(&x, "documents-per-page=\"2\"");
+    assert_refused(&x, "closedwonn", "dealstage \"closedwonn\" is not a stage of pipeline \"default\" (Sales "
+                                     "Pipeline): appointmentscheduled (Appointment Scheduled), qualifiedtobuy");
+
+    /* an unknown pipeline, listing the account's pipelines */
+    deal_fields = "      <property name=\"pipeline\" value=\"renewals\"/>\n"
+                  "      <property name=\"dealstage\" value=\"closedwon\"/>\n";
+    write_job(&x, "documents-per-page=\"2\"");
+    assert_refused(&x, "\"renewals\"", "pipeline \"renewals\" is not a deal pipeline of this HubSpot account");
+
+    /* a pipeline the HubSpot admin added (through the simulator's control);
+     * the stage comes through a lookup on the document type: every entry is
+     * checked, and the one with a stage of another pipeline is refused */
+    j = sim_json(&x, "POST", "/_sim/pipelines/deals",
+                 "{\"pipelines\":[{\"id\":\"renewals\",\"label\":\"Renewals\",\"stages\":[{\"id\":\"r-open\","
+                 "\"label\":\"Open\"},{\"id\":\"r-won\",\"label\":\"Won\",\"probability\":\"1.0\"}]}]}");
+    ck_assert_int_eq((int)json_array_size(json_object_get(j, "results")), 2);
+    json_decref(j);
+    deal_lookups = "  <lookups>\n"
+                   "    <lookup id=\"stages\" missing=\"fail\">\n"
+                   "      <entry from=\"1\" to=\"r-open\"/>\n"
+                   "      <entry from=\"2\" to=\"r-won\"/>\n"
+                   "      <entry from=\"3\" to=\"closedwon\"/>\n"
+                   "    </lookup>\n"
+                   "  </lookups>\n";
+    deal_fields = "      <property name=\"pipeline\" value=\"renewals\"/>\n"
+                  "      <property name=\"dealstage\" column=\"SOPTYPE\" transform=\"trim lookup:stages\"/>\n";
+    write_job(&x, "documents-per-page=\"2\"");
+    assert_refused(&x, "lookup:stages", "dealstage \"closedwon\" (from lookup \"stages\" at ");
+    ck_assert_ptr_nonnull(strstr(err_text(), "is not a stage of pipeline \"renewals\" (Renewals): r-open (Open), r-won (Won)"));
+
+    /* fixed: check passes and the deals go to the custom pipeline */
+    deal_lookups = "  <lookups>\n"
+                   "    <lookup id=\"stages\" missing=\"fail\">\n"
+                   "      <entry from=\"1\" to=\"r-open\"/>\n"
+                   "      <entry from=\"2\" to=\"r-won\"/>\n"
+                   "      <entry from=\"3\" to=\"r-won\"/>\n"
+                   "    </lookup>\n"
+                   "  </lookups>\n";
+    write_job(&x, "documents-per-page=\"2\"");
+    ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    reads = pipeline_reads(&x);
+    ck_assert_int_le(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(pipeline_reads(&x), reads);   /* only deal-export reads the pipelines */
+    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002, ORD0004 fail as ever */
+    ck_assert_int_eq(pipeline_reads(&x), reads + 1);
+    ck_assert_int_eq(in_queue(&x, "2|ORD0001", "SHIPPING"), 1);
+    j = sim_json(&x, "GET", "/_sim/records/deals", NULL);
+    ck_assert_int_ge((int)json_array_size(json_object_get(j, "results")), 3);
+    json_array_foreach(json_object_get(j, "results"), i, d) {
+        const json_t *p = json_object_get(d, "properties");
+        stage = json_string_value(json_object_get(p, "dealstage"));
+        ck_assert_str_eq(json_string_value(json_object_get(p, "pipeline")), "renewals");
+        ck_assert_str_eq(stage, strncmp(json_string_value(json_object_get(p, "gp_sales_document")), "1|", 2) == 0
+                                    ? "r-open" : "r-won");
+    }
+    json_decref(j);
+    deal_fields = deal_lookups = NULL;
+    env_stop(&x);
+}
+END_TEST
+
 /* ---- the two-part keyset ------------------------------------------------------------ */
 
 typedef struct seen {
@@ -737,6 +887,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, documents_become_deals_with_line_items_once, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, queue_without_next_queue_is_refused, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, pipeline_and_stage_are_checked_against_the_account, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, documents_page_on_their_two_part_key, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_then_rerun, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, hooks_skip_change_and_roll_back_with_the_page, 0, SP_DBTEST_COUNT);

@@ -14,6 +14,7 @@
 #include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/err.h"
+#include "spetl/hs_verify.h"
 #include "spetl/hubspot.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
@@ -937,6 +938,51 @@ static void both_api_versions_hit_their_paths_body(void)
 }
 SIM_TEST(both_api_versions_hit_their_paths)
 
+/* The account's deal pipelines on both API versions; an error reply carries
+ * its correlation id. */
+static void deal_pipelines_read_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_pipelines pl;
+    const sp_hs_pipeline *p;
+    sp_err e;
+    char line[1024];
+
+    start_sim(NULL);
+    ctl_ok("POST", "/_sim/pipelines/deals",
+           "{\"pipelines\":[{\"id\":\"renewals\",\"label\":\"Renewals\",\"stages\":[{\"id\":\"r-open\",\"label\":\"Open\"}]}]}");
+    c = client_with("v3", TOKEN, 190, 0);
+    ck_assert_msg(sp_hs_deal_pipelines_read(c, &pl, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(pl.n, 2);
+    p = sp_hs_pipeline_find(&pl, "default");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->label, "Sales Pipeline");
+    ck_assert_uint_eq(p->nstages, 7);
+    ck_assert_str_eq(p->stages[5].id, "closedwon");
+    ck_assert_str_eq(p->stages[5].label, "Closed Won");
+    ck_assert_int_eq(sp_hs_pipeline_has_stage(p, "closedlost"), 1);
+    ck_assert_int_eq(sp_hs_pipeline_has_stage(p, "r-open"), 0);
+    ck_assert_int_eq(sp_hs_pipeline_has_stage(sp_hs_pipeline_find(&pl, "renewals"), "r-open"), 1);
+    ck_assert_ptr_null(sp_hs_pipeline_find(&pl, "Default"));
+    sp_hs_pipelines_free(&pl);
+    sp_hs_client_free(c);
+    ck_assert_int_eq(endpoint_count("GET /crm/v3/pipelines/deals"), 1);
+    c = client_with("2026-03", TOKEN, 190, 0);
+    ck_assert_int_eq(sp_hs_deal_pipelines_read(c, &pl, &e), 0);
+    ck_assert_uint_eq(pl.n, 2);
+    sp_hs_pipelines_free(&pl);
+    ck_assert_int_eq(endpoint_count("GET /crm/pipelines/2026-03/deals"), 1);
+    ctl_ok("POST", "/_sim/faults", "{\"next\":[{\"status\":400}],\"match\":\"pipelines\"}");
+    ck_assert_int_eq(sp_hs_deal_pipelines_read(c, &pl, &e), -1);
+    ck_assert_int_eq(e.http_status, 400);
+    ck_assert_msg(strstr(e.msg, "GET /crm/pipelines/2026-03/deals") != NULL, "%s", e.msg);
+    ck_assert_msg(e.correlation_id[0] != '\0', "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_ptr_null(pl.arena);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(deal_pipelines_read)
+
 /* ---- paging, bounds, malformed replies --------------------------------------------- */
 
 static void list_pages_and_body_bound_body(void)
@@ -1522,6 +1568,7 @@ static Suite *sim_suite(void)
         {"unnamed_error_fails_its_input", unnamed_error_fails_its_input},
         {"association_ids_as_numbers", association_ids_as_numbers},
         {"omitted_result_resends_upserts_not_creates", omitted_result_resends_upserts_not_creates},
+        {"deal_pipelines_read", deal_pipelines_read},
     };
     Suite *s = suite_create("hubspot_sim");
 

@@ -405,6 +405,98 @@ START_TEST(property_values_are_validated)
 }
 END_TEST
 
+/* ---- deal pipelines ----------------------------------------------------------------- */
+
+START_TEST(deal_pipelines_listed_and_stages_checked)
+{
+    SIM(s, NULL);
+    int st;
+    json_t *j;
+    char *path;
+    const char *id;
+
+    /* HubSpot's default deal pipeline, on both path styles */
+    j = req(s, "GET", "/crm/pipelines/2026-03/deals", NULL, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_uint_eq(json_array_size(jp(j, "results")), 1);
+    ck_assert_str_eq(jps(j, "results.0.id"), "default");
+    ck_assert_str_eq(jps(j, "results.0.label"), "Sales Pipeline");
+    ck_assert_uint_eq(json_array_size(jp(j, "results.0.stages")), 7);
+    ck_assert_str_eq(jps(j, "results.0.stages.0.id"), "appointmentscheduled");
+    ck_assert_str_eq(jps(j, "results.0.stages.0.label"), "Appointment Scheduled");
+    ck_assert_str_eq(jps(j, "results.0.stages.5.id"), "closedwon");
+    ck_assert_str_eq(jps(j, "results.0.stages.6.id"), "closedlost");
+    ck_assert_str_eq(jps(j, "results.0.stages.5.metadata.probability"), "1.0");
+    ck_assert(json_is_false(jp(j, "results.0.archived")) && json_is_string(jp(j, "results.0.createdAt")));
+    json_decref(j);
+    j = req(s, "GET", "/crm/v3/pipelines/deals", NULL, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(jps(j, "results.0.stages.1.id"), "qualifiedtobuy");
+    json_decref(j);
+    j = req(s, "GET", "/crm/v3/pipelines/companies", NULL, &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(j);
+
+    /* a stage of no pipeline, then a stage of another pipeline: refused like an invalid option */
+    j = req(s, "POST", "/crm/v3/objects/deals", "{\"properties\":{\"dealname\":\"D\",\"dealstage\":\"closedwonn\"}}", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(jps(j, "category"), "VALIDATION_ERROR");
+    ck_assert_str_eq(jps(j, "errors.0.code"), "INVALID_OPTION");
+    json_decref(j);
+    j = req(s, "POST", "/_sim/pipelines/deals", "{\"pipelines\":[{\"id\":\"renewals\",\"label\":\"Renewals\"}]}", &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(j);
+    j = req(s, "POST", "/_sim/pipelines/deals",
+            "{\"pipelines\":[{\"id\":\"renewals\",\"label\":\"Renewals\",\"stages\":[{\"id\":\"r-open\",\"label\":\"Open\"},"
+            "{\"id\":\"r-won\",\"label\":\"Won\",\"probability\":\"1.0\"}]}]}",
+            &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_uint_eq(json_array_size(jp(j, "results")), 2);
+    json_decref(j);
+    j = req(s, "GET", "/crm/pipelines/2026-03/deals", NULL, &st);
+    ck_assert_str_eq(jps(j, "results.1.id"), "renewals");
+    ck_assert_str_eq(jps(j, "results.1.stages.1.label"), "Won");
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/objects/deals/batch/create",
+            "{\"inputs\":[{\"properties\":{\"dealname\":\"A\",\"pipeline\":\"renewals\",\"dealstage\":\"r-won\"}},"
+            "{\"properties\":{\"dealname\":\"B\",\"pipeline\":\"default\",\"dealstage\":\"r-won\"}}]}",
+            &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(jps(j, "errors.0.code"), "INVALID_OPTION");
+    ck_assert_str_eq(jps(j, "errors.0.context.propertyName.0"), "dealstage");
+    ck_assert_msg(strstr(jps(j, "message"), "Property values were not valid: [{\"isValid\":false,") == jps(j, "message") &&
+                      strstr(jps(j, "message"), "r-won is not a stage of pipeline default") != NULL,
+                  "%s", jps(j, "message"));
+    json_decref(j);
+    ck_assert_uint_eq(record_count(s, "deals"), 0);
+    /* without a pipeline a deal is in "default" */
+    j = req(s, "POST", "/crm/v3/objects/deals", "{\"properties\":{\"dealname\":\"C\",\"dealstage\":\"r-open\"}}", &st);
+    ck_assert_int_eq(st, 400);
+    json_decref(j);
+    j = req(s, "POST", "/crm/v3/objects/deals",
+            "{\"properties\":{\"dealname\":\"A\",\"pipeline\":\"renewals\",\"dealstage\":\"r-open\"}}", &st);
+    ck_assert_int_eq(st, 201);
+    id = jps(j, "id");
+    path = fmt("/crm/v3/objects/deals/%s", id);
+    json_decref(j);
+    /* an update's stage is checked against the deal's own pipeline */
+    j = req(s, "PATCH", path, "{\"properties\":{\"dealstage\":\"r-won\"}}", &st);
+    ck_assert_int_eq(st, 200);
+    json_decref(j);
+    j = req(s, "PATCH", path, "{\"properties\":{\"dealstage\":\"closedwon\"}}", &st);
+    ck_assert_int_eq(st, 400);
+    ck_assert_str_eq(jps(j, "errors.0.code"), "INVALID_OPTION");
+    json_decref(j);
+    free(path);
+    /* a reset brings back the default pipeline alone */
+    json_decref(req(s, "POST", "/_sim/reset", "{}", &st));
+    j = req(s, "GET", "/crm/v3/pipelines/deals", NULL, &st);
+    ck_assert_uint_eq(json_array_size(jp(j, "results")), 1);
+    json_decref(j);
+    sim_down(s);
+}
+END_TEST
+
 /* ---- search ----------------------------------------------------------------------- */
 
 static json_t *search(sp_sim *s, const char *obj, const char *body, int *st)
@@ -1208,6 +1300,7 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, batch_without_trace_ids_is_refused_whole);
     tcase_add_test(tc, more_than_max_batch_is_400);
     tcase_add_test(tc, property_values_are_validated);
+    tcase_add_test(tc, deal_pipelines_listed_and_stages_checked);
     tcase_add_test(tc, search_filters_sort_and_paging);
     tcase_add_test(tc, search_stops_at_the_cap);
     tcase_add_test(tc, search_lags_behind_writes);
