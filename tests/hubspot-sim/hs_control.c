@@ -311,12 +311,14 @@ static void config(hs_ctx *c, hs_resp *r)
 
 /* {"next":[{"status":500},{"status":429,"policy":"...","retry_after":"120"},{"drop":true},
  *          {"drop_after_processing":true},{"delay_ms":3000},{"malformed":true},{"omit_result":true},
- *          {"unnamed_errors":true},{"unnamed_holders":true}], "match":"substring"} */
+ *          {"unnamed_errors":true},{"unnamed_holders":true}], "match":"substring",
+ *  "body_match":"substring"} */
 static void faults(hs_ctx *c, hs_resp *r)
 {
     hs_sim *sim = c->sim;
     json_t *next = json_object_get(c->body, "next"), *f, *o;
     const char *match = json_string_value(json_object_get(c->body, "match"));
+    const char *body_match = json_string_value(json_object_get(c->body, "body_match"));
     hs_fault *parsed;
     size_t n, i;
     if (strcmp(c->method, "GET") == 0) {
@@ -381,6 +383,7 @@ static void faults(hs_ctx *c, hs_resp *r)
             sim->faults = sp_xrealloc(sim->faults, sim->cap_faults * sizeof(*sim->faults));
         }
         parsed[i].match = match != NULL ? sp_xstrdup(match) : NULL;
+        parsed[i].body_match = body_match != NULL ? sp_xstrdup(body_match) : NULL;
         sim->faults[sim->nfaults++] = parsed[i];
     }
     o = json_object();

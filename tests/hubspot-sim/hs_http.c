@@ -185,8 +185,10 @@ void hs_sim_init(hs_sim *sim, uint64_t seed)
 
 static void faults_clear(hs_sim *sim)
 {
-    for (size_t i = 0; i < sim->nfaults; i++)
+    for (size_t i = 0; i < sim->nfaults; i++) {
         free(sim->faults[i].match);
+        free(sim->faults[i].body_match);
+    }
     sim->nfaults = 0;
 }
 
@@ -564,13 +566,15 @@ typedef struct decision {
     char correlation_id[37]; /* X-HubSpot-Correlation-Id of a reply without one in its body */
 } decision;
 
-static int fault_matches(const hs_fault *f, const char *path)
+static int fault_matches(const hs_fault *f, const char *path, const char *body, size_t len)
 {
-    return f->match == NULL || strstr(path, f->match) != NULL;
+    return (f->match == NULL || strstr(path, f->match) != NULL) &&
+           (f->body_match == NULL || (body != NULL && memmem(body, len, f->body_match, strlen(f->body_match)) != NULL));
 }
 
 /* Decide under mu: auth was checked; consume limits, pick faults. */
-static void decide(hs_sim *sim, const char *token, const char *path, int search, decision *d)
+static void decide(hs_sim *sim, const char *token, const char *path, const char *body, size_t len, int search,
+                   decision *d)
 {
     hs_fault f;
     int have_fault = 0;
@@ -579,7 +583,7 @@ static void decide(hs_sim *sim, const char *token, const char *path, int search,
     d->rl_max = -1;
     d->daily_max = -1;
     for (size_t i = 0; i < sim->nfaults; i++) {
-        if (fault_matches(&sim->faults[i], path)) {
+        if (fault_matches(&sim->faults[i], path, body, len)) {
             f = sim->faults[i];
             memmove(&sim->faults[i], &sim->faults[i + 1], (sim->nfaults - i - 1) * sizeof(*sim->faults));
             sim->nfaults--;
@@ -603,6 +607,7 @@ static void decide(hs_sim *sim, const char *token, const char *path, int search,
             d->status = f.status;
         }
         free(f.match);
+        free(f.body_match);
     }
     if (d->status == 0 && !d->drop) {
         hs_window *w = NULL;
@@ -975,7 +980,7 @@ static enum MHD_Result dispatch(hs_sim *sim, struct MHD_Connection *conn, const 
     }
 
     pthread_mutex_lock(&sim->mu);
-    decide(sim, token, url, rt.search, &d);
+    decide(sim, token, url, c.raw_body, c.raw_len, rt.search, &d);
     pthread_mutex_unlock(&sim->mu);
     if (d.sleep_ms > 0)
         hs_sim_sleep(sim, d.sleep_ms);

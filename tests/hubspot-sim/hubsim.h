@@ -317,6 +317,7 @@ typedef struct hs_fault {
     int unnamed_holders;    /* process the call, strip the holder (Existing ID) from each 409 */
     int delay_ms;
     char *match;            /* path substring or NULL */
+    char *body_match;       /* request body substring or NULL */
 } hs_fault;
 
 typedef struct hs_window {
