@@ -67,6 +67,13 @@ static int skip_string(scan *s, int *esc)
     *esc = 0;
     while (p < end && *p != '"') {
         size_t n;
+        if ((unsigned char)(*p - 0x20) < 0x60 && *p != '\\') {   /* plain ASCII: the common case */
+            const unsigned char *q = memchr(p, '"', (size_t)(end - p));
+            const unsigned char *stop = q != NULL ? q : end;
+            while (p < stop && (unsigned char)(*p - 0x20) < 0x60 && *p != '\\')
+                p++;
+            continue;
+        }
         if (*p == '\\') {
             *esc = 1;
             if (p + 1 >= end)
