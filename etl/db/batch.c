@@ -48,6 +48,9 @@ typedef struct bcol {
     SQLLEN *ind;                 /* cap */
     SQLSMALLINT ctype, sqltype, digits;
     SQLULEN colsize;
+    int64_t last_ms;             /* time: the last value converted, and what it became */
+    char last[64];
+    SQLLEN last_ind;             /* 0: none yet */
 } bcol;
 
 struct sp_batch {
@@ -370,6 +373,12 @@ int sp_batch_time(sp_batch *b, int idx, int64_t epoch_ms, sp_err *e)
     if (c == NULL)
         return -1;
     char *dst = c->data + (size_t)b->n * c->width;
+    if (c->last_ind > 0 && c->last_ms == epoch_ms) {
+        /* rows of one write mostly share a time: converted once */
+        memcpy(dst, c->last, c->width < sizeof(c->last) ? c->width : sizeof(c->last));
+        c->ind[b->n] = c->last_ind;
+        return 0;
+    }
     if (c->ctype == SQL_C_CHAR) {
         sp_time_sql(epoch_ms, dst, c->width);
         c->ind[b->n] = (SQLLEN)strlen(dst);
@@ -378,6 +387,11 @@ int sp_batch_time(sp_batch *b, int idx, int64_t epoch_ms, sp_err *e)
         sp_db_ms_to_ts(epoch_ms, &ts);
         memcpy(dst, &ts, sizeof(ts));
         c->ind[b->n] = (SQLLEN)sizeof(ts);
+    }
+    if (c->width <= sizeof(c->last)) {
+        memcpy(c->last, dst, c->width);
+        c->last_ms = epoch_ms;
+        c->last_ind = c->ind[b->n];
     }
     return 0;
 }

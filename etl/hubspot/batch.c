@@ -24,6 +24,7 @@ typedef struct hs_bop {
     char *path, *what;
     char *id_property;
     int key_nocase;            /* match keys case-insensitively (email) */
+    int slim;                  /* SP_HS_IDS_ONLY: replies parsed for ids alone (slim.c) */
     char *tail;                /* JSON after the inputs array */
     char **frag;               /* per input: the JSON object without its closing brace */
     char **key;                /* per input: what a result is matched on, or NULL */
@@ -197,6 +198,7 @@ static void send_chunk_again(hs_bop *op, const size_t *idx, size_t n, int resend
     hs_chunk *ch;
     char tid[32];
     int rc = 0;
+    unsigned flags = op->resend_ok ? HS_IDEMPOTENT : 0;
 
     size_t need = 16 + strlen(op->tail);
 
@@ -231,8 +233,9 @@ static void send_chunk_again(hs_bop *op, const size_t *idx, size_t n, int resend
     ch->resends = resends;
     ch->n = n;
     memcpy(ch->idx, idx, n * sizeof(size_t));
-    if (hs_submit(op->c, "POST", op->path, op->what, b.data, op->resend_ok ? HS_IDEMPOTENT : 0,
-                  chunk_done, ch, &e) != 0) {
+    if ((op->slim ? hs_submit_slim(op->c, "POST", op->path, op->what, b.data, flags, op->id_property,
+                                   chunk_done, ch, &e)
+                  : hs_submit(op->c, "POST", op->path, op->what, b.data, flags, chunk_done, ch, &e)) != 0) {
         free(ch);
         set_op_err(op, &e);
         return;
@@ -723,6 +726,7 @@ static int batch_prepare(sp_hs_client *c, const sp_hs_batch *b, sp_hs_batch_fn f
     if (b->kind == SP_HS_CREATE && (b->flags & SP_HS_CREATE_KEYED))
         op->resend_ok = 1;
     op->trace = !(b->flags & SP_HS_NO_TRACE_IDS) && b->kind != SP_HS_READ && b->kind != SP_HS_ARCHIVE;
+    op->slim = (b->flags & SP_HS_IDS_ONLY) && b->kind != SP_HS_READ && b->kind != SP_HS_ARCHIVE;
     op->path = sp_xasprintf("%s/%s/batch/%s", c->objects_prefix, obj, kind_path[b->kind]);
     op->what = sp_xasprintf("POST %s", op->path);
     if (b->id_property != NULL && b->kind != SP_HS_CREATE && b->kind != SP_HS_ARCHIVE) {

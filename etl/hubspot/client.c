@@ -49,6 +49,8 @@ struct hs_req {
     char hdr_corr[64];
     hs_done_fn done;
     void *ud;
+    int slim;                   /* a 2xx body parsed by hs_json_load_slim() */
+    char *keep;                 /* ... keeping this property (or NULL) */
 };
 
 /* ---- configuration ---------------------------------------------------- */
@@ -225,6 +227,7 @@ static void req_free(sp_hs_client *c, hs_req *r)
     free(r->url);
     free(r->what);
     free(r->body);
+    free(r->keep);
     if (c != NULL && c->nspare < SPARE_BUFS && r->resp.cap > 0 && r->resp.cap <= ((size_t)1 << 20)) {
         sp_buf_reset(&r->resp);
         c->spare[c->nspare++] = r->resp;
@@ -333,15 +336,15 @@ static void enqueue(sp_hs_client *c, hs_req *r)
     c->tail = r;
 }
 
-int hs_submit(sp_hs_client *c, const char *method, const char *path, const char *what,
-              char *body, unsigned flags, hs_done_fn done, void *ud, sp_err *e)
+static hs_req *req_new(sp_hs_client *c, const char *method, const char *path, const char *what,
+                       char *body, unsigned flags, hs_done_fn done, void *ud, sp_err *e)
 {
     hs_req *r;
 
     if (c->stopped) {
         free(body);
         *e = c->stop_err;
-        return -1;
+        return NULL;
     }
     r = sp_xcalloc(1, sizeof(*r));
     snprintf(r->method, sizeof(r->method), "%s", method);
@@ -359,6 +362,29 @@ int hs_submit(sp_hs_client *c, const char *method, const char *path, const char 
     } else {
         sp_buf_init(&r->resp, c->max_body);
     }
+    return r;
+}
+
+int hs_submit(sp_hs_client *c, const char *method, const char *path, const char *what,
+              char *body, unsigned flags, hs_done_fn done, void *ud, sp_err *e)
+{
+    hs_req *r = req_new(c, method, path, what, body, flags, done, ud, e);
+
+    if (r == NULL)
+        return -1;
+    enqueue(c, r);
+    return 0;
+}
+
+int hs_submit_slim(sp_hs_client *c, const char *method, const char *path, const char *what, char *body,
+                   unsigned flags, const char *keep, hs_done_fn done, void *ud, sp_err *e)
+{
+    hs_req *r = req_new(c, method, path, what, body, flags, done, ud, e);
+
+    if (r == NULL)
+        return -1;
+    r->slim = 1;
+    r->keep = keep != NULL ? sp_xstrdup(keep) : NULL;
     enqueue(c, r);
     return 0;
 }
@@ -830,7 +856,9 @@ static void finish(sp_hs_client *c, hs_req *r, CURLcode rc)
     if (!(r->flags & HS_SEARCH))
         sp_hs_pacer_headers(&c->pace, now, r->sent_ms, r->hdr_max, r->hdr_remaining, r->hdr_interval);
     if (r->resp.len > 0)
-        json = json_loadb(r->resp.data, r->resp.len, 0, &jerr);
+        json = r->slim && status >= 200 && status < 300
+                   ? hs_json_load_slim(r->resp.data, r->resp.len, r->keep, &jerr)
+                   : json_loadb(r->resp.data, r->resp.len, 0, &jerr);
     r->last_status = (int)status;
     if (status == 429) {
         on_429(c, r, json, now);

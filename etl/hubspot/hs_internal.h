@@ -95,6 +95,20 @@ struct sp_hs_client {
 int hs_submit(sp_hs_client *c, const char *method, const char *path, const char *what,
               char *body, unsigned flags, hs_done_fn done, void *ud, sp_err *e);
 
+/* hs_submit() for a batch write whose caller reads of each result only
+ * what slim.c keeps (id, new, objectWriteTraceId, from/toObjectId, and the
+ * property keep, may be NULL): a 2xx body is parsed by hs_json_load_slim(). */
+int hs_submit_slim(sp_hs_client *c, const char *method, const char *path, const char *what, char *body,
+                   unsigned flags, const char *keep, hs_done_fn done, void *ud, sp_err *e);
+
+/* ---- slim.c ---- */
+
+/* json_loadb(buf, len, 0, err) less, in each object of the top-level
+ * "results" array, every member but id, new, objectWriteTraceId,
+ * fromObjectId, toObjectId and properties (of which only keep). NULL (err
+ * set by Jansson) for anything json_loadb refuses. */
+json_t *hs_json_load_slim(const char *buf, size_t len, const char *keep, json_error_t *err);
+
 /* Operation accounting: hs_op_begin() when a caller-visible operation starts,
  * hs_op_end() when it completes; failure (may be NULL) is remembered for
  * sp_hs_run(). */

@@ -45,21 +45,34 @@ static void put(sink *s, const char *data, size_t n)
         s->rc = sp_buf_append(s->buf, data, n, s->e);
 }
 
+/* "N:" for a length (snprintf costs more than the hash of a short value). */
+static size_t len_prefix(size_t v, char out[32])
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        out[k++] = tmp[--n];
+    out[k++] = ':';
+    return k;
+}
+
 static void canonical(const sp_prop *props, size_t n, sink *s)
 {
     const sp_prop **v = sorted(props, n);
     char num[32];
-    int len;
 
     put(s, CANONICAL_VERSION, strlen(CANONICAL_VERSION));
     for (size_t i = 0; i < n; i++) {
         const char *name = v[i]->name, *value = val(v[i]);
         size_t nl = strlen(name), vl = strlen(value);
-        len = snprintf(num, sizeof(num), "%zu:", nl);
-        put(s, num, (size_t)len);
+        put(s, num, len_prefix(nl, num));
         put(s, name, nl);
-        len = snprintf(num, sizeof(num), "%zu:", vl);
-        put(s, num, (size_t)len);
+        put(s, num, len_prefix(vl, num));
         put(s, value, vl);
         put(s, "\n", 1);
     }

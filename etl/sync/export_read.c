@@ -341,7 +341,7 @@ static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t
     int np = r->lv[0].lv->nkeys;   /* the child's first keys are its parent's */
     const char *first[2] = {NULL, NULL}, *last[2] = {NULL, NULL};
     sp_keyhash h;
-    xrow *crows = NULL, *keep;
+    xrow *crows = NULL;
     size_t cn = 0, kn = 0, pi;
     sp_buf sql;
     xparams *p = sp_xcalloc(1, sizeof(*p));
@@ -358,12 +358,11 @@ static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t
     sp_kh_init(&h, pg->arena, pg->n[0]);
     for (size_t i = 0; i < pg->n[0]; i++)
         sp_kh_put(&h, pg->recs[0][i].ekey, i);
-    /* keep only the children of this page's parents */
-    keep = sp_arena_alloc(pg->arena, (cn ? cn : 1) * sizeof(*keep));
+    /* keep only the children of this page's parents (in place: the rows are the page's) */
     for (size_t i = 0; i < cn; i++)
         if (sp_kh_get(&h, sx_row_key(pg->arena, l1, &crows[i], np), &pi))
-            keep[kn++] = crows[i];
-    sx_make_recs(r, pg, 1, keep, kn);
+            crows[kn++] = crows[i];
+    sx_make_recs(r, pg, 1, crows, kn);
     sx_fail_collisions(r, pg, 1);
     if (sx_pre_hook(r, src->db, pg, 1, e) != 0)
         goto done;

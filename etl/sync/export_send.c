@@ -299,6 +299,7 @@ static int send_batch(xop_ud *u, sp_hs_input *in, sp_hs_assoc_pair *pairs, sp_er
         b.kind = SP_HS_CREATE;
         b.flags = SP_HS_CREATE_KEYED;   /* the key property is unique: a second create is refused */
     }
+    b.flags |= SP_HS_IDS_ONLY;   /* item_ok reads the id alone: replies parsed for that */
     b.object = l->object;
     b.id_property = u->kind == K_UPSERT && b.kind != SP_HS_CREATE ? kp : NULL;
     b.inputs = in;

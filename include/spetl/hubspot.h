@@ -141,10 +141,13 @@ typedef struct sp_hs_input {
 
 enum {
     SP_HS_NO_TRACE_IDS = 1,     /* send inputs without objectWriteTraceId (tests) */
-    SP_HS_CREATE_KEYED = 2      /* create: every input carries a unique property, so a create
+    SP_HS_CREATE_KEYED = 2,     /* create: every input carries a unique property, so a create
                                    sent twice is refused (409, "Existing ID") rather than
                                    duplicated: sent again like an upsert when its outcome is
                                    unknown (transport failure, 5xx, an unanswered input) */
+    SP_HS_IDS_ONLY = 4          /* create/update/upsert: an OK item's rec holds only the id and
+                                   (of its properties) the id_property; the reply is parsed
+                                   for those alone (less CPU and memory on large batches) */
 };
 
 typedef struct sp_hs_batch {

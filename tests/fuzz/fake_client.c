@@ -20,6 +20,8 @@ struct hs_req {
     char *path, *what, *body;
     hs_done_fn done;
     void *ud;
+    int slim;
+    char *keep;
 };
 
 static const char *script;        /* the replies left: "STATUS BODY\n" lines */
@@ -72,6 +74,16 @@ int hs_submit(sp_hs_client *c, const char *method, const char *path, const char 
     else
         c->head = r;
     c->tail = r;
+    return 0;
+}
+
+int hs_submit_slim(sp_hs_client *c, const char *method, const char *path, const char *what, char *body,
+                   unsigned flags, const char *keep, hs_done_fn done, void *ud, sp_err *e)
+{
+    if (hs_submit(c, method, path, what, body, flags, done, ud, e) != 0)
+        return -1;
+    c->tail->slim = 1;
+    c->tail->keep = keep != NULL ? sp_xstrdup(keep) : NULL;
     return 0;
 }
 
@@ -136,7 +148,8 @@ static void answer(sp_hs_client *c, hs_req *r)
         rep.err = &e;
     } else {
         if (len > 0)
-            json = json_loadb(body, len, 0, &jerr);
+            json = r->slim && status >= 200 && status < 300 ? hs_json_load_slim(body, len, r->keep, &jerr)
+                                                             : json_loadb(body, len, 0, &jerr);
         hs_errinfo_parse(json, &ei);
         rep.correlation_id = ei.correlation_id != NULL ? ei.correlation_id : "";
         if (status == 401 || status == 403 || status == 429 || status >= 500 || status < 100) {
@@ -171,6 +184,7 @@ void hs_run_until(sp_hs_client *c, const int *flag)
         free(r->path);
         free(r->what);
         free(r->body);
+        free(r->keep);
         free(r);
     }
 }

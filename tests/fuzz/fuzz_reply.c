@@ -8,7 +8,14 @@
  * (batches of N inputs, 1..24, sent in requests of 4), get list search
  * props account group property since. FLAGS (letters, any order): v = v3
  * paths, p = an id property (email on contacts, update/read), c = contacts
- * instead of companies, s = the read-since callback stops after one page.
+ * instead of companies, s = the read-since callback stops after one page,
+ * i = the batch asks for ids only (SP_HS_IDS_ONLY: replies parsed by
+ * etl/hubspot/slim.c).
+ *
+ * Every reply body is also parsed by hs_json_load_slim() and json_loadb():
+ * the slim tree must be Jansson's less what slim.c leaves out (or Jansson's
+ * whole, for what slim.c hands to Jansson), and NULL exactly when Jansson
+ * refuses the body (abort otherwise).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +29,7 @@
 typedef struct header {
     char op[16];
     int n;
-    int v3, id_prop, contacts, stop;
+    int v3, id_prop, contacts, stop, ids_only;
 } header;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -59,6 +66,7 @@ static void batch(sp_hs_client *c, const header *h, sp_hs_batch_kind kind)
     b.n = (size_t)h->n;
     b.properties = read_props;
     b.nproperties = 2;
+    b.flags = h->ids_only ? SP_HS_IDS_ONLY : 0;
     (void)sp_hs_batch_run(c, &b, &r, &e);
     for (size_t i = 0; i < r.n; i++)
         if (r.items[i].state == SP_HS_ITEM_FAILED)
@@ -189,7 +197,64 @@ static size_t parse_header(const uint8_t *data, size_t size, header *h)
     h->id_prop = strchr(flags, 'p') != NULL;
     h->contacts = strchr(flags, 'c') != NULL;
     h->stop = strchr(flags, 's') != NULL;
+    h->ids_only = strchr(flags, 'i') != NULL;
     return nl != NULL ? n + 1 : n;
+}
+
+/* Jansson's tree of a batch reply less what slim.c leaves out: in each
+ * object of "results", the members but id, new, objectWriteTraceId,
+ * fromObjectId, toObjectId, and properties (an object) with keep alone. */
+static void slim_expected(json_t *root, const char *keep)
+{
+    static const char *const kept[] = {"id", "new", "objectWriteTraceId", "fromObjectId", "toObjectId", "properties"};
+    json_t *results = json_object_get(root, "results"), *res;
+    size_t i;
+
+    if (!json_is_array(results))
+        return;
+    json_array_foreach(results, i, res) {
+        const char *k;
+        json_t *v, *props;
+        void *tmp;
+        if (!json_is_object(res))
+            continue;
+        json_object_foreach_safe(res, tmp, k, v) {
+            size_t j = 0;
+            while (j < sizeof(kept) / sizeof(kept[0]) && strcmp(k, kept[j]) != 0)
+                j++;
+            if (j == sizeof(kept) / sizeof(kept[0]) || (strcmp(k, "properties") == 0 && !json_is_object(v)))
+                json_object_del(res, k);
+        }
+        props = json_object_get(res, "properties");
+        json_object_foreach_safe(props, tmp, k, v)
+            if (strcmp(k, keep) != 0)
+                json_object_del(props, k);
+    }
+}
+
+/* Each "STATUS BODY" line after the header: the slim parse against Jansson's. */
+static void slim_check(const uint8_t *data, size_t size)
+{
+    while (size > 0) {
+        const uint8_t *nl = memchr(data, '\n', size);
+        size_t n = nl != NULL ? (size_t)(nl - data) : size;
+        if (n > 4) {
+            json_error_t e1, e2;
+            json_t *full = json_loadb((const char *)data + 4, n - 4, 0, &e1);
+            json_t *slim = hs_json_load_slim((const char *)data + 4, n - 4, "email", &e2);
+            json_t *whole = json_deep_copy(full);
+            if ((full == NULL) != (slim == NULL))
+                abort();
+            slim_expected(full, "email");
+            if (full != NULL && !json_equal(full, slim) && !json_equal(whole, slim))
+                abort();
+            json_decref(whole);
+            json_decref(full);
+            json_decref(slim);
+        }
+        data += nl != NULL ? n + 1 : n;
+        size -= nl != NULL ? n + 1 : n;
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -208,5 +273,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assoc(&c, &h);
     single(&c, &h);
     fake_client_drain(&c);
+    slim_check(data + skip, size - skip);
     return 0;
 }

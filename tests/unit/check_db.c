@@ -745,6 +745,44 @@ START_TEST(parameter_arrays_insert_with_exact_row_counts)
 }
 END_TEST
 
+/* A batch converts a time once for the rows that repeat it: each row still
+ * gets its own (times repeated, alternating, across a flush). */
+START_TEST(batch_times_repeated_and_alternating)
+{
+    OPEN_OR_SKIP("bktimes");
+    static const int pick_t[12] = {0, 0, 1, 1, 0, 2, 2, 2, 0, 1, 1, 0};
+    sp_param_spec ps[3] = {{SP_TYPE_TEXT, 15}, {SP_TYPE_TEXT, 65}, {SP_TYPE_TIME, 0}};
+    sp_batch *b = NULL;
+    sp_stmt *st = NULL;
+    char key[32];
+    int64_t ms;
+    int i = 0;
+
+    make_bk(db);
+    OK(sp_batch_open(db, "INSERT INTO bk (CUSTNMBR, CUSTNAME, MODIFDT) VALUES (?, ?, ?)", ps, 3, 500, &b, &e));
+    for (i = 0; i < 12; i++) {
+        snprintf(key, sizeof(key), "T%02d", i);
+        OK(sp_batch_text(b, 1, key, &e));
+        OK(sp_batch_text(b, 2, "Name", &e));
+        OK(sp_batch_time(b, 3, T_2026_11_27_053000_123 + pick_t[i] * 86400123LL, &e));
+        OK(sp_batch_add(b, &e));
+        if (i == 6)
+            OK(sp_batch_flush(b, &e));
+    }
+    OK(sp_batch_flush(b, &e));
+    sp_batch_free(b);
+    OK(sp_stmt_prepare(db, "SELECT CUSTNMBR, MODIFDT FROM bk ORDER BY CUSTNMBR", &st, &e));
+    OK(sp_stmt_exec(st, NULL, &e));
+    for (i = 0; sp_stmt_fetch(st, &e) == 1; i++) {
+        OK(sp_stmt_time(st, 1, &ms, &e));
+        ck_assert_msg(ms == T_2026_11_27_053000_123 + pick_t[i] * 86400123LL, "row %d", i);
+    }
+    ck_assert_int_eq(i, 12);
+    sp_stmt_free(st);
+    sp_db_close(db);
+}
+END_TEST
+
 START_TEST(refreshed_statistics_count_the_rows)
 {
     OPEN_OR_SKIP("stats");
@@ -1285,6 +1323,7 @@ static Suite *db_suite(void)
     tcase_add_loop_test(tc, keyset_refuses_keys_missing_from_select, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, refreshed_statistics_count_the_rows, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_arrays_insert_with_exact_row_counts, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, batch_times_repeated_and_alternating, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, duplicate_key_row_is_reported_with_index_and_sqlstate, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, batch_reused_across_flushes_of_every_size_writes_each_row, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_array_update_reports_the_failing_row, 0, SP_DBTEST_COUNT);

@@ -509,6 +509,68 @@ static void multi_status_fails_bad_records_alone_body(void)
 }
 SIM_TEST(multi_status_fails_bad_records_alone)
 
+/* SP_HS_IDS_ONLY: replies parsed for ids alone (etl/hubspot/slim.c): each
+ * OK item has its id, is_new and the key property, nothing else; a 207's
+ * errors fail their records as before; without trace ids results are still
+ * matched to their inputs by the key property. */
+static void ids_only_replies_body(void)
+{
+    sp_hs_client *c;
+    sp_hs_batch_result r;
+    inputs x;
+    sp_err e;
+    char line[1024];
+
+    start_sim(NULL);
+    c = client();
+    setup_key(c, SP_HS_COMPANIES, "gp_key");
+    make_inputs(&x, 100, "IDO", "IdsOnly");
+    x.props[17 * 3 + 1].value = "NOT_A_TYPE";
+    x.props[60 * 3 + 1].value = "SPACESHIP";
+    ck_assert_msg(upsert(c, &x, SP_HS_IDS_ONLY, &r, &e) == 0, "%s", sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 98);
+    ck_assert_uint_eq(r.n_failed, 2);
+    ck_assert_int_eq(r.requests, 1);
+    for (size_t i = 0; i < r.n; i++) {
+        const sp_hs_item *it = &r.items[i];
+        if (i == 17 || i == 60) {
+            ck_assert_int_eq(it->state, SP_HS_ITEM_FAILED);
+            ck_assert_int_eq(it->status, 400);
+            ck_assert_str_eq(it->category, "VALIDATION_ERROR");
+            ck_assert_str_eq(it->code, "INVALID_OPTION");
+            ck_assert_ptr_nonnull(strstr(it->message, i == 17 ? "NOT_A_TYPE" : "SPACESHIP"));
+            ck_assert_uint_eq(strlen(it->correlation_id), 36);
+            continue;
+        }
+        ck_assert_int_eq(it->state, SP_HS_ITEM_OK);
+        ck_assert_int_eq(it->is_new, 1);
+        ck_assert_uint_gt(strlen(it->rec.id), 10);
+        ck_assert_uint_eq(it->rec.nprops, 1);
+        ck_assert_str_eq(sp_hs_record_get(&it->rec, "gp_key"), x.keys[i]);
+        ck_assert_ptr_null(sp_hs_record_get(&it->rec, "name"));
+        ck_assert_ptr_null(it->rec.created_at);
+    }
+    sp_hs_batch_result_free(&r);
+    /* again without trace ids: matched by gp_key, updated, the same ids */
+    x.props[17 * 3 + 1].value = "OTHER";
+    x.props[60 * 3 + 1].value = "OTHER";
+    for (size_t i = 0; i < x.n; i++)
+        x.in[i].nprops = 2;
+    ck_assert_msg(upsert(c, &x, SP_HS_IDS_ONLY | SP_HS_NO_TRACE_IDS, &r, &e) == 0, "%s",
+                  sp_err_format(&e, line, sizeof(line)));
+    ck_assert_uint_eq(r.n_ok, 100);
+    for (size_t i = 0; i < r.n; i++) {
+        ck_assert_str_eq(sp_hs_record_get(&r.items[i].rec, "gp_key"), x.keys[i]);
+        ck_assert_int_eq(r.items[i].is_new, i == 17 || i == 60 ? 1 : 0);
+    }
+    sp_hs_batch_result_free(&r);
+    ck_assert_uint_eq(record_count("companies"), 100);
+    free_inputs(&x);
+    sp_hs_client_free(c);
+    stop_sim();
+}
+SIM_TEST(ids_only_replies)
+
 static void whole_batch_400_is_bisected_body(void)
 {
     sp_hs_client *c;
@@ -1549,6 +1611,7 @@ static Suite *sim_suite(void)
         {"drops_retry_upserts_not_creates", drops_retry_upserts_not_creates},
         {"drop_after_processing_upsert_no_duplicate", drop_after_processing_upsert_no_duplicate},
         {"multi_status_fails_bad_records_alone", multi_status_fails_bad_records_alone},
+        {"ids_only_replies", ids_only_replies},
         {"whole_batch_400_is_bisected", whole_batch_400_is_bisected},
         {"duplicate_email_carries_existing_id", duplicate_email_carries_existing_id},
         {"read_since_crosses_the_cap", read_since_crosses_the_cap},
