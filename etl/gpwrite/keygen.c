@@ -127,7 +127,7 @@ int gpw_next_contact_number(sp_gpw *w, const char *key, long *out, sp_err *e)
     long best = 0;
     int any = 0, f;
 
-    if (sp_stmt_bind_text(w->contact_keys, 1, key, e) < 0 || sp_stmt_exec(w->contact_keys, NULL, e) < 0)
+    if (gpw_bind_key(w, w->contact_keys, 1, key, e) < 0 || sp_stmt_exec(w->contact_keys, NULL, e) < 0)
         return -1;
     while ((f = sp_stmt_fetch(w->contact_keys, e)) == 1) {
         const char *k = sp_stmt_text(w->contact_keys, 0);

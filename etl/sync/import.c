@@ -296,6 +296,7 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
     r.kind = &IM_KINDS[t];
     r.arena = sp_arena_new(0);
     r.row = sp_arena_new(0);
+    r.many_off = getenv("SPETL_IMPORT_ONE_BY_ONE") != NULL;   /* tests and benches: the per-company path */
     pthread_mutex_init(&r.wbmu, NULL);
     /* company-types must be options of the account's "type" (at its line) */
     if (sp_hs_check_company_types(ctx->hs, r.imp->company_types, ctx->job->path, r.imp->types_pos.line,
@@ -323,6 +324,8 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
 done:
     for (int i = 0; i < IM_NLOOKUPS; i++)
         sp_lookup_free(r.lk[i]);
+    sp_batch_free(r.many_links);
+    sp_stmt_free(r.many_open);
     sp_gpw_free(r.gpw);
     sp_link_writer_free(r.links);
     sp_action_writer_free(r.actions);

@@ -180,9 +180,17 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e)
         return -1;
     if (!r->ctx->dry_run && sp_db_begin(db, e) != 0)
         return -1;
-    for (size_t i = 0; i < pg->n; i++)
-        if (one_company(r, pg, &pg->comps[i], e) != 0)
-            goto fail;
+    switch (im_many_page(r, pg, e)) {
+    case 1:
+        break;   /* the whole page at once */
+    case 0:
+        for (size_t i = 0; i < pg->n; i++)
+            if (one_company(r, pg, &pg->comps[i], e) != 0)
+                goto fail;
+        break;
+    default:
+        goto fail;
+    }
     if (r->ctx->dry_run)
         return 0;
     if (sp_db_commit(db, e) != 0)

@@ -92,6 +92,9 @@ typedef struct im_run {
     size_t wbn, wbcap;
     im_wb *wb_ok;                        /* keys HubSpot accepted, marks to clear (caller's thread) */
     size_t wb_okn, wb_okcap;
+    int many_off;                        /* SPETL_IMPORT_ONE_BY_ONE: no optimistic page path */
+    sp_batch *many_links;                /* the optimistic path's link INSERT (import_many.c) */
+    sp_stmt *many_open;                  /* ... and its query of open Action Center rows */
 } im_run;
 
 /* import_read.c: a page of company records (copied) -> its contacts: the
@@ -111,6 +114,11 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e);
 /* An Action Center row for HubSpot record (etype, id); counted as failed. */
 int im_report(im_run *r, const char *etype, const char *id, const char *category, const sp_err *why,
               const char *fmt, ...) SP_PRINTF(6, 7);
+
+/* import_many.c: the page's new customers by multi-row INSERTs, inside the
+ * page's transaction: 1 written; 0 not this way (nothing of it stays:
+ * write it company by company); -1 with e: the run stops. */
+int im_many_page(im_run *r, im_page *pg, sp_err *e);
 
 /* import_company.c: one company (1: linked or written, 0: nothing to do,
  * -1 with e: it failed, roll it back). */

@@ -233,6 +233,11 @@ static int one(long n, int limited)
            use_pg ? "PostgreSQL" : "SQLite", limited ? "190 req/10 s, 150 ms latency" : "unlimited simulator, unpaced",
            n, rc, secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
     report(before, after, n, secs);
+    if (rc != 0) {   /* why: the end of its log */
+        snprintf(cmd, sizeof(cmd), "tail -5 '%s/err.txt'", tmpdir);
+        fflush(stdout);
+        (void)run(cmd);
+    }
     fflush(stdout);
     json_decref(before);
     json_decref(after);
