@@ -193,6 +193,8 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e)
     }
     if (r->ctx->dry_run)
         return 0;
+    if (im_wb_clear_accepted(r, e) != 0)   /* keys written back since the last page */
+        goto fail;
     if (sp_db_commit(db, e) != 0)
         return -1;
     im_wb_queue(r, pg);   /* committed: their keys may go back to HubSpot */

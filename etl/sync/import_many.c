@@ -209,8 +209,11 @@ static int write_page(im_run *r, im_page *pg, sp_err *e)
         return -1;
     if (m.n == 0)
         return 0;
-    if (sp_gpw_insert_many(r->gpw, m.gc, m.n, m.keys, m.ckeys, e) != 0 || links_of(r, &m, e) != 0 ||
-        resolve_page(r, &m, e) != 0)
+    if (sp_gpw_insert_many(r->gpw, m.gc, m.n, m.keys, m.ckeys, e) != 0)
+        return -1;
+    if (links_of(r, &m, e) != 0)
+        return -1;
+    if (resolve_page(r, &m, e) != 0)
         return -1;
     for (size_t i = 0; i < m.n; i++)
         created(pg, m.gc[i].hubspot_id, m.keys[i]);
@@ -234,8 +237,10 @@ int im_many_page(im_run *r, im_page *pg, sp_err *e)
     if (sp_db_savepoint(db, PAGE_SAVEPOINT, e) != 0)
         return -1;
     sp_err_clear(&why);
-    if (write_page(r, pg, &why) == 0)
+    if (write_page(r, pg, &why) == 0) {
+        SP_DEBUG(r->ctx->comp->name, "a page of %zu companies is written at once", pg->n);
         return sp_db_release(db, PAGE_SAVEPOINT, e) != 0 ? -1 : 1;
+    }
     /* undo all of it, then company by company */
     if (sp_db_rollback_to(db, PAGE_SAVEPOINT, e) != 0 || sp_db_release(db, PAGE_SAVEPOINT, e) != 0) {
         sp_err_prefix(e, "undoing a page that failed (%s)", why.msg);
