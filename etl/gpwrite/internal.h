@@ -63,6 +63,7 @@ struct sp_gpw {
     sp_batch *email_batch;        /* ... its rows for many companies (opened on first use) */
     sp_batch *email_many;         /* email_batch while sp_gpw_insert_many() runs */
     sp_stmt *taken;               /* keys between ? and ? in RM00101 and SOP00200 */
+    sp_stmt *taken_many;          /* ... of GPW_PREFIXES ranges at once */
     sp_stmt *exists;              /* the company key exists */
     sp_stmt *contact_keys;        /* the contact keys of one company */
     sp_stmt *pointers;            /* customers: RM00101's address codes when blank */
@@ -104,6 +105,13 @@ void gpw_key_prefix(const char *src, int letters, char *out, size_t n);
 /* The first number >= from not taken by a key prefix + `digits` digits in
  * RM00101 or SOP00200. SP_EDATA when every number is taken. */
 int gpw_first_free(sp_gpw *w, const char *prefix, int digits, long from, long *out, sp_err *e);
+/* Prefixes per query of the keys taken (w->taken_many). */
+enum { GPW_PREFIXES = 20 };
+/* The keys of cs[0..n) (sp_gpw_insert_many): for each, the first number
+ * of its prefix that the read says is free, past those given to the same
+ * prefix earlier in the call; one query per GPW_PREFIXES distinct prefixes.
+ * SP_EDATA when a prefix has no number left. */
+int gpw_keys_many(sp_gpw *w, const sp_gpw_company *cs, size_t n, char (*keys)[SP_GPW_KEY], sp_err *e);
 /* The contact key of the idx-th contact: first, then prefix + number idx. */
 int gpw_contact_key(const sp_job_contact_keys *ck, long idx, char out[SP_GPW_KEY], sp_err *e);
 /* The number the next contact of an existing company gets (0: it gets

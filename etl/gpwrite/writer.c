@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "spetl/buf.h"
 #include "spetl/clock.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
@@ -55,6 +56,26 @@ static const char *key_range(const sp_gpw *w, char *buf, size_t n, const char *n
     return buf;
 }
 
+/* The keys of GPW_PREFIXES prefixes at once (sp_gpw_insert_many): the
+ * ranges OR-ed, each served by the key's index. */
+static int prepare_taken_many(sp_gpw *w, sp_err *e)
+{
+    sp_buf sql;
+    char a[120];
+    int rc;
+
+    sp_buf_init(&sql, 16384);
+    for (int t = 0; t < 2; t++) {
+        const char *k = t == 0 ? "CUSTNMBR" : "PROSPID";
+        sp_buf_printf(&sql, e, "%sSELECT %s FROM %s WHERE ", t ? " UNION " : "", k, t == 0 ? "RM00101" : "SOP00200");
+        for (int i = 0; i < GPW_PREFIXES; i++)
+            sp_buf_printf(&sql, e, "%s(%s)", i ? " OR " : "", key_range(w, a, sizeof(a), k));
+    }
+    rc = sp_buf_check(&sql, e) < 0 || sp_stmt_prepare(w->db, sp_buf_str(&sql), &w->taken_many, e) < 0 ? -1 : 0;
+    sp_buf_free(&sql);
+    return rc;
+}
+
 static int prepare_all(sp_gpw *w, sp_err *e)
 {
     int cust = w->target == SP_GPW_CUSTOMER;
@@ -66,7 +87,7 @@ static int prepare_all(sp_gpw *w, sp_err *e)
         return -1;
     snprintf(sql, sizeof(sql), "SELECT CUSTNMBR FROM RM00101 WHERE %s UNION SELECT PROSPID FROM SOP00200 WHERE %s",
              key_range(w, a, sizeof(a), "CUSTNMBR"), key_range(w, b, sizeof(b), "PROSPID"));
-    if (sp_stmt_prepare(w->db, sql, &w->taken, e) < 0)
+    if (sp_stmt_prepare(w->db, sql, &w->taken, e) < 0 || prepare_taken_many(w, e) < 0)
         return -1;
     snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s", cust ? "CUSTNMBR" : "PROSPID",
              cust ? "RM00101" : "SOP00200", key_eq(w, a, sizeof(a), cust ? "CUSTNMBR" : "PROSPID"));
@@ -119,6 +140,7 @@ void sp_gpw_free(sp_gpw *w)
     sp_stmt_free(w->email_ins);
     sp_batch_free(w->email_batch);
     sp_stmt_free(w->taken);
+    sp_stmt_free(w->taken_many);
     sp_stmt_free(w->exists);
     sp_stmt_free(w->contact_keys);
     sp_stmt_free(w->pointers);
@@ -201,30 +223,22 @@ static int company_intro(sp_gpw *w, const char *hubspot_id, sp_err *e)
     return 0;
 }
 
-/* The company row under the next free key of its prefix: as a single
- * insert proved by the database (keygen.c), or (many: sp_gpw_insert_many)
- * a row of the page's batch under the first number the read says is free
- * from *from on, which the batch's flush proves. */
-static int company_row(sp_gpw *w, const sp_gpw_company *c, const char *pointer, long *from, char key[SP_GPW_KEY],
-                       sp_err *e)
+/* The company row: under the next free key of its prefix, proved by the
+ * database (keygen.c), or (preset: sp_gpw_insert_many) a row of the page's
+ * batch under the key the read said is free, which the batch's flush proves. */
+static int company_row(sp_gpw *w, const sp_gpw_company *c, const char *pointer, const char *preset,
+                       char key[SP_GPW_KEY], sp_err *e)
 {
-    const sp_job_key_generation *kg = &w->imp->key_generation;
-    char prefix[SP_GPW_KEY];
-    long n;
+    gpw_row_keys k = {.key = preset, .pointer = pointer};
 
-    if (from == NULL)
+    if (preset == NULL)
         return gpw_insert_company_row(w, c, pointer, key, e);
-    gpw_key_prefix(c->key_source, kg->letters, prefix, sizeof(prefix));
-    if (gpw_first_free(w, prefix, kg->digits, *from, &n, e) < 0)
-        return -1;
-    snprintf(key, SP_GPW_KEY, "%s%0*ld", prefix, kg->digits, n);
-    *from = n + 1;
-    gpw_row_keys k = {.key = key, .pointer = pointer};
+    snprintf(key, SP_GPW_KEY, "%s", preset);
     return gpw_table_insert(w, &w->company, &k, e);
 }
 
-/* One company and its contacts; from: see company_row(). */
-static int insert_one(sp_gpw *w, const sp_gpw_company *c, long *from, char key_out[SP_GPW_KEY],
+/* One company and its contacts; preset: see company_row(). */
+static int insert_one(sp_gpw *w, const sp_gpw_company *c, const char *preset, char key_out[SP_GPW_KEY],
                       char (*contact_keys)[SP_GPW_KEY], sp_err *e)
 {
     int cust = w->target == SP_GPW_CUSTOMER, written;
@@ -237,7 +251,7 @@ static int insert_one(sp_gpw *w, const sp_gpw_company *c, long *from, char key_o
     if (company_intro(w, c->hubspot_id, e) < 0 ||
         gpw_table_take(w, &w->company, c->values, c->nvalues, cust ? &inet1 : NULL, e) < 0 ||
         gpw_contact_key(&w->imp->contact_keys, 0, first, e) < 0 ||
-        company_row(w, c, cust && c->ncontacts > 0 ? first : NULL, from, key_out, e) < 0)
+        company_row(w, c, cust && c->ncontacts > 0 ? first : NULL, preset, key_out, e) < 0)
         goto fail;
     if (cust && inet1 != NULL && inet1[0] != '\0' && c->ncontacts == 0)
         SP_WARN(NULL, "company %s: customer %s has no contact, so no address to hold the mapped INET1 "
@@ -267,31 +281,17 @@ int sp_gpw_insert_company(sp_gpw *w, const sp_gpw_company *c, char key_out[SP_GP
  * connection on a statement of 100 such rows (10,000 parameters). */
 #define MANY_ROWS 64
 
-/* The first number of company i's prefix: past those given to the same
- * prefix earlier in this call (not in the table yet, so not seen by the read). */
-static long many_from(const sp_gpw *w, const sp_gpw_company *cs, char (*keys)[SP_GPW_KEY], size_t i)
-{
-    const sp_job_key_generation *kg = &w->imp->key_generation;
-    char p[SP_GPW_KEY], q[SP_GPW_KEY];
-    long from = 1;
-
-    gpw_key_prefix(cs[i].key_source, kg->letters, p, sizeof(p));
-    for (size_t j = 0; j < i; j++) {
-        gpw_key_prefix(cs[j].key_source, kg->letters, q, sizeof(q));
-        if (strcmp(p, q) == 0)
-            from = strtol(keys[j] + strlen(q), NULL, 10) + 1;
-    }
-    return from;
-}
-
 static int many_rows(sp_gpw *w, const sp_gpw_company *cs, size_t n, char (*keys)[SP_GPW_KEY],
                      char (*ckeys)[SP_GPW_KEY], sp_err *e)
 {
     size_t at = 0;
 
+    if (gpw_keys_many(w, cs, n, keys, e) < 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
-        long from = many_from(w, cs, keys, i);
-        if (insert_one(w, &cs[i], &from, keys[i], ckeys + at, e) < 0)
+        char preset[SP_GPW_KEY];
+        snprintf(preset, sizeof(preset), "%s", keys[i]);
+        if (insert_one(w, &cs[i], preset, keys[i], ckeys + at, e) < 0)
             return -1;
         at += cs[i].ncontacts;
     }
