@@ -334,7 +334,6 @@ done:
     for (int i = 0; i < IM_NLOOKUPS; i++)
         sp_lookup_free(r.lk[i]);
     sp_batch_free(r.many_links);
-    sp_stmt_free(r.wb_clear);
     sp_stmt_free(r.many_open);
     sp_gpw_free(r.gpw);
     sp_link_writer_free(r.links);

@@ -94,7 +94,6 @@ typedef struct im_run {
     size_t wbn, wbcap;
     im_wb *wb_ok;                        /* keys HubSpot accepted, marks to clear (caller's thread) */
     size_t wb_okn, wb_okcap;
-    sp_stmt *wb_clear;                   /* clears accepted keys' marks (import_writeback.c) */
     int many_off;                        /* SPETL_IMPORT_ONE_BY_ONE: no optimistic page path */
     sp_batch *many_links;                /* the optimistic path's link INSERT (import_many.c) */
     sp_stmt *many_open;                  /* ... and its query of open Action Center rows */
