@@ -135,7 +135,7 @@ static int links_of(im_run *r, const many *m, sp_err *e)
  * linking each one one by one does; one query per OPEN_IDS ids. */
 static int resolve_open(im_run *r, const char *etype, const char *const *ids, size_t n, sp_err *e)
 {
-    if (r->many_open == NULL) {
+    if (r->many_open == NULL) {   /* prepared for each page: planned with the table as it is */
         char sql[1024];
         size_t len = (size_t)snprintf(sql, sizeof(sql), "SELECT Entity_Key FROM spAAActionCenter WHERE Hub_ID = ? AND "
                                                         "Entity_Type = ? AND Resolved_On IS NULL AND Entity_Key IN (");
@@ -174,15 +174,19 @@ static int resolve_page(im_run *r, const many *m, sp_err *e)
 {
     const char **ids = sp_arena_alloc(r->row, (m->n + m->ncontacts + 1) * sizeof(*ids));
     size_t k = 0;
+    int rc;
 
     for (size_t i = 0; i < m->n; i++)
         ids[i] = m->gc[i].hubspot_id;
-    if (resolve_open(r, "COMPANY", ids, m->n, e) != 0)
-        return -1;
-    for (size_t i = 0; i < m->n; i++)
+    rc = resolve_open(r, "COMPANY", ids, m->n, e);
+    for (size_t i = 0; rc == 0 && i < m->n; i++)
         for (size_t j = 0; j < m->gc[i].ncontacts; j++)
             ids[k++] = m->gc[i].contacts[j].hubspot_id;
-    return resolve_open(r, "CONTACT", ids, k, e);
+    if (rc == 0)
+        rc = resolve_open(r, "CONTACT", ids, k, e);
+    sp_stmt_free(r->many_open);
+    r->many_open = NULL;
+    return rc;
 }
 
 static void created(im_page *pg, const char *id, const char *key)
