@@ -305,7 +305,7 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
     r.kind = &IM_KINDS[t];
     r.arena = sp_arena_new(0);
     r.row = sp_arena_new(0);
-    r.many_off = getenv("SPETL_IMPORT_ONE_BY_ONE") != NULL;   /* tests and benches: the per-company path */
+    r.many_off = sp_os_getenv("SPETL_IMPORT_ONE_BY_ONE") != NULL;   /* tests and benches: the per-company path */
     pthread_mutex_init(&r.wbmu, NULL);
     /* company-types must be options of the account's "type" (at its line) */
     if (sp_hs_check_company_types(ctx->hs, r.imp->company_types, ctx->job->path, r.imp->types_pos.line,
