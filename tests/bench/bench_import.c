@@ -24,8 +24,9 @@
  *
  * Measured 2026-12-07 on the shared 2-core machine (another helper's work
  * beside it, load 3 to 9; see README "Measured figures" for the table),
- * PostgreSQL: 25,000 companies at 190/10 s, 150 ms: 55.2 s = 453/s = 83.4%
- * of 543 at a load of about 4 (64.3 s, 72% at 7.7), 1,020 requests, 0 429s;
+ * PostgreSQL: 25,000 companies at 190/10 s, 150 ms: 51.3 s = 488/s = 89.8%
+ * of 543 and 53.6 s = 85.9% at a load of 3 (55.2 s, 83% at 4.5; 64.3 s,
+ * 72% at 7.7), 1,020 requests, 0 429s;
  * unpaced peak RSS 23.5 MB at 2,500, 24.7 MB at 25,000 (1.05). SQLite
  * unpaced: 2,500 in 3.6 s (CPU 1.5 s), 25,000 in 67.5 s (CPU 17.9 s): no
  * longer quadratic. Before (main, per company, page-size 100): PostgreSQL
