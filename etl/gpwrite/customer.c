@@ -17,13 +17,51 @@ static const char SQL_EMAIL[] =
 
 /* Set the address codes to ? where they are still ? (blank: a customer
  * without addresses; the first key: its first contact was not written).
- * The second form compares SQLite's padded CHAR data trimmed. */
+ * The second form compares SQLite's padded CHAR data trimmed, the key by a
+ * range its index serves first (gpw_bind_key). */
 static const char SQL_POINTERS[] =
     "UPDATE RM00101 SET ADRSCODE = ?, PRBTADCD = ?, PRSTADCD = ?, STADDRCD = ? "
     "WHERE CUSTNMBR = ? AND ADRSCODE = ?";
 static const char SQL_POINTERS_TRIM[] =
     "UPDATE RM00101 SET ADRSCODE = ?, PRBTADCD = ?, PRSTADCD = ?, STADDRCD = ? "
-    "WHERE RTRIM(CUSTNMBR) = ? AND RTRIM(ADRSCODE) = ?";
+    "WHERE CUSTNMBR >= ? AND CUSTNMBR < ? || '!' AND RTRIM(CUSTNMBR) = ? AND RTRIM(ADRSCODE) = ?";
+
+/* The same row for many companies (sp_batch): every value a parameter. */
+static const char SQL_EMAIL_MANY[] =
+    "INSERT INTO SY01200 (Master_Type, Master_ID, ADRSCODE, INET1, INET2, INET3, INET4, INET5, "
+    "INET6, INET7, INET8, Messenger_Address, INETINFO, EmailToAddress, EmailCcAddress, "
+    "EmailBccAddress) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+int gpw_customer_batch(sp_gpw *w, int rows, sp_err *e)
+{
+    sp_param_spec ps[16];
+
+    if (w->email_batch != NULL)
+        return 0;
+    for (int i = 0; i < 16; i++) {
+        ps[i].type = SP_TYPE_TEXT;
+        ps[i].max_len = i == 0 ? 3 : i < 3 ? 60 : i == 3 ? 804 : 1;
+    }
+    return sp_batch_open(w->db, SQL_EMAIL_MANY, ps, 16, rows, &w->email_batch, e);
+}
+
+static int email_row(sp_gpw *w, const char *custnmbr, const char *adrscode, const char *inet1, sp_err *e)
+{
+    if (w->email_many == NULL)
+        return sp_stmt_bind_text(w->email_ins, 1, custnmbr, e) < 0 ||
+                       sp_stmt_bind_text(w->email_ins, 2, adrscode, e) < 0 ||
+                       sp_stmt_bind_text(w->email_ins, 3, inet1, e) < 0 || sp_stmt_exec(w->email_ins, NULL, e) < 0
+                   ? -1
+                   : 0;
+    for (int i = 5; i <= 16; i++)
+        if (sp_batch_text(w->email_many, i, "", e) < 0)
+            return -1;
+    return sp_batch_text(w->email_many, 1, "CUS", e) < 0 || sp_batch_text(w->email_many, 2, custnmbr, e) < 0 ||
+                   sp_batch_text(w->email_many, 3, adrscode, e) < 0 ||
+                   sp_batch_text(w->email_many, 4, inet1, e) < 0 || sp_batch_add(w->email_many, e) < 0
+               ? -1
+               : 0;
+}
 
 int gpw_customer_open(sp_gpw *w, int trimmed, sp_err *e)
 {
@@ -39,8 +77,8 @@ int gpw_customer_pointers(sp_gpw *w, const char *custnmbr, const char *adrscode,
     for (int i = 1; i <= 4; i++)
         if (sp_stmt_bind_text(w->pointers, i, adrscode, e) < 0)
             return -1;
-    if (sp_stmt_bind_text(w->pointers, 5, custnmbr, e) < 0 ||
-        sp_stmt_bind_text(w->pointers, 6, was, e) < 0 || sp_stmt_exec(w->pointers, NULL, e) < 0) {
+    int idx = gpw_bind_key(w, w->pointers, 5, custnmbr, e);
+    if (idx < 0 || sp_stmt_bind_text(w->pointers, idx, was, e) < 0 || sp_stmt_exec(w->pointers, NULL, e) < 0) {
         sp_err_prefix(e, "company %s: setting the address codes of customer %s", w->hubspot_id, custnmbr);
         return -1;
     }
@@ -69,9 +107,7 @@ int gpw_customer_contact(sp_gpw *w, const char *custnmbr, const char *adrscode,
         return -1;
     if (inet1 == NULL || inet1[0] == '\0')
         return 0;
-    if (sp_stmt_bind_text(w->email_ins, 1, custnmbr, e) < 0 ||
-        sp_stmt_bind_text(w->email_ins, 2, adrscode, e) < 0 ||
-        sp_stmt_bind_text(w->email_ins, 3, inet1, e) < 0 || sp_stmt_exec(w->email_ins, NULL, e) < 0) {
+    if (email_row(w, custnmbr, adrscode, inet1, e) < 0) {
         sp_err_prefix(e, "company %s: inserting into SY01200 (INET1 of %s %s)", w->hubspot_id, custnmbr,
                       adrscode);
         sp_err_record(e, NULL, w->hubspot_id);

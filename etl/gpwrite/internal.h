@@ -37,6 +37,9 @@ typedef struct gpw_table {
     const char **vals;            /* per call: the value of each column, NULL: none */
     const sp_gpw_value **src;     /* per call: where it came from (errors) */
     sp_stmt *ins;
+    char *sql;                    /* the INSERT */
+    sp_batch *batch;              /* the same INSERT for many rows (sp_gpw_insert_many), opened on first use */
+    sp_batch *many;               /* batch while sp_gpw_insert_many() runs: rows go there, not to ins */
 } gpw_table;
 
 /* What one row's key-dependent columns get. */
@@ -57,7 +60,10 @@ struct sp_gpw {
     const char *job_path;         /* for errors at a mapping line; may be NULL */
     gpw_table company, contact;
     sp_stmt *email_ins;           /* customers: INSERT INTO SY01200 */
+    sp_batch *email_batch;        /* ... its rows for many companies (opened on first use) */
+    sp_batch *email_many;         /* email_batch while sp_gpw_insert_many() runs */
     sp_stmt *taken;               /* keys between ? and ? in RM00101 and SOP00200 */
+    sp_stmt *taken_many;          /* ... of GPW_PREFIXES ranges at once */
     sp_stmt *exists;              /* the company key exists */
     sp_stmt *contact_keys;        /* the contact keys of one company */
     sp_stmt *pointers;            /* customers: RM00101's address codes when blank */
@@ -65,11 +71,20 @@ struct sp_gpw {
     const char *hubspot_id;       /* the company being written (errors) */
 };
 
+/* ---- writer.c ---- */
+
+/* Bind key to the key test of st from parameter idx on (SQLite: its three
+ * ?, a range and the trimmed key); the next parameter's index, or -1. */
+int gpw_bind_key(sp_gpw *w, sp_stmt *st, int idx, const char *key, sp_err *e);
+
 /* ---- values.c ---- */
 
 /* Build t's column plan for entity en and prepare its INSERT. */
 int gpw_table_open(sp_gpw *w, gpw_table *t, sp_job_entity en, sp_err *e);
 void gpw_table_free(gpw_table *t);
+/* Open t's batch (t->batch) for rows at a time, once; -1 when a column's
+ * type cannot be batched. */
+int gpw_table_batch(sp_gpw *w, gpw_table *t, int rows, sp_err *e);
 /* Take the values of one row: each must name a column of t that the mapping
  * may set (INET1, the e-mail, is given back in *inet1 when inet1 is not
  * NULL). Errors are SP_EJOB at the value's line. */
@@ -90,6 +105,13 @@ void gpw_key_prefix(const char *src, int letters, char *out, size_t n);
 /* The first number >= from not taken by a key prefix + `digits` digits in
  * RM00101 or SOP00200. SP_EDATA when every number is taken. */
 int gpw_first_free(sp_gpw *w, const char *prefix, int digits, long from, long *out, sp_err *e);
+/* Prefixes per query of the keys taken (w->taken_many). */
+enum { GPW_PREFIXES = 20 };
+/* The keys of cs[0..n) (sp_gpw_insert_many): for each, the first number
+ * of its prefix that the read says is free, past those given to the same
+ * prefix earlier in the call; one query per GPW_PREFIXES distinct prefixes.
+ * SP_EDATA when a prefix has no number left. */
+int gpw_keys_many(sp_gpw *w, const sp_gpw_company *cs, size_t n, char (*keys)[SP_GPW_KEY], sp_err *e);
 /* The contact key of the idx-th contact: first, then prefix + number idx. */
 int gpw_contact_key(const sp_job_contact_keys *ck, long idx, char out[SP_GPW_KEY], sp_err *e);
 /* The number the next contact of an existing company gets (0: it gets
@@ -113,6 +135,8 @@ int gpw_customer_pointers(sp_gpw *w, const char *custnmbr, const char *adrscode,
                           sp_err *e);
 /* The customer's SY01200 and pointer statements (trimmed: SQLite's padded keys). */
 int gpw_customer_open(sp_gpw *w, int trimmed, sp_err *e);
+/* The SY01200 batch of sp_gpw_insert_many (w->email_batch), once. */
+int gpw_customer_batch(sp_gpw *w, int rows, sp_err *e);
 
 /* Add "company <id>" and the job file position of src to e. */
 void gpw_err_context(sp_gpw *w, const sp_gpw_value *src, sp_err *e);

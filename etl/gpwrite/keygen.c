@@ -127,7 +127,7 @@ int gpw_next_contact_number(sp_gpw *w, const char *key, long *out, sp_err *e)
     long best = 0;
     int any = 0, f;
 
-    if (sp_stmt_bind_text(w->contact_keys, 1, key, e) < 0 || sp_stmt_exec(w->contact_keys, NULL, e) < 0)
+    if (gpw_bind_key(w, w->contact_keys, 1, key, e) < 0 || sp_stmt_exec(w->contact_keys, NULL, e) < 0)
         return -1;
     while ((f = sp_stmt_fetch(w->contact_keys, e)) == 1) {
         const char *k = sp_stmt_text(w->contact_keys, 0);
@@ -186,4 +186,111 @@ int gpw_insert_company_row(sp_gpw *w, const sp_gpw_company *c, const char *point
     sp_err_prefix(e, "company %s: no key after %d tries, each number taken by another insert at the "
                   "same moment (the last, %s)", w->hubspot_id, SP_GPW_KEY_TRIES, key);
     return -1;
+}
+
+/* ---- the keys of many companies at once (sp_gpw_insert_many) ---------------------------- */
+
+typedef struct pfx {
+    char prefix[SP_GPW_KEY];
+    long *taken;       /* numbers taken, sorted once read */
+    size_t n, cap, at; /* at: the first of taken not below next */
+    long next;         /* the first number not given yet */
+} pfx;
+
+static size_t pfx_index(const pfx *t, size_t n, const char *p)
+{
+    size_t i = 0;
+    while (i < n && strcmp(t[i].prefix, p) != 0)
+        i++;
+    return i;
+}
+
+/* The taken numbers of prefixes t[lo, hi) (one query; unused ranges repeat the last). */
+static int taken_chunk(sp_gpw *w, pfx *t, size_t lo, size_t hi, int digits, sp_err *e)
+{
+    int f = 0;
+
+    for (int tab = 0, idx = 1; tab < 2; tab++)
+        for (size_t i = 0; i < GPW_PREFIXES; i++, idx += 2) {
+            char a[SP_GPW_KEY], b[SP_GPW_KEY];
+            const char *p = t[lo + i < hi ? lo + i : hi - 1].prefix;
+            snprintf(a, sizeof(a), "%s%0*d", p, digits, 0);
+            snprintf(b, sizeof(b), "%s%0*ld", p, digits, max_number(digits));
+            if (sp_stmt_bind_text(w->taken_many, idx, a, e) < 0 || sp_stmt_bind_text(w->taken_many, idx + 1, b, e) < 0)
+                return -1;
+        }
+    if (sp_stmt_exec(w->taken_many, NULL, e) < 0)
+        return -1;
+    while ((f = sp_stmt_fetch(w->taken_many, e)) == 1) {
+        const char *k = sp_stmt_text(w->taken_many, 0) ? sp_stmt_text(w->taken_many, 0) : "";
+        for (size_t i = lo; i < hi; i++) {
+            long v = key_number(k, t[i].prefix, digits);
+            if (v < 0)
+                continue;
+            if (t[i].n == t[i].cap) {
+                t[i].cap = t[i].cap ? t[i].cap * 2 : 8;
+                t[i].taken = sp_xrealloc(t[i].taken, t[i].cap * sizeof(long));
+            }
+            t[i].taken[t[i].n++] = v;
+            break;
+        }
+    }
+    sp_stmt_close_cursor(w->taken_many);
+    return f < 0 ? -1 : 0;
+}
+
+/* The next number of prefix p not taken; SP_EDATA past the digits. */
+static int pfx_take(sp_gpw *w, pfx *p, int digits, long *out, sp_err *e)
+{
+    while (p->at < p->n && p->taken[p->at] <= p->next) {
+        if (p->taken[p->at] == p->next)
+            p->next++;
+        p->at++;
+    }
+    if (p->next > max_number(digits)) {
+        SP_ERR(e, SP_EDATA, "company %s: every key %s%0*d to %s%0*ld is taken; give key-generation more digits",
+               w->hubspot_id, p->prefix, digits, 1, p->prefix, digits, max_number(digits));
+        sp_err_record(e, NULL, w->hubspot_id);
+        return -1;
+    }
+    *out = p->next++;
+    return 0;
+}
+
+int gpw_keys_many(sp_gpw *w, const sp_gpw_company *cs, size_t n, char (*keys)[SP_GPW_KEY], sp_err *e)
+{
+    const sp_job_key_generation *kg = &w->imp->key_generation;
+    pfx *t = sp_xcalloc(n + 1, sizeof(*t));
+    size_t nt = 0;
+    int rc = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        char p[SP_GPW_KEY];
+        gpw_key_prefix(cs[i].key_source, kg->letters, p, sizeof(p));
+        if (pfx_index(t, nt, p) == nt) {
+            snprintf(t[nt].prefix, sizeof(t[nt].prefix), "%s", p);
+            t[nt++].next = 1;
+        }
+    }
+    for (size_t lo = 0; lo < nt; lo += GPW_PREFIXES)
+        if (taken_chunk(w, t, lo, lo + GPW_PREFIXES < nt ? lo + GPW_PREFIXES : nt, kg->digits, e) < 0)
+            goto done;
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].n > 0)
+            qsort(t[i].taken, t[i].n, sizeof(long), cmp_long);
+    for (size_t i = 0; i < n; i++) {
+        char p[SP_GPW_KEY];
+        long v;
+        gpw_key_prefix(cs[i].key_source, kg->letters, p, sizeof(p));
+        w->hubspot_id = cs[i].hubspot_id != NULL ? cs[i].hubspot_id : "?";
+        if (pfx_take(w, &t[pfx_index(t, nt, p)], kg->digits, &v, e) < 0)
+            goto done;
+        snprintf(keys[i], SP_GPW_KEY, "%s%0*ld", p, kg->digits, v);
+    }
+    rc = 0;
+done:
+    for (size_t i = 0; i < nt; i++)
+        free(t[i].taken);
+    free(t);
+    return rc;
 }

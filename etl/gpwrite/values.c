@@ -80,15 +80,60 @@ int gpw_table_open(sp_gpw *w, gpw_table *t, sp_job_entity en, sp_err *e)
             goto done;
     if (sp_buf_puts(&sql, ")", e) < 0 || sp_stmt_prepare(w->db, sp_buf_str(&sql), &t->ins, e) < 0)
         goto done;
+    t->sql = sp_xstrdup(sp_buf_str(&sql));
     rc = 0;
 done:
     sp_buf_free(&sql);
     return rc;
 }
 
+/* The batch parameter of column c: its type and longest value in bytes. */
+static int param_of(const sp_job_column *c, sp_param_spec *ps)
+{
+    const char *ty = c->type;
+
+    memset(ps, 0, sizeof(*ps));
+    if (strcmp(ty, "char") == 0 || strcmp(ty, "text") == 0) {
+        ps->type = SP_TYPE_TEXT;
+        ps->max_len = c->width > 0 ? (size_t)c->width * 4 : 8000;   /* UTF-8: 4 bytes a character */
+    } else if (strcmp(ty, "numeric") == 0) {
+        ps->type = SP_TYPE_NUMERIC;
+        ps->max_len = 40;
+    } else if (strcmp(ty, "datetime") == 0) {
+        ps->type = SP_TYPE_TIME;
+    } else if (strcmp(ty, "int") == 0 || strcmp(ty, "smallint") == 0 || strcmp(ty, "tinyint") == 0) {
+        ps->type = SP_TYPE_INT;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+int gpw_table_batch(sp_gpw *w, gpw_table *t, int rows, sp_err *e)
+{
+    sp_param_spec *ps;
+    int rc = -1;
+
+    if (t->batch != NULL)
+        return 0;
+    ps = sp_xcalloc((size_t)t->ncols + 1, sizeof(*ps));
+    for (int i = 0; i < t->ncols; i++)
+        if (param_of(t->cols[i].col, &ps[i]) < 0) {
+            SP_ERR(e, SP_EINTERNAL, "%s.%s is %s: not written by a batch", t->table, t->cols[i].col->name,
+                   t->cols[i].col->type);
+            goto done;
+        }
+    rc = sp_batch_open(w->db, t->sql, ps, t->ncols, rows, &t->batch, e);
+done:
+    free(ps);
+    return rc;
+}
+
 void gpw_table_free(gpw_table *t)
 {
     sp_stmt_free(t->ins);
+    sp_batch_free(t->batch);
+    free(t->sql);
     free(t->cols);
     free(t->vals);
     free(t->src);
@@ -196,6 +241,28 @@ static int valid_numeric(const char *s)
     return *p == '\0' && ip + fp > 0 && ip <= 14;
 }
 
+/* Parameter idx of the row: bound to the prepared INSERT, or set in the
+ * page's batch while sp_gpw_insert_many() runs (t->many). */
+static int put_text(gpw_table *t, int idx, const char *s, sp_err *e)
+{
+    return t->many != NULL ? sp_batch_text(t->many, idx, s, e) : sp_stmt_bind_text(t->ins, idx, s, e);
+}
+
+static int put_numeric(gpw_table *t, int idx, const char *s, sp_err *e)
+{
+    return t->many != NULL ? sp_batch_numeric(t->many, idx, s, e) : sp_stmt_bind_numeric(t->ins, idx, s, e);
+}
+
+static int put_time(gpw_table *t, int idx, int64_t ms, sp_err *e)
+{
+    return t->many != NULL ? sp_batch_time(t->many, idx, ms, e) : sp_stmt_bind_time(t->ins, idx, ms, e);
+}
+
+static int put_int(gpw_table *t, int idx, int64_t v, sp_err *e)
+{
+    return t->many != NULL ? sp_batch_int(t->many, idx, v, e) : sp_stmt_bind_int(t->ins, idx, v, e);
+}
+
 /* Bind the value v (NULL: GP's default) of column c to parameter idx. */
 static int bind_value(sp_gpw *w, gpw_table *t, int idx, const sp_job_column *c, const char *v,
                       const sp_gpw_value *src, sp_err *e)
@@ -207,25 +274,25 @@ static int bind_value(sp_gpw *w, gpw_table *t, int idx, const sp_job_column *c, 
     if (strcmp(type, "char") == 0 || strcmp(type, "text") == 0) {
         if (v != NULL && gpw_check_width(w, t->table, c->name, c->width, v, src, e) < 0)
             return -1;
-        return sp_stmt_bind_text(t->ins, idx, v != NULL ? v : "", e);
+        return put_text(t, idx, v != NULL ? v : "", e);
     }
     if (strcmp(type, "numeric") == 0) {
         if (v != NULL && !valid_numeric(v))
             bad = 1;
         else
-            return sp_stmt_bind_numeric(t->ins, idx, v != NULL ? v : "0", e);
+            return put_numeric(t, idx, v != NULL ? v : "0", e);
     } else if (strcmp(type, "datetime") == 0) {
         if (v == NULL)
             i64 = GP_EMPTY_DATE_MS;
         else if (sp_time_parse_date(v, &i64, NULL) < 0)
             bad = 1;
         if (!bad)
-            return sp_stmt_bind_time(t->ins, idx, i64, e);
+            return put_time(t, idx, i64, e);
     } else {
         if (v != NULL && parse_int(type, v, &i64) < 0)
             bad = 1;
         else
-            return sp_stmt_bind_int(t->ins, idx, i64, e);
+            return put_int(t, idx, i64, e);
     }
     SP_ERR(e, SP_EDATA, "company %s: %s.%s is %s and \"%.60s\" is not such a value", w->hubspot_id,
            t->table, c->name, type, v);
@@ -255,13 +322,13 @@ int gpw_table_insert(sp_gpw *w, gpw_table *t, const gpw_row_keys *k, sp_err *e)
         default: break;
         }
         if (v == NULL && (gc->role == GPW_TODAY || gc->role == GPW_NOW))
-            rc = sp_stmt_bind_time(t->ins, i + 1, gc->role == GPW_TODAY ? w->today_ms : w->now_ms, e);
+            rc = put_time(t, i + 1, gc->role == GPW_TODAY ? w->today_ms : w->now_ms, e);
         else
             rc = bind_value(w, t, i + 1, gc->col, v, t->src[i], e);
         if (rc < 0)
             return -1;
     }
-    if (sp_stmt_exec(t->ins, NULL, e) < 0) {
+    if ((t->many != NULL ? sp_batch_add(t->many, e) : sp_stmt_exec(t->ins, NULL, e)) < 0) {
         sp_err_prefix(e, "company %s: inserting into %s (key %s)", w->hubspot_id, t->table, k->key);
         sp_err_record(e, NULL, w->hubspot_id);
         return -1;

@@ -165,3 +165,149 @@ void sp_hs_assoc_lists_free(sp_hs_assoc_lists *l)
         sp_arena_free(l->arena);
     memset(l, 0, sizeof(*l));
 }
+
+/* ---- the same read, asynchronous ------------------------------------------ */
+
+/* A read in flight: its rounds (a round asks every item that still has a
+ * next page), the requests of the current round not answered yet. */
+typedef struct aread_async {
+    char path[160];
+    aread ar;
+    sp_hs_assoc_lists out;
+    size_t pending;
+    int failed, first;
+    sp_err err;
+    sp_hs_assoc_read_fn fn;
+    void *ud;
+} aread_async;
+
+static void async_done(sp_hs_client *c, const hs_reply *r, void *ud);
+
+/* One request of a round for items [lo, hi) (first round: all of them). */
+static int async_chunk(sp_hs_client *c, aread_async *st, size_t lo, size_t hi, sp_err *e)
+{
+    sp_buf b;
+    int rc = -1, any = 0;
+
+    sp_buf_init(&b, 1 << 20);
+    if (sp_buf_puts(&b, "{\"inputs\":[", e) != 0)
+        goto done;
+    for (size_t i = lo; i < hi; i++) {
+        if (!st->first && st->ar.after[i] == NULL)
+            continue;
+        if ((any++ && sp_buf_puts(&b, ",", e) != 0) || sp_buf_puts(&b, "{\"id\":", e) != 0 ||
+            hs_json_str(&b, st->out.items[i].from_id, e) != 0 ||
+            (st->ar.after[i] != NULL &&
+             (sp_buf_puts(&b, ",\"after\":", e) != 0 || hs_json_str(&b, st->ar.after[i], e) != 0)) ||
+            sp_buf_puts(&b, "}", e) != 0)
+            goto done;
+        st->ar.after[i] = NULL;
+    }
+    if (sp_buf_puts(&b, "]}", e) != 0 || sp_buf_check(&b, e) != 0)
+        goto done;
+    rc = 0;
+    if (any > 0) {
+        rc = hs_submit(c, "POST", st->path, st->path, sp_xstrdup(sp_buf_str(&b)), HS_IDEMPOTENT, async_done, st, e);
+        if (rc == 0) {
+            st->pending++;
+            st->out.requests++;
+        }
+    }
+done:
+    sp_buf_free(&b);
+    return rc;
+}
+
+static int async_round(sp_hs_client *c, aread_async *st, sp_err *e)
+{
+    size_t n = st->out.n;
+
+    st->ar.more = 0;
+    for (size_t lo = 0; lo < n; lo += ASSOC_READ_MAX)
+        if (async_chunk(c, st, lo, lo + ASSOC_READ_MAX < n ? lo + ASSOC_READ_MAX : n, e) != 0)
+            return -1;
+    st->first = 0;
+    return 0;
+}
+
+/* The read ends: its lists (or its failure) to the caller's callback. */
+static void async_end(sp_hs_client *c, aread_async *st)
+{
+    hs_op_end(c, st->failed ? &st->err : NULL);
+    if (st->failed) {
+        sp_hs_assoc_lists_free(&st->out);
+        st->fn(NULL, &st->err, st->ud);
+    } else {
+        st->fn(&st->out, NULL, st->ud);
+    }
+    free(st->ar.after);
+    free(st);
+}
+
+static void async_done(sp_hs_client *c, const hs_reply *r, void *ud)
+{
+    aread_async *st = ud;
+    sp_err e;
+
+    if (r->err != NULL && !st->failed) {
+        st->failed = 1;
+        st->err = *r->err;
+    } else if (r->err == NULL && !st->failed && read_fn(r, &st->ar, &e) != 0) {
+        st->failed = 1;
+        st->err = e;
+    }
+    if (--st->pending > 0)
+        return;
+    if (!st->failed && st->ar.more && async_round(c, st, &st->err) != 0)
+        st->failed = 1;
+    if (st->pending == 0)
+        async_end(c, st);
+}
+
+int sp_hs_assoc_read_submit(sp_hs_client *c, sp_hs_object from, sp_hs_object to, const char *const *ids,
+                            size_t n, sp_hs_assoc_read_fn fn, void *ud, sp_err *e)
+{
+    const char *f = sp_hs_object_name(from), *t = sp_hs_object_name(to);
+    aread_async *st;
+
+    if (f == NULL || t == NULL || fn == NULL)
+        return SP_ERR(e, SP_EINTERNAL, "associations read: unknown object or no callback");
+    st = sp_xcalloc(1, sizeof(*st));
+    snprintf(st->path, sizeof(st->path), "%s/%s/%s/batch/read", c->assoc_prefix, f, t);
+    st->out.arena = sp_arena_new(0);
+    st->out.items = sp_arena_alloc(st->out.arena, (n + 1) * sizeof(*st->out.items));
+    for (size_t i = 0; i < n; i++)
+        st->out.items[i].from_id = sp_arena_strdup(st->out.arena, ids[i]);
+    st->out.n = n;
+    st->ar.out = &st->out;
+    st->ar.after = sp_xcalloc(n + 1, sizeof(*st->ar.after));
+    st->fn = fn;
+    st->ud = ud;
+    st->first = 1;
+    hs_op_begin(c);
+    if (async_round(c, st, e) != 0) {
+        if (st->pending == 0) {   /* nothing was sent: no callback will come */
+            hs_op_end(c, NULL);
+            sp_hs_assoc_lists_free(&st->out);
+            free(st->ar.after);
+            free(st);
+            return -1;
+        }
+        st->failed = 1;   /* the requests sent end it, failed */
+        st->err = *e;
+        return 0;
+    }
+    if (st->pending == 0)   /* no ids: done at once */
+        async_end(c, st);
+    return 0;
+}
+
+int sp_hs_run_until(sp_hs_client *c, const int *flag, sp_err *e)
+{
+    hs_run_until(c, flag);
+    if (c->stopped && !*flag) {
+        *e = c->stop_err;
+        return -1;
+    }
+    return 0;
+}

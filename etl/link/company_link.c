@@ -263,6 +263,8 @@ static int heartbeat(cl_run *r, sp_err *e)
 static int read_all(cl_run *r, sp_err *e)
 {
     int size = r->ctx->job->hubspot.page_size > 0 ? r->ctx->job->hubspot.page_size : 100;
+    if (size > 100)
+        size = 100;   /* the list endpoint's most (search, the imports', takes 200) */
     char after[64] = "";
     sp_hs_page page;
     int rc = 0;

@@ -65,21 +65,26 @@ static const sp_sync_ops IM_OPS = {no_src, no_src_close, no_read, im_start, im_d
 
 /* ---- reading ---------------------------------------------------------------------- */
 
-/* A page is held back until the next one was read: its contacts batch read
- * travels alongside the next page's search and associations read. */
+/* A page is held back until the next IM_HELD were searched: its
+ * associations and contacts reads travel alongside their searches. */
+enum { IM_HELD = 2 };
+
 typedef struct feed {
     im_run *r;
     int contacts_only;
-    im_page *held;
+    im_page *held[IM_HELD];   /* oldest first */
+    size_t nheld;
 } feed;
 
-static int feed_held(feed *f, sp_err *e)
+/* The oldest held page, once its reads answered, to the pipeline. */
+static int feed_oldest(feed *f, sp_err *e)
 {
-    im_page *pg = f->held;
+    im_page *pg = f->held[0];
 
-    f->held = NULL;
-    if (pg == NULL)
+    if (f->nheld == 0)
         return 0;
+    memmove(f->held, f->held + 1, (f->nheld - 1) * sizeof(f->held[0]));
+    f->nheld--;
     if (im_page_ready(f->r, pg, e) != 0) {
         im_page_drop(f->r, pg);
         return -1;
@@ -97,11 +102,11 @@ static int on_page(const sp_hs_record *recs, size_t n, const sp_hs_window *w, vo
     rc = f->contacts_only ? im_read_contacts_page(f->r, recs, n, &pg, e) : im_read_page(f->r, recs, n, 0, &pg, e);
     if (rc != 0)
         return -1;
-    if (feed_held(f, e) != 0) {
+    if (f->nheld == IM_HELD && feed_oldest(f, e) != 0) {
         im_page_drop(f->r, pg);
         return -1;
     }
-    f->held = pg;
+    f->held[f->nheld++] = pg;
     return 0;
 }
 
@@ -111,10 +116,13 @@ static int pass(im_run *r, int contacts_only, sp_err *e)
 {
     sp_hs_since q;
     sp_sync_opts o;
-    feed f = {r, contacts_only, NULL};
+    feed f;
     sp_err e2;
     int rc;
 
+    memset(&f, 0, sizeof(f));
+    f.r = r;
+    f.contacts_only = contacts_only;
     memset(&o, 0, sizeof(o));
     o.ctx = r->ctx;
     o.threads = !r->ctx->dry_run;
@@ -141,9 +149,10 @@ static int pass(im_run *r, int contacts_only, sp_err *e)
     } else {
         rc = sp_hs_read_since(r->ctx->hs, &q, on_page, &f, NULL, e);
     }
-    if (rc == 0)
-        rc = feed_held(&f, e);
-    im_page_drop(r, f.held);   /* a read that stopped: the page it held */
+    while (rc == 0 && f.nheld > 0)
+        rc = feed_oldest(&f, e);
+    for (size_t i = 0; i < f.nheld; i++)
+        im_page_drop(r, f.held[i]);   /* a read that stopped: the pages it held */
     sp_err_clear(&e2);
     if (sp_sync_close(r->sync, &e2) != 0 && rc == 0) {
         *e = e2;
@@ -296,6 +305,7 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
     r.kind = &IM_KINDS[t];
     r.arena = sp_arena_new(0);
     r.row = sp_arena_new(0);
+    r.many_off = sp_os_getenv("SPETL_IMPORT_ONE_BY_ONE") != NULL;   /* tests and benches: the per-company path */
     pthread_mutex_init(&r.wbmu, NULL);
     /* company-types must be options of the account's "type" (at its line) */
     if (sp_hs_check_company_types(ctx->hs, r.imp->company_types, ctx->job->path, r.imp->types_pos.line,
@@ -323,6 +333,8 @@ int sp_import_run(sp_run_ctx *ctx, sp_import_target t, sp_err *e)
 done:
     for (int i = 0; i < IM_NLOOKUPS; i++)
         sp_lookup_free(r.lk[i]);
+    sp_batch_free(r.many_links);
+    sp_stmt_free(r.many_open);
     sp_gpw_free(r.gpw);
     sp_link_writer_free(r.links);
     sp_action_writer_free(r.actions);

@@ -180,11 +180,21 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e)
         return -1;
     if (!r->ctx->dry_run && sp_db_begin(db, e) != 0)
         return -1;
-    for (size_t i = 0; i < pg->n; i++)
-        if (one_company(r, pg, &pg->comps[i], e) != 0)
-            goto fail;
+    switch (im_many_page(r, pg, e)) {
+    case 1:
+        break;   /* the whole page at once */
+    case 0:
+        for (size_t i = 0; i < pg->n; i++)
+            if (one_company(r, pg, &pg->comps[i], e) != 0)
+                goto fail;
+        break;
+    default:
+        goto fail;
+    }
     if (r->ctx->dry_run)
         return 0;
+    if (im_wb_clear_accepted(r, e) != 0)   /* keys written back since the last page */
+        goto fail;
     if (sp_db_commit(db, e) != 0)
         return -1;
     im_wb_queue(r, pg);   /* committed: their keys may go back to HubSpot */

@@ -60,8 +60,10 @@ typedef struct im_page {
     size_t ncontacts;
     int contacts_only;         /* import-new-contacts: comps hold one linked company each */
     int64_t read, skipped;     /* counted on the commit thread (the counts are its own) */
-    int reading;               /* its contacts batch read is in flight */
+    int reading;               /* its associations or contacts read is in flight */
+    int read_done;             /* ... and ended (im_page_ready waits for this) */
     int read_failed;           /* ... and failed (read_err) */
+    struct im_run *run;        /* for the reads' callbacks */
     sp_err read_err;
     im_wb *created;            /* the companies it created (write-back) */
     size_t ncreated, capcreated;
@@ -92,12 +94,16 @@ typedef struct im_run {
     size_t wbn, wbcap;
     im_wb *wb_ok;                        /* keys HubSpot accepted, marks to clear (caller's thread) */
     size_t wb_okn, wb_okcap;
+    int many_off;                        /* SPETL_IMPORT_ONE_BY_ONE: no optimistic page path */
+    sp_batch *many_links;                /* the optimistic path's link INSERT (import_many.c) */
+    sp_stmt *many_open;                  /* ... and its query of open Action Center rows */
 } im_run;
 
 /* import_read.c: a page of company records (copied) -> its contacts: the
- * associations read, the contacts batch read submitted; im_page_ready()
- * waits for that read (it is answered while the next page is read) before
- * the page is fed; im_page_drop() frees a page that will not be fed. */
+ * associations read submitted, then from its answer the contacts batch
+ * read; im_page_ready() waits for both (they are answered while the next
+ * pages are searched) before the page is fed; im_page_drop() frees a page
+ * that will not be fed. */
 int im_read_page(im_run *r, const sp_hs_record *recs, size_t n, int contacts_only, im_page **out, sp_err *e);
 /* import-new-contacts: a page of contact records -> their companies. */
 int im_read_contacts_page(im_run *r, const sp_hs_record *recs, size_t n, im_page **out, sp_err *e);
@@ -111,6 +117,11 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e);
 /* An Action Center row for HubSpot record (etype, id); counted as failed. */
 int im_report(im_run *r, const char *etype, const char *id, const char *category, const sp_err *why,
               const char *fmt, ...) SP_PRINTF(6, 7);
+
+/* import_many.c: the page's new customers by multi-row INSERTs, inside the
+ * page's transaction: 1 written; 0 not this way (nothing of it stays:
+ * write it company by company); -1 with e: the run stops. */
+int im_many_page(im_run *r, im_page *pg, sp_err *e);
 
 /* import_company.c: one company (1: linked or written, 0: nothing to do,
  * -1 with e: it failed, roll it back). */
@@ -136,10 +147,14 @@ int im_state_move(im_run *r, sp_err *e);
 
 /* import_writeback.c: the key property of companies the import created:
  * queued after a page's commit (commit thread), sent between pages
- * (caller's thread), and every mark left at the end of the run. */
+ * (caller's thread), the marks of accepted ones cleared in the next page's
+ * transaction (commit thread), and every mark left at the end of the run. */
 void im_wb_queue(im_run *r, const im_page *pg);
 int im_wb_drain(im_run *r, sp_err *e);
 int im_wb_flush(im_run *r, sp_err *e);
+/* The marks of the keys HubSpot accepted so far cleared, inside the
+ * caller's transaction (the commit thread's page; im_wb_flush at the end). */
+int im_wb_clear_accepted(im_run *r, sp_err *e);
 int im_write_back(im_run *r, sp_err *e);
 
 #endif

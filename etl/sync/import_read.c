@@ -1,8 +1,10 @@
 /* import_read.c -- the import's pages: the companies sp_hs_read_since()
  * hands over (copied: its page dies when the callback returns), those of
- * the types asked for, and their contacts (one associations batch read, one
- * contacts batch read with the mapped and compared properties). Runs on the
- * caller's thread, which alone uses the HubSpot client. */
+ * the types asked for, and their contacts (one associations batch read and,
+ * from its answer, one contacts batch read with the mapped and compared
+ * properties; both asynchronous, answered while the next pages are
+ * searched). Runs on the caller's thread, which alone uses the HubSpot
+ * client. */
 #include "import_internal.h"
 
 #include <string.h>
@@ -34,17 +36,10 @@ static void copy_rec(sp_arena *a, const sp_hs_record *from, sp_hs_record *to)
 }
 
 /* The contacts of the page's companies, in the order the associations list them. */
-static int read_assocs(im_run *r, im_page *pg, sp_hs_assoc_lists *al, sp_err *e)
+static void take_assocs(im_page *pg, const sp_hs_assoc_lists *al)
 {
-    const char **ids = sp_arena_alloc(pg->arena, (pg->n + 1) * sizeof(*ids));
     size_t total = 0;
 
-    for (size_t i = 0; i < pg->n; i++)
-        ids[i] = pg->comps[i].rec->id;
-    if (sp_hs_assoc_read(r->ctx->hs, SP_HS_COMPANIES, SP_HS_CONTACTS, ids, pg->n, al, e) != 0) {
-        sp_err_prefix(e, "reading the contacts of %zu companies", pg->n);
-        return -1;
-    }
     for (size_t i = 0; i < al->n; i++)
         total += al->items[i].n;
     pg->contacts = sp_arena_alloc(pg->arena, (total + 1) * sizeof(*pg->contacts));
@@ -61,7 +56,17 @@ static int read_assocs(im_run *r, im_page *pg, sp_hs_assoc_lists *al, sp_err *e)
             c->contacts[c->ncontacts++] = j;
         }
     }
-    return 0;
+}
+
+/* The page's reads ended (failed: why). */
+static void read_end(im_page *pg, const sp_err *why)
+{
+    if (why != NULL && !pg->read_failed) {
+        pg->read_failed = 1;
+        pg->read_err = *why;
+    }
+    pg->reading = 0;
+    pg->read_done = 1;
 }
 
 /* The contacts batch read's answer (inside a HubSpot call on the caller's
@@ -69,12 +74,8 @@ static int read_assocs(im_run *r, im_page *pg, sp_hs_assoc_lists *al, sp_err *e)
 static void contacts_read(sp_hs_batch_result *res, void *ud)
 {
     im_page *pg = ud;
+    sp_err why;
 
-    if (res->n_not_done > 0) {
-        pg->read_failed = 1;
-        pg->read_err = res->err;
-        sp_err_prefix(&pg->read_err, "reading %zu contacts", pg->ncontacts);
-    }
     for (size_t i = 0; i < res->n && i < pg->ncontacts; i++) {
         sp_hs_record *rec;
         if (res->items[i].state != SP_HS_ITEM_OK)
@@ -83,18 +84,23 @@ static void contacts_read(sp_hs_batch_result *res, void *ud)
         copy_rec(pg->arena, &res->items[i].rec, rec);
         pg->contacts[i].rec = rec;
     }
-    pg->reading = 0;
+    why = res->err;
+    if (res->n_not_done > 0)
+        sp_err_prefix(&why, "reading %zu contacts", pg->ncontacts);
+    read_end(pg, res->n_not_done > 0 ? &why : NULL);
 }
 
-/* The page's contacts with their properties: one batch read, submitted
- * here and answered while the next page is read (im_page_ready()). */
+/* The page's contacts with their properties: one batch read (requests of
+ * 100), submitted when the associations read answered. */
 static int read_contacts(im_run *r, im_page *pg, sp_err *e)
 {
     sp_hs_input *in;
     sp_hs_batch b;
 
-    if (pg->ncontacts == 0)
+    if (pg->ncontacts == 0) {
+        read_end(pg, NULL);
         return 0;
+    }
     in = sp_arena_alloc(pg->arena, pg->ncontacts * sizeof(*in));
     for (size_t i = 0; i < pg->ncontacts; i++)
         in[i].id = pg->contacts[i].id;
@@ -105,19 +111,40 @@ static int read_contacts(im_run *r, im_page *pg, sp_err *e)
     b.n = pg->ncontacts;
     b.properties = r->kprops;
     b.nproperties = r->nkprops;
-    pg->reading = 1;
     if (sp_hs_batch_submit(r->ctx->hs, &b, contacts_read, pg, e) != 0) {
-        pg->reading = 0;
         sp_err_prefix(e, "reading %zu contacts", pg->ncontacts);
         return -1;
     }
     return 0;
 }
 
+/* The associations read's answer (inside a HubSpot call): the contacts,
+ * then their batch read. */
+static void assocs_read(sp_hs_assoc_lists *al, const sp_err *err, void *ud)
+{
+    im_page *pg = ud;
+    sp_err e;
+
+    if (al == NULL) {
+        e = *err;
+        sp_err_prefix(&e, "reading the contacts of %zu companies", pg->n);
+        read_end(pg, &e);
+        return;
+    }
+    take_assocs(pg, al);
+    sp_hs_assoc_lists_free(al);
+    sp_err_clear(&e);
+    if (read_contacts(pg->run, pg, &e) != 0)
+        read_end(pg, &e);
+}
+
 int im_page_ready(im_run *r, im_page *pg, sp_err *e)
 {
-    if (pg->reading && sp_hs_run(r->ctx->hs, e) != 0 && pg->reading)
+    if (!pg->read_done && sp_hs_run_until(r->ctx->hs, &pg->read_done, e) != 0 && !pg->read_done)
         return -1;
+    if (!pg->read_done)
+        return SP_ERR(e, SP_EINTERNAL, "the contacts of a page of %zu companies: the HubSpot queue ended without "
+                      "an answer", pg->n);
     if (pg->read_failed) {
         *e = pg->read_err;
         return -1;
@@ -129,11 +156,10 @@ int im_read_page(im_run *r, const sp_hs_record *recs, size_t n, int contacts_onl
 {
     sp_arena *a = sp_arena_new(0);
     im_page *pg = sp_arena_alloc(a, sizeof(*pg));
-    sp_hs_assoc_lists al;
-    int rc = -1;
+    const char **ids;
 
-    memset(&al, 0, sizeof(al));
     pg->arena = a;
+    pg->run = r;
     pg->contacts_only = contacts_only;
     pg->comps = sp_arena_alloc(a, (n + 1) * sizeof(*pg->comps));
     pg->read = (int64_t)n;
@@ -147,16 +173,22 @@ int im_read_page(im_run *r, const sp_hs_record *recs, size_t n, int contacts_onl
         copy_rec(a, &recs[i], rec);
         pg->comps[pg->n++].rec = rec;
     }
-    if (pg->n > 0 && (read_assocs(r, pg, &al, e) != 0 || read_contacts(r, pg, e) != 0))
-        goto done;
     *out = pg;
-    pg = NULL;
-    rc = 0;
-done:
-    sp_hs_assoc_lists_free(&al);
-    if (pg != NULL)
+    if (pg->n == 0) {
+        pg->read_done = 1;
+        return 0;
+    }
+    ids = sp_arena_alloc(a, (pg->n + 1) * sizeof(*ids));
+    for (size_t i = 0; i < pg->n; i++)
+        ids[i] = pg->comps[i].rec->id;
+    pg->reading = 1;
+    if (sp_hs_assoc_read_submit(r->ctx->hs, SP_HS_COMPANIES, SP_HS_CONTACTS, ids, pg->n, assocs_read, pg, e) != 0) {
+        sp_err_prefix(e, "reading the contacts of %zu companies", pg->n);
+        *out = NULL;
         sp_arena_free(a);
-    return rc;
+        return -1;
+    }
+    return 0;
 }
 
 void im_page_free(im_page *pg)
@@ -169,8 +201,8 @@ void im_page_drop(im_run *r, im_page *pg)
 {
     sp_err e;
 
-    if (pg != NULL && pg->reading)
-        (void)sp_hs_run(r->ctx->hs, &e);   /* its answer must not land in freed memory */
+    if (pg != NULL && !pg->read_done)
+        (void)sp_hs_run_until(r->ctx->hs, &pg->read_done, &e);   /* its answer must not land in freed memory */
     im_page_free(pg);
 }
 
@@ -202,6 +234,8 @@ int im_read_contacts_page(im_run *r, const sp_hs_record *recs, size_t n, im_page
 
     memset(&al, 0, sizeof(al));
     pg->arena = a;
+    pg->run = r;
+    pg->read_done = 1;   /* read here, synchronously */
     pg->contacts_only = 1;
     pg->contacts = sp_arena_alloc(a, (n + 1) * sizeof(*pg->contacts));
     for (size_t i = 0; i < n; i++) {

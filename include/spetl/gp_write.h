@@ -105,6 +105,20 @@ void sp_gpw_set_job_path(sp_gpw *w, const char *path);
 int sp_gpw_insert_company(sp_gpw *w, const sp_gpw_company *c, char key_out[SP_GPW_KEY],
                           char (*contact_keys)[SP_GPW_KEY], sp_err *e);
 
+/* Many companies at once (an import page's optimistic path; rollback-on-error
+ * true only): each written as sp_gpw_insert_company() would, but the rows of
+ * every table go out as multi-row INSERTs (sp_batch), and each company key is
+ * the first number the read says is free, with no retry. keys[i] gets company
+ * i's key; contact_keys, an array of the sum of cs[i].ncontacts, gets the
+ * contacts' keys in order. Inside the caller's transaction. 0: all written.
+ * -1 with e: something failed (a value, a key a GP user took at the same
+ * moment, a refused row) and part of it may be written: the caller rolls
+ * back to a savepoint taken before the call and writes the companies one by
+ * one with sp_gpw_insert_company(), which reports each failure and retries
+ * taken keys. */
+int sp_gpw_insert_many(sp_gpw *w, const sp_gpw_company *cs, size_t n, char (*keys)[SP_GPW_KEY],
+                       char (*contact_keys)[SP_GPW_KEY], sp_err *e);
+
 /* Add contacts to the existing customer/prospect key (import-new-contacts, or contacts of a
  * matched company that match none of its addresses): each takes the next free contact key
  * (CONTACT001, CONTACT002 ... after those present; PRIMARY when the customer has none).

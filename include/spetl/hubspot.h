@@ -247,6 +247,15 @@ int sp_hs_assoc_read(sp_hs_client *c, sp_hs_object from, sp_hs_object to, const 
                      size_t n, sp_hs_assoc_lists *out, sp_err *e);
 void sp_hs_assoc_lists_free(sp_hs_assoc_lists *l);
 
+/* The same read, asynchronous: fn gets the lists (then owns them: free with
+ * sp_hs_assoc_lists_free) with err NULL, or lists NULL and err when the read
+ * failed; it runs inside sp_hs_run(), sp_hs_run_until() or a synchronous
+ * call and may submit more work. ids are copied. -1 only when nothing could
+ * be sent (fn is not called then). */
+typedef void (*sp_hs_assoc_read_fn)(sp_hs_assoc_lists *lists, const sp_err *err, void *ud);
+int sp_hs_assoc_read_submit(sp_hs_client *c, sp_hs_object from, sp_hs_object to, const char *const *ids,
+                            size_t n, sp_hs_assoc_read_fn fn, void *ud, sp_err *e);
+
 /* ---- driving the queue ---------------------------------------------- */
 
 /* Run until every submitted operation has completed (requests go out in
@@ -255,6 +264,10 @@ void sp_hs_assoc_lists_free(sp_hs_assoc_lists *l);
  * asynchronous operation failed whole since the last sp_hs_run() (e = the
  * first such error; its callback had it too). */
 int sp_hs_run(sp_hs_client *c, sp_err *e);
+
+/* Run until *flag is non-zero (a callback sets it) or nothing is left to
+ * do; other work stays in flight. -1 (e) when the client stopped before. */
+int sp_hs_run_until(sp_hs_client *c, const int *flag, sp_err *e);
 
 /* Run until at most `keep` operations are unfinished: lets a producer keep
  * a bounded number of batches queued. -1 only when the client stopped;

@@ -191,6 +191,68 @@ START_TEST(customer_with_three_contacts)
 }
 END_TEST
 
+/* Many companies at once (an import page's optimistic path): the same rows
+ * as one by one -- two of the same name take consecutive numbers past one
+ * already taken, the address codes, SY01200 -- in multi-row INSERTs; a key a
+ * GP user takes at the same moment (the trigger) fails the call, for the
+ * caller to roll back and go one by one. */
+START_TEST(many_companies_at_once)
+{
+    OPEN_OR_SKIP("gpw_many");
+    sp_job_import im = settings(1);
+    sp_gpw *w = NULL;
+    sp_gpw_contact cs[3];
+    sp_gpw_company c[3];
+    char keys[3][SP_GPW_KEY], ck[7][SP_GPW_KEY], t[256];
+    sp_err e2;
+
+    three_contacts(cs, 0);
+    c[0] = (sp_gpw_company){"201", "Acme Corp", COMPANY, 6, cs, 3};
+    c[1] = (sp_gpw_company){"202", "Other Co", COMPANY + 1, 1, NULL, 0};
+    c[2] = (sp_gpw_company){"203", "Acme Corp", COMPANY, 6, cs, 3};
+    OK(sp_db_exec(db, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES ('ACMECORP0001', 'first')", NULL, &e));
+    OK(sp_gpw_open(db, SP_GPW_CUSTOMER, &im, NULL, NULL, &w, &e));
+    OK(sp_db_begin(db, &e));
+    OK(sp_gpw_insert_many(w, c, 3, keys, ck, &e));
+    OK(sp_db_commit(db, &e));
+    ck_assert_str_eq(keys[0], "ACMECORP0002");
+    ck_assert_str_eq(keys[1], "OTHERCO0001");
+    ck_assert_str_eq(keys[2], "ACMECORP0003");
+    ck_assert_str_eq(ck[0], "PRIMARY");
+    ck_assert_str_eq(ck[2], "CONTACT002");
+    ck_assert_str_eq(ck[5], "CONTACT002");
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00101"), 4);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00101 WHERE ADRSCODE = 'PRIMARY' AND PRBTADCD = 'PRIMARY' "
+                               "AND CRLMTAMT = 1500.25 AND INACTIVE = 0 AND CUSTCLAS = ''"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'OTHERCO0001' AND ADRSCODE = ''"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00102"), 6);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM SY01200"), 4);
+    q_text(db, "SELECT CNTCPRSN FROM RM00102 WHERE CUSTNMBR = 'ACMECORP0003' AND ADRSCODE = 'CONTACT002'", t, sizeof(t));
+    ck_assert_str_eq(t, "Siobh\xc3\xa1n O'Malley");
+    q_text(db, "SELECT INET1 FROM SY01200 WHERE Master_ID = 'ACMECORP0002' AND ADRSCODE = 'PRIMARY'", t, sizeof(t));
+    ck_assert_str_eq(t, "ann@acme.example");
+    /* a GP user saves ACMECORP0004 at the moment of the batch's insert */
+    if (sp_db_dialect(db) == SP_DIALECT_SQLITE) {
+        OK(sp_db_exec(db, "CREATE TRIGGER race BEFORE INSERT ON RM00101 WHEN NEW.CUSTNMBR = 'ACMECORP0004' BEGIN "
+                          "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END", NULL, &e));
+    } else {
+        OK(sp_db_exec(db, "CREATE FUNCTION race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                          "IF pg_trigger_depth() = 1 AND NEW.CUSTNMBR = 'ACMECORP0004' THEN INSERT INTO RM00101 "
+                          "(CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END IF; RETURN NEW; END $$",
+                      NULL, &e));
+        OK(sp_db_exec(db, "CREATE TRIGGER race BEFORE INSERT ON RM00101 FOR EACH ROW EXECUTE FUNCTION race()",
+                      NULL, &e));
+    }
+    OK(sp_db_begin(db, &e));
+    ck_assert_int_eq(sp_gpw_insert_many(w, c, 1, keys, ck, &e2), -1);
+    ck_assert_msg(sp_err_is_unique_violation(&e2), "%s", em(&e2));
+    OK(sp_db_rollback(db, &e));
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00101"), 4);
+    sp_gpw_free(w);
+    sp_db_close(db);
+}
+END_TEST
+
 START_TEST(prospect_with_three_contacts)
 {
     OPEN_OR_SKIP("gpw_prospect");
@@ -507,6 +569,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, customer_with_three_contacts, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_with_three_contacts, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, many_companies_at_once, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, key_collision_takes_the_next_number, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, values_that_do_not_fit_are_refused_by_column, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, failing_insert_mid_company_rolls_back_everything, 0, SP_DBTEST_COUNT);

@@ -531,6 +531,95 @@ START_TEST(a_failing_insert_mid_company)
 }
 END_TEST
 
+/* try-match-before-import off: a page's new customers go in at once
+ * (multi-row INSERTs); a page where anything fails is undone and written
+ * company by company. Page 1 (page-size 3): Boom Co's second address is
+ * refused (a trigger) and Race Co's key RACECO0001 is saved by a GP user at
+ * the moment of the insert (a trigger): the page falls back; Boom Co is
+ * rolled back whole with its Action Center row, Race Co takes RACECO0002
+ * (no duplicate, none lost), Calm Co goes in. Page 2 goes in at once. */
+START_TEST(a_page_at_once_falls_back_company_by_company)
+{
+    env x;
+    char recs[2048], want[256], k[6][32];
+    long long before[4], after[4];
+    rows r;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_once_sqlite" : "import_once_pg", 1), "%s", sp_skip_why());
+    edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
+    if (_i == 0) {
+        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 WHEN NEW.CNTCPRSN LIKE 'Boom%' "
+                     "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+        exec_sql(&x, "CREATE TRIGGER race BEFORE INSERT ON RM00101 WHEN NEW.CUSTNMBR = 'RACECO0001' BEGIN "
+                     "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END");
+    } else {
+        exec_sql(&x, "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.CNTCPRSN LIKE 'Boom%' "
+                     "THEN RAISE EXCEPTION 'boom refused' USING ERRCODE = '23514'; END IF; RETURN NEW; END $$ "
+                     "LANGUAGE plpgsql");
+        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 FOR EACH ROW EXECUTE FUNCTION boom()");
+        exec_sql(&x, "CREATE OR REPLACE FUNCTION race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                     "IF pg_trigger_depth() = 1 AND NEW.CUSTNMBR = 'RACECO0001' THEN INSERT INTO RM00101 "
+                     "(CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END IF; RETURN NEW; END $$");
+        exec_sql(&x, "CREATE TRIGGER race BEFORE INSERT ON RM00101 FOR EACH ROW EXECUTE FUNCTION race()");
+    }
+    seed_sim(&x, "contacts",
+             "{\"properties\":{\"email\":\"ok@boom.example\",\"firstname\":\"Ok\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"b@boom.example\",\"firstname\":\"Boom\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"c@calm.example\",\"firstname\":\"Cal\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"r@race.example\",\"firstname\":\"Ray\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"f@fine.example\",\"firstname\":\"Fi\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"g@good.example\",\"firstname\":\"Gus\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             k, 6);
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"name\":\"Boom Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"},{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Calm Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Race Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Fine Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Good Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]}",
+             k[0], k[1], k[2], k[3], k[4], k[5]);
+    seed_sim(&x, "companies", recs, comp, 5);
+    make_key_property(&x);
+    find_hub(&x);
+    gp_counts(&x, before);
+    rc = spetl(&x, "run --log-level debug", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    gp_counts(&x, after);
+    /* page 1 company by company, page 2 at once */
+    ck_assert_msg(strstr(err, "a page of 3 companies is written company by company") != NULL, "%.3000s", err);
+    ck_assert_msg(strstr(err, "a page of 2 companies is written at once") != NULL, "%.3000s", err);
+    ck_assert_ptr_null(strstr(err, "a page of 3 companies is written at once"));
+    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
+    ck_assert_str_eq(link_of(&x, "contacts", k[0]), "");
+    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");
+    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "CUSTOMER RACECO0002");
+    ck_assert_str_eq(link_of(&x, "contacts", k[3]), "CUSTOMER_ADDRESS RACECO0002|PRIMARY");
+    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER FINECO0001");
+    ck_assert_str_eq(link_of(&x, "companies", comp[4]), "CUSTOMER GOODCO0001");
+    ck_assert_str_eq(link_of(&x, "contacts", k[5]), "CUSTOMER_ADDRESS GOODCO0001|PRIMARY");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR LIKE 'RACECO%'"), 1);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR LIKE 'BOOMCO%'"), 0);
+    ck_assert_int_eq(after[0], before[0] + 4);   /* Calm, Race, Fine, Good */
+    ck_assert_int_eq(after[1], before[1] + 4);
+    ck_assert_int_eq(after[2], before[2] + 4);
+    ck_assert_int_eq(after[3], before[3] + 8);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM SY01200 WHERE INET1 = 'g@good.example' AND ADRSCODE = 'PRIMARY'"), 1);
+    actions(&x, &r);
+    ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
+    snprintf(want, sizeof(want), "COMPANY %s IMPORT_FAILED", comp[0]);
+    ck_assert_msg(strstr(r.text, want) && strstr(r.text, "SQLSTATE") && strstr(r.text, "nothing of it was written"),
+                  "%s", r.text);
+    /* every new company's key went back to HubSpot */
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
+    env_stop(&x);
+}
+END_TEST
+
 /* The minimum create date: a dry run and --since leave it, a full run moves
  * it, an edited min-create-date applies once. */
 START_TEST(min_date_moves_only_after_a_full_run)
@@ -734,7 +823,13 @@ START_TEST(killed_runs_then_a_rerun)
     long long at[3] = {8, 30, 20};
     int rc;
 
-    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_kill_sqlite" : "import_kill_pg", 1), "%s", sp_skip_why());
+    /* _i >= SP_DBTEST_COUNT: try-match off, so pages go in at once (import_many.c) */
+    static const char *const tags[2][2] = {{"import_kill_sqlite", "import_kill_pg"},
+                                           {"import_kill_once_sqlite", "import_kill_once_pg"}};
+    SP_SKIP_IF(!env_start(&x, _i % SP_DBTEST_COUNT, tags[_i >= SP_DBTEST_COUNT][_i % SP_DBTEST_COUNT != 0], 1), "%s",
+               sp_skip_why());
+    if (_i >= SP_DBTEST_COUNT)
+        edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
     seed_many(&x, N, "2026-03-01T00:00:00Z", "Kill");
     make_key_property(&x);
     find_hub(&x);
@@ -1100,9 +1195,10 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, imports_links_and_reports, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, a_failing_insert_mid_company, 0, 2 * SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, a_page_at_once_falls_back_company_by_company, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, min_date_moves_only_after_a_full_run, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, write_back_retried_and_new_contacts_added, 0, SP_DBTEST_COUNT);
-    tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, 2 * SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_import, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, more_companies_in_one_moment_than_the_search_cap, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, import_hooks_filter_change_and_fail, 0, SP_DBTEST_COUNT);

@@ -185,7 +185,7 @@ static int count_lines(const char *s)
 
 static const char *const bad_jobs[] = {
     "01-not-well-formed",        "02-unknown-element",          "03-missing-attribute",
-    "04-bad-enum",               "05-page-size-0",              "06-page-size-101",
+    "04-bad-enum",               "05-page-size-0",              "06-page-size-201",
     "07-unknown-component",      "08-duplicate-component",      "09-unknown-mapping-id",
     "10-unknown-column",         "11-template-column",          "12-bad-transform",
     "13-max-length-negative",    "14-unset-variable",           "15-token-env-unset",
