@@ -92,6 +92,26 @@ static int read_fn(const hs_reply *r, void *ud, sp_err *e)
     return 0;
 }
 
+/* The body of one request for items [lo, hi) that still need reading (first
+ * round: all); *any counts them. Each item's cursor is consumed. */
+static int chunk_body(sp_buf *b, aread *ar, size_t lo, size_t hi, int first, int *any, sp_err *e)
+{
+    *any = 0;
+    if (sp_buf_puts(b, "{\"inputs\":[", e) != 0)
+        return -1;
+    for (size_t i = lo; i < hi; i++) {
+        if (!first && ar->after[i] == NULL)
+            continue;
+        if (((*any)++ && sp_buf_puts(b, ",", e) != 0) || sp_buf_puts(b, "{\"id\":", e) != 0 ||
+            hs_json_str(b, ar->out->items[i].from_id, e) != 0 ||
+            (ar->after[i] != NULL && (sp_buf_puts(b, ",\"after\":", e) != 0 || hs_json_str(b, ar->after[i], e) != 0)) ||
+            sp_buf_puts(b, "}", e) != 0)
+            return -1;
+        ar->after[i] = NULL;
+    }
+    return sp_buf_puts(b, "]}", e) != 0 || sp_buf_check(b, e) != 0 ? -1 : 0;
+}
+
 /* One request for items [lo, hi) that still need reading (first round: all). */
 static int read_chunk(sp_hs_client *c, const char *path, aread *ar, size_t lo, size_t hi, int first,
                       sp_err *e)
@@ -100,19 +120,7 @@ static int read_chunk(sp_hs_client *c, const char *path, aread *ar, size_t lo, s
     int rc = -1, any = 0;
 
     sp_buf_init(&b, 1 << 20);
-    if (sp_buf_puts(&b, "{\"inputs\":[", e) != 0)
-        goto done;
-    for (size_t i = lo; i < hi; i++) {
-        if (!first && ar->after[i] == NULL)
-            continue;
-        if ((any++ && sp_buf_puts(&b, ",", e) != 0) || sp_buf_puts(&b, "{\"id\":", e) != 0 ||
-            hs_json_str(&b, ar->out->items[i].from_id, e) != 0 ||
-            (ar->after[i] != NULL && (sp_buf_puts(&b, ",\"after\":", e) != 0 || hs_json_str(&b, ar->after[i], e) != 0)) ||
-            sp_buf_puts(&b, "}", e) != 0)
-            goto done;
-        ar->after[i] = NULL;
-    }
-    if (sp_buf_puts(&b, "]}", e) != 0 || sp_buf_check(&b, e) != 0)
+    if (chunk_body(&b, ar, lo, hi, first, &any, e) != 0)
         goto done;
     rc = 0;
     if (any > 0) {
@@ -190,20 +198,7 @@ static int async_chunk(sp_hs_client *c, aread_async *st, size_t lo, size_t hi, s
     int rc = -1, any = 0;
 
     sp_buf_init(&b, 1 << 20);
-    if (sp_buf_puts(&b, "{\"inputs\":[", e) != 0)
-        goto done;
-    for (size_t i = lo; i < hi; i++) {
-        if (!st->first && st->ar.after[i] == NULL)
-            continue;
-        if ((any++ && sp_buf_puts(&b, ",", e) != 0) || sp_buf_puts(&b, "{\"id\":", e) != 0 ||
-            hs_json_str(&b, st->out.items[i].from_id, e) != 0 ||
-            (st->ar.after[i] != NULL &&
-             (sp_buf_puts(&b, ",\"after\":", e) != 0 || hs_json_str(&b, st->ar.after[i], e) != 0)) ||
-            sp_buf_puts(&b, "}", e) != 0)
-            goto done;
-        st->ar.after[i] = NULL;
-    }
-    if (sp_buf_puts(&b, "]}", e) != 0 || sp_buf_check(&b, e) != 0)
+    if (chunk_body(&b, &st->ar, lo, hi, st->first, &any, e) != 0)
         goto done;
     rc = 0;
     if (any > 0) {

@@ -185,6 +185,20 @@ static int try_kind(im_run *r, im_page *pg, im_company *c, const im_kind *k, sp_
     return 1;
 }
 
+void im_page_created(im_page *pg, const char *id, const char *key)
+{
+    if (pg->ncreated == pg->capcreated) {
+        size_t cap = pg->capcreated ? pg->capcreated * 2 : 16;
+        im_wb *nc = sp_arena_alloc(pg->arena, cap * sizeof(*nc));
+        if (pg->ncreated > 0)
+            memcpy(nc, pg->created, pg->ncreated * sizeof(*nc));
+        pg->created = nc;
+        pg->capcreated = cap;
+    }
+    snprintf(pg->created[pg->ncreated].id, sizeof(pg->created[0].id), "%s", id);
+    snprintf(pg->created[pg->ncreated++].key, sizeof(pg->created[0].key), "%s", key);
+}
+
 /* A new customer / prospect from c and its contacts, then their links. */
 static int insert_new(im_run *r, im_page *pg, im_company *c, sp_err *e)
 {
@@ -215,16 +229,7 @@ static int insert_new(im_run *r, im_page *pg, im_company *c, sp_err *e)
     if (sp_gpw_insert_company(r->gpw, &gc, key, keys, e) != 0)
         return -1;
     r->ctx->counts.created++;
-    if (pg->ncreated == pg->capcreated) {
-        size_t cap = pg->capcreated ? pg->capcreated * 2 : 16;
-        im_wb *nc = sp_arena_alloc(pg->arena, cap * sizeof(*nc));
-        if (pg->ncreated > 0)
-            memcpy(nc, pg->created, pg->ncreated * sizeof(*nc));
-        pg->created = nc;
-        pg->capcreated = cap;
-    }
-    snprintf(pg->created[pg->ncreated].id, sizeof(pg->created[0].id), "%s", c->rec->id);
-    snprintf(pg->created[pg->ncreated++].key, sizeof(pg->created[0].key), "%s", key);
+    im_page_created(pg, c->rec->id, key);
     if (put_link(r, r->kind->company_type, key, "companies", c->rec->id,
                  r->key_property != NULL ? SP_IMPORT_WRITE_BACK : NULL, e) != 0 ||
         im_post_import(r, c, key, 1, e) != 0)

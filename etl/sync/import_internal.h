@@ -126,6 +126,8 @@ int im_many_page(im_run *r, im_page *pg, sp_err *e);
 /* import_company.c: one company (1: linked or written, 0: nothing to do,
  * -1 with e: it failed, roll it back). */
 int im_company_do(im_run *r, im_page *pg, im_company *c, sp_err *e);
+/* Remember a company the page created: its key is written back after the commit. */
+void im_page_created(im_page *pg, const char *id, const char *key);
 int im_new_contacts_do(im_run *r, im_page *pg, im_company *c, const char *gp_key, sp_err *e);
 
 /* import_map.c: a company / its contacts mapped for the GP writer. */

@@ -189,20 +189,6 @@ static int resolve_page(im_run *r, const many *m, sp_err *e)
     return rc;
 }
 
-static void created(im_page *pg, const char *id, const char *key)
-{
-    if (pg->ncreated == pg->capcreated) {
-        size_t cap = pg->capcreated ? pg->capcreated * 2 : 16;
-        im_wb *nc = sp_arena_alloc(pg->arena, cap * sizeof(*nc));
-        if (pg->ncreated > 0)
-            memcpy(nc, pg->created, pg->ncreated * sizeof(*nc));
-        pg->created = nc;
-        pg->capcreated = cap;
-    }
-    snprintf(pg->created[pg->ncreated].id, sizeof(pg->created[0].id), "%s", id);
-    snprintf(pg->created[pg->ncreated++].key, sizeof(pg->created[0].key), "%s", key);
-}
-
 static int write_page(im_run *r, im_page *pg, sp_err *e)
 {
     many m;
@@ -220,7 +206,7 @@ static int write_page(im_run *r, im_page *pg, sp_err *e)
     if (resolve_page(r, &m, e) != 0)
         return -1;
     for (size_t i = 0; i < m.n; i++)
-        created(pg, m.gc[i].hubspot_id, m.keys[i]);
+        im_page_created(pg, m.gc[i].hubspot_id, m.keys[i]);
     r->ctx->counts.created += (int64_t)m.n;
     return 0;
 }
