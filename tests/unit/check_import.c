@@ -548,6 +548,7 @@ START_TEST(a_page_at_once_falls_back_company_by_company)
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_once_sqlite" : "import_once_pg", 1), "%s", sp_skip_why());
     edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
+    edit_job(&x, "customer-matching=\"cm\" ", "");   /* no company is matched: the rule set is refused */
     if (_i == 0) {
         exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 WHEN NEW.CNTCPRSN LIKE 'Boom%' "
                      "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
@@ -828,8 +829,10 @@ START_TEST(killed_runs_then_a_rerun)
                                            {"import_kill_once_sqlite", "import_kill_once_pg"}};
     SP_SKIP_IF(!env_start(&x, _i % SP_DBTEST_COUNT, tags[_i >= SP_DBTEST_COUNT][_i % SP_DBTEST_COUNT != 0], 1), "%s",
                sp_skip_why());
-    if (_i >= SP_DBTEST_COUNT)
+    if (_i >= SP_DBTEST_COUNT) {   /* no company is matched: the rule set is refused */
         edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
+        edit_job(&x, "customer-matching=\"cm\" ", "");
+    }
     seed_many(&x, N, "2026-03-01T00:00:00Z", "Kill");
     make_key_property(&x);
     find_hub(&x);
