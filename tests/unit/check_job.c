@@ -221,7 +221,7 @@ START_TEST(bad_job_gives_exact_lines)
     ck_assert_msg(n >= 1, "%s: the .expected file is empty", bad_jobs[_i]);
     ck_assert_msg(load(xml, &job, &e, &l) == -1, "%s: loaded, but must fail", xml);
     ck_assert_msg(job == NULL, "%s: a job was returned with the error", xml);
-    ck_assert_msg(strcmp(l.text, want) == 0, "%s: the errors differ.\n--- expected\n%s--- got\n%s", xml, want,
+    ck_assert_msg(strcmp(l.text, want) == 0, "%s: the errors differ.\n--- expected\n%.1500s--- got\n%.1500s", xml, want,
                   l.text);
     ck_assert_msg(e.code == SP_EJOB, "%s: code %s, want EJOB", xml, sp_code_name(e.code));
     snprintf(summary, sizeof(summary), "%s: %d error%s", xml, n, n == 1 ? "" : "s");
