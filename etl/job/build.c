@@ -1643,6 +1643,31 @@ void jsecrets(jctx *c)
 
 /* ---- the job ------------------------------------------------------------------------ */
 
+/* A <hubspot> setting only some components act on is refused at its line
+ * when the job has none of them (disabled ones count: they may be enabled
+ * again without touching <hubspot>). */
+static void unused_hubspot_attr(jctx *c, const xmlNode *hub, const char *attr, int used, const char *who)
+{
+    const char *v = hub != NULL ? jget(c, hub, attr) : NULL;
+
+    if (v != NULL && !used)
+        jc_error(c, jattr_pos(hub, attr), "%s=\"%s\" is never used: it applies to %s, and this job has none "
+                                          "of them; remove it", attr, v, who);
+}
+
+static void check_hubspot_unused(jctx *c, const xmlNode *hub)
+{
+    const sp_job_component *const *k = c->job->components;
+    int imports = k[SP_COMP_CUSTOMER_IMPORT] != NULL || k[SP_COMP_PROSPECT_IMPORT] != NULL;
+
+    unused_hubspot_attr(c, hub, "page-size", imports || k[SP_COMP_COMPANY_LINK] != NULL,
+                        "company-link's and the imports' reads of HubSpot");
+    unused_hubspot_attr(c, hub, "min-date-offset-minutes", imports,
+                        "company-customer-import and company-prospect-import");
+    unused_hubspot_attr(c, hub, "search-rate", imports || k[SP_COMP_PRODUCT_EXPORT] != NULL,
+                        "the searches of the imports and of product-export");
+}
+
 void jbuild(jctx *c, xmlNodePtr root)
 {
     sp_job *job = c->job;
@@ -1668,5 +1693,6 @@ void jbuild(jctx *c, xmlNodePtr root)
         jc_error(c, job->company_filter->pos, "<company-filter> is never used: it runs in company-link, "
                                               "company-customer-import and company-prospect-import, and this "
                                               "job has none of them; remove it");
+    check_hubspot_unused(c, jchild(root, "hubspot"));
     jsecrets(c);
 }

@@ -201,6 +201,7 @@ static const char *const bad_jobs[] = {
     "43-wrong-root",             "44-object-and-import-entity", "45-empty",
     "46-filter-columns",         "47-import-mapping-gp-types",  "48-company-filter-unused",
     "49-settings-never-used",    "50-rule-checks",              "51-import-does-nothing",
+    "52-hubspot-settings-unused",
 };
 #define NBAD ((int)(sizeof(bad_jobs) / sizeof(bad_jobs[0])))
 
@@ -313,6 +314,24 @@ END_TEST
  * a mistyped smtp-url (any scheme, or none, even a plain one) never prints. */
 /* The imports' minimum-date offset is read (it was refused while the imports
  * did not exist). */
+#define OFFSET_JOB(component)                                                                     \
+    "<?xml version=\"1.0\"?>\n"                                                                    \
+    "<job xmlns=\"urn:spetl:job:1\" name=\"t\">\n"                                                 \
+    "  <hubspot min-date-offset-minutes=\"10\"><token env=\"SPETL_TEST_TOKEN\"/></hubspot>\n"       \
+    "  <database connection=\"Driver=SQLite3;Database=t.db;\"/>\n"                                \
+    "  <mappings>\n"                                                                               \
+    "    <export-mapping id=\"pi\" entity=\"item\" object=\"products\" key-property=\"hs_sku\">"      \
+    "<property name=\"hs_sku\" column=\"ITEMNMBR\"/><property name=\"name\" column=\"ITEMDESC\"/>"  \
+    "</export-mapping>\n"                                                                         \
+    "    <import-mapping id=\"ip\" entity=\"prospect\" object=\"companies\">"                       \
+    "<column name=\"CUSTNAME\" property=\"name\"/></import-mapping>\n"                             \
+    "    <import-mapping id=\"ik\" entity=\"prospect-contact\" object=\"contacts\">"                \
+    "<column name=\"Email\" property=\"email\"/></import-mapping>\n"                               \
+    "  </mappings>\n"                                                                              \
+    "  <matching><rule-set id=\"p\" entity=\"prospect\"><rule><compare property=\"name\" "          \
+    "column=\"CUSTNAME\"/></rule></rule-set></matching>\n"                                          \
+    "  <components>" component "</components>\n</job>\n"
+
 START_TEST(min_date_offset_is_read_for_the_imports)
 {
     sp_job *job;
@@ -320,14 +339,18 @@ START_TEST(min_date_offset_is_read_for_the_imports)
     lines l;
 
     setenv("SPETL_TEST_TOKEN", "pat-na1-test", 1);
-    ck_assert_msg(load_text("<?xml version=\"1.0\"?>\n"
-                               "<job xmlns=\"urn:spetl:job:1\" name=\"t\">\n"
-                               "  <hubspot min-date-offset-minutes=\"10\"><token env=\"SPETL_TEST_TOKEN\"/></hubspot>\n"
-                               "  <database connection=\"Driver=SQLite3;Database=t.db;\"/>\n"
-                               "  <components/>\n</job>\n",
-                               &job, &e, &l) == 0, "%s", l.text);
+    ck_assert_msg(load_text(OFFSET_JOB("<company-prospect-import prevent-matching-to-customers=\"true\" "
+                                       "prospect-matching=\"p\" prospect-mapping=\"ip\" contact-mapping=\"ik\">"
+                                       "<key-generation/></company-prospect-import>"),
+                            &job, &e, &l) == 0, "%s", l.text);
     ck_assert_int_eq(job->hubspot.min_date_offset_minutes, 10);
     sp_job_free(job);
+    sp_log_reset();
+    /* with no import to act on it, the setting is refused at its line */
+    ck_assert_int_eq(load_text(OFFSET_JOB("<product-export item-mapping=\"pi\"/>"), &job, &e, &l), -1);
+    ck_assert_str_eq(l.text, "mem.xml:3:12: min-date-offset-minutes=\"10\" is never used: it applies to "
+                             "company-customer-import and company-prospect-import, and this job has none of "
+                             "them; remove it\n");
     sp_log_reset();
 }
 END_TEST
@@ -564,8 +587,8 @@ START_TEST(variables_are_replaced_before_the_schema)
     setenv("JT_EMPTY", "", 1);
     unsetenv("JT_UNSET");
     ck_assert_int_eq(load_text("<job xmlns=\"urn:spetl:job:1\" name=\"${JT_UNSET:-n}${JT_EMPTY}x\">\n"
-                               "  <hubspot page-size=\"${JT_PAGE}\" rate-limit=\"${JT_UNSET:-190}\" "
-                               "search-rate=\"${JT_EMPTY:-2}\"><token env=\"SPETL_TEST_TOKEN\"/></hubspot>\n"
+                               "  <hubspot request-timeout-seconds=\"${JT_PAGE}\" rate-limit=\"${JT_UNSET:-190}\" "
+                               "retry-budget-seconds=\"${JT_EMPTY:-2}\"><token env=\"SPETL_TEST_TOKEN\"/></hubspot>\n"
                                "  <database connection=\"Driver=SQLite3;Database=${JT_UNSET:-a b.db};\"/>\n"
                                CUSTOMER_MAPPINGS
                                "  <components><customer-export customer-mapping=\"cc\" address-mapping=\"ac\">"
@@ -574,9 +597,9 @@ START_TEST(variables_are_replaced_before_the_schema)
                                &job, &e, &l),
                      0);
     ck_assert_str_eq(job->name, "nx");
-    ck_assert_int_eq(job->hubspot.page_size, 25);
+    ck_assert_int_eq(job->hubspot.request_timeout_s, 25);
     ck_assert_int_eq(job->hubspot.rate_limit, 190);
-    ck_assert_int_eq(job->hubspot.search_rate, 2);
+    ck_assert_int_eq(job->hubspot.retry_budget_s, 2);
     ck_assert_str_eq(job->database.connection, "Driver=SQLite3;Database=a b.db;");
     ck_assert_str_eq(job->components[SP_COMP_CUSTOMER_EXPORT]->u.customer_export.filter->sql,
                      "CUSTCLAS = '${JT_PAGE}' AND CUSTNAME = '25'");
