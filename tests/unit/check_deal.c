@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
@@ -32,32 +33,11 @@ static const char *deal_hooks;   /* the <deal-export> element's children; NULL: 
 /* the deal mapping's pipeline and dealstage lines, and <lookups>; NULL: default/closedwon, none */
 static const char *deal_fields, *deal_lookups;
 
-typedef struct env {
-    int target;
-    sp_sim *sim;
-    char conn[1024];
-    char env[256];
-    char job[700];
-    sp_db *db;
-} env;
-
-static int sh(const char *env_s, const char *prog, const char *args)
-{
-    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
-}
-
-static int spetl(env *x, const char *before, const char *after)
-{
-    char args[2048];
-    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
-    return sh(x->env, getenv("SPETL_BIN"), args);
-}
+typedef sp_e2e env;
 
 static void write_job(env *x, const char *deal_attrs)
 {
     char text[12288], end[2048];
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/deal-%d.xml", tmpdir, x->target);
     snprintf(end, sizeof(end), "%s%s%s", deal_hooks ? ">\n" : "/>", deal_hooks ? deal_hooks : "",
              deal_hooks ? "    </deal-export>" : "");
     snprintf(text, sizeof(text),
@@ -104,39 +84,12 @@ static void write_job(env *x, const char *deal_attrs)
                          : "      <property name=\"pipeline\" value=\"default\"/>\n"
                            "      <property name=\"dealstage\" value=\"closedwon\"/>\n",
              deal_attrs, end);
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void db_exec(env *x, const char *sql)
-{
-    sp_err e;
-    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
-}
-
-static int64_t db_count(env *x, const char *sql)
-{
-    sp_stmt *st = NULL;
-    sp_err e;
-    int64_t n = -1;
-    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0, "%s", e.msg);
-    ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s", e.msg);
-    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
-    ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
-    sp_stmt_free(st);
-    return n;
-}
-
-static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
-{
-    return sp_test_sim_json(x->sim, method, path, body);
+    sp_e2e_write_job(x, "deal", text);
 }
 
 static long long sim_stat(env *x, const char *name)
 {
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL);
     long long v = json_integer_value(json_object_get(j, name));
     json_decref(j);
     return v;
@@ -149,7 +102,7 @@ static size_t sim_count(env *x, const char *obj, const char *prop, const char *p
     json_t *j, *v;
     size_t i, n = 0;
     snprintf(path, sizeof(path), "/_sim/records/%s", obj);
-    j = sim_json(x, "GET", path, NULL);
+    j = sp_e2e_sim_json(x, "GET", path, NULL);
     json_array_foreach(json_object_get(j, "results"), i, v) {
         const char *s = json_string_value(json_object_get(json_object_get(v, "properties"), prop));
         if (!json_is_true(json_object_get(v, "archived")) && s != NULL && strncmp(s, prefix, strlen(prefix)) == 0)
@@ -165,7 +118,7 @@ static size_t sim_dups(env *x, const char *obj, const char *prop)
     json_t *j;
     size_t n;
     snprintf(path, sizeof(path), "/_sim/duplicates/%s?property=%s", obj, prop);
-    j = sim_json(x, "GET", path, NULL);
+    j = sp_e2e_sim_json(x, "GET", path, NULL);
     n = json_array_size(json_object_get(j, "duplicates"));
     json_decref(j);
     return n;
@@ -180,10 +133,10 @@ static size_t sim_dups(env *x, const char *obj, const char *prop)
 static void add_documents(env *x)
 {
     char sql[2048];
-    db_exec(x, "DELETE FROM SOP10200");
-    db_exec(x, "DELETE FROM SOP10100");
-    db_exec(x, "DELETE FROM spWorkflowQueueOrder");
-    db_exec(x, "INSERT INTO spWorkflowQueueOrder (Sales_Doc_Type, Queue, Next_Queue) VALUES "
+    sp_e2e_exec(x, "DELETE FROM SOP10200");
+    sp_e2e_exec(x, "DELETE FROM SOP10100");
+    sp_e2e_exec(x, "DELETE FROM spWorkflowQueueOrder");
+    sp_e2e_exec(x, "INSERT INTO spWorkflowQueueOrder (Sales_Doc_Type, Queue, Next_Queue) VALUES "
                "('QUOTE', 'READY', 'QUOTED'), ('ORDER', 'READY', 'SHIPPING'), ('INVOICE', 'READY', 'POSTED')");
     snprintf(sql, sizeof(sql),
              "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME, DOCAMNT, PROSPECT) VALUES "
@@ -195,10 +148,10 @@ static void add_documents(env *x)
              "(3, 'INV0001', 'READY', (SELECT MIN(CUSTNMBR) FROM RM00101 WHERE CUSTNMBR > 'AARONFIT0001'), "
              "'Second', 60, 0), "
              "(3, 'INV0002', 'NEW', 'AARONFIT0001', 'Aaron Fitz', 70, 0)");
-    db_exec(x, sql);
-    db_exec(x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, UNITPRCE) "
+    sp_e2e_exec(x, sql);
+    sp_e2e_exec(x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, UNITPRCE) "
                "SELECT 1, 'QUO0001', 16384, 0, MIN(ITEMNMBR), 'first item', 2, 5 FROM IV00101");
-    db_exec(x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, UNITPRCE) "
+    sp_e2e_exec(x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, UNITPRCE) "
                "VALUES (1, 'QUO0001', 32768, 0, 'NOPRODUCT-1', 'no product', 1, 3), "
                "(2, 'ORD0001', 16384, 0, 'KIT-1', 'a kit', 1, 20), "
                "(2, 'ORD0001', 16384, 1, 'NOPRODUCT-2', 'kit part one', 1, 0), "
@@ -210,10 +163,10 @@ static void add_documents(env *x)
                "(3, 'INV0001', 16384, 0, 'NOPRODUCT-1', 'invoiced', 3, 7), "
                "(3, 'INV0002', 16384, 0, 'NOPRODUCT-1', 'later', 1, 1)");
     /* the prospect's link: the company of the last customer, now the prospect's */
-    db_exec(x, "UPDATE spAAIntegratedEntityLink SET Entity_Type = 'PROSPECT', Entity_Key = 'PROSP0001' WHERE "
+    sp_e2e_exec(x, "UPDATE spAAIntegratedEntityLink SET Entity_Type = 'PROSPECT', Entity_Key = 'PROSP0001' WHERE "
                "Entity_Type = 'CUSTOMER' AND Entity_Key = (SELECT MAX(Entity_Key) FROM spAAIntegratedEntityLink "
                "WHERE Entity_Type = 'CUSTOMER')");
-    db_exec(x, "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, HubSpot_Object_Type, "
+    sp_e2e_exec(x, "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, HubSpot_Object_Type, "
                "HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) SELECT Hub_ID, 'ITEM', 'BROKEN-1', "
                "'products', 'not-a-number', '', Last_Exported_On, Modified_On FROM spAAIntegratedEntityLink "
                "WHERE Entity_Type = 'CUSTOMER' AND Entity_Key = 'AARONFIT0001'");
@@ -221,44 +174,13 @@ static void add_documents(env *x)
 
 static int env_start(env *x, int target, const char *tag, const char *deal_attrs)
 {
-    sp_err e;
-    char args[2048], prog[600];
-
-    memset(x, 0, sizeof(*x));
-    x->target = target;
-    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL ||
-        getenv("SPETL_TOP") == NULL) {
-        sp_skip_note("run it under make test");
+    if (!sp_e2e_start(x, target, tag, "--customers 8 --items 6", NULL, "HUBSPOT_TOKEN=pat-na1-deal-test"))
         return 0;
-    }
-    if (sp_dbtest_unavailable(target) != NULL) {
-        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
-        return 0;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "%s/deal-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
-    mkdir(tmpdir, 0755);
-    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
-    sp_db_close(x->db);
-    x->db = NULL;
-    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args), "--conn '%s' --customers 8 --items 6 --create-schema -q", x->conn);
-    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
-    ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
-    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-deal-test");
     write_job(x, deal_attrs ? deal_attrs : "documents-per-page=\"2\"");
-    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
-    ck_assert_msg(spetl(x, "setup-hubspot", "") == 0, "setup-hubspot: %s%s", out, err);
-    ck_assert_int_le(spetl(x, "run", "customer-export product-export"), 1);
-    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    sp_e2e_ready(x, 1);
+    ck_assert_int_le(sp_e2e_spetl(x, "run", "customer-export product-export"), 1);
     add_documents(x);
     return 1;
-}
-
-static void env_stop(env *x)
-{
-    sp_db_close(x->db);
-    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
 }
 
 static int64_t in_queue(env *x, const char *type_number, const char *queue)
@@ -268,7 +190,7 @@ static int64_t in_queue(env *x, const char *type_number, const char *queue)
              "SELECT COUNT(*) FROM SOP10100 WHERE RTRIM(CAST(SOPTYPE AS varchar(4))) || '|' || RTRIM(SOPNUMBE) = '%s' "
              "AND RTRIM(BACHNUMB) = '%s'",
              type_number, queue);
-    return db_count(x, sql);
+    return sp_e2e_count(x, sql);
 }
 
 static int64_t links_of(env *x, const char *type, const char *prefix)
@@ -276,7 +198,7 @@ static int64_t links_of(env *x, const char *type, const char *prefix)
     char sql[400];
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = '%s' AND "
                                "Entity_Key LIKE '%s%%'", type, prefix);
-    return db_count(x, sql);
+    return sp_e2e_count(x, sql);
 }
 
 /* What every run must leave: no deal or line item twice, every document
@@ -285,19 +207,19 @@ static void assert_consistent(env *x)
 {
     ck_assert_int_eq((int)sim_dups(x, "deals", "gp_sales_document"), 0);
     ck_assert_int_eq((int)sim_dups(x, "line_items", "gp_sales_line"), 0);
-    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM SOP10100 d WHERE RTRIM(d.BACHNUMB) IN ('QUOTED', "
+    ck_assert_int_eq(sp_e2e_count(x, "SELECT COUNT(*) FROM SOP10100 d WHERE RTRIM(d.BACHNUMB) IN ('QUOTED', "
                                  "'SHIPPING', 'POSTED') AND NOT EXISTS (SELECT 1 FROM spAAIntegratedEntityLink l "
                                  "WHERE l.Entity_Type = 'SALES_DOCUMENT' AND l.Entity_Key = "
                                  "RTRIM(CAST(d.SOPTYPE AS varchar(4))) || '|' || RTRIM(d.SOPNUMBE))"),
                      0);
-    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM SOP10200 s JOIN SOP10100 d ON d.SOPTYPE = s.SOPTYPE AND "
+    ck_assert_int_eq(sp_e2e_count(x, "SELECT COUNT(*) FROM SOP10200 s JOIN SOP10100 d ON d.SOPTYPE = s.SOPTYPE AND "
                                  "d.SOPNUMBE = s.SOPNUMBE WHERE RTRIM(d.BACHNUMB) <> 'READY' AND "
                                  "RTRIM(d.BACHNUMB) <> 'NEW' AND NOT EXISTS (SELECT 1 FROM "
                                  "spAAIntegratedEntityLink l WHERE l.Entity_Type = 'SALES_LINE' AND l.Entity_Key = "
                                  "RTRIM(CAST(s.SOPTYPE AS varchar(4))) || '|' || RTRIM(s.SOPNUMBE) || '|' || "
                                  "RTRIM(CAST(s.LNITMSEQ AS varchar(12))) || '|' || RTRIM(CAST(s.CMPNTSEQ AS varchar(12))))"),
                      0);
-    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM SOP10100 d WHERE RTRIM(d.BACHNUMB) = 'READY' AND EXISTS "
+    ck_assert_int_eq(sp_e2e_count(x, "SELECT COUNT(*) FROM SOP10100 d WHERE RTRIM(d.BACHNUMB) = 'READY' AND EXISTS "
                                  "(SELECT 1 FROM spAAIntegratedEntityLink l WHERE l.Entity_Type = 'SALES_DOCUMENT' "
                                  "AND l.Entity_Key = RTRIM(CAST(d.SOPTYPE AS varchar(4))) || '|' || RTRIM(d.SOPNUMBE))"),
                      0);
@@ -316,7 +238,7 @@ START_TEST(documents_become_deals_with_line_items_once)
 
     /* dry run: the deal and its lines field by field, nothing written */
     w = sim_stat(&x, "writes");
-    ck_assert_msg(spetl(&x, "run --dry-run", "deal-export") <= 1, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run --dry-run", "deal-export") <= 1, "%s", err);
     ck_assert_int_eq(sim_stat(&x, "writes"), w);
     ck_assert_msg(strstr(out, "SALES_DOCUMENT 2|ORD0001 -> deal (upsert by gp_sales_document = 2|ORD0001)") != NULL,
                   "%s", out);
@@ -327,7 +249,7 @@ START_TEST(documents_become_deals_with_line_items_once)
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
 
     /* the run: the unlinked customer's document and the refused line fail alone */
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 1, "%s", err);
     ck_assert_int_eq(in_queue(&x, "1|QUO0001", "QUOTED"), 1);
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "SHIPPING"), 1);
     ck_assert_int_eq(in_queue(&x, "2|ORD0003", "SHIPPING"), 1);   /* the prospect's */
@@ -338,19 +260,19 @@ START_TEST(documents_become_deals_with_line_items_once)
     ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 4);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0001|"), 3);   /* the kit and its two components */
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0004|"), 0);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'deal-export' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'deal-export' AND "
                                   "Entity_Key = '2|ORD0002' AND Category = 'NOT_LINKED' AND Resolved_On IS NULL"),
                      1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'deal-export' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'deal-export' AND "
                                   "Entity_Key = '2|ORD0004' AND Message LIKE '%line 2|ORD0004|32768|0%' AND "
                                   "Resolved_On IS NULL"),
                      1);
     /* audit rows: the documents whose items had no product, once each */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 4);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit WHERE Sales_Doc_Type = 'QUOTE' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 4);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit WHERE Sales_Doc_Type = 'QUOTE' AND "
                                   "Note LIKE '%line 32768|0 item NOPRODUCT-1%' AND Note NOT LIKE '%16384%'"),
                      1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit WHERE Sales_Doc_Type = 'ORDER' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit WHERE Sales_Doc_Type = 'ORDER' AND "
                                   "RTRIM(Sales_Doc_Num) = 'ORD0001' AND Note LIKE '%16384|1 item NOPRODUCT-2, "
                                   "line 16384|2 item NOPRODUCT-3%'"),
                      1);
@@ -362,44 +284,44 @@ START_TEST(documents_become_deals_with_line_items_once)
     assert_consistent(&x);
 
     /* the broken product link fixed: the deal that existed gets only its missing line */
-    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002 still fails */
+    sp_e2e_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002 still fails */
     ck_assert_int_eq(in_queue(&x, "2|ORD0004", "SHIPPING"), 1);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0004|"), 2);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0004|"), 2);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = '2|ORD0004' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = '2|ORD0004' AND "
                                   "Resolved_On IS NULL"),
                      0);
     assert_consistent(&x);
 
     /* one-time: back in the queue, a linked document is skipped */
     w = sim_stat(&x, "writes");
-    db_exec(&x, "UPDATE SOP10100 SET BACHNUMB = 'READY' WHERE SOPNUMBE = 'ORD0001'");
-    db_exec(&x, "DELETE FROM SOP10100 WHERE SOPNUMBE = 'ORD0002'");
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 0, "%s", err);
+    sp_e2e_exec(&x, "UPDATE SOP10100 SET BACHNUMB = 'READY' WHERE SOPNUMBE = 'ORD0001'");
+    sp_e2e_exec(&x, "DELETE FROM SOP10100 WHERE SOPNUMBE = 'ORD0002'");
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 0, "%s", err);
     ck_assert_int_eq(sim_stat(&x, "writes"), w);
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAARunHistory WHERE Component = 'deal-export' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAARunHistory WHERE Component = 'deal-export' AND "
                                   "Records_Skipped = 1 AND Records_Created = 0"),
                      1);
 
     /* its links deleted (the document's lines' too): exported again, no duplicate */
-    ck_assert_msg(spetl(&x, "links --delete --yes --type SALES_DOCUMENT --key '2|ORD0001'", "") == 0, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "links --delete --yes --type SALES_DOCUMENT --key '2|ORD0001'", "") == 0, "%s", err);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0001|"), 0);
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 0, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 0, "%s", err);
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "SHIPPING"), 1);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0001|"), 3);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0001|"), 3);
 
     /* --key: one document */
-    db_exec(&x, "UPDATE SOP10100 SET BACHNUMB = 'READY' WHERE SOPNUMBE = 'INV0002'");
-    db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
+    sp_e2e_exec(&x, "UPDATE SOP10100 SET BACHNUMB = 'READY' WHERE SOPNUMBE = 'INV0002'");
+    sp_e2e_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
                 "(3, 'INV0003', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
-    ck_assert_msg(spetl(&x, "run --key '3|INV0002'", "deal-export") == 0, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run --key '3|INV0002'", "deal-export") == 0, "%s", err);
     ck_assert_int_eq(in_queue(&x, "3|INV0002", "POSTED"), 1);
     ck_assert_int_eq(in_queue(&x, "3|INV0003", "READY"), 1);
     assert_consistent(&x);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -411,20 +333,20 @@ START_TEST(queue_without_next_queue_is_refused)
 
     snprintf(tag, sizeof(tag), "deal_noq_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
-    ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    ck_assert_msg(sp_e2e_spetl(&x, "check", "") == 0, "%s%s", out, err);
     ck_assert_ptr_nonnull(strstr(out, "ok    deal-export: queue READY has a next queue\n"));
-    db_exec(&x, "DELETE FROM spWorkflowQueueOrder");
-    ck_assert_int_ne(spetl(&x, "check", ""), 0);
+    sp_e2e_exec(&x, "DELETE FROM spWorkflowQueueOrder");
+    ck_assert_int_ne(sp_e2e_spetl(&x, "check", ""), 0);
     ck_assert_msg(strstr(out, "FAIL  deal-export: queue READY has a next queue: ") != NULL &&
                       strstr(out, ".xml:") != NULL && strstr(out, "<deal-export> queue=\"READY\" has no next queue") != NULL,
                   "%s", out);
-    ck_assert_int_eq(spetl(&x, "run", "deal-export"), 7);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "deal-export"), 7);
     ck_assert_msg(strstr(err, "deal-") != NULL && strstr(err, ".xml:") != NULL &&
                       strstr(err, "queue=\\\"READY\\\" has no next queue") != NULL,
                   "%s", err);
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
     ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -450,7 +372,7 @@ static void job_line(env *x, const char *needle, char *at, size_t n)
 /* How often the deal pipelines were read. */
 static long long pipeline_reads(env *x)
 {
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL);
     long long v = json_integer_value(json_object_get(json_object_get(j, "by_endpoint"),
                                                      "GET /crm/pipelines/2026-03/deals"));
     json_decref(j);
@@ -478,13 +400,13 @@ static void assert_refused(env *x, const char *line_of, const char *what)
     long long w = sim_stat(x, "writes");
 
     job_line(x, line_of, at, sizeof(at));
-    ck_assert_int_ne(spetl(x, "check", ""), 0);
+    ck_assert_int_ne(sp_e2e_spetl(x, "check", ""), 0);
     ck_assert_msg(strstr(out, "FAIL  deal-export: pipeline and dealstage of the deal mapping: ") != NULL &&
                       strstr(out, at) != NULL && strstr(out, what) != NULL,
                   "%s\nwanted %s ... %s", out, at, what);
-    ck_assert_int_eq(spetl(x, "setup-hubspot", ""), 2);
+    ck_assert_int_eq(sp_e2e_spetl(x, "setup-hubspot", ""), 2);
     ck_assert_msg(strstr(err_text(), at) != NULL && strstr(err_text(), what) != NULL, "%s", err);
-    ck_assert_int_eq(spetl(x, "run", "deal-export"), 7);
+    ck_assert_int_eq(sp_e2e_spetl(x, "run", "deal-export"), 7);
     ck_assert_msg(strstr(err_text(), at) != NULL && strstr(err_text(), what) != NULL, "%s", err);
     ck_assert_int_eq(sim_stat(x, "writes"), w);
     ck_assert_int_eq((int)sim_count(x, "deals", "gp_sales_document", ""), 0);
@@ -504,7 +426,7 @@ START_TEST(pipeline_and_stage_are_checked_against_the_account)
 
     snprintf(tag, sizeof(tag), "deal_pipe_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
-    ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    ck_assert_msg(sp_e2e_spetl(&x, "check", "") == 0, "%s%s", out, err);
     ck_assert_ptr_nonnull(strstr(out, "ok    deal-export: pipeline and dealstage of the deal mapping\n"));
 
     /* a typo'd stage, at its line, with the default pipeline's stages */
@@ -523,7 +445,7 @@ START_TEST(pipeline_and_stage_are_checked_against_the_account)
     /* a pipeline the HubSpot admin added (through the simulator's control);
      * the stage comes through a lookup on the document type: every entry is
      * checked, and the one with a stage of another pipeline is refused */
-    j = sim_json(&x, "POST", "/_sim/pipelines/deals",
+    j = sp_e2e_sim_json(&x, "POST", "/_sim/pipelines/deals",
                  "{\"pipelines\":[{\"id\":\"renewals\",\"label\":\"Renewals\",\"stages\":[{\"id\":\"r-open\","
                  "\"label\":\"Open\"},{\"id\":\"r-won\",\"label\":\"Won\",\"probability\":\"1.0\"}]}]}");
     ck_assert_int_eq((int)json_array_size(json_object_get(j, "results")), 2);
@@ -550,14 +472,14 @@ START_TEST(pipeline_and_stage_are_checked_against_the_account)
                    "    </lookup>\n"
                    "  </lookups>\n";
     write_job(&x, "documents-per-page=\"2\"");
-    ck_assert_msg(spetl(&x, "check", "") == 0, "%s%s", out, err);
+    ck_assert_msg(sp_e2e_spetl(&x, "check", "") == 0, "%s%s", out, err);
     reads = pipeline_reads(&x);
-    ck_assert_int_le(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_le(sp_e2e_spetl(&x, "run", "customer-export"), 1);
     ck_assert_int_eq(pipeline_reads(&x), reads);   /* only deal-export reads the pipelines */
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002, ORD0004 fail as ever */
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002, ORD0004 fail as ever */
     ck_assert_int_eq(pipeline_reads(&x), reads + 1);
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "SHIPPING"), 1);
-    j = sim_json(&x, "GET", "/_sim/records/deals", NULL);
+    j = sp_e2e_sim_json(&x, "GET", "/_sim/records/deals", NULL);
     ck_assert_int_ge((int)json_array_size(json_object_get(j, "results")), 3);
     json_array_foreach(json_object_get(j, "results"), i, d) {
         const json_t *p = json_object_get(d, "properties");
@@ -568,7 +490,7 @@ START_TEST(pipeline_and_stage_are_checked_against_the_account)
     }
     json_decref(j);
     deal_fields = deal_lookups = NULL;
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -635,24 +557,11 @@ START_TEST(documents_page_on_their_two_part_key)
     ck_assert_int_eq(s.n[3], 10);
     ck_assert_ptr_null(strstr(s.keys[3], "INV0002"));
     sp_job_free(job);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
 /* ---- killed runs ------------------------------------------------------------------- */
-
-static pid_t spawn_spetl(env *x)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *null = freopen("/dev/null", "w", stderr);
-        (void)null;
-        setenv("HUBSPOT_TOKEN", "pat-na1-deal-test", 1);
-        execl(getenv("SPETL_BIN"), "spetl", "run", x->job, "deal-export", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
 
 static void wait_idle(env *x)
 {
@@ -673,8 +582,8 @@ static void kill_during(env *x, const char *match, int nth)
 
     snprintf(body, sizeof(body), "{\"next\":[%s{\"delay_ms\":1500}],\"match\":\"%s\"}",
              nth > 1 ? "{\"delay_ms\":1}," : "", match);
-    json_decref(sim_json(x, "POST", "/_sim/faults", body));
-    pid = spawn_spetl(x);
+    json_decref(sp_e2e_sim_json(x, "POST", "/_sim/faults", body));
+    pid = sp_e2e_spawn(x, "deal-export");
     for (;;) {
         if (waitpid(pid, &st, WNOHANG) == pid)
             break;
@@ -689,7 +598,7 @@ static void kill_during(env *x, const char *match, int nth)
     ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the run ended by itself (status %d) before %s #%d was held",
                   st, match, nth);
     wait_idle(x);
-    db_exec(x, "DELETE FROM spAARunLock");
+    sp_e2e_exec(x, "DELETE FROM spAARunLock");
 }
 
 START_TEST(killed_runs_then_rerun)
@@ -699,7 +608,7 @@ START_TEST(killed_runs_then_rerun)
 
     snprintf(tag, sizeof(tag), "deal_kill_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, "documents-per-page=\"2\""), "%s", sp_skip_why());
-    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
+    sp_e2e_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
     /* 1. after the deals: while their associations to the companies are held */
     kill_during(&x, "deals/companies/batch/create", 1);
     ck_assert_int_gt((int)sim_count(&x, "deals", "gp_sales_document", ""), 0);
@@ -707,9 +616,9 @@ START_TEST(killed_runs_then_rerun)
     /* 2. before the queue move: while a page's line items are being created
      * (pages overlap: the killed run may have written every line it had, so
      * the order written here is new) */
-    db_exec(&x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
+    sp_e2e_exec(&x, "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
                 "UNITPRCE) VALUES (2, 'ORD0006', 16384, 0, 'NOPRODUCT-1', 'short', 1, 1)");
-    db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
+    sp_e2e_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
                 "(2, 'ORD0006', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
     kill_during(&x, "line_items/batch/create", 1);
     ck_assert_int_gt((int)sim_count(&x, "line_items", "gp_sales_line", ""), 0);
@@ -719,31 +628,31 @@ START_TEST(killed_runs_then_rerun)
         snprintf(sql, sizeof(sql),
                  "INSERT INTO SOP10200 (SOPTYPE, SOPNUMBE, LNITMSEQ, CMPNTSEQ, ITEMNMBR, ITEMDESC, QUANTITY, "
                  "UNITPRCE) VALUES (2, 'ORD0005', %d, 0, 'NOPRODUCT-1', 'long', 1, 1)", i * 16384);
-        db_exec(&x, sql);
+        sp_e2e_exec(&x, sql);
     }
-    db_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
+    sp_e2e_exec(&x, "INSERT INTO SOP10100 (SOPTYPE, SOPNUMBE, BACHNUMB, CUSTNMBR, CUSTNAME) VALUES "
                 "(2, 'ORD0005', 'READY', 'AARONFIT0001', 'Aaron Fitz')");
     /* 3. between line batches: the long order's second create request */
     kill_during(&x, "line_items/batch/create", 2);
     assert_consistent(&x);
     /* the rerun: everything once */
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
     assert_consistent(&x);
     ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 7);
     ck_assert_int_eq((int)sim_count(&x, "deals", "gp_sales_document", ""), 7);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "2|ORD0005|"), 150);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "2|ORD0005|"), 150);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", ""),
-                     (int)db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = "
+                     (int)sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = "
                                        "'SALES_LINE'"));
     /* audit rows once per exported document with items without product */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT Sales_Doc_Type, Sales_Doc_Num, COUNT(*) n FROM "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM (SELECT Sales_Doc_Type, Sales_Doc_Num, COUNT(*) n FROM "
                                   "spSalesDocumentAudit GROUP BY Sales_Doc_Type, Sales_Doc_Num) a WHERE a.n > 1"),
                      0);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 7);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spSalesDocumentAudit"), 7);
     ck_assert_int_eq(in_queue(&x, "2|ORD0005", "SHIPPING"), 1);
     ck_assert_int_eq(in_queue(&x, "2|ORD0006", "SHIPPING"), 1);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -758,25 +667,25 @@ START_TEST(lost_line_reply_stops_the_run_then_rerun)
 
     snprintf(tag, sizeof(tag), "deal_lost_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
-    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
+    sp_e2e_exec(&x, "DELETE FROM spAAIntegratedEntityLink WHERE Entity_Key = 'BROKEN-1'");
     /* the reply lost is that of QUO0001's line creates: with pages in flight
      * together, another document's line creates may be sent first */
-    json_decref(sim_json(&x, "POST", "/_sim/faults",
+    json_decref(sp_e2e_sim_json(&x, "POST", "/_sim/faults",
                          "{\"next\":[{\"drop_after_processing\":true}],\"match\":\"line_items/batch/create\","
                          "\"body_match\":\"1|QUO0001|\"}"));
-    ck_assert_int_gt(spetl(&x, "run", "deal-export"), 1);
+    ck_assert_int_gt(sp_e2e_spetl(&x, "run", "deal-export"), 1);
     ck_assert_int_eq(in_queue(&x, "1|QUO0001", "READY"), 1);
     ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", "1|QUO0001"), 0);
     ck_assert_int_eq(links_of(&x, "SALES_LINE", "1|QUO0001"), 0);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", "1|QUO0001|"), 2);
     assert_consistent(&x);
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002's customer */
     assert_consistent(&x);
     ck_assert_int_eq(in_queue(&x, "1|QUO0001", "QUOTED"), 1);
     ck_assert_int_eq(links_of(&x, "SALES_DOCUMENT", ""), 5);
     ck_assert_int_eq((int)sim_count(&x, "line_items", "gp_sales_line", ""),
                      (int)links_of(&x, "SALES_LINE", ""));
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -793,7 +702,7 @@ static int64_t hook_log(env *x, const char *prefix)
 {
     char sql[300];
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s%%'", prefix);
-    return db_count(x, sql);
+    return sp_e2e_count(x, sql);
 }
 
 /* The trigger that refuses the Action Center row of 2|ORD0002 (its
@@ -801,16 +710,16 @@ static int64_t hook_log(env *x, const char *prefix)
 static void boom(env *x, int on)
 {
     if (x->target == SP_DBTEST_SQLITE) {
-        db_exec(x, on ? "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter WHEN NEW.Entity_Key = "
+        sp_e2e_exec(x, on ? "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter WHEN NEW.Entity_Key = "
                         "'2|ORD0002' BEGIN SELECT RAISE(ABORT, 'boom'); END"
                       : "DROP TRIGGER ac_boom");
     } else if (on) {
-        db_exec(x, "CREATE FUNCTION ac_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.Entity_Key = "
+        sp_e2e_exec(x, "CREATE FUNCTION ac_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.Entity_Key = "
                    "'2|ORD0002' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$");
-        db_exec(x, "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter FOR EACH ROW EXECUTE FUNCTION "
+        sp_e2e_exec(x, "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter FOR EACH ROW EXECUTE FUNCTION "
                    "ac_boom()");
     } else {
-        db_exec(x, "DROP TRIGGER ac_boom ON spAAActionCenter");
+        sp_e2e_exec(x, "DROP TRIGGER ac_boom ON spAAActionCenter");
     }
 }
 
@@ -828,14 +737,14 @@ START_TEST(hooks_skip_change_and_roll_back_with_the_page)
     deal_hooks = DEAL_HOOKS;
     SP_SKIP_IF(!env_start(&x, _i, tag, NULL), "%s", sp_skip_why());
     deal_hooks = NULL;
-    db_exec(&x, "CREATE TABLE hook_ctl (k VARCHAR(100), action VARCHAR(10), message VARCHAR(200), "
+    sp_e2e_exec(&x, "CREATE TABLE hook_ctl (k VARCHAR(100), action VARCHAR(10), message VARCHAR(200), "
                 "dealname VARCHAR(100))");
-    db_exec(&x, "CREATE TABLE hook_log (k VARCHAR(100), hs VARCHAR(40))");
-    db_exec(&x, "INSERT INTO hook_ctl (k, action, message, dealname) VALUES ('2|ORD0001', 'skip', 'not this one', "
+    sp_e2e_exec(&x, "CREATE TABLE hook_log (k VARCHAR(100), hs VARCHAR(40))");
+    sp_e2e_exec(&x, "INSERT INTO hook_ctl (k, action, message, dealname) VALUES ('2|ORD0001', 'skip', 'not this one', "
                 "NULL), ('1|QUO0001', NULL, NULL, 'HOOKED DEAL')");
 
     /* dry run: the pre hook runs, the post hook not */
-    ck_assert_msg(spetl(&x, "run --dry-run", "deal-export") <= 1, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run --dry-run", "deal-export") <= 1, "%s", err);
     ck_assert_msg(strstr(out, "SALES_DOCUMENT 2|ORD0001: skipped: pre-export hook (") != NULL &&
                       strstr(out, "): not this one\n") != NULL,
                   "%s", out);
@@ -844,7 +753,7 @@ START_TEST(hooks_skip_change_and_roll_back_with_the_page)
 
     /* page 2 (ORD0002, ORD0003) cannot commit: its hook rows go with its links */
     boom(&x, 1);
-    ck_assert_int_gt(spetl(&x, "run", "deal-export"), 1);
+    ck_assert_int_gt(sp_e2e_spetl(&x, "run", "deal-export"), 1);
     ck_assert_ptr_nonnull(strstr(err, "boom"));
     ck_assert_int_eq(in_queue(&x, "1|QUO0001", "QUOTED"), 1);
     ck_assert_int_eq(hook_log(&x, "1|QUO0001"), 3);   /* the deal and its two lines */
@@ -869,17 +778,17 @@ START_TEST(hooks_skip_change_and_roll_back_with_the_page)
 
     /* without the trigger: the rest goes through, each hook row with its link */
     boom(&x, 0);
-    ck_assert_msg(spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002, ORD0004 fail */
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "deal-export") == 1, "%s", err);   /* ORD0002, ORD0004 fail */
     ck_assert_int_eq(in_queue(&x, "2|ORD0003", "SHIPPING"), 1);
     ck_assert_int_eq(hook_log(&x, "2|ORD0003"), 2);
     ck_assert_int_eq(in_queue(&x, "2|ORD0001", "READY"), 1);
-    ck_assert_int_eq(hook_log(&x, ""), db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE "
+    ck_assert_int_eq(hook_log(&x, ""), sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE "
                                                     "Entity_Type IN ('SALES_DOCUMENT', 'SALES_LINE')"));
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAARunHistory WHERE Component = 'deal-export' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAARunHistory WHERE Component = 'deal-export' AND "
                                   "Records_Skipped = 1 AND Records_Created = 2"),
                      1);
     assert_consistent(&x);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -887,6 +796,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("deal");
     TCase *tc = tcase_create("deal");
+    sp_e2e_use("deal", tmpdir, sizeof(tmpdir), out, sizeof(out), err, sizeof(err));
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, documents_become_deals_with_line_items_once, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, queue_without_next_queue_is_refused, 0, SP_DBTEST_COUNT);

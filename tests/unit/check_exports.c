@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/expect.h"
 #include "../support/run.h"
 #include "../support/sim.h"
@@ -26,34 +27,11 @@
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
 
-typedef struct env {
-    int target;
-    sp_sim *sim;
-    char conn[1024];
-    char env[256];
-    char job[700];
-    char hub[32];
-    sp_db *db;
-} env;
-
-static int sh(const char *env_s, const char *prog, const char *args)
-{
-    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
-}
-
-/* `spetl BEFORE 'JOB' AFTER` */
-static int spetl(env *x, const char *before, const char *after)
-{
-    char args[2048];
-    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
-    return sh(x->env, getenv("SPETL_BIN"), args);
-}
+typedef sp_e2e env;
 
 static void write_job(env *x, const char *components)
 {
     char text[16384];
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/job-%d.xml", tmpdir, x->target);
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"exports-test\">\n"
@@ -91,10 +69,7 @@ static void write_job(env *x, const char *components)
              "  <components>\n%s  </components>\n"
              "</job>\n",
              sp_sim_base_url(x->sim), x->conn, components);
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    sp_e2e_write_job(x, "exports", text);
 }
 
 #define COMPONENTS                                                                                 \
@@ -110,56 +85,14 @@ static void write_job(env *x, const char *components)
 static int env_start(env *x, int target, const char *tag, int customers, const char *const *sim_args,
                      const char *components)
 {
-    sp_err e;
-    char args[2048], prog[600];
+    char sample[96];
 
-    memset(x, 0, sizeof(*x));
-    x->target = target;
-    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL ||
-        getenv("SPETL_TOP") == NULL) {
-        sp_skip_note("run it under make test");
+    snprintf(sample, sizeof(sample), "--customers %d --items 30", customers);
+    if (!sp_e2e_start(x, target, tag, sample, sim_args, "HUBSPOT_TOKEN=pat-na1-exports-test"))
         return 0;
-    }
-    if (sp_dbtest_unavailable(target) != NULL) {
-        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
-        return 0;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "%s/exports-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
-    mkdir(tmpdir, 0755);
-    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
-    sp_db_close(x->db);
-    x->db = NULL;
-    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args), "--conn '%s' --customers %d --items 30 --create-schema -q", x->conn,
-             customers);
-    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
-    ck_assert_int_eq(sp_sim_start(sim_args, &x->sim, &e), 0);
-    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-exports-test");
     write_job(x, components ? components : COMPONENTS);
-    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
-    ck_assert_msg(spetl(x, "setup-hubspot", "") == 0, "setup-hubspot: %s%s", out, err);
-    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    sp_e2e_ready(x, 1);
     return 1;
-}
-
-static void env_stop(env *x)
-{
-    sp_db_close(x->db);
-    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
-}
-
-static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
-{
-    return sp_test_sim_json(x->sim, method, path, body);
-}
-
-static long long sim_writes(env *x)
-{
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
-    long long w = json_integer_value(json_object_get(j, "writes"));
-    json_decref(j);
-    return w;
 }
 
 /* Live records of an object. */
@@ -169,7 +102,7 @@ static size_t sim_count(env *x, const char *obj)
     json_t *j, *v;
     size_t i, n = 0;
     snprintf(path, sizeof(path), "/_sim/records/%s", obj);
-    j = sim_json(x, "GET", path, NULL);
+    j = sp_e2e_sim_json(x, "GET", path, NULL);
     json_array_foreach(json_object_get(j, "results"), i, v)
         if (!json_is_true(json_object_get(v, "archived")))
             n++;
@@ -184,7 +117,7 @@ static json_t *sim_find(env *x, const char *obj, const char *prop, const char *v
     json_t *j, *v, *found = NULL;
     size_t i;
     snprintf(path, sizeof(path), "/_sim/records/%s", obj);
-    j = sim_json(x, "GET", path, NULL);
+    j = sp_e2e_sim_json(x, "GET", path, NULL);
     json_array_foreach(json_object_get(j, "results"), i, v) {
         const char *s = json_string_value(json_object_get(json_object_get(v, "properties"), prop));
         if (!json_is_true(json_object_get(v, "archived")) && s != NULL && strcmp(s, value) == 0) {
@@ -202,29 +135,10 @@ static size_t sim_dups(env *x, const char *obj, const char *prop)
     json_t *j;
     size_t n;
     snprintf(path, sizeof(path), "/_sim/duplicates/%s?property=%s", obj, prop);
-    j = sim_json(x, "GET", path, NULL);
+    j = sp_e2e_sim_json(x, "GET", path, NULL);
     n = json_array_size(json_object_get(j, "duplicates"));
     json_decref(j);
     return n;
-}
-
-static int64_t db_count(env *x, const char *sql)
-{
-    sp_stmt *st = NULL;
-    sp_err e;
-    int64_t n = -1;
-    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0, "%s", e.msg);
-    ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s", e.msg);
-    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
-    ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
-    sp_stmt_free(st);
-    return n;
-}
-
-static void db_exec(env *x, const char *sql)
-{
-    sp_err e;
-    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
 }
 
 static const char *link_id(env *x, const char *type, const char *key, char *buf, size_t n)
@@ -248,12 +162,12 @@ static const char *link_id(env *x, const char *type, const char *key, char *buf,
 /* What the sample wrote and what the exports must have made of it. */
 static void assert_consistent(env *x, int64_t failed_addresses)
 {
-    int64_t customers = db_count(x, "SELECT COUNT(*) FROM RM00101");
-    int64_t addresses = db_count(x, "SELECT COUNT(*) FROM RM00102");
-    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"),
+    int64_t customers = sp_e2e_count(x, "SELECT COUNT(*) FROM RM00101");
+    int64_t addresses = sp_e2e_count(x, "SELECT COUNT(*) FROM RM00102");
+    ck_assert_int_eq(sp_e2e_count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"),
                      customers);
     ck_assert_int_eq((int64_t)sim_count(x, "companies"), customers);
-    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'"),
+    ck_assert_int_eq(sp_e2e_count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'"),
                      addresses - failed_addresses);
     ck_assert_int_eq((int64_t)sim_count(x, "contacts"), addresses - failed_addresses);
     ck_assert_int_eq((int)sim_dups(x, "companies", "gp_customer_number"), 0);
@@ -289,46 +203,46 @@ START_TEST(customer_export_creates_companies_and_contacts_once)
         ck_assert_int_gt((int)strlen(buf), 3);
         snprintf(body, sizeof(body),
                  "{\"records\":[{\"properties\":{\"email\":\"%s\",\"firstname\":\"Form\"}}]}", buf);
-        form = sim_json(&x, "POST", "/_sim/seed/contacts", body);
+        form = sp_e2e_sim_json(&x, "POST", "/_sim/seed/contacts", body);
     }
 
     /* dry run: everything shown, nothing written */
-    w = sim_writes(&x);
-    ck_assert_int_eq(spetl(&x, "run --dry-run", "customer-export"), 0);
-    ck_assert_int_eq(sim_writes(&x), w);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run --dry-run", "customer-export"), 0);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
     ck_assert_msg(strstr(out, "CUSTOMER AARONFIT0001 -> companies (new)\n  create (3 properties)\n") != NULL,
                   "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "    + name = \"O'Brien's \\\"Best\\\" Supply\"\n"));
     ck_assert_ptr_nonnull(strstr(out, "    + name = \"Caf\xc3\xa9 No\xc3\xabl\"\n"));
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAARunHistory"), 0);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAARunHistory"), 0);
 
     /* the run: refused records fail alone (exit 1), the rest go through */
-    ck_assert_msg(spetl(&x, "run", "customer-export") == 1, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") == 1, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "records failed: see `spetl errors "));
     /* Café Noël's e-mail has no @: HubSpot refuses that contact alone */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'customer-export' "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = 'customer-export' "
                                   "AND Entity_Key LIKE 'CAFENOEL0001|%' AND Category = 'VALIDATION_ERROR' "
                                   "AND HTTP_Status = 400 AND Message LIKE '%INVALID_EMAIL%'"),
                      1);
     /* Lakeshore's two addresses share an e-mail: one is linked, the other reported */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'LAKESHOR0001|%' "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'LAKESHOR0001|%' "
                                   "AND Category = 'CONFLICT'"),
                      1);
     /* its row names the other address that holds the e-mail (issue 8, item 10) */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'CONFLICT' AND "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'CONFLICT' AND "
                                   "((Entity_Key = 'LAKESHOR0001|BILL TO' AND Message LIKE "
                                   "'%is also that of customer LAKESHOR0001, address PRIMARY)%') OR "
                                   "(Entity_Key = 'LAKESHOR0001|PRIMARY' AND Message LIKE "
                                   "'%is also that of customer LAKESHOR0001, address BILL TO)%'))"),
                      1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key LIKE "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key LIKE "
                                   "'LAKESHOR0001|%'"),
                      2);
     /* the refused addresses, from the data (Café Noël, Prairie Sky (a space), Lakeshore) */
     failed = sp_test_expected(x.db).failed;
     ck_assert_int_ge(failed, 3);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), failed);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), failed);
     assert_consistent(&x, failed);
 
     /* the form's contact is linked to Aaron Fitz's primary address and associated, not duplicated */
@@ -362,30 +276,30 @@ START_TEST(customer_export_creates_companies_and_contacts_once)
     ck_assert_ptr_nonnull(rec);
     json_decref(rec);
     /* Quiet Harbor's addresses have no e-mail: created without one */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key LIKE "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key LIKE "
                                   "'QUIETHAR0001|%'"),
                      2);
 
     /* a rerun sends no write; the failed records are tried again and fail again */
-    w = sim_writes(&x);
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
-    ck_assert_int_eq(sim_writes(&x), w);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
     assert_consistent(&x, failed);
 
     /* the DBA fixes Café Noël's e-mail: the next run creates that contact and
      * resolves its Action Center row; the other rows stay open */
-    db_exec(&x, "UPDATE SY01200 SET INET1 = 'orders@cafenoel.example' WHERE Master_Type = 'CUS' "
+    sp_e2e_exec(&x, "UPDATE SY01200 SET INET1 = 'orders@cafenoel.example' WHERE Master_Type = 'CUS' "
                 "AND Master_ID LIKE 'CAFENOEL0001%'");
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'CAFENOEL0001|%' "
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'CAFENOEL0001|%' "
                                   "AND Resolved_On IS NULL"),
                      0);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'CAFENOEL0001|%' "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key LIKE 'CAFENOEL0001|%' "
                                   "AND Resolved_On IS NOT NULL"),
                      2);   /* the first run's row, superseded by the rerun's, which is now resolved */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), failed - 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), failed - 1);
     assert_consistent(&x, failed - 1);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -406,15 +320,15 @@ START_TEST(customer_export_address_types_and_new_contacts_setting)
     snprintf(tag, sizeof(tag), "exp_types_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, 30, NULL, TYPES_COMPONENTS("false")), "%s", sp_skip_why());
     /* the sample has other address types too: they must stay out */
-    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(ADRSCODE) NOT IN ('PRIMARY', 'BILL TO')"),
+    ck_assert_int_gt(sp_e2e_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(ADRSCODE) NOT IN ('PRIMARY', 'BILL TO')"),
                      0);
-    rc = spetl(&x, "run", "customer-export");
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
-    wanted = db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(ADRSCODE) IN ('PRIMARY', 'BILL TO')");
-    links = db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'");
-    failed = db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL "
+    wanted = sp_e2e_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(ADRSCODE) IN ('PRIMARY', 'BILL TO')");
+    links = sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'");
+    failed = sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL "
                           "AND Entity_Type = 'CUSTOMER_ADDRESS'");
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = "
                                   "'CUSTOMER_ADDRESS' AND Entity_Key NOT LIKE '%|PRIMARY' AND Entity_Key NOT LIKE "
                                   "'%|BILL TO'"),
                      0);
@@ -422,28 +336,28 @@ START_TEST(customer_export_address_types_and_new_contacts_setting)
     ck_assert_int_eq((int64_t)sim_count(&x, "contacts"), links);
 
     /* a new address of a linked customer, of a listed type */
-    db_exec(&x, _i == SP_DBTEST_SQLITE
+    sp_e2e_exec(&x, _i == SP_DBTEST_SQLITE
                     ? "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
                       "(printf('%-15s', 'AARONFIT0001'), printf('%-15s', 'NEW ONE'), 'Pat Doe', 'Chicago')"
                     : "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES ('AARONFIT0001', "
                       "'NEW ONE', 'Pat Doe', 'Chicago')");
     /* export-new-contacts="false": left alone, nothing sent */
-    w = sim_writes(&x);
-    rc = spetl(&x, "run", "customer-export");
+    w = sp_e2e_sim_writes(&x);
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
-    ck_assert_int_eq(sim_writes(&x), w);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
                                   "'AARONFIT0001|NEW ONE'"),
                      0);
     /* "true": it becomes a contact of the customer's company, and only it */
     write_job(&x, TYPES_COMPONENTS("true"));
-    rc = spetl(&x, "run", "customer-export");
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
                                   "'AARONFIT0001|NEW ONE'"),
                      1);
     ck_assert_int_eq((int64_t)sim_count(&x, "contacts"), links + 1);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -458,17 +372,17 @@ START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
 
     snprintf(tag, sizeof(tag), "exp_upd_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, 30, NULL, NULL), "%s", sp_skip_why());
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
     /* nothing changed within range-days: nothing is sent */
-    w = sim_writes(&x);
-    ck_assert_msg(spetl(&x, "run --report -", "customer-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_msg(sp_e2e_spetl(&x, "run --report -", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
 
     /* a changed customer updates its company; its contacts (same payload) send nothing */
-    db_exec(&x, "UPDATE RM00101 SET CITY = 'Zürich' WHERE RTRIM(CUSTNMBR) = 'AARONFIT0001'");
+    sp_e2e_exec(&x, "UPDATE RM00101 SET CITY = 'Zürich' WHERE RTRIM(CUSTNMBR) = 'AARONFIT0001'");
     /* the dry run shows it, field by field, and sends nothing */
-    ck_assert_msg(spetl(&x, "run --dry-run", "customer-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_msg(sp_e2e_spetl(&x, "run --dry-run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
     link_id(&x, "CUSTOMER", "AARONFIT0001", id, sizeof(id));
     snprintf(path, sizeof(path), "CUSTOMER AARONFIT0001 -> companies %s\n  update (3 properties; last sent "
                                  "values unknown", id);
@@ -476,23 +390,23 @@ START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
     ck_assert_ptr_nonnull(strstr(out, "    ? city = \"Zürich\"\n"));
     ck_assert_ptr_nonnull(strstr(out, "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY -> contacts "));
     ck_assert_ptr_nonnull(strstr(out, "  unchanged (same payload as last sent; nothing to send)"));
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
     ck_assert_ptr_nonnull(strstr(err, "updated=1 linked=0 unchanged="));
     rec = sim_find(&x, "companies", "gp_customer_number", "AARONFIT0001");
     ck_assert_ptr_nonnull(rec);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "city")), "Zürich");
     json_decref(rec);
     /* the same again: no write */
-    ck_assert_int_eq(spetl(&x, "run", "customer-updates-export"), 0);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-updates-export"), 0);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
 
     /* an e-mail changed in SY01200 alone (its trigger does not touch RM00101)
      * updates that contact and nothing else */
-    db_exec(&x, "UPDATE SY01200 SET INET1 = 'pat.new@blueyonder.example.com' WHERE Master_Type = "
+    sp_e2e_exec(&x, "UPDATE SY01200 SET INET1 = 'pat.new@blueyonder.example.com' WHERE Master_Type = "
                 "'CUS' AND RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 2);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 2);
     rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
     ck_assert_ptr_nonnull(rec);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "email")),
@@ -511,8 +425,8 @@ START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
         ck_assert_int_eq(status, 204);
         free(b);
     }
-    db_exec(&x, "UPDATE RM00101 SET CITY = 'Basel' WHERE RTRIM(CUSTNMBR) = 'AARONFIT0001'");
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    sp_e2e_exec(&x, "UPDATE RM00101 SET CITY = 'Basel' WHERE RTRIM(CUSTNMBR) = 'AARONFIT0001'");
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "its HubSpot companies "));
     ck_assert_ptr_nonnull(strstr(err, " is gone ("));
     link_id(&x, "CUSTOMER", "AARONFIT0001", id2, sizeof(id2));
@@ -522,11 +436,11 @@ START_TEST(customer_updates_send_only_what_changed_and_reresolve_gone_records)
     ck_assert_str_eq(json_string_value(json_object_get(rec, "id")), id2);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "city")), "Basel");
     json_decref(rec);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
                                   "'customer-updates-export' AND Category = 'OBJECT_NOT_FOUND' "
                                   "AND Entity_Key = 'AARONFIT0001'"),
                      1);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -545,19 +459,19 @@ START_TEST(customer_updates_find_an_email_change_whatever_its_key_padding)
 
     snprintf(tag, sizeof(tag), "exp_updpad_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, 30, NULL, NULL), "%s", sp_skip_why());
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
-    w = sim_writes(&x);
-    db_exec(&x, "UPDATE SY01200 SET Master_ID = RTRIM(Master_ID) || '  ', INET1 = "
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    w = sp_e2e_sim_writes(&x);
+    sp_e2e_exec(&x, "UPDATE SY01200 SET Master_ID = RTRIM(Master_ID) || '  ', INET1 = "
                 "'pat.padded@blueyonder.example.com' WHERE Master_Type = 'CUS' AND "
                 "RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
     rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
     ck_assert_ptr_nonnull(rec);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "email")),
                      "pat.padded@blueyonder.example.com");
     json_decref(rec);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -587,15 +501,15 @@ START_TEST(product_export_links_by_sku_creates_and_updates)
                  "{\"properties\":{\"name\":\"A\",\"hs_sku\":\"%s\"}},"
                  "{\"properties\":{\"name\":\"B\",\"hs_sku\":\"%s\"}}]}",
                  sku[0], sku[1], sku[1]);
-        seeded = sim_json(&x, "POST", "/_sim/seed/products", body);
-        ck_assert_msg(spetl(&x, "run", "product-export") == 1, "%s", err);
+        seeded = sp_e2e_sim_json(&x, "POST", "/_sim/seed/products", body);
+        ck_assert_msg(sp_e2e_spetl(&x, "run", "product-export") == 1, "%s", err);
         link_id(&x, "ITEM", sku[0], id, sizeof(id));
         ck_assert_str_eq(id, json_string_value(json_array_get(json_object_get(seeded, "ids"), 0)));
-        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'AMBIGUOUS'"), 1);
+        ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'AMBIGUOUS'"), 1);
         json_decref(seeded);
     }
-    items = db_count(&x, "SELECT COUNT(*) FROM IV00101");
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
+    items = sp_e2e_count(&x, "SELECT COUNT(*) FROM IV00101");
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
                      items - 1);
     /* created: all but the linked and the ambiguous one; plus the three seeded */
     ck_assert_int_eq((int64_t)sim_count(&x, "products"), items - 2 + 3);
@@ -603,35 +517,21 @@ START_TEST(product_export_links_by_sku_creates_and_updates)
     ck_assert_ptr_nonnull(strstr(err, "linked=1 "));
 
     /* unchanged items send nothing; a changed one is updated */
-    w = sim_writes(&x);
-    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
-    ck_assert_int_eq(sim_writes(&x), w);
-    db_exec(&x, "UPDATE IV00101 SET ITEMDESC = 'Renamed; \"new\" name' WHERE DEX_ROW_ID = "
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
+    sp_e2e_exec(&x, "UPDATE IV00101 SET ITEMDESC = 'Renamed; \"new\" name' WHERE DEX_ROW_ID = "
                 "(SELECT MAX(DEX_ROW_ID) FROM IV00101)");
-    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
     {
         json_t *rec = sim_find(&x, "products", "name", "Renamed; \"new\" name");
         ck_assert_ptr_nonnull(rec);
         json_decref(rec);
     }
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
-
-/* ---- prospect-updates-export, converted prospects, --key ------------------------- */
-
-static void put_link(env *x, const char *type, const char *key, const char *obj, const char *id)
-{
-    sp_link l;
-    sp_err e;
-    memset(&l, 0, sizeof(l));
-    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
-    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
-    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
-    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
-    ck_assert_msg(sp_link_put(x->db, x->hub, &l, &e) == 0, "%s", e.msg);
-}
 
 START_TEST(prospect_updates_and_converted_prospects)
 {
@@ -644,9 +544,9 @@ START_TEST(prospect_updates_and_converted_prospects)
     snprintf(tag, sizeof(tag), "exp_pros_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, 40, NULL, NULL), "%s", sp_skip_why());
     /* --key: one customer (and its addresses) only */
-    ck_assert_msg(spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
     ck_assert_int_eq((int)sim_count(&x, "companies"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"), 1);
     {
         json_t *rep = json_loads(out, 0, NULL);
         ck_assert_ptr_nonnull(rep);
@@ -664,10 +564,10 @@ START_TEST(prospect_updates_and_converted_prospects)
         snprintf(pid, sizeof(pid), "%s", sp_stmt_text(st, 0));
         sp_stmt_free(st);
     }
-    seeded = sim_json(&x, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Old name\"}}]}");
+    seeded = sp_e2e_sim_json(&x, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Old name\"}}]}");
     snprintf(cid, sizeof(cid), "%s", json_string_value(json_array_get(json_object_get(seeded, "ids"), 0)));
     json_decref(seeded);
-    put_link(&x, "PROSPECT", pid, "companies", cid);
+    sp_e2e_put_link(&x, "PROSPECT", pid, "companies", cid);
     {
         sp_stmt *st = NULL;
         sp_err e;
@@ -681,8 +581,8 @@ START_TEST(prospect_updates_and_converted_prospects)
             snprintf(key, sizeof(key), "%s|%s", pid, sp_stmt_text(st, 0));
             snprintf(body, sizeof(body), "{\"records\":[{\"properties\":{\"lastname\":\"Old %lld\"}}]}",
                      (long long)ncontacts);
-            c = sim_json(&x, "POST", "/_sim/seed/contacts", body);
-            put_link(&x, "PROSPECT_CONTACT", key, "contacts",
+            c = sp_e2e_sim_json(&x, "POST", "/_sim/seed/contacts", body);
+            sp_e2e_put_link(&x, "PROSPECT_CONTACT", key, "contacts",
                      json_string_value(json_array_get(json_object_get(c, "ids"), 0)));
             json_decref(c);
             ncontacts++;
@@ -725,7 +625,7 @@ START_TEST(prospect_updates_and_converted_prospects)
             }
         }
         /* padded as GP (and the sample on SQLite) keeps CHAR values */
-        db_exec(&x, _i == SP_DBTEST_SQLITE
+        sp_e2e_exec(&x, _i == SP_DBTEST_SQLITE
                         ? "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
                           "(printf('%-15s', 'AARONFIT0001'), printf('%-15s', 'NEW ONE'), 'Pat Doe', 'Chicago')"
                         : "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES ('AARONFIT0001', "
@@ -734,10 +634,10 @@ START_TEST(prospect_updates_and_converted_prospects)
                                "%s, %s, '%s')",
                  _i == SP_DBTEST_SQLITE ? "printf('%-31s', 'AARONFIT0001')" : "'AARONFIT0001'",
                  _i == SP_DBTEST_SQLITE ? "printf('%-15s', 'NEW ONE')" : "'NEW ONE'", email);
-        db_exec(&x, q);
-        ck_assert_msg(spetl(&x, "run --key AARONFIT0001", "customer-export") == 1, "%s", err);
+        sp_e2e_exec(&x, q);
+        ck_assert_msg(sp_e2e_spetl(&x, "run --key AARONFIT0001", "customer-export") == 1, "%s", err);
         ck_assert_ptr_nonnull(strstr(err, ", linked to PROSPECT_CONTACT "));
-        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = "
+        ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Entity_Key = "
                                       "'AARONFIT0001|NEW ONE' AND Category = 'CONFLICT'"), 1);
         rec = sim_find(&x, "contacts", "email", email);
         ck_assert_ptr_nonnull(rec);
@@ -746,25 +646,25 @@ START_TEST(prospect_updates_and_converted_prospects)
     }
 
     /* nothing modified within range-days: nothing read, nothing sent */
-    w = sim_writes(&x);
-    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
     /* modified today: the company and its contacts are sent once */
     snprintf(sql, sizeof(sql), "UPDATE SOP00200 SET MODIFDT = %s WHERE RTRIM(PROSPID) = '%s'",
              _i == SP_DBTEST_SQLITE ? "strftime('%Y-%m-%d 00:00:00.000','now')" : "CURRENT_DATE", pid);
-    db_exec(&x, sql);
-    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 1 + ncontacts);
+    sp_e2e_exec(&x, sql);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1 + ncontacts);
     rec = sim_find(&x, "companies", "name", "Old name");
     ck_assert_ptr_null(rec);
-    ck_assert_int_eq(spetl(&x, "run", "prospect-updates-export"), 0);
-    ck_assert_int_eq(sim_writes(&x), w + 1 + ncontacts);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "prospect-updates-export"), 0);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1 + ncontacts);
 
     /* converted to a customer: customer-updates-export takes the company over */
     snprintf(sql, sizeof(sql), "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, CITY, ADRSCODE) VALUES ('%s', "
                                "'Converted Co', 'Oslo', 'PRIMARY')", pid);
-    db_exec(&x, sql);
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    sp_e2e_exec(&x, sql);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "1 prospect link taken over by its customer"));
     link_id(&x, "CUSTOMER", pid, sql, sizeof(sql));
     ck_assert_str_eq(sql, cid);
@@ -777,12 +677,12 @@ START_TEST(prospect_updates_and_converted_prospects)
     json_decref(rec);
     ck_assert_int_eq((int)sim_count(&x, "companies"), 2);
     /* customer-export does not make a second company of it */
-    w = sim_writes(&x);
+    w = sp_e2e_sim_writes(&x);
     snprintf(sql, sizeof(sql), "run --key %s", pid);
-    ck_assert_msg(spetl(&x, sql, "customer-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w);
+    ck_assert_msg(sp_e2e_spetl(&x, sql, "customer-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
     ck_assert_int_eq((int)sim_count(&x, "companies"), 2);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -813,53 +713,53 @@ START_TEST(keys_equal_once_trimmed_fail_together)
         snprintf(key, sizeof(key), "%s", sp_stmt_text(st, 0));
     sp_stmt_free(st);
     snprintf(sql, sizeof(sql), "INSERT INTO IV00101 (ITEMNMBR, ITEMDESC, ITEMTYPE) VALUES ('%s', 'Twin', 1)", key);
-    db_exec(&x, sql);
-    items = db_count(&x, "SELECT COUNT(*) FROM IV00101 WHERE ITEMTYPE <> 99");
+    sp_e2e_exec(&x, sql);
+    items = sp_e2e_count(&x, "SELECT COUNT(*) FROM IV00101 WHERE ITEMTYPE <> 99");
 
-    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "product-export"), 1);
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'KEY_COLLISION' AND "
                                "Entity_Key = '%s' AND Message LIKE '2 item rows have the key %s once trailing "
                                "spaces are trimmed (stored as ''%s'' and ''%s %%'')%%' AND Resolved_On IS NULL",
              key, key, key, key);
-    ck_assert_int_eq(db_count(&x, sql), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, sql), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter"), 1);
     /* nothing sent for them; every other item went through (no row skipped by the paging) */
     rec = sim_find(&x, "products", "hs_sku", key);
     ck_assert_ptr_null(rec);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
                      items - 2);
     ck_assert_int_eq((int64_t)sim_count(&x, "products"), items - 2);
     ck_assert_ptr_nonnull(strstr(err, "failed=2"));
     /* a rerun: the same, nothing sent, still one open row */
-    w = sim_writes(&x);
-    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
-    ck_assert_int_eq(sim_writes(&x), w);
-    ck_assert_int_eq(db_count(&x, sql), 1);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
+    ck_assert_int_eq(sp_e2e_count(&x, sql), 1);
     /* pages of one item: the key's rows are still read together */
     write_job(&x, "    <product-export items-per-page=\"1\" item-mapping=\"i\"><filter>ITEMTYPE &lt;&gt; 99"
                   "</filter></product-export>\n");
-    ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
-    ck_assert_int_eq(sim_writes(&x), w);
-    ck_assert_int_eq(db_count(&x, sql), 1);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
+    ck_assert_int_eq(sp_e2e_count(&x, sql), 1);
     ck_assert_msg(strstr(err, "failed=2") != NULL, "%s", err);
     snprintf(sql, sizeof(sql), "read=%lld ", (long long)items);
     ck_assert_msg(strstr(err, sql) != NULL, "%s", err);
     write_job(&x, COMPONENTS);
 
     /* two addresses of a customer: 'PRIMARY' and 'PRIMARY' padded */
-    db_exec(&x, "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
+    sp_e2e_exec(&x, "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN, CITY) VALUES "
                 "(printf('%-15s', 'BLUEYOND0001'), 'PRIMARY', 'Twin Doe', 'Oslo')");
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'KEY_COLLISION' AND "
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'KEY_COLLISION' AND "
                                   "Entity_Key = 'BLUEYOND0001|PRIMARY' AND Message LIKE '2 customer-address rows "
                                   "have the key BLUEYOND0001|PRIMARY %' AND Resolved_On IS NULL"),
                      1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Key = "
                                   "'BLUEYOND0001|PRIMARY'"),
                      0);
     rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
     ck_assert_ptr_null(rec);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -870,8 +770,6 @@ END_TEST
 static void write_typed_job(env *x)
 {
     char text[4096];
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/typed-%d.xml", tmpdir, x->target);
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"typed-test\">\n"
@@ -897,10 +795,7 @@ static void write_typed_job(env *x)
              "  </components>\n"
              "</job>\n",
              sp_sim_base_url(x->sim), x->conn);
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    sp_e2e_write_job(x, "typed", text);
 }
 
 static void assert_prop_type(env *x, const char *name, const char *type, const char *field_type)
@@ -908,7 +803,7 @@ static void assert_prop_type(env *x, const char *name, const char *type, const c
     char path[160];
     json_t *j;
     snprintf(path, sizeof(path), "/crm/v3/properties/companies/%s", name);
-    j = sim_json(x, "GET", path, NULL);
+    j = sp_e2e_sim_json(x, "GET", path, NULL);
     ck_assert_msg(strcmp(json_string_value(json_object_get(j, "type")), type) == 0, "%s: type %s", name,
                   json_string_value(json_object_get(j, "type")));
     ck_assert_str_eq(json_string_value(json_object_get(j, "fieldType")), field_type);
@@ -926,12 +821,12 @@ START_TEST(setup_creates_typed_properties_and_check_reports_a_misfit)
     if (!env_start(&x, _i, tag, 5, NULL, NULL))
         return;
     /* made by hand earlier, as text */
-    j = sim_json(&x, "POST", "/crm/v3/properties/companies",
+    j = sp_e2e_sim_json(&x, "POST", "/crm/v3/properties/companies",
                  "{\"name\":\"gp_legacy_since\",\"label\":\"Legacy since\",\"type\":\"string\","
                  "\"fieldType\":\"text\",\"groupName\":\"companyinformation\"}");
     json_decref(j);
     write_typed_job(&x);
-    ck_assert_msg(spetl(&x, "setup-hubspot", "") == 0, "%s%s", out, err);
+    ck_assert_msg(sp_e2e_spetl(&x, "setup-hubspot", "") == 0, "%s%s", out, err);
     assert_prop_type(&x, "gp_customer_number", "string", "text");
     assert_prop_type(&x, "gp_customer_since", "date", "date");
     assert_prop_type(&x, "gp_changed_at", "datetime", "date");
@@ -942,14 +837,14 @@ START_TEST(setup_creates_typed_properties_and_check_reports_a_misfit)
     /* check and the run name the field whose property does not fit */
     snprintf(want, sizeof(want), "typed-%d.xml:14:7: companies property gp_legacy_since is a string "
                                  "(fieldType text), but this field sends a date", _i);
-    ck_assert_int_eq(spetl(&x, "check", ""), 2);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "check", ""), 2);
     ck_assert_msg(strstr(err, want) != NULL, "%s%s", out, err);
     ck_assert_msg(strstr(out, "FAIL  mappings against the property definitions: ") != NULL, "%s", out);
-    w = sim_writes(&x);
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 2);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 2);
     ck_assert_msg(strstr(err, want) != NULL, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w);
-    env_stop(&x);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -966,20 +861,20 @@ START_TEST(product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun)
     snprintf(tag, sizeof(tag), "exp_psku_%d", _i);
     if (!env_start(&x, _i, tag, 5, NULL, NULL))
         return;
-    items = db_count(&x, "SELECT COUNT(*) FROM IV00101 WHERE ITEMTYPE <> 99");
+    items = sp_e2e_count(&x, "SELECT COUNT(*) FROM IV00101 WHERE ITEMTYPE <> 99");
     /* HubSpot creates the first page's products, and the reply is lost */
-    j = sim_json(&x, "POST", "/_sim/faults",
+    j = sp_e2e_sim_json(&x, "POST", "/_sim/faults",
                  "{\"next\":[{\"drop_after_processing\":true}],\"match\":\"products/batch/create\"}");
     json_decref(j);
-    rc = spetl(&x, "run", "product-export");
+    rc = sp_e2e_spetl(&x, "run", "product-export");
     ck_assert_msg(rc != 0 && rc != 1, "exit %d: %s", rc, err);
     unlinked = (int64_t)sim_count(&x, "products") -
-               db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'");
+               sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'");
     ck_assert_int_gt(unlinked, 0);
     snprintf(want, sizeof(want), "linked=%lld ", (long long)unlinked);
     /* the rerun finds them by SKU and links them: no product twice */
-    ck_assert_msg(spetl(&x, "run", "product-export") == 0, "%s", err);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "product-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'ITEM'"),
                      items);
     ck_assert_int_eq((int64_t)sim_count(&x, "products"), items);
     ck_assert_int_eq((int)sim_dups(&x, "products", "hs_sku"), 0);
@@ -1005,15 +900,15 @@ START_TEST(product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun)
         free(b);
         snprintf(path, sizeof(path), "UPDATE IV00101 SET ITEMDESC = 'Gone and back' WHERE RTRIM(ITEMNMBR) = '%s'",
                  want);
-        db_exec(&x, path);
-        ck_assert_int_eq(spetl(&x, "run", "product-export"), 1);
-        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'OBJECT_NOT_FOUND' "
+        sp_e2e_exec(&x, path);
+        ck_assert_int_eq(sp_e2e_spetl(&x, "run", "product-export"), 1);
+        ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'OBJECT_NOT_FOUND' "
                                       "AND Resolved_On IS NULL"),
                          1);
         link_id(&x, "ITEM", want, id, sizeof(id));
         ck_assert_str_eq(id, "");
-        ck_assert_msg(spetl(&x, "run", "product-export") == 0, "%s", err);
-        ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), 0);
+        ck_assert_msg(sp_e2e_spetl(&x, "run", "product-export") == 0, "%s", err);
+        ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), 0);
         rec = sim_find(&x, "products", "hs_sku", want);
         ck_assert_ptr_nonnull(rec);
         ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "name")),
@@ -1039,7 +934,7 @@ START_TEST(product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun)
         fputs(text, f);
         fclose(f);
         snprintf(args, sizeof(args), "validate '%s'", bad);
-        ck_assert_int_eq(sh(x.env, getenv("SPETL_BIN"), args), 2);
+        ck_assert_int_eq(sp_e2e_run(x.env, getenv("SPETL_BIN"), args), 2);
         ck_assert_msg(strstr(err, ".xml:19:") != NULL &&
                           strstr(err, "key-property=\"gp_sku\": HubSpot products take no unique-value "
                                       "properties, so a product is matched by its SKU: use "
@@ -1047,10 +942,10 @@ START_TEST(product_create_whose_reply_is_lost_is_linked_by_sku_on_rerun)
                       "%s", err);
     }
     /* setup-hubspot made no unique product property */
-    j = sim_json(&x, "GET", "/crm/v3/properties/products/hs_sku", NULL);
+    j = sp_e2e_sim_json(&x, "GET", "/crm/v3/properties/products/hs_sku", NULL);
     ck_assert(json_is_false(json_object_get(j, "hasUniqueValue")));
     json_decref(j);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1060,13 +955,13 @@ END_TEST
 static void stamps_off(env *x)
 {
     if (x->target == SP_DBTEST_SQLITE) {
-        db_exec(x, "DROP TRIGGER zDT_RM00101U");
-        db_exec(x, "DROP TRIGGER zDT_RM00102U");
-        db_exec(x, "DROP TRIGGER zDT_SY01200U");
+        sp_e2e_exec(x, "DROP TRIGGER zDT_RM00101U");
+        sp_e2e_exec(x, "DROP TRIGGER zDT_RM00102U");
+        sp_e2e_exec(x, "DROP TRIGGER zDT_SY01200U");
     } else {
-        db_exec(x, "ALTER TABLE RM00101 DISABLE TRIGGER USER");
-        db_exec(x, "ALTER TABLE RM00102 DISABLE TRIGGER USER");
-        db_exec(x, "ALTER TABLE SY01200 DISABLE TRIGGER USER");
+        sp_e2e_exec(x, "ALTER TABLE RM00101 DISABLE TRIGGER USER");
+        sp_e2e_exec(x, "ALTER TABLE RM00102 DISABLE TRIGGER USER");
+        sp_e2e_exec(x, "ALTER TABLE SY01200 DISABLE TRIGGER USER");
     }
 }
 
@@ -1082,42 +977,42 @@ START_TEST(failed_update_is_retried_after_range_days)
     snprintf(tag, sizeof(tag), "exp_retry_%d", _i);
     if (!env_start(&x, _i, tag, 10, NULL, NULL))
         return;
-    rc = spetl(&x, "run", "customer-export");
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
     /* an e-mail HubSpot refuses: the contact's update fails */
-    db_exec(&x, "UPDATE SY01200 SET INET1 = 'pat-at-blueyonder' WHERE Master_Type = 'CUS' AND "
+    sp_e2e_exec(&x, "UPDATE SY01200 SET INET1 = 'pat-at-blueyonder' WHERE Master_Type = 'CUS' AND "
                 "RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
-    ck_assert_int_eq(spetl(&x, "run", "customer-updates-export"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-updates-export"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
                                   "'customer-updates-export' AND Entity_Key = 'BLUEYOND0001|PRIMARY' AND "
                                   "Resolved_On IS NULL"),
                      1);
     /* fixed in GP long ago, as far as the change markers tell (older than range-days) */
     stamps_off(&x);
-    db_exec(&x, "UPDATE SY01200 SET INET1 = 'pat@blueyonder.example.com' WHERE Master_Type = 'CUS' AND "
+    sp_e2e_exec(&x, "UPDATE SY01200 SET INET1 = 'pat@blueyonder.example.com' WHERE Master_Type = 'CUS' AND "
                 "RTRIM(Master_ID) = 'BLUEYOND0001' AND RTRIM(ADRSCODE) = 'PRIMARY'");
     for (size_t i = 0; i < 3; i++) {
         snprintf(sql, sizeof(sql), "UPDATE %s SET DEX_ROW_TS = %s", tables[i],
                  _i == SP_DBTEST_SQLITE ? "strftime('%Y-%m-%d %H:%M:%f', 'now', '-30 days')"
                                         : "(statement_timestamp() AT TIME ZONE 'UTC') - interval '30 days'");
-        db_exec(&x, sql);
+        sp_e2e_exec(&x, sql);
     }
     /* the open row brings it back: sent, and its row resolves */
-    w = sim_writes(&x);
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
     rec = sim_find(&x, "contacts", "gp_address_key", "BLUEYOND0001|PRIMARY");
     ck_assert_ptr_nonnull(rec);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "properties"), "email")),
                      "pat@blueyonder.example.com");
     json_decref(rec);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Component = "
                                   "'customer-updates-export' AND Resolved_On IS NULL"),
                      0);
     /* and then it is left alone */
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
-    env_stop(&x);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1133,7 +1028,7 @@ START_TEST(prospect_with_open_row_is_sent_after_range_days)
     snprintf(tag, sizeof(tag), "exp_pretry_%d", _i);
     if (!env_start(&x, _i, tag, 40, NULL, NULL))
         return;
-    ck_assert_msg(spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run --key AARONFIT0001 --report -", "customer-export") == 0, "%s", err);
     {
         json_t *rep = json_loads(out, 0, NULL);
         sp_stmt *st = NULL;
@@ -1147,51 +1042,36 @@ START_TEST(prospect_with_open_row_is_sent_after_range_days)
         snprintf(pid, sizeof(pid), "%s", sp_stmt_text(st, 0));
         sp_stmt_free(st);
     }
-    seeded = sim_json(&x, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Old name\"}}]}");
+    seeded = sp_e2e_sim_json(&x, "POST", "/_sim/seed/companies", "{\"records\":[{\"properties\":{\"name\":\"Old name\"}}]}");
     snprintf(cid, sizeof(cid), "%s", json_string_value(json_array_get(json_object_get(seeded, "ids"), 0)));
     json_decref(seeded);
-    put_link(&x, "PROSPECT", pid, "companies", cid);
-    db_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE SOP00200 SET MODIFDT = '2001-01-01 00:00:00.000'"
+    sp_e2e_put_link(&x, "PROSPECT", pid, "companies", cid);
+    sp_e2e_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE SOP00200 SET MODIFDT = '2001-01-01 00:00:00.000'"
                                        : "UPDATE SOP00200 SET MODIFDT = '2001-01-01'");
-    db_exec(&x, _i == SP_DBTEST_SQLITE ? "DROP TRIGGER zDT_spProspectContactU"
+    sp_e2e_exec(&x, _i == SP_DBTEST_SQLITE ? "DROP TRIGGER zDT_spProspectContactU"
                                        : "ALTER TABLE spProspectContact DISABLE TRIGGER USER");
-    db_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01 00:00:00.000'"
+    sp_e2e_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01 00:00:00.000'"
                                        : "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01'");
     /* old and without a row: not read */
-    w = sim_writes(&x);
-    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
     /* an earlier update of it failed: read, sent, and its row resolves */
     snprintf(sql, sizeof(sql), "INSERT INTO spAAActionCenter (Run_ID, Hub_ID, Component, Entity_Type, Entity_Key, "
                                "Category, Message, Created_On) VALUES ('earlier', '%s', 'prospect-updates-export', "
                                "'PROSPECT', '%s', 'VALIDATION_ERROR', 'refused', CURRENT_TIMESTAMP)",
              x.hub, pid);
-    db_exec(&x, sql);
-    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), 0);
-    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
-    ck_assert_int_eq(sim_writes(&x), w + 1);
-    env_stop(&x);
+    sp_e2e_exec(&x, sql);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), 0);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w + 1);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
 /* ---- kill and rerun ---------------------------------------------------------- */
-
-static pid_t spawn_spetl(env *x)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        char args[800];
-        FILE *null = freopen("/dev/null", "w", stderr);
-        (void)null;
-        snprintf(args, sizeof(args), "%s", x->job);
-        putenv(x->env);
-        execl(getenv("SPETL_BIN"), "spetl", "run", args, "customer-export", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
 
 /* Run customer-export and SIGKILL it once the simulator has seen `at` writes
  * since this run began (this run's own, not all runs' together). The run
@@ -1199,14 +1079,14 @@ static pid_t spawn_spetl(env *x)
  * SIGKILL: a run that ended by itself is a failed plan, not a kill. */
 static void run_and_kill(env *x, int run, long long at)
 {
-    long long base = sim_writes(x), w = base;
+    long long base = sp_e2e_sim_writes(x), w = base;
     struct timespec ts = {0, 2000000};
-    pid_t pid = spawn_spetl(x);
+    pid_t pid = sp_e2e_spawn(x, "customer-export");
     int st = 0;
 
     ck_assert_int_gt(pid, 0);
     for (;;) {
-        w = sim_writes(x);
+        w = sp_e2e_sim_writes(x);
         if (w - base >= at)
             break;
         ck_assert_msg(waitpid(pid, &st, WNOHANG) == 0,
@@ -1218,7 +1098,7 @@ static void run_and_kill(env *x, int run, long long at)
     ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
                   "run %d was not killed at %lld writes: it ended by itself (status %d)", run, at, st);
     /* the killed run's lock: what a person (or the 15-minute takeover) clears */
-    db_exec(x, "DELETE FROM spAARunLock");
+    sp_e2e_exec(x, "DELETE FROM spAARunLock");
 }
 
 START_TEST(killed_runs_leave_no_duplicate_and_no_missing_link)
@@ -1245,32 +1125,32 @@ START_TEST(killed_runs_leave_no_duplicate_and_no_missing_link)
     ck_assert_int_ge(ex.shared, 1);
     total = ex.customers + ex.addresses - ex.failed;
     for (int k = 0; k < (int)(sizeof(pct) / sizeof(pct[0])); k++) {
-        int64_t left = total - db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink");
+        int64_t left = total - sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink");
         long long at = left * pct[k] / 100;
         ck_assert_int_gt(left, 100);   /* enough left that the run cannot end between threshold and kill */
         run_and_kill(&x, k + 1, at > 0 ? at : 1);
     }
     /* to the end: the same refusals (exit 1), everything else in place */
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
     assert_consistent(&x, ex.failed);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT HubSpot_ID FROM spAAIntegratedEntityLink "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM (SELECT HubSpot_ID FROM spAAIntegratedEntityLink "
                                   "GROUP BY HubSpot_Object_Type, HubSpot_ID HAVING COUNT(*) > 1) d"),
                      0);
     /* the five runs created each record once: never a second one to archive */
     {
-        json_t *st = sim_json(&x, "GET", "/_sim/stats", NULL);
+        json_t *st = sp_e2e_sim_json(&x, "GET", "/_sim/stats", NULL);
         ck_assert_int_eq(json_integer_value(json_object_get(st, "created")), total);
         ck_assert_int_eq(json_integer_value(json_object_get(st, "archived")), 0);
         json_decref(st);
     }
     /* and a rerun: nothing left to write, the same records refused again */
-    w = sim_writes(&x);
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
-    ck_assert_int_eq(sim_writes(&x), w);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    w = sp_e2e_sim_writes(&x);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
     assert_consistent(&x, ex.failed);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1283,7 +1163,7 @@ END_TEST
 /* Requests the simulator answered on endpoints whose template holds part. */
 static long long sim_calls(env *x, const char *part)
 {
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL), *v;
+    json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL), *v;
     const char *k;
     long long n = 0;
     json_object_foreach(json_object_get(j, "by_endpoint"), k, v)
@@ -1307,7 +1187,7 @@ START_TEST(new_contacts_are_created_with_their_association)
     ck_assert_int_ge(ex.shared, 1);
     pages = (ex.customers + 99) / 100;
     before = sim_calls(&x, "/crm/objects/");   /* setup-hubspot's */
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);   /* the sample's refused e-mails */
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);   /* the sample's refused e-mails */
     assert_consistent(&x, ex.failed);
     creates = sim_calls(&x, "contacts/batch/create");
     reads = sim_calls(&x, "contacts/batch/read");
@@ -1320,7 +1200,7 @@ START_TEST(new_contacts_are_created_with_their_association)
     ck_assert_int_eq(sim_calls(&x, "/crm/objects/") - before, pages + creates + reads);
     /* every contact is associated to its company */
     {
-        json_t *j = sim_json(&x, "GET", "/_sim/records/contacts", NULL), *v;
+        json_t *j = sp_e2e_sim_json(&x, "GET", "/_sim/records/contacts", NULL), *v;
         size_t i, with = 0;
         json_array_foreach(json_object_get(j, "results"), i, v)
             if (json_array_size(json_object_get(v, "associations")) == 1)
@@ -1328,7 +1208,7 @@ START_TEST(new_contacts_are_created_with_their_association)
         ck_assert_int_eq((int64_t)with, ex.addresses - ex.failed);
         json_decref(j);
     }
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1343,19 +1223,19 @@ START_TEST(lost_create_reply_is_sent_again_and_linked)
 
     SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_rpr_lost", 40, NULL, NULL), "%s", sp_skip_why());
     ex = sp_test_expected(x.db);
-    j = sim_json(&x, "POST", "/_sim/faults",
+    j = sp_e2e_sim_json(&x, "POST", "/_sim/faults",
                  "{\"next\":[{\"drop_after_processing\":true},{\"omit_result\":true}],"
                  "\"match\":\"contacts/batch/create\"}");
     json_decref(j);
-    ck_assert_msg(spetl(&x, "run", "customer-export") == 1, "%s", err);   /* the sample's refused e-mails */
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") == 1, "%s", err);   /* the sample's refused e-mails */
     ck_assert_ptr_null(strstr(err, "outcome unknown"));
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
     assert_consistent(&x, ex.failed);
-    j = sim_json(&x, "GET", "/_sim/stats", NULL);
+    j = sp_e2e_sim_json(&x, "GET", "/_sim/stats", NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "faults_pending")), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), ex.customers + ex.addresses - ex.failed);
     json_decref(j);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1375,16 +1255,16 @@ START_TEST(killed_run_with_a_batch_across_pages)
     ck_assert_int_gt(ex.addresses, 130);
     /* the first company batch (8 pages) and the first contact batch written */
     run_and_kill(&x, 1, 56 + 100);
-    ck_assert_int_lt(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 56 + 100);
-    ck_assert_int_eq(spetl(&x, "run", "customer-export"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    ck_assert_int_lt(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 56 + 100);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
     assert_consistent(&x, ex.failed);
     {
-        json_t *st = sim_json(&x, "GET", "/_sim/stats", NULL);
+        json_t *st = sp_e2e_sim_json(&x, "GET", "/_sim/stats", NULL);
         ck_assert_int_eq(json_integer_value(json_object_get(st, "created")), total);
         json_decref(st);
     }
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1401,20 +1281,20 @@ START_TEST(create_refused_without_a_holder_is_upserted_by_its_key)
 
     SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_409_anon", 40, NULL, NULL), "%s", sp_skip_why());
     ex = sp_test_expected(x.db);
-    j = sim_json(&x, "POST", "/_sim/faults",
+    j = sp_e2e_sim_json(&x, "POST", "/_sim/faults",
                  "{\"next\":[{\"drop_after_processing\":true},{\"unnamed_holders\":true}],"
                  "\"match\":\"contacts/batch/create\"}");
     json_decref(j);
-    ck_assert_msg(spetl(&x, "run", "customer-export") == 1, "%s", err);   /* the sample's refused e-mails */
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") == 1, "%s", err);   /* the sample's refused e-mails */
     ck_assert_int_eq(sim_calls(&x, "contacts/batch/create"), 2);
     ck_assert_int_ge(sim_calls(&x, "contacts/batch/upsert"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
     assert_consistent(&x, ex.failed);
-    j = sim_json(&x, "GET", "/_sim/stats", NULL);
+    j = sp_e2e_sim_json(&x, "GET", "/_sim/stats", NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "faults_pending")), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "created")), ex.customers + ex.addresses - ex.failed);
     json_decref(j);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1425,6 +1305,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
+    sp_e2e_use("exports", tmpdir, sizeof(tmpdir), out, sizeof(out), err, sizeof(err));
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, customer_export_creates_companies_and_contacts_once, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, customer_export_address_types_and_new_contacts_setting, 0, SP_DBTEST_COUNT);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
@@ -25,33 +26,13 @@
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
 
-typedef struct env {
-    int target;
-    sp_sim *sim;
-    char conn[1024];
-    char env[512];
-    char job[700];
-    sp_db *db;
-    char k[3][32];               /* the first three customers' keys */
-} env;
+typedef sp_e2e env;
 
-static int sh(const char *env_s, const char *prog, const char *args)
-{
-    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
-}
-
-static int spetl(env *x, const char *before, const char *after)
-{
-    char args[2048];
-    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
-    return sh(x->env, getenv("SPETL_BIN"), args);
-}
+static char keys[3][32];   /* the first three customers' keys */
 
 static void write_job(env *x, const char *components)
 {
     static char text[1 << 16];
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/job-%d.xml", tmpdir, x->target);
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"hooks-test\">\n"
@@ -93,35 +74,18 @@ static void write_job(env *x, const char *components)
              "%s"
              "</job>\n",
              sp_sim_base_url(x->sim), x->conn, components);
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void db_exec(env *x, const char *sql)
-{
-    sp_err e;
-    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
+    sp_e2e_write_job(x, "job", text);
 }
 
 static int64_t db_count(env *x, const char *fmt, ...) SP_PRINTF(2, 3);
 static int64_t db_count(env *x, const char *fmt, ...)
 {
     char sql[2048];
-    sp_stmt *st = NULL;
-    sp_err e;
-    int64_t n = -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(sql, sizeof(sql), fmt, ap);
     va_end(ap);
-    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0, "%s: %s", sql, e.msg);
-    ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s: %s", sql, e.msg);
-    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
-    ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
-    sp_stmt_free(st);
-    return n;
+    return sp_e2e_count(x, sql);
 }
 
 /* A sample company, the simulator, spetl's tables, the hook tables; the
@@ -131,50 +95,23 @@ static int env_start(env *x, int target, const char *tag, const char *components
 {
     sp_err e;
     sp_stmt *st = NULL;
-    char args[2048], prog[600];
 
-    memset(x, 0, sizeof(*x));
-    x->target = target;
-    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL) {
-        sp_skip_note("run it under make test");
+    if (!sp_e2e_start(x, target, tag, "--customers 12 --items 6 --prospects 2", NULL,
+                      "HUBSPOT_TOKEN=pat-na1-hooks-test"))
         return 0;
-    }
-    if (sp_dbtest_unavailable(target) != NULL) {
-        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
-        return 0;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "%s/hooks-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
-    mkdir(tmpdir, 0755);
-    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
-    sp_db_close(x->db);
-    x->db = NULL;
-    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args), "--conn '%s' --customers 12 --items 6 --prospects 2 --create-schema -q", x->conn);
-    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
-    ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
-    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-hooks-test");
     write_job(x, components);
-    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
-    ck_assert_msg(spetl(x, "setup-hubspot", "") == 0, "setup-hubspot: %s%s", out, err);
-    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
-    db_exec(x, "CREATE TABLE hook_ctl (k VARCHAR(100), action VARCHAR(10), message VARCHAR(200), "
-               "city VARCHAR(100))");
-    db_exec(x, "CREATE TABLE hook_log (k VARCHAR(100), hs VARCHAR(40), rec TEXT)");
+    sp_e2e_ready(x, 1);
+    sp_e2e_exec(x, "CREATE TABLE hook_ctl (k VARCHAR(100), action VARCHAR(10), message VARCHAR(200), "
+                   "city VARCHAR(100))");
+    sp_e2e_exec(x, "CREATE TABLE hook_log (k VARCHAR(100), hs VARCHAR(40), rec TEXT)");
     ck_assert_int_eq(sp_stmt_prepare(x->db, "SELECT RTRIM(CUSTNMBR) FROM RM00101 ORDER BY CUSTNMBR", &st, &e), 0);
     ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
-        snprintf(x->k[i], sizeof(x->k[i]), "%s", sp_stmt_text(st, 0));
+        snprintf(keys[i], sizeof(keys[i]), "%s", sp_stmt_text(st, 0));
     }
     sp_stmt_free(st);
     return 1;
-}
-
-static void env_stop(env *x)
-{
-    sp_db_close(x->db);
-    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
 }
 
 /* The live record of obj whose prop is value (decref it), or NULL. */
@@ -212,7 +149,7 @@ static void ctl(env *x, const char *k, const char *action, const char *message, 
     snprintf(sql, sizeof(sql), "INSERT INTO hook_ctl (k, action, message, city) VALUES ('%s', %s%s%s, %s%s%s, %s%s%s)",
              k, action ? "'" : "", action ? action : "NULL", action ? "'" : "", message ? "'" : "",
              message ? message : "NULL", message ? "'" : "", city ? "'" : "", city ? city : "NULL", city ? "'" : "");
-    db_exec(x, sql);
+    sp_e2e_exec(x, sql);
 }
 
 /* "LINE:COL" of the first line of the job holding what. */
@@ -254,24 +191,24 @@ START_TEST(sql_hooks_change_skip_and_fail_customer_export_records)
 
     snprintf(tag, sizeof(tag), "hk_sql_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, CX_HOOKS("5", "")), "%s", sp_skip_why());
-    ctl(&x, x.k[0], "skip", "not this one", NULL);
-    ctl(&x, x.k[1], "fail", "told so", NULL);
-    ctl(&x, x.k[2], NULL, NULL, "HOOKED");
-    ck_assert_int_ge(spetl(&x, "run", "customer-export"), 1);   /* K1 (and the sample's bad e-mails) failed */
+    ctl(&x, keys[0], "skip", "not this one", NULL);
+    ctl(&x, keys[1], "fail", "told so", NULL);
+    ctl(&x, keys[2], NULL, NULL, "HOOKED");
+    ck_assert_int_ge(sp_e2e_spetl(&x, "run", "customer-export"), 1);   /* K1 (and the sample's bad e-mails) failed */
 
     /* skipped: nothing sent, no link, no row */
-    ck_assert_ptr_null(sim_find(&x, "companies", "gp_customer_number", x.k[0]));
-    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[0]), 0);
+    ck_assert_ptr_null(sim_find(&x, "companies", "gp_customer_number", keys[0]));
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", keys[0]), 0);
     /* failed: an Action Center row naming the hook's line and its message, no link */
-    ck_assert_ptr_null(sim_find(&x, "companies", "gp_customer_number", x.k[1]));
-    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
+    ck_assert_ptr_null(sim_find(&x, "companies", "gp_customer_number", keys[1]));
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", keys[1]), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
                                   "Entity_Type = 'CUSTOMER' AND Entity_Key = '%s' AND Message LIKE "
-                                  "'pre-export hook (%s:%s): told so'", x.k[1], x.job,
+                                  "'pre-export hook (%s:%s): told so'", keys[1], x.job,
                               job_pos(&x, "<pre-export>", pos, sizeof(pos))), 1);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK'"), 1);
     /* changed: HubSpot holds the hook's value */
-    ck_assert_str_eq(company_prop(&x, x.k[2], "city", buf, sizeof(buf)), "HOOKED");
+    ck_assert_str_eq(company_prop(&x, keys[2], "city", buf, sizeof(buf)), "HOOKED");
     /* the post hook saw every record HubSpot took, with its id, companies and contacts */
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log h JOIN spAAIntegratedEntityLink l ON "
                                   "l.Entity_Key = h.k AND l.HubSpot_ID = h.hs"),
@@ -282,8 +219,8 @@ START_TEST(sql_hooks_change_skip_and_fail_customer_export_records)
                      0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k = '%s' AND rec LIKE "
                                   "'%%\"type\":\"CUSTOMER\"%%\"CUSTNMBR\":\"%s%%\"city\":\"HOOKED\"%%'",
-                              x.k[2], x.k[2]), 1);
-    env_stop(&x);
+                              keys[2], keys[2]), 1);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -297,24 +234,24 @@ START_TEST(sql_post_hook_write_rolls_back_with_its_page)
 
     snprintf(tag, sizeof(tag), "hk_rb_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, CX_HOOKS("50", "")), "%s", sp_skip_why());
-    ctl(&x, x.k[2], "fail", "refused by the trigger", NULL);
+    ctl(&x, keys[2], "fail", "refused by the trigger", NULL);
     if (_i == SP_DBTEST_SQLITE) {
         snprintf(sql, sizeof(sql), "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter WHEN NEW.Entity_Key "
-                                   "= '%s' BEGIN SELECT RAISE(ABORT, 'boom'); END", x.k[2]);
-        db_exec(&x, sql);
+                                   "= '%s' BEGIN SELECT RAISE(ABORT, 'boom'); END", keys[2]);
+        sp_e2e_exec(&x, sql);
     } else {
         snprintf(sql, sizeof(sql), "CREATE FUNCTION ac_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                                    "IF NEW.Entity_Key = '%s' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; "
-                                   "END $$", x.k[2]);
-        db_exec(&x, sql);
-        db_exec(&x, "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter FOR EACH ROW EXECUTE FUNCTION "
+                                   "END $$", keys[2]);
+        sp_e2e_exec(&x, sql);
+        sp_e2e_exec(&x, "CREATE TRIGGER ac_boom BEFORE INSERT ON spAAActionCenter FOR EACH ROW EXECUTE FUNCTION "
                     "ac_boom()");
     }
-    ck_assert_int_gt(spetl(&x, "run", "customer-export"), 1);   /* the page's commit failed: stopped */
+    ck_assert_int_gt(sp_e2e_spetl(&x, "run", "customer-export"), 1);   /* the page's commit failed: stopped */
     ck_assert_ptr_nonnull(strstr(err, "boom"));
     /* HubSpot took the page's records; neither their links nor the hook's rows stayed */
     {
-        json_t *c = sim_find(&x, "companies", "gp_customer_number", x.k[0]);
+        json_t *c = sim_find(&x, "companies", "gp_customer_number", keys[0]);
         ck_assert_ptr_nonnull(c);
         json_decref(c);
     }
@@ -322,12 +259,12 @@ START_TEST(sql_post_hook_write_rolls_back_with_its_page)
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
 
     /* without the trigger the same run commits the hook's rows with the links */
-    db_exec(&x, _i == SP_DBTEST_SQLITE ? "DROP TRIGGER ac_boom" : "DROP TRIGGER ac_boom ON spAAActionCenter");
-    ck_assert_int_ge(spetl(&x, "run", "customer-export"), 1);
+    sp_e2e_exec(&x, _i == SP_DBTEST_SQLITE ? "DROP TRIGGER ac_boom" : "DROP TRIGGER ac_boom ON spAAActionCenter");
+    ck_assert_int_ge(sp_e2e_spetl(&x, "run", "customer-export"), 1);
     ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"),
                      db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"));
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -347,16 +284,16 @@ START_TEST(failing_post_hook_statement_fails_its_record_alone)
                           "    </customer-export>\n"
                           "  </components>\n"),
                "%s", sp_skip_why());
-    db_exec(&x, "CREATE TABLE hook_nn (k VARCHAR(100) NOT NULL)");
-    ctl(&x, x.k[1], NULL, NULL, NULL);
-    ck_assert_int_ge(spetl(&x, "run", "customer-export"), 1);
-    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
+    sp_e2e_exec(&x, "CREATE TABLE hook_nn (k VARCHAR(100) NOT NULL)");
+    ctl(&x, keys[1], NULL, NULL, NULL);
+    ck_assert_int_ge(sp_e2e_spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", keys[1]), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
-                                  "Entity_Key = '%s' AND Message LIKE 'post-export hook (%%'", x.k[1]), 1);
+                                  "Entity_Key = '%s' AND Message LIKE 'post-export hook (%%'", keys[1]), 1);
     ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER")), db_count(&x, "SELECT COUNT(*) FROM RM00101") - 1);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_nn"),
                      db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"));
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -378,8 +315,8 @@ START_TEST(env_values_in_sql_hooks_are_bound)
                           "  </components>\n"),
                "%s", sp_skip_why());
     snprintf(x.env, sizeof(x.env), "HUBSPOT_TOKEN=pat-na1-hooks-test HOOK_CITY=\"%s\"", evil);
-    ck_assert_msg(spetl(&x, "run", "customer-export") <= 1, "%s", err);
-    ck_assert_str_eq(company_prop(&x, x.k[0], "city", buf, sizeof(buf)), evil);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") <= 1, "%s", err);
+    ck_assert_str_eq(company_prop(&x, keys[0], "city", buf, sizeof(buf)), evil);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_ctl"), 0);   /* still there */
 
     /* inside quotes it would be pasted: refused at validate */
@@ -388,10 +325,10 @@ START_TEST(env_values_in_sql_hooks_are_bound)
                   "      <pre-export><sql>SELECT '${HOOK_CITY}' AS city</sql></pre-export>\n"
                   "    </customer-export>\n"
                   "  </components>\n");
-    ck_assert_int_ne(spetl(&x, "validate", ""), 0);
+    ck_assert_int_ne(sp_e2e_spetl(&x, "validate", ""), 0);
     ck_assert_msg(strstr(err, "<sql>: a ${NAME} inside quotes would be pasted into the statement") != NULL, "%s",
                   err);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -403,15 +340,15 @@ START_TEST(dry_run_runs_pre_hooks_not_post_hooks)
 
     snprintf(tag, sizeof(tag), "hk_dry_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, CX_HOOKS("5", "")), "%s", sp_skip_why());
-    ctl(&x, x.k[0], "skip", "not this one", NULL);
-    ctl(&x, x.k[2], NULL, NULL, "HOOKED");
-    ck_assert_msg(spetl(&x, "run --dry-run", "customer-export") == 0, "%s", err);
+    ctl(&x, keys[0], "skip", "not this one", NULL);
+    ctl(&x, keys[2], NULL, NULL, "HOOKED");
+    ck_assert_msg(sp_e2e_spetl(&x, "run --dry-run", "customer-export") == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(out, "    + city = \"HOOKED\"\n"));
-    snprintf(want, sizeof(want), "CUSTOMER %s: would skip: pre-export hook (", x.k[0]);
+    snprintf(want, sizeof(want), "CUSTOMER %s: would skip: pre-export hook (", keys[0]);
     ck_assert_msg(strstr(out, want) != NULL, "%s", out);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -442,42 +379,42 @@ START_TEST(update_and_product_points_are_called)
                           "    </product-export>\n"
                           "  </components>\n"),
                "%s", sp_skip_why());
-    ck_assert_int_le(spetl(&x, "run", "customer-export"), 1);
+    ck_assert_int_le(sp_e2e_spetl(&x, "run", "customer-export"), 1);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
     /* the updates: K0's company and contacts get the hook's city, K1's contacts fail */
-    ctl(&x, x.k[0], NULL, NULL, "UPDATED BY HOOK");
+    ctl(&x, keys[0], NULL, NULL, "UPDATED BY HOOK");
     {
         char c0[64], c1[64];
-        snprintf(c0, sizeof(c0), "c:%s", x.k[0]);
-        snprintf(c1, sizeof(c1), "c:%s", x.k[1]);
+        snprintf(c0, sizeof(c0), "c:%s", keys[0]);
+        snprintf(c1, sizeof(c1), "c:%s", keys[1]);
         ctl(&x, c0, NULL, NULL, "CONTACT HOOK");
         ctl(&x, c1, "fail", "contact refused", NULL);
     }
     /* changed in GP now, as far as the change markers tell */
-    db_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE RM00101 SET DEX_ROW_TS = strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    sp_e2e_exec(&x, _i == SP_DBTEST_SQLITE ? "UPDATE RM00101 SET DEX_ROW_TS = strftime('%Y-%m-%d %H:%M:%f', 'now')"
                                        : "UPDATE RM00101 SET DEX_ROW_TS = statement_timestamp() AT TIME ZONE 'UTC'");
-    ck_assert_msg(spetl(&x, "run", "customer-updates-export") == 1, "%s%s", out, err);
-    ck_assert_str_eq(company_prop(&x, x.k[0], "city", buf, sizeof(buf)), "UPDATED BY HOOK");
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-updates-export") == 1, "%s%s", out, err);
+    ck_assert_str_eq(company_prop(&x, keys[0], "city", buf, sizeof(buf)), "UPDATED BY HOOK");
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k = '%s' AND rec LIKE "
-                                  "'%%\"type\":\"CUSTOMER\"%%'", x.k[0]), 1);
+                                  "'%%\"type\":\"CUSTOMER\"%%'", keys[0]), 1);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%' AND rec LIKE "
-                                  "'%%\"type\":\"CUSTOMER_ADDRESS\"%%\"city\":\"CONTACT HOOK\"%%'", x.k[0]),
-                     db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(CUSTNMBR) = '%s'", x.k[0]));
-    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%'", x.k[0]), 0);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%'", x.k[1]), 0);
+                                  "'%%\"type\":\"CUSTOMER_ADDRESS\"%%\"city\":\"CONTACT HOOK\"%%'", keys[0]),
+                     db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(CUSTNMBR) = '%s'", keys[0]));
+    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%'", keys[0]), 0);
+    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE k LIKE '%s|%%'", keys[1]), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND Entity_Key "
                                   "LIKE '%s|%%' AND Message LIKE 'pre-contact-update hook (%%): contact refused'",
-                              x.k[1]),
-                     db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(CUSTNMBR) = '%s'", x.k[1]));
+                              keys[1]),
+                     db_count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(CUSTNMBR) = '%s'", keys[1]));
     /* the products: the pre hook's name, the post hook's row per product */
-    ck_assert_int_le(spetl(&x, "run", "product-export"), 1);
+    ck_assert_int_le(sp_e2e_spetl(&x, "run", "product-export"), 1);
     ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE rec LIKE '%%\"type\":\"ITEM\"%%'"), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE rec LIKE '%%\"type\":\"ITEM\"%%'"),
                      db_count(&x, LINKS("ITEM")));
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log WHERE rec LIKE '%%\"type\":\"ITEM\"%%' AND "
                                   "rec LIKE '%%\"name\":\"Hooked %%'"),
                      db_count(&x, LINKS("ITEM")));
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -526,7 +463,7 @@ static void link_prospects(env *x, prospects *p)
     json_t *rep;
 
     /* nothing linked: nothing read; the report names the hub */
-    ck_assert_msg(spetl(x, "run --report -", "prospect-updates-export") == 0, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(x, "run --report -", "prospect-updates-export") == 0, "%s", err);
     rep = json_loads(out, 0, NULL);
     ck_assert_ptr_nonnull(rep);
     snprintf(p->hub, sizeof(p->hub), "%s", json_string_value(json_object_get(rep, "hub")));
@@ -564,18 +501,18 @@ static void mark_changed(env *x, const prospects *p)
     int lite = x->target == SP_DBTEST_SQLITE;
     char sql[512];
 
-    db_exec(x, lite ? "DROP TRIGGER zDT_spProspectContactU" : "ALTER TABLE spProspectContact DISABLE TRIGGER USER");
-    db_exec(x, lite ? "UPDATE SOP00200 SET MODIFDT = '2001-01-01 00:00:00.000'"
+    sp_e2e_exec(x, lite ? "DROP TRIGGER zDT_spProspectContactU" : "ALTER TABLE spProspectContact DISABLE TRIGGER USER");
+    sp_e2e_exec(x, lite ? "UPDATE SOP00200 SET MODIFDT = '2001-01-01 00:00:00.000'"
                     : "UPDATE SOP00200 SET MODIFDT = '2001-01-01'");
-    db_exec(x, lite ? "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01 00:00:00.000'"
+    sp_e2e_exec(x, lite ? "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01 00:00:00.000'"
                     : "UPDATE spProspectContact SET DEX_ROW_TS = '2001-01-01'");
     snprintf(sql, sizeof(sql), "UPDATE SOP00200 SET MODIFDT = %s WHERE RTRIM(PROSPID) = '%s'",
              lite ? "strftime('%Y-%m-%d 00:00:00.000', 'now')" : "CURRENT_DATE", p->pid[0]);
-    db_exec(x, sql);
+    sp_e2e_exec(x, sql);
     snprintf(sql, sizeof(sql), "UPDATE spProspectContact SET DEX_ROW_TS = %s WHERE RTRIM(PROSPID) = '%s' AND "
                                "RTRIM(Contact_ID) = 'PRIMARY'",
              lite ? "strftime('%Y-%m-%d %H:%M:%f', 'now')" : "statement_timestamp() AT TIME ZONE 'UTC'", p->pid[1]);
-    db_exec(x, sql);
+    sp_e2e_exec(x, sql);
 }
 
 /* The property prop of HubSpot record obj/id ("" when none). */
@@ -651,7 +588,7 @@ START_TEST(prospect_update_points_are_called)
 
     snprintf(tag, sizeof(tag), "hk_pux_%d", _i);
     SP_SKIP_IF(!env_start(&x, _i, tag, PUX_HOOKS), "%s", sp_skip_why());
-    db_exec(&x, "CREATE TABLE hook_pt (pt VARCHAR(40), k VARCHAR(100), hs VARCHAR(40), rec TEXT, "
+    sp_e2e_exec(&x, "CREATE TABLE hook_pt (pt VARCHAR(40), k VARCHAR(100), hs VARCHAR(40), rec TEXT, "
                 "gp VARCHAR(100))");
     link_prospects(&x, &p);
     mark_changed(&x, &p);
@@ -661,7 +598,7 @@ START_TEST(prospect_update_points_are_called)
     ctl(&x, p.pid[1], "skip", "not this company", NULL);
     ctl(&x, p.ckey[1][0], "fail", "contact refused", NULL);
     ctl(&x, p.ckey[1][1], "fail", "contact refused", NULL);
-    ck_assert_msg(spetl(&x, "run", "prospect-updates-export") == 1, "%s%s", out, err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "prospect-updates-export") == 1, "%s%s", out, err);
 
     /* changed: HubSpot holds the pre hooks' values, each on its level */
     ck_assert_str_eq(sim_prop(&x, "companies", p.cid[0], "city", buf, sizeof(buf)), "PROSPECT HOOK");
@@ -689,8 +626,8 @@ START_TEST(prospect_update_points_are_called)
      * one (its row resolves, its post hook runs; its company, still skipped,
      * is not needed to update it by id); the rest is as it was. CONTACT001's
      * e-mail is one HubSpot refuses (the sample's): a row of its own. */
-    db_exec(&x, "DELETE FROM hook_ctl WHERE action = 'fail'");
-    ck_assert_int_le(spetl(&x, "run", "prospect-updates-export"), 1);
+    sp_e2e_exec(&x, "DELETE FROM hook_ctl WHERE action = 'fail'");
+    ck_assert_int_le(sp_e2e_spetl(&x, "run", "prospect-updates-export"), 1);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
                                   "Resolved_On IS NULL"), 0);
     ck_assert_str_ne(sim_prop(&x, "contacts", p.hs[1][0], "lastname", buf, sizeof(buf)), "Old 1.0");
@@ -701,7 +638,7 @@ START_TEST(prospect_update_points_are_called)
                               p.ckey[0][0], p.ckey[0][1]), 2);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_pt WHERE k = '%s'", p.pid[1]), 0);
     ck_assert_str_eq(sim_prop(&x, "companies", p.cid[1], "name", buf, sizeof(buf)), "Old name 1");
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -743,14 +680,14 @@ START_TEST(program_hooks_pass_through_and_skip)
              "    <company-link customer-matching=\"cm\"/>\n"
              "  </components>\n"
              "  <company-filter><program command=\"python3 skip.py %s\" working-dir=\"%s\"/></company-filter>\n",
-             tmpdir, tmpdir, x.k[1], tmpdir);
+             tmpdir, tmpdir, keys[1], tmpdir);
     write_job(&x, comps);
-    ck_assert_msg(spetl(&x, "run", "customer-export") <= 1, "%s", err);
-    ck_assert_str_eq(company_prop(&x, x.k[0], "city", buf, sizeof(buf)), "PY CUSTOMER");
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") <= 1, "%s", err);
+    ck_assert_str_eq(company_prop(&x, keys[0], "city", buf, sizeof(buf)), "PY CUSTOMER");
     {
         char key[64];
         json_t *c;
-        snprintf(key, sizeof(key), "%s|PRIMARY", x.k[0]);
+        snprintf(key, sizeof(key), "%s|PRIMARY", keys[0]);
         c = sim_find(&x, "contacts", "gp_address_key", key);
         if (c != NULL)
             ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "properties"), "city")),
@@ -759,14 +696,14 @@ START_TEST(program_hooks_pass_through_and_skip)
     }
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK'"), 0);
     /* products through the program that skips none of them */
-    ck_assert_msg(spetl(&x, "run", "product-export") == 0, "%s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "product-export") == 0, "%s", err);
     ck_assert_int_eq(db_count(&x, LINKS("ITEM")), db_count(&x, "SELECT COUNT(*) FROM IV00101"));
     /* the company filter program skips K1's company: company-link leaves it alone */
-    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
-    ck_assert_msg(spetl(&x, "run", "company-link") == 0, "%s", err);
-    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", x.k[1]), 0);
+    sp_e2e_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "company-link") == 0, "%s", err);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key = '%s'", keys[1]), 0);
     ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER")), db_count(&x, "SELECT COUNT(*) FROM RM00101") - 1);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -790,13 +727,13 @@ START_TEST(company_filter_and_post_link)
              "  <company-filter><sql params=\"property:gp_customer_number\">SELECT action, message FROM hook_ctl "
              "WHERE k = ?</sql></company-filter>\n");
     write_job(&x, comps);
-    ck_assert_msg(spetl(&x, "run", "customer-export") <= 1, "%s", err);
-    db_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
-    db_exec(&x, "DELETE FROM spAAActionCenter");
-    ctl(&x, x.k[0], "skip", "left alone", NULL);
-    ctl(&x, x.k[1], "fail", "bad company", NULL);
-    ck_assert_int_eq(spetl(&x, "run", "company-link"), 1);
-    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key IN ('%s', '%s')", x.k[0], x.k[1]), 0);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") <= 1, "%s", err);
+    sp_e2e_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
+    sp_e2e_exec(&x, "DELETE FROM spAAActionCenter");
+    ctl(&x, keys[0], "skip", "left alone", NULL);
+    ctl(&x, keys[1], "fail", "bad company", NULL);
+    ck_assert_int_eq(sp_e2e_spetl(&x, "run", "company-link"), 1);
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER") " AND Entity_Key IN ('%s', '%s')", keys[0], keys[1]), 0);
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Category = 'HOOK' AND "
                                   "Entity_Type = 'COMPANY' AND Message LIKE 'company-filter hook (%%): bad company'"),
                      1);
@@ -805,7 +742,7 @@ START_TEST(company_filter_and_post_link)
                                   "l.Entity_Key = h.k AND l.HubSpot_ID = h.hs"),
                      db_count(&x, LINKS("CUSTOMER")));
     ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM hook_log"), db_count(&x, LINKS("CUSTOMER")));
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -816,6 +753,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
+    sp_e2e_use("hooks", tmpdir, sizeof(tmpdir), out, sizeof(out), err, sizeof(err));
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, sql_hooks_change_skip_and_fail_customer_export_records, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, sql_post_hook_write_rolls_back_with_its_page, 0, SP_DBTEST_COUNT);

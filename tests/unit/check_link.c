@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
@@ -26,33 +27,11 @@
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
 
-typedef struct env {
-    int target;
-    sp_sim *sim;
-    char conn[1024];
-    char env[256];
-    char job[700];
-    sp_db *db;
-    char hub[32];
-} env;
-
-static int sh(const char *env_s, const char *prog, const char *args)
-{
-    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
-}
-
-static int spetl(env *x, const char *before, const char *after)
-{
-    char args[2048];
-    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
-    return sh(x->env, getenv("SPETL_BIN"), args);
-}
+typedef sp_e2e env;
 
 static void write_job(env *x)
 {
     char text[8192];
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/link-%d.xml", tmpdir, x->target);
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"link-test\">\n"
@@ -83,16 +62,7 @@ static void write_job(env *x)
              "  </components>\n"
              "</job>\n",
              sp_sim_base_url(x->sim), x->conn);
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void exec_sql(env *x, const char *sql)
-{
-    sp_err e;
-    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
+    sp_e2e_write_job(x, "link", text);
 }
 
 /* GP rows padded as GP stores CHAR values (on SQLite the padding is data). */
@@ -129,12 +99,7 @@ static void seed_gp(env *x)
         "('PROS0001       ', 'PRIMARY', 'Zed', 'zed@zeta.example')",
     };
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
-        exec_sql(x, sql[i]);
-}
-
-static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
-{
-    return sp_test_sim_json(x->sim, method, path, body);
+        sp_e2e_exec(x, sql[i]);
 }
 
 /* Seed one object's records; ids[i] gets the id of records[i]. */
@@ -143,7 +108,7 @@ static void seed_sim(env *x, const char *obj, const char *records, char ids[][32
     char path[64], *body = sp_xasprintf("{\"records\":[%s]}", records);
     json_t *j;
     snprintf(path, sizeof(path), "/_sim/seed/%s", obj);
-    j = sim_json(x, "POST", path, body);
+    j = sp_e2e_sim_json(x, "POST", path, body);
     free(body);
     ck_assert_uint_eq(json_array_size(json_object_get(j, "ids")), n);
     for (size_t i = 0; i < n; i++)
@@ -182,92 +147,15 @@ static void seed_hubspot(env *x)
     seed_sim(x, "companies", recs, comp, NCOMP);
 }
 
-static void put_link(env *x, const char *type, const char *key, const char *obj, const char *id)
-{
-    sp_link l;
-    sp_err e;
-    memset(&l, 0, sizeof(l));
-    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
-    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
-    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
-    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
-    ck_assert_msg(sp_link_put(x->db, x->hub, &l, &e) == 0, "%s", e.msg);
-}
-
 static int env_start(env *x, int target, const char *tag)
 {
-    sp_err e;
-    char args[2048], prog[600];
-
-    memset(x, 0, sizeof(*x));
-    x->target = target;
-    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL) {
-        sp_skip_note("run it under make test");
+    if (!sp_e2e_start(x, target, tag, "--customers 1 --items 1", NULL, "HUBSPOT_TOKEN=pat-na1-link-test"))
         return 0;
-    }
-    if (sp_dbtest_unavailable(target) != NULL) {
-        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
-        return 0;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "%s/link-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
-    mkdir(tmpdir, 0755);
-    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
-    sp_db_close(x->db);
-    x->db = NULL;
-    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args), "--conn '%s' --customers 1 --items 1 --create-schema -q", x->conn);
-    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
-    ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
-    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-link-test");
     write_job(x);
-    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
-    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    sp_e2e_ready(x, 0);
     seed_gp(x);
     seed_hubspot(x);
     return 1;
-}
-
-static void env_stop(env *x)
-{
-    sp_db_close(x->db);
-    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
-}
-
-/* The hub id spetl uses: the simulator's portal id, from the links spetl wrote
- * (or from account details). */
-static void find_hub(env *x)
-{
-    json_t *j = sim_json(x, "GET", "/account-info/v3/details", NULL);
-    json_t *p = json_object_get(j, "portalId");
-    if (json_is_integer(p))
-        snprintf(x->hub, sizeof(x->hub), "%lld", (long long)json_integer_value(p));
-    else
-        snprintf(x->hub, sizeof(x->hub), "%s", json_string_value(p) ? json_string_value(p) : "");
-    json_decref(j);
-    ck_assert_str_ne(x->hub, "");
-}
-
-/* The link of a HubSpot record as "TYPE KEY", or "" when none. */
-static const char *link_of(env *x, const char *obj, const char *id)
-{
-    static char buf[160];
-    sp_link l;
-    sp_err e;
-    int found = 0;
-    ck_assert_msg(sp_link_get_by_hs(x->db, x->hub, obj, id, &l, &found, &e) == 0, "%s", e.msg);
-    if (!found)
-        return "";
-    snprintf(buf, sizeof(buf), "%s %s", l.entity_type, l.entity_key);
-    return buf;
-}
-
-static int64_t nlinks(env *x)
-{
-    int64_t n = -1;
-    sp_err e;
-    ck_assert_int_eq(sp_link_count(x->db, x->hub, NULL, &n, &e), 0);
-    return n;
 }
 
 /* Every GP row the test wrote, as text (with DEX_ROW_TS, which triggers move on update). */
@@ -298,7 +186,7 @@ static char *gp_dump(env *x)
 /* Requests that wrote to HubSpot (anything but GET and batch/read), and the list GETs of companies. */
 static void sim_requests(env *x, long long *writes, long long *company_lists)
 {
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL), *v;
+    json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL), *v;
     const char *k;
     *writes = json_integer_value(json_object_get(j, "writes"));
     *company_lists = 0;
@@ -343,49 +231,49 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     int rc;
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "link_sqlite" : "link_pg"), "%s", sp_skip_why());
-    find_hub(&x);
-    put_link(&x, SP_LINK_CUSTOMER, "TAKEN0001", "companies", "999999");
-    put_link(&x, SP_LINK_CUSTOMER, "LINKED0001", "companies", comp[LINKED]);
+    sp_e2e_find_hub(&x);
+    sp_e2e_put_link(&x, SP_LINK_CUSTOMER, "TAKEN0001", "companies", "999999");
+    sp_e2e_put_link(&x, SP_LINK_CUSTOMER, "LINKED0001", "companies", comp[LINKED]);
     before = gp_dump(&x);
 
     /* a dry run prints what it would link and writes nothing */
-    rc = spetl(&x, "run", "--dry-run");
+    rc = sp_e2e_spetl(&x, "run", "--dry-run");
     ck_assert_msg(rc == 0 || rc == 1, "dry run exit %d: %.3000s", rc, err);
     snprintf(want, sizeof(want), "would link companies %s -> CUSTOMER AARONFIT0001", comp[AARON]);
     ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.1500s\n%.3000s", want, out, err);
     snprintf(want, sizeof(want), "would report COMPANY %s: AMBIGUOUS", comp[ACME]);
     ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.1500s", want, out);
-    ck_assert_int_eq(nlinks(&x), 2);
+    ck_assert_int_eq(sp_e2e_nlinks(&x), 2);
     actions(&x, &r);
     ck_assert_int_eq(r.n, 0);
 
     /* --key: the one company with that HubSpot id */
     snprintf(want, sizeof(want), "--key %s", comp[CAFE]);
-    rc = spetl(&x, "run", want);
+    rc = sp_e2e_spetl(&x, "run", want);
     ck_assert_msg(rc == 0, "run --key exit %d: %.3000s", rc, err);
-    ck_assert_str_eq(link_of(&x, "companies", comp[CAFE]), "CUSTOMER CAFE0001");
-    ck_assert_int_eq(nlinks(&x), 3);
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[CAFE]), "CUSTOMER CAFE0001");
+    ck_assert_int_eq(sp_e2e_nlinks(&x), 3);
 
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d (1: records failed): %.1500s%.3000s", rc, out, err);
-    ck_assert_str_eq(link_of(&x, "companies", comp[AARON]), "CUSTOMER AARONFIT0001");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_AARON]), "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_JO]), "CUSTOMER_ADDRESS AARONFIT0001|BILLING");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_NOMAIL]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[CAFE]), "CUSTOMER CAFE0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[PHONE]), "CUSTOMER PHONE0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[FALLBACK]), "CUSTOMER FALLBK0001");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_BOB]), "CUSTOMER_ADDRESS FALLBK0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "companies", comp[ZETA]), "PROSPECT PROS0001");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_ZED]), "PROSPECT_CONTACT PROS0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "companies", comp[ACME]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[TAKEN]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[NOBODY]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[LINKED]), "CUSTOMER LINKED0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[LONGN]), "CUSTOMER LONG0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[DOMAIN]), "CUSTOMER DOMAIN0001");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_DOCK]), "");
-    ck_assert_int_eq(nlinks(&x), 2 + 11);
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[AARON]), "CUSTOMER AARONFIT0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_AARON]), "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_JO]), "CUSTOMER_ADDRESS AARONFIT0001|BILLING");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_NOMAIL]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[CAFE]), "CUSTOMER CAFE0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[PHONE]), "CUSTOMER PHONE0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[FALLBACK]), "CUSTOMER FALLBK0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_BOB]), "CUSTOMER_ADDRESS FALLBK0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[ZETA]), "PROSPECT PROS0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_ZED]), "PROSPECT_CONTACT PROS0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[ACME]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[TAKEN]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[NOBODY]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[LINKED]), "CUSTOMER LINKED0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[LONGN]), "CUSTOMER LONG0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[DOMAIN]), "CUSTOMER DOMAIN0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_DOCK]), "");
+    ck_assert_int_eq(sp_e2e_nlinks(&x), 2 + 11);
 
     actions(&x, &r);
     ck_assert_msg(r.n == 4, "%d rows:\n%s", r.n, r.text);
@@ -409,9 +297,9 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
     free(after);
 
     /* a rerun links nothing new */
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "rerun exit %d: %.3000s", rc, err);
-    ck_assert_int_eq(nlinks(&x), 2 + 11);
+    ck_assert_int_eq(sp_e2e_nlinks(&x), 2 + 11);
     sim_requests(&x, &writes, &lists);
     ck_assert_int_eq(writes, 0);
     after = gp_dump(&x);
@@ -435,11 +323,11 @@ START_TEST(links_companies_and_contacts_and_writes_nothing_else)
         fputs(text, f);
         fclose(f);
     }
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 7, "exit %d (7: the component stopped): %.3000s", rc, strstr(err, "phono") ? strstr(err, "phono") - 200 : err);
     ck_assert_msg(strstr(err, ".xml:10:29: rule") && strstr(err, "HubSpot property phono, which companies do not have"), "%.3000s",
                   err);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -450,6 +338,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
+    sp_e2e_use("link", tmpdir, sizeof(tmpdir), out, sizeof(out), err, sizeof(err));
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, links_companies_and_contacts_and_writes_nothing_else, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
@@ -30,33 +31,11 @@
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
 
-typedef struct env {
-    int target;
-    sp_sim *sim;
-    char conn[1024];
-    char env[256];
-    char job[700];
-    sp_db *db;
-    char hub[32];
-} env;
-
-static int sh(const char *env_s, const char *prog, const char *args)
-{
-    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
-}
-
-static int spetl(env *x, const char *before, const char *after)
-{
-    char args[2048];
-    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
-    return sh(x->env, getenv("SPETL_BIN"), args);
-}
+typedef sp_e2e env;
 
 static void write_job(env *x, const char *components)
 {
     char text[8192];
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/linkx-%d.xml", tmpdir, x->target);
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"linkx-test\">\n"
@@ -88,46 +67,7 @@ static void write_job(env *x, const char *components)
              sp_sim_base_url(x->sim),
              strstr(components, "<company-") != NULL ? " page-size=\"20\"" : "",   /* refused in a job that never reads pages */
              x->conn, components);
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void exec_sql(env *x, const char *sql)
-{
-    sp_err e;
-    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
-}
-
-static int64_t db_count(env *x, const char *sql)
-{
-    sp_stmt *st = NULL;
-    sp_err e;
-    int64_t n = -1;
-    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0 && sp_stmt_exec(st, NULL, &e) == 0, "%s: %s", sql,
-                  e.msg);
-    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
-    n = atoll(sp_stmt_text(st, 0));
-    sp_stmt_free(st);
-    return n;
-}
-
-static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
-{
-    return sp_test_sim_json(x->sim, method, path, body);
-}
-
-static void find_hub(env *x)
-{
-    json_t *j = sim_json(x, "GET", "/account-info/v3/details", NULL);
-    json_t *p = json_object_get(j, "portalId");
-    if (json_is_integer(p))
-        snprintf(x->hub, sizeof(x->hub), "%lld", (long long)json_integer_value(p));
-    else
-        snprintf(x->hub, sizeof(x->hub), "%s", json_string_value(p) ? json_string_value(p) : "");
-    json_decref(j);
-    ck_assert_str_ne(x->hub, "");
+    sp_e2e_write_job(x, "linkx", text);
 }
 
 /* A sample company of `customers` customers (and no prospect), the simulator
@@ -135,49 +75,22 @@ static void find_hub(env *x)
 static int env_start(env *x, int target, const char *tag, int customers, const char *const *sim_args,
                      const char *components)
 {
-    sp_err e;
-    char args[2048], prog[600];
+    char sample[128];
 
-    memset(x, 0, sizeof(*x));
-    x->target = target;
-    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL) {
-        sp_skip_note("run it under make test");
+    snprintf(sample, sizeof(sample), "--customers %d --prospects 0 --items 1", customers);
+    if (!sp_e2e_start(x, target, tag, sample, sim_args, "HUBSPOT_TOKEN=pat-na1-linkx-test"))
         return 0;
-    }
-    if (sp_dbtest_unavailable(target) != NULL) {
-        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
-        return 0;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "%s/linkx-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
-    mkdir(tmpdir, 0755);
-    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
-    sp_db_close(x->db);
-    x->db = NULL;
-    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args), "--conn '%s' --customers %d --prospects 0 --items 1 --create-schema -q", x->conn,
-             customers);
-    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
-    ck_assert_int_eq(sp_sim_start(sim_args, &x->sim, &e), 0);
-    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-linkx-test");
     write_job(x, components);
-    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
-    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
-    find_hub(x);
+    sp_e2e_ready(x, 0);
+    sp_e2e_find_hub(x);
     return 1;
-}
-
-static void env_stop(env *x)
-{
-    sp_db_close(x->db);
-    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
 }
 
 /* How many requests the simulator has seen whose endpoint starts with prefix
  * ("GET /crm/v3/objects/companies" and so on), and its write count. */
 static long long sim_calls(env *x, const char *method, const char *needle, long long *writes)
 {
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL), *v;
+    json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL), *v;
     const char *k;
     long long n = 0;
     if (writes != NULL)
@@ -193,7 +106,7 @@ static long long sim_calls(env *x, const char *method, const char *needle, long 
 /* The list GETs of companies. */
 static long long company_lists(env *x)
 {
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL), *v;
+    json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL), *v;
     const char *k;
     long long n = 0;
     json_object_foreach(json_object_get(j, "by_endpoint"), k, v) {
@@ -242,29 +155,29 @@ START_TEST(company_types_checked_against_the_account)
                           "    <company-link customer-matching=\"cm\"\n"
                           "                  company-types=\"PROSPECT;Vendor\"/>\n"),
                "%s", sp_skip_why());
-    j = sim_json(&x, "POST", "/_sim/seed/companies",
+    j = sp_e2e_sim_json(&x, "POST", "/_sim/seed/companies",
                  "{\"records\":[{\"properties\":{\"name\":\"Nobody Ltd\",\"type\":\"VENDOR\"}}]}");
     json_decref(j);
     pos_of(&x, "company-types=", at, sizeof(at));
-    ck_assert_msg(spetl(&x, "setup-hubspot", "") == 0, "setup-hubspot: %s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "setup-hubspot", "") == 0, "setup-hubspot: %s", err);
 
     /* the simulator's default options hold both */
-    rc = spetl(&x, "check", "");
+    rc = sp_e2e_spetl(&x, "check", "");
     ck_assert_msg(rc == 0, "check exit %d:\n%s\n%s", rc, out, err);
     ck_assert_msg(strstr(out, "ok    company-types of company-link") != NULL, "%s", out);
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %s", rc, err);
     ck_assert_int_eq(sim_calls(&x, "GET ", "/companies/{propertyName}", NULL), 2);
 
     /* the account's options change: VENDOR is gone */
-    j = sim_json(&x, "PATCH", "/crm/v3/properties/companies/type",
+    j = sp_e2e_sim_json(&x, "PATCH", "/crm/v3/properties/companies/type",
                  "{\"options\":[{\"label\":\"Prospect\",\"value\":\"PROSPECT\"},"
                  "{\"label\":\"Customer\",\"value\":\"CUSTOMER\"},{\"label\":\"Partner\",\"value\":\"PARTNER\"}]}");
     ck_assert_int_eq(json_array_size(json_object_get(j, "options")), 3);
     json_decref(j);
     snprintf(want, sizeof(want), "%scompany-types: VENDOR is not an option of this HubSpot account's company "
                                  "property \"type\" (its options: PROSPECT, CUSTOMER, PARTNER)", at);
-    rc = spetl(&x, "check", "");
+    rc = sp_e2e_spetl(&x, "check", "");
     ck_assert_msg(rc == 2, "check exit %d (2: a job problem):\n%s\n%s", rc, out, err);
     ck_assert_msg(strstr(out, "FAIL  company-types of company-link: ") && strstr(out, want), "no \"%s\" in\n%s", want,
                   out);
@@ -272,7 +185,7 @@ START_TEST(company_types_checked_against_the_account)
     {
         long long lists = company_lists(&x);
         ck_assert_int_gt(lists, 0);
-        rc = spetl(&x, "run", "");
+        rc = sp_e2e_spetl(&x, "run", "");
         ck_assert_msg(rc == 7, "run exit %d (7: the component stopped): %s", rc, err);
         /* the log escapes the quotes around type */
         want[strlen(at) + strlen("company-types: VENDOR is not an option")] = '\0';
@@ -281,48 +194,21 @@ START_TEST(company_types_checked_against_the_account)
         ck_assert_int_eq(company_lists(&x), lists);
     }
     /* no company property "type" at all */
-    j = sim_json(&x, "PATCH", "/crm/v3/properties/companies/type", "{\"options\":[]}");
+    j = sp_e2e_sim_json(&x, "PATCH", "/crm/v3/properties/companies/type", "{\"options\":[]}");
     json_decref(j);
-    rc = spetl(&x, "check", "");
+    rc = sp_e2e_spetl(&x, "check", "");
     ck_assert_msg(rc == 2 && strstr(out, "PROSPECT, VENDOR are not an option") && strstr(out, "(its options: none)"),
                   "check exit %d:\n%s", rc, out);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
-
-/* ---- a converted prospect keeps its contacts' links ---------------------------- */
-
-static void put_link(env *x, const char *type, const char *key, const char *obj, const char *id)
-{
-    sp_link l;
-    sp_err e;
-    memset(&l, 0, sizeof(l));
-    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
-    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
-    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
-    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
-    ck_assert_msg(sp_link_put(x->db, x->hub, &l, &e) == 0, "%s", e.msg);
-}
-
-static const char *link_of(env *x, const char *obj, const char *id)
-{
-    static char buf[160];
-    sp_link l;
-    sp_err e;
-    int found = 0;
-    ck_assert_msg(sp_link_get_by_hs(x->db, x->hub, obj, id, &l, &found, &e) == 0, "%s", e.msg);
-    if (!found)
-        return "";
-    snprintf(buf, sizeof(buf), "%s %s", l.entity_type, l.entity_key);
-    return buf;
-}
 
 static void seed_one(env *x, const char *obj, const char *props, char *id, size_t n)
 {
     char path[64], *body = sp_xasprintf("{\"records\":[{\"properties\":%s}]}", props);
     json_t *j;
     snprintf(path, sizeof(path), "/_sim/seed/%s", obj);
-    j = sim_json(x, "POST", path, body);
+    j = sp_e2e_sim_json(x, "POST", path, body);
     free(body);
     snprintf(id, n, "%s", json_string_value(json_array_get(json_object_get(j, "ids"), 0)));
     json_decref(j);
@@ -350,23 +236,23 @@ START_TEST(converted_prospect_keeps_its_contacts)
     SP_SKIP_IF(!env_start(&x, _i, tag, 3, NULL,
                           "    <customer-export address-types=\"*\" customer-mapping=\"c\" address-mapping=\"a\"/>\n"),
                "%s", sp_skip_why());
-    ck_assert_msg(spetl(&x, "setup-hubspot", "") == 0, "setup-hubspot: %s", err);
-    ck_assert_msg(spetl(&x, "run", "customer-export") == 0, "first export: %s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "setup-hubspot", "") == 0, "setup-hubspot: %s", err);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") == 0, "first export: %s", err);
 
     /* a prospect linked to a company, its two contacts to two HubSpot contacts */
     pad(&x, p15, sizeof(p15), "CONVCO0001", 15);
     snprintf(sql, sizeof(sql), "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES (%s, 'Conversion Co')", p15);
-    exec_sql(&x, sql);
+    sp_e2e_exec(&x, sql);
     snprintf(sql, sizeof(sql), "INSERT INTO spProspectContact (PROSPID, Contact_ID, Contact_Name, Email) VALUES "
                                "(%s, 1, 'Ann Ames', 'ann@conversion.example'), (%s, 2, 'Ben Bold', 'ben@conversion.example')",
              p15, p15);
-    exec_sql(&x, sql);
+    sp_e2e_exec(&x, sql);
     seed_one(&x, "companies", "{\"name\":\"Conversion Co\"}", company, sizeof(company));
     seed_one(&x, "contacts", "{\"email\":\"ann@conversion.example\",\"lastname\":\"Ames\"}", ann, sizeof(ann));
     seed_one(&x, "contacts", "{\"email\":\"ben@conversion.example\",\"lastname\":\"Bold\"}", ben, sizeof(ben));
-    put_link(&x, SP_LINK_PROSPECT, "CONVCO0001", "companies", company);
-    put_link(&x, SP_LINK_PROSPECT_CONTACT, "CONVCO0001|1", "contacts", ann);
-    put_link(&x, SP_LINK_PROSPECT_CONTACT, "CONVCO0001|2", "contacts", ben);
+    sp_e2e_put_link(&x, SP_LINK_PROSPECT, "CONVCO0001", "companies", company);
+    sp_e2e_put_link(&x, SP_LINK_PROSPECT_CONTACT, "CONVCO0001|1", "contacts", ann);
+    sp_e2e_put_link(&x, SP_LINK_PROSPECT_CONTACT, "CONVCO0001|2", "contacts", ben);
 
     /* converted: the customer CONVCO0001 with Ann's e-mail on its BILLING
      * address (matched by e-mail) and an address "2" without one (matched by
@@ -376,29 +262,29 @@ START_TEST(converted_prospect_keeps_its_contacts)
     pad(&x, p31, sizeof(p31), "CONVCO0001", 31);
     snprintf(sql, sizeof(sql), "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, ADRSCODE) VALUES (%s, 'Conversion Co', %s)",
              p15, a15);
-    exec_sql(&x, sql);
+    sp_e2e_exec(&x, sql);
     snprintf(sql, sizeof(sql), "INSERT INTO RM00102 (CUSTNMBR, ADRSCODE, CNTCPRSN) VALUES (%s, %s, 'Ann Ames'), "
                                "(%s, %s, 'Ben Bold')", p15, a15, p15, b15);
-    exec_sql(&x, sql);
+    sp_e2e_exec(&x, sql);
     snprintf(sql, sizeof(sql), "INSERT INTO SY01200 (Master_Type, Master_ID, ADRSCODE, INET1) VALUES "
                                "('CUS', %s, %s, 'Ann@Conversion.example'), ('CUS', %s, %s, '')", p31, a15, p31, b15);
-    exec_sql(&x, sql);
+    sp_e2e_exec(&x, sql);
 
     sim_calls(&x, "", "", &writes0);
-    rc = spetl(&x, "run", "customer-export");
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 0, "customer-export exit %d (an e-mail conflict?):\n%s", rc, err);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter"), 0);
-    ck_assert_str_eq(link_of(&x, "companies", company), "CUSTOMER CONVCO0001");
-    ck_assert_str_eq(link_of(&x, "contacts", ann), "CUSTOMER_ADDRESS CONVCO0001|BILLING");
-    ck_assert_str_eq(link_of(&x, "contacts", ben), "CUSTOMER_ADDRESS CONVCO0001|2");
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type LIKE 'PROSPECT%'"),
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter"), 0);
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", company), "CUSTOMER CONVCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", ann), "CUSTOMER_ADDRESS CONVCO0001|BILLING");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", ben), "CUSTOMER_ADDRESS CONVCO0001|2");
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type LIKE 'PROSPECT%'"),
                      0);
     /* no contact or company created: nothing written to HubSpot at all */
     sim_calls(&x, "", "", &writes1);
     ck_assert_int_eq(writes1, writes0);
     ck_assert_msg(strstr(err, "1 prospect link taken over by its customer (converted prospects), with 2 contact links"),
                   "%s", err);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -471,7 +357,7 @@ static int seed_companies(env *x)
         }
     json_object_set_new(conts, "records", crecs);
     body = json_dumps(conts, JSON_COMPACT);
-    ids = sim_json(x, "POST", "/_sim/seed/contacts", body);
+    ids = sp_e2e_sim_json(x, "POST", "/_sim/seed/contacts", body);
     free(body);
     ck_assert_int_eq((int)json_array_size(json_object_get(ids, "ids")), 2 * n);
     for (int i = 0; i < n; i++) {
@@ -485,7 +371,7 @@ static int seed_companies(env *x)
     json_decref(conts);
     json_object_set_new(comps, "records", orecs);
     body = json_dumps(comps, JSON_COMPACT);
-    ids = sim_json(x, "POST", "/_sim/seed/companies", body);
+    ids = sp_e2e_sim_json(x, "POST", "/_sim/seed/companies", body);
     free(body);
     ck_assert_int_eq((int)json_array_size(json_object_get(ids, "ids")), n);
     json_decref(ids);
@@ -560,28 +446,28 @@ START_TEST(company_link_killed_then_rerun)
         }
         ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
                       "run %zu ended by itself (status %d) before %lld pages", k + 1, st, at[k]);
-        exec_sql(&x, "DELETE FROM spAARunLock");
+        sp_e2e_exec(&x, "DELETE FROM spAARunLock");
     }
-    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
+    ck_assert_int_gt(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
     /* the rerun finishes the work: the same links as one run from nothing */
-    rc = spetl(&x, "run", "company-link");
+    rc = sp_e2e_spetl(&x, "run", "company-link");
     ck_assert_msg(rc == 0 || rc == 1, "rerun exit %d: %s", rc, err);
     after_kills = dump_links(&x);
-    exec_sql(&x, "DELETE FROM spAAIntegratedEntityLink");
-    exec_sql(&x, "DELETE FROM spAAActionCenter");
-    rc = spetl(&x, "run", "company-link");
+    sp_e2e_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
+    sp_e2e_exec(&x, "DELETE FROM spAAActionCenter");
+    rc = sp_e2e_spetl(&x, "run", "company-link");
     ck_assert_msg(rc == 0 || rc == 1, "clean run exit %d: %s", rc, err);
     clean = dump_links(&x);
     ck_assert_str_eq(after_kills, clean);
     /* every company linked once; each linked company's contacts with it */
-    ck_assert_int_ge(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE HubSpot_Object_Type = 'companies'"),
+    ck_assert_int_ge(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE HubSpot_Object_Type = 'companies'"),
                      n * 9 / 10);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM (SELECT HubSpot_ID FROM spAAIntegratedEntityLink "
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM (SELECT HubSpot_ID FROM spAAIntegratedEntityLink "
                                   "GROUP BY HubSpot_Object_Type, HubSpot_ID HAVING COUNT(*) > 1) d"), 0);
-    ck_assert_int_gt(db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE HubSpot_Object_Type = 'contacts'"), n / 2);
+    ck_assert_int_gt(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE HubSpot_Object_Type = 'contacts'"), n / 2);
     free(after_kills);
     free(clean);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -592,6 +478,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
+    sp_e2e_use("linkx", tmpdir, sizeof(tmpdir), out, sizeof(out), err, sizeof(err));
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, company_types_checked_against_the_account, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, converted_prospect_keeps_its_contacts, 0, SP_DBTEST_COUNT);
