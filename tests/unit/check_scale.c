@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/expect.h"
 #include "../support/run.h"
 #include "../support/sim.h"
@@ -50,16 +51,9 @@
 static char tmpdir[512];
 static char out[1 << 16], err[4 << 20];
 
-typedef struct env {
-    int target;
-    sp_sim *sim;
-    char conn[1024];
-    char env[256];
-    char job[700];
-    char hub[32];
-    sp_db *db;
-    long customers;
-} env;
+typedef sp_e2e env;
+
+static long customers;   /* of this test: scale(target) */
 
 /* What the sample data implies for customer-export (computed from the data). */
 typedef sp_test_expect expect;
@@ -74,7 +68,7 @@ static int64_t t0_ms;
 
 static void phase(const env *x, const char *what)
 {
-    printf("check_scale: %s %ld customers: %s at %.1f s\n", sp_dbtest_name(x->target), x->customers, what,
+    printf("check_scale: %s %ld customers: %s at %.1f s\n", sp_dbtest_name(x->target), customers, what,
            (double)(sp_clock_now_ms() - t0_ms) / 1000.0);
     fflush(stdout);
 }
@@ -95,11 +89,6 @@ static long scale(int target)
     return n;
 }
 
-static int sh(const char *env_s, const char *prog, const char *args)
-{
-    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
-}
-
 /* The end of spetl's stderr: where the error is (the lines before it are
  * one warning per failed record). */
 static const char *err_tail(void)
@@ -110,20 +99,10 @@ static const char *err_tail(void)
     return nl != NULL ? nl + 1 : p;
 }
 
-static int spetl(env *x, const char *cmd, const char *after)
-{
-    char args[2048];
-    snprintf(args, sizeof(args), "%s '%s' %s", cmd, x->job, after);
-    return sh(x->env, getenv("SPETL_BIN"), args);
-}
-
 static void write_job(env *x)
 {
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/job-%d.xml", tmpdir, x->target);
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f,
+    char text[4096];
+    snprintf(text, sizeof(text),
             "<?xml version=\"1.0\"?>\n"
             "<job xmlns=\"urn:spetl:job:1\" name=\"scale-test\">\n"
             "  <hubspot base-url=\"%s\" connect-timeout-seconds=\"2\" retry-budget-seconds=\"10\">\n"
@@ -148,71 +127,27 @@ static void write_job(env *x)
             "  </components>\n"
             "</job>\n",
             sp_sim_base_url(x->sim), x->conn);
-    fclose(f);
+    sp_e2e_write_job(x, "scale", text);
 }
 
-/* A fresh sample company of x->customers on target, the simulator, spetl's tables and properties. */
+/* A fresh sample company of customers on target, the simulator, spetl's tables and properties. */
 static int env_start(env *x, int target, const char *tag)
 {
-    sp_err e;
-    char args[2048], prog[600];
+    char sample[128];
 
-    memset(x, 0, sizeof(*x));
     t0_ms = sp_clock_now_ms();
-    x->target = target;
-    x->customers = scale(target);
-    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL) {
-        sp_skip_note("run it under make test");
+    customers = scale(target);
+    snprintf(sample, sizeof(sample), "--customers %ld --items 10 --documents 1 --prospects 1", customers);
+    if (!sp_e2e_start(x, target, tag, sample, NULL, "HUBSPOT_TOKEN=pat-na1-scale-test SPETL_BENCH_UNPACED=1"))
         return 0;
-    }
-    if (sp_dbtest_unavailable(target) != NULL) {
-        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
-        return 0;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "%s/scale-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
-    mkdir(tmpdir, 0755);
-    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
-    sp_db_close(x->db);
-    x->db = NULL;
-    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args),
-             "--conn '%s' --customers %ld --items 10 --documents 1 --prospects 1 --create-schema -q", x->conn,
-             x->customers);
-    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
     phase(x, "sample written");
-    ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
-    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-scale-test SPETL_BENCH_UNPACED=1");
     write_job(x);
-    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
-    ck_assert_msg(spetl(x, "setup-hubspot", "") == 0, "setup-hubspot: %s%s", out, err);
-    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    sp_e2e_ready(x, 1);
     phase(x, "set up");
     return 1;
 }
 
-static void env_stop(env *x)
-{
-    sp_db_close(x->db);
-    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
-}
-
-/* ---- the database ---------------------------------------------------------- */
-
-static int64_t db_count(env *x, const char *sql)
-{
-    sp_stmt *st = NULL;
-    sp_err e;
-    int64_t n = -1;
-    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0, "%s", e.msg);
-    ck_assert_msg(sp_stmt_exec(st, NULL, &e) == 0, "%s", e.msg);
-    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
-    ck_assert_int_eq(sp_stmt_int(st, 0, &n, &e), 0);
-    sp_stmt_free(st);
-    return n;
-}
-
-/* db_count of sql with the hub bound to each of its nhub parameters */
+/* sp_e2e_count of sql with the hub bound to each of its nhub parameters */
 static int64_t db_count_hub(env *x, const char *sql, int nhub)
 {
     sp_stmt *st = NULL;
@@ -228,18 +163,12 @@ static int64_t db_count_hub(env *x, const char *sql, int nhub)
     return n;
 }
 
-static void db_exec(env *x, const char *sql)
-{
-    sp_err e;
-    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
-}
-
 /* The records customer-export must create or refuse, from the sample data
  * (tests/support/expect.h). */
 static expect expected(env *x)
 {
     expect r = sp_test_expected(x->db);
-    ck_assert_int_eq(r.customers, x->customers);
+    ck_assert_int_eq(r.customers, customers);
     return r;
 }
 
@@ -303,14 +232,6 @@ static long long stat_of(json_t *stats, const char *name)
 static long long calls_of(json_t *stats, const char *endpoint)
 {
     return json_integer_value(json_object_get(json_object_get(stats, "by_endpoint"), endpoint));
-}
-
-static long long sim_writes(env *x)
-{
-    json_t *j = sim_json(x, "GET", "/_sim/stats");
-    long long w = stat_of(j, "writes");
-    json_decref(j);
-    return w;
 }
 
 /* One live HubSpot record: pointers into the JSON it came from. */
@@ -499,7 +420,7 @@ static void assert_action_center(env *x, const expect *ex)
                                      "Resolved_On IS NULL AND (Component <> 'customer-export' OR Entity_Type "
                                      "<> 'CUSTOMER_ADDRESS')", 1),
                      0);
-    ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM (SELECT Entity_Key FROM spAAActionCenter WHERE "
+    ck_assert_int_eq(sp_e2e_count(x, "SELECT COUNT(*) FROM (SELECT Entity_Key FROM spAAActionCenter WHERE "
                                  "Resolved_On IS NULL GROUP BY Entity_Type, Entity_Key HAVING COUNT(*) > 1) d"),
                      0);
     /* no linked record has an open row ... */
@@ -561,7 +482,7 @@ START_TEST(export_at_scale_then_noop_rerun)
      * already used e-mail), each alone, and the run goes on; some records
      * failed is exit 1. 0 would mean a refusal went unreported; 4 a stopped
      * run (the batch-read bug of 0e4adb8). */
-    rc = spetl(&x, "run", "customer-export");
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 1, "customer-export exited %d, not 1:\n%s", rc, err_tail());
     phase(&x, "exported");
     s = parse_summary();
@@ -581,15 +502,15 @@ START_TEST(export_at_scale_then_noop_rerun)
     read_hub(&x);
     assert_consistent(&x, &ex);
     assert_action_center(&x, &ex);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAARunHistory"), 1);
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NOT NULL"), 0);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAARunHistory"), 1);
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NOT NULL"), 0);
 
     /* The rerun: every customer and address that went through is linked and
      * not read again; only the failed addresses are read, tried again and
      * refused again: exit 1 again, nothing written, no company upsert, no
      * update, no association. */
     before = sim_json(&x, "GET", "/_sim/stats");
-    rc = spetl(&x, "run", "customer-export");
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 1, "customer-export exited %d, not 1:\n%s", rc, err_tail());
     after = sim_json(&x, "GET", "/_sim/stats");
     phase(&x, "rerun");
@@ -614,27 +535,13 @@ START_TEST(export_at_scale_then_noop_rerun)
     assert_consistent(&x, &ex);
     assert_action_center(&x, &ex);
     /* the first run's rows were resolved by the retry and opened again */
-    ck_assert_int_eq(db_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NOT NULL"),
+    ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NOT NULL"),
                      ex.failed);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
 /* ---- killed runs ------------------------------------------------------------- */
-
-static pid_t spawn_spetl(env *x)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *null = freopen("/dev/null", "w", stderr);
-        (void)null;
-        setenv("HUBSPOT_TOKEN", "pat-na1-scale-test", 1);
-        setenv("SPETL_BENCH_UNPACED", "1", 1);
-        execl(getenv("SPETL_BIN"), "spetl", "run", x->job, "customer-export", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
 
 START_TEST(killed_at_scale_then_rerun)
 {
@@ -652,17 +559,17 @@ START_TEST(killed_at_scale_then_rerun)
     ex = expected(&x);
     /* SIGKILL a fresh export when the simulator has seen this many writes in
      * all (about 3.4 records per customer): early, midway, near the end */
-    at[0] = x.customers / 5;
-    at[1] = x.customers * 3 / 2;
-    at[2] = x.customers * 3;
+    at[0] = customers / 5;
+    at[1] = customers * 3 / 2;
+    at[2] = customers * 3;
     for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
-        pid_t pid = spawn_spetl(&x);
+        pid_t pid = sp_e2e_spawn(&x, "customer-export");
         int st = 0, killed = 0;
         struct timespec ts = {0, 1000000};
         for (;;) {
             if (waitpid(pid, &st, WNOHANG) == pid)
                 break;
-            if (sim_writes(&x) >= at[k]) {
+            if (sp_e2e_sim_writes(&x) >= at[k]) {
                 kill(pid, SIGKILL);
                 ck_assert_int_eq(waitpid(pid, &st, 0), pid);
                 killed = 1;
@@ -673,14 +580,14 @@ START_TEST(killed_at_scale_then_rerun)
         ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
                       "run %zu ended by itself (status %d) before %lld writes", k + 1, st, at[k]);
         /* the killed run's lock: what a person (or the 15-minute takeover) clears */
-        db_exec(&x, "DELETE FROM spAARunLock");
+        sp_e2e_exec(&x, "DELETE FROM spAARunLock");
         phase(&x, "killed");
     }
-    linked = db_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink");
+    linked = sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink");
     /* to the end: the same refusals (exit 1), and everything else in place;
      * what the killed runs left unlinked is read again: created (new), or
      * found by its key and linked or updated (made by a killed run) */
-    rc = spetl(&x, "run", "customer-export");
+    rc = sp_e2e_spetl(&x, "run", "customer-export");
     ck_assert_msg(rc == 1, "customer-export exited %d, not 1:\n%s", rc, err_tail());
     phase(&x, "rerun to the end");
     s = parse_summary();
@@ -701,15 +608,15 @@ START_TEST(killed_at_scale_then_rerun)
     assert_action_center(&x, &ex);
     /* and one more: nothing left to write */
     {
-        long long w = sim_writes(&x);
-        rc = spetl(&x, "run", "customer-export");
+        long long w = sp_e2e_sim_writes(&x);
+        rc = sp_e2e_spetl(&x, "run", "customer-export");
         ck_assert_msg(rc == 1, "customer-export exited %d, not 1:\n%s", rc, err_tail());
         s = parse_summary();
         ck_assert_int_eq(s.read, ex.failed);
         ck_assert_int_eq(s.created, 0);
-        ck_assert_int_eq(sim_writes(&x), w);
+        ck_assert_int_eq(sp_e2e_sim_writes(&x), w);
     }
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -720,6 +627,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
+    sp_e2e_use("scale", tmpdir, sizeof(tmpdir), out, sizeof(out), err, sizeof(err));
     tcase_set_timeout(tc, 900);
     tcase_add_loop_test(tc, export_at_scale_then_noop_rerun, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_at_scale_then_rerun, 0, SP_DBTEST_COUNT);
