@@ -1109,6 +1109,89 @@ START_TEST(import_hooks_filter_change_and_fail)
 }
 END_TEST
 
+/* Program hooks at the import points: pre-import (a Python program) renames
+ * one company's new customer through a GP column and fails another;
+ * post-import sees each company imported, with its GP key and HubSpot id,
+ * and skips one, which rolls it back (not imported, not linked, no Action
+ * Center row). */
+START_TEST(import_program_hooks_change_fail_and_skip)
+{
+    env x;
+    char recs[2048], want[256], py[700], hook[1024], seen[4096];
+    rows r;
+    int rc;
+    FILE *f;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_pg_sqlite" : "import_pg_pg", 1), "%s", sp_skip_why());
+    snprintf(py, sizeof(py), "%s/imphook.py", tmpdir);
+    f = fopen(py, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("import json, sys\n"
+          "for line in sys.stdin:\n"
+          "    m = json.loads(line)\n"
+          "    r = m['record']\n"
+          "    out = {'action': 'keep'}\n"
+          "    if m['point'] == 'pre-import':\n"
+          "        name = r['properties'].get('name', '')\n"
+          "        if name == 'Failed Co':\n"
+          "            out = {'action': 'fail', 'message': 'python refuses'}\n"
+          "        elif name == 'Renamed Co':\n"
+          "            out = {'action': 'keep', 'properties': {'CUSTNAME': 'Renamed By Program'}}\n"
+          "    else:\n"
+          "        with open('seen.txt', 'a') as s:\n"
+          "            s.write('%s %s %s\\n' % (m['point'], r['key'], r['hubspot_id']))\n"
+          "        if r['key'].startswith('SKIPPED'):\n"
+          "            out = {'action': 'skip', 'message': 'python skips'}\n"
+          "    print(json.dumps(out))\n"
+          "    sys.stdout.flush()\n",
+          f);
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(hook, sizeof(hook),
+             "      <pre-import><program command=\"python3 imphook.py\" working-dir=\"%s\"/></pre-import>\n"
+             "      <post-import><program command=\"python3 imphook.py\" working-dir=\"%s\"/></post-import>\n"
+             "    </company-customer-import>\n",
+             tmpdir, tmpdir);
+    edit_job(&x, "    </company-customer-import>\n", hook);
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"name\":\"Renamed Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Failed Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Skipped Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"Plain Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-02T00:00:00Z\"}");
+    seed_sim(&x, "companies", recs, comp, 4);
+    make_key_property(&x);
+    find_hub(&x);
+    rc = spetl(&x, "run", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.2000s%.3000s", rc, out, err);
+    /* pre-import changed a GP column of the new customer (the key from HubSpot's name) */
+    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "CUSTOMER RENAMEDC0001");
+    ck_assert_str_eq(text1(&x, "SELECT CUSTNAME FROM RM00101 WHERE CUSTNMBR = 'RENAMEDC0001'"),
+                     "Renamed By Program");
+    /* pre-import failed one: nothing written, its Action Center row names the hook's line */
+    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Failed%'"), 0);
+    actions(&x, &r);
+    ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
+    snprintf(want, sizeof(want), "COMPANY %s HOOK: pre-import hook (%s:", comp[1], x.job);
+    ck_assert_msg(strstr(r.text, want) && strstr(r.text, "): python refuses"), "%s", r.text);
+    /* post-import skipped one: rolled back, not linked, not reported */
+    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Skipped%'"), 0);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00102 WHERE CUSTNMBR LIKE 'SKIPPED%'"), 0);
+    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER PLAINCO0001");
+    /* what post-import saw: each company written, by its GP key and HubSpot id; not the failed one */
+    snprintf(py, sizeof(py), "%s/seen.txt", tmpdir);
+    sp_test_slurp(py, seen, sizeof(seen));
+    snprintf(want, sizeof(want), "post-import RENAMEDC0001 %s\n", comp[0]);
+    ck_assert_msg(strstr(seen, want) != NULL, "no \"%s\" in:\n%s", want, seen);
+    snprintf(want, sizeof(want), "post-import SKIPPEDC0001 %s\n", comp[2]);
+    ck_assert_msg(strstr(seen, want) != NULL, "no \"%s\" in:\n%s", want, seen);
+    snprintf(want, sizeof(want), "post-import PLAINCO0001 %s\n", comp[3]);
+    ck_assert_msg(strstr(seen, want) != NULL, "no \"%s\" in:\n%s", want, seen);
+    ck_assert_msg(strstr(seen, comp[1]) == NULL, "post-import saw the failed company:\n%s", seen);
+    env_stop(&x);
+}
+END_TEST
+
 /* A trigger refusing inserts into table when column = value. */
 static void refuse(env *x, const char *name, const char *table, const char *column, const char *value)
 {
@@ -1205,6 +1288,7 @@ int main(void)
     tcase_add_loop_test(tc, prospect_import, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, more_companies_in_one_moment_than_the_search_cap, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, import_hooks_filter_change_and_fail, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, import_program_hooks_change_fail_and_skip, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, post_import_write_rolls_back_with_its_company_and_page, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
