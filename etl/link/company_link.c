@@ -339,18 +339,6 @@ static const char **filter_props(sp_arena *a, const sp_job_hook *f, const char *
     return out;
 }
 
-static int open_lookup(cl_run *r, const sp_job_rule_set *rs, sp_lookup **out, sp_err *e)
-{
-    *out = NULL;
-    if (rs == NULL)
-        return 0;
-    if (sp_lookup_open(r->ctx->db, rs, out, e) != 0) {
-        sp_err_at_input(e, r->ctx->job->path, rs->pos.line, rs->pos.col);
-        return -1;
-    }
-    return 0;
-}
-
 /* Each property the rule sets of object o compare must exist in HubSpot (a
  * misspelt one would be empty on every record: nothing would ever match). */
 static int check_props(cl_run *r, sp_hs_object o, const sp_job_rule_set *x, const sp_job_rule_set *y, int *bad,
@@ -395,10 +383,10 @@ int sp_company_link_run(sp_run_ctx *ctx, sp_err *e)
     r.cprops = filter_props(r.arena, ctx->job->company_filter, r.cprops, &r.ncprops);
     r.kprops = props_of(r.arena, r.link->customer_address_matching, r.link->prospect_contact_matching, "email",
                         &r.nkprops);
-    if (open_lookup(&r, r.link->customer_matching, &r.lk[CL_CUST], e) != 0 ||
-        open_lookup(&r, r.link->prospect_matching, &r.lk[CL_PROS], e) != 0 ||
-        open_lookup(&r, r.link->customer_address_matching, &r.lk[CL_ADDR], e) != 0 ||
-        open_lookup(&r, r.link->prospect_contact_matching, &r.lk[CL_PCON], e) != 0)
+    if (sp_lookup_open(ctx->db, ctx->job->path, r.link->customer_matching, &r.lk[CL_CUST], e) != 0 ||
+        sp_lookup_open(ctx->db, ctx->job->path, r.link->prospect_matching, &r.lk[CL_PROS], e) != 0 ||
+        sp_lookup_open(ctx->db, ctx->job->path, r.link->customer_address_matching, &r.lk[CL_ADDR], e) != 0 ||
+        sp_lookup_open(ctx->db, ctx->job->path, r.link->prospect_contact_matching, &r.lk[CL_PCON], e) != 0)
         goto done;
     {
         int bad = 0;

@@ -122,11 +122,9 @@ done:
     return rc;
 }
 
-int sp_lookup_open(sp_db *db, const sp_job_rule_set *rs, sp_lookup **out, sp_err *e)
+/* Can rs be matched by SQL lookups? */
+static int lookup_check(const sp_job_rule_set *rs, sp_err *e)
 {
-    sp_lookup *l;
-
-    *out = NULL;
     if (ent_of(rs->entity) == NULL)
         return SP_ERR(e, SP_EJOB, "rule set \"%s\": %s records cannot be matched", rs->id,
                       sp_job_entity_name(rs->entity));
@@ -136,6 +134,20 @@ int sp_lookup_open(sp_db *db, const sp_job_rule_set *rs, sp_lookup **out, sp_err
                 return SP_ERR(e, SP_EJOB, "rule \"%s\" of rule set \"%s\" compares %s, a %s column: matching "
                               "compares text columns only", rs->rules[ri].name, rs->id,
                               rs->rules[ri].comparisons[k].column->name, rs->rules[ri].comparisons[k].column->type);
+    return 0;
+}
+
+int sp_lookup_open(sp_db *db, const char *job_path, const sp_job_rule_set *rs, sp_lookup **out, sp_err *e)
+{
+    sp_lookup *l;
+
+    *out = NULL;
+    if (rs == NULL)
+        return 0;
+    if (lookup_check(rs, e) != 0) {
+        sp_err_at_input(e, job_path, rs->pos.line, rs->pos.col);
+        return -1;
+    }
     l = sp_xcalloc(1, sizeof(*l));
     l->db = db;
     l->d = sp_db_dialect(db);

@@ -238,18 +238,6 @@ static const char *key_property_of(const sp_job *job, sp_import_target t)
     return NULL;
 }
 
-static int open_lookup(im_run *r, const sp_job_rule_set *rs, sp_lookup **out, sp_err *e)
-{
-    *out = NULL;
-    if (rs == NULL)
-        return 0;
-    if (sp_lookup_open(r->ctx->db, rs, out, e) != 0) {
-        sp_err_at_input(e, r->ctx->job->path, rs->pos.line, rs->pos.col);
-        return -1;
-    }
-    return 0;
-}
-
 /* A part of a company the writer could not write (rollback-on-error false). */
 static void part_failed(void *ud, const char *hubspot_id, const sp_err *why)
 {
@@ -264,6 +252,8 @@ static void part_failed(void *ud, const char *hubspot_id, const sp_err *why)
 static int setup(im_run *r, sp_err *e)
 {
     const sp_job_import *im = r->imp;
+    sp_db *db = r->ctx->db;
+    const char *path = r->ctx->job->path;
     props cp = {0}, kp = {0};
 
     props_of(r->arena, &cp, im->company_mapping, im->customer_matching, im->prospect_matching);
@@ -278,10 +268,10 @@ static int setup(im_run *r, sp_err *e)
     r->nkprops = kp.n;
     hook_props(r->arena, &cp, r->ctx->job->company_filter, im->pre_import, im->post_import);
     r->key_property = key_property_of(r->ctx->job, r->target);
-    if (open_lookup(r, im->customer_matching, &r->lk[IM_CUST], e) != 0 ||
-        open_lookup(r, im->prospect_matching, &r->lk[IM_PROS], e) != 0 ||
-        open_lookup(r, im->customer_address_matching, &r->lk[IM_ADDR], e) != 0 ||
-        open_lookup(r, im->prospect_contact_matching, &r->lk[IM_PCON], e) != 0)
+    if (sp_lookup_open(db, path, im->customer_matching, &r->lk[IM_CUST], e) != 0 ||
+        sp_lookup_open(db, path, im->prospect_matching, &r->lk[IM_PROS], e) != 0 ||
+        sp_lookup_open(db, path, im->customer_address_matching, &r->lk[IM_ADDR], e) != 0 ||
+        sp_lookup_open(db, path, im->prospect_contact_matching, &r->lk[IM_PCON], e) != 0)
         return -1;
     if (r->ctx->dry_run)
         return 0;

@@ -37,7 +37,10 @@
 
 typedef struct sp_lookup sp_lookup;
 
-int sp_lookup_open(sp_db *db, const sp_job_rule_set *rs, sp_lookup **out, sp_err *e);
+/* A rule set's lookups on db (statements prepared on first use). rs NULL:
+ * *out = NULL and 0. A rule set that cannot be matched is an error at its
+ * line of job_path. */
+int sp_lookup_open(sp_db *db, const char *job_path, const sp_job_rule_set *rs, sp_lookup **out, sp_err *e);
 void sp_lookup_free(sp_lookup *l);   /* NULL is fine */
 /* Hold the next lookups to one parent's records (NULL: every record). */
 void sp_lookup_parent(sp_lookup *l, const char *parent);
