@@ -11,6 +11,7 @@
 #include "dbtest.h"
 #include "run.h"
 #include "skip.h"
+#include "spetl/mem.h"
 #include "spetl/state.h"
 
 static struct {
@@ -126,6 +127,20 @@ pid_t sp_e2e_spawn(const sp_e2e *x, const char *component)
 json_t *sp_e2e_sim_json(const sp_e2e *x, const char *method, const char *path, const char *body)
 {
     return sp_test_sim_json(x->sim, method, path, body);
+}
+
+void sp_e2e_seed(const sp_e2e *x, const char *obj, const char *records, char ids[][32], size_t n)
+{
+    char path[64], *body = sp_xasprintf("{\"records\":[%s]}", records);
+    json_t *j;
+
+    snprintf(path, sizeof(path), "/_sim/seed/%s", obj);
+    j = sp_e2e_sim_json(x, "POST", path, body);
+    free(body);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "ids")), n);
+    for (size_t i = 0; i < n; i++)
+        snprintf(ids[i], 32, "%s", json_string_value(json_array_get(json_object_get(j, "ids"), i)));
+    json_decref(j);
 }
 
 long long sp_e2e_sim_writes(const sp_e2e *x)

@@ -71,6 +71,9 @@ pid_t sp_e2e_spawn(const sp_e2e *x, const char *component);
 
 /* A simulator control request answering 2xx with JSON (the caller json_decref()s it). */
 json_t *sp_e2e_sim_json(const sp_e2e *x, const char *method, const char *path, const char *body);
+/* Seed the simulator's records of obj (records: a JSON array's members,
+ * {"properties":{...},...}); ids[i] gets the id of the i-th of n. */
+void sp_e2e_seed(const sp_e2e *x, const char *obj, const char *records, char ids[][32], size_t n);
 /* The simulator's count of writes so far. */
 long long sp_e2e_sim_writes(const sp_e2e *x);
 /* x->hub = the simulator's portal id (the hub spetl keys its links by). */

@@ -102,20 +102,6 @@ static void seed_gp(env *x)
         sp_e2e_exec(x, sql[i]);
 }
 
-/* Seed one object's records; ids[i] gets the id of records[i]. */
-static void seed_sim(env *x, const char *obj, const char *records, char ids[][32], size_t n)
-{
-    char path[64], *body = sp_xasprintf("{\"records\":[%s]}", records);
-    json_t *j;
-    snprintf(path, sizeof(path), "/_sim/seed/%s", obj);
-    j = sp_e2e_sim_json(x, "POST", path, body);
-    free(body);
-    ck_assert_uint_eq(json_array_size(json_object_get(j, "ids")), n);
-    for (size_t i = 0; i < n; i++)
-        snprintf(ids[i], 32, "%s", json_string_value(json_array_get(json_object_get(j, "ids"), i)));
-    json_decref(j);
-}
-
 enum { AARON, ACME, CAFE, FALLBACK, TAKEN, NOBODY, ZETA, PHONE, LINKED, LONGN, DOMAIN, NCOMP };
 enum { K_AARON, K_JO, K_NOMAIL, K_BOB, K_ZED, K_DOCK, NCONT };
 
@@ -124,7 +110,7 @@ static char comp[NCOMP][32], cont[NCONT][32];
 static void seed_hubspot(env *x)
 {
     char recs[4096];
-    seed_sim(x, "contacts",
+    sp_e2e_seed(x, "contacts",
              "{\"properties\":{\"email\":\"aaron@aaronfitz.com\"}},{\"properties\":{\"email\":\"jo@aaronfitz.com\"}},"
              "{\"properties\":{\"firstname\":\"No Mail\"}},{\"properties\":{\"email\":\"bob@fallback.example\"}},"
              "{\"properties\":{\"email\":\"zed@zeta.example\"}},{\"properties\":{\"email\":\"dock@aaronfitz.com\"}}",
@@ -144,7 +130,7 @@ static void seed_hubspot(env *x)
              "{\"properties\":{\"name\":\"Longname Industrial Supply Company of the Midwest\"}},"
              "{\"properties\":{\"name\":\"DC Corp\",\"domain\":\"https://www.DeeCee.example/about\"}}",
              cont[K_AARON], cont[K_JO], cont[K_NOMAIL], cont[K_DOCK], cont[K_BOB], cont[K_ZED]);
-    seed_sim(x, "companies", recs, comp, NCOMP);
+    sp_e2e_seed(x, "companies", recs, comp, NCOMP);
 }
 
 static int env_start(env *x, int target, const char *tag)
