@@ -33,61 +33,13 @@
 
 #include <jansson.h>
 
+#include "../support/benchrun.h"
 #include "../support/sim.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
 #include "spetl/err.h"
 
 static char tmpdir[512];
-static double cpu_s;   /* user + system CPU of the last spetl run */
-
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static json_t *sim_stats(sp_sim *sim)
-{
-    char *body = NULL;
-    int status = 0;
-    sp_err e;
-    json_t *j = NULL;
-
-    if (sp_sim_control(sim, "GET", "/_sim/stats", NULL, &body, &status, &e) == 0 && status == 200 && body != NULL)
-        j = json_loads(body, 0, NULL);
-    free(body);
-    return j;
-}
-
-static long long jint(const json_t *o, const char *key)
-{
-    return o != NULL ? (long long)json_integer_value(json_object_get(o, key)) : 0;
-}
-
-/* Run spetl; *rss_kb its peak RSS, *secs its wall time; the exit status. */
-static int run_spetl(const char *envs, const char *args, long *rss_kb, double *secs)
-{
-    char cmd[4096];
-    struct rusage ru;
-    int st = 0;
-    int64_t t0 = sp_clock_now_ms();
-    pid_t pid;
-
-    snprintf(cmd, sizeof(cmd), "exec env %s '%s' %s >'%s/out.txt' 2>'%s/err.txt' </dev/null", envs,
-             getenv("SPETL_BIN"), args, tmpdir, tmpdir);
-    pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid)
-        return -1;
-    *rss_kb = ru.ru_maxrss;
-    cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    *secs = (double)(sp_clock_now_ms() - t0) / 1000.0;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void write_job(const char *job, const char *url, const char *conn)
 {
@@ -130,32 +82,12 @@ static void write_job(const char *job, const char *url, const char *conn)
     fclose(f);
 }
 
-/* The counts of the deal-export summary line in err.txt. */
-static void summary(long long *created, long long *failed)
-{
-    char path[700], line[4096];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/err.txt", tmpdir);
-    f = fopen(path, "r");
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-        const char *p = strstr(line, " created=");
-        if (p != NULL && strstr(line, "comp=deal-export") != NULL) {
-            *created = strtoll(p + 9, NULL, 10);
-            p = strstr(line, " failed=");
-            *failed = p ? strtoll(p + 8, NULL, 10) : 0;
-        }
-    }
-    if (f != NULL)
-        fclose(f);
-}
-
 static void report(const json_t *before, const json_t *after, double secs, long long docs)
 {
     const json_t *a = json_object_get(after, "by_endpoint"), *b = json_object_get(before, "by_endpoint"), *v;
     const char *ep;
-    long long reqs = jint(after, "requests") - jint(before, "requests");
-    long long lines = 0, writes = jint(after, "writes") - jint(before, "writes");
+    long long reqs = sp_bench_jint(after, "requests") - sp_bench_jint(before, "requests");
+    long long lines = 0, writes = sp_bench_jint(after, "writes") - sp_bench_jint(before, "writes");
 
     printf("  requests by endpoint:");
     json_object_foreach ((json_t *)a, ep, v) {
@@ -166,7 +98,7 @@ static void report(const json_t *before, const json_t *after, double secs, long 
     lines = writes - docs;
     printf("\n  %lld requests, %lld deals + %lld line items written = %.1f records per request; 429s: %lld\n", reqs,
            docs, lines, reqs > 0 ? (double)writes / (double)reqs : 0.0,
-           jint(after, "status_429") - jint(before, "status_429"));
+           sp_bench_jint(after, "status_429") - sp_bench_jint(before, "status_429"));
     printf("  %.1f s: %.2f requests/s = %.1f%% of the ceiling of 19/s; %.0f documents/s, %.0f records/s\n", secs,
            secs > 0 ? (double)reqs / secs : 0.0, secs > 0 ? 100.0 * (double)reqs / secs / 19.0 : 0.0,
            secs > 0 ? (double)docs / secs : 0.0, secs > 0 ? (double)writes / secs : 0.0);
@@ -177,8 +109,7 @@ static int one(long docs, const char *const *sim_args, int paced)
     char conn[1024], job[700], cmd[4096], envs[128];
     sp_sim *sim = NULL;
     sp_err e;
-    long rss = 0;
-    double secs = 0;
+    sp_bench_cost cost = {0};
     long long created = 0, failed = 0;
     int rc;
     json_t *before, *after;
@@ -188,7 +119,7 @@ static int one(long docs, const char *const *sim_args, int paced)
              "rm -f '%s/deal-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld --items 200 "
              "--documents %ld --prospects 1 --create-schema -q",
              tmpdir, docs, getenv("SPETL_TOP"), conn, docs / 5 > 10 ? docs / 5 : 10, docs);
-    if (run(cmd) != 0 || sp_sim_start(sim_args, &sim, &e) != 0)
+    if (sp_bench_sh(cmd) != 0 || sp_sim_start(sim_args, &sim, &e) != 0)
         return -1;
     snprintf(job, sizeof(job), "%s/bench-deal.xml", tmpdir);
     write_job(job, sp_sim_base_url(sim), conn);
@@ -199,7 +130,7 @@ static int one(long docs, const char *const *sim_args, int paced)
              "env HUBSPOT_TOKEN=bench SPETL_BENCH_UNPACED=1 '%s' -q run '%s' customer-export product-export "
              ">/dev/null 2>&1",
              getenv("SPETL_BIN"), job, getenv("SPETL_BIN"), job, getenv("SPETL_BIN"), job);
-    (void)run(cmd);
+    (void)sp_bench_sh(cmd);
     {
         sp_db *db = NULL;   /* every document in the component's queue */
         if (sp_db_open(&db, conn, NULL, &e) != 0 ||
@@ -208,16 +139,17 @@ static int one(long docs, const char *const *sim_args, int paced)
         sp_db_close(db);
     }
     sp_clock_sleep_ms(paced ? 10500 : 0);   /* the earlier requests out of the window */
-    before = sim_stats(sim);
+    before = sp_bench_sim(sim, "GET", "/_sim/stats", NULL);
     snprintf(cmd, sizeof(cmd), "run '%s' deal-export", job);
-    rc = run_spetl(envs, cmd, &rss, &secs);
-    after = sim_stats(sim);
-    summary(&created, &failed);
+    rc = sp_bench_spetl(tmpdir, envs, cmd, &cost);
+    after = sp_bench_sim(sim, "GET", "/_sim/stats", NULL);
+    created = sp_bench_count(tmpdir, "deal-export", "created");
+    failed = sp_bench_count(tmpdir, "deal-export", "failed");
     printf("deal-export %s %6ld documents: exit %d, %lld deals (%lld failed) in %.1f s (CPU %.1f s); peak RSS "
            "%.1f MB\n",
-           paced ? "(190 req/10 s, 150 ms)" : "(unpaced)              ", docs, rc, created, failed, secs, cpu_s,
-           (double)rss / 1024.0);
-    report(before, after, secs, created);
+           paced ? "(190 req/10 s, 150 ms)" : "(unpaced)              ", docs, rc, created, failed, cost.secs,
+           cost.cpu_ms / 1000.0, (double)cost.rss_kb / 1024.0);
+    report(before, after, cost.secs, created);
     fflush(stdout);
     json_decref(before);
     json_decref(after);

@@ -18,17 +18,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../support/benchrun.h"
 #include "../support/sim.h"
 #include "spetl/clock.h"
 #include "spetl/err.h"
 
 static char tmpdir[512];
-
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void write_hook(const char *path)
 {
@@ -95,21 +90,21 @@ static int one(long customers, int hook, double *secs, long long *recs)
     snprintf(cmd, sizeof(cmd), "rm -f '%s/hooks-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld "
                                "--items 10 --documents 1 --prospects 1 --create-schema -q",
              tmpdir, customers, getenv("SPETL_TOP"), conn, customers);
-    if (run(cmd) != 0 || sp_sim_start(NULL, &sim, &e) != 0)
+    if (sp_bench_sh(cmd) != 0 || sp_sim_start(NULL, &sim, &e) != 0)
         return -1;
     snprintf(job, sizeof(job), "%s/bench-hooks.xml", tmpdir);
     if (write_job(job, sp_sim_base_url(sim), conn, hook) != 0)
         return -1;
     snprintf(cmd, sizeof(cmd), "env %s '%s' init-db '%s' >/dev/null && env %s '%s' setup-hubspot '%s' >/dev/null",
              envs, getenv("SPETL_BIN"), job, envs, getenv("SPETL_BIN"), job);
-    if (run(cmd) != 0) {
+    if (sp_bench_sh(cmd) != 0) {
         sp_sim_stop(sim);
         return -1;
     }
     snprintf(cmd, sizeof(cmd), "env %s '%s' run '%s' customer-export >'%s/out.txt' 2>'%s/err.txt' </dev/null", envs,
              getenv("SPETL_BIN"), job, tmpdir, tmpdir);
     t0 = sp_clock_now_ms();
-    rc = run(cmd);
+    rc = sp_bench_sh(cmd);
     *secs = (double)(sp_clock_now_ms() - t0) / 1000.0;
     sp_sim_stop(sim);
     *recs = 0;

@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "../support/benchrun.h"
 #include "../support/sim.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
@@ -37,25 +38,6 @@ typedef struct cust {
     char name[96];
     char mail[2][128];
 } cust;
-
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static json_t *sim_stats(sp_sim *sim)
-{
-    char *body = NULL;
-    int status = 0;
-    sp_err e;
-    json_t *j = NULL;
-
-    if (sp_sim_control(sim, "GET", "/_sim/stats", NULL, &body, &status, &e) == 0 && status == 200 && body != NULL)
-        j = json_loads(body, 0, NULL);
-    free(body);
-    return j;
-}
 
 static int valid_mail(const char *m)
 {
@@ -167,46 +149,22 @@ static int seed_companies(sp_sim *sim, const cust *c, long from, long to)
 /* One company-link run: its figures on stdout; *rss_kb its peak RSS. */
 static int link_run(sp_sim *sim, const char *job, const char *label, long companies, long *rss_kb)
 {
-    char cmd[2048], line[4096];
-    json_t *before = sim_stats(sim), *after, *by;
-    struct rusage ru;
-    int64_t t0 = sp_clock_now_ms();
-    int st = 0;
-    pid_t pid;
-    long long read = -1, linked = -1, failed = -1;
+    char args[1024];
+    json_t *before = sp_bench_sim(sim, "GET", "/_sim/stats", NULL), *after, *by;
+    sp_bench_cost cost = {0};
     const char *ep;
     json_t *v;
-    FILE *f;
+    int rc;
 
-    snprintf(cmd, sizeof(cmd), "exec env HUBSPOT_TOKEN=bench SPETL_BENCH_UNPACED=1 '%s' run '%s' company-link "
-                               ">'%s/out.txt' 2>'%s/err.txt' </dev/null",
-             getenv("SPETL_BIN"), job, tmpdir, tmpdir);
-    pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid)
-        return -1;
-    *rss_kb = ru.ru_maxrss;
-    after = sim_stats(sim);
-    snprintf(cmd, sizeof(cmd), "%s/err.txt", tmpdir);
-    f = fopen(cmd, "r");
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-        const char *p = strstr(line, " read=");
-        if (p != NULL && strstr(line, "comp=company-link") != NULL) {
-            read = strtoll(p + 6, NULL, 10);
-            linked = (p = strstr(line, " linked=")) ? strtoll(p + 8, NULL, 10) : -1;
-            failed = (p = strstr(line, " failed=")) ? strtoll(p + 8, NULL, 10) : -1;
-        }
-    }
-    if (f != NULL)
-        fclose(f);
+    snprintf(args, sizeof(args), "run '%s' company-link", job);
+    rc = sp_bench_spetl(tmpdir, "HUBSPOT_TOKEN=bench SPETL_BENCH_UNPACED=1", args, &cost);
+    *rss_kb = cost.rss_kb;
+    after = sp_bench_sim(sim, "GET", "/_sim/stats", NULL);
     printf("company-link %-28s %6ld companies: exit %d in %.1f s (CPU %.1f s); read %lld, linked %lld (companies "
            "and contacts), failed %lld (ambiguous names); peak RSS %.1f MB\n  requests by endpoint:",
-           label, companies, WIFEXITED(st) ? WEXITSTATUS(st) : -1, (double)(sp_clock_now_ms() - t0) / 1000.0,
-           (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-           read, linked, failed, (double)*rss_kb / 1024.0);
+           label, companies, rc, cost.secs, cost.cpu_ms / 1000.0, sp_bench_count(tmpdir, "company-link", "read"),
+           sp_bench_count(tmpdir, "company-link", "linked"), sp_bench_count(tmpdir, "company-link", "failed"),
+           (double)*rss_kb / 1024.0);
     by = json_object_get(after, "by_endpoint");
     json_object_foreach (by, ep, v) {
         long long d = (long long)json_integer_value(v) -
@@ -218,7 +176,7 @@ static int link_run(sp_sim *sim, const char *job, const char *label, long compan
     fflush(stdout);
     json_decref(before);
     json_decref(after);
-    return WIFEXITED(st) && WEXITSTATUS(st) <= 1 ? 0 : -1;
+    return rc >= 0 && rc <= 1 ? 0 : -1;
 }
 
 static int exec_sql(sp_db *db, const char *sql)
@@ -274,14 +232,14 @@ static int bench(long customers, long before, const long *sizes, int nsizes)
         snprintf(cmd, sizeof(cmd), "rm -f '%s/link-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld "
                                    "--items 1 --documents 0 --prospects 0 --create-schema -q",
                  tmpdir, customers, getenv("SPETL_TOP"), conn, customers);
-    if (run(cmd) != 0 || sp_db_open(&db, conn, NULL, &e) != 0 || sp_sim_start(NULL, &sim, &e) != 0) {
+    if (sp_bench_sh(cmd) != 0 || sp_db_open(&db, conn, NULL, &e) != 0 || sp_sim_start(NULL, &sim, &e) != 0) {
         fprintf(stderr, "bench_link: setting up failed\n");
         goto done;
     }
     n = read_customers(db, c, sizes[nsizes - 1]);
     snprintf(job, sizeof(job), "%s/link.xml", tmpdir);
     snprintf(cmd, sizeof(cmd), "env HUBSPOT_TOKEN=bench '%s' init-db '%s' >/dev/null", getenv("SPETL_BIN"), job);
-    if (n < sizes[nsizes - 1] || write_job(job, sp_sim_base_url(sim), conn) != 0 || run(cmd) != 0)
+    if (n < sizes[nsizes - 1] || write_job(job, sp_sim_base_url(sim), conn) != 0 || sp_bench_sh(cmd) != 0)
         goto done;
     /* without GP's name index: every exact-name lookup scans RM00101 */
     if (before > 0) {

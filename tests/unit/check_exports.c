@@ -533,6 +533,8 @@ START_TEST(product_export_links_by_sku_creates_and_updates)
 }
 END_TEST
 
+/* ---- prospect-updates-export, converted prospects, --key ------------------------- */
+
 START_TEST(prospect_updates_and_converted_prospects)
 {
     env x;

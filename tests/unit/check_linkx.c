@@ -203,6 +203,8 @@ START_TEST(company_types_checked_against_the_account)
 }
 END_TEST
 
+/* ---- a converted prospect keeps its contacts' links ---------------------------- */
+
 static void seed_one(env *x, const char *obj, const char *props, char *id, size_t n)
 {
     char path[64], *body = sp_xasprintf("{\"records\":[{\"properties\":%s}]}", props);

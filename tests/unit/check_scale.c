@@ -147,6 +147,8 @@ static int env_start(env *x, int target, const char *tag)
     return 1;
 }
 
+/* ---- the database ---------------------------------------------------------- */
+
 /* sp_e2e_count of sql with the hub bound to each of its nhub parameters */
 static int64_t db_count_hub(env *x, const char *sql, int nhub)
 {
