@@ -8,12 +8,16 @@
  *     or compile an INSERT per parameter-array row, which on GP's wide tables
  *     (100+ columns with defaults) costs more than the write itself; a flush
  *     is cut in units of 100 rows or a power of two below, so the batch keeps
- *     one prepared statement per size whatever the flushes' row counts;
+ *     one prepared statement per size whatever the flushes' row counts.
+ *     On SQLite the statements start with a WITH that names nothing: the
+ *     SQLite ODBC driver keeps a statement compiled only when it starts with
+ *     SELECT, PRAGMA, EXPLAIN or WITH, and compiles any other again at every
+ *     SQLExecute;
  *   - a batch asked to pack (sp_batch_pack) runs such an INSERT instead as
  *     INSERT INTO t (cols) SELECT ... FROM <the dialect's JSON rows>, its one
  *     parameter the unit's rows as a JSON array of arrays: one short
- *     statement whatever the unit's size (the SQLite driver compiles every
- *     INSERT it executes; 800 bound parameters cost more than the JSON);
+ *     statement whatever the unit's size (on PostgreSQL psqlODBC's work per
+ *     bound parameter, 800 for 100 rows of 8, costs more than the JSON);
  *   - any other statement runs as a parameter array (SQL_ATTR_PARAMSET_SIZE).
  * A unit that fails is undone alone -- by a savepoint around it (SQLite, SQL
  * Server), or by psqlODBC itself, whose default "statement" rollback level
@@ -570,6 +574,8 @@ static int pack_sql(const sp_batch *b, const sp_dialect_sql *d, sp_buf *sql, sp_
         sp_buf_puts(sql, cast ? "CAST(" : "", e);
         {
             const char *at = strchr(d->json_item, '#');   /* the index goes there */
+            if (at == NULL)
+                return SP_ERR(e, SP_EINTERNAL, "dialect %s: json_item has no #", d->name);
             sp_buf_append(sql, d->json_item, (size_t)(at - d->json_item), e);
             sp_buf_printf(sql, e, "%d%s", i, at + 1);
         }
