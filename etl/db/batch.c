@@ -8,7 +8,16 @@
  *     or compile an INSERT per parameter-array row, which on GP's wide tables
  *     (100+ columns with defaults) costs more than the write itself; a flush
  *     is cut in units of 100 rows or a power of two below, so the batch keeps
- *     one prepared statement per size whatever the flushes' row counts;
+ *     one prepared statement per size whatever the flushes' row counts.
+ *     On SQLite the statements start with a WITH that names nothing: the
+ *     SQLite ODBC driver keeps a statement compiled only when it starts with
+ *     SELECT, PRAGMA, EXPLAIN or WITH, and compiles any other again at every
+ *     SQLExecute;
+ *   - a batch asked to pack (sp_batch_pack) runs such an INSERT instead as
+ *     INSERT INTO t (cols) SELECT ... FROM <the dialect's JSON rows>, its one
+ *     parameter the unit's rows as a JSON array of arrays: one short
+ *     statement whatever the unit's size (on PostgreSQL psqlODBC's work per
+ *     bound parameter, 800 for 100 rows of 8, costs more than the JSON);
  *   - any other statement runs as a parameter array (SQL_ATTR_PARAMSET_SIZE).
  * A unit that fails is undone alone -- by a savepoint around it (SQLite, SQL
  * Server), or by psqlODBC itself, whose default "statement" rollback level
@@ -30,6 +39,7 @@
 #include "db_internal.h"
 #include "spetl/buf.h"
 #include "spetl/clock.h"
+#include "spetl/json.h"
 #include "spetl/log.h"
 #include "spetl/mem.h"
 #include "spetl/utf16.h"
@@ -66,6 +76,10 @@ struct sp_batch {
      * those sizes: a page's new links, a different count every page, then
      * reuse the same few statements instead of preparing one per page) */
     SQLHSTMT hm[MULTI_SLOTS];
+    /* packed units (sp_batch_pack): the statement, its parameter's text */
+    SQLHSTMT hp;
+    sp_buf pack;
+    SQLLEN pack_ind;
     int nparams;
     bcol *cols;
     unsigned char *set;          /* per param: set in the row being built */
@@ -88,6 +102,9 @@ void sp_batch_free(sp_batch *b)
     for (int i = 0; i < MULTI_SLOTS; i++)
         if (b->hm[i] != SQL_NULL_HSTMT)
             SQLFreeHandle(SQL_HANDLE_STMT, b->hm[i]);
+    if (b->hp != SQL_NULL_HSTMT)
+        SQLFreeHandle(SQL_HANDLE_STMT, b->hp);
+    sp_buf_free(&b->pack);
     free(b->ins_prefix);
     free(b->ins_tuple);
     for (int i = 0; i < b->nparams && b->cols != NULL; i++) {
@@ -216,6 +233,7 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
     b->h = SQL_NULL_HSTMT;
     for (int i = 0; i < MULTI_SLOTS; i++)
         b->hm[i] = SQL_NULL_HSTMT;
+    b->hp = SQL_NULL_HSTMT;
     b->sql = sp_xstrdup(sql);
     b->nparams = nparams;
     b->cap = rows_per_exec;
@@ -472,6 +490,8 @@ static int unit_rows(const sp_batch *b, int n)
         return n;
     if (n >= b->multi_max)
         return b->multi_max;
+    if (b->hp != SQL_NULL_HSTMT)
+        return n;   /* one packed statement fits every size */
     while (k * 2 <= n)
         k *= 2;
     return k;
@@ -486,7 +506,12 @@ static SQLHSTMT multi_prepare(sp_batch *b, int k, sp_err *e)
 
     if (b->hm[slot] != SQL_NULL_HSTMT)
         return b->hm[slot];
-    sp_buf_init(&sql, strlen(b->ins_prefix) + (size_t)k * (strlen(b->ins_tuple) + 2) + 8);
+    sp_buf_init(&sql, strlen(b->ins_prefix) + (size_t)k * (strlen(b->ins_tuple) + 2) + 64);
+    /* The SQLite ODBC driver compiles an INSERT again at every SQLExecute
+     * (its SQLPrepare keeps only a SELECT, or a WITH statement, compiled):
+     * a WITH that names nothing makes it keep this one */
+    if (b->db->dialect == SP_DIALECT_SQLITE && sp_buf_puts(&sql, "WITH spetl_kept AS (SELECT 1) ", e) < 0)
+        goto done;
     if (sp_buf_puts(&sql, b->ins_prefix, e) < 0)
         goto done;
     for (int r = 0; r < k; r++)
@@ -528,6 +553,127 @@ static int multi_exec(sp_batch *b, int start, int k, sp_err *e)
     SQLRETURN rc = SQLExecute(hm);
     SQLFreeStmt(hm, SQL_CLOSE);
     return SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA ? 1 : 0;
+}
+
+/* ---- packed units ---------------------------------------------------- */
+
+/* The packed form of the simple INSERT: its prefix up to VALUES, then
+ * SELECT item 0, item 1, ... FROM the dialect's JSON rows. */
+static int pack_sql(const sp_batch *b, const sp_dialect_sql *d, sp_buf *sql, sp_err *e)
+{
+    size_t plen = strlen(b->ins_prefix) - 6;   /* without "VALUES" */
+
+    sp_buf_append(sql, b->ins_prefix, plen, e);
+    sp_buf_puts(sql, "SELECT ", e);
+    for (int i = 0; i < b->nparams; i++) {
+        const char *cast = !d->json_cast                   ? NULL
+                           : b->cols[i].type == SP_TYPE_TIME ? d->timestamp
+                           : b->cols[i].type == SP_TYPE_INT  ? "bigint"
+                                                             : NULL;
+        sp_buf_puts(sql, i ? ", " : "", e);
+        sp_buf_puts(sql, cast ? "CAST(" : "", e);
+        {
+            const char *at = strchr(d->json_item, '#');   /* the index goes there */
+            if (at == NULL)
+                return SP_ERR(e, SP_EINTERNAL, "dialect %s: json_item has no #", d->name);
+            sp_buf_append(sql, d->json_item, (size_t)(at - d->json_item), e);
+            sp_buf_printf(sql, e, "%d%s", i, at + 1);
+        }
+        if (cast)
+            sp_buf_printf(sql, e, " AS %s)", cast);
+    }
+    sp_buf_printf(sql, e, " FROM %s", d->json_rows);
+    return sp_buf_check(sql, e);
+}
+
+int sp_batch_pack(sp_batch *b, sp_err *e)
+{
+    const sp_dialect_sql *d = sp_dialect_sql_of(b->db->dialect);
+    sp_buf sql;
+    int rc = -1;
+
+    if (b->hp != SQL_NULL_HSTMT || b->ins_prefix == NULL || d->json_rows == NULL)
+        return 0;
+    for (int i = 0; i < b->nparams; i++) {
+        const bcol *c = &b->cols[i];
+        if ((c->type != SP_TYPE_TEXT && c->type != SP_TYPE_TIME && c->type != SP_TYPE_INT) ||
+            c->ctype == SQL_C_WCHAR)
+            return 0;   /* values the JSON text would not carry as they are */
+    }
+    sp_buf_init(&sql, 64 + (size_t)b->nparams * 64);
+    if (pack_sql(b, d, &sql, e) != 0 || sp_db_alloc_stmt(b->db, &b->hp, e) < 0)
+        goto done;
+    if (!SQL_SUCCEEDED(sp_odbc_prepare(b->hp, sp_buf_str(&sql)))) {
+        sp_db_diag(b->db, e, SQL_HANDLE_STMT, b->hp, sp_buf_str(&sql), "preparing a packed insert");
+        SQLFreeHandle(SQL_HANDLE_STMT, b->hp);
+        b->hp = SQL_NULL_HSTMT;
+        goto done;
+    }
+    /* a row's values are at most 6 bytes a byte escaped, plus their quotes */
+    sp_buf_init(&b->pack, (size_t)b->multi_max * ((size_t)b->nparams * 64 + 16) + 64);
+    for (int i = 0; i < b->nparams; i++)
+        b->pack.max += (size_t)b->multi_max * (b->cols[i].max_len * 6 + 8);
+    rc = 0;
+done:
+    sp_buf_free(&sql);
+    return rc;
+}
+
+/* Value r of column c into the JSON text (NULL: null). */
+static void pack_value(sp_batch *b, const bcol *c, int r)
+{
+    const char *v = c->data + (size_t)r * c->width;
+    char t[40];
+
+    if (c->ind[r] == SQL_NULL_DATA) {
+        sp_buf_puts(&b->pack, "null", NULL);
+    } else if (c->ctype == SQL_C_SBIGINT) {
+        int64_t i;
+        memcpy(&i, v, sizeof(i));
+        sp_buf_printf(&b->pack, NULL, "%lld", (long long)i);
+    } else if (c->ctype == SQL_C_TYPE_TIMESTAMP) {
+        SQL_TIMESTAMP_STRUCT ts;
+        memcpy(&ts, v, sizeof(ts));
+        snprintf(t, sizeof(t), "%04d-%02u-%02u %02u:%02u:%02u.%03lu", (int)ts.year, (unsigned)ts.month,
+                 (unsigned)ts.day, (unsigned)ts.hour, (unsigned)ts.minute, (unsigned)ts.second,
+                 (unsigned long)(ts.fraction / 1000000));
+        sp_json_quote(&b->pack, t);
+    } else {
+        sp_json_quote(&b->pack, v);   /* text, or SQLite's time as text */
+    }
+}
+
+/* Execute rows [start, start + k) as the packed statement: 1 ok, 0 failed,
+ * -1 could not be bound. A count of rows written other than k is a failure
+ * (the rows then go one at a time). */
+static int packed_exec(sp_batch *b, int start, int k, sp_err *e)
+{
+    SQLLEN written = -1;
+    SQLRETURN rc;
+
+    sp_buf_reset(&b->pack);
+    sp_buf_puts(&b->pack, "[", e);
+    for (int r = start; r < start + k; r++) {
+        sp_buf_puts(&b->pack, r > start ? ",[" : "[", e);
+        for (int i = 0; i < b->nparams; i++) {
+            if (i)
+                sp_buf_puts(&b->pack, ",", e);
+            pack_value(b, &b->cols[i], r);
+        }
+        sp_buf_puts(&b->pack, "]", e);
+    }
+    sp_buf_puts(&b->pack, "]", e);
+    if (sp_buf_check(&b->pack, e) != 0)
+        return -1;
+    b->pack_ind = (SQLLEN)b->pack.len;
+    if (!SQL_SUCCEEDED(SQLBindParameter(b->hp, 1, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_LONGVARCHAR, b->pack.len, 0,
+                                        b->pack.data, b->pack_ind, &b->pack_ind)))
+        return sp_db_diag(b->db, e, SQL_HANDLE_STMT, b->hp, b->sql, "binding a packed insert");
+    rc = SQLExecute(b->hp);
+    if (SQL_SUCCEEDED(rc) && !SQL_SUCCEEDED(SQLRowCount(b->hp, &written)))
+        written = -1;
+    SQLFreeStmt(b->hp, SQL_CLOSE);
+    return SQL_SUCCEEDED(rc) && written == k ? 1 : 0;
 }
 
 /* Execute rows [start, start + k) as a parameter array: 1 ok, 0 failed. */
@@ -619,7 +765,9 @@ int sp_batch_flush(sp_batch *b, sp_err *e)
             broken = 1;
             break;
         }
-        ok = b->ins_prefix != NULL && k > 1 ? multi_exec(b, start, k, &e2) : array_exec(b, start, k, &e2);
+        ok = b->hp != SQL_NULL_HSTMT && k > 1   ? packed_exec(b, start, k, &e2)
+             : b->ins_prefix != NULL && k > 1 ? multi_exec(b, start, k, &e2)
+                                              : array_exec(b, start, k, &e2);
         if (ok < 0 || unit_end(b, sp, ok == 1, ok < 0 ? &first : &e2) < 0) {
             if (ok < 0)
                 first = e2;

@@ -89,6 +89,9 @@ static const sp_dialect_sql dialects[] = {
                         " AND table_schema = current_schema() AND ? IS NOT NULL",
         .table_exists_in = "SELECT 1 FROM information_schema.tables WHERE lower(table_name) = lower(?)"
                            " AND lower(table_schema) = lower(?)",
+        .json_rows = "json_array_elements(CAST(? AS json)) AS r (value)",
+        .json_item = "value ->> #",
+        .json_cast = 1,
     },
     [SP_DIALECT_SQLSERVER] = {
         .name = "sqlserver",
@@ -116,6 +119,9 @@ static const sp_dialect_sql dialects[] = {
                         " AND TABLE_SCHEMA = SCHEMA_NAME() AND ? IS NOT NULL",
         .table_exists_in = "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?"
                            " AND TABLE_SCHEMA = ?",
+        /* no json_rows: OPENJSON needs database compatibility level 130, which
+         * a GP company database upgraded from an older SQL Server may not
+         * have; batches stay multi-row INSERTs there */
     },
 };
 

@@ -1,6 +1,7 @@
 /* sha256.c -- SHA-256 from FIPS 180-4 section 6.2 (see include/spetl/sha256.h). */
 #include "spetl/sha256.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 /* FIPS 180-4 4.2.2: the first 32 bits of the fractional parts of the cube
@@ -57,6 +58,85 @@ static void compress(uint32_t h[8], const unsigned char *p)
     h[7] += hh;
 }
 
+/* ---- the CPU's SHA extensions (x86: SHA-NI), when it has them --------------
+ * Two rounds per sha256rnds2; the state lives as ABEF and CDGH (the order the
+ * instruction wants), the message schedule four words at a time (msg1 adds
+ * sigma0 of w[t-15], the aligned pair brings w[t-7], msg2 adds sigma1 of
+ * w[t-2]). Same digests as compress() (check_payload runs both). */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA_NI 1
+
+__attribute__((target("sha,ssse3,sse4.1"))) static void compress_ni(uint32_t h[8], const unsigned char *p)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abcd = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
+    __m128i efgh = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
+    __m128i badc = _mm_shuffle_epi32(abcd, 0xB1), hgfe = _mm_shuffle_epi32(efgh, 0x1B);
+    __m128i abef = _mm_alignr_epi8(badc, hgfe, 8), cdgh = _mm_blend_epi16(hgfe, badc, 0xF0);
+    __m128i abef0 = abef, cdgh0 = cdgh, w[4];
+
+    for (int i = 0; i < 16; i++) {
+        __m128i m;
+        if (i < 4) {
+            w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), bswap);
+        } else {
+            __m128i x = _mm_add_epi32(_mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]),
+                                      _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+            w[i & 3] = _mm_sha256msg2_epu32(x, w[(i + 3) & 3]);
+        }
+        m = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)(const void *)&K[4 * i]));
+        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
+        abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(m, 0x0E));
+    }
+    abef = _mm_add_epi32(abef, abef0);
+    cdgh = _mm_add_epi32(cdgh, cdgh0);
+    {
+        __m128i feba = _mm_shuffle_epi32(abef, 0x1B), dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+        _mm_storeu_si128((__m128i *)(void *)&h[0], _mm_blend_epi16(feba, dchg, 0xF0));
+        _mm_storeu_si128((__m128i *)(void *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
+    }
+}
+
+/* SHA (CPUID 7.EBX bit 29), SSSE3 (1.ECX bit 9), SSE4.1 (1.ECX bit 19). */
+static int cpu_has_sha(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
+        return 0;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+#endif
+
+static atomic_int use_ni = -1;   /* -1: not asked yet (threads may race to ask: same answer) */
+
+int sp_sha256_accel(int want)
+{
+#ifdef SHA_NI
+    if (want >= 0 || atomic_load_explicit(&use_ni, memory_order_relaxed) < 0)
+        atomic_store_explicit(&use_ni, want != 0 && cpu_has_sha(), memory_order_relaxed);
+    return atomic_load_explicit(&use_ni, memory_order_relaxed);
+#else
+    (void)want;
+    return 0;
+#endif
+}
+
+static void block(uint32_t h[8], const unsigned char *p)
+{
+#ifdef SHA_NI
+    int ni = atomic_load_explicit(&use_ni, memory_order_relaxed);
+    if (ni < 0)
+        ni = sp_sha256_accel(1);
+    if (ni) {
+        compress_ni(h, p);
+        return;
+    }
+#endif
+    compress(h, p);
+}
+
 void sp_sha256_init(sp_sha256 *c)
 {
     /* 5.3.3: the first 32 bits of the fractional parts of the square roots
@@ -81,11 +161,11 @@ void sp_sha256_update(sp_sha256 *c, const void *data, size_t n)
         n -= take;
         if (c->used < 64)
             return;
-        compress(c->h, c->block);
+        block(c->h, c->block);
         c->used = 0;
     }
     for (; n >= 64; p += 64, n -= 64)
-        compress(c->h, p);
+        block(c->h, p);
     if (n > 0) {
         memcpy(c->block, p, n);
         c->used = n;
@@ -100,13 +180,13 @@ void sp_sha256_final(sp_sha256 *c, unsigned char out[SP_SHA256_LEN])
     c->block[c->used++] = 0x80;
     if (c->used > 56) {
         memset(c->block + c->used, 0, 64 - c->used);
-        compress(c->h, c->block);
+        block(c->h, c->block);
         c->used = 0;
     }
     memset(c->block + c->used, 0, 56 - c->used);
     for (int i = 0; i < 8; i++)
         c->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-    compress(c->h, c->block);
+    block(c->h, c->block);
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (unsigned char)(c->h[i] >> 24);
         out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);

@@ -89,11 +89,12 @@ static int new_link(xrun *r, xpage *pg, newlinks *nl, const xlevel_rt *l, const 
                                            {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
         size_t cap = pg->n[0] + pg->n[1] + 1;
         if (r->link_new == NULL &&
-            sp_batch_open(r->ctx->db,
-                          "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, "
-                          "HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          ps, 8, 500, &r->link_new, e) != 0)
+            (sp_batch_open(r->ctx->db,
+                           "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, "
+                           "HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           ps, 8, 500, &r->link_new, e) != 0 ||
+             sp_batch_pack(r->link_new, e) != 0))
             return -1;
         nl->b = r->link_new;
         sp_batch_reset(nl->b);

@@ -219,6 +219,10 @@ typedef struct sp_dialect_sql {
                                   long type; 0: no limit */
     const char *table_exists;  /* a row when table ? exists in the current schema (2nd ?: any) */
     const char *table_exists_in; /* a row when table ? exists in schema ? */
+    const char *json_rows;     /* FROM item: one row per element of the JSON array of arrays
+                                  bound to its ?, the element as `value`; NULL: none */
+    const char *json_item;     /* element # of `value` as text (a JSON null: NULL) */
+    int json_cast;             /* 1: an item goes in a timestamp or bigint column only CAST */
 } sp_dialect_sql;
 
 /* The row of dialect d (never NULL; an unknown value is OTHER). */
@@ -385,6 +389,13 @@ typedef struct sp_batch_failure {
 int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int nparams,
                   int rows_per_exec, sp_batch **out, sp_err *e);
 void sp_batch_free(sp_batch *b);                /* NULL is fine; does not flush */
+/* Write the units of a multi-row INSERT as one statement prepared once,
+ * INSERT ... SELECT from its one parameter, the unit's rows as JSON, where
+ * the dialect reads JSON rows (SQLite, PostgreSQL) and every parameter is
+ * TEXT, INT or TIME (not on Windows, which binds text as UTF-16); otherwise
+ * nothing changes. Same rows, failures and crash safety. -1: could not
+ * prepare. */
+int sp_batch_pack(sp_batch *b, sp_err *e);
 /* Start over, keeping the prepared statements: drop the rows not yet
  * executed and forget the counts and failures (rows are numbered from 0
  * again). For a batch reused by one transaction after another. */

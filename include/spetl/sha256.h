@@ -28,6 +28,10 @@ void sp_sha256_final(sp_sha256 *c, unsigned char out[SP_SHA256_LEN]);
 
 /* One shot: the digest of data as 64 lowercase hex digits in hex. */
 void sp_sha256_hex(const void *data, size_t n, char hex[SP_SHA256_HEX_LEN]);
+/* The CPU's SHA instructions (x86 SHA-NI) when it has them: want 1 (the
+ * default, decided on first use) or 0 (the portable code; for tests).
+ * Returns 1 when they are in use. Not thread-safe: call before threads. */
+int sp_sha256_accel(int want);
 /* Digest bytes -> lowercase hex. */
 void sp_sha256_to_hex(const unsigned char d[SP_SHA256_LEN], char hex[SP_SHA256_HEX_LEN]);
 

@@ -312,12 +312,19 @@ int gen_put_time(gen_table *t, int col, int64_t epoch_ms, sp_err *e);
 int gen_table_add(gen_table *t, sp_err *e);
 int gen_table_flush(gen_table *t, sp_err *e);
 
+/* --cluster (cluster.c): on SQLite, RM00101, RM00102 and SY01200 rewritten
+ * in primary-key order, as SQL Server's clustered keys store them; a no-op
+ * elsewhere. Runs in the caller's transaction. */
+int gen_cluster(sp_db *db, const gen_table *rm00101, const gen_table *rm00102, const gen_table *sy01200,
+                sp_err *e);
+
 /* How a run writes. */
 typedef struct gen_options {
     const char *conn;
     int create_schema;          /* create the GP and SalesPad-style tables first */
     int clear;                  /* delete the rows of the tables written first */
     int pad;                    /* -1 auto (pad on SQLite), 0 never, 1 always */
+    int cluster;                /* SQLite: the customers' tables stored in key order (cluster.c) */
     int quiet;
 } gen_options;
 

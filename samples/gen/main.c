@@ -38,6 +38,9 @@ static const char usage_text[] =
     "                     spProspectContact, spWorkflowQueueOrder; not spetl's own tables)\n"
     "  --pad / --no-pad   space-pad CHAR values to their width (default: on SQLite only;\n"
     "                     PostgreSQL and SQL Server pad char(n) themselves)\n"
+    "  --cluster          SQLite: store customers, addresses and e-mails in primary key\n"
+    "                     order, as GP's clustered keys do on SQL Server (DEX_ROW_ID\n"
+    "                     then follows the key); without it rows are in the order made\n"
     "  -q, --quiet        no progress lines\n"
     "  -h, --help         this text\n"
     "\n"
@@ -105,6 +108,7 @@ int main(int argc, char **argv)
         { "queues", required_argument, NULL, 'Q' },    { "as-of", required_argument, NULL, 'a' },
         { "create-schema", no_argument, NULL, 'S' },   { "clear", no_argument, NULL, 'C' },
         { "pad", no_argument, NULL, 'P' },             { "no-pad", no_argument, NULL, 'N' },
+        { "cluster", no_argument, NULL, 'K' },
         { "quiet", no_argument, NULL, 'q' },           { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -157,6 +161,7 @@ int main(int argc, char **argv)
         case 'C': opt.clear = 1; break;
         case 'P': opt.pad = 1; break;
         case 'N': opt.pad = 0; break;
+        case 'K': opt.cluster = 1; break;
         case 'q': opt.quiet = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':':

@@ -641,7 +641,8 @@ int gen_run(const gen_config *cfg, const gen_options *opt, gen_stats *stats, sp_
         goto done;
     if (sp_db_begin(w.db, e) != 0)
         goto done;
-    if (write_all(&w, e) != 0) {
+    if (write_all(&w, e) != 0 ||
+        (opt->cluster && gen_cluster(w.db, &w.t[W_RM00101], &w.t[W_RM00102], &w.t[W_SY01200], e) != 0)) {
         sp_err ignored;
         sp_db_rollback(w.db, &ignored);
         goto done;

@@ -338,9 +338,14 @@ static int one(int target, long customers, const char *const *sim_args, const ch
                  getenv("SPETL_TOP"), conn, customers);
     } else {
         snprintf(conn, sizeof(conn), "Driver=SQLite3;Database=%s/bench-%ld.db;", tmpdir, customers);
+        /* GP's tables in their clustered key order, as SQL Server keeps them
+         * (spetl-sample --cluster); SPETL_BENCH_UNCLUSTERED=1: in the order
+         * the generator makes them, as before 2026-12-07 */
+        const char *unclustered = getenv("SPETL_BENCH_UNCLUSTERED");
         snprintf(cmd, sizeof(cmd), "rm -f '%s/bench-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers %ld "
-                                   "--items 10 --documents 1 --prospects 1 --create-schema -q",
-                 tmpdir, customers, getenv("SPETL_TOP"), conn, customers);
+                                   "--items 10 --documents 1 --prospects 1 --create-schema -q%s",
+                 tmpdir, customers, getenv("SPETL_TOP"), conn, customers,
+                 unclustered != NULL && strcmp(unclustered, "1") == 0 ? "" : " --cluster");
     }
     if (run(cmd) != 0) {
         fprintf(stderr, "bench_exports: spetl-sample failed\n");

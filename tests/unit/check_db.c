@@ -940,6 +940,80 @@ START_TEST(batch_reused_across_flushes_of_every_size_writes_each_row)
 }
 END_TEST
 
+/* A packed batch (sp_batch_pack: one statement fed the unit's rows as JSON
+ * on PostgreSQL; SQLite keeps its multi-row INSERTs) writes text that JSON
+ * must escape, NULLs, integers and times with milliseconds as they were
+ * given, and a duplicate in a unit is still the one row reported, every
+ * other row written. */
+START_TEST(packed_batch_writes_each_value_and_reports_a_duplicate)
+{
+    OPEN_OR_SKIP("bulkpacked");
+    static const char *const hostile[] = {"O'Brien \"Q\"", "back\\slash", "line\nfeed\ttab\x01\x1f",
+                                          "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "", "]},[{"};
+    sp_param_spec ps[4] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 80}, {SP_TYPE_INT, 0}, {SP_TYPE_TIME, 0}};
+    sp_batch *b = NULL;
+    sp_stmt *st = NULL;
+    char key[32];
+    int f, seen = 0;
+
+    OK(sp_db_exec(db, pick(db, "CREATE TABLE pk (K varchar(20) NOT NULL PRIMARY KEY, N varchar(80) NULL, "
+                               "I bigint NULL, T datetime NULL)",
+                           "CREATE TABLE pk (K varchar(20) NOT NULL PRIMARY KEY, N varchar(80) NULL, "
+                           "I bigint NULL, T timestamp(3) NULL)"),
+                  NULL, &e));
+    OK(sp_batch_open(db, "INSERT INTO pk (K, N, I, T) VALUES (?, ?, ?, ?)", ps, 4, 500, &b, &e));
+    OK(sp_batch_pack(b, &e));
+    for (int i = 0; i < 150; i++) {
+        snprintf(key, sizeof(key), "P%04d", i == 120 ? 7 : i);   /* row 120 repeats row 7's key */
+        OK(sp_batch_text(b, 1, key, &e));
+        if (i % 7 != 3)
+            OK(sp_batch_text(b, 2, hostile[i % 6], &e));
+        if (i % 5 != 2)
+            OK(sp_batch_int(b, 3, i == 9 ? -9000000000123LL : i, &e));
+        if (i % 11 != 4)
+            OK(sp_batch_time(b, 4, T_2026_11_27_053000_123 + i, &e));
+        OK(sp_batch_add(b, &e));
+    }
+    ck_assert_int_eq(sp_batch_flush(b, &e), -1);
+    ck_assert_int_eq(sp_batch_rows_done(b), 149);
+    ck_assert_int_eq(sp_batch_nfailures(b), 1);
+    ck_assert_int_eq(sp_batch_failure_at(b, 0)->row, 120);
+    ck_assert_msg(strncmp(sp_batch_failure_at(b, 0)->sqlstate, "23", 2) == 0, "%s",
+                  sp_batch_failure_at(b, 0)->sqlstate);
+    sp_batch_free(b);
+    OK(sp_stmt_prepare(db, "SELECT K, N, I, T FROM pk ORDER BY K", &st, &e));
+    OK(sp_stmt_exec(st, NULL, &e));
+    while ((f = sp_stmt_fetch(st, &e)) == 1) {
+        int i = atoi(sp_stmt_text(st, 0) + 1);
+        int64_t v = 0;
+        char want[32];
+        seen += seen == 120;   /* the duplicate's row */
+        ck_assert_int_eq(i, seen++);
+        if (i % 7 == 3)
+            ck_assert_ptr_null(sp_stmt_text(st, 1));
+        else if (hostile[i % 6][0] == '\0')   /* '' (SQL Server and PostgreSQL keep it as '') */
+            ck_assert_str_eq(sp_stmt_text(st, 1) ? sp_stmt_text(st, 1) : "", "");
+        else
+            ck_assert_str_eq(sp_stmt_text(st, 1), hostile[i % 6]);
+        snprintf(want, sizeof(want), "%lld", i == 9 ? -9000000000123LL : (long long)i);
+        if (i % 5 == 2)
+            ck_assert_ptr_null(sp_stmt_text(st, 2));
+        else
+            ck_assert_str_eq(sp_stmt_text(st, 2), want);
+        if (i % 11 == 4) {
+            ck_assert_ptr_null(sp_stmt_text(st, 3));
+        } else {
+            OK(sp_stmt_time(st, 3, &v, &e));
+            ck_assert_int_eq(v, T_2026_11_27_053000_123 + i);
+        }
+    }
+    ck_assert_int_eq(f, 0);
+    ck_assert_int_eq(seen, 150);
+    sp_stmt_free(st);
+    sp_db_close(db);
+}
+END_TEST
+
 START_TEST(parameter_array_update_reports_the_failing_row)
 {
     OPEN_OR_SKIP("bulkupd");
@@ -1326,6 +1400,7 @@ static Suite *db_suite(void)
     tcase_add_loop_test(tc, batch_times_repeated_and_alternating, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, duplicate_key_row_is_reported_with_index_and_sqlstate, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, batch_reused_across_flushes_of_every_size_writes_each_row, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, packed_batch_writes_each_value_and_reports_a_duplicate, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, parameter_array_update_reports_the_failing_row, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, rollback_leaves_nothing_and_commit_keeps, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, savepoints_undo_only_what_followed_them, 0, SP_DBTEST_COUNT);

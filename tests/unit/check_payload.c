@@ -16,9 +16,12 @@ static const char *hex_of(const char *s)
     return hex;
 }
 
-/* FIPS 180-4 examples (NIST "Cryptographic Algorithm Validation" SHA-256 vectors). */
+/* FIPS 180-4 examples (NIST "Cryptographic Algorithm Validation" SHA-256 vectors).
+ * The SHA-256 tests run twice: _i 0 the portable code, 1 the CPU's SHA
+ * instructions where it has them (sp_sha256_accel). */
 START_TEST(sha256_standard_vectors)
 {
+    sp_sha256_accel(_i);
     ck_assert_str_eq(hex_of(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     ck_assert_str_eq(hex_of("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     /* the 448-bit message: padding needs a second block */
@@ -38,6 +41,7 @@ START_TEST(sha256_million_a_in_uneven_pieces)
     char chunk[1024];
     size_t left = 1000000, step = 1;
 
+    sp_sha256_accel(_i);
     memset(chunk, 'a', sizeof(chunk));
     sp_sha256_init(&c);
     while (left > 0) {
@@ -55,6 +59,7 @@ END_TEST
 START_TEST(sha256_pieces_equal_one_shot_at_every_length)
 {
     unsigned char msg[200];
+    sp_sha256_accel(_i);
     for (size_t i = 0; i < sizeof(msg); i++)
         msg[i] = (unsigned char)(i * 31 + 7);
     for (size_t len = 0; len <= sizeof(msg); len++) {
@@ -68,6 +73,24 @@ START_TEST(sha256_pieces_equal_one_shot_at_every_length)
         sp_sha256_final(&c, d);
         sp_sha256_to_hex(d, two);
         ck_assert_str_eq(one, two);
+    }
+}
+END_TEST
+
+/* The CPU's SHA instructions and the portable code agree at every length
+ * over several blocks (where the CPU has none, both are the portable code). */
+START_TEST(sha256_cpu_instructions_equal_portable_code)
+{
+    unsigned char msg[700];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (unsigned char)(i * 131 + (i >> 3));
+    for (size_t len = 0; len <= sizeof(msg); len++) {
+        char plain[SP_SHA256_HEX_LEN], cpu[SP_SHA256_HEX_LEN];
+        sp_sha256_accel(0);
+        sp_sha256_hex(msg, len, plain);
+        sp_sha256_accel(1);
+        sp_sha256_hex(msg, len, cpu);
+        ck_assert_msg(strcmp(plain, cpu) == 0, "length %zu: %s (portable) != %s (CPU)", len, plain, cpu);
     }
 }
 END_TEST
@@ -295,9 +318,10 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    tcase_add_test(tc, sha256_standard_vectors);
-    tcase_add_test(tc, sha256_million_a_in_uneven_pieces);
-    tcase_add_test(tc, sha256_pieces_equal_one_shot_at_every_length);
+    tcase_add_loop_test(tc, sha256_standard_vectors, 0, 2);
+    tcase_add_loop_test(tc, sha256_million_a_in_uneven_pieces, 0, 2);
+    tcase_add_loop_test(tc, sha256_pieces_equal_one_shot_at_every_length, 0, 2);
+    tcase_add_test(tc, sha256_cpu_instructions_equal_portable_code);
     tcase_add_test(tc, canonical_text_is_sorted_and_length_prefixed);
     tcase_add_test(tc, hash_ignores_order_and_sees_every_change);
     tcase_add_test(tc, hash_is_unambiguous);

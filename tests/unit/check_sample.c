@@ -514,6 +514,80 @@ END_TEST
 
 /* ---- the command line ----------------------------------------------------- */
 
+/* A's rows of table t in DEX_ROW_ID order, as one text ("" when none). */
+static void in_row_order(sp_db *db, const char *t, const char *key, char *out, size_t n)
+{
+    char sql[256];
+    sp_stmt *st;
+    size_t used = 0;
+
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY DEX_ROW_ID", key, t);
+    st = query(db, sql, NULL);
+    out[0] = '\0';
+    while (fetch(st) == 1 && used + 80 < n)
+        used += (size_t)snprintf(out + used, n - used, "%s;", sp_stmt_text(st, 0));
+    sp_stmt_free(st);
+}
+
+/* --cluster (SQLite): the same rows, stored in primary-key order (DEX_ROW_ID
+ * follows the key, as SQL Server's clustered keys order GP's rows), the
+ * triggers kept; without it the generator's order is not the key's. */
+START_TEST(cluster_stores_the_same_rows_in_key_order)
+{
+    static const struct { const char *t, *key, *order; } tabs[] = {
+        {"RM00101", "CUSTNMBR", "CUSTNMBR"},
+        {"RM00102", "CUSTNMBR || ADRSCODE", "CUSTNMBR, ADRSCODE"},
+        {"SY01200", "Master_ID || ADRSCODE", "Master_Type, Master_ID, ADRSCODE"},
+    };
+    static char by_row[200000], by_key[200000];
+    char conn[2048], out[OUT_MAX], sql[256];
+    sp_db *plain, *clustered;
+    sp_err e;
+
+    SP_SKIP_IF(generate(SP_DBTEST_SQLITE, "sample_unclustered", "150", "3") == 1, "%s", sp_skip_why());
+    ck_assert_int_eq(sp_dbtest_open(SP_DBTEST_SQLITE, "sample_clustered", &clustered, &e), 0);
+    sp_db_close(clustered);
+    ck_assert_ptr_nonnull(sp_dbtest_conn(SP_DBTEST_SQLITE, "sample_clustered", conn, sizeof(conn)));
+    {
+        const char *args[] = {"--conn", conn, "--customers", "150", "--seed", "3", "--items", "60",
+                              "--create-schema", "--cluster", "-q", NULL};
+        ck_assert_msg(run_sample(args, out, sizeof(out)) == 0, "spetl-sample --cluster:\n%s", out);
+    }
+    plain = reopen(SP_DBTEST_SQLITE, "sample_unclustered");
+    clustered = reopen(SP_DBTEST_SQLITE, "sample_clustered");
+    for (size_t i = 0; i < NDIGESTS; i++) {
+        int64_t ra, rb;
+        uint64_t ha = digest(plain, &digests[i], NULL, &ra), hb = digest(clustered, &digests[i], NULL, &rb);
+        ck_assert_msg(ra == rb && ha == hb, "%s: other rows with --cluster", digests[i].table);
+    }
+    for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
+        sp_stmt *st;
+        snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", tabs[i].key, tabs[i].t, tabs[i].order);
+        st = query(clustered, sql, NULL);
+        by_key[0] = '\0';
+        for (size_t used = 0; fetch(st) == 1 && used + 80 < sizeof(by_key);)
+            used += (size_t)snprintf(by_key + used, sizeof(by_key) - used, "%s;", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+        in_row_order(clustered, tabs[i].t, tabs[i].key, by_row, sizeof(by_row));
+        ck_assert_msg(strcmp(by_row, by_key) == 0, "%s is not stored in key order with --cluster", tabs[i].t);
+        in_row_order(plain, tabs[i].t, tabs[i].key, by_row, sizeof(by_row));
+        ck_assert_msg(strcmp(by_row, by_key) != 0, "%s was already in key order without --cluster", tabs[i].t);
+    }
+    {
+        sp_stmt *a = query(plain, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'", NULL);
+        sp_stmt *b = query(clustered, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'", NULL);
+        ck_assert_int_eq(fetch(a), 1);
+        ck_assert_int_eq(fetch(b), 1);
+        ck_assert_str_eq(sp_stmt_text(b, 0), sp_stmt_text(a, 0));
+        ck_assert_int_gt(atoi(sp_stmt_text(a, 0)), 0);
+        sp_stmt_free(a);
+        sp_stmt_free(b);
+    }
+    sp_db_close(plain);
+    sp_db_close(clustered);
+}
+END_TEST
+
 START_TEST(command_line_errors_are_usage_errors)
 {
     char out[OUT_MAX], conn[2048];
@@ -583,6 +657,7 @@ static Suite *sample_suite(void)
     tcase_add_loop_test(tc, company_has_gp_shape_and_hard_cases, 0, SP_DBTEST_COUNT);
     tcase_add_test(tc, same_seed_same_rows_other_seed_other_rows);
     tcase_add_test(tc, a_customer_depends_only_on_seed_and_index);
+    tcase_add_test(tc, cluster_stores_the_same_rows_in_key_order);
     tcase_add_test(tc, command_line_errors_are_usage_errors);
     suite_add_tcase(s, tc);
     return s;
