@@ -96,26 +96,15 @@ static int read_stmt(xsrc *src, const xlevel_rt *l, const char *sql, sp_stmt **o
 }
 
 /* The current row of st into w: the level's columns, then the link's id and
- * hash, then the stored length of each key part. GP pads a CHAR value with
- * spaces to its column's width (an e-mail address to 201 characters): the
- * page keeps a char column's value without them, as the mapping and the
- * keys use it (a key's stored length is read apart), about 90 KB less a
- * page of 100 customers; a level with a hook keeps its row as stored (its
- * hooks are given the GP values as read). */
+ * hash, then the stored length of each key part. */
 static int copy_row(sp_stmt *st, const xlevel_rt *l, sp_arena *a, xrow *w, sp_err *e)
 {
     const char *id, *h;
-    int as_stored = l->lv->pre_hook != NULL || l->lv->post_hook != NULL;
 
     w->vals = sp_arena_alloc(a, (size_t)(l->ncols ? l->ncols : 1) * sizeof(char *));
     for (int i = 0; i < l->ncols; i++) {
         const char *v = sp_stmt_text(st, i);
-        if (v == NULL)
-            w->vals[i] = NULL;
-        else if (!as_stored && strcmp(l->cols[i]->type, "char") == 0)
-            w->vals[i] = sx_trimmed(a, v);
-        else
-            w->vals[i] = sp_arena_strdup(a, v);
+        w->vals[i] = v != NULL ? sp_arena_strdup(a, v) : NULL;
     }
     id = sp_stmt_text(st, l->ncols);
     h = sp_stmt_text(st, l->ncols + 1);
