@@ -449,6 +449,22 @@ static void sqlite_missing_file(const char *conn, sp_err *e)
                path);
 }
 
+/* SQLite's page cache is per connection and counts in the RSS whole once
+ * a run has read that much (a customer-export reads far more). 1 MiB in
+ * place of SQLite's 2 MiB: peak RSS of a customer-export -1 MB at 10,000
+ * and 100,000 customers, its CPU not measurably changed (2026-12-07). */
+#define SQLITE_CACHE_KIB 1024
+
+static int sqlite_setup(sp_db *db, sp_err *e)
+{
+    char sql[64];
+
+    if (db->dialect != SP_DIALECT_SQLITE)
+        return 0;
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", SQLITE_CACHE_KIB);
+    return sp_db_exec(db, sql, NULL, e);
+}
+
 int sp_db_open(sp_db **out, const char *conn, const sp_db_opts *opts, sp_err *e)
 {
     sp_db *db = NULL;
@@ -526,6 +542,8 @@ int sp_db_open(sp_db **out, const char *conn, const sp_db_opts *opts, sp_err *e)
     }
     SP_DEBUG("db", "connected to %s (%s) with %s", db->dbms, sp_dialect_name(db->dialect),
              db->conn_redacted);
+    if (sqlite_setup(db, e) != 0)
+        goto done;
     rc = 0;
 done:
     if (rc == 0) {

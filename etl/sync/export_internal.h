@@ -36,6 +36,9 @@
 #define SX_SQL_MAX (64 * 1024)
 #define SX_MAX_COLS 96
 #define SX_MAX_CHILD_ROWS 200000
+/* A page read's stored key lengths are named SX_KLEN_COL0, 1 ... so that
+ * their buffers can be bounded by name (export_read.c). */
+#define SX_KLEN_COL "sx_klen"
 
 typedef enum xoutcome {
     O_NONE = 0,      /* not decided yet (or not done: the run stopped) */

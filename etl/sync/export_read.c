@@ -4,6 +4,7 @@
  * arena with the cursor closed before anything is written; then mapped into
  * records (export_map.c) and given to the level's pre hook (export_hook.c,
  * on this source's connection). Runs on the read-ahead thread when there is one. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +45,25 @@ void sx_page_free(xpage *pg)
     free(pg);
 }
 
+/* The link's columns and the stored key lengths a page read adds to the
+ * level's: bounded by what they hold (spAAIntegratedEntityLink's
+ * varchar(40) and varchar(64), a number), not by the connection's default
+ * of 1,024 bytes. A block of 512 child rows held 2.7 MB of buffers, 4 KB a
+ * row of them for these four values. */
+static int bound_link_cols(sp_stmt *st, const xlevel_rt *l, sp_err *e)
+{
+    char name[32];
+
+    if (sp_stmt_set_text_max(st, "HubSpot_ID", 40, e) != 0 || sp_stmt_set_text_max(st, "Payload_Hash", 64, e) != 0)
+        return -1;
+    for (int k = 0; k < l->lv->nkeys; k++) {
+        snprintf(name, sizeof(name), SX_KLEN_COL "%d", k);
+        if (sp_stmt_set_text_max(st, name, 24, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The statement for sql: prepared the first time, re-executed after that
  * (no new column buffers, no new plan per page). */
 static int read_stmt(xsrc *src, const xlevel_rt *l, const char *sql, sp_stmt **out, sp_err *e)
@@ -65,6 +85,10 @@ static int read_stmt(xsrc *src, const xlevel_rt *l, const char *sql, sp_stmt **o
             sp_stmt_free(st);
             return -1;
         }
+    if (bound_link_cols(st, l, e) != 0) {
+        sp_stmt_free(st);
+        return -1;
+    }
     src->reads[i].sql = sp_xstrdup(sql);
     src->reads[i].st = st;
     *out = st;

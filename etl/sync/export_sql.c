@@ -298,8 +298,8 @@ void sx_select_head(xrun *r, const xlevel_rt *l, sp_arena *a, sp_buf *b, xparams
     sp_buf_printf(b, e, ", l.HubSpot_ID, l.Payload_Hash");
     /* the stored length of each key part: keys equal once trimmed are told apart */
     for (int k = 0; k < l->lv->nkeys; k++)
-        sp_buf_printf(b, e, ", %s(CAST(t.%s AS varchar(200)))", sp_dialect_sql_of(d)->stored_length,
-                      l->lv->keys[k]);
+        sp_buf_printf(b, e, ", %s(CAST(t.%s AS varchar(200))) AS " SX_KLEN_COL "%d",
+                      sp_dialect_sql_of(d)->stored_length, l->lv->keys[k], k);
     for (int x = 0; x < l->nextras; x++)
         sp_buf_printf(b, e, ", %s", l->lv->extras[x]);
     sp_buf_printf(b, e,

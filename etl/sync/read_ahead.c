@@ -35,6 +35,10 @@ static void *reader_main(void *arg)
         sp_err e;
         int got;
         sp_err_clear(&e);
+        /* no page read ahead while the commit thread is behind: the caller
+         * waits for it too, so the page would wait in memory (on SQLite it
+         * would also take the connection from the commits) */
+        sp_sync_committer_wait_room(s);
         if (rd->db == NULL)
             sp_sync_db_lock(s);
         got = s->ops->read(s->ud, rd->src, &page, &e);

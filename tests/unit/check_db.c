@@ -174,6 +174,28 @@ END_TEST
 
 /* ---- dialect and options --------------------------------------------------- */
 
+/* SQLite's page cache counts in the RSS whole (issue 9): a connection
+ * keeps 1 MiB, not SQLite's default 2 MiB (cache_size -2000). */
+START_TEST(sqlite_connection_keeps_a_page_cache_of_1_mib)
+{
+    sp_stmt *st = NULL;
+    int64_t kib = 0;
+
+    OPEN_OR_SKIP("cache");
+    if (_i != SP_DBTEST_SQLITE) {
+        sp_db_close(db);
+        return;
+    }
+    OK(sp_stmt_prepare(db, "PRAGMA cache_size", &st, &e));
+    OK(sp_stmt_exec(st, NULL, &e));
+    ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+    OK(sp_stmt_int(st, 0, &kib, &e));
+    ck_assert_int_eq(kib, -1024);
+    sp_stmt_free(st);
+    sp_db_close(db);
+}
+END_TEST
+
 START_TEST(detects_dialect_and_adds_streaming_options)
 {
     OPEN_OR_SKIP("dialect");
@@ -1376,6 +1398,7 @@ static Suite *db_suite(void)
     tcase_add_test(tc, connect_to_unknown_driver_fails_clearly_with_password_redacted);
     tcase_add_test(tc, connect_to_wrong_port_names_server_and_redacts_password);
     tcase_add_loop_test(tc, detects_dialect_and_adds_streaming_options, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, sqlite_connection_keeps_a_page_cache_of_1_mib, 0, SP_DBTEST_COUNT);
     tcase_add_test(tc, dsn_connection_detects_dialect_then_reconnects_streaming);
     suite_add_tcase(s, tc);
 
