@@ -145,6 +145,9 @@ int im_new_contacts_do(im_run *r, im_page *pg, im_company *c, const char *gp_key
 typedef struct im_seen im_seen;
 im_seen *im_seen_new(sp_arena *a);
 void im_seen_company(im_seen *s, size_t comp);   /* the page's company being matched */
+/* The lookups the companies todo[i] may make, read ahead for the page: one
+ * query per rule (sp_lookup_many); im_seen_lookup then answers from them. */
+int im_seen_read_ahead(im_run *r, const im_page *pg, const unsigned char *todo, sp_err *e);
 int im_seen_lookup(void *ud, const sp_job_rule_set *rs, size_t ri, const char *const *hs, sp_match_cand *out,
                    size_t *n, int *capped, sp_err *e);
 /* own[i]: company i's new key, NULL when it created none. */

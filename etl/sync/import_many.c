@@ -98,6 +98,10 @@ static int match_page(im_run *r, im_page *pg, many *m, sp_err *e)
     if (r->imp->try_match && shares_contacts(r, pg))
         return SP_ERR(e, SP_EDATA, "a contact belongs to two of its companies");
     r->seen = r->imp->try_match ? im_seen_new(r->row) : NULL;
+    for (size_t i = 0; i < pg->n; i++)   /* to match: create marks them for now */
+        m->create[i] = !pg->comps[i].hooked && !pg->comps[i].linked;
+    if (im_seen_read_ahead(r, pg, m->create, e) != 0)
+        return -1;
     for (size_t i = 0; rc == 0 && i < pg->n; i++) {
         im_company *c = &pg->comps[i];
         if (c->hooked)

@@ -185,6 +185,18 @@ static void report(const json_t *before, const json_t *after, long n, double sec
            cs < cg ? "search bounds it" : "the general budget bounds it", 100.0 * (double)n / secs / c);
 }
 
+/* The rule sets of jobs/demo.xml: a company matches a customer by its name
+ * (case and spaces ignored), else by its web domain in the customer's
+ * e-mail; a matched company's contacts its addresses by e-mail. */
+#define MATCHING                                                                                              \
+    "  <matching>\n    <rule-set id=\"customer-match\" entity=\"customer\">\n"                                   \
+    "      <rule name=\"same name\"><compare property=\"name\" column=\"CUSTNAME\" how=\"ci\"/></rule>\n"          \
+    "      <rule name=\"e-mail domain\"><compare property=\"domain\" column=\"INET1\" "                          \
+    "how=\"email-domain-vs-website\"/></rule>\n    </rule-set>\n"                                              \
+    "    <rule-set id=\"address-match\" entity=\"customer-address\">\n"                                         \
+    "      <rule name=\"same e-mail\"><compare property=\"email\" column=\"INET1\" how=\"ci\"/></rule>\n"        \
+    "    </rule-set>\n  </matching>\n"
+
 /* One import of n companies; limited: 190/10 s and 150 ms latency, paced. */
 static int one(long n, int limited)
 {
@@ -197,7 +209,7 @@ static int one(long n, int limited)
     long rss = 0;
     double secs = 0;
     json_t *before, *after;
-    int rc;
+    int rc, match = getenv("SPETL_BENCH_IMPORT_NO_MATCH") == NULL;
 
     if (use_pg) {
         /* a fresh schema of its own on the run's PostgreSQL */
@@ -236,12 +248,15 @@ static int one(long n, int limited)
             "    <import-mapping id=\"ia\" entity=\"customer-address\" object=\"contacts\">\n"
             "      <column name=\"CNTCPRSN\" template=\"{firstname} {lastname}\" transform=\"trim max-length:61\"/>\n"
             "      <column name=\"INET1\" property=\"email\" transform=\"lower max-length:201\"/>\n"
-            "    </import-mapping>\n  </mappings>\n  <components>\n"
-            "    <company-customer-import import-new-contacts=\"false\" try-match-before-import=\"false\"\n"
-            "        min-create-date=\"2026-01-01\" customer-mapping=\"ic\" address-mapping=\"ia\">\n"
+            "    </import-mapping>\n  </mappings>\n%s  <components>\n"
+            "    <company-customer-import import-new-contacts=\"false\" try-match-before-import=\"%s\"\n"
+            "        min-create-date=\"2026-01-01\" customer-mapping=\"ic\" address-mapping=\"ia\"%s>\n"
             "      <key-generation from=\"name\" letters=\"8\" digits=\"4\"/>\n"
             "    </company-customer-import>\n  </components>\n</job>\n",
-            sp_sim_base_url(sim), conn);
+            sp_sim_base_url(sim), conn, match ? MATCHING : "", match ? "true" : "false",
+            match ? " customer-matching=\"customer-match\" customer-address-matching=\"address-match\"\n"
+                    "        prevent-matching-to-prospects=\"true\""
+                  : "");
     fclose(f);
     snprintf(envs, sizeof(envs), "HUBSPOT_TOKEN=bench%s%s", limited ? "" : " SPETL_BENCH_UNPACED=1",
              getenv("SPETL_BENCH_IMPORT_ONE_BY_ONE") != NULL ? " SPETL_IMPORT_ONE_BY_ONE=1" : "");
@@ -257,10 +272,10 @@ static int one(long n, int limited)
     snprintf(cmd, sizeof(cmd), "run '%s'", job);
     rc = run_spetl(envs, cmd, &rss, &secs);
     after = control(sim, "GET", "/_sim/stats", NULL);
-    printf("company-customer-import (%s, %s) %6ld companies (2 contacts each): exit %d in %.1f s (CPU %.1f s), "
-           "peak RSS %.1f MB\n",
+    printf("company-customer-import (%s, %s, try-match %s) %6ld companies (2 contacts each): exit %d in %.1f s "
+           "(CPU %.1f s), peak RSS %.1f MB\n",
            use_pg ? "PostgreSQL" : "SQLite", limited ? "190 req/10 s, 150 ms latency" : "unlimited simulator, unpaced",
-           n, rc, secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
+           match ? "on" : "off", n, rc, secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
     report(before, after, n, secs);
     if (getenv("SPETL_BENCH_IMPORT_LOG") != NULL) {   /* the run's log kept (a file name) */
         snprintf(cmd, sizeof(cmd), "cp '%s/err.txt' '%s'", tmpdir, getenv("SPETL_BENCH_IMPORT_LOG"));
