@@ -69,7 +69,8 @@ static int put_values(sp_buf *b, sp_dialect d, const sp_job_rule *r, size_t n, s
     return sp_buf_puts(b, ") v", e);
 }
 
-int sp_lookup_many_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, size_t n, sp_buf *out, sp_err *e)
+int sp_lookup_many_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, size_t n, size_t nkeys, sp_buf *out,
+                       sp_err *e)
 {
     const lk_ent *en = lk_ent_of(rs->entity);
     const sp_job_rule *r = &rs->rules[ri];
@@ -93,22 +94,33 @@ int sp_lookup_many_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, size_
         if ((k > 0 && sp_buf_puts(out, " AND ", e) != 0) || lk_put_pred(out, d, &r->comparisons[k], vs, e) != 0)
             return -1;
     }
+    if (nkeys > 0) {   /* only these records (lookup.c's exact: CHAR padding is data on SQLite) */
+        if (sp_buf_printf(out, e, d == SP_DIALECT_SQLITE ? " AND RTRIM(t.%s) IN (" : " AND t.%s IN (", en->k1) != 0)
+            return -1;
+        for (size_t i = 0; i < nkeys; i++)
+            if (sp_buf_puts(out, i ? ", ?" : "?", e) != 0)
+                return -1;
+        if (sp_buf_puts(out, ")", e) != 0)
+            return -1;
+    }
     if (sp_buf_printf(out, e, " ORDER BY v.n, t.%s%s%s", en->k1, en->k2 ? ", t." : "", en->k2 ? en->k2 : "") != 0)
         return -1;
     return sp_buf_check(out, e);
 }
 
-static sp_stmt *many_stmt(sp_lookup *l, size_t ri, size_t n, sp_err *e)
+static sp_stmt *many_stmt(sp_lookup *l, size_t ri, size_t n, size_t nkeys, sp_err *e)
 {
     sp_buf sql;
+    size_t shape = n * 100000 + nkeys;
 
-    if (l->many[ri] != NULL && l->many_n[ri] == n)
+    if (l->many[ri] != NULL && l->many_n[ri] == shape)
         return l->many[ri];
     sp_stmt_free(l->many[ri]);
     l->many[ri] = NULL;
     sp_buf_init(&sql, 1 << 20);
-    if (sp_lookup_many_sql(l->d, l->rs, ri, n, &sql, e) == 0 && sp_stmt_prepare(l->db, sp_buf_str(&sql), &l->many[ri], e) == 0)
-        l->many_n[ri] = n;
+    if (sp_lookup_many_sql(l->d, l->rs, ri, n, nkeys, &sql, e) == 0 &&
+        sp_stmt_prepare(l->db, sp_buf_str(&sql), &l->many[ri], e) == 0)
+        l->many_n[ri] = shape;
     sp_buf_free(&sql);
     return l->many[ri];
 }
@@ -129,13 +141,18 @@ static int flush(sp_lookup *l, acc *a, sp_lookup_many_fn fn, void *ud, size_t ba
     return rc;
 }
 
+typedef struct keyset {
+    const char *const *keys;
+    size_t n;
+} keyset;
+
 /* Records base..base+n) in one query. */
-static int many_chunk(sp_lookup *l, size_t ri, const char *const *const *hs, size_t base, size_t n, acc *a,
-                      sp_lookup_many_fn fn, void *ud, sp_err *e)
+static int many_chunk(sp_lookup *l, size_t ri, const char *const *const *hs, size_t base, size_t n, const keyset *ks,
+                      acc *a, sp_lookup_many_fn fn, void *ud, sp_err *e)
 {
     const sp_job_rule *r = &l->rs->rules[ri];
     int two = lk_ent_of(l->rs->entity)->k2 != NULL, p = 1, got;
-    sp_stmt *st = many_stmt(l, ri, n, e);
+    sp_stmt *st = many_stmt(l, ri, n, ks->n, e);
 
     if (st == NULL)
         return -1;
@@ -148,6 +165,9 @@ static int many_chunk(sp_lookup *l, size_t ri, const char *const *const *hs, siz
             if (lk_bind_cmp(l, st, &r->comparisons[k], hs[base + i][k], &p, e) != 0)
                 return -1;
     }
+    for (size_t i = 0; i < ks->n; i++)
+        if (sp_stmt_bind_text(st, p++, ks->keys[i], e) != 0)
+            return -1;
     if (sp_stmt_exec(st, NULL, e) != 0)
         return -1;
     while ((got = sp_stmt_fetch(st, e)) == 1) {
@@ -178,18 +198,21 @@ static int many_chunk(sp_lookup *l, size_t ri, const char *const *const *hs, siz
     return flush(l, a, fn, ud, base, e);
 }
 
-int sp_lookup_many(sp_lookup *l, size_t ri, const char *const *const *hs, size_t n, sp_lookup_many_fn fn,
-                   void *ud, sp_err *e)
+int sp_lookup_many(sp_lookup *l, size_t ri, const char *const *const *hs, size_t n, const char *const *keys,
+                   size_t nkeys, sp_lookup_many_fn fn, void *ud, sp_err *e)
 {
+    keyset ks = {keys, keys != NULL ? nkeys : 0};
     acc a;
     int rc = 0;
 
     if (lk_ent_of(l->rs->entity) == NULL)
         return SP_ERR(e, SP_EINTERNAL, "rule set %s cannot be matched", l->rs->id);
+    if (ks.n > MANY_MAX)
+        return SP_ERR(e, SP_EINTERNAL, "%zu keys to look among; at most %d", ks.n, MANY_MAX);
     memset(&a, 0, sizeof(a));
     a.c = sp_xcalloc(SP_MATCH_FETCH, sizeof(*a.c));
     for (size_t base = 0; rc == 0 && base < n; base += MANY_MAX)
-        rc = many_chunk(l, ri, hs, base, n - base < MANY_MAX ? n - base : MANY_MAX, &a, fn, ud, e);
+        rc = many_chunk(l, ri, hs, base, n - base < MANY_MAX ? n - base : MANY_MAX, &ks, &a, fn, ud, e);
     free(a.c);
     sp_arena_reset(l->arena);
     return rc;

@@ -121,6 +121,8 @@ static int add_contacts(im_run *r, im_page *pg, im_company *c, const char *key, 
             printf("would add contact %s to %s %s\n", cs[i].hubspot_id, r->kind->word, key);
         return 0;
     }
+    if (r->seen != NULL)
+        im_seen_gp_written(r->seen);   /* the page path checks all its lookups again */
     if (sp_gpw_add_contacts(r->gpw, key, cs, n, keys, e) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {

@@ -145,6 +145,7 @@ int im_new_contacts_do(im_run *r, im_page *pg, im_company *c, const char *gp_key
 typedef struct im_seen im_seen;
 im_seen *im_seen_new(sp_arena *a);
 void im_seen_company(im_seen *s, size_t comp);   /* the page's company being matched */
+void im_seen_gp_written(im_seen *s);             /* matching added GP rows (import-new-contacts) */
 /* The lookups the companies todo[i] may make, read ahead for the page: one
  * query per rule (sp_lookup_many); im_seen_lookup then answers from them. */
 int im_seen_read_ahead(im_run *r, const im_page *pg, const unsigned char *todo, sp_err *e);

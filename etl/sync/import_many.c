@@ -24,7 +24,7 @@
 #include "spetl/log.h"
 
 #define PAGE_SAVEPOINT "spetl_page"
-enum { OPEN_IDS = 50 };   /* ids per query for open Action Center rows */
+enum { OPEN_IDS = 200 };   /* ids per query for open Action Center rows */
 
 /* Can this page take the optimistic path? */
 static int usable(const im_run *r, const im_page *pg)

@@ -11,7 +11,15 @@
  * add rows to what they find as GP rows are added, so when none changed, no
  * company's matching could have changed either; when one did, the caller
  * undoes the page and writes it company by company. The comparisons stay
- * where they are (the lookup's SQL, match.c): this only compares keys. */
+ * where they are (the lookup's SQL, match.c): this only compares keys.
+ *
+ * Cost: the page's lookups are read ahead, one query per rule for all its
+ * companies (sp_lookup_many), and matching is answered from them. When
+ * matching wrote no GP rows (import-new-contacts adds addresses to matched
+ * customers), the page's new records are the only GP rows added since, so
+ * the check looks among them only (their keys: an index): a lookup that
+ * finds one of them but its own company's finds something else. Otherwise
+ * every lookup is run again whole and compared with what it found. */
 #include "import_internal.h"
 
 #include <stdio.h>
@@ -47,6 +55,7 @@ struct im_seen {
     ahead **by_comp;                  /* [company]: its read-ahead lookups (NULL: none read) */
     ahead **all;
     size_t nall, capall;
+    int gp_written;                   /* matching wrote GP rows (import-new-contacts) */
 };
 
 im_seen *im_seen_new(sp_arena *a)
@@ -61,6 +70,11 @@ im_seen *im_seen_new(sp_arena *a)
 void im_seen_company(im_seen *s, size_t comp)
 {
     s->comp = comp;
+}
+
+void im_seen_gp_written(im_seen *s)
+{
+    s->gp_written = 1;
 }
 
 static const char **copy_hs(sp_arena *a, const sp_job_rule_set *rs, size_t ri, const char *const *hs)
@@ -208,7 +222,7 @@ int im_seen_read_ahead(im_run *r, const im_page *pg, const unsigned char *todo, 
                 b.of[n] = s->all[j];
                 hs[n++] = s->all[j]->hs;
             }
-        if (n > 0 && sp_lookup_many(lk, ri, hs, n, keep, &b, e) != 0)
+        if (n > 0 && sp_lookup_many(lk, ri, hs, n, NULL, 0, keep, &b, e) != 0)
             return -1;
     }
     return 0;
@@ -250,6 +264,8 @@ typedef struct recheck {
     const char *const *own;
     seen_call **of;                   /* [record of the query] */
     unsigned char *done;
+    const char **keys;                /* the page's new keys: the check looks among them only */
+    size_t nkeys;                     /* (0: among all records) */
 } recheck;
 
 /* SP_EDATA: lookup c finds something else now (added: the first new key). */
@@ -275,6 +291,12 @@ static int compare(void *ud, size_t i, const sp_match_cand *got, size_t n, int c
     const char *added;
 
     k->done[i] = 1;
+    if (k->nkeys > 0) {   /* among the page's new records only: none but its own may be found */
+        for (size_t j = 0; j < n; j++)
+            if (k->own[c->comp] == NULL || strcmp(got[j].key, k->own[c->comp]) != 0)
+                return differs(k, c, got[j].key, e);
+        return 0;
+    }
     return same(c, k->own[c->comp], got, n, capped, &added) ? 0 : differs(k, c, added, e);
 }
 
@@ -282,7 +304,7 @@ int im_seen_check(im_run *r, const im_page *pg, const char *const *own, sp_err *
 {
     sp_lookup *lk = r->lk[r->kind->company_lk];
     im_seen *s = r->seen;
-    recheck k = {r, pg, own, NULL, NULL};
+    recheck k = {r, pg, own, NULL, NULL, NULL, 0};
     const char *const **hs;
     size_t nrules = 0;
 
@@ -291,6 +313,16 @@ int im_seen_check(im_run *r, const im_page *pg, const char *const *own, sp_err *
     k.of = sp_arena_alloc(s->arena, (s->ncalls + 1) * sizeof(*k.of));
     k.done = sp_arena_alloc(s->arena, s->ncalls + 1);
     hs = sp_arena_alloc(s->arena, (s->ncalls + 1) * sizeof(*hs));
+    if (!s->gp_written && pg->n <= 200) {
+        /* GP changed by the page's new records only: a lookup can find
+         * nothing else than it found but one of them */
+        k.keys = sp_arena_alloc(s->arena, (pg->n + 1) * sizeof(*k.keys));
+        for (size_t i = 0; i < pg->n; i++)
+            if (own[i] != NULL)
+                k.keys[k.nkeys++] = own[i];
+        if (k.nkeys == 0)
+            return 0;
+    }
     for (const seen_call *c = s->head; c != NULL; c = c->next)
         nrules = c->rs->nrules;   /* one rule set: the import's own kind's */
     for (size_t ri = 0; ri < nrules; ri++) {
@@ -303,7 +335,7 @@ int im_seen_check(im_run *r, const im_page *pg, const char *const *own, sp_err *
         if (n == 0)
             continue;
         memset(k.done, 0, n);
-        if (sp_lookup_many(lk, ri, hs, n, compare, &k, e) != 0)
+        if (sp_lookup_many(lk, ri, hs, n, k.nkeys > 0 ? k.keys : NULL, k.nkeys, compare, &k, e) != 0)
             return -1;
         for (size_t i = 0; i < n; i++)   /* finds nothing now */
             if (!k.done[i] && compare(&k, i, NULL, 0, 0, e) != 0)
