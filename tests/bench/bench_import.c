@@ -1,7 +1,9 @@
 /* bench_import.c -- company-customer-import end to end: bin/spetl on
  * PostgreSQL (SQLite when the runner has none) against the HubSpot simulator seeded with companies of two contacts each,
- * all created in one day. Prints the import's rate at the Professional limit
- * (--rate-10s 190, 150 ms latency) as a share of the ceiling (below), the
+ * all created in one day, matched first (try-match-before-import) by the
+ * rule sets of jobs/demo.xml: a customer by name (ci), else by web domain;
+ * none matches, so all become customers. Prints the import's rate at the
+ * Professional limit (--rate-10s 190, 150 ms latency) as a share of the ceiling (below), the
  * requests per endpoint and the 429s; and the peak RSS of unpaced runs of a
  * tenth of the companies and of all of them (their ratio: the import holds a
  * page at a time). Figures only; no thresholds.
@@ -13,6 +15,9 @@
  *   SPETL_BENCH_IMPORT_RUNS        which runs: s (a tenth, unpaced), u (all,
  *                                  unpaced), p (all, paced); default "sup"
  *   SPETL_BENCH_IMPORT_LOG         a file: the last run's log is copied there
+ *   SPETL_BENCH_IMPORT_NO_MATCH    set: try-match-before-import="false" (no
+ *                                  rule set; the figures before 2026-12-07
+ *                                  05:00 were measured so)
  *   SPETL_BENCH_IMPORT_ONE_BY_ONE  set: every company in its own savepoint
  *                                  (SPETL_IMPORT_ONE_BY_ONE: the path before
  *                                  a page's multi-row INSERTs, for comparison)
@@ -22,15 +27,14 @@
  * requests per page of 200 (1 associations read, 4 contacts reads of 100, 2
  * key write-backs of 100) = 543 companies/s: the general budget bounds it.
  *
- * Measured 2026-12-07 on the shared 2-core machine (another helper's work
- * beside it, load 3 to 9; see README "Measured figures" for the table),
- * PostgreSQL: 25,000 companies at 190/10 s, 150 ms: 51.3 s = 488/s = 89.8%
- * of 543 and 53.6 s = 85.9% at a load of 3 (55.2 s, 83% at 4.5; 64.3 s,
- * 72% at 7.7), 1,020 requests, 0 429s;
- * unpaced peak RSS 23.5 MB at 2,500, 24.7 MB at 25,000 (1.05). SQLite
- * unpaced: 2,500 in 3.6 s (CPU 1.5 s), 25,000 in 67.5 s (CPU 17.9 s): no
- * longer quadratic. Before (main, per company, page-size 100): PostgreSQL
- * 2,500 paced 157/s (29%); SQLite 2,500 unpaced CPU 5.0 s.
+ * Measured 2026-12-07 05:07-05:12 on the shared 2-core machine (other
+ * helpers' benches beside it), PostgreSQL, 25,000 companies at 190/10 s,
+ * 150 ms, try-match on: 50.9 s = 491/s = 90.5% of 543 (load 6.3), 50.7 s =
+ * 90.9% (load 6.1), 50.5 s = 91.2% (load 4.5); try-match off: 50.3 s =
+ * 91.6% (load 2.9), 50.6 s = 90.9% (load 2.0); each 1,020 requests, 0 429s,
+ * peak RSS 24 to 25 MB. See README "Measured figures" for the history
+ * (try-match off before: 85.9-89.8% at a load of 3; unpaced peak RSS 23.5 MB
+ * at 2,500, 24.7 MB at 25,000, 1.05; SQLite unpaced 25,000 in 67.5 s).
  */
 #include <stdio.h>
 #include <stdlib.h>
