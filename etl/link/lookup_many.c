@@ -4,12 +4,13 @@
  * columns in place of its parameters, ordered by record then key:
  *
  *   SELECT v.n, t.CUSTNMBR, t.CUSTNAME AS c0
- *   FROM (SELECT column1 AS n, UPPER(column2) AS h0_0 FROM (VALUES (?, ?), ...) x) v
- *   CROSS JOIN RM00101 t WHERE UPPER(REPLACE(t.CUSTNAME, ' ', '')) = v.h0_0 ORDER BY v.n, t.CUSTNMBR
+ *   FROM (SELECT column1 AS n, UPPER(column2) AS h0_0 FROM (VALUES (?, ?), ...) x) v,
+ *   RM00101 t WHERE UPPER(REPLACE(t.CUSTNAME, ' ', '')) = v.h0_0 ORDER BY v.n, t.CUSTNMBR
  *
  * An equality on an expression of t (ci) becomes one scan of t and a hash
- * (PostgreSQL) or an automatic index on v (SQLite) instead of a scan per
- * record. The values are bound as lk_bind_cmp binds them for one record;
+ * (PostgreSQL) or an automatic index on v (SQLite: 50 ms for 200 records
+ * against 20,000 customers, 2.7 s when v is scanned for each row of t)
+ * instead of a scan per record. The values are bound as lk_bind_cmp binds them for one record;
  * ci and prefix upper-case theirs inside v, so that v's column is compared
  * as it is. */
 #include "lookup_internal.h"
@@ -66,7 +67,9 @@ static int put_values(sp_buf *b, sp_dialect d, const sp_job_rule *r, size_t n, s
         for (int c = 1; c <= ncols; c++)
             if (sp_buf_printf(b, e, "%scolumn%d%s", c == 1 ? "(" : ", ", c, c == ncols ? ")" : "") != 0)
                 return -1;
-    return sp_buf_puts(b, ") v", e);
+    /* SQLite: LIMIT -1 keeps v a table of its own (not flattened into the
+     * join), so that it can take an automatic index on its columns */
+    return sp_buf_puts(b, d == SP_DIALECT_SQLITE ? " LIMIT -1) v" : ") v", e);
 }
 
 int sp_lookup_many_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, size_t n, size_t nkeys, sp_buf *out,
@@ -83,7 +86,7 @@ int sp_lookup_many_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, size_
         if (sp_buf_printf(out, e, ", %s.%s AS c%zu", strcmp(r->comparisons[k].column->table, "SY01200") == 0 ? "i" : "t",
                           r->comparisons[k].column->name, k) != 0)
             return -1;
-    if (put_values(out, d, r, n, e) != 0 || lk_put_from(out, d, en, r, " CROSS JOIN ", e) != 0 ||
+    if (put_values(out, d, r, n, e) != 0 || lk_put_from(out, d, en, r, ", ", e) != 0 ||
         sp_buf_puts(out, " WHERE ", e) != 0)
         return -1;
     for (size_t k = 0; k < r->ncomparisons; k++) {
