@@ -31,8 +31,9 @@
  * helpers' benches beside it), PostgreSQL, 25,000 companies at 190/10 s,
  * 150 ms, try-match on: 50.9 s = 491/s = 90.5% of 543 (load 6.3), 50.7 s =
  * 90.9% (load 6.1), 50.5 s = 91.2% (load 4.5); try-match off: 50.3 s =
- * 91.6% (load 2.9), 50.6 s = 90.9% (load 2.0); each 1,020 requests, 0 429s,
- * peak RSS 24 to 25 MB. See README "Measured figures" for the history
+ * 91.6% (load 2.9), 50.6 s = 90.9% (load 2.0); on again at 05:17, 50.4 s =
+ * 91.3% (load 6.6); each 1,020 requests, 0 429s, peak RSS 24 to 25 MB.
+ * SQLite 2,500 unpaced, try-match on: 3.1 s (CPU 1.3 s); off: 1.8 s. See README "Measured figures" for the history
  * (try-match off before: 85.9-89.8% at a load of 3; unpaced peak RSS 23.5 MB
  * at 2,500, 24.7 MB at 25,000, 1.05; SQLite unpaced 25,000 in 67.5 s).
  */
