@@ -1,6 +1,6 @@
 /* lookup.c -- the GP side of a matching rule set: one parameterised SELECT per
  * rule (link.h says which SQL each comparison becomes and what it costs). */
-#include "spetl/link.h"
+#include "lookup_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,26 +9,9 @@
 #include "spetl/log.h"
 #include "spetl/mem.h"
 
-enum { PAD = 255 };
-
-struct sp_lookup {
-    sp_db *db;
-    sp_dialect d;
-    const sp_job_rule_set *rs;
-    sp_stmt **st;              /* [rule * 2 + with_parent], prepared on first use */
-    const char *parent;
-    sp_arena *arena;           /* values handed out by one call */
-};
-
-typedef struct ent_sql {
-    const char *table;         /* FROM ... t */
-    const char *k1, *k2;       /* key columns (k2 NULL for one) */
-    const char *parent;        /* the parent key column of a contact entity */
-} ent_sql;
-
-static const ent_sql *ent_of(sp_job_entity e)
+const lk_ent *lk_ent_of(sp_job_entity e)
 {
-    static const ent_sql t[] = {
+    static const lk_ent t[] = {
         {"RM00101", "CUSTNMBR", NULL, NULL},
         {"RM00102", "CUSTNMBR", "ADRSCODE", "CUSTNMBR"},
         {"SOP00200", "PROSPID", NULL, NULL},
@@ -37,7 +20,7 @@ static const ent_sql *ent_of(sp_job_entity e)
     return (int)e >= 0 && e <= SP_ENTITY_PROSPECT_CONTACT ? &t[e] : NULL;
 }
 
-static int uses_email(const sp_job_rule *r)
+int lk_uses_email(const sp_job_rule *r)
 {
     for (size_t k = 0; k < r->ncomparisons; k++)
         if (strcmp(r->comparisons[k].column->table, "SY01200") == 0)
@@ -48,11 +31,11 @@ static int uses_email(const sp_job_rule *r)
 /* FROM: the table, and for INET1 the e-mail row of the record's address
  * (SQLite keeps CHAR padding as data: compare trimmed there, with a range on
  * Master_ID so SY01200's key still serves). */
-static int put_from(sp_buf *b, sp_dialect d, const ent_sql *en, const sp_job_rule *r, sp_err *e)
+int lk_put_from(sp_buf *b, sp_dialect d, const lk_ent *en, const sp_job_rule *r, const char *lead, sp_err *e)
 {
-    if (sp_buf_printf(b, e, " FROM %s t", en->table) != 0)
+    if (sp_buf_printf(b, e, "%s%s t", lead, en->table) != 0)
         return -1;
-    if (!uses_email(r))
+    if (!lk_uses_email(r))
         return 0;
     if (d == SP_DIALECT_SQLITE)
         return sp_buf_puts(b, " LEFT JOIN SY01200 i ON i.Master_Type = 'CUS' AND i.Master_ID >= RTRIM(t.CUSTNMBR)"
@@ -62,7 +45,7 @@ static int put_from(sp_buf *b, sp_dialect d, const ent_sql *en, const sp_job_rul
                           " AND i.ADRSCODE = t.ADRSCODE", e);
 }
 
-static int put_pred(sp_buf *b, sp_dialect d, const sp_job_comparison *c, sp_err *e)
+int lk_put_pred(sp_buf *b, sp_dialect d, const sp_job_comparison *c, const char *const *v, sp_err *e)
 {
     char x[160];
     int ss = d == SP_DIALECT_SQLSERVER;
@@ -71,27 +54,35 @@ static int put_pred(sp_buf *b, sp_dialect d, const sp_job_comparison *c, sp_err 
     switch (c->how) {
     case SP_COMPARE_EXACT:
         if (d == SP_DIALECT_SQLITE)
-            return sp_buf_printf(b, e, "%s >= ? AND %s <= ?", x, x);
-        return sp_buf_printf(b, e, "%s = ?", x);
+            return sp_buf_printf(b, e, "%s >= %s AND %s <= %s", x, v[0], x, v[1]);
+        return sp_buf_printf(b, e, "%s = %s", x, v[0]);
     case SP_COMPARE_CI:
-        return sp_buf_printf(b, e, "UPPER(REPLACE(%s, ' ', '')) = UPPER(?)", x);
+        return sp_buf_printf(b, e, "UPPER(REPLACE(%s, ' ', '')) = %s", x, v[0]);
     case SP_COMPARE_DIGITS:
         return sp_buf_printf(b, e,
                              "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(%s, ' ', ''), '-', ''), "
-                             "'(', ''), ')', ''), '.', ''), '+', ''), '/', '') IN (?, ?, ?)",
-                             x);
+                             "'(', ''), ')', ''), '.', ''), '+', ''), '/', '') IN (%s, %s, %s)",
+                             x, v[0], v[1], v[2]);
     case SP_COMPARE_EMAIL_DOMAIN_VS_WEBSITE:
-        return sp_buf_printf(b, e, "LOWER(%s) LIKE ?", x);
+        return sp_buf_printf(b, e, "LOWER(%s) LIKE %s", x, v[0]);
     case SP_COMPARE_PREFIX:
-        return sp_buf_printf(b, e, "RTRIM(%s) <> '' AND UPPER(RTRIM(%s)) = %s(UPPER(?), 1, %s(RTRIM(%s)))", x, x,
-                             ss ? "SUBSTRING" : "SUBSTR", ss ? "LEN" : "LENGTH", x);
+        return sp_buf_printf(b, e, "RTRIM(%s) <> '' AND UPPER(RTRIM(%s)) = %s(%s, 1, %s(RTRIM(%s)))", x, x,
+                             ss ? "SUBSTRING" : "SUBSTR", v[0], ss ? "LEN" : "LENGTH", x);
     }
     return SP_ERR(e, SP_EINTERNAL, "unknown comparison %d", (int)c->how);
 }
 
+/* A comparison's value(s) in the one-record SELECT: its parameters. */
+static const char *const *one_value(sp_job_compare how)
+{
+    static const char *const plain[] = {"?", "?", "?"}, *const upper[] = {"UPPER(?)"};
+
+    return how == SP_COMPARE_CI || how == SP_COMPARE_PREFIX ? upper : plain;
+}
+
 int sp_lookup_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, int with_parent, sp_buf *out, sp_err *e)
 {
-    const ent_sql *en = ent_of(rs->entity);
+    const lk_ent *en = lk_ent_of(rs->entity);
     const sp_job_rule *r = &rs->rules[ri];
     sp_buf rest;
     int rc = -1;
@@ -105,10 +96,11 @@ int sp_lookup_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, int with_p
         if (sp_buf_printf(&rest, e, ", %s.%s AS c%zu", strcmp(r->comparisons[k].column->table, "SY01200") == 0 ? "i" : "t",
                           r->comparisons[k].column->name, k) != 0)
             goto done;
-    if (put_from(&rest, d, en, r, e) != 0 || sp_buf_puts(&rest, " WHERE ", e) != 0)
+    if (lk_put_from(&rest, d, en, r, " FROM ", e) != 0 || sp_buf_puts(&rest, " WHERE ", e) != 0)
         goto done;
     for (size_t k = 0; k < r->ncomparisons; k++)
-        if ((k > 0 && sp_buf_puts(&rest, " AND ", e) != 0) || put_pred(&rest, d, &r->comparisons[k], e) != 0)
+        if ((k > 0 && sp_buf_puts(&rest, " AND ", e) != 0) ||
+            lk_put_pred(&rest, d, &r->comparisons[k], one_value(r->comparisons[k].how), e) != 0)
             goto done;
     if (with_parent && (d == SP_DIALECT_SQLITE ? sp_buf_printf(&rest, e, " AND t.%s >= ? AND t.%s <= ?", en->parent, en->parent)
                                                : sp_buf_printf(&rest, e, " AND t.%s = ?", en->parent)) != 0)
@@ -125,7 +117,7 @@ done:
 /* Can rs be matched by SQL lookups? */
 static int lookup_check(const sp_job_rule_set *rs, sp_err *e)
 {
-    if (ent_of(rs->entity) == NULL)
+    if (lk_ent_of(rs->entity) == NULL)
         return SP_ERR(e, SP_EJOB, "rule set \"%s\": %s records cannot be matched", rs->id,
                       sp_job_entity_name(rs->entity));
     for (size_t ri = 0; ri < rs->nrules; ri++)
@@ -153,6 +145,8 @@ int sp_lookup_open(sp_db *db, const char *job_path, const sp_job_rule_set *rs, s
     l->d = sp_db_dialect(db);
     l->rs = rs;
     l->st = sp_xcalloc(rs->nrules * 2 + 1, sizeof(*l->st));
+    l->many = sp_xcalloc(rs->nrules + 1, sizeof(*l->many));
+    l->many_n = sp_xcalloc(rs->nrules + 1, sizeof(*l->many_n));
     l->arena = sp_arena_new(0);
     *out = l;
     return 0;
@@ -164,7 +158,11 @@ void sp_lookup_free(sp_lookup *l)
         return;
     for (size_t i = 0; i < l->rs->nrules * 2; i++)
         sp_stmt_free(l->st[i]);
+    for (size_t i = 0; i < l->rs->nrules; i++)
+        sp_stmt_free(l->many[i]);
     free(l->st);
+    free(l->many);
+    free(l->many_n);
     sp_arena_free(l->arena);
     free(l);
 }
@@ -189,7 +187,7 @@ static sp_stmt *stmt_for(sp_lookup *l, size_t ri, int wp, sp_err *e)
 }
 
 /* Bind the value(s) of comparison k from parameter *p on. */
-static int bind_cmp(sp_lookup *l, sp_stmt *st, const sp_job_comparison *c, const char *hs, int *p, sp_err *e)
+int lk_bind_cmp(sp_lookup *l, sp_stmt *st, const sp_job_comparison *c, const char *hs, int *p, sp_err *e)
 {
     char v[1100];
 
@@ -233,9 +231,9 @@ static int bind_cmp(sp_lookup *l, sp_stmt *st, const sp_job_comparison *c, const
     return SP_ERR(e, SP_EINTERNAL, "unknown comparison");
 }
 
-static void put_key(sp_match_cand *c, sp_stmt *st, int two)
+void lk_put_key(sp_match_cand *c, sp_stmt *st, int col, int two)
 {
-    const char *k1 = sp_stmt_text(st, 0), *k2 = two ? sp_stmt_text(st, 1) : NULL;
+    const char *k1 = sp_stmt_text(st, col), *k2 = two ? sp_stmt_text(st, col + 1) : NULL;
 
     if (two)
         snprintf(c->key, sizeof(c->key), "%s|%s", k1 ? k1 : "", k2 ? k2 : "");
@@ -248,7 +246,7 @@ int sp_lookup_fn(void *ud, const sp_job_rule_set *rs, size_t ri, const char *con
 {
     sp_lookup *l = ud;
     const sp_job_rule *r = &rs->rules[ri];
-    const ent_sql *en = ent_of(rs->entity);
+    const lk_ent *en = lk_ent_of(rs->entity);
     int two = en != NULL && en->k2 != NULL, p = 1, got;
     int wp = l->parent != NULL && en != NULL && en->parent != NULL;
     sp_stmt *st = en != NULL ? stmt_for(l, ri, wp, e) : NULL;
@@ -261,9 +259,9 @@ int sp_lookup_fn(void *ud, const sp_job_rule_set *rs, size_t ri, const char *con
     if (st == NULL)
         return -1;
     for (size_t k = 0; k < r->ncomparisons; k++)
-        if (bind_cmp(l, st, &r->comparisons[k], hs[k], &p, e) != 0)
+        if (lk_bind_cmp(l, st, &r->comparisons[k], hs[k], &p, e) != 0)
             return -1;
-    if ((wp && bind_cmp(l, st, &parent_cmp, l->parent, &p, e) != 0) || sp_stmt_exec(st, NULL, e) != 0)
+    if ((wp && lk_bind_cmp(l, st, &parent_cmp, l->parent, &p, e) != 0) || sp_stmt_exec(st, NULL, e) != 0)
         return -1;
     while ((got = sp_stmt_fetch(st, e)) == 1) {
         if (*n == SP_MATCH_FETCH - 1) {
@@ -271,7 +269,7 @@ int sp_lookup_fn(void *ud, const sp_job_rule_set *rs, size_t ri, const char *con
             sp_stmt_close_cursor(st);
             break;
         }
-        put_key(&out[*n], st, two);
+        lk_put_key(&out[*n], st, 0, two);
         for (size_t k = 0; k < r->ncomparisons; k++) {
             const char *v = sp_stmt_text(st, (two ? 2 : 1) + (int)k);
             out[*n].gp[k] = sp_arena_strdup(l->arena, v ? v : "");

@@ -1,4 +1,4 @@
-/* link_many.c -- the links of a page of HubSpot records in one query per 100
+/* link_many.c -- the links of a page of HubSpot records in one query per 400
  * ids (company-link checks a page at once, not one query per record). */
 #include "spetl/state.h"
 
@@ -7,7 +7,7 @@
 
 #include "spetl/buf.h"
 
-enum { MANY_CHUNK = 100 };
+enum { MANY_CHUNK = 400 };
 
 static int chunk(sp_db *db, const char *hub, const char *hs_object, const char *const *ids, size_t n,
                  int (*fn)(const sp_link *l, void *ud), void *ud, sp_err *e)

@@ -76,7 +76,7 @@ static int mark_linked(const sp_link *l, void *ud)
     return 0;
 }
 
-/* The page's companies and contacts linked before: one query per 100 ids. */
+/* The page's companies and contacts linked before: one query per 400 ids. */
 static int skip_known(im_run *r, im_page *pg, sp_err *e)
 {
     const char **ids = sp_arena_alloc(pg->arena, (pg->n + pg->ncontacts + 1) * sizeof(*ids));

@@ -38,6 +38,10 @@ static int match(im_run *r, int lk, const char *parent, const sp_hs_record *rec,
 {
     sp_match_io io = {hs_get, sp_lookup_fn, r->lk[lk], NULL, NULL, what};
 
+    if (r->seen != NULL && lk == r->kind->company_lk) {   /* the page path: its lookups are checked again */
+        io.lookup = im_seen_lookup;
+        io.lookup_ud = r;
+    }
     memset(res, 0, sizeof(*res));
     if (set_of(r, lk) == NULL || r->lk[lk] == NULL)
         return 0;
@@ -117,6 +121,8 @@ static int add_contacts(im_run *r, im_page *pg, im_company *c, const char *key, 
             printf("would add contact %s to %s %s\n", cs[i].hubspot_id, r->kind->word, key);
         return 0;
     }
+    if (r->seen != NULL)
+        im_seen_gp_written(r->seen);   /* the page path checks all its lookups again */
     if (sp_gpw_add_contacts(r->gpw, key, cs, n, keys, e) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -246,21 +252,30 @@ static int insert_new(im_run *r, im_page *pg, im_company *c, sp_err *e)
     return 0;
 }
 
-int im_company_do(im_run *r, im_page *pg, im_company *c, sp_err *e)
+int im_company_match(im_run *r, im_page *pg, im_company *c, sp_err *e)
 {
     const im_kind *other = &IM_KINDS[r->target == SP_IMPORT_CUSTOMER ? SP_IMPORT_PROSPECT : SP_IMPORT_CUSTOMER];
+    int got;
+
+    if (!r->imp->try_match)
+        return 0;
+    if ((got = try_kind(r, pg, c, r->kind, e)) != 0)
+        return got;
+    if (!r->imp->prevent_other_matching)
+        return try_kind(r, pg, c, other, e);
+    return 0;
+}
+
+int im_company_do(im_run *r, im_page *pg, im_company *c, sp_err *e)
+{
     int got;
 
     if (c->linked) {
         r->ctx->counts.skipped++;
         return 0;
     }
-    if (r->imp->try_match) {
-        if ((got = try_kind(r, pg, c, r->kind, e)) != 0)
-            return got;
-        if (!r->imp->prevent_other_matching && (got = try_kind(r, pg, c, other, e)) != 0)
-            return got;
-    }
+    if ((got = im_company_match(r, pg, c, e)) != 0)
+        return got;
     if (!r->imp->import_new_companies) {
         r->ctx->counts.skipped++;
         return 0;

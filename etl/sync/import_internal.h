@@ -97,6 +97,7 @@ typedef struct im_run {
     int many_off;                        /* SPETL_IMPORT_ONE_BY_ONE: no optimistic page path */
     sp_batch *many_links;                /* the optimistic path's link INSERT (import_many.c) */
     sp_stmt *many_open;                  /* ... and its query of open Action Center rows */
+    struct im_seen *seen;                /* ... and its company lookups, checked again (NULL: not on it) */
 } im_run;
 
 /* import_read.c: a page of company records (copied) -> its contacts: the
@@ -126,9 +127,32 @@ int im_many_page(im_run *r, im_page *pg, sp_err *e);
 /* import_company.c: one company (1: linked or written, 0: nothing to do,
  * -1 with e: it failed, roll it back). */
 int im_company_do(im_run *r, im_page *pg, im_company *c, sp_err *e);
+/* Its matching only (try-match-before-import): 1 matched (linked, or
+ * reported), 0 it matches nothing, -1 with e. */
+int im_company_match(im_run *r, im_page *pg, im_company *c, sp_err *e);
 /* Remember a company the page created: its key is written back after the commit. */
 void im_page_created(im_page *pg, const char *id, const char *key);
 int im_new_contacts_do(im_run *r, im_page *pg, im_company *c, const char *gp_key, sp_err *e);
+
+/* import_seen.c: the page path's company lookups (of the import's own
+ * kind, the rule sets that new records can answer), recorded as they run
+ * (r->seen set: an sp_match_lookup_fn, ud the im_run) and run again after
+ * the page's inserts: 0 each finds what it found (the company's own new
+ * key aside), so every company matched as it would have company by
+ * company; SP_EDATA (why) when one finds something else, e.g. the new
+ * customer of an earlier company of the page; -1 with another code: the
+ * run stops. */
+typedef struct im_seen im_seen;
+im_seen *im_seen_new(sp_arena *a);
+void im_seen_company(im_seen *s, size_t comp);   /* the page's company being matched */
+void im_seen_gp_written(im_seen *s);             /* matching added GP rows (import-new-contacts) */
+/* The lookups the companies todo[i] may make, read ahead for the page: one
+ * query per rule (sp_lookup_many); im_seen_lookup then answers from them. */
+int im_seen_read_ahead(im_run *r, const im_page *pg, const unsigned char *todo, sp_err *e);
+int im_seen_lookup(void *ud, const sp_job_rule_set *rs, size_t ri, const char *const *hs, sp_match_cand *out,
+                   size_t *n, int *capped, sp_err *e);
+/* own[i]: company i's new key, NULL when it created none. */
+int im_seen_check(im_run *r, const im_page *pg, const char *const *own, sp_err *e);
 
 /* import_map.c: a company / its contacts mapped for the GP writer. */
 int im_map_company(im_run *r, im_page *pg, const im_company *c, sp_gpw_company *out, sp_err *e);

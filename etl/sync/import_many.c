@@ -1,11 +1,17 @@
-/* import_many.c -- an import page's optimistic path: when no company of
- * the page can be matched (try-match-before-import off, or no rule set to
- * try), every one not linked yet becomes a new customer, so the page's new
- * customers, addresses, e-mails and links are written by multi-row INSERTs
- * (sp_gpw_insert_many, one link batch) inside the page's transaction,
- * after a savepoint. When anything of it fails -- a value that does not
- * fit, a key a GP user took at the same moment, a refused row -- the page
- * is rolled back to that savepoint and written company by company
+/* import_many.c -- an import page's optimistic path (customer import,
+ * rollback-on-error on, no post-import hook): inside the page's
+ * transaction, after a savepoint, every company not linked yet is matched
+ * first, in page order, and linked as company by company
+ * (try-match-before-import; import_company.c); the ones that match nothing
+ * become new customers, whose customers, addresses, e-mails and links are
+ * written by multi-row INSERTs (sp_gpw_insert_many, one link batch). Then
+ * every matching lookup of the page is run again (import_seen.c): when one
+ * finds something else -- the new customer of an earlier company of the
+ * page, as two HubSpot companies of the same name do -- company by company
+ * would have matched differently. When that, or anything else fails -- a
+ * value that does not fit, a key a GP user took at the same moment, a
+ * refused row, a contact of two of the page's companies -- the page is
+ * rolled back to that savepoint and written company by company
  * (import_commit.c), which retries taken keys and reports each failure as
  * before: the path changes how many statements a page costs, never what it
  * writes. */
@@ -18,17 +24,15 @@
 #include "spetl/log.h"
 
 #define PAGE_SAVEPOINT "spetl_page"
-enum { OPEN_IDS = 50 };   /* ids per query for open Action Center rows */
+enum { OPEN_IDS = 200 };   /* ids per query for open Action Center rows */
 
 /* Can this page take the optimistic path? */
 static int usable(const im_run *r, const im_page *pg)
 {
     const sp_job_import *im = r->imp;
-    int matches = im->try_match &&
-                  (r->lk[IM_CUST] != NULL || (!im->prevent_other_matching && r->lk[IM_PROS] != NULL));
 
     return !r->ctx->dry_run && !pg->contacts_only && r->target == SP_IMPORT_CUSTOMER && im->rollback_on_error &&
-           im->import_new_companies && !matches && im->post_import == NULL && !r->many_off;
+           im->import_new_companies && im->post_import == NULL && !r->many_off;
 }
 
 /* What the page's companies become: mapped, their contacts chosen in page
@@ -36,6 +40,7 @@ static int usable(const im_run *r, const im_page *pg)
 typedef struct many {
     sp_gpw_company *gc;
     size_t *which;          /* gc[i] is pg->comps[which[i]] */
+    unsigned char *create;  /* [company]: matched nothing, becomes a new customer */
     size_t n, ncontacts;
     char (*keys)[SP_GPW_KEY];
     char (*ckeys)[SP_GPW_KEY];
@@ -63,11 +68,41 @@ static int map_one(im_run *r, im_page *pg, im_company *c, sp_gpw_company *gc, sp
     return 0;
 }
 
-static int map_page(im_run *r, im_page *pg, many *m, sp_err *e)
+/* A contact of two of the page's companies: company by company, the first
+ * that takes it keeps it, which matching all first would change. */
+static int shares_contacts(im_run *r, const im_page *pg)
 {
-    m->gc = sp_arena_alloc(r->row, (pg->n + 1) * sizeof(*m->gc));
-    m->which = sp_arena_alloc(r->row, (pg->n + 1) * sizeof(*m->which));
+    size_t *owner = sp_arena_alloc(r->row, (pg->ncontacts + 1) * sizeof(*owner));
+
     for (size_t i = 0; i < pg->n; i++) {
+        const im_company *c = &pg->comps[i];
+        if (c->hooked || c->linked)
+            continue;
+        for (size_t k = 0; k < c->ncontacts; k++) {
+            size_t *o = &owner[c->contacts[k]];
+            if (*o != 0 && *o != i + 1)
+                return 1;
+            *o = i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Every company of the page matched first, in page order, as company by
+ * company (matched ones are linked now); m->create marks the others. */
+static int match_page(im_run *r, im_page *pg, many *m, sp_err *e)
+{
+    int rc = 0;
+
+    m->create = sp_arena_alloc(r->row, pg->n + 1);
+    if (r->imp->try_match && shares_contacts(r, pg))
+        return SP_ERR(e, SP_EDATA, "a contact belongs to two of its companies");
+    r->seen = r->imp->try_match ? im_seen_new(r->row) : NULL;
+    for (size_t i = 0; i < pg->n; i++)   /* to match: create marks them for now */
+        m->create[i] = !pg->comps[i].hooked && !pg->comps[i].linked;
+    if (im_seen_read_ahead(r, pg, m->create, e) != 0)
+        return -1;
+    for (size_t i = 0; rc == 0 && i < pg->n; i++) {
         im_company *c = &pg->comps[i];
         if (c->hooked)
             continue;   /* the company filter or pre-import skipped or failed it */
@@ -75,6 +110,25 @@ static int map_page(im_run *r, im_page *pg, many *m, sp_err *e)
             r->ctx->counts.skipped++;
             continue;
         }
+        if (r->seen != NULL)
+            im_seen_company(r->seen, i);
+        r->cur_company = c->rec->id;
+        rc = im_company_match(r, pg, c, e);
+        m->create[i] = rc == 0;
+        rc = rc < 0 ? -1 : 0;
+    }
+    r->cur_company = NULL;
+    return rc;
+}
+
+static int map_page(im_run *r, im_page *pg, many *m, sp_err *e)
+{
+    m->gc = sp_arena_alloc(r->row, (pg->n + 1) * sizeof(*m->gc));
+    m->which = sp_arena_alloc(r->row, (pg->n + 1) * sizeof(*m->which));
+    for (size_t i = 0; i < pg->n; i++) {
+        im_company *c = &pg->comps[i];
+        if (!m->create[i])
+            continue;
         if (map_one(r, pg, c, &m->gc[m->n], e) != 0)
             return -1;
         m->ncontacts += m->gc[m->n].ncontacts;
@@ -189,13 +243,24 @@ static int resolve_page(im_run *r, const many *m, sp_err *e)
     return rc;
 }
 
+/* The page's matching as it would have been company by company
+ * (import_seen.c): else it is undone and written that way. */
+static int check_matches(im_run *r, const im_page *pg, const many *m, sp_err *e)
+{
+    const char **own = sp_arena_alloc(r->row, (pg->n + 1) * sizeof(*own));
+
+    for (size_t i = 0; i < m->n; i++)
+        own[m->which[i]] = m->keys[i];
+    return im_seen_check(r, pg, own, e);
+}
+
 static int write_page(im_run *r, im_page *pg, sp_err *e)
 {
     many m;
 
     memset(&m, 0, sizeof(m));
     sp_arena_reset(r->row);
-    if (map_page(r, pg, &m, e) != 0)
+    if (match_page(r, pg, &m, e) != 0 || map_page(r, pg, &m, e) != 0)
         return -1;
     if (m.n == 0)
         return 0;
@@ -203,7 +268,7 @@ static int write_page(im_run *r, im_page *pg, sp_err *e)
         return -1;
     if (links_of(r, &m, e) != 0)
         return -1;
-    if (resolve_page(r, &m, e) != 0)
+    if (resolve_page(r, &m, e) != 0 || check_matches(r, pg, &m, e) != 0)
         return -1;
     for (size_t i = 0; i < m.n; i++)
         im_page_created(pg, m.gc[i].hubspot_id, m.keys[i]);
@@ -218,6 +283,7 @@ int im_many_page(im_run *r, im_page *pg, sp_err *e)
     size_t ncreated = pg->ncreated;
     unsigned char *linked;
     sp_err why;
+    int rc;
 
     if (!usable(r, pg) || pg->n == 0)
         return 0;
@@ -227,7 +293,9 @@ int im_many_page(im_run *r, im_page *pg, sp_err *e)
     if (sp_db_savepoint(db, PAGE_SAVEPOINT, e) != 0)
         return -1;
     sp_err_clear(&why);
-    if (write_page(r, pg, &why) == 0) {
+    rc = write_page(r, pg, &why);
+    r->seen = NULL;
+    if (rc == 0) {
         SP_DEBUG(r->ctx->comp->name, "a page of %zu companies is written at once", pg->n);
         return sp_db_release(db, PAGE_SAVEPOINT, e) != 0 ? -1 : 1;
     }

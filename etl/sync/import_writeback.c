@@ -19,7 +19,7 @@
 #include "spetl/buf.h"
 #include "spetl/log.h"
 
-enum { WB_CHUNK = 100, WB_CLEAR = 50 };
+enum { WB_CHUNK = 100, WB_CLEAR = 200 };
 
 typedef struct wb_chunk {
     char key[WB_CHUNK][SP_MATCH_KEY];

@@ -47,6 +47,23 @@ void sp_lookup_parent(sp_lookup *l, const char *parent);
 /* An sp_match_lookup_fn; ud is the sp_lookup. */
 int sp_lookup_fn(void *ud, const sp_job_rule_set *rs, size_t ri, const char *const *hs,
                  sp_match_cand *out, size_t *n, int *capped, sp_err *e);
+/* Rule ri looked up for n records at once (an import's page): hs[i] holds
+ * record i's values of the rule's comparisons, as sp_lookup_fn gets them.
+ * One SELECT per 200 records joins their values, a VALUES list, to the
+ * table, each record's predicate the one sp_lookup_fn's SELECT has, so a
+ * scan (ci, digits...) is made once for them all instead of once each;
+ * prepared once per number of records and kept for the run. fn is called
+ * for each record that has candidates with what sp_lookup_fn would hand out
+ * for it (ordered by key, at most SP_MATCH_FETCH - 1, capped); a record fn
+ * is not called for has none. Never held to a parent. keys (nkeys, at most
+ * 200; NULL: any): only the records of these keys are looked at (the
+ * import's check of its page's new records), by the key's index on
+ * PostgreSQL and SQL Server. (lookup_many.c) */
+typedef int (*sp_lookup_many_fn)(void *ud, size_t i, const sp_match_cand *c, size_t n, int capped, sp_err *e);
+int sp_lookup_many(sp_lookup *l, size_t ri, const char *const *const *hs, size_t n, const char *const *keys,
+                   size_t nkeys, sp_lookup_many_fn fn, void *ud, sp_err *e);
+int sp_lookup_many_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, size_t n, size_t nkeys, sp_buf *out,
+                       sp_err *e);
 /* The SELECT of rule ri for dialect d (with_parent: held to one parent), for
  * logs and tests. */
 int sp_lookup_sql(sp_dialect d, const sp_job_rule_set *rs, size_t ri, int with_parent, sp_buf *out,

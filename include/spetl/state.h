@@ -54,7 +54,7 @@ int sp_link_get(sp_db *db, const char *hub, const char *entity_type, const char 
 /* The same from the HubSpot side. */
 int sp_link_get_by_hs(sp_db *db, const char *hub, const char *hs_object, const char *hs_id,
                       sp_link *out, int *found, sp_err *e);
-/* The links of many HubSpot ids of one object (a page), in queries of 100
+/* The links of many HubSpot ids of one object (a page), in queries of 400
  * ids: fn is called for each linked one (entity_type, entity_key, hs_object,
  * hs_id filled); fn returning non-zero stops early. (link_many.c) */
 int sp_link_find_hs_many(sp_db *db, const char *hub, const char *hs_object, const char *const *ids,

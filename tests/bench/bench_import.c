@@ -1,7 +1,9 @@
 /* bench_import.c -- company-customer-import end to end: bin/spetl on
  * PostgreSQL (SQLite when the runner has none) against the HubSpot simulator seeded with companies of two contacts each,
- * all created in one day. Prints the import's rate at the Professional limit
- * (--rate-10s 190, 150 ms latency) as a share of the ceiling (below), the
+ * all created in one day, matched first (try-match-before-import) by the
+ * rule sets of jobs/demo.xml: a customer by name (ci), else by web domain;
+ * none matches, so all become customers. Prints the import's rate at the
+ * Professional limit (--rate-10s 190, 150 ms latency) as a share of the ceiling (below), the
  * requests per endpoint and the 429s; and the peak RSS of unpaced runs of a
  * tenth of the companies and of all of them (their ratio: the import holds a
  * page at a time). Figures only; no thresholds.
@@ -13,6 +15,9 @@
  *   SPETL_BENCH_IMPORT_RUNS        which runs: s (a tenth, unpaced), u (all,
  *                                  unpaced), p (all, paced); default "sup"
  *   SPETL_BENCH_IMPORT_LOG         a file: the last run's log is copied there
+ *   SPETL_BENCH_IMPORT_NO_MATCH    set: try-match-before-import="false" (no
+ *                                  rule set; the figures before 2026-12-07
+ *                                  05:00 were measured so)
  *   SPETL_BENCH_IMPORT_ONE_BY_ONE  set: every company in its own savepoint
  *                                  (SPETL_IMPORT_ONE_BY_ONE: the path before
  *                                  a page's multi-row INSERTs, for comparison)
@@ -22,15 +27,15 @@
  * requests per page of 200 (1 associations read, 4 contacts reads of 100, 2
  * key write-backs of 100) = 543 companies/s: the general budget bounds it.
  *
- * Measured 2026-12-07 on the shared 2-core machine (another helper's work
- * beside it, load 3 to 9; see README "Measured figures" for the table),
- * PostgreSQL: 25,000 companies at 190/10 s, 150 ms: 51.3 s = 488/s = 89.8%
- * of 543 and 53.6 s = 85.9% at a load of 3 (55.2 s, 83% at 4.5; 64.3 s,
- * 72% at 7.7), 1,020 requests, 0 429s;
- * unpaced peak RSS 23.5 MB at 2,500, 24.7 MB at 25,000 (1.05). SQLite
- * unpaced: 2,500 in 3.6 s (CPU 1.5 s), 25,000 in 67.5 s (CPU 17.9 s): no
- * longer quadratic. Before (main, per company, page-size 100): PostgreSQL
- * 2,500 paced 157/s (29%); SQLite 2,500 unpaced CPU 5.0 s.
+ * Measured 2026-12-07 05:07-05:12 on the shared 2-core machine (other
+ * helpers' benches beside it), PostgreSQL, 25,000 companies at 190/10 s,
+ * 150 ms, try-match on: 50.9 s = 491/s = 90.5% of 543 (load 6.3), 50.7 s =
+ * 90.9% (load 6.1), 50.5 s = 91.2% (load 4.5); try-match off: 50.3 s =
+ * 91.6% (load 2.9), 50.6 s = 90.9% (load 2.0); on again at 05:17, 50.4 s =
+ * 91.3% (load 6.6); each 1,020 requests, 0 429s, peak RSS 24 to 25 MB.
+ * SQLite 2,500 unpaced, try-match on: 3.1 s (CPU 1.3 s); off: 1.8 s. See README "Measured figures" for the history
+ * (try-match off before: 85.9-89.8% at a load of 3; unpaced peak RSS 23.5 MB
+ * at 2,500, 24.7 MB at 25,000, 1.05; SQLite unpaced 25,000 in 67.5 s).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +190,18 @@ static void report(const json_t *before, const json_t *after, long n, double sec
            cs < cg ? "search bounds it" : "the general budget bounds it", 100.0 * (double)n / secs / c);
 }
 
+/* The rule sets of jobs/demo.xml: a company matches a customer by its name
+ * (case and spaces ignored), else by its web domain in the customer's
+ * e-mail; a matched company's contacts its addresses by e-mail. */
+#define MATCHING                                                                                              \
+    "  <matching>\n    <rule-set id=\"customer-match\" entity=\"customer\">\n"                                   \
+    "      <rule name=\"same name\"><compare property=\"name\" column=\"CUSTNAME\" how=\"ci\"/></rule>\n"          \
+    "      <rule name=\"e-mail domain\"><compare property=\"domain\" column=\"INET1\" "                          \
+    "how=\"email-domain-vs-website\"/></rule>\n    </rule-set>\n"                                              \
+    "    <rule-set id=\"address-match\" entity=\"customer-address\">\n"                                         \
+    "      <rule name=\"same e-mail\"><compare property=\"email\" column=\"INET1\" how=\"ci\"/></rule>\n"        \
+    "    </rule-set>\n  </matching>\n"
+
 /* One import of n companies; limited: 190/10 s and 150 ms latency, paced. */
 static int one(long n, int limited)
 {
@@ -197,7 +214,7 @@ static int one(long n, int limited)
     long rss = 0;
     double secs = 0;
     json_t *before, *after;
-    int rc;
+    int rc, match = getenv("SPETL_BENCH_IMPORT_NO_MATCH") == NULL;
 
     if (use_pg) {
         /* a fresh schema of its own on the run's PostgreSQL */
@@ -236,12 +253,15 @@ static int one(long n, int limited)
             "    <import-mapping id=\"ia\" entity=\"customer-address\" object=\"contacts\">\n"
             "      <column name=\"CNTCPRSN\" template=\"{firstname} {lastname}\" transform=\"trim max-length:61\"/>\n"
             "      <column name=\"INET1\" property=\"email\" transform=\"lower max-length:201\"/>\n"
-            "    </import-mapping>\n  </mappings>\n  <components>\n"
-            "    <company-customer-import import-new-contacts=\"false\" try-match-before-import=\"false\"\n"
-            "        min-create-date=\"2026-01-01\" customer-mapping=\"ic\" address-mapping=\"ia\">\n"
+            "    </import-mapping>\n  </mappings>\n%s  <components>\n"
+            "    <company-customer-import import-new-contacts=\"false\" try-match-before-import=\"%s\"\n"
+            "        min-create-date=\"2026-01-01\" customer-mapping=\"ic\" address-mapping=\"ia\"%s>\n"
             "      <key-generation from=\"name\" letters=\"8\" digits=\"4\"/>\n"
             "    </company-customer-import>\n  </components>\n</job>\n",
-            sp_sim_base_url(sim), conn);
+            sp_sim_base_url(sim), conn, match ? MATCHING : "", match ? "true" : "false",
+            match ? " customer-matching=\"customer-match\" customer-address-matching=\"address-match\"\n"
+                    "        prevent-matching-to-prospects=\"true\""
+                  : "");
     fclose(f);
     snprintf(envs, sizeof(envs), "HUBSPOT_TOKEN=bench%s%s", limited ? "" : " SPETL_BENCH_UNPACED=1",
              getenv("SPETL_BENCH_IMPORT_ONE_BY_ONE") != NULL ? " SPETL_IMPORT_ONE_BY_ONE=1" : "");
@@ -257,10 +277,10 @@ static int one(long n, int limited)
     snprintf(cmd, sizeof(cmd), "run '%s'", job);
     rc = run_spetl(envs, cmd, &rss, &secs);
     after = control(sim, "GET", "/_sim/stats", NULL);
-    printf("company-customer-import (%s, %s) %6ld companies (2 contacts each): exit %d in %.1f s (CPU %.1f s), "
-           "peak RSS %.1f MB\n",
+    printf("company-customer-import (%s, %s, try-match %s) %6ld companies (2 contacts each): exit %d in %.1f s "
+           "(CPU %.1f s), peak RSS %.1f MB\n",
            use_pg ? "PostgreSQL" : "SQLite", limited ? "190 req/10 s, 150 ms latency" : "unlimited simulator, unpaced",
-           n, rc, secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
+           match ? "on" : "off", n, rc, secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
     report(before, after, n, secs);
     if (getenv("SPETL_BENCH_IMPORT_LOG") != NULL) {   /* the run's log kept (a file name) */
         snprintf(cmd, sizeof(cmd), "cp '%s/err.txt' '%s'", tmpdir, getenv("SPETL_BENCH_IMPORT_LOG"));

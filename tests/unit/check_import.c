@@ -621,6 +621,91 @@ START_TEST(a_page_at_once_falls_back_company_by_company)
 }
 END_TEST
 
+/* try-match-before-import on: a page's companies are matched first, in
+ * page order, then its new customers go in at once, and it must come out as
+ * company by company would write it. Page 1 (page-size 3): Echo Co and
+ * "echo co" match each other by rule "by name" (ci): company by company,
+ * Echo Co becomes ECHOCO0001 and "echo co" then matches it, already linked:
+ * reported, not a second customer. The page's lookups, run again after its
+ * inserts, find the other one's new customer: the page is undone and
+ * written company by company. "acme" is linked to ACME0001 either way. Page 2
+ * (Fine Co, Good Co, Twin: two new, one ambiguous) goes in at once. */
+START_TEST(a_page_at_once_with_matching_matches_as_company_by_company)
+{
+    env x;
+    char recs[2048], want[256], k[5][32];
+    long long before[4], after[4];
+    rows r;
+    int rc;
+
+    SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_match_sqlite" : "import_match_pg", 1), "%s", sp_skip_why());
+    seed_sim(&x, "contacts",
+             "{\"properties\":{\"email\":\"e1@echo.example\",\"firstname\":\"Ed\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"e2@echo.example\",\"firstname\":\"Em\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"al@acme.example\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"f@fine.example\",\"firstname\":\"Fi\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"email\":\"z@zed.example\",\"firstname\":\"Zoe\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             k, 5);
+    snprintf(recs, sizeof(recs),
+             "{\"properties\":{\"name\":\"Echo Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"echo co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"acme\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Fine Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Good Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
+             "{\"properties\":{\"name\":\"zed\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
+             "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
+             "{\"properties\":{\"name\":\"Twin\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+             k[0], k[1], k[2], k[3], k[4]);
+    seed_sim(&x, "companies", recs, comp, 7);
+    /* a customer without addresses: zed matches it and adds Zoe (matching
+     * writes GP rows: page 2's check runs every lookup again whole) */
+    exec_sql(&x, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, PHONE1, ADRSCODE) VALUES ('ZED0001', 'Zed', '', '')");
+    make_key_property(&x);
+    find_hub(&x);
+    gp_counts(&x, before);
+    rc = spetl(&x, "run --log-level debug", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    gp_counts(&x, after);
+    /* what company by company writes */
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR LIKE 'ECHOCO%'"), 1);
+    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "CUSTOMER ECHOCO0001");
+    ck_assert_str_eq(link_of(&x, "contacts", k[0]), "CUSTOMER_ADDRESS ECHOCO0001|PRIMARY");
+    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "");
+    ck_assert_str_eq(link_of(&x, "contacts", k[1]), "");
+    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "CUSTOMER ACME0001");
+    ck_assert_str_eq(link_of(&x, "contacts", k[2]), "CUSTOMER_ADDRESS ACME0001|PRIMARY");
+    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER FINECO0001");
+    ck_assert_str_eq(link_of(&x, "contacts", k[3]), "CUSTOMER_ADDRESS FINECO0001|PRIMARY");
+    ck_assert_str_eq(link_of(&x, "companies", comp[4]), "CUSTOMER GOODCO0001");
+    ck_assert_str_eq(link_of(&x, "companies", comp[5]), "CUSTOMER ZED0001");
+    ck_assert_str_eq(link_of(&x, "contacts", k[4]), "CUSTOMER_ADDRESS ZED0001|PRIMARY");
+    ck_assert_str_eq(link_of(&x, "companies", comp[6]), "");
+    ck_assert_int_eq(after[0], before[0] + 3);   /* Echo, Fine, Good */
+    ck_assert_int_eq(after[1], before[1] + 3);   /* Echo's, Fine's and Zoe's addresses */
+    ck_assert_int_eq(after[2], before[2] + 3);
+    ck_assert_int_eq(after[3], before[3] + 9);   /* Echo, Fine, Good, their 2 contacts, acme and Al, zed and Zoe */
+    actions(&x, &r);
+    ck_assert_msg(r.n == 2, "%d rows:\n%s", r.n, r.text);
+    snprintf(want, sizeof(want), "COMPANY %s ALREADY_LINKED", comp[1]);
+    ck_assert_msg(strstr(r.text, want) != NULL && strstr(r.text, "ECHOCO0001") != NULL, "%s", r.text);
+    snprintf(want, sizeof(want), "COMPANY %s AMBIGUOUS", comp[6]);
+    ck_assert_msg(strstr(r.text, want) != NULL, "%s", r.text);
+    /* page 1 company by company (and why), page 2 at once */
+    ck_assert_msg(strstr(err, "a page of 3 companies is written company by company") != NULL &&
+                      strstr(err, "by name\\\" of rule set \\\"cm\\\" finds ECHOCO000") != NULL &&
+                      strstr(err, ", the new customer of HubSpot company ") != NULL,
+                  "%.3000s", err);
+    ck_assert_msg(strstr(err, "a page of 3 companies is written at once") != NULL, "%s",
+                  strlen(err) > 3000 ? err + strlen(err) - 3000 : err);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
+    env_stop(&x);
+}
+END_TEST
+
 /* The minimum create date: a dry run and --since leave it, a full run moves
  * it, an edited min-create-date applies once. */
 START_TEST(min_date_moves_only_after_a_full_run)
@@ -1282,6 +1367,7 @@ int main(void)
     tcase_add_loop_test(tc, imports_links_and_reports, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, a_failing_insert_mid_company, 0, 2 * SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, a_page_at_once_falls_back_company_by_company, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, a_page_at_once_with_matching_matches_as_company_by_company, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, min_date_moves_only_after_a_full_run, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, write_back_retried_and_new_contacts_added, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, 2 * SP_DBTEST_COUNT);
