@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
@@ -34,21 +35,11 @@
 static char tmpdir[512];
 static char out[1 << 20], err[1 << 20];
 
-typedef struct env {
-    int target;
-    sp_sim *sim;
-    char conn[1024];
-    char env[256];
-    char job[700];
-    sp_db *db;
-    char hub[32];
-} env;
+typedef sp_e2e env;
 
 static void write_job(env *x, int rollback)
 {
     char text[8192];
-    FILE *f;
-    snprintf(x->job, sizeof(x->job), "%s/import-%d.xml", tmpdir, x->target);
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"import-test\">\n"
@@ -90,13 +81,9 @@ static void write_job(env *x, int rollback)
              "  </components>\n"
              "</job>\n",
              sp_sim_base_url(x->sim), x->conn, rollback ? "true" : "false");
-    f = fopen(x->job, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    sp_e2e_write_job(x, "import", text);
 }
 
-static void exec_sql(env *x, const char *sql);
 
 /* GP as a shop has it: one customer to match, two alike (an ambiguity). */
 static void seed_gp(env *x)
@@ -113,132 +100,18 @@ static void seed_gp(env *x)
         "('CUS', 'ACME0001                       ', 'PRIMARY        ', 'al@acme.example')",
     };
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
-        exec_sql(x, sql[i]);
+        sp_e2e_exec(x, sql[i]);
 }
 
-
-static int sh(const char *env_s, const char *prog, const char *args)
-{
-    return sp_test_run(tmpdir, env_s, prog, args, out, sizeof(out), err, sizeof(err));
-}
-
-static int spetl(env *x, const char *before, const char *after)
-{
-    char args[2048];
-    snprintf(args, sizeof(args), "%s '%s' %s", before, x->job, after);
-    return sh(x->env, getenv("SPETL_BIN"), args);
-}
-
-static void exec_sql(env *x, const char *sql)
-{
-    sp_err e;
-    ck_assert_msg(sp_db_exec(x->db, sql, NULL, &e) == 0, "%s: %s", sql, e.msg);
-}
-
-static json_t *sim_json(env *x, const char *method, const char *path, const char *body)
-{
-    return sp_test_sim_json(x->sim, method, path, body);
-}
-
-/* Seed one object's records; ids[i] gets the id of records[i]. */
-static void seed_sim(env *x, const char *obj, const char *records, char ids[][32], size_t n)
-{
-    char path[64], *body = sp_xasprintf("{\"records\":[%s]}", records);
-    json_t *j;
-    snprintf(path, sizeof(path), "/_sim/seed/%s", obj);
-    j = sim_json(x, "POST", path, body);
-    free(body);
-    ck_assert_uint_eq(json_array_size(json_object_get(j, "ids")), n);
-    for (size_t i = 0; i < n; i++)
-        snprintf(ids[i], 32, "%s", json_string_value(json_array_get(json_object_get(j, "ids"), i)));
-    json_decref(j);
-}
-
-static void put_link(env *x, const char *type, const char *key, const char *obj, const char *id)
-{
-    sp_link l;
-    sp_err e;
-    memset(&l, 0, sizeof(l));
-    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
-    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
-    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
-    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
-    ck_assert_msg(sp_link_put(x->db, x->hub, &l, &e) == 0, "%s", e.msg);
-}
 
 static int env_start(env *x, int target, const char *tag, int rollback)
 {
-    sp_err e;
-    char args[2048], prog[600];
-
-    memset(x, 0, sizeof(*x));
-    x->target = target;
-    if (getenv("SPETL_BIN") == NULL || getenv("SPETL_TEST_TMP") == NULL || sp_sim_binary() == NULL) {
-        sp_skip_note("run it under make test");
+    if (!sp_e2e_start(x, target, tag, "--customers 1 --items 1", NULL, "HUBSPOT_TOKEN=pat-na1-import-test"))
         return 0;
-    }
-    if (sp_dbtest_unavailable(target) != NULL) {
-        sp_skip_note("%s: %s", sp_dbtest_name(target), sp_dbtest_unavailable(target));
-        return 0;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "%s/link-%d", getenv("SPETL_TEST_TMP"), (int)getpid());
-    mkdir(tmpdir, 0755);
-    ck_assert_int_eq(sp_dbtest_open(target, tag, &x->db, &e), 0);
-    sp_db_close(x->db);
-    x->db = NULL;
-    sp_dbtest_conn(target, tag, x->conn, sizeof(x->conn));
-    sp_test_sample_bin(prog, sizeof(prog));
-    snprintf(args, sizeof(args), "--conn '%s' --customers 1 --items 1 --create-schema -q", x->conn);
-    ck_assert_msg(sh(NULL, prog, args) == 0, "spetl-sample: %s", err);
-    ck_assert_int_eq(sp_sim_start(NULL, &x->sim, &e), 0);
-    snprintf(x->env, sizeof(x->env), "HUBSPOT_TOKEN=pat-na1-import-test");
     write_job(x, rollback);
-    ck_assert_msg(spetl(x, "init-db", "") == 0, "init-db: %s", err);
-    ck_assert_int_eq(sp_db_open(&x->db, x->conn, NULL, &e), 0);
+    sp_e2e_ready(x, 0);
     seed_gp(x);
     return 1;
-}
-
-static void env_stop(env *x)
-{
-    sp_db_close(x->db);
-    ck_assert_int_eq(sp_sim_stop_status(x->sim), 0);
-}
-
-/* The hub id spetl uses: the simulator's portal id, from the links spetl wrote
- * (or from account details). */
-static void find_hub(env *x)
-{
-    json_t *j = sim_json(x, "GET", "/account-info/v3/details", NULL);
-    json_t *p = json_object_get(j, "portalId");
-    if (json_is_integer(p))
-        snprintf(x->hub, sizeof(x->hub), "%lld", (long long)json_integer_value(p));
-    else
-        snprintf(x->hub, sizeof(x->hub), "%s", json_string_value(p) ? json_string_value(p) : "");
-    json_decref(j);
-    ck_assert_str_ne(x->hub, "");
-}
-
-/* The link of a HubSpot record as "TYPE KEY", or "" when none. */
-static const char *link_of(env *x, const char *obj, const char *id)
-{
-    static char buf[160];
-    sp_link l;
-    sp_err e;
-    int found = 0;
-    ck_assert_msg(sp_link_get_by_hs(x->db, x->hub, obj, id, &l, &found, &e) == 0, "%s", e.msg);
-    if (!found)
-        return "";
-    snprintf(buf, sizeof(buf), "%s %s", l.entity_type, l.entity_key);
-    return buf;
-}
-
-static int64_t nlinks(env *x)
-{
-    int64_t n = -1;
-    sp_err e;
-    ck_assert_int_eq(sp_link_count(x->db, x->hub, NULL, &n, &e), 0);
-    return n;
 }
 
 typedef struct rows {
@@ -300,13 +173,13 @@ static void gp_counts(env *x, long long c[4])
     c[0] = count(x, "SELECT COUNT(*) FROM RM00101");
     c[1] = count(x, "SELECT COUNT(*) FROM RM00102");
     c[2] = count(x, "SELECT COUNT(*) FROM SY01200");
-    c[3] = nlinks(x);
+    c[3] = sp_e2e_nlinks(x);
 }
 
 /* The gp_customer_number property the export upserts by (setup-hubspot makes it). */
 static void make_key_property(env *x)
 {
-    json_t *j = sim_json(x, "POST", "/crm/v3/properties/companies",
+    json_t *j = sp_e2e_sim_json(x, "POST", "/crm/v3/properties/companies",
                          "{\"name\":\"gp_customer_number\",\"label\":\"GP customer number\",\"type\":\"string\","
                          "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
     json_decref(j);
@@ -319,7 +192,7 @@ static const char *hs_prop(env *x, const char *id, const char *prop)
     char path[256];
     json_t *j, *v;
     snprintf(path, sizeof(path), "/crm/v3/objects/companies/%s?properties=%s", id, prop);
-    j = sim_json(x, "GET", path, NULL);
+    j = sp_e2e_sim_json(x, "GET", path, NULL);
     v = json_object_get(json_object_get(j, "properties"), prop);
     snprintf(buf, sizeof(buf), "%s", json_is_string(v) ? json_string_value(v) : "");
     json_decref(j);
@@ -342,7 +215,7 @@ static char comp[NCOMP][32], cont[NCONT][32];
 static void seed_hubspot(env *x)
 {
     char recs[4096];
-    seed_sim(x, "contacts",
+    sp_e2e_seed(x, "contacts",
              "{\"properties\":{\"email\":\"Aaron@AaronFitz.com\",\"firstname\":\"Aaron\",\"lastname\":\"Fitz\"},"
              "\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"firstname\":\"No\",\"lastname\":\"Mail\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
@@ -365,7 +238,7 @@ static void seed_hubspot(env *x)
              "{\"properties\":{\"name\":\"Old Timer\",\"type\":\"OTHER\"},\"createdate\":\"2025-06-01T00:00:00Z\"},"
              "{\"properties\":{\"name\":\"Linked Before\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-03T00:00:00Z\"}",
              cont[K_AARON], cont[K_NOMAIL], cont[K_AL], cont[K_CAFE]);
-    seed_sim(x, "companies", recs, comp, NCOMP);
+    sp_e2e_seed(x, "companies", recs, comp, NCOMP);
 }
 
 START_TEST(imports_links_and_reports)
@@ -380,12 +253,12 @@ START_TEST(imports_links_and_reports)
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_sqlite" : "import_pg", 1), "%s", sp_skip_why());
     seed_hubspot(&x);
     make_key_property(&x);
-    find_hub(&x);
-    put_link(&x, SP_LINK_CUSTOMER, "LINKED0001", "companies", comp[LINKED]);
+    sp_e2e_find_hub(&x);
+    sp_e2e_put_link(&x, SP_LINK_CUSTOMER, "LINKED0001", "companies", comp[LINKED]);
     gp_counts(&x, before);
 
     /* a dry run prints what it would do and writes nothing, the date stays */
-    rc = spetl(&x, "run", "--dry-run");
+    rc = sp_e2e_spetl(&x, "run", "--dry-run");
     ck_assert_msg(rc == 0 || rc == 1, "dry run exit %d: %.3000s", rc, err);
     snprintf(want, sizeof(want), "would create a customer from company %s (Aaron Fitz Electrical) with 2 contacts",
              comp[NEWCO]);
@@ -395,14 +268,14 @@ START_TEST(imports_links_and_reports)
     ck_assert_int_eq(min_date(&x), 0);
 
     t0 = sp_clock_wall_ms();
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d (1: records failed): %.2000s%.3000s", rc, out, err);
     /* the new company: a customer, its addresses and e-mail, its links */
-    ck_assert_str_eq(link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
     ck_assert_str_eq(text1(&x, "SELECT CUSTNAME FROM RM00101 WHERE CUSTNMBR = 'AARONFIT0001'"), "Aaron Fitz Electrical");
     ck_assert_str_eq(text1(&x, "SELECT PHONE1 FROM RM00101 WHERE CUSTNMBR = 'AARONFIT0001'"), "13125550100");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_AARON]), "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_NOMAIL]), "CUSTOMER_ADDRESS AARONFIT0001|CONTACT001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_AARON]), "CUSTOMER_ADDRESS AARONFIT0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_NOMAIL]), "CUSTOMER_ADDRESS AARONFIT0001|CONTACT001");
     ck_assert_str_eq(text1(&x, "SELECT CNTCPRSN FROM RM00102 WHERE CUSTNMBR = 'AARONFIT0001' AND ADRSCODE = 'CONTACT001'"),
                      "No Mail");
     ck_assert_str_eq(text1(&x, "SELECT INET1 FROM SY01200 WHERE Master_ID = 'AARONFIT0001' AND ADRSCODE = 'PRIMARY'"),
@@ -412,19 +285,19 @@ START_TEST(imports_links_and_reports)
     ck_assert_str_eq(hs_prop(&x, comp[NEWCO], "gp_customer_number"), "AARONFIT0001");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
     /* matched instead of imported */
-    ck_assert_str_eq(link_of(&x, "companies", comp[ACME]), "CUSTOMER ACME0001");
-    ck_assert_str_eq(link_of(&x, "contacts", cont[K_AL]), "CUSTOMER_ADDRESS ACME0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[ACME]), "CUSTOMER ACME0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[K_AL]), "CUSTOMER_ADDRESS ACME0001|PRIMARY");
     ck_assert_str_eq(hs_prop(&x, comp[ACME], "gp_customer_number"), "");
     /* non-ASCII kept */
-    ck_assert_msg(strstr(link_of(&x, "companies", comp[CAFE]), "CUSTOMER CAF") != NULL, "%s", link_of(&x, "companies", comp[CAFE]));
+    ck_assert_msg(strstr(sp_e2e_link_of(&x, "companies", comp[CAFE]), "CUSTOMER CAF") != NULL, "%s", sp_e2e_link_of(&x, "companies", comp[CAFE]));
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME = 'Café Müller GmbH'"), 1);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00102 WHERE CNTCPRSN = 'Jürgen Müller'"), 1);
     /* not imported: ambiguous, too long, another type, too old, linked before */
-    ck_assert_str_eq(link_of(&x, "companies", comp[TWIN]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[LONGN]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[PROS]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[OLD]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[LINKED]), "CUSTOMER LINKED0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[TWIN]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[LONGN]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[PROS]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[OLD]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[LINKED]), "CUSTOMER LINKED0001");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101"), before[0] + 2);
     actions(&x, &r);
     ck_assert_msg(r.n == 2, "%d rows:\n%s", r.n, r.text);
@@ -438,11 +311,11 @@ START_TEST(imports_links_and_reports)
 
     /* a rerun writes nothing new */
     gp_counts(&x, before);
-    rc = spetl(&x, "run", "--since 2026-01-01");
+    rc = sp_e2e_spetl(&x, "run", "--since 2026-01-01");
     ck_assert_msg(rc == 1, "rerun exit %d: %.3000s", rc, err);
     gp_counts(&x, after);
     ck_assert_mem_eq(before, after, sizeof(before));
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -481,15 +354,15 @@ START_TEST(a_failing_insert_mid_company)
     SP_SKIP_IF(!env_start(&x, target, target == 0 ? "import_boom_sqlite" : "import_boom_pg", rollback), "%s",
                sp_skip_why());
     if (target == 0) {
-        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 WHEN NEW.CNTCPRSN LIKE 'Boom%' "
+        sp_e2e_exec(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 WHEN NEW.CNTCPRSN LIKE 'Boom%' "
                      "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
     } else {
-        exec_sql(&x, "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.CNTCPRSN LIKE 'Boom%' "
+        sp_e2e_exec(&x, "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.CNTCPRSN LIKE 'Boom%' "
                      "THEN RAISE EXCEPTION 'boom refused' USING ERRCODE = '23514'; END IF; RETURN NEW; END $$ "
                      "LANGUAGE plpgsql");
-        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 FOR EACH ROW EXECUTE FUNCTION boom()");
+        sp_e2e_exec(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 FOR EACH ROW EXECUTE FUNCTION boom()");
     }
-    seed_sim(&x, "contacts",
+    sp_e2e_seed(&x, "contacts",
              "{\"properties\":{\"email\":\"ok@boom.example\",\"firstname\":\"Ok\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"email\":\"b@boom.example\",\"firstname\":\"Boom\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
              cont, 2);
@@ -498,14 +371,14 @@ START_TEST(a_failing_insert_mid_company)
              "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"},{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
              "{\"properties\":{\"name\":\"Calm Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
              cont[0], cont[1]);
-    seed_sim(&x, "companies", recs, comp, 2);
+    sp_e2e_seed(&x, "companies", recs, comp, 2);
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     gp_counts(&x, before);
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
     gp_counts(&x, after);
-    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");   /* the other company goes on */
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");   /* the other company goes on */
     actions(&x, &r);
     ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
     if (rollback) {
@@ -513,21 +386,21 @@ START_TEST(a_failing_insert_mid_company)
         ck_assert_int_eq(after[1], before[1]);
         ck_assert_int_eq(after[2], before[2]);
         ck_assert_int_eq(after[3], before[3] + 1);
-        ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
-        ck_assert_str_eq(link_of(&x, "contacts", cont[0]), "");
+        ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "");
+        ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[0]), "");
         snprintf(want, sizeof(want), "COMPANY %s IMPORT_FAILED", comp[0]);
         ck_assert_msg(strstr(r.text, want) && strstr(r.text, "SQLSTATE") && strstr(r.text, "nothing of it was written"),
                       "%s", r.text);
     } else {
         ck_assert_int_eq(after[0], before[0] + 2);
         ck_assert_int_eq(after[1], before[1] + 1);   /* Ok's address stays, Boom's failed */
-        ck_assert_str_eq(link_of(&x, "companies", comp[0]), "CUSTOMER BOOMCO0001");
-        ck_assert_str_eq(link_of(&x, "contacts", cont[0]), "CUSTOMER_ADDRESS BOOMCO0001|PRIMARY");
-        ck_assert_str_eq(link_of(&x, "contacts", cont[1]), "");
+        ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "CUSTOMER BOOMCO0001");
+        ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[0]), "CUSTOMER_ADDRESS BOOMCO0001|PRIMARY");
+        ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont[1]), "");
         snprintf(want, sizeof(want), "CONTACT %s IMPORT_PART_FAILED", cont[1]);
         ck_assert_msg(strstr(r.text, want) != NULL, "%s", r.text);
     }
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -550,21 +423,21 @@ START_TEST(a_page_at_once_falls_back_company_by_company)
     edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
     edit_job(&x, "customer-matching=\"cm\" ", "");   /* no company is matched: the rule set is refused */
     if (_i == 0) {
-        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 WHEN NEW.CNTCPRSN LIKE 'Boom%' "
+        sp_e2e_exec(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 WHEN NEW.CNTCPRSN LIKE 'Boom%' "
                      "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
-        exec_sql(&x, "CREATE TRIGGER race BEFORE INSERT ON RM00101 WHEN NEW.CUSTNMBR = 'RACECO0001' BEGIN "
+        sp_e2e_exec(&x, "CREATE TRIGGER race BEFORE INSERT ON RM00101 WHEN NEW.CUSTNMBR = 'RACECO0001' BEGIN "
                      "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END");
     } else {
-        exec_sql(&x, "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.CNTCPRSN LIKE 'Boom%' "
+        sp_e2e_exec(&x, "CREATE OR REPLACE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.CNTCPRSN LIKE 'Boom%' "
                      "THEN RAISE EXCEPTION 'boom refused' USING ERRCODE = '23514'; END IF; RETURN NEW; END $$ "
                      "LANGUAGE plpgsql");
-        exec_sql(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 FOR EACH ROW EXECUTE FUNCTION boom()");
-        exec_sql(&x, "CREATE OR REPLACE FUNCTION race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        sp_e2e_exec(&x, "CREATE TRIGGER boom BEFORE INSERT ON RM00102 FOR EACH ROW EXECUTE FUNCTION boom()");
+        sp_e2e_exec(&x, "CREATE OR REPLACE FUNCTION race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                      "IF pg_trigger_depth() = 1 AND NEW.CUSTNMBR = 'RACECO0001' THEN INSERT INTO RM00101 "
                      "(CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END IF; RETURN NEW; END $$");
-        exec_sql(&x, "CREATE TRIGGER race BEFORE INSERT ON RM00101 FOR EACH ROW EXECUTE FUNCTION race()");
+        sp_e2e_exec(&x, "CREATE TRIGGER race BEFORE INSERT ON RM00101 FOR EACH ROW EXECUTE FUNCTION race()");
     }
-    seed_sim(&x, "contacts",
+    sp_e2e_seed(&x, "contacts",
              "{\"properties\":{\"email\":\"ok@boom.example\",\"firstname\":\"Ok\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"email\":\"b@boom.example\",\"firstname\":\"Boom\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"email\":\"c@calm.example\",\"firstname\":\"Cal\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
@@ -584,25 +457,25 @@ START_TEST(a_page_at_once_falls_back_company_by_company)
              "{\"properties\":{\"name\":\"Good Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
              "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]}",
              k[0], k[1], k[2], k[3], k[4], k[5]);
-    seed_sim(&x, "companies", recs, comp, 5);
+    sp_e2e_seed(&x, "companies", recs, comp, 5);
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     gp_counts(&x, before);
-    rc = spetl(&x, "run --log-level debug", "");
+    rc = sp_e2e_spetl(&x, "run --log-level debug", "");
     ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
     gp_counts(&x, after);
     /* page 1 company by company, page 2 at once */
     ck_assert_msg(strstr(err, "a page of 3 companies is written company by company") != NULL, "%.3000s", err);
     ck_assert_msg(strstr(err, "a page of 2 companies is written at once") != NULL, "%.3000s", err);
     ck_assert_ptr_null(strstr(err, "a page of 3 companies is written at once"));
-    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
-    ck_assert_str_eq(link_of(&x, "contacts", k[0]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "CUSTOMER RACECO0002");
-    ck_assert_str_eq(link_of(&x, "contacts", k[3]), "CUSTOMER_ADDRESS RACECO0002|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER FINECO0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[4]), "CUSTOMER GOODCO0001");
-    ck_assert_str_eq(link_of(&x, "contacts", k[5]), "CUSTOMER_ADDRESS GOODCO0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[0]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[2]), "CUSTOMER RACECO0002");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[3]), "CUSTOMER_ADDRESS RACECO0002|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[3]), "CUSTOMER FINECO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[4]), "CUSTOMER GOODCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[5]), "CUSTOMER_ADDRESS GOODCO0001|PRIMARY");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR LIKE 'RACECO%'"), 1);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR LIKE 'BOOMCO%'"), 0);
     ck_assert_int_eq(after[0], before[0] + 4);   /* Calm, Race, Fine, Good */
@@ -617,7 +490,7 @@ START_TEST(a_page_at_once_falls_back_company_by_company)
                   "%s", r.text);
     /* every new company's key went back to HubSpot */
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -639,7 +512,7 @@ START_TEST(a_page_at_once_with_matching_matches_as_company_by_company)
     int rc;
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_match_sqlite" : "import_match_pg", 1), "%s", sp_skip_why());
-    seed_sim(&x, "contacts",
+    sp_e2e_seed(&x, "contacts",
              "{\"properties\":{\"email\":\"e1@echo.example\",\"firstname\":\"Ed\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"email\":\"e2@echo.example\",\"firstname\":\"Em\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"email\":\"al@acme.example\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
@@ -660,30 +533,30 @@ START_TEST(a_page_at_once_with_matching_matches_as_company_by_company)
              "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
              "{\"properties\":{\"name\":\"Twin\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
              k[0], k[1], k[2], k[3], k[4]);
-    seed_sim(&x, "companies", recs, comp, 7);
+    sp_e2e_seed(&x, "companies", recs, comp, 7);
     /* a customer without addresses: zed matches it and adds Zoe (matching
      * writes GP rows: page 2's check runs every lookup again whole) */
-    exec_sql(&x, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, PHONE1, ADRSCODE) VALUES ('ZED0001', 'Zed', '', '')");
+    sp_e2e_exec(&x, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, PHONE1, ADRSCODE) VALUES ('ZED0001', 'Zed', '', '')");
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     gp_counts(&x, before);
-    rc = spetl(&x, "run --log-level debug", "");
+    rc = sp_e2e_spetl(&x, "run --log-level debug", "");
     ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
     gp_counts(&x, after);
     /* what company by company writes */
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR LIKE 'ECHOCO%'"), 1);
-    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "CUSTOMER ECHOCO0001");
-    ck_assert_str_eq(link_of(&x, "contacts", k[0]), "CUSTOMER_ADDRESS ECHOCO0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "");
-    ck_assert_str_eq(link_of(&x, "contacts", k[1]), "");
-    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "CUSTOMER ACME0001");
-    ck_assert_str_eq(link_of(&x, "contacts", k[2]), "CUSTOMER_ADDRESS ACME0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER FINECO0001");
-    ck_assert_str_eq(link_of(&x, "contacts", k[3]), "CUSTOMER_ADDRESS FINECO0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "companies", comp[4]), "CUSTOMER GOODCO0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[5]), "CUSTOMER ZED0001");
-    ck_assert_str_eq(link_of(&x, "contacts", k[4]), "CUSTOMER_ADDRESS ZED0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "companies", comp[6]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "CUSTOMER ECHOCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[0]), "CUSTOMER_ADDRESS ECHOCO0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[1]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[1]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[2]), "CUSTOMER ACME0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[2]), "CUSTOMER_ADDRESS ACME0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[3]), "CUSTOMER FINECO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[3]), "CUSTOMER_ADDRESS FINECO0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[4]), "CUSTOMER GOODCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[5]), "CUSTOMER ZED0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", k[4]), "CUSTOMER_ADDRESS ZED0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[6]), "");
     ck_assert_int_eq(after[0], before[0] + 3);   /* Echo, Fine, Good */
     ck_assert_int_eq(after[1], before[1] + 3);   /* Echo's, Fine's and Zoe's addresses */
     ck_assert_int_eq(after[2], before[2] + 3);
@@ -702,7 +575,7 @@ START_TEST(a_page_at_once_with_matching_matches_as_company_by_company)
     ck_assert_msg(strstr(err, "a page of 3 companies is written at once") != NULL, "%s",
                   strlen(err) > 3000 ? err + strlen(err) - 3000 : err);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -718,39 +591,39 @@ START_TEST(min_date_moves_only_after_a_full_run)
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_date_sqlite" : "import_date_pg", 1), "%s", sp_skip_why());
     seed_hubspot(&x);
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     ck_assert_int_eq(sp_time_parse("2026-01-01", &jan), 0);
     ck_assert_int_eq(sp_time_parse("2026-03-02T12:00:00Z", &kept), 0);
     /* as a finished run left it: read from March 2nd noon, job value seen */
     ck_assert_int_eq(sp_state_put(x.db, x.hub, "company-customer-import", kept, 0, &e), 0);
     ck_assert_int_eq(sp_state_put(x.db, x.hub, "company-customer-import#configured", jan, 0, &e), 0);
 
-    rc = spetl(&x, "run", "--dry-run");
+    rc = sp_e2e_spetl(&x, "run", "--dry-run");
     ck_assert_msg(rc == 0, "dry run exit %d: %.3000s", rc, err);
     /* only the company created after March 2nd noon is read */
     ck_assert_msg(strstr(out, "(Linked Before)") != NULL && strstr(out, "Aaron Fitz") == NULL, "%s", out);
     ck_assert_int_eq(min_date(&x), kept);
 
-    rc = spetl(&x, "run", "--since yesterday");
+    rc = sp_e2e_spetl(&x, "run", "--since yesterday");
     ck_assert_msg(rc == 2 && strstr(err, "--since needs a UTC date") != NULL, "exit %d: %.3000s", rc, err);
-    rc = spetl(&x, "run", "--since 2026-01-01");
+    rc = sp_e2e_spetl(&x, "run", "--since 2026-01-01");
     ck_assert_msg(rc == 1, "--since exit %d: %.3000s", rc, err);
     ck_assert_msg(strstr(err, "--since; the stored date stays") != NULL, "%.3000s", err);
-    ck_assert_str_eq(link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
     ck_assert_int_eq(min_date(&x), kept);
 
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
     ck_assert_int_gt(min_date(&x), kept);
-    ck_assert_str_eq(link_of(&x, "companies", comp[OLD]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[OLD]), "");
 
     /* an edited min-create-date reads from it, once */
     edit_job(&x, "min-create-date=\"2026-01-01\"", "min-create-date=\"2025-01-01\"");
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
     ck_assert_msg(strstr(err, "min-create-date changed in the job") != NULL, "%.3000s", err);
-    ck_assert_str_eq(link_of(&x, "companies", comp[OLD]), "CUSTOMER OLDTIMER0001");
-    rc = spetl(&x, "run", "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[OLD]), "CUSTOMER OLDTIMER0001");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
     ck_assert_msg(strstr(err, "min-create-date changed in the job") == NULL, "%.3000s", err);
 
@@ -758,19 +631,19 @@ START_TEST(min_date_moves_only_after_a_full_run)
      * stops at the start, naming the attribute's line, and the date stays */
     {
         int64_t before = min_date(&x);
-        json_t *j = sim_json(&x, "PATCH", "/crm/v3/properties/companies/type",
+        json_t *j = sp_e2e_sim_json(&x, "PATCH", "/crm/v3/properties/companies/type",
                              "{\"options\":[{\"label\":\"Partner\",\"value\":\"PARTNER\"},"
                              "{\"label\":\"Reseller\",\"value\":\"RESELLER\"},"
                              "{\"label\":\"Other\",\"value\":\"OTHER\"}]}");
         json_decref(j);
-        rc = spetl(&x, "run", "");
+        rc = sp_e2e_spetl(&x, "run", "");
         ck_assert_msg(rc == 7, "run exit %d (7: the component stopped): %.3000s", rc, err);
         ck_assert_msg(strstr(err, "company-types: VENDOR is not an option") != NULL &&
                           strstr(err, ".xml:") != NULL,
                       "%.3000s", err);
         ck_assert_int_eq(min_date(&x), before);
     }
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -788,17 +661,17 @@ START_TEST(write_back_retried_and_new_contacts_added)
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_wb_sqlite" : "import_wb_pg", 1), "%s", sp_skip_why());
     seed_hubspot(&x);
-    find_hub(&x);
-    rc = spetl(&x, "run", "");
+    sp_e2e_find_hub(&x);
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
-    ck_assert_str_eq(link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[NEWCO]), "CUSTOMER AARONFIT0001");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 3);
     actions(&x, &r);
     snprintf(want, sizeof(want), "COMPANY %s WRITE_BACK_FAILED", comp[NEWCO]);
     ck_assert_msg(strstr(r.text, want) && strstr(r.text, "AARONFIT0001"), "%s", r.text);
 
     make_key_property(&x);
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "rerun exit %d: %.3000s", rc, err);
     ck_assert_str_eq(hs_prop(&x, comp[NEWCO], "gp_customer_number"), "AARONFIT0001");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
@@ -810,18 +683,18 @@ START_TEST(write_back_retried_and_new_contacts_added)
              "{\"properties\":{\"email\":\"second@aaronfitz.com\",\"firstname\":\"Sec\"},"
              "\"associations\":[{\"to_object\":\"companies\",\"to_id\":\"%s\"}]}",
              comp[ACME], comp[NEWCO]);
-    seed_sim(&x, "contacts", recs, nc, 2);
-    rc = spetl(&x, "run", "");
+    sp_e2e_seed(&x, "contacts", recs, nc, 2);
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
-    ck_assert_str_eq(link_of(&x, "contacts", nc[0]), "CUSTOMER_ADDRESS ACME0001|CONTACT001");
-    ck_assert_str_eq(link_of(&x, "contacts", nc[1]), "CUSTOMER_ADDRESS AARONFIT0001|CONTACT002");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", nc[0]), "CUSTOMER_ADDRESS ACME0001|CONTACT001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", nc[1]), "CUSTOMER_ADDRESS AARONFIT0001|CONTACT002");
     ck_assert_str_eq(text1(&x, "SELECT INET1 FROM SY01200 WHERE Master_ID = 'ACME0001' AND ADRSCODE = 'CONTACT001'"),
                      "new@acme.example");
     /* and only once */
-    rc = spetl(&x, "run", "--since 2026-01-01");
+    rc = sp_e2e_spetl(&x, "run", "--since 2026-01-01");
     ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00102 WHERE RTRIM(CUSTNMBR) = 'ACME0001'"), 2);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -829,23 +702,10 @@ END_TEST
 
 static long long sim_stat(env *x, const char *name)
 {
-    json_t *j = sim_json(x, "GET", "/_sim/stats", NULL);
+    json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL);
     long long n = json_integer_value(json_object_get(j, name));
     json_decref(j);
     return n;
-}
-
-static pid_t spawn_spetl(env *x)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *null = freopen("/dev/null", "w", stderr);
-        (void)null;
-        setenv("HUBSPOT_TOKEN", "pat-na1-import-test", 1);
-        execl(getenv("SPETL_BIN"), "spetl", "run", x->job, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
 }
 
 /* Seed n companies with one contact each, all created at one moment. */
@@ -856,7 +716,7 @@ static void seed_many(env *x, int n, const char *created, const char *prefix)
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(recs + len, cap - len, "%s{\"properties\":{\"email\":\"c%d@%s.example\",\"firstname\":\"C%d\"},"
                                 "\"createdate\":\"%s\"}", i ? "," : "", i, prefix, i, created);
-    seed_sim(x, "contacts", recs, ids, (size_t)n);
+    sp_e2e_seed(x, "contacts", recs, ids, (size_t)n);
     len = 0;
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(recs + len, cap - len, "%s{\"properties\":{\"name\":\"%s %c%c%c Co %d\",\"type\":\"OTHER\"},"
@@ -865,7 +725,7 @@ static void seed_many(env *x, int n, const char *created, const char *prefix)
                                 ids[i]);
     {
         char (*cids)[32] = calloc((size_t)n, 32);
-        seed_sim(x, "companies", recs, cids, (size_t)n);
+        sp_e2e_seed(x, "companies", recs, cids, (size_t)n);
         free(cids);
     }
     free(ids);
@@ -885,7 +745,7 @@ static void assert_imported_once(env *x, int n)
     ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER'"), n);
     ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'CUSTOMER_ADDRESS'"), n);
     ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
-    j = sim_json(x, "GET", "/_sim/records/companies", NULL);
+    j = sp_e2e_sim_json(x, "GET", "/_sim/records/companies", NULL);
     for (size_t i = 0; i < json_array_size(json_object_get(j, "results")); i++) {
         json_t *p = json_object_get(json_array_get(json_object_get(j, "results"), i), "properties");
         with_key += json_is_string(json_object_get(p, "gp_customer_number")) &&
@@ -920,10 +780,10 @@ START_TEST(killed_runs_then_a_rerun)
     }
     seed_many(&x, N, "2026-03-01T00:00:00Z", "Kill");
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
         long long base = sim_stat(&x, "requests");
-        pid_t pid = spawn_spetl(&x);
+        pid_t pid = sp_e2e_spawn(&x, NULL);
         int st = 0, killed = 0;
         struct timespec ts = {0, 1000000};
         for (;;) {
@@ -939,11 +799,11 @@ START_TEST(killed_runs_then_a_rerun)
         }
         ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
                       "run %zu ended by itself (status %d) before %lld requests", k + 1, st, at[k]);
-        exec_sql(&x, "DELETE FROM spAARunLock");
+        sp_e2e_exec(&x, "DELETE FROM spAARunLock");
         ck_assert_int_eq(min_date(&x), 0);   /* a killed run never moves it */
     }
     ck_assert_int_lt(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Kill %'"), N);
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "rerun exit %d: %.3000s", rc, err);
     assert_imported_once(&x, N);
     ck_assert_int_gt(min_date(&x), 0);
@@ -951,12 +811,12 @@ START_TEST(killed_runs_then_a_rerun)
      * has nothing left to import still makes more requests than the last one */
     {
         long long base = sim_stat(&x, "requests");
-        rc = spetl(&x, "run", "--since 2026-02-01");
+        rc = sp_e2e_spetl(&x, "run", "--since 2026-02-01");
         ck_assert_msg(rc == 0, "re-read exit %d: %.3000s", rc, err);
         ck_assert_int_gt(sim_stat(&x, "requests") - base, at[2]);
         assert_imported_once(&x, N);
     }
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -972,19 +832,19 @@ START_TEST(more_companies_in_one_moment_than_the_search_cap)
     int rc;
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_cap_sqlite" : "import_cap_pg", 1), "%s", sp_skip_why());
-    j = sim_json(&x, "POST", "/_sim/config", "{\"search_cap\":40}");
+    j = sp_e2e_sim_json(&x, "POST", "/_sim/config", "{\"search_cap\":40}");
     json_decref(j);
     seed_many(&x, N, "2026-03-01T00:00:00Z", "Kill");
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     edit_job(&x, "page-size=\"3\"", "page-size=\"7\"");
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
     assert_imported_once(&x, N);
     /* the keys went back during the run, a batch between pages (15 pages of
      * 7; the batches in flight gather what several pages created), not all
      * at its end (one batch of 100) */
-    j = sim_json(&x, "GET", "/_sim/stats", NULL);
+    j = sp_e2e_sim_json(&x, "GET", "/_sim/stats", NULL);
     {
         const char *k;
         json_t *v;
@@ -995,7 +855,7 @@ START_TEST(more_companies_in_one_moment_than_the_search_cap)
         ck_assert_int_ge(updates, 3);
     }
     json_decref(j);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1006,7 +866,6 @@ END_TEST
 static void write_prospect_job(env *x)
 {
     char text[8192];
-    FILE *f = fopen(x->job, "w");
     snprintf(text, sizeof(text),
              "<?xml version=\"1.0\"?>\n"
              "<job xmlns=\"urn:spetl:job:1\" name=\"import-test\">\n"
@@ -1045,9 +904,7 @@ static void write_prospect_job(env *x)
              "  </components>\n"
              "</job>\n",
              sp_sim_base_url(x->sim), x->conn);
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    sp_e2e_write_job(x, "import", text);
 }
 
 START_TEST(prospect_import)
@@ -1059,12 +916,12 @@ START_TEST(prospect_import)
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_pros_sqlite" : "import_pros_pg", 1), "%s", sp_skip_why());
     write_prospect_job(&x);
-    exec_sql(&x, "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES ('ZETA0001', 'Zeta Prospects')");
-    j = sim_json(&x, "POST", "/crm/v3/properties/companies",
+    sp_e2e_exec(&x, "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES ('ZETA0001', 'Zeta Prospects')");
+    j = sp_e2e_sim_json(&x, "POST", "/crm/v3/properties/companies",
                  "{\"name\":\"gp_prospect_id\",\"label\":\"GP prospect id\",\"type\":\"string\","
                  "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
     json_decref(j);
-    seed_sim(&x, "contacts",
+    sp_e2e_seed(&x, "contacts",
              "{\"properties\":{\"email\":\"Pat@Newprospect.example\",\"firstname\":\"Pat\",\"lastname\":\"Lee\"},"
              "\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"firstname\":\"Nomail\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
@@ -1075,22 +932,22 @@ START_TEST(prospect_import)
              "{\"properties\":{\"name\":\"zeta prospects\",\"type\":\"PROSPECT\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"name\":\"Acme\",\"type\":\"PROSPECT\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
              pc[0], pc[1]);
-    seed_sim(&x, "companies", recs, pco, 3);
-    find_hub(&x);
-    rc = spetl(&x, "run", "");
+    sp_e2e_seed(&x, "companies", recs, pco, 3);
+    sp_e2e_find_hub(&x);
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 0, "run exit %d: %.3000s", rc, err);
-    ck_assert_str_eq(link_of(&x, "companies", pco[0]), "PROSPECT NEWPROSP0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", pco[0]), "PROSPECT NEWPROSP0001");
     ck_assert_str_eq(text1(&x, "SELECT CUSTNAME FROM SOP00200 WHERE PROSPID = 'NEWPROSP0001'"), "New Prospect Inc");
-    ck_assert_str_eq(link_of(&x, "contacts", pc[0]), "PROSPECT_CONTACT NEWPROSP0001|PRIMARY");
-    ck_assert_str_eq(link_of(&x, "contacts", pc[1]), "PROSPECT_CONTACT NEWPROSP0001|CONTACT001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", pc[0]), "PROSPECT_CONTACT NEWPROSP0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", pc[1]), "PROSPECT_CONTACT NEWPROSP0001|CONTACT001");
     ck_assert_str_eq(text1(&x, "SELECT Email FROM spProspectContact WHERE PROSPID = 'NEWPROSP0001' AND Contact_ID = 'PRIMARY'"),
                      "pat@newprospect.example");
     ck_assert_str_eq(hs_prop(&x, pco[0], "gp_prospect_id"), "NEWPROSP0001");
-    ck_assert_str_eq(link_of(&x, "companies", pco[1]), "PROSPECT ZETA0001");
-    ck_assert_str_eq(link_of(&x, "companies", pco[2]), "CUSTOMER ACME0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", pco[1]), "PROSPECT ZETA0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", pco[2]), "CUSTOMER ACME0001");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM SOP00200"), 2);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101"), 3);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1110,9 +967,9 @@ static void add_hooks(env *x)
              "  </components>\n"
              "  <company-filter><sql params=\"hubspot_id\">SELECT action, message FROM hook_ctl WHERE id = ? AND "
              "point = 'filter'</sql></company-filter>\n");
-    exec_sql(x, "CREATE TABLE hook_ctl (id VARCHAR(32), point VARCHAR(10), action VARCHAR(10), message VARCHAR(100), "
+    sp_e2e_exec(x, "CREATE TABLE hook_ctl (id VARCHAR(32), point VARCHAR(10), action VARCHAR(10), message VARCHAR(100), "
                 "new_name VARCHAR(65))");
-    exec_sql(x, "CREATE TABLE hook_log (k VARCHAR(32), hs VARCHAR(32))");
+    sp_e2e_exec(x, "CREATE TABLE hook_log (k VARCHAR(32), hs VARCHAR(32))");
 }
 
 static void ctl(env *x, const char *id, const char *point, const char *action, const char *message,
@@ -1122,7 +979,7 @@ static void ctl(env *x, const char *id, const char *point, const char *action, c
     snprintf(sql, sizeof(sql), "INSERT INTO hook_ctl VALUES ('%s', '%s', %s%s%s, '%s', %s%s%s)", id, point,
              action ? "'" : "", action ? action : "NULL", action ? "'" : "", message, new_name ? "'" : "",
              new_name ? new_name : "NULL", new_name ? "'" : "");
-    exec_sql(x, sql);
+    sp_e2e_exec(x, sql);
 }
 
 static long long logged(env *x, const char *hs)
@@ -1151,14 +1008,14 @@ START_TEST(import_hooks_filter_change_and_fail)
              "{\"properties\":{\"name\":\"Failed Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"name\":\"Plain Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-02T00:00:00Z\"},"
              "{\"properties\":{\"name\":\"acme\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-02T00:00:00Z\"}");
-    seed_sim(&x, "companies", recs, comp, 5);
+    sp_e2e_seed(&x, "companies", recs, comp, 5);
     ctl(&x, comp[0], "filter", "skip", "not ours", NULL);
     ctl(&x, comp[1], "pre", NULL, "", "Renamed By Hook");
     ctl(&x, comp[2], "pre", "fail", "bad company", NULL);
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     /* a dry run runs the pre hooks (printed), not post-import, writes nothing */
-    rc = spetl(&x, "run", "--dry-run");
+    rc = sp_e2e_spetl(&x, "run", "--dry-run");
     ck_assert_msg(rc == 0 || rc == 1, "dry run exit %d: %.3000s", rc, err);
     snprintf(want, sizeof(want), "would skip HubSpot company %s: company-filter hook (", comp[0]);
     ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.2000s", want, out);
@@ -1166,31 +1023,31 @@ START_TEST(import_hooks_filter_change_and_fail)
     ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%.2000s", want, out);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM hook_log"), 0);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'PLAINCO0001'"), 0);
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d: %.2000s%.3000s", rc, out, err);
     /* filtered: nothing */
-    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Filtered%'"), 0);
     /* renamed in GP by pre-import (the key from HubSpot's name) */
-    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER RENAMEDC0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[1]), "CUSTOMER RENAMEDC0001");
     ck_assert_str_eq(text1(&x, "SELECT CUSTNAME FROM RM00101 WHERE CUSTNMBR = 'RENAMEDC0001'"), "Renamed By Hook");
     /* failed by pre-import: its Action Center row, nothing written */
-    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[2]), "");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Failed%'"), 0);
     actions(&x, &r);
     ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
     snprintf(want, sizeof(want), "COMPANY %s HOOK: pre-import hook (%s:", comp[2], x.job);
     ck_assert_msg(strstr(r.text, want) && strstr(r.text, "): bad company"), "%s", r.text);
     /* post-import: each company imported or matched, with its GP key */
-    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER PLAINCO0001");
-    ck_assert_str_eq(link_of(&x, "companies", comp[4]), "CUSTOMER ACME0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[3]), "CUSTOMER PLAINCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[4]), "CUSTOMER ACME0001");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM hook_log"), 3);
     snprintf(want, sizeof(want), "SELECT k FROM hook_log WHERE hs = '%s'", comp[3]);
     ck_assert_str_eq(text1(&x, want), "PLAINCO0001");
     snprintf(want, sizeof(want), "SELECT k FROM hook_log WHERE hs = '%s'", comp[4]);
     ck_assert_str_eq(text1(&x, want), "ACME0001");
     ck_assert_int_eq(logged(&x, comp[1]), 1);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1242,27 +1099,27 @@ START_TEST(import_program_hooks_change_fail_and_skip)
              "{\"properties\":{\"name\":\"Failed Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"name\":\"Skipped Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"},"
              "{\"properties\":{\"name\":\"Plain Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-02T00:00:00Z\"}");
-    seed_sim(&x, "companies", recs, comp, 4);
+    sp_e2e_seed(&x, "companies", recs, comp, 4);
     make_key_property(&x);
-    find_hub(&x);
-    rc = spetl(&x, "run", "");
+    sp_e2e_find_hub(&x);
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d: %.2000s%.3000s", rc, out, err);
     /* pre-import changed a GP column of the new customer (the key from HubSpot's name) */
-    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "CUSTOMER RENAMEDC0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "CUSTOMER RENAMEDC0001");
     ck_assert_str_eq(text1(&x, "SELECT CUSTNAME FROM RM00101 WHERE CUSTNMBR = 'RENAMEDC0001'"),
                      "Renamed By Program");
     /* pre-import failed one: nothing written, its Action Center row names the hook's line */
-    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[1]), "");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Failed%'"), 0);
     actions(&x, &r);
     ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
     snprintf(want, sizeof(want), "COMPANY %s HOOK: pre-import hook (%s:", comp[1], x.job);
     ck_assert_msg(strstr(r.text, want) && strstr(r.text, "): python refuses"), "%s", r.text);
     /* post-import skipped one: rolled back, not linked, not reported */
-    ck_assert_str_eq(link_of(&x, "companies", comp[2]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[2]), "");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Skipped%'"), 0);
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00102 WHERE CUSTNMBR LIKE 'SKIPPED%'"), 0);
-    ck_assert_str_eq(link_of(&x, "companies", comp[3]), "CUSTOMER PLAINCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[3]), "CUSTOMER PLAINCO0001");
     /* what post-import saw: each company written, by its GP key and HubSpot id; not the failed one */
     snprintf(py, sizeof(py), "%s/seen.txt", tmpdir);
     sp_test_slurp(py, seen, sizeof(seen));
@@ -1273,7 +1130,7 @@ START_TEST(import_program_hooks_change_fail_and_skip)
     snprintf(want, sizeof(want), "post-import PLAINCO0001 %s\n", comp[3]);
     ck_assert_msg(strstr(seen, want) != NULL, "no \"%s\" in:\n%s", want, seen);
     ck_assert_msg(strstr(seen, comp[1]) == NULL, "post-import saw the failed company:\n%s", seen);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1284,22 +1141,22 @@ static void refuse(env *x, const char *name, const char *table, const char *colu
     if (x->target == 0) {
         snprintf(sql, sizeof(sql), "CREATE TRIGGER %s BEFORE INSERT ON %s WHEN NEW.%s = '%s' BEGIN SELECT "
                  "RAISE(ABORT, '%s refused'); END", name, table, column, value, name);
-        exec_sql(x, sql);
+        sp_e2e_exec(x, sql);
         return;
     }
     snprintf(sql, sizeof(sql), "CREATE OR REPLACE FUNCTION %s() RETURNS trigger AS $$ BEGIN IF NEW.%s = '%s' THEN "
              "RAISE EXCEPTION '%s refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql", name, column, value, name);
-    exec_sql(x, sql);
+    sp_e2e_exec(x, sql);
     snprintf(sql, sizeof(sql), "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION %s()", name,
              table, name);
-    exec_sql(x, sql);
+    sp_e2e_exec(x, sql);
 }
 
 static void unrefuse(env *x, const char *name, const char *table)
 {
     char sql[256];
     snprintf(sql, sizeof(sql), x->target == 0 ? "DROP TRIGGER %s" : "DROP TRIGGER %s ON %s", name, table);
-    exec_sql(x, sql);
+    sp_e2e_exec(x, sql);
 }
 
 /* post-import's write rolls back with its company when the company fails
@@ -1314,45 +1171,45 @@ START_TEST(post_import_write_rolls_back_with_its_company_and_page)
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_hkrb_sqlite" : "import_hkrb_pg", 1), "%s", sp_skip_why());
     add_hooks(&x);
-    seed_sim(&x, "contacts", "{\"properties\":{\"email\":\"l@later.example\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
+    sp_e2e_seed(&x, "contacts", "{\"properties\":{\"email\":\"l@later.example\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
              cont, 1);
     snprintf(recs, sizeof(recs),
              "{\"properties\":{\"name\":\"Later Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\","
              "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]},"
              "{\"properties\":{\"name\":\"Calm Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
              cont[0]);
-    seed_sim(&x, "companies", recs, comp, 2);
+    sp_e2e_seed(&x, "companies", recs, comp, 2);
     make_key_property(&x);
-    find_hub(&x);
+    sp_e2e_find_hub(&x);
     refuse(&x, "link_boom", "spAAIntegratedEntityLink", "HubSpot_ID", cont[0]);
-    rc = spetl(&x, "run", "");
+    rc = sp_e2e_spetl(&x, "run", "");
     ck_assert_msg(rc == 1, "run exit %d: %.2000s%.3000s", rc, out, err);
-    ck_assert_str_eq(link_of(&x, "companies", comp[0]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'LATERCO0001'"), 0);
     ck_assert_int_eq(logged(&x, comp[0]), 0);   /* the company's savepoint took it back */
-    ck_assert_str_eq(link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");
     ck_assert_int_eq(logged(&x, comp[1]), 1);
     unrefuse(&x, "link_boom", "spAAIntegratedEntityLink");
 
     /* one page: Page Co imported (its hook row written), then a company too
      * long for CUSTNAME whose Action Center row is refused: the page stops */
-    seed_sim(&x, "companies",
+    sp_e2e_seed(&x, "companies",
              "{\"properties\":{\"name\":\"Page Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-05T00:00:00Z\"},"
              "{\"properties\":{\"name\":\"Longname Industrial Supply Company of the Greater Midwest and Canada Ltd\","
              "\"type\":\"OTHER\"},\"createdate\":\"2026-03-06T00:00:00Z\"}",
              pc, 2);
     refuse(&x, "ac_boom", "spAAActionCenter", "Entity_Key", pc[1]);
-    rc = spetl(&x, "run", "--since 2026-03-05");
+    rc = sp_e2e_spetl(&x, "run", "--since 2026-03-05");
     ck_assert_msg(rc > 1, "run exit %d (the page's commit failed: stopped): %.3000s", rc, err);
-    ck_assert_str_eq(link_of(&x, "companies", pc[0]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", pc[0]), "");
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR = 'PAGECO0001'"), 0);
     ck_assert_int_eq(logged(&x, pc[0]), 0);   /* rolled back with its page */
     unrefuse(&x, "ac_boom", "spAAActionCenter");
-    rc = spetl(&x, "run", "--since 2026-03-05");
+    rc = sp_e2e_spetl(&x, "run", "--since 2026-03-05");
     ck_assert_msg(rc == 1, "rerun exit %d: %.3000s", rc, err);
-    ck_assert_str_eq(link_of(&x, "companies", pc[0]), "CUSTOMER PAGECO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", pc[0]), "CUSTOMER PAGECO0001");
     ck_assert_int_eq(logged(&x, pc[0]), 1);
-    env_stop(&x);
+    sp_e2e_stop(&x);
 }
 END_TEST
 
@@ -1363,6 +1220,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
+    sp_e2e_use("import", tmpdir, sizeof(tmpdir), out, sizeof(out), err, sizeof(err));
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, imports_links_and_reports, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, a_failing_insert_mid_company, 0, 2 * SP_DBTEST_COUNT);
