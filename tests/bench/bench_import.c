@@ -48,6 +48,7 @@
 #include <jansson.h>
 
 #include "../support/dbtest.h"
+#include "../support/benchrun.h"
 #include "../support/sim.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
@@ -55,31 +56,6 @@
 
 static char tmpdir[512];
 static int use_pg;           /* PostgreSQL when the runner has one (SQLite otherwise) */
-static double last_cpu_ms;   /* user + system CPU of the last spetl run */
-
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static json_t *control(sp_sim *sim, const char *method, const char *path, const char *body)
-{
-    char *reply = NULL;
-    int status = 0;
-    sp_err e;
-    json_t *j = NULL;
-
-    if (sp_sim_control(sim, method, path, body, &reply, &status, &e) == 0 && status / 100 == 2 && reply != NULL)
-        j = json_loads(reply, 0, NULL);
-    free(reply);
-    return j;
-}
-
-static long long jint(const json_t *o, const char *key)
-{
-    return o != NULL ? (long long)json_integer_value(json_object_get(o, key)) : 0;
-}
 
 /* n companies with two contacts each, in chunks of 1,000 companies. */
 static int seed(sp_sim *sim, long n)
@@ -97,7 +73,7 @@ static int seed(sp_sim *sim, long n)
                                     "\"firstname\":\"P%ld\",\"lastname\":\"Person\"},\"createdate\":\"2026-03-01T08:00:00Z\"}",
                                     i ? "," : "", i % 2, base + i / 2, i);
         snprintf(buf + len, cap - len, "]}");
-        if ((j = control(sim, "POST", "/_sim/seed/contacts", buf)) == NULL)
+        if ((j = sp_bench_sim(sim, "POST", "/_sim/seed/contacts", buf)) == NULL)
             return -1;
         ids = json_object_get(j, "ids");
         len = (size_t)snprintf(buf, cap, "{\"records\":[");
@@ -111,36 +87,12 @@ static int seed(sp_sim *sim, long n)
                                     json_string_value(json_array_get(ids, 2 * i + 1)));
         snprintf(buf + len, cap - len, "]}");
         json_decref(j);
-        if ((j = control(sim, "POST", "/_sim/seed/companies", buf)) == NULL)
+        if ((j = sp_bench_sim(sim, "POST", "/_sim/seed/companies", buf)) == NULL)
             return -1;
         json_decref(j);
     }
     free(buf);
     return 0;
-}
-
-static int run_spetl(const char *envs, const char *args, long *rss_kb, double *secs)
-{
-    char cmd[4096];
-    struct rusage ru;
-    int st = 0;
-    int64_t t0 = sp_clock_now_ms();
-    pid_t pid;
-
-    snprintf(cmd, sizeof(cmd), "exec env %s '%s' %s >'%s/out.txt' 2>'%s/err.txt' </dev/null", envs,
-             getenv("SPETL_BIN"), args, tmpdir, tmpdir);
-    pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid)
-        return -1;
-    *rss_kb = ru.ru_maxrss;
-    last_cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
-                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
-    *secs = (double)(sp_clock_now_ms() - t0) / 1000.0;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 enum { PAGE = 200, CONTACTS = 2, RATE_10S = 190, SEARCH_PER_S = 5 };
@@ -180,7 +132,7 @@ static void report(const json_t *before, const json_t *after, long n, double sec
     }
     printf("\n  %lld requests, 429s: %lld; %ld companies in %.1f s = %.0f companies/s; %lld searches = %.2f/s, "
            "%lld general-budget requests = %.1f/s (%.4f a company)\n",
-           jint(after, "requests") - jint(before, "requests"), jint(after, "status_429") - jint(before, "status_429"),
+           sp_bench_jint(after, "requests") - sp_bench_jint(before, "requests"), sp_bench_jint(after, "status_429") - sp_bench_jint(before, "status_429"),
            n, secs, (double)n / secs, searches, (double)searches / secs, general, (double)general / secs,
            (double)general / (double)n);
     printf("  ceiling at page-size %d, %d contacts a company, %d/10 s: min(search %d/s x %d = %.0f, general "
@@ -211,8 +163,7 @@ static int one(long n, int limited)
     sp_sim *sim = NULL;
     sp_err e;
     FILE *f;
-    long rss = 0;
-    double secs = 0;
+    sp_bench_cost cost = {0};
     json_t *before, *after;
     int rc, match = getenv("SPETL_BENCH_IMPORT_NO_MATCH") == NULL;
 
@@ -231,7 +182,7 @@ static int one(long n, int limited)
         snprintf(cmd, sizeof(cmd), "rm -f '%s/import-%ld.db' && '%s/bin/spetl-sample' --conn '%s' --customers 10 "
                                    "--items 1 --create-schema -q", tmpdir, n, getenv("SPETL_TOP"), conn);
     }
-    if (run(cmd) != 0 || sp_sim_start(limited ? lim_args : no_args, &sim, &e) != 0) {
+    if (sp_bench_sh(cmd) != 0 || sp_sim_start(limited ? lim_args : no_args, &sim, &e) != 0) {
         fprintf(stderr, "bench_import: could not start: %s\n", e.msg);
         return -1;
     }
@@ -266,30 +217,30 @@ static int one(long n, int limited)
     snprintf(envs, sizeof(envs), "HUBSPOT_TOKEN=bench%s%s", limited ? "" : " SPETL_BENCH_UNPACED=1",
              getenv("SPETL_BENCH_IMPORT_ONE_BY_ONE") != NULL ? " SPETL_IMPORT_ONE_BY_ONE=1" : "");
     snprintf(cmd, sizeof(cmd), "env %s '%s' init-db '%s' >/dev/null", envs, getenv("SPETL_BIN"), job);
-    json_decref(control(sim, "POST", "/crm/v3/properties/companies",
+    json_decref(sp_bench_sim(sim, "POST", "/crm/v3/properties/companies",
                         "{\"name\":\"gp_customer_number\",\"label\":\"GP customer number\",\"type\":\"string\","
                         "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}"));
-    if (run(cmd) != 0 || seed(sim, n) != 0) {
+    if (sp_bench_sh(cmd) != 0 || seed(sim, n) != 0) {
         sp_sim_stop(sim);
         return -1;
     }
-    before = control(sim, "GET", "/_sim/stats", NULL);
+    before = sp_bench_sim(sim, "GET", "/_sim/stats", NULL);
     snprintf(cmd, sizeof(cmd), "run '%s'", job);
-    rc = run_spetl(envs, cmd, &rss, &secs);
-    after = control(sim, "GET", "/_sim/stats", NULL);
+    rc = sp_bench_spetl(tmpdir, envs, cmd, &cost);
+    after = sp_bench_sim(sim, "GET", "/_sim/stats", NULL);
     printf("company-customer-import (%s, %s, try-match %s) %6ld companies (2 contacts each): exit %d in %.1f s "
            "(CPU %.1f s), peak RSS %.1f MB\n",
            use_pg ? "PostgreSQL" : "SQLite", limited ? "190 req/10 s, 150 ms latency" : "unlimited simulator, unpaced",
-           match ? "on" : "off", n, rc, secs, last_cpu_ms / 1000.0, (double)rss / 1024.0);
-    report(before, after, n, secs);
+           match ? "on" : "off", n, rc, cost.secs, cost.cpu_ms / 1000.0, (double)cost.rss_kb / 1024.0);
+    report(before, after, n, cost.secs);
     if (getenv("SPETL_BENCH_IMPORT_LOG") != NULL) {   /* the run's log kept (a file name) */
         snprintf(cmd, sizeof(cmd), "cp '%s/err.txt' '%s'", tmpdir, getenv("SPETL_BENCH_IMPORT_LOG"));
-        (void)run(cmd);
+        (void)sp_bench_sh(cmd);
     }
     if (rc != 0) {   /* why: the end of its log */
         snprintf(cmd, sizeof(cmd), "tail -5 '%s/err.txt'", tmpdir);
         fflush(stdout);
-        (void)run(cmd);
+        (void)sp_bench_sh(cmd);
     }
     fflush(stdout);
     json_decref(before);
