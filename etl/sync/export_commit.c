@@ -82,37 +82,21 @@ typedef struct newlinks {
 
 static int new_link(xrun *r, xpage *pg, newlinks *nl, const xlevel_rt *l, const xrec *x, sp_err *e)
 {
-    int64_t now = sp_clock_wall_ms();
     if (nl->b == NULL) {
-        static const sp_param_spec ps[] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 200},
-                                           {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 64},
-                                           {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
         size_t cap = pg->n[0] + pg->n[1] + 1;
-        if (r->link_new == NULL &&
-            (sp_batch_open(r->ctx->db,
-                           "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, "
-                           "HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           ps, 8, 500, &r->link_new, e) != 0 ||
-             sp_batch_pack(r->link_new, e) != 0))
+        if (r->link_new == NULL && sp_link_batch_open(r->ctx->db, &r->link_new, e) != 0)
             return -1;
         nl->b = r->link_new;
         sp_batch_reset(nl->b);
         nl->recs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->recs));
         nl->lvs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->lvs));
     }
-    if (sp_batch_text(nl->b, 1, r->ctx->hub, e) != 0 || sp_batch_text(nl->b, 2, l->lv->link_type, e) != 0 ||
-        sp_batch_text(nl->b, 3, x->ekey, e) != 0 ||
-        sp_batch_text(nl->b, 4, sp_hs_object_name(l->object), e) != 0 ||
-        sp_batch_text(nl->b, 5, x->hs_id, e) != 0 || sp_batch_text(nl->b, 6, x->hash, e) != 0 ||
-        sp_batch_time(nl->b, 7, now, e) != 0 || sp_batch_time(nl->b, 8, now, e) != 0)
-        return -1;
     nl->recs[nl->n] = x;
     nl->lvs[nl->n] = l;
     nl->n++;
-    if (sp_batch_add(nl->b, e) != 0)
-        return 1;   /* some rows failed: handled at the flush */
-    return 0;
+    /* 1: some rows failed, handled at the flush */
+    return sp_link_batch_add(nl->b, r->ctx->hub, l->lv->link_type, x->ekey, sp_hs_object_name(l->object), x->hs_id,
+                             x->hash, sp_clock_wall_ms(), e);
 }
 
 /* A new link the batch refused, written again as an upsert. When that is
