@@ -78,7 +78,7 @@ typedef struct xrec {
     int pend;                    /* flag for the next stage */
     const char *existing_id;     /* 409 on the email: the contact holding it */
     int assoc;                   /* to associate to its parent */
-    const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
+    const struct xrow *src;      /* its row as read (page arena): the key as stored */
     int quiet;                   /* failed with another record of its key: that one reports */
     int unlink;                  /* failed: its linked object is gone, the link is dropped */
     int retry;                   /* its create was refused: upserted by its key instead */
