@@ -66,14 +66,7 @@ static int put_link(drun *d, xpage *pg, const char *type, const xrec *x, const c
                       "HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       ps, 8, 500, &d->new_links, e) != 0)
         return -1;
-    if (d->nrows == d->caprows) {
-        struct dl_newrow *rows;
-        d->caprows = d->caprows ? d->caprows * 2 : 256;
-        rows = sp_arena_alloc(pg->arena, d->caprows * sizeof(*rows));
-        if (d->nrows > 0)
-            memcpy(rows, d->rows, d->nrows * sizeof(*rows));
-        d->rows = rows;
-    }
+    d->rows = sp_arena_grow(pg->arena, d->rows, d->nrows, &d->caprows, sizeof(*d->rows), 256);
     d->rows[d->nrows++] = (struct dl_newrow){type, object, x};
     if (sp_batch_text(d->new_links, 1, d->x.ctx->hub, e) != 0 || sp_batch_text(d->new_links, 2, type, e) != 0 ||
         sp_batch_text(d->new_links, 3, x->ekey, e) != 0 || sp_batch_text(d->new_links, 4, object, e) != 0 ||
