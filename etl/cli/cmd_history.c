@@ -179,7 +179,8 @@ static int dismiss(const sp_cli *cli, sp_db *db, const char *hub, sp_err *e)
 typedef struct retry_set {
     const sp_job *job;
     sp_run_key *keys;
-    int n, cap;
+    int n;
+    size_t cap;
     const char *comps[SP_COMP_COUNT];
     int ncomps;
     int skipped;
@@ -203,10 +204,7 @@ static int collect_retry(const sp_action *a, void *ctx)
     for (int i = 0; i < r->n; i++)
         if (strcmp(r->keys[i].key, key) == 0 && strcmp(r->keys[i].component, a->component) == 0)
             return 0;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 64;
-        r->keys = sp_xrealloc(r->keys, (size_t)r->cap * sizeof(r->keys[0]));
-    }
+    r->keys = sp_xgrow(r->keys, (size_t)r->n, &r->cap, sizeof(r->keys[0]), 64);
     r->keys[r->n].component = r->job->components[k]->name;
     r->keys[r->n].key = sp_xstrdup(key);
     r->n++;

@@ -54,10 +54,7 @@ static int add_row(const char *hub, const sp_link *l, void *ctx)
 
     if (s->n == LINKS_MAX)
         return -1;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 256;
-        s->rows = sp_xrealloc(s->rows, s->cap * sizeof(s->rows[0]));
-    }
+    s->rows = sp_xgrow(s->rows, s->n, &s->cap, sizeof(s->rows[0]), 256);
     snprintf(s->rows[s->n].hub, sizeof(s->rows[s->n].hub), "%s", hub);
     s->rows[s->n++].l = *l;
     return 0;

@@ -61,10 +61,7 @@ void sp_log_secret(const char *secret)
     for (size_t i = 0; i < nsecrets; i++)
         if (strcmp(secrets[i], secret) == 0)
             return;
-    if (nsecrets == capsecrets) {
-        capsecrets = capsecrets ? capsecrets * 2 : 8;
-        secrets = sp_xrealloc(secrets, capsecrets * sizeof(*secrets));
-    }
+    secrets = sp_xgrow(secrets, nsecrets, &capsecrets, sizeof(*secrets), 8);
     len = strlen(secret);
     for (at = 0; at < nsecrets && strlen(secrets[at]) >= len; at++)
         ;

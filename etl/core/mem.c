@@ -36,6 +36,31 @@ void *sp_xrealloc(void *p, size_t n)
     return q;
 }
 
+/* The capacity after cap that holds element n: first_cap from nothing, else
+ * doubled (more than once only if the caller skipped past cap). A size that
+ * does not fit in size_t is out of memory like any other. */
+static size_t grown_cap(size_t n, size_t cap, size_t elem, size_t first_cap)
+{
+    size_t next = cap > 0 ? cap : first_cap > 0 ? first_cap : 1;
+
+    while (next <= n) {
+        if (next > SIZE_MAX / 2)
+            oom(SIZE_MAX);
+        next *= 2;
+    }
+    if (elem > 0 && next > SIZE_MAX / elem)
+        oom(SIZE_MAX);
+    return next;
+}
+
+void *sp_xgrow(void *old, size_t n, size_t *cap, size_t elem, size_t first_cap)
+{
+    if (n < *cap)
+        return old;
+    *cap = grown_cap(n, *cap, elem, first_cap);
+    return sp_xrealloc(old, *cap * elem);
+}
+
 char *sp_xstrdup(const char *s)
 {
     return sp_xstrndup(s, strlen(s));
@@ -177,6 +202,19 @@ void *sp_arena_alloc(sp_arena *a, size_t n)
     b->used += need;
     a->used += need;
     memset(p, 0, need);
+    return p;
+}
+
+void *sp_arena_grow(sp_arena *a, void *old, size_t n, size_t *cap, size_t elem, size_t first_cap)
+{
+    void *p;
+
+    if (n < *cap)
+        return old;
+    *cap = grown_cap(n, *cap, elem, first_cap);
+    p = sp_arena_alloc(a, *cap * elem);
+    if (n > 0)
+        memcpy(p, old, n * elem);
     return p;
 }
 

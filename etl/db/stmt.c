@@ -49,7 +49,7 @@ struct sp_stmt {
     /* parameters, 1-based: params[idx - 1] */
     sp_value *params;
     int nparams;                 /* highest index bound */
-    int params_cap;
+    size_t params_cap;
     /* declared column bounds */
     col_decl *decls;
     int ndecls;
@@ -143,7 +143,7 @@ void sp_stmt_free(sp_stmt *st)
         SQLFreeHandle(SQL_HANDLE_STMT, st->h);
     if (st->h_next != SQL_NULL_HSTMT)
         SQLFreeHandle(SQL_HANDLE_STMT, st->h_next);
-    for (int i = 0; i < st->params_cap; i++)
+    for (size_t i = 0; i < st->params_cap; i++)
         value_clear(&st->params[i]);
     free(st->params);
     for (int i = 0; i < st->ndecls; i++)
@@ -233,14 +233,10 @@ static sp_value *param_slot(sp_stmt *st, int idx, sp_err *e)
         SP_ERR(e, SP_EINTERNAL, "parameter index %d is out of range 1..%d", idx, PARAM_MAX);
         return NULL;
     }
-    if (idx > st->params_cap) {
-        int cap = st->params_cap ? st->params_cap : 8;
-        while (cap < idx)
-            cap *= 2;
-        st->params = sp_xrealloc(st->params, (size_t)cap * sizeof(*st->params));
-        memset(st->params + st->params_cap, 0,
-               (size_t)(cap - st->params_cap) * sizeof(*st->params));
-        st->params_cap = cap;
+    if ((size_t)idx > st->params_cap) {
+        size_t was = st->params_cap;
+        st->params = sp_xgrow(st->params, (size_t)idx - 1, &st->params_cap, sizeof(*st->params), 8);
+        memset(st->params + was, 0, (st->params_cap - was) * sizeof(*st->params));
     }
     if (idx > st->nparams)
         st->nparams = idx;

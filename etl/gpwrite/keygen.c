@@ -81,10 +81,7 @@ int gpw_first_free(sp_gpw *w, const char *prefix, int digits, long from, long *o
         long v = key_number(sp_stmt_text(w->taken, 0) ? sp_stmt_text(w->taken, 0) : "", prefix, digits);
         if (v < from)
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            taken = sp_xrealloc(taken, cap * sizeof(*taken));
-        }
+        taken = sp_xgrow(taken, n, &cap, sizeof(*taken), 64);
         taken[n++] = v;
     }
     if (f < 0)
@@ -227,10 +224,7 @@ static int taken_chunk(sp_gpw *w, pfx *t, size_t lo, size_t hi, int digits, sp_e
             long v = key_number(k, t[i].prefix, digits);
             if (v < 0)
                 continue;
-            if (t[i].n == t[i].cap) {
-                t[i].cap = t[i].cap ? t[i].cap * 2 : 8;
-                t[i].taken = sp_xrealloc(t[i].taken, t[i].cap * sizeof(long));
-            }
+            t[i].taken = sp_xgrow(t[i].taken, t[i].n, &t[i].cap, sizeof(*t[i].taken), 8);
             t[i].taken[t[i].n++] = v;
             break;
         }

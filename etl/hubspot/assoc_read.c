@@ -28,14 +28,7 @@ static sp_hs_assoc_list *item_of(sp_hs_assoc_lists *l, const char *from_id)
 
 static void list_add(sp_arena *a, sp_hs_assoc_list *it, const char *id)
 {
-    if (it->n == it->cap) {
-        size_t cap = it->cap ? it->cap * 2 : 8;
-        const char **ids = sp_arena_alloc(a, cap * sizeof(*ids));
-        if (it->n > 0)
-            memcpy(ids, it->to_ids, it->n * sizeof(*ids));
-        it->to_ids = ids;
-        it->cap = cap;
-    }
+    it->to_ids = sp_arena_grow(a, it->to_ids, it->n, &it->cap, sizeof(*it->to_ids), 8);
     it->to_ids[it->n++] = sp_arena_strdup(a, id);
 }
 

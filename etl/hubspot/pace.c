@@ -147,13 +147,12 @@ void sp_hs_pacer_sent(sp_hs_pacer *p, int64_t now)
     }
     p->due_us = (p->due_us > now * 1000 ? p->due_us : now * 1000) + spacing_us(p);
     prune(p, now);
-    if (p->ring_head + p->ring_n == p->ring_cap) {
+    if ((size_t)(p->ring_head + p->ring_n) == p->ring_cap) {
         if (p->ring_head > 0) {
             memmove(p->ring, p->ring + p->ring_head, (size_t)p->ring_n * sizeof(*p->ring));
             p->ring_head = 0;
         } else {
-            p->ring_cap = p->ring_cap ? p->ring_cap * 2 : 256;
-            p->ring = sp_xrealloc(p->ring, (size_t)p->ring_cap * sizeof(*p->ring));
+            p->ring = sp_xgrow(p->ring, (size_t)p->ring_n, &p->ring_cap, sizeof(*p->ring), 256);
         }
     }
     p->ring[p->ring_head + p->ring_n] = now;

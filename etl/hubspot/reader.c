@@ -169,10 +169,7 @@ int sp_hs_read_since(sp_hs_client *c, const sp_hs_since *q, sp_hs_page_fn fn, vo
                     goto done;
                 if (w.hi - w.lo > 1) {
                     int64_t mid = w.lo + (w.hi - w.lo) / 2;
-                    if (nstack + 2 > capstack) {
-                        capstack *= 2;
-                        stack = sp_xrealloc(stack, capstack * sizeof(*stack));
-                    }
+                    stack = sp_xgrow(stack, nstack + 1, &capstack, sizeof(*stack), 64); /* room for two */
                     stack[nstack++] = (win){mid, w.hi};
                     stack[nstack++] = (win){w.lo, mid};
                     stats->splits++;

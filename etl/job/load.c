@@ -34,10 +34,7 @@ void jc_error(jctx *c, sp_job_pos pos, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    if (c->ndiags == c->capdiags) {
-        c->capdiags = c->capdiags ? c->capdiags * 2 : 16;
-        c->diags = sp_xrealloc(c->diags, c->capdiags * sizeof(*c->diags));
-    }
+    c->diags = sp_xgrow(c->diags, c->ndiags, &c->capdiags, sizeof(*c->diags), 16);
     c->diags[c->ndiags].line = pos.line;
     c->diags[c->ndiags].col = pos.col;
     c->diags[c->ndiags].seq = c->ndiags;

@@ -69,10 +69,7 @@ static void index_lines(jctx *c)
     for (size_t i = 0; i < c->len; i++) {
         if (c->text[i] != '\n')
             continue;
-        if (c->nlines == cap) {
-            cap *= 2;
-            c->lines = sp_xrealloc(c->lines, cap * sizeof(*c->lines));
-        }
+        c->lines = sp_xgrow(c->lines, c->nlines, &cap, sizeof(*c->lines), 64);
         c->lines[c->nlines++] = i + 1;
     }
 }
@@ -137,10 +134,7 @@ static size_t scan_tag(jctx *c, size_t i, jtag *t)
             p++;
             continue;
         }
-        if (t->nattrs == cap) {
-            cap = cap ? cap * 2 : 8;
-            t->attrs = sp_xrealloc(t->attrs, cap * sizeof(*t->attrs));
-        }
+        t->attrs = sp_xgrow(t->attrs, t->nattrs, &cap, sizeof(*t->attrs), 8);
         a = &t->attrs[t->nattrs++];
         memset(a, 0, sizeof(*a));
         a->name = sp_xstrndup(c->text + name_off, p - name_off);
@@ -191,10 +185,7 @@ void jscan(jctx *c)
         } else if (starts(c, i, "</")) {
             i = find(c, i, ">") + 1;
         } else {
-            if (c->ntags == cap) {
-                cap = cap ? cap * 2 : 64;
-                c->tags = sp_xrealloc(c->tags, cap * sizeof(*c->tags));
-            }
+            c->tags = sp_xgrow(c->tags, c->ntags, &cap, sizeof(*c->tags), 64);
             i = scan_tag(c, i, &c->tags[c->ntags++]);
         }
     }

@@ -30,10 +30,7 @@ static void names_add(names *s, const char *p, size_t len)
     for (size_t i = 0; i < s->n; i++)
         if (strlen(s->v[i]) == len && memcmp(s->v[i], p, len) == 0)
             return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->v = sp_xrealloc(s->v, s->cap * sizeof(*s->v));
-    }
+    s->v = sp_xgrow(s->v, s->n, &s->cap, sizeof(*s->v), 64);
     s->v[s->n++] = sp_xstrndup(p, len);
 }
 

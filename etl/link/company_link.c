@@ -63,14 +63,7 @@ static void add_link(cl_page *pg, const char *etype, const char *ekey, const cha
 {
     sp_link *l;
 
-    if (pg->nlinks == pg->caplinks) {
-        size_t cap = pg->caplinks ? pg->caplinks * 2 : 64;
-        sp_link *nl = sp_arena_alloc(pg->arena, cap * sizeof(*nl));
-        if (pg->nlinks > 0)
-            memcpy(nl, pg->links, pg->nlinks * sizeof(*nl));
-        pg->links = nl;
-        pg->caplinks = cap;
-    }
+    pg->links = sp_arena_grow(pg->arena, pg->links, pg->nlinks, &pg->caplinks, sizeof(*pg->links), 64);
     l = &pg->links[pg->nlinks++];
     memset(l, 0, sizeof(*l));
     snprintf(l->entity_type, sizeof(l->entity_type), "%s", etype);
@@ -84,14 +77,7 @@ void cl_action(cl_page *pg, const char *etype, const char *ekey, const char *cat
     cl_row *row;
     va_list ap;
 
-    if (pg->nrows == pg->caprows) {
-        size_t cap = pg->caprows ? pg->caprows * 2 : 16;
-        cl_row *nr = sp_arena_alloc(pg->arena, cap * sizeof(*nr));
-        if (pg->nrows > 0)
-            memcpy(nr, pg->rows, pg->nrows * sizeof(*nr));
-        pg->rows = nr;
-        pg->caprows = cap;
-    }
+    pg->rows = sp_arena_grow(pg->arena, pg->rows, pg->nrows, &pg->caprows, sizeof(*pg->rows), 16);
     row = &pg->rows[pg->nrows++];
     snprintf(row->etype, sizeof(row->etype), "%s", etype);
     snprintf(row->ekey, sizeof(row->ekey), "%s", ekey);

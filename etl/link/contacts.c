@@ -97,12 +97,7 @@ static size_t contact_index(cl_page *pg, const char *id, size_t *cap)
     for (size_t i = 0; i < pg->ncontacts; i++)
         if (strcmp(pg->contacts[i].id, id) == 0)
             return i;
-    if (pg->ncontacts == *cap) {
-        cl_contact *nc = sp_arena_alloc(pg->arena, (*cap = *cap ? *cap * 2 : 64) * sizeof(*nc));
-        if (pg->ncontacts > 0)
-            memcpy(nc, pg->contacts, pg->ncontacts * sizeof(*nc));
-        pg->contacts = nc;
-    }
+    pg->contacts = sp_arena_grow(pg->arena, pg->contacts, pg->ncontacts, cap, sizeof(*pg->contacts), 64);
     pg->contacts[pg->ncontacts].id = sp_arena_strdup(pg->arena, id);
     return pg->ncontacts++;
 }

@@ -485,10 +485,7 @@ static void ident_text(const parser *p, size_t t, const char **s, size_t *len)
 static size_t add_param(parser *p, sp_filter_type type, const char *text, size_t t)
 {
     sp_filter_param *x;
-    if (p->nparams == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 8;
-        p->params = sp_xrealloc(p->params, p->cap * sizeof(*p->params));
-    }
+    p->params = sp_xgrow(p->params, p->nparams, &p->cap, sizeof(*p->params), 8);
     x = &p->params[p->nparams];
     memset(x, 0, sizeof(*x));
     x->type = type;

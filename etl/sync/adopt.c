@@ -97,10 +97,7 @@ static int read_rows(sp_db *db, int sqlite, const char *sql, const char *key, ad
         (sqlite && sp_stmt_bind_text(st, 2, padded, e) != 0) || sp_stmt_exec(st, NULL, e) != 0)
         goto done;
     while ((f = sp_stmt_fetch(st, e)) == 1) {
-        if (out->n == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 16;
-            out->v = sp_xrealloc(out->v, out->cap * sizeof(*out->v));
-        }
+        out->v = sp_xgrow(out->v, out->n, &out->cap, sizeof(*out->v), 16);
         memset(&out->v[out->n], 0, sizeof(out->v[0]));
         trimmed(out->v[out->n].code, sizeof(out->v[0].code), sp_stmt_text(st, 0));
         trimmed(out->v[out->n].email, sizeof(out->v[0].email), sp_stmt_text(st, 1));
@@ -121,10 +118,7 @@ static int read_converted(sp_db *db, const char *hub, ad_plan *p, sp_err *e)
         sp_stmt_bind_text(st, 2, hub, e) != 0 || sp_stmt_exec(st, NULL, e) != 0)
         goto done;
     while ((f = sp_stmt_fetch(st, e)) == 1) {
-        if (p->nprospects == p->capprospects) {
-            p->capprospects = p->capprospects ? p->capprospects * 2 : 16;
-            p->prospects = sp_xrealloc(p->prospects, p->capprospects * sizeof(*p->prospects));
-        }
+        p->prospects = sp_xgrow(p->prospects, p->nprospects, &p->capprospects, sizeof(*p->prospects), 16);
         p->prospects[p->nprospects++] = sp_arena_strdup(p->arena, sp_stmt_text(st, 0));
     }
     rc = f == 0 ? 0 : -1;
@@ -143,10 +137,7 @@ static int collect_contact(const char *hub, const sp_link *l, void *ud)
     ad_contacts *c = ud;
 
     (void)hub;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 16;
-        c->v = sp_xrealloc(c->v, c->cap * sizeof(*c->v));
-    }
+    c->v = sp_xgrow(c->v, c->n, &c->cap, sizeof(*c->v), 16);
     c->v[c->n++] = *l;
     return 0;
 }
@@ -170,10 +161,7 @@ static ad_row *address_for(ad_rows *addrs, const char *id, const char *email)
 
 static void add_move(ad_plan *p, const char *from, const char *to)
 {
-    if (p->nmoves == p->capmoves) {
-        p->capmoves = p->capmoves ? p->capmoves * 2 : 16;
-        p->moves = sp_xrealloc(p->moves, p->capmoves * sizeof(*p->moves));
-    }
+    p->moves = sp_xgrow(p->moves, p->nmoves, &p->capmoves, sizeof(*p->moves), 16);
     snprintf(p->moves[p->nmoves].from, sizeof(p->moves[0].from), "%s", from);
     snprintf(p->moves[p->nmoves].to, sizeof(p->moves[0].to), "%s", to);
     p->nmoves++;

@@ -58,14 +58,7 @@ static int put_link(drun *d, xpage *pg, const char *type, const xrec *x, const c
         return upsert_link(d, type, x, object, e);
     if (d->new_links == NULL && sp_link_batch_open(d->x.ctx->db, &d->new_links, e) != 0)
         return -1;
-    if (d->nrows == d->caprows) {
-        struct dl_newrow *rows;
-        d->caprows = d->caprows ? d->caprows * 2 : 256;
-        rows = sp_arena_alloc(pg->arena, d->caprows * sizeof(*rows));
-        if (d->nrows > 0)
-            memcpy(rows, d->rows, d->nrows * sizeof(*rows));
-        d->rows = rows;
-    }
+    d->rows = sp_arena_grow(pg->arena, d->rows, d->nrows, &d->caprows, sizeof(*d->rows), 256);
     d->rows[d->nrows++] = (struct dl_newrow){type, object, x};
     /* a refused row (1): written again at the flush */
     return sp_link_batch_add(d->new_links, d->x.ctx->hub, type, x->ekey, object, x->hs_id, x->hash, sp_clock_wall_ms(),

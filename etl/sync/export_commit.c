@@ -286,10 +286,7 @@ int sx_load_open_actions(xrun *r, sp_err *e)
         goto done;
     while ((f = sp_stmt_fetch(st, e)) == 1) {
         const char *t = sp_stmt_text(st, 0), *k = sp_stmt_text(st, 1);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            keys = sp_xrealloc(keys, cap * sizeof(*keys));
-        }
+        keys = sp_xgrow(keys, n, &cap, sizeof(*keys), 64);
         keys[n++] = sp_arena_printf(r->job_arena, "%s|%s", t ? t : "", k ? k : "");
     }
     if (f < 0)

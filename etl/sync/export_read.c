@@ -137,10 +137,7 @@ static int read_rows(xsrc *src, const xlevel_rt *l, const char *sql, const xpara
                    sp_job_entity_name(l->lv->entity));
             goto done;
         }
-        if (n == cap) {
-            cap *= 2;
-            rows = sp_xrealloc(rows, cap * sizeof(*rows));
-        }
+        rows = sp_xgrow(rows, n, &cap, sizeof(*rows), 64);
         if (copy_row(st, l, a, &rows[n++], e) != 0)
             goto done;
     }

@@ -177,14 +177,7 @@ static void prop_add(sp_arena *a, props *p, const char *name)
     for (size_t i = 0; i < p->n; i++)
         if (strcmp(p->v[i], name) == 0)
             return;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-        const char **nv = sp_arena_alloc(a, cap * sizeof(*nv));
-        if (p->n > 0)
-            memcpy(nv, p->v, p->n * sizeof(*nv));
-        p->v = nv;
-        p->cap = cap;
-    }
+    p->v = sp_arena_grow(a, p->v, p->n, &p->cap, sizeof(*p->v), 16);
     p->v[p->n++] = name;
 }
 

@@ -193,14 +193,7 @@ static int try_kind(im_run *r, im_page *pg, im_company *c, const im_kind *k, sp_
 
 void im_page_created(im_page *pg, const char *id, const char *key)
 {
-    if (pg->ncreated == pg->capcreated) {
-        size_t cap = pg->capcreated ? pg->capcreated * 2 : 16;
-        im_wb *nc = sp_arena_alloc(pg->arena, cap * sizeof(*nc));
-        if (pg->ncreated > 0)
-            memcpy(nc, pg->created, pg->ncreated * sizeof(*nc));
-        pg->created = nc;
-        pg->capcreated = cap;
-    }
+    pg->created = sp_arena_grow(pg->arena, pg->created, pg->ncreated, &pg->capcreated, sizeof(*pg->created), 16);
     snprintf(pg->created[pg->ncreated].id, sizeof(pg->created[0].id), "%s", id);
     snprintf(pg->created[pg->ncreated++].key, sizeof(pg->created[0].key), "%s", key);
 }

@@ -160,14 +160,7 @@ static int collect(void *ud, const sp_job_rule_set *rs, size_t ri, const char *c
     a->hs = copy_hs(s->arena, rs, ri, hs);
     a->next = s->by_comp[s->comp];
     s->by_comp[s->comp] = a;
-    if (s->nall == s->capall) {
-        size_t cap = s->capall ? s->capall * 2 : 256;
-        ahead **na = sp_arena_alloc(s->arena, cap * sizeof(*na));
-        if (s->nall > 0)
-            memcpy(na, s->all, s->nall * sizeof(*na));
-        s->all = na;
-        s->capall = cap;
-    }
+    s->all = sp_arena_grow(s->arena, s->all, s->nall, &s->capall, sizeof(*s->all), 256);
     s->all[s->nall++] = a;
     return 0;
 }

@@ -205,10 +205,7 @@ static void wb_answered(sp_hs_batch_result *res, void *ud)
     for (size_t i = 0; i < res->n && i < f->ch.n; i++) {
         if (res->items[i].state != SP_HS_ITEM_OK)
             continue;
-        if (r->wb_okn == r->wb_okcap) {
-            r->wb_okcap = r->wb_okcap ? r->wb_okcap * 2 : 256;
-            r->wb_ok = sp_xrealloc(r->wb_ok, r->wb_okcap * sizeof(*r->wb_ok));
-        }
+        r->wb_ok = sp_xgrow(r->wb_ok, r->wb_okn, &r->wb_okcap, sizeof(*r->wb_ok), 256);
         snprintf(r->wb_ok[r->wb_okn++].key, sizeof(r->wb_ok[0].key), "%s", f->ch.key[i]);
     }
     pthread_mutex_unlock(&r->wbmu);

@@ -31,6 +31,7 @@
 #ifndef SPETL_HS_PACE_H
 #define SPETL_HS_PACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct sp_hs_pacer {
@@ -51,7 +52,8 @@ typedef struct sp_hs_pacer {
     int strikes;             /* consecutive 429 events */
     int64_t last_throttle_ms;  /* when the last 429 arrived */
     int64_t *ring;           /* send times, oldest first, from ring_head */
-    int ring_cap, ring_head, ring_n;
+    size_t ring_cap;         /* slots of ring */
+    int ring_head, ring_n;
     long long sent;          /* totals, for reports */
     long long throttled;
 } sp_hs_pacer;

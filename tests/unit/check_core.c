@@ -1,6 +1,8 @@
 /* check_core.c -- errors, buffers, arenas, clock, logging (etl/core). */
 #include <check.h>
 #include <jansson.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +161,105 @@ START_TEST(arena_allocates_resets_and_runs_cleanups)
     ck_assert_int_eq(cleaned, 11);
     ck_assert_uint_eq(sp_arena_used(a), 0);
     ck_assert_str_eq(sp_arena_strndup(a, "abcdef", 3), "abc");
+    sp_arena_free(a);
+}
+END_TEST
+
+/* Appends 0..count-1 to v by sp_xgrow, checking that it moves the array only
+ * when full, to first_cap then double, and keeps what was stored. */
+START_TEST(xgrow_starts_at_first_cap_doubles_and_keeps_contents)
+{
+    size_t *v = NULL, cap = 0, want = 3;
+
+    for (size_t n = 0; n < 1000; n++) {
+        size_t *before = v, was = cap;
+        v = sp_xgrow(v, n, &cap, sizeof(*v), 3);
+        if (n < was) {
+            ck_assert_ptr_eq(v, before);
+            ck_assert_uint_eq(cap, was);
+        } else {
+            ck_assert_uint_eq(cap, want);
+            want *= 2;
+            for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(v[i], i * 7);
+        }
+        v[n] = n * 7;
+    }
+    ck_assert_uint_eq(cap, 1536);
+    for (size_t i = 0; i < 1000; i++)
+        ck_assert_uint_eq(v[i], i * 7);
+    free(v);
+    /* past the capacity by more than double: as large as needed */
+    cap = 4;
+    v = sp_xgrow(sp_xmalloc(4 * sizeof(*v)), 20, &cap, sizeof(*v), 4);
+    ck_assert_uint_eq(cap, 32);
+    v[20] = 1;
+    free(v);
+}
+END_TEST
+
+START_TEST(arena_grow_copies_into_the_arena_and_keeps_the_old_block)
+{
+    sp_arena *a = sp_arena_new(256);
+    int *v = NULL, *old;
+    size_t cap = 0, used;
+
+    v = sp_arena_grow(a, v, 0, &cap, sizeof(*v), 5);
+    ck_assert_uint_eq(cap, 5);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_ptr_eq(sp_arena_grow(a, v, (size_t)i, &cap, sizeof(*v), 5), v);
+        v[i] = 100 + i;
+    }
+    ck_assert_uint_eq(cap, 5);
+    old = v;
+    used = sp_arena_used(a);
+    v = sp_arena_grow(a, v, 5, &cap, sizeof(*v), 5);
+    ck_assert_ptr_ne(v, old);
+    ck_assert_uint_eq(cap, 10);
+    ck_assert_uint_ge(sp_arena_used(a), used + 10 * sizeof(*v));
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(v[i], 100 + i);
+        ck_assert_int_eq(old[i], 100 + i); /* the old block stays until reset */
+    }
+    for (int i = 5; i < 10; i++)
+        ck_assert_int_eq(v[i], 0); /* zeroed like any arena block */
+    for (int i = 5; i < 40; i++) {
+        v = sp_arena_grow(a, v, (size_t)i, &cap, sizeof(*v), 5);
+        v[i] = 100 + i;
+    }
+    ck_assert_uint_eq(cap, 40);
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_eq(v[i], 100 + i);
+    sp_arena_free(a);
+}
+END_TEST
+
+/* Sizes that overflow size_t abort as out of memory rather than wrap to a
+ * small block (run only when Check forks: the abort is the expected end). */
+START_TEST(xgrow_refuses_a_size_that_overflows)
+{
+    size_t cap = 0;
+    void *v = sp_xgrow(NULL, 0, &cap, SIZE_MAX / 4 + 1, 4);   /* 4 * 2^62 wraps to 0 */
+
+    free(v);
+}
+END_TEST
+
+START_TEST(xgrow_refuses_a_capacity_that_overflows)
+{
+    size_t cap = SIZE_MAX / 2 + 1;
+    void *v = sp_xgrow(NULL, cap, &cap, 1, 64);                /* doubled wraps to 0 */
+
+    free(v);
+}
+END_TEST
+
+START_TEST(arena_grow_refuses_a_size_that_overflows)
+{
+    sp_arena *a = sp_arena_new(0);
+    size_t cap = 0;
+
+    sp_arena_grow(a, NULL, 0, &cap, SIZE_MAX / 4 + 1, 4);
     sp_arena_free(a);
 }
 END_TEST
@@ -528,6 +629,8 @@ static Suite *core_suite(void)
     tcase_add_test(tc, buf_refuses_past_its_bound);
     tcase_add_test(tc, buf_refusal_is_sticky_until_reset);
     tcase_add_test(tc, arena_allocates_resets_and_runs_cleanups);
+    tcase_add_test(tc, xgrow_starts_at_first_cap_doubles_and_keeps_contents);
+    tcase_add_test(tc, arena_grow_copies_into_the_arena_and_keeps_the_old_block);
     tcase_add_test(tc, time_parses_iso_and_epoch);
     tcase_add_test(tc, fake_clock_never_sleeps);
     tcase_add_test(tc, time_parse_date_is_strict);
@@ -550,6 +653,15 @@ int main(void)
     SRunner *sr = srunner_create(core_suite());
     int failed;
 
+    if (srunner_fork_status(sr) == CK_FORK) { /* tests that end in abort() */
+        TCase *tc = tcase_create("abort");
+        Suite *s = suite_create("core-abort");
+        tcase_add_test_raise_signal(tc, xgrow_refuses_a_size_that_overflows, SIGABRT);
+        tcase_add_test_raise_signal(tc, xgrow_refuses_a_capacity_that_overflows, SIGABRT);
+        tcase_add_test_raise_signal(tc, arena_grow_refuses_a_size_that_overflows, SIGABRT);
+        suite_add_tcase(s, tc);
+        srunner_add_suite(sr, s);
+    }
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
