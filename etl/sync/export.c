@@ -112,8 +112,22 @@ static int x_drain(void *ud, int all, sp_err *e)
 
 static int x_commit(void *ud, void *page, sp_err *e)
 {
+    xpage *pg = page;
+
     (void)ud;
-    return sx_commit_page(page, e);
+    return sx_commit_pages(&pg, 1, e);
+}
+
+static int x_commit_many(void *ud, void *const *pages, size_t n, sp_err *e)
+{
+    xpage *pgs[SP_SYNC_COMMIT_GROUP];
+
+    (void)ud;
+    if (n > SP_SYNC_COMMIT_GROUP)
+        return SP_ERR(e, SP_EINTERNAL, "export: %zu pages to commit at once (at most %d)", n, SP_SYNC_COMMIT_GROUP);
+    for (size_t i = 0; i < n; i++)
+        pgs[i] = pages[i];
+    return sx_commit_pages(pgs, n, e);
 }
 
 /* A freed page gives the heap its free pages back (glibc keeps them per
@@ -128,7 +142,8 @@ static void x_free_page(void *ud, void *page)
 #endif
 }
 
-static const sp_sync_ops export_ops = {x_src_open, x_src_close, x_read, x_start, x_drain, x_commit, x_free_page};
+static const sp_sync_ops export_ops = {x_src_open, x_src_close, x_read,      x_start,
+                                       x_drain,    x_commit,    x_free_page, x_commit_many};
 
 /* ---- the run ------------------------------------------------------------ */
 
