@@ -76,6 +76,8 @@ struct sp_batch {
      * those sizes: a page's new links, a different count every page, then
      * reuse the same few statements instead of preparing one per page) */
     SQLHSTMT hm[MULTI_SLOTS];
+    int hm_at[MULTI_SLOTS];      /* the row its parameters are bound at, -1 none: the
+                                    arrays never move, so binding there again is skipped */
     /* packed units (sp_batch_pack): the statement, its parameter's text */
     SQLHSTMT hp;
     sp_buf pack;
@@ -231,8 +233,10 @@ int sp_batch_open(sp_db *db, const char *sql, const sp_param_spec *params, int n
     b = sp_xcalloc(1, sizeof(*b));
     b->db = db;
     b->h = SQL_NULL_HSTMT;
-    for (int i = 0; i < MULTI_SLOTS; i++)
+    for (int i = 0; i < MULTI_SLOTS; i++) {
         b->hm[i] = SQL_NULL_HSTMT;
+        b->hm_at[i] = -1;
+    }
     b->hp = SQL_NULL_HSTMT;
     b->sql = sp_xstrdup(sql);
     b->nparams = nparams;
@@ -507,10 +511,8 @@ static SQLHSTMT multi_prepare(sp_batch *b, int k, sp_err *e)
     if (b->hm[slot] != SQL_NULL_HSTMT)
         return b->hm[slot];
     sp_buf_init(&sql, strlen(b->ins_prefix) + (size_t)k * (strlen(b->ins_tuple) + 2) + 64);
-    /* The SQLite ODBC driver compiles an INSERT again at every SQLExecute
-     * (its SQLPrepare keeps only a SELECT, or a WITH statement, compiled):
-     * a WITH that names nothing makes it keep this one */
-    if (b->db->dialect == SP_DIALECT_SQLITE && sp_buf_puts(&sql, "WITH spetl_kept AS (SELECT 1) ", e) < 0)
+    /* kept compiled on SQLite (no row count is read here) */
+    if (b->db->dialect == SP_DIALECT_SQLITE && sp_buf_puts(&sql, SP_SQLITE_KEPT, e) < 0)
         goto done;
     if (sp_buf_puts(&sql, b->ins_prefix, e) < 0)
         goto done;
@@ -536,19 +538,25 @@ done:
 static int multi_exec(sp_batch *b, int start, int k, sp_err *e)
 {
     SQLHSTMT hm = multi_prepare(b, k, e);
+    int slot = multi_slot(b, k);
+
     if (hm == SQL_NULL_HSTMT)
         return -1;
-    for (int r = 0; r < k; r++) {
+    for (int r = 0; r < k && b->hm_at[slot] != start; r++) {
         for (int i = 0; i < b->nparams; i++) {
             bcol *c = &b->cols[i];
             int row = start + r;
             if (!SQL_SUCCEEDED(SQLBindParameter(hm, (SQLUSMALLINT)(r * b->nparams + i + 1),
                                                 SQL_PARAM_INPUT, c->ctype, c->sqltype, c->colsize,
                                                 c->digits, c->data + (size_t)row * c->width,
-                                                (SQLLEN)c->width, c->ind + row)))
+                                                (SQLLEN)c->width, c->ind + row))) {
+                b->hm_at[slot] = -1;
                 return sp_db_diag(b->db, e, SQL_HANDLE_STMT, hm, b->sql,
                                   "binding a multi-row insert");
+            }
         }
+        if (r == k - 1)
+            b->hm_at[slot] = start;
     }
     SQLRETURN rc = SQLExecute(hm);
     SQLFreeStmt(hm, SQL_CLOSE);

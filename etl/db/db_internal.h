@@ -78,6 +78,12 @@ int sp_db_end_tran(sp_db *db, int commit, sp_err *e);
  * statements, connection strings and diagnostics go through the W functions
  * and text cells are SQL_C_WCHAR (UTF-16, include/spetl/utf16.h); on POSIX
  * these are the narrow calls (unixODBC's drivers speak UTF-8 there). */
+/* Put before an INSERT, UPDATE or DELETE on SQLite, it makes the ODBC
+ * driver keep the statement compiled between executions (it compiles any
+ * other statement again at every SQLExecute); the statement's row count
+ * then reads 0. */
+#define SP_SQLITE_KEPT "WITH spetl_kept AS (SELECT 1) "
+
 SQLRETURN sp_odbc_prepare(SQLHSTMT h, const char *sql);
 SQLRETURN sp_odbc_exec_direct(SQLHSTMT h, const char *sql);
 SQLRETURN sp_odbc_driver_connect(SQLHDBC h, const char *conn);

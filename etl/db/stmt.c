@@ -67,6 +67,7 @@ struct sp_stmt {
     SQLUSMALLINT *status;
     SQLULEN pos;
     int64_t row_count;
+    int no_count;                /* sp_stmt_prepare_kept on SQLite: no row count */
     SQLHSTMT cur;                /* handle whose cursor is open */
     int bound_h, bound_next;     /* columns bound to h / h_next */
     /* keyset paging */
@@ -190,6 +191,33 @@ int sp_stmt_prepare(sp_db *db, const char *sql, sp_stmt **out, sp_err *e)
     *out = NULL;
     st->sql = sp_xstrdup(sql);
     if (stmt_prepare_handle(st, &st->h, sql, e) < 0) {
+        sp_stmt_free(st);
+        return -1;
+    }
+    *out = st;
+    return 0;
+}
+
+/* The SQLite ODBC driver compiles an INSERT, UPDATE or DELETE again at every
+ * SQLExecute (its SQLPrepare keeps only a statement starting with SELECT or
+ * WITH compiled): a WITH that names nothing makes it keep the statement. Its
+ * row count then reads 0, hence no_count. */
+int sp_stmt_prepare_kept(sp_db *db, const char *sql, sp_stmt **out, sp_err *e)
+{
+    sp_stmt *st = NULL;
+    char *kept = NULL;
+    int rc;
+
+    if (db->dialect != SP_DIALECT_SQLITE)
+        return sp_stmt_prepare(db, sql, out, e);
+    *out = NULL;
+    st = stmt_new(db);
+    st->sql = sp_xstrdup(sql);   /* messages quote the statement as written */
+    st->no_count = 1;
+    kept = sp_xasprintf("%s%s", SP_SQLITE_KEPT, sql);
+    rc = stmt_prepare_handle(st, &st->h, kept, e);
+    free(kept);
+    if (rc < 0) {
         sp_stmt_free(st);
         return -1;
     }
@@ -563,6 +591,8 @@ static int exec_handle(sp_stmt *st, SQLHSTMT h, const char *sql, int64_t *rows, 
 
 int sp_stmt_exec(sp_stmt *st, int64_t *rows, sp_err *e)
 {
+    if (rows != NULL && st->no_count)
+        return SP_ERR(e, SP_EINTERNAL, "a statement kept compiled has no row count: %.120s", stmt_text(st));
     close_cursor(st);
     st->has_result = 0;
     st->eof = 0;

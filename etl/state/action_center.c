@@ -37,9 +37,11 @@ void sp_action_writer_free(sp_action_writer *w)
     free(w);
 }
 
+/* Prepared on first use, and kept compiled: a run writes these for every
+ * failed or fixed record (their row counts are not read). */
 static int prepared(sp_action_writer *w, sp_stmt **st, const char *sql, sp_err *e)
 {
-    return *st != NULL ? 0 : sp_stmt_prepare(w->db, sql, st, e);
+    return *st != NULL ? 0 : sp_stmt_prepare_kept(w->db, sql, st, e);
 }
 
 int sp_action_writer_add(sp_action_writer *w, const sp_action *a, int may_be_open, sp_err *e)

@@ -1,39 +1,54 @@
 /* commit_thread.c -- the pipeline's commit thread (spetl/sync.h): pages
- * whose work is done wait in a queue and are committed one at a time, in
- * the order they were done, each holding the run's connection. */
+ * whose work is done wait in a queue and are committed in the order they
+ * were done, holding the run's connection: one at a time, or, when the
+ * engine commits many at once (ops->commit_many), every page waiting
+ * together. */
 #include <stdlib.h>
 
 #include "pipeline_internal.h"
 #include "spetl/mem.h"
 
+/* The pages waiting, up to max, off the queue (s->mu held). */
+static size_t take_pages(sp_sync *s, void **pages, size_t max)
+{
+    size_t n = 0;
+
+    while (s->cq_head != NULL && n < max) {
+        sp_sync_qnode *qn = s->cq_head;
+        s->cq_head = qn->next;
+        if (s->cq_head == NULL)
+            s->cq_tail = NULL;
+        s->cqn--;
+        pages[n++] = qn->page;
+        free(qn);
+    }
+    return n;
+}
+
 static void *committer_main(void *arg)
 {
     sp_sync *s = arg;
+    size_t group = s->ops->commit_many != NULL ? SP_SYNC_COMMIT_GROUP : 1;
 
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        sp_sync_qnode *qn;
-        void *page;
+        void *pages[SP_SYNC_COMMIT_GROUP];
+        size_t n;
         sp_err e;
         int rc;
         while (s->cq_head == NULL && !s->cclosing)
             pthread_cond_wait(&s->cv, &s->mu);
         if (s->cq_head == NULL)
             break;   /* closing, nothing left */
-        qn = s->cq_head;
-        s->cq_head = qn->next;
-        if (s->cq_head == NULL)
-            s->cq_tail = NULL;
-        s->cqn--;
+        n = take_pages(s, pages, group);
         pthread_cond_broadcast(&s->cv);   /* room in the queue */
         pthread_mutex_unlock(&s->mu);
-        page = qn->page;
-        free(qn);
         sp_err_clear(&e);
         pthread_mutex_lock(&s->dbmu);
-        rc = sp_sync_commit_page(s, page, &e);
+        rc = sp_sync_commit_pages(s, pages, n, &e);
         pthread_mutex_unlock(&s->dbmu);
-        sp_sync_page_end(s, page, rc, &e);
+        for (size_t i = 0; i < n; i++)
+            sp_sync_page_end(s, pages[i], rc, &e);
         pthread_mutex_lock(&s->mu);
     }
     pthread_mutex_unlock(&s->mu);

@@ -94,7 +94,7 @@ static void d_free_page(void *ud, void *page)
     sx_page_free(page);
 }
 
-static const sp_sync_ops deal_ops = {d_src_open, d_src_close, d_read, d_start, d_drain, d_commit, d_free_page};
+static const sp_sync_ops deal_ops = {d_src_open, d_src_close, d_read, d_start, d_drain, d_commit, d_free_page, NULL};
 
 /* ---- the next queues ---------------------------------------------------------- */
 

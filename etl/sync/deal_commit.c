@@ -54,27 +54,17 @@ struct dl_newrow {
  * read, else an upsert. */
 static int put_link(drun *d, xpage *pg, const char *type, const xrec *x, const char *object, sp_err *e)
 {
-    static const sp_param_spec ps[] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 200}, {SP_TYPE_TEXT, 40},
-                                       {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 64}, {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
-    int64_t now = sp_clock_wall_ms();
-
     if (x->linked_before)
         return upsert_link(d, type, x, object, e);
-    if (d->new_links == NULL &&
-        sp_batch_open(d->x.ctx->db,
-                      "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, HubSpot_Object_Type, "
-                      "HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      ps, 8, 500, &d->new_links, e) != 0)
+    if (d->new_links == NULL && sp_link_batch_open(d->x.ctx->db, &d->new_links, e) != 0)
         return -1;
     d->rows = sp_arena_grow(pg->arena, d->rows, d->nrows, &d->caprows, sizeof(*d->rows), 256);
     d->rows[d->nrows++] = (struct dl_newrow){type, object, x};
-    if (sp_batch_text(d->new_links, 1, d->x.ctx->hub, e) != 0 || sp_batch_text(d->new_links, 2, type, e) != 0 ||
-        sp_batch_text(d->new_links, 3, x->ekey, e) != 0 || sp_batch_text(d->new_links, 4, object, e) != 0 ||
-        sp_batch_text(d->new_links, 5, x->hs_id, e) != 0 || sp_batch_text(d->new_links, 6, x->hash, e) != 0 ||
-        sp_batch_time(d->new_links, 7, now, e) != 0 || sp_batch_time(d->new_links, 8, now, e) != 0)
-        return -1;
-    (void)sp_batch_add(d->new_links, e);   /* a refused row: written again at the flush */
-    return 0;
+    /* a refused row (1): written again at the flush */
+    return sp_link_batch_add(d->new_links, d->x.ctx->hub, type, x->ekey, object, x->hs_id, x->hash, sp_clock_wall_ms(),
+                             e) < 0
+               ? -1
+               : 0;
 }
 
 /* The page's new links; a row the batch refused (a link written since the

@@ -6,6 +6,7 @@
  * are done. */
 #include "spetl/export.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -112,23 +113,46 @@ static int x_drain(void *ud, int all, sp_err *e)
 
 static int x_commit(void *ud, void *page, sp_err *e)
 {
+    xpage *pg = page;
+
     (void)ud;
-    return sx_commit_page(page, e);
+    return sx_commit_pages(&pg, 1, e);
 }
 
-/* A freed page gives the heap its free pages back (glibc keeps them per
- * thread arena otherwise): peak RSS -1 to -1.5 MB at 10,000 and 100,000
- * customers, for a malloc_trim per page (100 customers). */
+static int x_commit_many(void *ud, void *const *pages, size_t n, sp_err *e)
+{
+    xpage *pgs[SP_SYNC_COMMIT_GROUP];
+
+    (void)ud;
+    if (n > SP_SYNC_COMMIT_GROUP)
+        return SP_ERR(e, SP_EINTERNAL, "export: %zu pages to commit at once (at most %d)", n, SP_SYNC_COMMIT_GROUP);
+    for (size_t i = 0; i < n; i++)
+        pgs[i] = pages[i];
+    return sx_commit_pages(pgs, n, e);
+}
+
+/* Every TRIM_PAGES pages freed give the heap its free pages back (glibc
+ * keeps them per thread arena otherwise): peak RSS -1 to -1.5 MB at 10,000
+ * and 100,000 customers. Once a page, its madvise calls (50 a page) and the
+ * page faults after them cost more CPU than that memory was worth; every
+ * fourth page let the peak RSS at 100,000 customers grow 0.8 MB (2026-12-07). */
+#define TRIM_PAGES 2
+
 static void x_free_page(void *ud, void *page)
 {
     (void)ud;
     sx_page_free(page);
 #ifdef __GLIBC__
-    malloc_trim(0);
+    {
+        static atomic_uint freed;
+        if (atomic_fetch_add(&freed, 1) % TRIM_PAGES == TRIM_PAGES - 1)
+            malloc_trim(0);
+    }
 #endif
 }
 
-static const sp_sync_ops export_ops = {x_src_open, x_src_close, x_read, x_start, x_drain, x_commit, x_free_page};
+static const sp_sync_ops export_ops = {x_src_open, x_src_close, x_read,      x_start,
+                                       x_drain,    x_commit,    x_free_page, x_commit_many};
 
 /* ---- the run ------------------------------------------------------------ */
 

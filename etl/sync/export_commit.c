@@ -2,7 +2,10 @@
  * every write of it is done: each record's link (new links in one
  * multi-row batch), its Action Center row (a failure; a gone object
  * re-resolved) or the resolution of its open one, and the run's counts.
- * sx_commit_page() is the one place where a page's counts become final.
+ * sx_commit_pages() is the one place where a page's counts become final;
+ * the commit thread gives it every page waiting (up to the pipeline's
+ * group), committed together: one transaction, one journal and its syncs
+ * for several pages when the disk is what the run waits on.
  * Runs on the commit thread when there is one, holding the run's
  * connection. */
 #include <stdio.h>
@@ -82,37 +85,21 @@ typedef struct newlinks {
 
 static int new_link(xrun *r, xpage *pg, newlinks *nl, const xlevel_rt *l, const xrec *x, sp_err *e)
 {
-    int64_t now = sp_clock_wall_ms();
     if (nl->b == NULL) {
-        static const sp_param_spec ps[] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 200},
-                                           {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 64},
-                                           {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
         size_t cap = pg->n[0] + pg->n[1] + 1;
-        if (r->link_new == NULL &&
-            (sp_batch_open(r->ctx->db,
-                           "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, "
-                           "HubSpot_Object_Type, HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           ps, 8, 500, &r->link_new, e) != 0 ||
-             sp_batch_pack(r->link_new, e) != 0))
+        if (r->link_new == NULL && sp_link_batch_open(r->ctx->db, &r->link_new, e) != 0)
             return -1;
         nl->b = r->link_new;
         sp_batch_reset(nl->b);
         nl->recs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->recs));
         nl->lvs = sp_arena_alloc(pg->arena, cap * sizeof(*nl->lvs));
     }
-    if (sp_batch_text(nl->b, 1, r->ctx->hub, e) != 0 || sp_batch_text(nl->b, 2, l->lv->link_type, e) != 0 ||
-        sp_batch_text(nl->b, 3, x->ekey, e) != 0 ||
-        sp_batch_text(nl->b, 4, sp_hs_object_name(l->object), e) != 0 ||
-        sp_batch_text(nl->b, 5, x->hs_id, e) != 0 || sp_batch_text(nl->b, 6, x->hash, e) != 0 ||
-        sp_batch_time(nl->b, 7, now, e) != 0 || sp_batch_time(nl->b, 8, now, e) != 0)
-        return -1;
     nl->recs[nl->n] = x;
     nl->lvs[nl->n] = l;
     nl->n++;
-    if (sp_batch_add(nl->b, e) != 0)
-        return 1;   /* some rows failed: handled at the flush */
-    return 0;
+    /* 1: some rows failed, handled at the flush */
+    return sp_link_batch_add(nl->b, r->ctx->hub, l->lv->link_type, x->ekey, sp_hs_object_name(l->object), x->hs_id,
+                             x->hash, sp_clock_wall_ms(), e);
 }
 
 /* A new link the batch refused, written again as an upsert. When that is
@@ -257,29 +244,47 @@ static int refresh_stats(xrun *r, size_t added, sp_err *e)
     return sp_db_refresh_stats(r->ctx->db, "spAAIntegratedEntityLink", e);
 }
 
-int sx_commit_page(xpage *pg, sp_err *e)
+/* One page's writes, in the open transaction: its post hooks', its
+ * records' links and Action Center rows; *added = its new links. */
+static int page_writes(xrun *r, xpage *pg, size_t *added, sp_err *e)
 {
-    xrun *r = pg->run;
     newlinks nl;
     int rc = -1;
 
     memset(&nl, 0, sizeof(nl));
-    if (sp_db_begin(r->ctx->db, e) != 0)
-        return -1;
     if (sx_post_hooks(r, pg, e) != 0)   /* their writes go with the page's */
         goto done;
     for (int lv = 0; lv < r->nlevels; lv++)
         for (size_t i = 0; i < pg->n[lv]; i++)
             if (pg->recs[lv][i].send && commit_rec(r, pg, &nl, &r->lv[lv], &pg->recs[lv][i], e) != 0)
                 goto done;
-    if (flush_new_links(r, &nl, e) != 0 || sp_db_commit(r->ctx->db, e) != 0)
+    if (flush_new_links(r, &nl, e) != 0)
         goto done;
-    /* the page's counts are final here */
-    if (refresh_stats(r, nl.n, e) != 0)
+    *added += nl.n;
+    rc = 0;
+done:
+    sp_batch_reset(nl.b);
+    return rc;
+}
+
+int sx_commit_pages(xpage *const *pgs, size_t n, sp_err *e)
+{
+    xrun *r = pgs[0]->run;
+    size_t added = 0;
+    int rc = -1;
+
+    if (sp_db_begin(r->ctx->db, e) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (page_writes(r, pgs[i], &added, e) != 0)
+            goto done;
+    if (sp_db_commit(r->ctx->db, e) != 0)
+        goto done;
+    /* the pages' counts are final here */
+    if (refresh_stats(r, added, e) != 0)
         goto done;
     rc = 0;   /* then the pipeline beats the run lock (pipeline.c) */
 done:
-    sp_batch_reset(nl.b);
     if (rc != 0)
         sp_db_rollback(r->ctx->db, NULL);
     return rc;

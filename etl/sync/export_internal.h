@@ -78,7 +78,7 @@ typedef struct xrec {
     int pend;                    /* flag for the next stage */
     const char *existing_id;     /* 409 on the email: the contact holding it */
     int assoc;                   /* to associate to its parent */
-    const char *rawkey;          /* the key as stored, quoted (trailing spaces shown) */
+    const struct xrow *src;      /* its row as read (page arena): the key as stored */
     int quiet;                   /* failed with another record of its key: that one reports */
     int unlink;                  /* failed: its linked object is gone, the link is dropped */
     int retry;                   /* its create was refused: upserted by its key instead */
@@ -274,7 +274,7 @@ void sx_advance(xpage *pg);
 #define SX_FLUSH_FED 2
 int sx_flush(xrun *r, int how);
 int sx_load_open_actions(xrun *r, sp_err *e);
-int sx_commit_page(xpage *pg, sp_err *e);
+int sx_commit_pages(xpage *const *pgs, size_t n, sp_err *e);
 /* Has the record an unresolved Action Center row of this component from an
  * earlier run? */
 int sx_is_open(const xrun *r, const xlevel_rt *l, const xrec *x);

@@ -40,6 +40,31 @@ static int stored_pad(const char *trimmed_key, int64_t stored_len)
     return pad > 0 && pad < 4096 ? (int)pad : 0;
 }
 
+/* "a|b" in the arena (a record's entity key, part by part). */
+static const char *join_bar(sp_arena *ar, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *out = sp_arena_alloc(ar, na + nb + 2);
+
+    memcpy(out, a, na);
+    out[na] = '|';
+    memcpy(out + na + 1, b, nb + 1);
+    return out;
+}
+
+/* The key of x as stored, quoted, its trailing spaces shown: 'K1  |K2 '.
+ * Only a failure names it, so it is made only then. */
+static const char *rawkey(sp_arena *a, const sp_export_level *lv, const xrec *x)
+{
+    const char *raw = "'";
+
+    for (int k = 0; k < lv->nkeys; k++) {
+        const char *part = sx_trimmed(a, x->src->vals[k]);
+        raw = sp_arena_printf(a, "%s%s%s%*s", raw, k ? "|" : "", part, stored_pad(part, x->src->klen[k]), "");
+    }
+    return sp_arena_printf(a, "%s'", raw);
+}
+
 /* The keys and link of row w into x; 0 when the level keeps only some
  * second-key values (address types) and this is none of them. */
 static int rec_keys(const sp_export_level *lv, const xrow *w, sp_arena *a, xrec *x)
@@ -54,13 +79,9 @@ static int rec_keys(const sp_export_level *lv, const xrow *w, sp_arena *a, xrec 
             return 0;
     }
     x->ekey = x->k1;
-    x->rawkey = sp_arena_printf(a, "'%s%*s", x->k1, stored_pad(x->k1, w->klen[0]), "");
-    for (int k = 1; k < lv->nkeys; k++) {
-        const char *part = k == 1 ? x->k2 : sx_trimmed(a, w->vals[k]);
-        x->ekey = sp_arena_printf(a, "%s|%s", x->ekey, part);
-        x->rawkey = sp_arena_printf(a, "%s|%s%*s", x->rawkey, part, stored_pad(part, w->klen[k]), "");
-    }
-    x->rawkey = sp_arena_printf(a, "%s'", x->rawkey);
+    for (int k = 1; k < lv->nkeys; k++)
+        x->ekey = join_bar(a, x->ekey, k == 1 ? x->k2 : sx_trimmed(a, w->vals[k]));
+    x->src = w;
     for (int k = 0; k < SP_EXPORT_MAX_EXTRAS; k++)
         x->extras[k] = w->extras[k];
     x->link_id = w->link_id;
@@ -167,10 +188,10 @@ void sx_fail_collisions(xrun *r, xpage *pg, int level)
             continue;   /* reported with the first */
         sp_buf_init(&names, 4096);
         sp_err_clear(&e);
-        sp_buf_puts(&names, recs[first].rawkey, &e);
+        sp_buf_puts(&names, rawkey(pg->arena, l->lv, &recs[first]), &e);
         for (size_t j = first + 1; j < n; j++)
             if (strcmp(recs[j].ekey, recs[first].ekey) == 0) {
-                sp_buf_printf(&names, &e, " and %s", recs[j].rawkey);
+                sp_buf_printf(&names, &e, " and %s", rawkey(pg->arena, l->lv, &recs[j]));
                 recs[j].quiet = 1;
                 sx_rec_fail(&recs[j], 0, "KEY_COLLISION", "see the row of the same key", NULL, pg->arena);
                 count++;

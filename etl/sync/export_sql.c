@@ -70,8 +70,10 @@ const char *sp_export_from(sp_job_entity ent, const char *currency)
 /* The FROM of level l. The e-mail join (SY01200) is left out when no column
  * of the level comes from it (a company mapping seldom has one).
  * SQLite keeps GP's CHAR padding as data: Master_ID char(31) never equals a
- * padded char(15) CUSTNMBR. There the e-mail join compares trimmed values,
- * with a range on Master_ID so SY01200's key is still used. */
+ * padded char(15) CUSTNMBR. There the e-mail join compares values with
+ * SQLite's RTRIM collation (trailing spaces ignored, as RTRIM() would, without
+ * a call and a copy per value), with a range on Master_ID so SY01200's key is
+ * still used. */
 static const char *from_for(sp_arena *a, const xlevel_rt *l, sp_dialect d)
 {
     const char *f = l->lv->from;
@@ -90,7 +92,7 @@ static const char *from_for(sp_arena *a, const xlevel_rt *l, sp_dialect d)
         return f;
     return sp_arena_printf(a,
                            "%.*si.Master_ID >= RTRIM(t.CUSTNMBR) AND i.Master_ID < RTRIM(t.CUSTNMBR) || '!' "
-                           "AND RTRIM(i.Master_ID) = RTRIM(t.CUSTNMBR) AND RTRIM(i.ADRSCODE) = RTRIM(t.ADRSCODE)%s",
+                           "AND i.Master_ID = t.CUSTNMBR COLLATE RTRIM AND i.ADRSCODE = t.ADRSCODE COLLATE RTRIM%s",
                            (int)(at - f), f, at + strlen(join));
 }
 

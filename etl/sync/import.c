@@ -61,7 +61,7 @@ static void im_free(void *ud, void *page)
     im_page_free(page);
 }
 
-static const sp_sync_ops IM_OPS = {no_src, no_src_close, no_read, im_start, im_drain, im_commit, im_free};
+static const sp_sync_ops IM_OPS = {no_src, no_src_close, no_read, im_start, im_drain, im_commit, im_free, NULL};
 
 /* ---- reading ---------------------------------------------------------------------- */
 

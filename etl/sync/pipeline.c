@@ -69,9 +69,14 @@ void sp_sync_db_unlock(sp_sync *s)
 
 int sp_sync_commit_page(sp_sync *s, void *page, sp_err *e)
 {
+    return sp_sync_commit_pages(s, &page, 1, e);
+}
+
+int sp_sync_commit_pages(sp_sync *s, void *const *pages, size_t n, sp_err *e)
+{
     sp_run_ctx *ctx = s->opts.ctx;
 
-    if (s->ops->commit(s->ud, page, e) != 0)
+    if (n > 1 ? s->ops->commit_many(s->ud, pages, n, e) != 0 : s->ops->commit(s->ud, pages[0], e) != 0)
         return -1;
     /* a long run keeps its run lock fresh; a lock lost to another run stops
      * this one */

@@ -67,6 +67,9 @@ struct sp_sync {
  * held); then sp_sync_page_end() with the result: a failure stops the run,
  * the page is freed. */
 int sp_sync_commit_page(sp_sync *s, void *page, sp_err *e);
+/* n pages in one transaction (ops->commit_many; n == 1: ops->commit), then
+ * the beat. */
+int sp_sync_commit_pages(sp_sync *s, void *const *pages, size_t n, sp_err *e);
 void sp_sync_page_end(sp_sync *s, void *page, int rc, const sp_err *e);
 
 /* commit_thread.c */

@@ -271,6 +271,12 @@ int sp_err_is_unique_violation(const sp_err *e);
 
 /* Prepare sql (with ? placeholders). Parameters are numbered from 1. */
 int sp_stmt_prepare(sp_db *db, const char *sql, sp_stmt **out, sp_err *e);
+/* The same, for an INSERT, UPDATE or DELETE executed many times whose row
+ * count is not needed: on SQLite it stays compiled between executions (the
+ * driver compiles such statements again at every execute otherwise), and
+ * sp_stmt_exec() with rows != NULL is SP_EINTERNAL. Other databases: as
+ * sp_stmt_prepare(). */
+int sp_stmt_prepare_kept(sp_db *db, const char *sql, sp_stmt **out, sp_err *e);
 void sp_stmt_free(sp_stmt *st);                 /* NULL is fine */
 
 /* Bind a value to parameter idx (1-based). The value is copied; bindings stay

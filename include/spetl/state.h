@@ -69,6 +69,16 @@ typedef struct sp_link_writer sp_link_writer;
 int sp_link_writer_open(sp_db *db, sp_link_writer **out, sp_err *e);
 int sp_link_writer_put(sp_link_writer *w, const char *hub, const sp_link *link, sp_err *e);
 void sp_link_writer_free(sp_link_writer *w);   /* NULL is fine */
+/* New links (rows that do not exist yet: an export's or import's new
+ * records), many to a statement: open a batch for them once per run (packed
+ * where the database takes it, sp_batch_pack), add a page's rows, flush them
+ * in the page's transaction (sp_batch_flush; a row refused there -- a link
+ * written meanwhile -- is known by its index, sp_batch_failure_at). Every
+ * row gets Created_On, Last_Exported_On and Modified_On = now (epoch ms).
+ * add: 0 added, 1 added but a flush it caused refused rows, -1 error. */
+int sp_link_batch_open(sp_db *db, sp_batch **out, sp_err *e);
+int sp_link_batch_add(sp_batch *b, const char *hub, const char *entity_type, const char *entity_key,
+                      const char *hs_object, const char *hs_id, const char *hash, int64_t now, sp_err *e);
 
 /* Delete the link of one entity; *deleted = rows removed (0 or 1). */
 int sp_link_delete(sp_db *db, const char *hub, const char *entity_type, const char *entity_key,

@@ -68,7 +68,14 @@ typedef struct sp_sync_ops {
      * back, the run stops. */
     int (*commit)(void *ud, void *page, sp_err *e);
     void (*free_page)(void *ud, void *page);
+    /* Optional: the pages in one transaction, in their order -- the commit
+     * thread gives it every page waiting, up to SP_SYNC_COMMIT_GROUP, when
+     * commits fall behind; -1 (e) all rolled back, the run stops. NULL:
+     * commit one page at a time. */
+    int (*commit_many)(void *ud, void *const *pages, size_t n, sp_err *e);
 } sp_sync_ops;
+
+#define SP_SYNC_COMMIT_GROUP 4
 
 typedef struct sp_sync_opts {
     sp_run_ctx *ctx;             /* the run's connection (ctx->db), hub, run id, heartbeat */

@@ -15,11 +15,20 @@
 -- on both sides per hub. Entity_Key is the entity's key as text (composite
 -- keys joined by the state module). Payload_Hash is the hash of the last
 -- payload sent, to skip unchanged records.
+--
+-- SQLite specifics (the same rows and refusals as the other databases):
+-- WITHOUT ROWID makes the primary key the table, as SQL Server's clustered
+-- key does: a link is written to two B-trees, not three (a first export
+-- writes hundreds of thousands), and a page read's join finds HubSpot_ID in
+-- the key's own B-tree. The CHECK compares with '=' one value at a time:
+-- SQLite evaluates "IN (list)" in a CHECK by building a temporary index of
+-- the list for every row written.
 CREATE TABLE IF NOT EXISTS spAAIntegratedEntityLink (
     Hub_ID varchar(20) NOT NULL,
     Entity_Type varchar(20) NOT NULL
-        CHECK (Entity_Type IN ('CUSTOMER', 'CUSTOMER_ADDRESS', 'PROSPECT', 'PROSPECT_CONTACT',
-                               'ITEM', 'SALES_DOCUMENT', 'SALES_LINE')),
+        CHECK (Entity_Type = 'CUSTOMER' OR Entity_Type = 'CUSTOMER_ADDRESS' OR Entity_Type = 'PROSPECT'
+               OR Entity_Type = 'PROSPECT_CONTACT' OR Entity_Type = 'ITEM'
+               OR Entity_Type = 'SALES_DOCUMENT' OR Entity_Type = 'SALES_LINE'),
     Entity_Key varchar(200) NOT NULL,
     HubSpot_Object_Type varchar(40) NOT NULL,
     HubSpot_ID varchar(40) NOT NULL,
@@ -29,7 +38,7 @@ CREATE TABLE IF NOT EXISTS spAAIntegratedEntityLink (
     Modified_On datetime NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
     CONSTRAINT PK_spAAIntegratedEntityLink PRIMARY KEY (Hub_ID, Entity_Type, Entity_Key),
     CONSTRAINT UQ_spAAIntegratedEntityLink_HubSpot UNIQUE (Hub_ID, HubSpot_Object_Type, HubSpot_ID)
-);
+) WITHOUT ROWID;
 
 -- Per component: the minimum create/modified dates of the next run.
 CREATE TABLE IF NOT EXISTS spAAComponentState (

@@ -1079,7 +1079,9 @@ END_TEST
  * since this run began (this run's own, not all runs' together). The run
  * must still be going when its threshold is reached and must die by the
  * SIGKILL: a run that ended by itself is a failed plan, not a kill. */
-static void run_and_kill(env *x, int run, long long at)
+/* Kill a run once HubSpot holds at least `at` more records; the records it
+ * holds then, from the killed run. */
+static long long run_and_kill(env *x, int run, long long at)
 {
     long long base = sp_e2e_sim_writes(x), w = base;
     struct timespec ts = {0, 2000000};
@@ -1101,6 +1103,7 @@ static void run_and_kill(env *x, int run, long long at)
                   "run %d was not killed at %lld writes: it ended by itself (status %d)", run, at, st);
     /* the killed run's lock: what a person (or the 15-minute takeover) clears */
     sp_e2e_exec(x, "DELETE FROM spAARunLock");
+    return sp_e2e_sim_writes(x) - base;
 }
 
 START_TEST(killed_runs_leave_no_duplicate_and_no_missing_link)
@@ -1250,14 +1253,18 @@ START_TEST(killed_run_with_a_batch_across_pages)
     env x;
     sp_test_expect ex;
     int64_t total;
+    long long written;
 
     SP_SKIP_IF(!env_start(&x, SP_DBTEST_SQLITE, "exp_rpr_kill", 60, sim_args, NULL), "%s", sp_skip_why());
     ex = sp_test_expected(x.db);
     total = ex.customers + ex.addresses - ex.failed;
     ck_assert_int_gt(ex.addresses, 130);
-    /* the first company batch (8 pages) and the first contact batch written */
-    run_and_kill(&x, 1, 56 + 100);
-    ck_assert_int_lt(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 56 + 100);
+    /* killed once the first company batch (8 pages) and the first contact
+     * batch are written: some records HubSpot holds are not linked yet, the
+     * pages of a batch still open (how far the run got before the signal
+     * landed depends on the machine's load, hence "written", not 156) */
+    written = run_and_kill(&x, 1, 56 + 100);
+    ck_assert_int_lt(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), written);
     ck_assert_int_eq(sp_e2e_spetl(&x, "run", "customer-export"), 1);
     ck_assert_int_eq(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAActionCenter WHERE Resolved_On IS NULL"), ex.failed);
     assert_consistent(&x, ex.failed);

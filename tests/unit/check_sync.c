@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spetl/clock.h"
 #include "spetl/mem.h"
 #include "spetl/sync.h"
 
@@ -26,6 +27,9 @@ typedef struct toy {
     int committed[MAX_PAGES + 1];    /* by the commit thread: times each page was committed */
     int order[MAX_PAGES];        /* the pages in the order they were committed */
     int read_order;              /* opts.read_order */
+    int many;                    /* the engine commits many pages at once (ops->commit_many) */
+    int hold_first;              /* the first commit waits until this many pages were started */
+    int groups[SP_SYNC_COMMIT_GROUP + 1];   /* commits of 1, 2, ... pages */
     atomic_int ncommits;
     atomic_int frees;
 } toy;
@@ -93,6 +97,45 @@ static int toy_commit(void *ud, void *page, sp_err *e)
     return 0;
 }
 
+/* A slow disk: the first commit waits until hold_first pages were started,
+ * so the next ones wait in the queue (at most 10 s, then it goes on). */
+static void toy_hold(toy *t)
+{
+    int64_t until = sp_clock_now_ms() + 10000;
+
+    if (t->hold_first <= 0)
+        return;
+    while (t->started < t->hold_first && sp_clock_now_ms() < until)
+        sp_clock_sleep_ms(1);
+    t->hold_first = 0;
+}
+
+/* n pages in one transaction: all or none. */
+static int toy_commit_many(void *ud, void *const *pages, size_t n, sp_err *e)
+{
+    toy *t = ud;
+
+    toy_hold(t);
+    for (size_t i = 0; i < n; i++)
+        if (*(int *)pages[i] == t->fail_commit)
+            return SP_ERR(e, SP_EDB, "commit of page %d", t->fail_commit);
+    for (size_t i = 0; i < n; i++) {
+        int p = *(int *)pages[i];
+        t->committed[p]++;
+        t->order[t->ncommits] = p;
+        t->ncommits++;
+    }
+    t->groups[n]++;
+    return 0;
+}
+
+static int toy_commit_one(void *ud, void *page, sp_err *e)
+{
+    toy *t = ud;
+    toy_hold(t);
+    return toy_commit_many(ud, &page, 1, e);
+}
+
 static void toy_free(void *ud, void *page)
 {
     toy *t = ud;
@@ -100,7 +143,10 @@ static void toy_free(void *ud, void *page)
     free(page);
 }
 
-static const sp_sync_ops toy_ops = {toy_src_open, toy_src_close, toy_read, toy_start, toy_drain, toy_commit, toy_free};
+static const sp_sync_ops toy_ops = {toy_src_open, toy_src_close, toy_read, toy_start,
+                                    toy_drain,    toy_commit,    toy_free, NULL};
+static const sp_sync_ops toy_many_ops = {toy_src_open, toy_src_close, toy_read, toy_start,
+                                         toy_drain,    toy_commit_one, toy_free, toy_commit_many};
 
 /* Run the toy engine over t; the run's result, its error in e. */
 static int run_toy(toy *t, int threads, sp_err *e)
@@ -116,7 +162,7 @@ static int run_toy(toy *t, int threads, sp_err *e)
     o.read_ahead = 2;
     o.commit_queue_max = 4;
     o.read_order = t->read_order;
-    t->sync = sp_sync_new(&o, &toy_ops, t);
+    t->sync = sp_sync_new(&o, t->many ? &toy_many_ops : &toy_ops, t);
     sp_err_clear(e);
     rc = sp_sync_run(t->sync, e);
     sp_sync_free(t->sync);
@@ -152,6 +198,47 @@ START_TEST(a_failed_commit_stops_the_run_with_its_error)
     /* reading stopped: the pages read are those in flight or queued when
      * the commit failed, far from all */
     ck_assert_int_lt(t->started, MAX_PAGES);
+    ck_assert_int_eq(t->frees, t->started);
+    free(t);
+}
+END_TEST
+
+START_TEST(pages_waiting_are_committed_together_each_once)
+{
+    toy *t = sp_xcalloc(1, sizeof(*t));
+    sp_err e;
+    int together = 0;
+
+    t->npages = 50;
+    t->many = 1;
+    t->hold_first = 6;   /* pages 2.. wait in the queue behind page 1 */
+    ck_assert_int_eq(run_toy(t, 1, &e), 0);
+    ck_assert_int_eq(t->ncommits, 50);
+    for (int n = 1; n <= 50; n++)
+        ck_assert_int_eq(t->committed[n], 1);
+    for (int g = 2; g <= SP_SYNC_COMMIT_GROUP; g++)
+        together += t->groups[g];
+    ck_assert_int_gt(together, 0);
+    ck_assert_int_eq(t->frees, 50);
+    free(t);
+}
+END_TEST
+
+START_TEST(a_failed_group_commit_stops_the_run_and_frees_its_pages)
+{
+    toy *t = sp_xcalloc(1, sizeof(*t));
+    sp_err e;
+
+    t->npages = 50;
+    t->many = 1;
+    t->hold_first = 6;
+    t->fail_commit = 3;   /* in the group after page 1 */
+    ck_assert_int_eq(run_toy(t, 1, &e), -1);
+    ck_assert_str_eq(e.msg, "commit of page 3");
+    ck_assert_int_eq(t->committed[3], 0);   /* nor any page of its group */
+    for (int n = 1; n <= 50; n++)
+        ck_assert_int_le(t->committed[n], 1);
+    ck_assert_int_lt(t->ncommits, t->started);
     ck_assert_int_eq(t->frees, t->started);
     free(t);
 }
@@ -246,7 +333,7 @@ START_TEST(push_mode_commits_every_fed_page_in_read_order)
     o.threads = 1;
     o.commit_queue_max = 3;
     o.read_order = 1;
-    t->sync = sp_sync_new(&o, &toy_ops, t);
+    t->sync = sp_sync_new(&o, t->many ? &toy_many_ops : &toy_ops, t);
     sp_sync_open(t->sync);
     for (int n = 1; n <= 20; n++) {
         int *p = sp_xmalloc(sizeof(*p));
@@ -273,6 +360,8 @@ int main(void)
     tcase_add_test(tc, every_page_is_committed_once_then_freed);
     tcase_add_test(tc, a_failed_commit_stops_the_run_with_its_error);
     tcase_add_test(tc, a_failed_start_lets_the_pages_in_flight_commit);
+    tcase_add_test(tc, pages_waiting_are_committed_together_each_once);
+    tcase_add_test(tc, a_failed_group_commit_stops_the_run_and_frees_its_pages);
     tcase_add_test(tc, dropped_pages_are_freed_and_never_committed);
     tcase_add_test(tc, read_order_commits_the_pages_as_they_were_read);
     tcase_add_test(tc, read_order_skips_dropped_pages);
