@@ -232,17 +232,29 @@ static int parse_props(sp_arena *a, json_t *props, sp_hook_reply *r, char *why, 
     return 0;
 }
 
+/* The most common reply, as Python's json.dumps and a compact writer print
+ * it: known without a parse. */
+static int plain_keep(const char *line, size_t n)
+{
+    static const char compact[] = "{\"action\":\"keep\"}", spaced[] = "{\"action\": \"keep\"}";
+
+    return (n == sizeof(compact) - 1 && memcmp(line, compact, n) == 0) ||
+           (n == sizeof(spaced) - 1 && memcmp(line, spaced, n) == 0);
+}
+
 /* One reply line into *r (its text in the arena); -1 with why. */
 static int parse_reply(sp_arena *a, const char *line, size_t n, sp_hook_reply *r, char *why,
                        size_t wn)
 {
     json_error_t je;
-    json_t *root = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
-    json_t *act, *msg;
+    json_t *root, *act, *msg;
     const char *s;
     int rc = -1;
 
     memset(r, 0, sizeof(*r));
+    if (plain_keep(line, n))
+        return 0; /* SP_HOOK_KEEP, nothing else */
+    root = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL) {
         snprintf(why, wn, "not JSON: %s at column %d", je.text, je.column);
         goto done;
@@ -321,30 +333,49 @@ static int writer_done(writer *w)
     return d;
 }
 
+/* Raw CR and LF in s[0..n) become spaces. */
+static void blank_ends(char *s, size_t n)
+{
+    char *c, *end = s + n;
+
+    for (c = s; (c = memchr(c, '\n', (size_t)(end - c))) != NULL; )
+        *c++ = ' ';
+    for (c = s; (c = memchr(c, '\r', (size_t)(end - c))) != NULL; )
+        *c++ = ' ';
+}
+
 /* The lines of a call: {"point":P,"record":R}\n each; a raw CR or LF in a
  * record (JSON whitespace: inside strings they are escaped) becomes a space. */
 static char *batch_text(const char *point, const char *const *records, size_t n, size_t *len)
 {
-    sp_buf q;
-    size_t total = 0, i, at = 0, k, rl;
+    size_t *rl = sp_xcalloc(n, sizeof(*rl));
+    size_t total = 0, i, at = 0;
+    sp_buf head;
+    sp_err unused; /* the bound fits the point quoted */
     char *t;
 
-    sp_buf_init(&q, 4096 + strlen(point) * 6);
-    sp_json_quote(&q, point);
-    for (i = 0; i < n; i++)
-        total += strlen(records[i]) + q.len + 24;
+    sp_buf_init(&head, 4096 + strlen(point) * 6);
+    sp_buf_puts(&head, "{\"point\":", &unused);
+    sp_json_quote(&head, point);
+    sp_buf_puts(&head, ",\"record\":", &unused);
+    for (i = 0; i < n; i++) {
+        rl[i] = strlen(records[i]);
+        total += head.len + rl[i] + 2;
+    }
     t = sp_xmalloc(total + 1);
     for (i = 0; i < n; i++) {
-        rl = strlen(records[i]);
-        at += (size_t)snprintf(t + at, total + 1 - at, "{\"point\":%s,\"record\":", sp_buf_str(&q));
-        for (k = 0; k < rl; k++)
-            t[at++] = records[i][k] == '\n' || records[i][k] == '\r' ? ' ' : records[i][k];
+        memcpy(t + at, head.data, head.len);
+        at += head.len;
+        memcpy(t + at, records[i], rl[i]);
+        blank_ends(t + at, rl[i]);
+        at += rl[i];
         t[at++] = '}';
         t[at++] = '\n';
     }
     t[at] = '\0';
     *len = at;
-    sp_buf_free(&q);
+    sp_buf_free(&head);
+    free(rl);
     return t;
 }
 
