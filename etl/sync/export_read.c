@@ -3,7 +3,8 @@
  * table) and their children (the parents' key range), fully into the page
  * arena with the cursor closed before anything is written; then mapped into
  * records (export_map.c) and given to the level's pre hook (export_hook.c,
- * on this source's connection). Runs on the read-ahead thread when there is one. */
+ * on this source's connection; a program's answers received after the next
+ * read, hook_level). Runs on the read-ahead thread when there is one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
