@@ -258,11 +258,26 @@ static void apply_reply(sp_hooks *h, const sp_job_hook *hook, sp_hook_rec *r, co
         hk_set_prop(r, rp->names[k], rp->values[k], a);
 }
 
-static int run_program(sp_hooks *h, const sp_job_hook *hook, sp_hookprog *p, sp_hook_rec *recs, size_t n,
-                       sp_arena *a, sp_err *e)
+/* The program started for hook (NULL: none, a SQL hook, or not started). */
+static sp_hookprog *program_of(sp_hooks *h, const sp_job_hook *hook)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (h->slot[i].hook == hook)
+            return h->slot[i].prog;
+    return NULL;
+}
+
+/* The call does nothing: every record is kept. */
+static int idle_call(const sp_hooks *h, const sp_job_hook *hook, size_t n)
+{
+    return h == NULL || hook == NULL || n == 0 || (h->ctx->dry_run && sp_hook_is_post(hook));
+}
+
+/* The records as JSON, sent to the program (sp_hookprog_send). */
+static int send_program(const sp_job_hook *hook, sp_hookprog *p, sp_hook_rec *recs, size_t n, sp_arena *a,
+                        sp_err *e)
 {
     const char **texts = sp_xcalloc(n, sizeof(*texts));
-    sp_hook_reply *replies = sp_xcalloc(n, sizeof(*replies));
     sp_buf b;
     int rc = -1;
 
@@ -275,33 +290,68 @@ static int run_program(sp_hooks *h, const sp_job_hook *hook, sp_hookprog *p, sp_
         }
         texts[i] = sp_arena_strdup(a, sp_buf_str(&b));
     }
-    rc = sp_hookprog_call(p, hook->point, texts, n, replies, e);
-    for (size_t i = 0; i < n; i++)
-        apply_reply(h, hook, &recs[i], &replies[i], a);
-    if (rc != 0)
-        sp_err_at_input(e, h->ctx->job->path, hook->pos.line, hook->pos.col);
+    rc = sp_hookprog_send(p, hook->point, texts, n, e);
 done:
     sp_buf_free(&b);
-    free(replies);
     free(texts);
     return rc;
 }
 
-int sp_hooks_run(sp_hooks *h, const sp_job_hook *hook, sp_db *db, sp_hook_rec *recs, size_t n, sp_arena *a,
-                 sp_err *e)
+int sp_hooks_send(sp_hooks *h, const sp_job_hook *hook, sp_db *db, sp_hook_rec *recs, size_t n, sp_arena *a,
+                  sp_err *e)
 {
+    sp_hookprog *p;
+
     for (size_t i = 0; i < n; i++) {
         recs[i].action = SP_HOOK_KEEP;
         recs[i].message = NULL;
         recs[i].changed = 0;
     }
-    if (h == NULL || hook == NULL || n == 0 || (h->ctx->dry_run && sp_hook_is_post(hook)))
+    if (idle_call(h, hook, n))
         return 0;
     if (hook->kind == SP_HOOK_SQL)
         return hk_sql_run(h, hook, db, recs, n, a, e);
-    for (size_t i = 0; i < h->n; i++)
-        if (h->slot[i].hook == hook && h->slot[i].prog != NULL)
-            return run_program(h, hook, h->slot[i].prog, recs, n, a, e);
+    if ((p = program_of(h, hook)) != NULL)
+        return send_program(hook, p, recs, n, a, e);
     return SP_ERR(e, SP_EINTERNAL, "%s hook (%s:%d): not opened for %s", hook->point, h->ctx->job->path,
                   hook->pos.line, h->ctx->comp->name);
+}
+
+int sp_hooks_recv(sp_hooks *h, const sp_job_hook *hook, sp_hook_rec *recs, size_t n, sp_arena *a, sp_err *e)
+{
+    sp_hook_reply *replies;
+    sp_hookprog *p;
+    int rc;
+
+    if (idle_call(h, hook, n) || hook->kind == SP_HOOK_SQL || (p = program_of(h, hook)) == NULL)
+        return 0;
+    replies = sp_xcalloc(n, sizeof(*replies));
+    rc = sp_hookprog_recv(p, replies, e);
+    for (size_t i = 0; i < n; i++)
+        apply_reply(h, hook, &recs[i], &replies[i], a);
+    if (rc != 0)
+        sp_err_at_input(e, h->ctx->job->path, hook->pos.line, hook->pos.col);
+    free(replies);
+    return rc;
+}
+
+int sp_hooks_ready(sp_hooks *h, const sp_job_hook *hook)
+{
+    sp_hookprog *p = h != NULL && hook != NULL && hook->kind == SP_HOOK_PROGRAM ? program_of(h, hook) : NULL;
+
+    return p == NULL || sp_hookprog_ready(p);
+}
+
+void sp_hooks_cancel(sp_hooks *h, const sp_job_hook *hook)
+{
+    if (h != NULL && hook != NULL && hook->kind == SP_HOOK_PROGRAM)
+        sp_hookprog_cancel(program_of(h, hook));
+}
+
+int sp_hooks_run(sp_hooks *h, const sp_job_hook *hook, sp_db *db, sp_hook_rec *recs, size_t n, sp_arena *a,
+                 sp_err *e)
+{
+    if (sp_hooks_send(h, hook, db, recs, n, a, e) != 0)
+        return -1;
+    return sp_hooks_recv(h, hook, recs, n, a, e);
 }

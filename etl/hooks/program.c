@@ -38,6 +38,7 @@ struct sp_hookprog {
     char err[ERR_LINE_MAX + 1];
     size_t errlen;
     sp_arena *arena;           /* the replies of the last call */
+    struct call *fly;          /* the call sent and not received; NULL: none */
 };
 
 /* What ended the wait for one line. */
@@ -50,6 +51,18 @@ typedef struct writer {
     pthread_mutex_t mu;
     int done;
 } writer;
+
+/* A call between sp_hookprog_send and sp_hookprog_recv: its lines written
+ * by the writer thread (when started), or why it could not be sent. */
+typedef struct call {
+    writer w;
+    pthread_t th;
+    int writing;               /* th runs (joined by the receive) */
+    char *text, *point;
+    size_t n;
+    int rc;                    /* -1: not sent, err says why */
+    sp_err err;
+} call;
 
 /* ---- stderr to the log ------------------------------------------------------ */
 
@@ -219,17 +232,29 @@ static int parse_props(sp_arena *a, json_t *props, sp_hook_reply *r, char *why, 
     return 0;
 }
 
+/* The most common reply, as Python's json.dumps and a compact writer print
+ * it: known without a parse. */
+static int plain_keep(const char *line, size_t n)
+{
+    static const char compact[] = "{\"action\":\"keep\"}", spaced[] = "{\"action\": \"keep\"}";
+
+    return (n == sizeof(compact) - 1 && memcmp(line, compact, n) == 0) ||
+           (n == sizeof(spaced) - 1 && memcmp(line, spaced, n) == 0);
+}
+
 /* One reply line into *r (its text in the arena); -1 with why. */
 static int parse_reply(sp_arena *a, const char *line, size_t n, sp_hook_reply *r, char *why,
                        size_t wn)
 {
     json_error_t je;
-    json_t *root = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
-    json_t *act, *msg;
+    json_t *root, *act, *msg;
     const char *s;
     int rc = -1;
 
     memset(r, 0, sizeof(*r));
+    if (plain_keep(line, n))
+        return 0; /* SP_HOOK_KEEP, nothing else */
+    root = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL) {
         snprintf(why, wn, "not JSON: %s at column %d", je.text, je.column);
         goto done;
@@ -308,30 +333,49 @@ static int writer_done(writer *w)
     return d;
 }
 
+/* Raw CR and LF in s[0..n) become spaces. */
+static void blank_ends(char *s, size_t n)
+{
+    char *c, *end = s + n;
+
+    for (c = s; (c = memchr(c, '\n', (size_t)(end - c))) != NULL; )
+        *c++ = ' ';
+    for (c = s; (c = memchr(c, '\r', (size_t)(end - c))) != NULL; )
+        *c++ = ' ';
+}
+
 /* The lines of a call: {"point":P,"record":R}\n each; a raw CR or LF in a
  * record (JSON whitespace: inside strings they are escaped) becomes a space. */
 static char *batch_text(const char *point, const char *const *records, size_t n, size_t *len)
 {
-    sp_buf q;
-    size_t total = 0, i, at = 0, k, rl;
+    size_t *rl = sp_xcalloc(n, sizeof(*rl));
+    size_t total = 0, i, at = 0;
+    sp_buf head;
+    sp_err unused; /* the bound fits the point quoted */
     char *t;
 
-    sp_buf_init(&q, 4096 + strlen(point) * 6);
-    sp_json_quote(&q, point);
-    for (i = 0; i < n; i++)
-        total += strlen(records[i]) + q.len + 24;
+    sp_buf_init(&head, 4096 + strlen(point) * 6);
+    sp_buf_puts(&head, "{\"point\":", &unused);
+    sp_json_quote(&head, point);
+    sp_buf_puts(&head, ",\"record\":", &unused);
+    for (i = 0; i < n; i++) {
+        rl[i] = strlen(records[i]);
+        total += head.len + rl[i] + 2;
+    }
     t = sp_xmalloc(total + 1);
     for (i = 0; i < n; i++) {
-        rl = strlen(records[i]);
-        at += (size_t)snprintf(t + at, total + 1 - at, "{\"point\":%s,\"record\":", sp_buf_str(&q));
-        for (k = 0; k < rl; k++)
-            t[at++] = records[i][k] == '\n' || records[i][k] == '\r' ? ' ' : records[i][k];
+        memcpy(t + at, head.data, head.len);
+        at += head.len;
+        memcpy(t + at, records[i], rl[i]);
+        blank_ends(t + at, rl[i]);
+        at += rl[i];
         t[at++] = '}';
         t[at++] = '\n';
     }
     t[at] = '\0';
     *len = at;
-    sp_buf_free(&q);
+    sp_buf_free(&head);
+    free(rl);
     return t;
 }
 
@@ -467,6 +511,7 @@ void sp_hookprog_stop(sp_hookprog *p)
 
     if (p == NULL)
         return;
+    sp_hookprog_cancel(p);
     if (p->proc != NULL) {
         sp_proc_close_stdin(p->proc);
         until = sp_os_mono_ms() + SP_HOOKPROG_GRACE_MS;
@@ -619,50 +664,135 @@ static int fail_rest(sp_hookprog *p, sp_hook_reply *replies, size_t from, size_t
     return -1;
 }
 
-int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *records, size_t n,
-                     sp_hook_reply *replies, sp_err *e)
+int sp_hookprog_send(sp_hookprog *p, const char *point, const char *const *records, size_t n, sp_err *e)
+{
+    call *c;
+    size_t len;
+
+    if (p->fly != NULL)
+        return SP_ERR(e, SP_EINTERNAL, "hook %s: a call is sent before the last one was received", p->name);
+    sp_arena_reset(p->arena);
+    c = p->fly = sp_xcalloc(1, sizeof(*c));
+    c->point = sp_xstrdup(point);
+    c->n = n;
+    if (n == 0)
+        return 0;
+    if ((p->proc == NULL ? launch(p, &c->err) : fresh_if_stale(p, &c->err)) != 0) {
+        c->rc = -1; /* it cannot run: -1 whatever stop_on_failure says */
+        return 0;
+    }
+    c->text = batch_text(point, records, n, &len);
+    c->w.proc = p->proc, c->w.buf = c->text, c->w.len = len;
+    pthread_mutex_init(&c->w.mu, NULL);
+    if (pthread_create(&c->th, NULL, write_main, &c->w) != 0) {
+        pthread_mutex_destroy(&c->w.mu);
+        c->rc = -1;
+        SP_ERR(&c->err, SP_EINTERNAL, "hook %s: cannot start a writer thread", p->name);
+        return 0;
+    }
+    c->writing = 1;
+    return 0;
+}
+
+static void call_free(sp_hookprog *p)
+{
+    free(p->fly->text);
+    free(p->fly->point);
+    free(p->fly);
+    p->fly = NULL;
+}
+
+/* The replies of the call sent, read as they come (see call). */
+static int receive(sp_hookprog *p, call *c, sp_hook_reply *replies, sp_err *e)
 {
     char how[128] = "", msg[SP_ERR_MSG_MAX];
     failure f = {LINE_OK, "", ""};
-    writer w = {0};
-    size_t got, len;
-    pthread_t th;
-    char *text = NULL;
-    int rc = -1, killed;
+    size_t got, n = c->n;
+    int killed;
 
-    sp_arena_reset(p->arena);
-    memset(replies, 0, n * sizeof(*replies));
-    if (n == 0)
-        return 0;
-    if ((p->proc == NULL ? launch(p, e) : fresh_if_stale(p, e)) != 0) {
-        fill_fail(p, replies, 0, n, e->msg); /* it cannot run: -1 whatever stop_on_failure says */
-        return -1;
-    }
-    text = batch_text(point, records, n, &len);
-    w.proc = p->proc, w.buf = text, w.len = len;
-    pthread_mutex_init(&w.mu, NULL);
-    if (pthread_create(&th, NULL, write_main, &w) != 0) {
-        pthread_mutex_destroy(&w.mu);
-        SP_ERR(e, SP_EINTERNAL, "hook %s: cannot start a writer thread", p->name);
-        fill_fail(p, replies, 0, n, e->msg);
-        goto done;
-    }
     got = read_replies(p, replies, n, &f);
-    killed = stop_writer(p, &w, th, got == n ? p->timeout_ms : f.kind == LINE_END ? DRAIN_MS : 0);
+    killed = stop_writer(p, &c->w, c->th, got == n ? p->timeout_ms : f.kind == LINE_END ? DRAIN_MS : 0);
     if (got == n) {
         if (killed) { /* every reply came, but its input is out of step now */
             end_program(p, 1, how, sizeof(how));
             sp_log(SP_LOG_WARN, p->component, "hook %s: the program replied to every record of %s "
                    "but did not read all of its input within %d ms; it was killed and is started "
-                   "again at the next call", p->name, point, p->timeout_ms);
+                   "again at the next call", p->name, c->point, p->timeout_ms);
         }
-        rc = 0;
-        goto done;
+        return 0;
     }
     end_program(p, killed || f.kind != LINE_END, how, sizeof(how));
-    describe_failure(p, &f, how, point, got, n, msg, sizeof(msg));
-    rc = fail_rest(p, replies, got, n, msg, e);
-done:
-    free(text);
+    describe_failure(p, &f, how, c->point, got, n, msg, sizeof(msg));
+    return fail_rest(p, replies, got, n, msg, e);
+}
+
+int sp_hookprog_recv(sp_hookprog *p, sp_hook_reply *replies, sp_err *e)
+{
+    call *c = p->fly;
+    int rc = -1;
+
+    if (c == NULL)
+        return SP_ERR(e, SP_EINTERNAL, "hook %s: a call is received that was not sent", p->name);
+    memset(replies, 0, c->n * sizeof(*replies));
+    if (c->rc != 0) {
+        *e = c->err;
+        fill_fail(p, replies, 0, c->n, e->msg);
+    } else if (c->n == 0 || !c->writing) {
+        rc = 0;
+    } else {
+        rc = receive(p, c, replies, e);
+    }
+    call_free(p);
     return rc;
+}
+
+/* Whole lines in the stdout buffer, counted up to max. */
+static size_t lines_buffered(const sp_hookprog *p, size_t max)
+{
+    const char *s, *end, *nl;
+    size_t k = 0;
+
+    if (p->out == NULL)
+        return 0;
+    s = p->out + p->start, end = p->out + p->len;
+    while (k < max && s < end && (nl = memchr(s, '\n', (size_t)(end - s))) != NULL)
+        k++, s = nl + 1;
+    return k;
+}
+
+int sp_hookprog_ready(sp_hookprog *p)
+{
+    int rounds = 0;
+
+    if (p->fly == NULL || !p->fly->writing)
+        return 1;
+    while (rounds++ < 64 && !p->out_end && p->len - p->start <= SP_HOOKPROG_LINE_MAX &&
+           sp_proc_poll(p->proc, 0) > 0)
+        pump(p, 0);
+    return p->out_end || lines_buffered(p, p->fly->n) == p->fly->n;
+}
+
+void sp_hookprog_cancel(sp_hookprog *p)
+{
+    char how[128] = "";
+
+    if (p == NULL || p->fly == NULL)
+        return;
+    if (p->fly->writing) {
+        sp_proc_kill(p->proc); /* its stdin breaks: the writer ends */
+        pthread_join(p->fly->th, NULL);
+        pthread_mutex_destroy(&p->fly->w.mu);
+        end_program(p, 1, how, sizeof(how));
+        sp_log(SP_LOG_DEBUG, p->component, "hook %s: a call was cancelled; the program was "
+               "stopped (%s)", p->name, how);
+    }
+    call_free(p);
+}
+
+int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *records, size_t n,
+                     sp_hook_reply *replies, sp_err *e)
+{
+    if (sp_hookprog_send(p, point, records, n, e) != 0)
+        return -1;
+    return sp_hookprog_recv(p, replies, e);
 }

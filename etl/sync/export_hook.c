@@ -62,36 +62,105 @@ static void answer(const sp_export_level *lv, xpage *pg, xrec *x, const sp_hook_
     }
 }
 
-static int run_level(xrun *r, sp_db *db, xpage *pg, int level, int post, sp_err *e)
+/* The level's hook (pre or post) on its records, sent into c. */
+static int level_send(xrun *r, sp_db *db, xpage *pg, int level, int post, xhookcall *c, sp_err *e)
 {
     const sp_export_level *lv = r->lv[level].lv;
-    const sp_job_hook *hook = post ? lv->post_hook : lv->pre_hook;
-    size_t n = pg->n[level], k;
-    sp_hook_rec *hr;
-    size_t *idx;
+    size_t n = pg->n[level];
 
-    if (hook == NULL || r->spec->hooks == NULL || n == 0)
+    memset(c, 0, sizeof(*c));
+    c->pg = pg, c->level = level, c->post = post;
+    c->hook = post ? lv->post_hook : lv->pre_hook;
+    if (c->hook == NULL || r->spec->hooks == NULL || n == 0)
         return 0;
-    hr = sp_arena_alloc(pg->arena, n * sizeof(*hr));
-    idx = sp_arena_alloc(pg->arena, n * sizeof(*idx));
-    k = gather(r, pg, level, post, hr, idx);
-    if (k == 0)
-        return 0;
-    if (sp_hooks_run(r->spec->hooks, hook, db, hr, k, pg->arena, e) != 0) {
+    c->hr = sp_arena_alloc(pg->arena, n * sizeof(*c->hr));
+    c->idx = sp_arena_alloc(pg->arena, n * sizeof(*c->idx));
+    c->k = gather(r, pg, level, post, c->hr, c->idx);
+    if (c->k > 0 && sp_hooks_send(r->spec->hooks, c->hook, db, c->hr, c->k, pg->arena, e) != 0) {
+        c->pg = NULL;
         sp_err_record(e, r->ctx->comp->name, NULL);
         return -1;
     }
-    for (size_t j = 0; j < k; j++)
-        answer(lv, pg, &pg->recs[level][idx[j]], &hr[j], post);
     return 0;
 }
 
-int sx_pre_hook(xrun *r, sp_db *db, xpage *pg, int level, sp_err *e)
+/* c's answers into its records. A program pre hook needs no connection: a
+ * page read on the run's one (SQLite) holds its lock, given up while it
+ * waits for the program, so the commit thread writes the pages before
+ * meanwhile (not when the answers are in already: the lock would then be
+ * taken back after a commit). */
+static int level_recv(xrun *r, sp_db *db, xhookcall *c, sp_err *e)
 {
-    if (run_level(r, db, pg, level, 0, e) != 0)
+    xpage *pg = c->pg;
+    int idle = !c->post && c->hook != NULL && c->hook->kind == SP_HOOK_PROGRAM && db == r->ctx->db &&
+               r->sync != NULL;
+    int rc;
+
+    if (pg == NULL || c->k == 0)
+        goto done;
+    idle = idle && !sp_hooks_ready(r->spec->hooks, c->hook);
+    if (idle)
+        sp_sync_db_unlock(r->sync);
+    rc = sp_hooks_recv(r->spec->hooks, c->hook, c->hr, c->k, pg->arena, e);
+    if (idle)
+        sp_sync_db_lock(r->sync);
+    if (rc != 0) {
+        c->pg = NULL;
+        sp_err_record(e, r->ctx->comp->name, NULL);
+        return -1;
+    }
+    for (size_t j = 0; j < c->k; j++)
+        answer(r->lv[c->level].lv, pg, &pg->recs[c->level][c->idx[j]], &c->hr[j], c->post);
+done:
+    c->pg = NULL;
+    return 0;
+}
+
+static int run_level(xrun *r, sp_db *db, xpage *pg, int level, int post, sp_err *e)
+{
+    xhookcall c;
+
+    if (level_send(r, db, pg, level, post, &c, e) != 0)
+        return -1;
+    return level_recv(r, db, &c, e);
+}
+
+int sx_pre_hook_send(xrun *r, sp_db *db, xpage *pg, int level, xhookcall *c, sp_err *e)
+{
+    return level_send(r, db, pg, level, 0, c, e);
+}
+
+int sx_pre_hook_recv(xrun *r, sp_db *db, xhookcall *c, sp_err *e)
+{
+    xpage *pg = c->pg;
+    int level = c->level;
+
+    if (pg == NULL)
+        return 0;
+    if (level_recv(r, db, c, e) != 0)
         return -1;
     sx_decide_recs(r, pg, level);
     return 0;
+}
+
+void sx_pre_hook_cancel(xhookcall *c)
+{
+    if (c->pg != NULL && c->k > 0)
+        sp_hooks_cancel(c->pg->run->spec->hooks, c->hook);
+    c->pg = NULL;
+}
+
+int sx_pre_hook_overlap(const xrun *r)
+{
+    int programs = 0;
+
+    for (int l = 0; l < r->nlevels; l++) {
+        const sp_job_hook *h = r->lv[l].lv->pre_hook;
+        if (h != NULL && h->kind != SP_HOOK_PROGRAM)
+            return 0;
+        programs += h != NULL;
+    }
+    return programs > 0 && r->spec->hooks != NULL;
 }
 
 int sx_post_hooks(xrun *r, xpage *pg, sp_err *e)

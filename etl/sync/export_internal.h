@@ -101,6 +101,15 @@ typedef struct xlevel_rt {
 
 typedef struct xrun xrun;
 
+/* A hook call of a level's records sent and not received (export_hook.c). */
+typedef struct xhookcall {
+    struct xpage *pg;            /* NULL: none */
+    const sp_job_hook *hook;
+    int level, post;
+    struct sp_hook_rec *hr;      /* the hook records (page arena) ... */
+    size_t *idx, k;              /* ... and their records' indexes */
+} xhookcall;
+
 /* Where pages are read (a page source of the pipeline): a connection and
  * its page reads, prepared once per run (the first page's, the next pages',
  * the children's, a key's rows), each re-executed with new keys; and the
@@ -113,6 +122,8 @@ typedef struct xsrc {
     } reads[4];
     const char *last_key[2];     /* the last parent key read, its parts (malloc'd); NULL: none yet */
     int eof;                     /* the last page was read */
+    xhookcall fly;               /* a pre hook's call in flight (its program works while the next read) */
+    struct xpage *held;          /* the page read last, its last call in flight (returned by the next read) */
 } xsrc;
 
 typedef enum xstage {
@@ -254,8 +265,16 @@ void sx_decide_recs(xrun *r, xpage *pg, int level);
 
 /* ---- export_hook.c ----------------------------------------------------- */
 /* The level's pre hook on the page's mapped records, on db (the reading
- * connection); then sx_decide_recs. -1 (e): the run stops. */
-int sx_pre_hook(xrun *r, sp_db *db, xpage *pg, int level, sp_err *e);
+ * connection), in two halves (sp_hooks_send, sp_hooks_recv): send into c,
+ * then receive c (its answers, then sx_decide_recs; nothing when c->pg is
+ * NULL; c->pg NULL after), or cancel it (the run stops). -1 (e): the run
+ * stops. A program hook's wait gives up the run's connection when db is it
+ * (its lock, sync.h). sx_pre_hook_overlap: 1 when the run's pre hooks are
+ * worth overlapping with the reads (program hooks only, export_read.c). */
+int sx_pre_hook_send(xrun *r, sp_db *db, xpage *pg, int level, xhookcall *c, sp_err *e);
+int sx_pre_hook_recv(xrun *r, sp_db *db, xhookcall *c, sp_err *e);
+void sx_pre_hook_cancel(xhookcall *c);
+int sx_pre_hook_overlap(const xrun *r);
 /* The post hooks on the records HubSpot took, in the page's transaction. */
 int sx_post_hooks(xrun *r, xpage *pg, sp_err *e);
 /* ... of one level (deal-export runs them in its own order). */

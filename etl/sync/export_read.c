@@ -3,7 +3,8 @@
  * table) and their children (the parents' key range), fully into the page
  * arena with the cursor closed before anything is written; then mapped into
  * records (export_map.c) and given to the level's pre hook (export_hook.c,
- * on this source's connection). Runs on the read-ahead thread when there is one. */
+ * on this source's connection; a program's answers received after the next
+ * read, hook_level). Runs on the read-ahead thread when there is one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@ void sx_src_close(xsrc *src)
 {
     if (src == NULL)
         return;
+    sx_pre_hook_cancel(&src->fly);   /* the run stopped with a page held */
+    if (src->held != NULL)
+        sx_page_free(src->held);
     for (size_t i = 0; i < sizeof(src->reads) / sizeof(src->reads[0]); i++) {
         sp_stmt_free(src->reads[i].st);
         free(src->reads[i].sql);
@@ -354,6 +358,20 @@ int sx_sql_children(xrun *r, sp_arena *a, const char *const *first, const char *
     return sp_buf_check(sql, e);
 }
 
+/* The level's pre hook on the page's records. Overlapped (program hooks,
+ * sx_pre_hook_overlap): the call is received only after the next read (the
+ * program works meanwhile), before the next call is sent: the page's parents'
+ * call while its children are read, its children's while the next page's
+ * parents are (the page is returned one read late, sx_read_next). Each call
+ * is received before the next is sent: the program sees what it would. */
+static int hook_level(xrun *r, xsrc *src, xpage *pg, int level, sp_err *e)
+{
+    if (sx_pre_hook_recv(r, src->db, &src->fly, e) != 0 ||
+        sx_pre_hook_send(r, src->db, pg, level, &src->fly, e) != 0)
+        return -1;
+    return sx_pre_hook_overlap(r) ? 0 : sx_pre_hook_recv(r, src->db, &src->fly, e);
+}
+
 /* The child rows of the page's parents (the parents' key range, then only
  * the rows whose key is a parent's) into records, each with its parent. */
 static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t n, sp_err *e)
@@ -385,7 +403,7 @@ static int read_children(xrun *r, xsrc *src, xpage *pg, const xrow *rows, size_t
             crows[kn++] = crows[i];
     sx_make_recs(r, pg, 1, crows, kn);
     sx_fail_collisions(r, pg, 1);
-    if (sx_pre_hook(r, src->db, pg, 1, e) != 0)
+    if (hook_level(r, src, pg, 1, e) != 0)
         goto done;
     /* make_recs may drop rows (address types): match parents again by key */
     for (size_t i = 0; i < pg->n[1]; i++) {
@@ -415,7 +433,7 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
         return 0;
     sx_make_recs(r, pg, 0, rows, n);
     sx_fail_collisions(r, pg, 0);
-    if (sx_pre_hook(r, src->db, pg, 0, e) != 0)
+    if (hook_level(r, src, pg, 0, e) != 0)
         return -1;
     /* the last key read, kept across pages */
     for (int k = 0; k < r->lv[0].lv->nkeys && k < 2; k++) {
@@ -427,22 +445,42 @@ static int read_page(xrun *r, xsrc *src, xpage *pg, const char **last_key, int *
     return 0;
 }
 
+/* The page held (overlap) once its last call is received; 0: none. */
+static int give_held(xrun *r, xsrc *src, xpage **out, sp_err *e)
+{
+    if (sx_pre_hook_recv(r, src->db, &src->fly, e) != 0)
+        return -1;
+    *out = src->held;
+    src->held = NULL;
+    return *out != NULL;
+}
+
 int sx_read_next(xrun *r, xsrc *src, xpage **out, sp_err *e)
 {
     xpage *pg;
 
-    if (src->eof)
-        return 0;
-    pg = page_new(r);
-    if (read_page(r, src, pg, src->last_key, &src->eof, e) != 0) {
-        sx_page_free(pg);
-        return -1;
+    for (;;) {
+        if (src->eof)
+            return give_held(r, src, out, e);
+        pg = page_new(r);
+        if (read_page(r, src, pg, src->last_key, &src->eof, e) != 0) {
+            if (src->fly.pg == pg)
+                sx_pre_hook_cancel(&src->fly);
+            sx_page_free(pg);
+            return -1;
+        }
+        if (pg->n[0] == 0) {
+            sx_page_free(pg);
+            src->eof = 1;
+            continue;
+        }
+        if (src->fly.pg != pg) {   /* not overlapped: the page is whole */
+            *out = pg;
+            return 1;
+        }
+        *out = src->held;
+        src->held = pg;
+        if (*out != NULL)
+            return 1;
     }
-    if (pg->n[0] == 0) {
-        sx_page_free(pg);
-        src->eof = 1;
-        return 0;
-    }
-    *out = pg;
-    return 1;
 }

@@ -100,6 +100,18 @@ void sp_hooks_close(sp_hooks *h);   /* programs stopped; NULL is fine */
 int sp_hooks_run(sp_hooks *h, const sp_job_hook *hook, sp_db *db, sp_hook_rec *recs, size_t n, sp_arena *a,
                  sp_err *e);
 
+/* sp_hooks_run in two halves, so the caller works while a program hook's
+ * program does (sp_hookprog_send): send (a SQL hook runs whole here; -1 (e):
+ * the run stops, nothing to receive), then recv on the same recs, n and a
+ * (the answers; -1 (e) as sp_hooks_run) or cancel (the run stops). One call
+ * of a hook at a time, from one thread. */
+int sp_hooks_send(sp_hooks *h, const sp_job_hook *hook, sp_db *db, sp_hook_rec *recs, size_t n, sp_arena *a,
+                  sp_err *e);
+int sp_hooks_recv(sp_hooks *h, const sp_job_hook *hook, sp_hook_rec *recs, size_t n, sp_arena *a, sp_err *e);
+void sp_hooks_cancel(sp_hooks *h, const sp_job_hook *hook);
+/* 1 when recv would not wait for the program (sp_hookprog_ready). */
+int sp_hooks_ready(sp_hooks *h, const sp_job_hook *hook);
+
 /* 1 for a post hook (post-export, post-*-update, post-link, post-import). */
 int sp_hook_is_post(const sp_job_hook *hook);
 

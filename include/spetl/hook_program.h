@@ -88,6 +88,21 @@ int sp_hookprog_start(const sp_hookprog_opts *o, sp_hookprog **out, sp_err *e);
 int sp_hookprog_call(sp_hookprog *p, const char *point, const char *const *records, size_t n,
                      sp_hook_reply *replies, sp_err *e);
 
+/* sp_hookprog_call in two halves, so the caller works meanwhile: send
+   writes the lines (a writer thread) and returns at once; recv reads the
+   replies, as the call does, when the caller is ready for them (the program
+   runs meanwhile; its replies wait in the pipe). One call at a time: each send
+   is received (or cancelled) before the next. send returns -1 only for a
+   call sent twice; a program that cannot start fails at recv, as above. */
+int sp_hookprog_send(sp_hookprog *p, const char *point, const char *const *records, size_t n, sp_err *e);
+int sp_hookprog_recv(sp_hookprog *p, sp_hook_reply *replies, sp_err *e);
+/* 1 when recv would not wait: every reply line of the call sent is in
+   (or its stdout ended); what came is kept for recv. */
+int sp_hookprog_ready(sp_hookprog *p);
+/* A call sent and not to be received (the run stops): the program is killed,
+   and started again at the next call. No call sent: nothing. */
+void sp_hookprog_cancel(sp_hookprog *p);
+
 void sp_hookprog_stop(sp_hookprog *p);   /* close its stdin, wait a short grace, then kill; NULL fine */
 
 /* The program's process id (-1 when it is not running): for tests and logs. */

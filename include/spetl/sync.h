@@ -29,7 +29,9 @@
  * locks), and needs the commit thread. ops->read runs on the read-ahead
  * thread, ops->commit on the commit thread, everything else on the
  * caller's. A callback that touches the run's connection outside read and
- * commit holds sp_sync_db_lock() meanwhile.
+ * commit holds sp_sync_db_lock() meanwhile. A read on the run's connection
+ * runs holding it, and may give it up while it waits on something else (a
+ * hook program's answers: sp_sync_db_unlock(), then sp_sync_db_lock()).
  *
  * Ownership: a page belongs to the engine's read until it returns it, to
  * the pipeline until ops->start, then to the engine until it calls

@@ -9,6 +9,8 @@ argv[1] is a start mode:
   pid-sleep F write this process's pid to file F, then sleep (never reading
               stdin: only the kill that follows its parent's death ends it)
   stderr T    write T on stderr at start, then act as "records"
+  slurp N     read N lines before replying to any of them (each as "records"
+              would), then the next N
 
 A record's "do": keep (default), skip, fail (message from "why"), props
 (changes properties), hang, crash (SIGSEGV), exit (status 0), garbage (a line
@@ -101,6 +103,14 @@ def main():
     if mode == "stderr":
         sys.stderr.write(sys.argv[2] + "\n")
         sys.stderr.flush()
+    if mode == "slurp":
+        n = int(sys.argv[2])
+        while True:
+            lines = [sys.stdin.readline() for _ in range(n)]
+            if not lines[-1]:
+                return
+            for line in lines:
+                act(json.loads(line))
     while True:
         line = sys.stdin.readline()
         if not line:

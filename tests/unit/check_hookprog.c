@@ -497,6 +497,79 @@ START_TEST(thousand_records_in_one_call)
 }
 END_TEST
 
+/* A page larger than both pipes' buffers (64 KiB): 1,000 records of 420
+ * bytes in, 1,000 echoed replies out; against a program that reads the
+ * whole page before replying and one that replies to each line before
+ * reading the next (thousand_records_in_one_call): no deadlock either way. */
+START_TEST(slurping_program_gets_a_page_over_the_pipe_buffer)
+{
+    char **recs = big_batch(1000, "\"do\":\"echo\",");
+    sp_hook_reply *r = sp_xcalloc(1000, sizeof(*r));
+    sp_hookprog *p = start_hook("slurp", "1000", 10000, 0);
+    char key[32];
+    size_t i;
+    sp_err e;
+
+    for (int round = 0; round < 2; round++) {
+        ck_assert_int_eq(call(p, (const char *const *)recs, 1000, r, &e), 0);
+        for (i = 0; i < 1000; i++) {
+            snprintf(key, sizeof(key), "K%zu", i);
+            ck_assert_int_eq(r[i].action, SP_HOOK_KEEP);
+            ck_assert_str_eq(prop(&r[i], "key"), key);
+            ck_assert_uint_eq(strlen(prop(&r[i], "pad")), 400);
+        }
+    }
+    sp_hookprog_stop(p);
+    free(r);
+    free_batch(recs, 1000);
+}
+END_TEST
+
+/* A call in two halves: the caller works between send and recv while the
+ * program replies (more than a pipe holds: ready() keeps what came); the
+ * replies are the call's. Misuse is an error; a cancelled call kills the
+ * program, and the next call starts it again. */
+START_TEST(send_then_recv_and_cancel)
+{
+    char **recs = big_batch(1000, "\"do\":\"echo\",");
+    const char *hang[] = {"{\"key\":\"A\"}", "{\"key\":\"B\",\"do\":\"hang\"}"};
+    sp_hook_reply *r = sp_xcalloc(1000, sizeof(*r));
+    sp_hookprog *p = start_hook("records", NULL, 10000, 0);
+    long long pid = sp_hookprog_pid(p);
+    char key[32];
+    int i, ready = 0;
+    sp_err e;
+
+    sp_err_clear(&e);
+    ck_assert_int_eq(sp_hookprog_recv(p, r, &e), -1);   /* nothing sent */
+    ck_assert_int_eq(e.code, SP_EINTERNAL);
+    ck_assert_int_eq(sp_hookprog_send(p, "pre-export", (const char *const *)recs, 1000, &e), 0);
+    ck_assert_int_eq(sp_hookprog_send(p, "pre-export", (const char *const *)recs, 1, &e), -1);
+    ck_assert_int_eq(e.code, SP_EINTERNAL);
+    for (i = 0; i < 2000 && !(ready = sp_hookprog_ready(p)); i++)   /* an event: at most 20 s */
+        sp_os_sleep_ms(10);
+    ck_assert(ready);
+    ck_assert_int_eq(sp_hookprog_recv(p, r, &e), 0);
+    for (i = 0; i < 1000; i++) {
+        snprintf(key, sizeof(key), "K%d", i);
+        ck_assert_str_eq(prop(&r[i], "key"), key);
+    }
+    ck_assert_int_eq(sp_hookprog_pid(p), pid);
+
+    ck_assert_int_eq(sp_hookprog_send(p, "pre-export", hang, 2, &e), 0);
+    sp_hookprog_cancel(p);
+    ck_assert(wait_gone(pid));
+    ck_assert_int_eq(call(p, hang, 1, r, &e), 0);
+    ck_assert_int_eq(r[0].action, SP_HOOK_KEEP);
+    ck_assert_int_ne(sp_hookprog_pid(p), pid);
+    sp_hookprog_cancel(p);   /* nothing in flight: nothing happens */
+    ck_assert_int_gt(sp_hookprog_pid(p), 0);
+    sp_hookprog_stop(p);
+    free(r);
+    free_batch(recs, 1000);
+}
+END_TEST
+
 START_TEST(stderr_is_logged_redacted)
 {
     const char *recs[] = {"{\"key\":\"A\",\"do\":\"stderr\",\"text\":\"using token pat-na1-SECRET42 now\"}"};
@@ -719,6 +792,8 @@ static Suite *hookprog_suite(void)
     tcase_add_test(tc, never_reads_stdin);
     tcase_add_test(tc, stop_on_failure_returns_error);
     tcase_add_test(tc, thousand_records_in_one_call);
+    tcase_add_test(tc, slurping_program_gets_a_page_over_the_pipe_buffer);
+    tcase_add_test(tc, send_then_recv_and_cancel);
     tcase_add_test(tc, stderr_is_logged_redacted);
     tcase_add_test(tc, extra_output_restarts_before_next_call);
     tcase_add_test(tc, working_dir_and_no_inherited_descriptors);

@@ -746,6 +746,139 @@ START_TEST(company_filter_and_post_link)
 }
 END_TEST
 
+/* A program pre hook over many pages (3 customers a page), its calls
+ * overlapped with the reads (export_read.c): the program sees each page's
+ * companies, then their contacts, page after page, each record once; each
+ * answer lands on its own record (the city the program sets is the
+ * record's key); a crash with on-failure="stop-run" on a later page stops
+ * the run with the hook's message, the pages before it exported. */
+static void write_order_py(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("import json, os, signal, sys\n"
+          "log = open(sys.argv[1], 'a')\n"
+          "for line in sys.stdin:\n"
+          "    rec = json.loads(line)['record']\n"
+          "    log.write(rec['type'] + ' ' + rec['key'] + '\\n')\n"
+          "    log.flush()\n"
+          "    if rec['key'] == sys.argv[3]:\n"
+          "        os.kill(os.getpid(), signal.SIGSEGV)\n"
+          "    act = 'skip' if rec['key'] == sys.argv[2] else 'keep'\n"
+          "    print(json.dumps({'action': act, 'properties': {'city': 'PY ' + rec['key']}}))\n"
+          "    sys.stdout.flush()\n",
+          f);
+    fclose(f);
+}
+
+/* The hook's log checked: blocks of at most 3 companies in key order, each
+ * followed by contacts of its companies only; the companies seen. */
+static int check_order_log(const char *path)
+{
+    char line[256], block[3][64], last[64] = "";
+    int nblock = 0, companies = 0, after_contacts = 1;
+    FILE *f = fopen(path, "r");
+
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char type[32], key[128], *bar;
+        ck_assert_int_eq(sscanf(line, "%31s %127s", type, key), 2);
+        if (strcmp(type, "CUSTOMER") == 0) {
+            if (after_contacts)
+                nblock = 0, after_contacts = 0;
+            ck_assert_msg(nblock < 3, "more than a page of companies in a row: %s", key);
+            ck_assert_msg(strcmp(last, key) < 0, "%s after %s", key, last);
+            snprintf(last, sizeof(last), "%s", key);
+            snprintf(block[nblock++], sizeof(block[0]), "%s", key);
+            companies++;
+            continue;
+        }
+        ck_assert_str_eq(type, "CUSTOMER_ADDRESS");
+        after_contacts = 1;
+        bar = strchr(key, '|');
+        ck_assert_ptr_nonnull(bar);
+        *bar = '\0';
+        int found = 0;
+        for (int i = 0; i < nblock; i++)
+            found |= strcmp(block[i], key) == 0;
+        ck_assert_msg(found, "contact of %s outside its page", key);
+    }
+    fclose(f);
+    return companies;
+}
+
+START_TEST(program_pre_hook_pages_in_order_and_stop_run)
+{
+    env x;
+    char tag[32], buf[128], py[700], logf[700], comps[4096], want[96];
+    int64_t n;
+    sp_stmt *st = NULL;
+    sp_err e;
+
+    snprintf(tag, sizeof(tag), "hk_order_%d", _i);
+    SP_SKIP_IF(!env_start(&x, _i, tag, "  <components/>\n"), "%s", sp_skip_why());
+    snprintf(py, sizeof(py), "%s/order.py", tmpdir);
+    snprintf(logf, sizeof(logf), "%s/order-%d.log", tmpdir, _i);
+    write_order_py(py);
+    remove(logf);
+    snprintf(comps, sizeof(comps),
+             "  <components>\n"
+             "    <customer-export address-types=\"*\" customers-per-page=\"3\" customer-mapping=\"c\" "
+             "address-mapping=\"a\">\n"
+             "      <pre-export><program command=\"python3 order.py %s %s NONE\" working-dir=\"%s\"/></pre-export>\n"
+             "    </customer-export>\n"
+             "  </components>\n",
+             logf, keys[1], tmpdir);
+    write_job(&x, comps);
+    ck_assert_msg(sp_e2e_spetl(&x, "run", "customer-export") <= 1, "%s", err);
+    n = db_count(&x, "SELECT COUNT(*) FROM RM00101");
+    ck_assert_int_eq(check_order_log(logf), n);
+    ck_assert_ptr_null(sim_find(&x, "companies", "gp_customer_number", keys[1]));   /* skipped */
+    ck_assert_int_eq(db_count(&x, LINKS("CUSTOMER")), n - 1);
+    ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT RTRIM(CUSTNMBR) FROM RM00101 ORDER BY CUSTNMBR", &st, &e), 0);
+    ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+    while (sp_stmt_fetch(st, &e) == 1) {
+        const char *k = sp_stmt_text(st, 0);
+        if (strcmp(k, keys[1]) == 0)
+            continue;
+        snprintf(want, sizeof(want), "PY %s", k);
+        ck_assert_str_eq(company_prop(&x, k, "city", buf, sizeof(buf)), want);
+    }
+    sp_stmt_free(st);
+
+    /* again from scratch, the program crashing at the last company: the run stops */
+    sp_e2e_exec(&x, "DELETE FROM spAAIntegratedEntityLink");
+    remove(logf);
+    snprintf(comps, sizeof(comps),
+             "  <components>\n"
+             "    <customer-export address-types=\"*\" customers-per-page=\"3\" customer-mapping=\"c\" "
+             "address-mapping=\"a\">\n"
+             "      <pre-export><program command=\"python3 order.py %s NONE LASTKEY\" working-dir=\"%s\" "
+             "on-failure=\"stop-run\"/></pre-export>\n"
+             "    </customer-export>\n"
+             "  </components>\n",
+             logf, tmpdir);
+    {
+        char last[64] = "", rest[4096], *at = strstr(comps, "LASTKEY");
+        ck_assert_int_eq(sp_stmt_prepare(x.db, "SELECT MAX(RTRIM(CUSTNMBR)) FROM RM00101", &st, &e), 0);
+        ck_assert_int_eq(sp_stmt_exec(st, NULL, &e), 0);
+        ck_assert_int_eq(sp_stmt_fetch(st, &e), 1);
+        snprintf(last, sizeof(last), "%s", sp_stmt_text(st, 0));
+        sp_stmt_free(st);
+        snprintf(rest, sizeof(rest), "%s%s", last, at + strlen("LASTKEY"));
+        snprintf(at, sizeof(comps) - (size_t)(at - comps), "%s", rest);
+    }
+    write_job(&x, comps);
+    ck_assert_int_ge(sp_e2e_spetl(&x, "run", "customer-export"), 2);
+    ck_assert_msg(strstr(err, "the program was killed by signal 11") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "stops the run on failure") != NULL, "%s", err);
+    ck_assert_int_eq(check_order_log(logf), n);
+    ck_assert_int_gt(db_count(&x, LINKS("CUSTOMER")), 0);          /* the pages before it */
+    ck_assert_int_lt(db_count(&x, LINKS("CUSTOMER")), n - 2);      /* not its page */
+    sp_e2e_stop(&x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hooks");
@@ -764,6 +897,7 @@ int main(void)
     tcase_add_loop_test(tc, prospect_update_points_are_called, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, program_hooks_pass_through_and_skip, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, company_filter_and_post_link, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, program_pre_hook_pages_in_order_and_stop_run, 0, SP_DBTEST_COUNT);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
