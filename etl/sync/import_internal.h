@@ -119,7 +119,7 @@ int im_commit_page(im_run *r, im_page *pg, sp_err *e);
 int im_report(im_run *r, const char *etype, const char *id, const char *category, const sp_err *why,
               const char *fmt, ...) SP_PRINTF(6, 7);
 
-/* import_many.c: the page's new customers by multi-row INSERTs, inside the
+/* import_many.c: the page's new customers (prospects) by multi-row INSERTs, inside the
  * page's transaction: 1 written; 0 not this way (nothing of it stays:
  * write it company by company); -1 with e: the run stops. */
 int im_many_page(im_run *r, im_page *pg, sp_err *e);

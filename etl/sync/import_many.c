@@ -1,10 +1,12 @@
-/* import_many.c -- an import page's optimistic path (customer import,
- * rollback-on-error on, no post-import hook): inside the page's
+/* import_many.c -- an import page's optimistic path (customer or prospect
+ * import, rollback-on-error on, no post-import hook): inside the page's
  * transaction, after a savepoint, every company not linked yet is matched
  * first, in page order, and linked as company by company
  * (try-match-before-import; import_company.c); the ones that match nothing
- * become new customers, whose customers, addresses, e-mails and links are
- * written by multi-row INSERTs (sp_gpw_insert_many, one link batch). Then
+ * become new customers (prospects), whose rows -- customers, addresses and
+ * e-mails, or prospects and prospect contacts -- and links are written by
+ * multi-row INSERTs (sp_gpw_insert_many, one link batch). The import's kind
+ * (r->kind: its lookups and link types) is the only difference. Then
  * every matching lookup of the page is run again (import_seen.c): when one
  * finds something else -- the new customer of an earlier company of the
  * page, as two HubSpot companies of the same name do -- company by company
@@ -31,7 +33,7 @@ static int usable(const im_run *r, const im_page *pg)
 {
     const sp_job_import *im = r->imp;
 
-    return !r->ctx->dry_run && !pg->contacts_only && r->target == SP_IMPORT_CUSTOMER && im->rollback_on_error &&
+    return !r->ctx->dry_run && !pg->contacts_only && im->rollback_on_error &&
            im->import_new_companies && im->post_import == NULL && !r->many_off;
 }
 
@@ -40,7 +42,7 @@ static int usable(const im_run *r, const im_page *pg)
 typedef struct many {
     sp_gpw_company *gc;
     size_t *which;          /* gc[i] is pg->comps[which[i]] */
-    unsigned char *create;  /* [company]: matched nothing, becomes a new customer */
+    unsigned char *create;  /* [company]: matched nothing, becomes a new customer / prospect */
     size_t n, ncontacts;
     char (*keys)[SP_GPW_KEY];
     char (*ckeys)[SP_GPW_KEY];
@@ -154,8 +156,8 @@ static int link_row(im_run *r, const char *etype, const char *ekey, const char *
                : 0;
 }
 
-/* The links of the page's new customers and their addresses, and the
- * companies queued for the key write-back. */
+/* The links of the page's new customers and their addresses (prospects and
+ * their contacts), and the companies queued for the key write-back. */
 static int links_of(im_run *r, const many *m, sp_err *e)
 {
     static const sp_param_spec ps[] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 200},

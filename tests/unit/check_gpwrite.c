@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../support/dbtest.h"
 #include "../support/skip.h"
+#include "../support/textdiff.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
 #include "spetl/err.h"
@@ -191,6 +193,27 @@ START_TEST(customer_with_three_contacts)
 }
 END_TEST
 
+/* A GP user saves key (column col of table) at the moment another insert
+ * of it runs: a trigger inserts it first, so that insert is a duplicate. */
+static void gp_user_saves(sp_db *db, const char *table, const char *col, const char *key)
+{
+    char sql[1024];
+    sp_err e;
+
+    if (sp_db_dialect(db) == SP_DIALECT_SQLITE) {
+        snprintf(sql, sizeof(sql), "CREATE TRIGGER race BEFORE INSERT ON %s WHEN NEW.%s = '%s' BEGIN INSERT INTO %s "
+                 "(%s, CUSTNAME) VALUES (NEW.%s, 'a GP user'); END", table, col, key, table, col, col);
+        OK(sp_db_exec(db, sql, NULL, &e));
+        return;
+    }
+    snprintf(sql, sizeof(sql), "CREATE FUNCTION race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF "
+             "pg_trigger_depth() = 1 AND NEW.%s = '%s' THEN INSERT INTO %s (%s, CUSTNAME) VALUES (NEW.%s, "
+             "'a GP user'); END IF; RETURN NEW; END $$", col, key, table, col, col);
+    OK(sp_db_exec(db, sql, NULL, &e));
+    snprintf(sql, sizeof(sql), "CREATE TRIGGER race BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION race()", table);
+    OK(sp_db_exec(db, sql, NULL, &e));
+}
+
 /* Many companies at once (an import page's optimistic path): the same rows
  * as one by one -- two of the same name take consecutive numbers past one
  * already taken, the address codes, SY01200 -- in multi-row INSERTs; a key a
@@ -232,17 +255,7 @@ START_TEST(many_companies_at_once)
     q_text(db, "SELECT INET1 FROM SY01200 WHERE Master_ID = 'ACMECORP0002' AND ADRSCODE = 'PRIMARY'", t, sizeof(t));
     ck_assert_str_eq(t, "ann@acme.example");
     /* a GP user saves ACMECORP0004 at the moment of the batch's insert */
-    if (sp_db_dialect(db) == SP_DIALECT_SQLITE) {
-        OK(sp_db_exec(db, "CREATE TRIGGER race BEFORE INSERT ON RM00101 WHEN NEW.CUSTNMBR = 'ACMECORP0004' BEGIN "
-                          "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END", NULL, &e));
-    } else {
-        OK(sp_db_exec(db, "CREATE FUNCTION race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                          "IF pg_trigger_depth() = 1 AND NEW.CUSTNMBR = 'ACMECORP0004' THEN INSERT INTO RM00101 "
-                          "(CUSTNMBR, CUSTNAME) VALUES (NEW.CUSTNMBR, 'a GP user'); END IF; RETURN NEW; END $$",
-                      NULL, &e));
-        OK(sp_db_exec(db, "CREATE TRIGGER race BEFORE INSERT ON RM00101 FOR EACH ROW EXECUTE FUNCTION race()",
-                      NULL, &e));
-    }
+    gp_user_saves(db, "RM00101", "CUSTNMBR", "ACMECORP0004");
     OK(sp_db_begin(db, &e));
     ck_assert_int_eq(sp_gpw_insert_many(w, c, 1, keys, ck, &e2), -1);
     ck_assert_msg(sp_err_is_unique_violation(&e2), "%s", em(&e2));
@@ -253,13 +266,15 @@ START_TEST(many_companies_at_once)
 }
 END_TEST
 
+/* A prospect's values and its first contact's. */
+static const sp_gpw_value pv[] = {{"CUSTNAME", "Caf\xc3\xa9 M\xc3\xbcller GmbH", {30, 7}}, {"CITY", "K\xc3\xb6ln", {31, 7}}};
+static const sp_gpw_value kv[] = {{"Contact_Name", "Zo\xc3\xab Dubois", {40, 7}}, {"Title", "CFO", {41, 7}}};
+
 START_TEST(prospect_with_three_contacts)
 {
     OPEN_OR_SKIP("gpw_prospect");
     sp_job_import im = settings(1);
     sp_gpw *w = NULL;
-    static const sp_gpw_value pv[] = {{"CUSTNAME", "Caf\xc3\xa9 M\xc3\xbcller GmbH", {30, 7}}, {"CITY", "K\xc3\xb6ln", {31, 7}}};
-    static const sp_gpw_value kv[] = {{"Contact_Name", "Zo\xc3\xab Dubois", {40, 7}}, {"Title", "CFO", {41, 7}}};
     sp_gpw_contact cs[3] = {{"p-1", "zoe@cafe.example", kv, 2}, {"p-2", "", NULL, 0}, {"p-3", "x@cafe.example", NULL, 0}};
     sp_gpw_company c = {"201", "Caf\xc3\xa9 M\xc3\xbcller GmbH", pv, 2, cs, 3};
     char key[SP_GPW_KEY], ck[3][SP_GPW_KEY], t[256];
@@ -284,6 +299,99 @@ START_TEST(prospect_with_three_contacts)
     q_text(db, "SELECT Email FROM spProspectContact WHERE Contact_ID = 'CONTACT001'", t, sizeof(t));
     ck_assert_str_eq(t, "");
     ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00101"), 0);
+    sp_gpw_free(w);
+    sp_db_close(db);
+}
+END_TEST
+
+/* The rows of the prospect tables as text (every column but the row id and
+ * stamp the database sets), in key order. */
+static void prospect_rows(sp_db *db, char *out, size_t n)
+{
+    static const char *const sql[] = {
+        "SELECT * FROM SOP00200 ORDER BY PROSPID",
+        "SELECT * FROM spProspectContact ORDER BY PROSPID, Contact_ID",
+    };
+    size_t len = 0;
+    sp_err e;
+
+    out[0] = '\0';
+    for (size_t q = 0; q < 2; q++) {
+        sp_stmt *st = NULL;
+        OK(sp_stmt_prepare(db, sql[q], &st, &e));
+        OK(sp_stmt_exec(st, NULL, &e));
+        while (sp_stmt_fetch(st, &e) == 1) {
+            for (int c = 0; c < sp_stmt_ncols(st); c++) {
+                const char *name = sp_stmt_col_name(st, c), *v = sp_stmt_text(st, c);
+                if (strncasecmp(name, "DEX_ROW_", 8) != 0)
+                    len += (size_t)snprintf(out + len, n - len, "%s=%s|", name, v ? v : "(null)");
+                ck_assert_uint_lt(len, n);
+            }
+            len += (size_t)snprintf(out + len, n - len, "\n");
+        }
+        sp_stmt_free(st);
+    }
+}
+
+/* Many prospects at once write exactly what one by one writes (keys past a
+ * customer's and a prospect's, two of one prefix, contact keys, Is_Primary,
+ * Email, dates); a value that does not fit and a key a GP user takes at the
+ * same moment fail the call, for the caller to undo and go one by one. */
+START_TEST(many_prospects_at_once_as_one_by_one)
+{
+    OPEN_OR_SKIP("gpw_many_pros");
+    sp_job_import im = settings(1);
+    sp_gpw *w = NULL;
+    static const sp_gpw_value pv2[] = {{"CUSTNAME", "Cafe Mueller Two", {30, 7}}, {"PHONE1", "4922155501", {32, 7}}};
+    static const sp_gpw_value plong[] = {{"CUSTNAME", "Cafe Long", {30, 7}},
+                                         {"CITY", "A city name far longer than thirty-five characters", {31, 7}}};
+    static const sp_gpw_value ke[] = {{"Email", "mapped@cafe.example", {42, 7}}};
+    sp_gpw_contact cs[3] = {{"p-1", "zoe@cafe.example", kv, 2}, {"p-2", "", NULL, 0}, {"p-3", "x@cafe.example", ke, 1}};
+    sp_gpw_company c[3] = {{"301", "Caf\xc3\xa9 M\xc3\xbcller GmbH", pv, 2, cs, 3},
+                           {"302", "Other Prospect", NULL, 0, NULL, 0},
+                           {"303", "Cafe Mueller Two", pv2, 2, cs + 1, 2}};
+    sp_gpw_company bad = {"304", "Cafe Long", plong, 2, cs, 1};
+    char keys[3][SP_GPW_KEY], ck[5][SP_GPW_KEY], one[3][SP_GPW_KEY], onek[5][SP_GPW_KEY];
+    static char rows1[8192], rows2[8192];
+    sp_err e2;
+
+    OK(sp_db_exec(db, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES ('CAFMLLER0001', 'a customer')", NULL, &e));
+    OK(sp_db_exec(db, "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES ('CAFMLLER0002', 'a prospect')", NULL, &e));
+    OK(sp_gpw_open(db, SP_GPW_PROSPECT, &im, NULL, NULL, &w, &e));
+    OK(sp_db_begin(db, &e));   /* one by one, then undone */
+    for (size_t i = 0, at = 0; i < 3; at += c[i++].ncontacts)
+        OK(sp_gpw_insert_company(w, &c[i], one[i], onek + at, &e));
+    prospect_rows(db, rows1, sizeof(rows1));
+    OK(sp_db_rollback(db, &e));
+    OK(sp_db_begin(db, &e));
+    OK(sp_gpw_insert_many(w, c, 3, keys, ck, &e));
+    prospect_rows(db, rows2, sizeof(rows2));
+    OK(sp_db_commit(db, &e));
+    ck_assert_msg(strcmp(rows2, rows1) == 0, "at once %s", sp_test_first_diff(rows2, rows1));
+    ck_assert_str_eq(keys[0], "CAFMLLER0003");
+    ck_assert_str_eq(keys[2], "CAFEMUEL0001");
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq(keys[i], one[i]);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(ck[i], onek[i]);
+    ck_assert_str_eq(ck[3], "PRIMARY");   /* the third company's first contact */
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM spProspectContact WHERE Is_Primary = 1"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM spProspectContact WHERE Email = 'mapped@cafe.example'"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM SOP00200"), 4);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM RM00101"), 1);
+    /* a value longer than its column */
+    OK(sp_db_begin(db, &e));
+    ck_assert_int_eq(sp_gpw_insert_many(w, &bad, 1, keys, ck, &e2), -1);
+    ck_assert_msg(e2.code == SP_EDATA && strstr(e2.msg, "SOP00200.CITY is char(35)") && strstr(e2.msg, "304"), "%s",
+                  em(&e2));
+    OK(sp_db_rollback(db, &e));
+    /* a GP user saves OTHERPRO0002 at the moment of the batch's insert */
+    gp_user_saves(db, "SOP00200", "PROSPID", "OTHERPRO0002");
+    OK(sp_db_begin(db, &e));
+    ck_assert_int_eq(sp_gpw_insert_many(w, &c[1], 1, keys, ck, &e2), -1);
+    ck_assert_msg(sp_err_is_unique_violation(&e2), "%s", em(&e2));
+    OK(sp_db_rollback(db, &e));
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM SOP00200"), 4);
     sp_gpw_free(w);
     sp_db_close(db);
 }
@@ -570,6 +678,7 @@ int main(void)
     tcase_add_loop_test(tc, customer_with_three_contacts, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_with_three_contacts, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, many_companies_at_once, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, many_prospects_at_once_as_one_by_one, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, key_collision_takes_the_next_number, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, values_that_do_not_fit_are_refused_by_column, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, failing_insert_mid_company_rolls_back_everything, 0, SP_DBTEST_COUNT);

@@ -10,10 +10,12 @@
  * stays); the minimum create date moved by a full run only (not by a dry
  * run, not with --since); more companies in one createdate than search's
  * cap; kill -9 during a run, then a rerun: no duplicate, nothing lost; and
- * the imports' hooks (company-filter, pre-import, post-import). */
+ * the imports' hooks (company-filter, pre-import, post-import); and
+ * company-prospect-import's page at once against company by company. */
 #include <check.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include "../support/run.h"
 #include "../support/sim.h"
 #include "../support/skip.h"
+#include "../support/textdiff.h"
 #include "spetl/clock.h"
 #include "spetl/db.h"
 #include "spetl/mem.h"
@@ -951,6 +954,228 @@ START_TEST(prospect_import)
 }
 END_TEST
 
+/* ---- a prospect page at once ------------------------------------------------------- */
+
+enum { PP_COMPANIES = 13, PP_CONTACTS = 13 };
+
+static void refuse(env *x, const char *name, const char *table, const char *column, const char *value);
+
+/* A prospect import of five pages of 3 (page-size 3, CITY mapped without a
+ * max-length), run with the page path or company by company (one_by_one:
+ * SPETL_IMPORT_ONE_BY_ONE). Page 1: Echo Co and "echo co" match each other
+ * by rule "by name" of "pm" (ci), Alpha Prospect has two contacts, one
+ * without e-mail. Page 2: Longcity Co's city is too long for SOP00200.CITY
+ * (char(35)), Acme matches customer ACME0001, Beta Co. Page 3: Boom Co's
+ * contact is refused by the database (a trigger), Calm Co, Delta Co.
+ * Page 4: Northwind Traders and Northwind Tools share a key prefix whose
+ * first number a customer holds, "zeta prospects" matches prospect
+ * ZETA0001. Page 5: Gamma GmbH, three contacts. The run's log is in err. */
+static int prospect_pages(env *x, int target, const char *tag, int one_by_one, char comp_ids[][32],
+                          char cont_ids[][32])
+{
+    char recs[4096];
+    json_t *j;
+    int rc;
+
+    if (!env_start(x, target, tag, 1))
+        return 0;
+    write_prospect_job(x);
+    edit_job(x, "page-size=\"2\"", "page-size=\"3\"");
+    edit_job(x, "required=\"true\"/>\n", "required=\"true\"/>\n      <column name=\"CITY\" property=\"city\"/>\n");
+    if (one_by_one)
+        strncat(x->env, " SPETL_IMPORT_ONE_BY_ONE=1", sizeof(x->env) - strlen(x->env) - 1);
+    sp_e2e_exec(x, "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES ('ZETA0001', 'Zeta Prospects')");
+    sp_e2e_exec(x, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES ('NORTHWIN0001', 'Northwind of Old')");
+    refuse(x, "boom", "spProspectContact", "Contact_Name", "Boom");
+    j = sp_e2e_sim_json(x, "POST", "/crm/v3/properties/companies",
+                        "{\"name\":\"gp_prospect_id\",\"label\":\"GP prospect id\",\"type\":\"string\","
+                        "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
+    json_decref(j);
+#define PP_K(mail, name) "{\"properties\":{" mail "\"firstname\":\"" name "\"},\"createdate\":\"2026-03-01T00:00:00Z\"}"
+    sp_e2e_seed(x, "contacts",
+                PP_K("\"email\":\"e1@echo.example\",", "Ed") "," PP_K("\"email\":\"e2@echo.example\",", "Em") ","
+                PP_K("\"email\":\"a1@alpha.example\",", "Al") "," PP_K("", "Nomail") ","
+                PP_K("\"email\":\"b@beta.example\",", "Bea") "," PP_K("\"email\":\"l@long.example\",", "Lou") ","
+                PP_K("\"email\":\"j@northwind.example\",", "J\u00fcrgen") ","
+                PP_K("\"email\":\"t@northwind.example\",", "Tom") "," PP_K("\"email\":\"g1@gamma.example\",", "Gil") ","
+                PP_K("", "Gus") "," PP_K("\"email\":\"Zoe@Gamma.example\",", "Zo\u00eb") ","
+                PP_K("\"email\":\"b@boom.example\",", "Boom") "," PP_K("\"email\":\"c@calm.example\",", "Cal"),
+                cont_ids, PP_CONTACTS);
+#undef PP_K
+#define PP_C(sec, props, assoc) "{\"properties\":{" props ",\"type\":\"PROSPECT\"},\"createdate\":\"2026-03-01T00:00:" sec "Z\"" assoc "}"
+#define PP_A "{\"to_object\":\"contacts\",\"to_id\":\"%s\"}"
+    snprintf(recs, sizeof(recs),
+             PP_C("01", "\"name\":\"Echo Co\"", ",\"associations\":[" PP_A "]") ","
+             PP_C("02", "\"name\":\"echo co\"", ",\"associations\":[" PP_A "]") ","
+             PP_C("03", "\"name\":\"Alpha Prospect\",\"city\":\"K\u00f6ln\"", ",\"associations\":[" PP_A "," PP_A "]") ","
+             PP_C("04", "\"name\":\"Longcity Co\",\"city\":\"Llanfairpwllgwyngyllgogerychwyrndrobwll\"",
+                  ",\"associations\":[" PP_A "]") ","
+             PP_C("05", "\"name\":\"Acme\"", "") ","
+             PP_C("06", "\"name\":\"Beta Co\"", ",\"associations\":[" PP_A "]") ","
+             PP_C("07", "\"name\":\"Boom Co\"", ",\"associations\":[" PP_A "]") ","
+             PP_C("08", "\"name\":\"Calm Co\"", ",\"associations\":[" PP_A "]") ","
+             PP_C("09", "\"name\":\"Delta Co\"", "") ","
+             PP_C("10", "\"name\":\"Northwind Traders\"", ",\"associations\":[" PP_A "]") ","
+             PP_C("11", "\"name\":\"Northwind Tools\"", ",\"associations\":[" PP_A "]") ","
+             PP_C("12", "\"name\":\"zeta prospects\"", "") ","
+             PP_C("13", "\"name\":\"Gamma GmbH\"", ",\"associations\":[" PP_A "," PP_A "," PP_A "]"),
+             cont_ids[0], cont_ids[1], cont_ids[2], cont_ids[3], cont_ids[5], cont_ids[4], cont_ids[11], cont_ids[12],
+             cont_ids[6], cont_ids[7], cont_ids[8], cont_ids[9], cont_ids[10]);
+#undef PP_C
+#undef PP_A
+    sp_e2e_seed(x, "companies", recs, comp_ids, PP_COMPANIES);
+    sp_e2e_find_hub(x);
+    rc = sp_e2e_spetl(x, "run --log-level debug", "");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    return 1;
+}
+
+/* Does a line of log hold both a and b? */
+static int log_has(const char *log, const char *a, const char *b)
+{
+    for (const char *p = strstr(log, a); p != NULL; p = strstr(p + 1, a)) {
+        const char *eol = strchr(p, '\n'), *q = strstr(p, b);
+        if (q != NULL && (eol == NULL || q < eol))
+            return 1;
+    }
+    return 0;
+}
+
+/* The lines of log that hold a (at most 1,500 bytes of them: a message). */
+static const char *log_lines(const char *log, const char *a)
+{
+    static char buf[1500];
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (const char *p = strstr(log, a); p != NULL && len + 1 < sizeof(buf); p = strstr(p + 1, a)) {
+        const char *bol = p, *eol = strchr(p, '\n');
+        while (bol > log && bol[-1] != '\n')
+            bol--;
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%.*s\n",
+                                (int)(eol != NULL ? eol - bol : (ptrdiff_t)strlen(bol)), bol);
+        if (eol == NULL)
+            break;
+        p = eol;
+    }
+    return buf;
+}
+
+/* The rows of sql as text, every column but those named in skip ("|A|B|"). */
+static void rows_text(env *x, const char *sql, const char *skip, char *buf, size_t n)
+{
+    sp_stmt *st = NULL;
+    sp_err e;
+    size_t len = strlen(buf);
+
+    ck_assert_msg(sp_stmt_prepare(x->db, sql, &st, &e) == 0 && sp_stmt_exec(st, NULL, &e) == 0, "%s: %s", sql, e.msg);
+    while (sp_stmt_fetch(st, &e) == 1) {
+        for (int c = 0; c < sp_stmt_ncols(st); c++) {
+            char name[80];
+            snprintf(name, sizeof(name), "|%s|", sp_stmt_col_name(st, c));
+            if (strcasestr(skip, name) == NULL)
+                len += (size_t)snprintf(buf + len, n - len, "%s=%s ", sp_stmt_col_name(st, c),
+                                        sp_stmt_text(st, c) ? sp_stmt_text(st, c) : "(null)");
+        }
+        len += (size_t)snprintf(buf + len, n - len, "\n");
+        ck_assert_uint_lt(len, n);
+    }
+    sp_stmt_free(st);
+}
+
+/* What an import wrote: prospects, prospect contacts, customers, links,
+ * Action Center rows (the run's own times left out). */
+static void prospect_result(env *x, char *buf, size_t n)
+{
+    rows r;
+
+    buf[0] = '\0';
+    rows_text(x, "SELECT * FROM SOP00200 ORDER BY PROSPID", "|DEX_ROW_ID|DEX_ROW_TS|", buf, n);
+    rows_text(x, "SELECT * FROM spProspectContact ORDER BY PROSPID, Contact_ID", "|Created_On|Modified_On|DEX_ROW_TS|",
+              buf, n);
+    rows_text(x, "SELECT COUNT(*) FROM RM00101", "", buf, n);
+    rows_text(x, "SELECT Entity_Type, Entity_Key, HubSpot_Object_Type, HubSpot_ID, Payload_Hash FROM "
+                 "spAAIntegratedEntityLink ORDER BY HubSpot_Object_Type, HubSpot_ID",
+              "", buf, n);
+    actions(x, &r);
+    ck_assert_uint_lt(strlen(buf) + strlen(r.text), n);
+    strcat(buf, r.text);
+}
+
+/* company-prospect-import's page path (import_many.c with the prospect
+ * lookups and writer) writes exactly what company by company writes: the
+ * same run on the same data once with SPETL_IMPORT_ONE_BY_ONE and once
+ * without gives the same prospects, contacts, links and Action Center rows.
+ * With the page path: page 1 falls back because "echo co" then finds Echo
+ * Co's new prospect (and the log says so), page 2 because Longcity Co's
+ * city does not fit, page 3 because Boom Co's contact is refused after the
+ * page's prospects went in (only those two companies are reported, nothing
+ * of them written); pages 4 and 5 go in at once. */
+START_TEST(a_prospect_page_at_once_writes_what_company_by_company_writes)
+{
+    static char want[16384], got[16384], log1[1 << 16];
+    char comp1[PP_COMPANIES][32], cont1[PP_CONTACTS][32], comp2[PP_COMPANIES][32], cont2[PP_CONTACTS][32], s[256];
+    env x;
+
+    SP_SKIP_IF(!prospect_pages(&x, _i, _i == 0 ? "import_ppone_sqlite" : "import_ppone_pg", 1, comp1, cont1), "%s",
+               sp_skip_why());
+    ck_assert_ptr_null(strstr(err, "written at once"));
+    prospect_result(&x, want, sizeof(want));
+    sp_e2e_stop(&x);
+    ck_assert(prospect_pages(&x, _i, _i == 0 ? "import_ppmany_sqlite" : "import_ppmany_pg", 0, comp2, cont2));
+    snprintf(log1, sizeof(log1), "%s", err);
+    prospect_result(&x, got, sizeof(got));
+    for (size_t i = 0; i < PP_COMPANIES; i++)   /* the simulators gave the same ids: the rows compare as text */
+        ck_assert_str_eq(comp1[i], comp2[i]);
+    ck_assert_msg(strcmp(got, want) == 0, "page path %s", sp_test_first_diff(got, want));
+    /* what company by company writes */
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[0]), "PROSPECT ECHOCO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[1]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont2[3]), "PROSPECT_CONTACT ALPHAPRO0001|CONTACT001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[3]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont2[5]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[4]), "CUSTOMER ACME0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[5]), "PROSPECT BETACO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[6]), "");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont2[11]), "");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM SOP00200 WHERE PROSPID LIKE 'BOOMCO%'"), 0);
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont2[12]), "PROSPECT_CONTACT CALMCO0001|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[8]), "PROSPECT DELTACO0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[9]), "PROSPECT NORTHWIN0002");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[10]), "PROSPECT NORTHWIN0003");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont2[7]), "PROSPECT_CONTACT NORTHWIN0003|PRIMARY");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp2[11]), "PROSPECT ZETA0001");
+    ck_assert_str_eq(sp_e2e_link_of(&x, "contacts", cont2[10]), "PROSPECT_CONTACT GAMMAGMB0001|CONTACT002");
+    ck_assert_str_eq(text1(&x, "SELECT Email FROM spProspectContact WHERE PROSPID = 'GAMMAGMB0001' AND "
+                               "Contact_ID = 'CONTACT002'"), "zoe@gamma.example");
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spProspectContact WHERE Is_Primary = 1"), 7);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM SOP00200"), 9);
+    ck_assert_str_eq(hs_prop(&x, comp2[10], "gp_prospect_id"), "NORTHWIN0003");
+    /* the Action Center: "echo co" already linked, Longcity Co and Boom Co failed, nothing else */
+    snprintf(s, sizeof(s), "COMPANY %s ALREADY_LINKED", comp2[1]);
+    ck_assert_msg(strstr(got, s), "%s", strstr(got, "COMPANY ") ? strstr(got, "COMPANY ") : got);
+    snprintf(s, sizeof(s), "COMPANY %s IMPORT_FAILED", comp2[3]);
+    ck_assert_msg(strstr(got, s) && strstr(got, "CITY holds 35"), "%s", strstr(got, "COMPANY ") ? strstr(got, "COMPANY ") : got);
+    snprintf(s, sizeof(s), "COMPANY %s IMPORT_FAILED", comp2[6]);
+    ck_assert_msg(strstr(got, s) && strstr(got, "boom refused"), "%s", strstr(got, "COMPANY ") ? strstr(got, "COMPANY ") : got);
+    ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM spAAActionCenter"), 3);
+    /* the page path: pages 1 to 3 company by company, and why; 4 and 5 at once */
+    snprintf(s, sizeof(s), "HubSpot company %s: rule \\\"by name\\\" of rule set \\\"pm\\\" finds ECHOCO000", comp2[0]);
+    if (!log_has(log1, "a page of 3 companies is written company by company", s))
+        snprintf(s, sizeof(s), "HubSpot company %s: rule \\\"by name\\\" of rule set \\\"pm\\\" finds ECHOCO000", comp2[1]);
+    ck_assert_msg(log_has(log1, "a page of 3 companies is written company by company", s) &&
+                      log_has(log1, s, ", the new prospect of HubSpot company "),
+                  "%s\n%s", s, log_lines(log1, "a page of"));
+    ck_assert_msg(log_has(log1, "a page of 3 companies is written company by company", "CITY holds 35") &&
+                      log_has(log1, "a page of 3 companies is written company by company", "boom refused"),
+                  "%s", log_lines(log1, "a page of"));
+    ck_assert_msg(strstr(log1, "a page of 3 companies is written at once") &&
+                      strstr(log1, "a page of 1 companies is written at once"),
+                  "%s", log_lines(log1, "a page of"));
+    sp_e2e_stop(&x);
+}
+END_TEST
+
 /* ---- hooks ------------------------------------------------------------------------ */
 
 /* The job's hooks: the company filter and pre-import read hook_ctl (by
@@ -1230,6 +1455,7 @@ int main(void)
     tcase_add_loop_test(tc, write_back_retried_and_new_contacts_added, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, 2 * SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_import, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, a_prospect_page_at_once_writes_what_company_by_company_writes, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, more_companies_in_one_moment_than_the_search_cap, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, import_hooks_filter_change_and_fail, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, import_program_hooks_change_fail_and_skip, 0, SP_DBTEST_COUNT);
