@@ -153,6 +153,11 @@ static void x_free_page(void *ud, void *page)
 
 static const sp_sync_ops export_ops = {x_src_open, x_src_close, x_read,      x_start,
                                        x_drain,    x_commit,    x_free_page, x_commit_many};
+/* A post-export hook runs in its page's transaction: a page that fails
+ * must not take back pages whose hooks a program has already seen, so with
+ * one the pages commit one at a time. */
+static const sp_sync_ops export_ops_one = {x_src_open, x_src_close, x_read,      x_start,
+                                           x_drain,    x_commit,    x_free_page, NULL};
 
 /* ---- the run ------------------------------------------------------------ */
 
@@ -184,7 +189,10 @@ static int run_setup(xrun *r, sp_run_ctx *ctx, const sp_export_spec *spec, sp_er
     o.read_conn = ctx->dry_run || ctx->key != NULL ? NULL : ctx->job->database.connection;
     o.read_ahead = READ_AHEAD;
     o.commit_queue_max = COMMIT_QUEUE_MAX;
-    r->sync = sp_sync_new(&o, &export_ops, r);
+    r->sync = sp_sync_new(&o, spec->parent.post_hook != NULL || (spec->child != NULL && spec->child->post_hook != NULL)
+                                  ? &export_ops_one
+                                  : &export_ops,
+                          r);
     return 0;
 }
 
