@@ -144,32 +144,19 @@ static int map_page(im_run *r, im_page *pg, many *m, sp_err *e)
 static int link_row(im_run *r, const char *etype, const char *ekey, const char *obj, const char *id,
                     const char *hash, sp_err *e)
 {
-    int64_t now = sp_clock_wall_ms();
-    sp_batch *b = r->many_links;
-
     r->ctx->counts.linked++;
-    return sp_batch_text(b, 1, r->ctx->hub, e) != 0 || sp_batch_text(b, 2, etype, e) != 0 ||
-                   sp_batch_text(b, 3, ekey, e) != 0 || sp_batch_text(b, 4, obj, e) != 0 ||
-                   sp_batch_text(b, 5, id, e) != 0 || sp_batch_text(b, 6, hash, e) != 0 ||
-                   sp_batch_time(b, 7, now, e) != 0 || sp_batch_time(b, 8, now, e) != 0 || sp_batch_add(b, e) != 0
-               ? -1
-               : 0;
+    /* a refused row (1) is a failure here: the page goes company by company */
+    return sp_link_batch_add(r->many_links, r->ctx->hub, etype, ekey, obj, id, hash, sp_clock_wall_ms(), e) != 0 ? -1
+                                                                                                                : 0;
 }
 
 /* The links of the page's new customers and their addresses (prospects and
  * their contacts), and the companies queued for the key write-back. */
 static int links_of(im_run *r, const many *m, sp_err *e)
 {
-    static const sp_param_spec ps[] = {{SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 20}, {SP_TYPE_TEXT, 200},
-                                       {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 40}, {SP_TYPE_TEXT, 64},
-                                       {SP_TYPE_TIME, 0},  {SP_TYPE_TIME, 0}};
     size_t at = 0;
 
-    if (r->many_links == NULL &&
-        sp_batch_open(r->ctx->db,
-                      "INSERT INTO spAAIntegratedEntityLink (Hub_ID, Entity_Type, Entity_Key, HubSpot_Object_Type, "
-                      "HubSpot_ID, Payload_Hash, Last_Exported_On, Modified_On) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      ps, 8, 500, &r->many_links, e) != 0)
+    if (r->many_links == NULL && sp_link_batch_open(r->ctx->db, &r->many_links, e) != 0)
         return -1;
     sp_batch_reset(r->many_links);
     for (size_t i = 0; i < m->n; i++) {
