@@ -475,22 +475,28 @@ START_TEST(stop_on_failure_returns_error)
 }
 END_TEST
 
-START_TEST(thousand_records_in_one_call)
+/* The n replies of an echo of big_batch(n): each its record's key and pad. */
+static void assert_echoed(const sp_hook_reply *r, size_t n)
 {
-    char **recs = big_batch(1000, "\"do\":\"echo\",");
-    sp_hook_reply *r = sp_xcalloc(1000, sizeof(*r));
-    sp_hookprog *p = start_hook("records", NULL, 10000, 0);
     char key[32];
-    size_t i;
-    sp_err e;
 
-    ck_assert_int_eq(call(p, (const char *const *)recs, 1000, r, &e), 0);
-    for (i = 0; i < 1000; i++) {
+    for (size_t i = 0; i < n; i++) {
         snprintf(key, sizeof(key), "K%zu", i);
         ck_assert_int_eq(r[i].action, SP_HOOK_KEEP);
         ck_assert_str_eq(prop(&r[i], "key"), key);
         ck_assert_uint_eq(strlen(prop(&r[i], "pad")), 400);
     }
+}
+
+START_TEST(thousand_records_in_one_call)
+{
+    char **recs = big_batch(1000, "\"do\":\"echo\",");
+    sp_hook_reply *r = sp_xcalloc(1000, sizeof(*r));
+    sp_hookprog *p = start_hook("records", NULL, 10000, 0);
+    sp_err e;
+
+    ck_assert_int_eq(call(p, (const char *const *)recs, 1000, r, &e), 0);
+    assert_echoed(r, 1000);
     sp_hookprog_stop(p);
     free(r);
     free_batch(recs, 1000);
@@ -506,18 +512,11 @@ START_TEST(slurping_program_gets_a_page_over_the_pipe_buffer)
     char **recs = big_batch(1000, "\"do\":\"echo\",");
     sp_hook_reply *r = sp_xcalloc(1000, sizeof(*r));
     sp_hookprog *p = start_hook("slurp", "1000", 10000, 0);
-    char key[32];
-    size_t i;
     sp_err e;
 
     for (int round = 0; round < 2; round++) {
         ck_assert_int_eq(call(p, (const char *const *)recs, 1000, r, &e), 0);
-        for (i = 0; i < 1000; i++) {
-            snprintf(key, sizeof(key), "K%zu", i);
-            ck_assert_int_eq(r[i].action, SP_HOOK_KEEP);
-            ck_assert_str_eq(prop(&r[i], "key"), key);
-            ck_assert_uint_eq(strlen(prop(&r[i], "pad")), 400);
-        }
+        assert_echoed(r, 1000);
     }
     sp_hookprog_stop(p);
     free(r);
