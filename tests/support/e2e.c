@@ -184,7 +184,7 @@ int64_t sp_e2e_count(const sp_e2e *x, const char *sql)
     return n;
 }
 
-void sp_e2e_put_link(const sp_e2e *x, const char *type, const char *key, const char *obj, const char *id)
+void sp_test_put_link(sp_db *db, const char *hub, const char *type, const char *key, const char *obj, const char *id)
 {
     sp_link l;
     sp_err e;
@@ -194,7 +194,12 @@ void sp_e2e_put_link(const sp_e2e *x, const char *type, const char *key, const c
     snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
     snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
     snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
-    ck_assert_msg(sp_link_put(x->db, x->hub, &l, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sp_link_put(db, hub, &l, &e) == 0, "%s", e.msg);
+}
+
+void sp_e2e_put_link(const sp_e2e *x, const char *type, const char *key, const char *obj, const char *id)
+{
+    sp_test_put_link(x->db, x->hub, type, key, obj, id);
 }
 
 const char *sp_e2e_link_of(const sp_e2e *x, const char *obj, const char *id)

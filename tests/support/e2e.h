@@ -86,6 +86,8 @@ int64_t sp_e2e_count(const sp_e2e *x, const char *sql);
 /* Links of x->hub: put one; the link of a HubSpot record as "TYPE KEY" (""
  * when none; a static buffer); how many there are. */
 void sp_e2e_put_link(const sp_e2e *x, const char *type, const char *key, const char *obj, const char *id);
+/* The same on any connection and hub (a test's own world). */
+void sp_test_put_link(sp_db *db, const char *hub, const char *type, const char *key, const char *obj, const char *id);
 const char *sp_e2e_link_of(const sp_e2e *x, const char *obj, const char *id);
 int64_t sp_e2e_nlinks(const sp_e2e *x);
 

@@ -443,18 +443,6 @@ static void seed_one(env *x, const char *obj, const char *props, char *id, size_
     json_decref(j);
 }
 
-static void put_link(env *x, const char *hub, const char *type, const char *key, const char *obj, const char *id)
-{
-    sp_link l;
-    sp_err e;
-    memset(&l, 0, sizeof(l));
-    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
-    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
-    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
-    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
-    ck_assert_msg(sp_link_put(x->db, hub, &l, &e) == 0, "%s", e.msg);
-}
-
 static void link_prospects(env *x, prospects *p)
 {
     static const char *const cids[2] = {"PRIMARY", "CONTACT001"};
@@ -479,7 +467,7 @@ static void link_prospects(env *x, prospects *p)
         char props[128];
         snprintf(props, sizeof(props), "{\"name\":\"Old name %d\",\"city\":\"Old city\"}", i);
         seed_one(x, "companies", props, p->cid[i], sizeof(p->cid[i]));
-        put_link(x, p->hub, "PROSPECT", p->pid[i], "companies", p->cid[i]);
+        sp_test_put_link(x->db, p->hub, "PROSPECT", p->pid[i], "companies", p->cid[i]);
         ck_assert_int_eq(db_count(x, "SELECT COUNT(*) FROM spProspectContact WHERE RTRIM(PROSPID) = '%s' AND "
                                      "RTRIM(Contact_ID) IN ('PRIMARY', 'CONTACT001')", p->pid[i]), 2);
         for (int c = 0; c < 2; c++) {
@@ -488,7 +476,7 @@ static void link_prospects(env *x, prospects *p)
             memcpy(p->ckey[i][c], key, sizeof(key));
             snprintf(props, sizeof(props), "{\"lastname\":\"Old %d.%d\"}", i, c);
             seed_one(x, "contacts", props, p->hs[i][c], sizeof(p->hs[i][c]));
-            put_link(x, p->hub, "PROSPECT_CONTACT", p->ckey[i][c], "contacts", p->hs[i][c]);
+            sp_test_put_link(x->db, p->hub, "PROSPECT_CONTACT", p->ckey[i][c], "contacts", p->hs[i][c]);
         }
     }
 }

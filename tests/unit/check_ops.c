@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../support/dbtest.h"
+#include "../support/e2e.h"
 #include "../support/port.h"
 #include "../support/run.h"
 #include "../support/sim.h"
@@ -197,16 +198,10 @@ static int run_cmd(env *x, const char *cmd, const char *opts)
 static void put_link(env *x, const char *type, const char *key, const char *obj, const char *id)
 {
     sp_db *db = NULL;
-    sp_link l;
     sp_err e;
 
-    memset(&l, 0, sizeof(l));
-    snprintf(l.entity_type, sizeof(l.entity_type), "%s", type);
-    snprintf(l.entity_key, sizeof(l.entity_key), "%s", key);
-    snprintf(l.hs_object, sizeof(l.hs_object), "%s", obj);
-    snprintf(l.hs_id, sizeof(l.hs_id), "%s", id);
     ck_assert_int_eq(sp_db_open(&db, x->conn, NULL, &e), 0);
-    ck_assert_msg(sp_link_put(db, "777", &l, &e) == 0, "%s", e.msg);
+    sp_test_put_link(db, "777", type, key, obj, id);
     sp_db_close(db);
 }
 
