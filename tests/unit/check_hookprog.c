@@ -488,18 +488,27 @@ static void assert_echoed(const sp_hook_reply *r, size_t n)
     }
 }
 
-START_TEST(thousand_records_in_one_call)
+/* 1,000 records of 420 bytes to an echoing program in `mode`, `rounds`
+ * calls: every reply back on its record. */
+static void echo_thousand(const char *mode, const char *arg, int rounds)
 {
     char **recs = big_batch(1000, "\"do\":\"echo\",");
     sp_hook_reply *r = sp_xcalloc(1000, sizeof(*r));
-    sp_hookprog *p = start_hook("records", NULL, 10000, 0);
+    sp_hookprog *p = start_hook(mode, arg, 10000, 0);
     sp_err e;
 
-    ck_assert_int_eq(call(p, (const char *const *)recs, 1000, r, &e), 0);
-    assert_echoed(r, 1000);
+    for (int round = 0; round < rounds; round++) {
+        ck_assert_int_eq(call(p, (const char *const *)recs, 1000, r, &e), 0);
+        assert_echoed(r, 1000);
+    }
     sp_hookprog_stop(p);
     free(r);
     free_batch(recs, 1000);
+}
+
+START_TEST(thousand_records_in_one_call)
+{
+    echo_thousand("records", NULL, 1);
 }
 END_TEST
 
@@ -509,18 +518,7 @@ END_TEST
  * reading the next (thousand_records_in_one_call): no deadlock either way. */
 START_TEST(slurping_program_gets_a_page_over_the_pipe_buffer)
 {
-    char **recs = big_batch(1000, "\"do\":\"echo\",");
-    sp_hook_reply *r = sp_xcalloc(1000, sizeof(*r));
-    sp_hookprog *p = start_hook("slurp", "1000", 10000, 0);
-    sp_err e;
-
-    for (int round = 0; round < 2; round++) {
-        ck_assert_int_eq(call(p, (const char *const *)recs, 1000, r, &e), 0);
-        assert_echoed(r, 1000);
-    }
-    sp_hookprog_stop(p);
-    free(r);
-    free_batch(recs, 1000);
+    echo_thousand("slurp", "1000", 2);
 }
 END_TEST
 

@@ -188,6 +188,20 @@ static void make_key_property(env *x)
     json_decref(j);
 }
 
+/* The seeded import run once (`run` with extra options), expected to end
+ * with exit 1 (a company refused); GP's counts before and after it. */
+static void run_counted(env *x, const char *opts, long long before[4], long long after[4])
+{
+    int rc;
+
+    make_key_property(x);
+    sp_e2e_find_hub(x);
+    gp_counts(x, before);
+    rc = sp_e2e_spetl(x, opts, "");
+    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
+    gp_counts(x, after);
+}
+
 /* A HubSpot company's property as the simulator holds it ("" when none). */
 static const char *hs_prop(env *x, const char *id, const char *prop)
 {
@@ -352,7 +366,6 @@ START_TEST(a_failing_insert_mid_company)
     char recs[1024], want[256];
     long long before[4], after[4];
     rows r;
-    int rc;
 
     SP_SKIP_IF(!env_start(&x, target, target == 0 ? "import_boom_sqlite" : "import_boom_pg", rollback), "%s",
                sp_skip_why());
@@ -375,12 +388,7 @@ START_TEST(a_failing_insert_mid_company)
              "{\"properties\":{\"name\":\"Calm Co\",\"type\":\"OTHER\"},\"createdate\":\"2026-03-01T00:00:00Z\"}",
              cont[0], cont[1]);
     sp_e2e_seed(&x, "companies", recs, comp, 2);
-    make_key_property(&x);
-    sp_e2e_find_hub(&x);
-    gp_counts(&x, before);
-    rc = sp_e2e_spetl(&x, "run", "");
-    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
-    gp_counts(&x, after);
+    run_counted(&x, "run", before, after);
     ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[1]), "CUSTOMER CALMCO0001");   /* the other company goes on */
     actions(&x, &r);
     ck_assert_msg(r.n == 1, "%d rows:\n%s", r.n, r.text);
@@ -420,7 +428,6 @@ START_TEST(a_page_at_once_falls_back_company_by_company)
     char recs[2048], want[256], k[6][32];
     long long before[4], after[4];
     rows r;
-    int rc;
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_once_sqlite" : "import_once_pg", 1), "%s", sp_skip_why());
     edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
@@ -461,12 +468,7 @@ START_TEST(a_page_at_once_falls_back_company_by_company)
              "\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]}",
              k[0], k[1], k[2], k[3], k[4], k[5]);
     sp_e2e_seed(&x, "companies", recs, comp, 5);
-    make_key_property(&x);
-    sp_e2e_find_hub(&x);
-    gp_counts(&x, before);
-    rc = sp_e2e_spetl(&x, "run --log-level debug", "");
-    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
-    gp_counts(&x, after);
+    run_counted(&x, "run --log-level debug", before, after);
     /* page 1 company by company, page 2 at once */
     ck_assert_msg(strstr(err, "a page of 3 companies is written company by company") != NULL, "%.3000s", err);
     ck_assert_msg(strstr(err, "a page of 2 companies is written at once") != NULL, "%.3000s", err);
@@ -512,7 +514,6 @@ START_TEST(a_page_at_once_with_matching_matches_as_company_by_company)
     char recs[2048], want[256], k[5][32];
     long long before[4], after[4];
     rows r;
-    int rc;
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_match_sqlite" : "import_match_pg", 1), "%s", sp_skip_why());
     sp_e2e_seed(&x, "contacts",
@@ -540,12 +541,7 @@ START_TEST(a_page_at_once_with_matching_matches_as_company_by_company)
     /* a customer without addresses: zed matches it and adds Zoe (matching
      * writes GP rows: page 2's check runs every lookup again whole) */
     sp_e2e_exec(&x, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME, PHONE1, ADRSCODE) VALUES ('ZED0001', 'Zed', '', '')");
-    make_key_property(&x);
-    sp_e2e_find_hub(&x);
-    gp_counts(&x, before);
-    rc = sp_e2e_spetl(&x, "run --log-level debug", "");
-    ck_assert_msg(rc == 1, "run exit %d: %.3000s", rc, err);
-    gp_counts(&x, after);
+    run_counted(&x, "run --log-level debug", before, after);
     /* what company by company writes */
     ck_assert_int_eq(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNMBR LIKE 'ECHOCO%'"), 1);
     ck_assert_str_eq(sp_e2e_link_of(&x, "companies", comp[0]), "CUSTOMER ECHOCO0001");
