@@ -113,22 +113,14 @@ static int x_drain(void *ud, int all, sp_err *e)
 
 static int x_commit(void *ud, void *page, sp_err *e)
 {
-    xpage *pg = page;
-
     (void)ud;
-    return sx_commit_pages(&pg, 1, e);
+    return sx_commit_pages(&page, 1, e);
 }
 
 static int x_commit_many(void *ud, void *const *pages, size_t n, sp_err *e)
 {
-    xpage *pgs[SP_SYNC_COMMIT_GROUP];
-
     (void)ud;
-    if (n > SP_SYNC_COMMIT_GROUP)
-        return SP_ERR(e, SP_EINTERNAL, "export: %zu pages to commit at once (at most %d)", n, SP_SYNC_COMMIT_GROUP);
-    for (size_t i = 0; i < n; i++)
-        pgs[i] = pages[i];
-    return sx_commit_pages(pgs, n, e);
+    return sx_commit_pages(pages, n, e);
 }
 
 /* Every TRIM_PAGES pages freed give the heap its free pages back (glibc

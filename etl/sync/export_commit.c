@@ -267,16 +267,16 @@ done:
     return rc;
 }
 
-int sx_commit_pages(xpage *const *pgs, size_t n, sp_err *e)
+int sx_commit_pages(void *const *pages, size_t n, sp_err *e)
 {
-    xrun *r = pgs[0]->run;
+    xrun *r = ((const xpage *)pages[0])->run;
     size_t added = 0;
     int rc = -1;
 
     if (sp_db_begin(r->ctx->db, e) != 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (page_writes(r, pgs[i], &added, e) != 0)
+        if (page_writes(r, pages[i], &added, e) != 0)
             goto done;
     if (sp_db_commit(r->ctx->db, e) != 0)
         goto done;

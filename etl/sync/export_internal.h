@@ -293,7 +293,7 @@ void sx_advance(xpage *pg);
 #define SX_FLUSH_FED 2
 int sx_flush(xrun *r, int how);
 int sx_load_open_actions(xrun *r, sp_err *e);
-int sx_commit_pages(xpage *const *pgs, size_t n, sp_err *e);
+int sx_commit_pages(void *const *pages, size_t n, sp_err *e);   /* xpage *s of one run */
 /* Has the record an unresolved Action Center row of this component from an
  * earlier run? */
 int sx_is_open(const xrun *r, const xlevel_rt *l, const xrec *x);
