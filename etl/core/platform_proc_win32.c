@@ -5,7 +5,8 @@
  * only before a quote). Only the three pipe ends are inherited (the handle
  * list attribute). The program starts suspended, joins a job object with
  * KILL_ON_JOB_CLOSE (killing the job kills what it started; closing the job,
- * also when spetl dies, kills them all), then runs. Anonymous pipes have no
+ * also when spetl dies, kills them all), then runs. A start that fails for a
+ * reason that may pass is tried twice more. Anonymous pipes have no
  * overlapped I/O: sp_proc_poll asks PeekNamedPipe, sleeping a little longer
  * each round (up to 10 ms) while nothing comes. */
 #include "spetl/platform.h"
@@ -190,6 +191,17 @@ static DWORD create(const wchar_t *app, wchar_t *cmd, const wchar_t *cwd, HANDLE
     return err;
 }
 
+/* A start that failed for want of memory or system resources, or because
+ * the new process died while it started (ERROR_INTERNAL_ERROR: Wine says so
+ * when its loader fails, as a hook's start did once on a loaded CI
+ * machine), may succeed a moment later. A missing, refused or invalid
+ * program is not tried again. */
+static int transient(DWORD err)
+{
+    return err == ERROR_INTERNAL_ERROR || err == ERROR_NOT_ENOUGH_MEMORY || err == ERROR_OUTOFMEMORY
+           || err == ERROR_NO_SYSTEM_RESOURCES || err == ERROR_COMMITMENT_LIMIT;
+}
+
 int sp_proc_spawn(const char *const *argv, const char *cwd, sp_proc **out, char *why, size_t wn)
 {
     HANDLE child[3] = {NULL, NULL, NULL}, mine[3] = {NULL, NULL, NULL}, job = NULL;
@@ -197,7 +209,7 @@ int sp_proc_spawn(const char *const *argv, const char *cwd, sp_proc **out, char 
     PROCESS_INFORMATION pi;
     sp_proc *p;
     DWORD err;
-    int rc = -1, i;
+    int rc = -1, i, tries;
 
     *out = NULL;
     memset(&pi, 0, sizeof(pi));
@@ -209,7 +221,10 @@ int sp_proc_spawn(const char *const *argv, const char *cwd, sp_proc **out, char 
         proc_error(why, wn, "cannot make pipes or a job object for", argv[0], GetLastError());
         goto done;
     }
-    if ((err = create(app, cmd, wcwd, child, &pi)) != 0) {
+    /* Three tries, 100 and 200 ms apart, when the failure may pass. */
+    for (tries = 0; (err = create(app, cmd, wcwd, child, &pi)) != 0 && transient(err) && tries < 2; tries++)
+        Sleep(100u << tries);
+    if (err != 0) {
         proc_error(why, wn, "cannot run", argv[0], err);
         goto done;
     }
