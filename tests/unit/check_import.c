@@ -11,7 +11,8 @@
  * run, not with --since); more companies in one createdate than search's
  * cap; kill -9 during a run, then a rerun: no duplicate, nothing lost; and
  * the imports' hooks (company-filter, pre-import, post-import); and
- * company-prospect-import's page at once against company by company. */
+ * company-prospect-import's page at once against company by company, and
+ * killed with -9 in turn, then a rerun: each company one prospect. */
 #include <check.h>
 #include <jansson.h>
 #include <signal.h>
@@ -707,8 +708,8 @@ static long long sim_stat(env *x, const char *name)
     return n;
 }
 
-/* Seed n companies with one contact each, all created at one moment. */
-static void seed_many(env *x, int n, const char *created, const char *prefix)
+/* Seed n companies of a type with one contact each, all created at one moment. */
+static void seed_many_typed(env *x, int n, const char *created, const char *prefix, const char *type)
 {
     size_t cap = (size_t)n * 256 + 64, len = 0;
     char *recs = calloc(1, cap), (*ids)[32] = calloc((size_t)n, 32);
@@ -718,10 +719,10 @@ static void seed_many(env *x, int n, const char *created, const char *prefix)
     sp_e2e_seed(x, "contacts", recs, ids, (size_t)n);
     len = 0;
     for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(recs + len, cap - len, "%s{\"properties\":{\"name\":\"%s %c%c%c Co %d\",\"type\":\"OTHER\"},"
+        len += (size_t)snprintf(recs + len, cap - len, "%s{\"properties\":{\"name\":\"%s %c%c%c Co %d\",\"type\":\"%s\"},"
                                 "\"createdate\":\"%s\",\"associations\":[{\"to_object\":\"contacts\",\"to_id\":\"%s\"}]}",
-                                i ? "," : "", prefix, 'A' + i % 26, 'A' + i / 26 % 26, 'A' + i / 676 % 26, i, created,
-                                ids[i]);
+                                i ? "," : "", prefix, 'A' + i % 26, 'A' + i / 26 % 26, 'A' + i / 676 % 26, i, type,
+                                created, ids[i]);
     {
         char (*cids)[32] = calloc((size_t)n, 32);
         sp_e2e_seed(x, "companies", recs, cids, (size_t)n);
@@ -729,6 +730,12 @@ static void seed_many(env *x, int n, const char *created, const char *prefix)
     }
     free(ids);
     free(recs);
+}
+
+/* Seed n companies of type OTHER (the customer import's) with one contact each. */
+static void seed_many(env *x, int n, const char *created, const char *prefix)
+{
+    seed_many_typed(x, n, created, prefix, "OTHER");
 }
 
 /* Every imported company once: customers, addresses, e-mail rows and links
@@ -1172,6 +1179,169 @@ START_TEST(a_prospect_page_at_once_writes_what_company_by_company_writes)
 }
 END_TEST
 
+/* ---- killed prospect runs --------------------------------------------------------- */
+
+static int64_t prospect_min_date(env *x)
+{
+    int64_t c = 0, m = 0;
+    sp_err e;
+    ck_assert_msg(sp_state_get(x->db, x->hub, "company-prospect-import", &c, &m, &e) == 0, "%s", e.msg);
+    return c;
+}
+
+/* The job's run spawned and SIGKILLed once the simulator counted `at` more
+ * requests; it must still have been going then. The run lock it held is
+ * removed, as an operator would after a crash. */
+static void run_killed(env *x, long long at, size_t k)
+{
+    long long base = sim_stat(x, "requests");
+    pid_t pid = sp_e2e_spawn(x, NULL);
+    int st = 0, killed = 0;
+    struct timespec ts = {0, 1000000};
+
+    for (;;) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        if (sim_stat(x, "requests") - base >= at) {
+            kill(pid, SIGKILL);
+            ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+            killed = 1;
+            break;
+        }
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+                  "run %zu ended by itself (status %d) before %lld requests", k + 1, st, at);
+    sp_e2e_exec(x, "DELETE FROM spAARunLock");
+}
+
+/* Every seeded PROSPECT company ("Pros ... Co i", contact ci@pros.example)
+ * once: one prospect, one prospect contact, one link each, pointing at each
+ * other; no write-back mark left; each HubSpot company's gp_prospect_id is
+ * its own prospect's id. */
+static void assert_prospects_once(env *x, int n)
+{
+    json_t *j, *res;
+    int with_id = 0;
+
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM SOP00200 WHERE CUSTNAME LIKE 'Pros %'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(DISTINCT CUSTNAME) FROM SOP00200 WHERE CUSTNAME LIKE 'Pros %'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spProspectContact"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(DISTINCT Email) FROM spProspectContact WHERE Email LIKE '%@pros.example%'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(DISTINCT PROSPID) FROM spProspectContact"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'PROSPECT'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(DISTINCT HubSpot_ID) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'PROSPECT'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink l JOIN SOP00200 p ON "
+                              "RTRIM(p.PROSPID) = l.Entity_Key WHERE l.Entity_Type = 'PROSPECT'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Entity_Type = 'PROSPECT_CONTACT'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(DISTINCT HubSpot_ID) FROM spAAIntegratedEntityLink WHERE "
+                              "Entity_Type = 'PROSPECT_CONTACT'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink l JOIN spProspectContact c ON "
+                              "RTRIM(c.PROSPID) || '|' || RTRIM(c.Contact_ID) = l.Entity_Key WHERE "
+                              "l.Entity_Type = 'PROSPECT_CONTACT'"), n);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink WHERE Payload_Hash = 'write-back'"), 0);
+    ck_assert_int_eq(count(x, "SELECT COUNT(*) FROM spAAActionCenter"), 0);
+    j = sp_e2e_sim_json(x, "GET", "/_sim/records/companies", NULL);
+    res = json_object_get(j, "results");
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *p = json_object_get(json_array_get(res, i), "properties");
+        const char *id = json_string_value(json_object_get(json_array_get(res, i), "id"));
+        const char *name = json_string_value(json_object_get(p, "name"));
+        const char *key = json_string_value(json_object_get(p, "gp_prospect_id"));
+        char want[128], sql[256];
+        if (name == NULL || strncmp(name, "Pros ", 5) != 0)
+            continue;
+        ck_assert_msg(key != NULL && key[0] != '\0', "company %s (%s) has no gp_prospect_id", id, name);
+        with_id++;
+        snprintf(want, sizeof(want), "PROSPECT %s", key);
+        ck_assert_str_eq(sp_e2e_link_of(x, "companies", id), want);
+        snprintf(sql, sizeof(sql), "SELECT CUSTNAME FROM SOP00200 WHERE PROSPID = '%s'", key);
+        ck_assert_str_eq(text1(x, sql), name);
+        snprintf(sql, sizeof(sql), "SELECT Email FROM spProspectContact WHERE PROSPID = '%s'", key);
+        snprintf(want, sizeof(want), "c%s@pros.example", strrchr(name, ' ') + 1);
+        ck_assert_str_eq(text1(x, sql), want);
+    }
+    json_decref(j);
+    ck_assert_int_eq(with_id, n);
+}
+
+/* company-prospect-import's page path (import_many.c: a page's new
+ * prospects, their contacts and links, with the links' write-back marks, go
+ * in at once in the page's transaction) killed with SIGKILL three times at
+ * different points, then run to its end: every PROSPECT company became one
+ * prospect with its contact and links, got its gp_prospect_id (the killed
+ * runs' write-backs left marked are sent), no killed run moved the minimum
+ * create date, and the rerun wrote every page at once. Loop: SQLite and
+ * PostgreSQL x try-match-before-import on and off. */
+START_TEST(killed_prospect_runs_then_a_rerun)
+{
+    env x;
+    enum { N = 24 };
+    /* SIGKILL each run after this many of its own requests. The minimum
+     * create date does not move, so every run reads all N companies again,
+     * whatever the killed runs before it imported: 2 start-up requests (the
+     * account, the "type" property), then for each of the 12 pages of 2 its
+     * search, its associations read and its contacts read, and a last empty
+     * search: 39 even when nothing is left to import (the last check below
+     * measures it). So each threshold is reached while its run is still
+     * going, with at least 15 requests left (5 of them searches paced at 5 a
+     * second), and by the 24th request no run has read, let alone committed,
+     * every page. Where they die: 5, at start-up or in the first pages' reads;
+     * 14 and 24, with pages committed and their gp_prospect_id write-backs
+     * queued or in flight (links still marked 'write-back'; one run here left
+     * 2, then 8 prospects, with 2, then 6 marks). */
+    long long at[3] = {5, 14, 24};
+    int64_t done;
+    json_t *j;
+    int rc;
+
+    /* _i >= SP_DBTEST_COUNT: try-match off. With it on, a rerun matches a
+     * committed prospect whose link was lost by its name and links it again;
+     * off, such a prospect would be created a second time. */
+    static const char *const tags[2][2] = {{"import_pkill_sqlite", "import_pkill_pg"},
+                                           {"import_pkill_nomatch_sqlite", "import_pkill_nomatch_pg"}};
+    SP_SKIP_IF(!env_start(&x, _i % SP_DBTEST_COUNT, tags[_i >= SP_DBTEST_COUNT][_i % SP_DBTEST_COUNT != 0], 1), "%s",
+               sp_skip_why());
+    write_prospect_job(&x);
+    if (_i >= SP_DBTEST_COUNT) {   /* no company is matched: the rule sets are refused */
+        edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
+        edit_job(&x, " customer-matching=\"cm\" prospect-matching=\"pm\"", "");
+    }
+    j = sp_e2e_sim_json(&x, "POST", "/crm/v3/properties/companies",
+                        "{\"name\":\"gp_prospect_id\",\"label\":\"GP prospect id\",\"type\":\"string\","
+                        "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
+    json_decref(j);
+    seed_many_typed(&x, N, "2026-03-01T00:00:00Z", "Pros", "PROSPECT");
+    sp_e2e_find_hub(&x);
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+        run_killed(&x, at[k], k);
+        ck_assert_int_eq(prospect_min_date(&x), 0);   /* a killed run never moves it */
+    }
+    ck_assert_int_lt(count(&x, "SELECT COUNT(*) FROM SOP00200 WHERE CUSTNAME LIKE 'Pros %'"), N);
+    rc = sp_e2e_spetl(&x, "run --log-level debug", "");
+    ck_assert_msg(rc == 0, "rerun exit %d: %.3000s", rc, err);
+    /* the page path wrote them: no page went company by company */
+    ck_assert_msg(strstr(err, "companies is written at once") != NULL &&
+                      strstr(err, "written company by company") == NULL,
+                  "%s", log_lines(err, "a page of"));
+    assert_prospects_once(&x, N);
+    done = prospect_min_date(&x);
+    ck_assert_int_gt(done, 0);
+    /* the bound the thresholds rely on: a run that re-reads every company and
+     * has nothing left to import still makes 15 more requests than the
+     * largest threshold */
+    {
+        long long base = sim_stat(&x, "requests");
+        rc = sp_e2e_spetl(&x, "run", "--since 2026-02-01");
+        ck_assert_msg(rc == 0, "re-read exit %d: %.3000s", rc, err);
+        ck_assert_int_ge(sim_stat(&x, "requests") - base, at[2] + 15);
+        assert_prospects_once(&x, N);
+        ck_assert_int_eq(prospect_min_date(&x), done);
+    }
+    sp_e2e_stop(&x);
+}
+END_TEST
+
 /* ---- hooks ------------------------------------------------------------------------ */
 
 /* The job's hooks: the company filter and pre-import read hook_ctl (by
@@ -1452,6 +1622,7 @@ int main(void)
     tcase_add_loop_test(tc, killed_runs_then_a_rerun, 0, 2 * SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, prospect_import, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, a_prospect_page_at_once_writes_what_company_by_company_writes, 0, SP_DBTEST_COUNT);
+    tcase_add_loop_test(tc, killed_prospect_runs_then_a_rerun, 0, 2 * SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, more_companies_in_one_moment_than_the_search_cap, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, import_hooks_filter_change_and_fail, 0, SP_DBTEST_COUNT);
     tcase_add_loop_test(tc, import_program_hooks_change_fail_and_skip, 0, SP_DBTEST_COUNT);
