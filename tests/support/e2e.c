@@ -4,8 +4,11 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dbtest.h"
@@ -122,6 +125,26 @@ pid_t sp_e2e_spawn(const sp_e2e *x, const char *component)
         _exit(127);
     }
     return pid;
+}
+
+void sp_e2e_kill_at(const sp_e2e *x, pid_t pid, long long (*count)(const sp_e2e *x), long long at,
+                    const char *what)
+{
+    struct timespec ts = {0, 1000000};
+    long long now = 0;
+    int st = 0;
+
+    ck_assert_int_gt(pid, 0);
+    while ((now = count(x)) < at) {
+        ck_assert_msg(waitpid(pid, &st, WNOHANG) == 0, "%s: the run ended by itself (status %d) at %lld, before %lld",
+                      what, st, now, at);
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+                  "%s: the run was not killed at %lld: it ended by itself (status %d)", what, at, st);
+    sp_e2e_exec(x, "DELETE FROM spAARunLock");   /* what a person (or the 15-minute takeover) clears */
 }
 
 json_t *sp_e2e_sim_json(const sp_e2e *x, const char *method, const char *path, const char *body)

@@ -68,6 +68,12 @@ int sp_e2e_spetl(const sp_e2e *x, const char *before, const char *after);
 /* spetl run JOB [COMPONENT] in a child process with x->env (stderr to
  * /dev/null), for the kill tests; component NULL runs the whole job. */
 pid_t sp_e2e_spawn(const sp_e2e *x, const char *component);
+/* The kill tests' SIGKILL: once count(x) reaches at (polled every ms),
+ * pid (from sp_e2e_spawn) is killed and reaped, and the run lock it held
+ * removed. The run must still be going then and die by the SIGKILL, or the
+ * test fails, its message beginning with what ("run 2 of 3"). */
+void sp_e2e_kill_at(const sp_e2e *x, pid_t pid, long long (*count)(const sp_e2e *x), long long at,
+                    const char *what);
 
 /* A simulator control request answering 2xx with JSON (the caller json_decref()s it). */
 json_t *sp_e2e_sim_json(const sp_e2e *x, const char *method, const char *path, const char *body);

@@ -87,7 +87,7 @@ static void write_job(env *x, const char *deal_attrs)
     sp_e2e_write_job(x, "deal", text);
 }
 
-static long long sim_stat(env *x, const char *name)
+static long long sim_stat(const env *x, const char *name)
 {
     json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL);
     long long v = json_integer_value(json_object_get(j, name));
@@ -570,35 +570,23 @@ static void wait_idle(env *x)
         nanosleep(&ts, NULL);
 }
 
+/* 1 once the simulator holds the delayed call (the faults given are taken
+ * and a call is in flight). */
+static long long held(const env *x) { return sim_stat(x, "faults_pending") == 0 && sim_stat(x, "in_flight") > 0; }
+
 /* Start a run, SIGKILL it while the call `match` (its nth) is held by a
- * delay, let the simulator finish that call (it writes), then clear the
- * killed run's lock. */
+ * delay (its lock cleared), then let the simulator finish that call (it
+ * writes). */
 static void kill_during(env *x, const char *match, int nth)
 {
-    char body[400];
-    struct timespec ts = {0, 2000000};
-    pid_t pid;
-    int st = 0, killed = 0;
+    char body[400], what[160];
 
     snprintf(body, sizeof(body), "{\"next\":[%s{\"delay_ms\":1500}],\"match\":\"%s\"}",
              nth > 1 ? "{\"delay_ms\":1}," : "", match);
     json_decref(sp_e2e_sim_json(x, "POST", "/_sim/faults", body));
-    pid = sp_e2e_spawn(x, "deal-export");
-    for (;;) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            break;
-        if (sim_stat(x, "faults_pending") == 0 && sim_stat(x, "in_flight") > 0) {
-            kill(pid, SIGKILL);
-            ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-            killed = 1;
-            break;
-        }
-        nanosleep(&ts, NULL);
-    }
-    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the run ended by itself (status %d) before %s #%d was held",
-                  st, match, nth);
+    snprintf(what, sizeof(what), "the run before %s #%d was held", match, nth);
+    sp_e2e_kill_at(x, sp_e2e_spawn(x, "deal-export"), held, 1, what);
     wait_idle(x);
-    sp_e2e_exec(x, "DELETE FROM spAARunLock");
 }
 
 START_TEST(killed_runs_then_rerun)

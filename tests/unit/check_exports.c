@@ -1078,31 +1078,15 @@ END_TEST
 /* Run customer-export and SIGKILL it once the simulator has seen `at` writes
  * since this run began (this run's own, not all runs' together). The run
  * must still be going when its threshold is reached and must die by the
- * SIGKILL: a run that ended by itself is a failed plan, not a kill. */
-/* Kill a run once HubSpot holds at least `at` more records; the records it
- * holds then, from the killed run. */
+ * SIGKILL: a run that ended by itself is a failed plan, not a kill. Returns
+ * the writes HubSpot holds from the killed run. */
 static long long run_and_kill(env *x, int run, long long at)
 {
-    long long base = sp_e2e_sim_writes(x), w = base;
-    struct timespec ts = {0, 2000000};
-    pid_t pid = sp_e2e_spawn(x, "customer-export");
-    int st = 0;
+    long long base = sp_e2e_sim_writes(x);   /* before the run starts */
+    char what[48];
 
-    ck_assert_int_gt(pid, 0);
-    for (;;) {
-        w = sp_e2e_sim_writes(x);
-        if (w - base >= at)
-            break;
-        ck_assert_msg(waitpid(pid, &st, WNOHANG) == 0,
-                      "run %d ended by itself (status %d) after %lld writes, before its %lld", run, st, w - base, at);
-        nanosleep(&ts, NULL);
-    }
-    kill(pid, SIGKILL);
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-                  "run %d was not killed at %lld writes: it ended by itself (status %d)", run, at, st);
-    /* the killed run's lock: what a person (or the 15-minute takeover) clears */
-    sp_e2e_exec(x, "DELETE FROM spAARunLock");
+    snprintf(what, sizeof(what), "run %d (at %lld writes)", run, at);
+    sp_e2e_kill_at(x, sp_e2e_spawn(x, "customer-export"), sp_e2e_sim_writes, base + at, what);
     return sp_e2e_sim_writes(x) - base;
 }
 

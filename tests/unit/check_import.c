@@ -88,7 +88,6 @@ static void write_job(env *x, int rollback)
     sp_e2e_write_job(x, "import", text);
 }
 
-
 /* GP as a shop has it: one customer to match, two alike (an ambiguity). */
 static void seed_gp(env *x)
 {
@@ -106,7 +105,6 @@ static void seed_gp(env *x)
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
         sp_e2e_exec(x, sql[i]);
 }
-
 
 static int env_start(env *x, int target, const char *tag, int rollback)
 {
@@ -180,14 +178,20 @@ static void gp_counts(env *x, long long c[4])
     c[3] = sp_e2e_nlinks(x);
 }
 
-/* The gp_customer_number property the export upserts by (setup-hubspot makes it). */
-static void make_key_property(env *x)
+/* A unique company property: the key an export upserts by, which
+ * setup-hubspot makes (gp_customer_number, gp_prospect_id). */
+static void make_unique_property(env *x, const char *name, const char *label)
 {
-    json_t *j = sp_e2e_sim_json(x, "POST", "/crm/v3/properties/companies",
-                         "{\"name\":\"gp_customer_number\",\"label\":\"GP customer number\",\"type\":\"string\","
-                         "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
-    json_decref(j);
+    char body[256];
+
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"label\":\"%s\",\"type\":\"string\",\"fieldType\":\"text\","
+             "\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}", name, label);
+    json_decref(sp_e2e_sim_json(x, "POST", "/crm/v3/properties/companies", body));
 }
+
+static void make_key_property(env *x) { make_unique_property(x, "gp_customer_number", "GP customer number"); }
+static void make_prospect_key_property(env *x) { make_unique_property(x, "gp_prospect_id", "GP prospect id"); }
 
 /* The seeded import run once (`run` with extra options), expected to end
  * with exit 1 (a company refused); GP's counts before and after it. */
@@ -700,12 +704,26 @@ END_TEST
 
 /* ---- killed runs ------------------------------------------------------------- */
 
-static long long sim_stat(env *x, const char *name)
+static long long sim_stat(const env *x, const char *name)
 {
     json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL);
     long long n = json_integer_value(json_object_get(j, name));
     json_decref(j);
     return n;
+}
+
+static long long requests(const env *x) { return sim_stat(x, "requests"); }
+
+/* The job's run spawned and SIGKILLed once the simulator counted `at` more
+ * requests; it must still have been going then. The run lock it held is
+ * removed, as an operator would after a crash. */
+static void run_killed(env *x, long long at, size_t k)
+{
+    long long base = requests(x);   /* before the run starts */
+    char what[48];
+
+    snprintf(what, sizeof(what), "run %zu (at %lld requests)", k + 1, at);
+    sp_e2e_kill_at(x, sp_e2e_spawn(x, NULL), requests, base + at, what);
 }
 
 /* Seed n companies of a type with one contact each, all created at one moment. */
@@ -788,24 +806,7 @@ START_TEST(killed_runs_then_a_rerun)
     make_key_property(&x);
     sp_e2e_find_hub(&x);
     for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
-        long long base = sim_stat(&x, "requests");
-        pid_t pid = sp_e2e_spawn(&x, NULL);
-        int st = 0, killed = 0;
-        struct timespec ts = {0, 1000000};
-        for (;;) {
-            if (waitpid(pid, &st, WNOHANG) == pid)
-                break;
-            if (sim_stat(&x, "requests") - base >= at[k]) {
-                kill(pid, SIGKILL);
-                ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-                killed = 1;
-                break;
-            }
-            nanosleep(&ts, NULL);
-        }
-        ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-                      "run %zu ended by itself (status %d) before %lld requests", k + 1, st, at[k]);
-        sp_e2e_exec(&x, "DELETE FROM spAARunLock");
+        run_killed(&x, at[k], k);
         ck_assert_int_eq(min_date(&x), 0);   /* a killed run never moves it */
     }
     ck_assert_int_lt(count(&x, "SELECT COUNT(*) FROM RM00101 WHERE CUSTNAME LIKE 'Kill %'"), N);
@@ -917,16 +918,12 @@ START_TEST(prospect_import)
 {
     env x;
     char recs[2048], pc[2][32], pco[3][32];
-    json_t *j;
     int rc;
 
     SP_SKIP_IF(!env_start(&x, _i, _i == 0 ? "import_pros_sqlite" : "import_pros_pg", 1), "%s", sp_skip_why());
     write_prospect_job(&x);
     sp_e2e_exec(&x, "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES ('ZETA0001', 'Zeta Prospects')");
-    j = sp_e2e_sim_json(&x, "POST", "/crm/v3/properties/companies",
-                 "{\"name\":\"gp_prospect_id\",\"label\":\"GP prospect id\",\"type\":\"string\","
-                 "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
-    json_decref(j);
+    make_prospect_key_property(&x);
     sp_e2e_seed(&x, "contacts",
              "{\"properties\":{\"email\":\"Pat@Newprospect.example\",\"firstname\":\"Pat\",\"lastname\":\"Lee\"},"
              "\"createdate\":\"2026-03-01T00:00:00Z\"},"
@@ -977,7 +974,6 @@ static int prospect_pages(env *x, int target, const char *tag, int one_by_one, c
                           char cont_ids[][32])
 {
     char recs[4096];
-    json_t *j;
     int rc;
 
     if (!env_start(x, target, tag, 1))
@@ -990,10 +986,7 @@ static int prospect_pages(env *x, int target, const char *tag, int one_by_one, c
     sp_e2e_exec(x, "INSERT INTO SOP00200 (PROSPID, CUSTNAME) VALUES ('ZETA0001', 'Zeta Prospects')");
     sp_e2e_exec(x, "INSERT INTO RM00101 (CUSTNMBR, CUSTNAME) VALUES ('NORTHWIN0001', 'Northwind of Old')");
     refuse(x, "boom", "spProspectContact", "Contact_Name", "Boom");
-    j = sp_e2e_sim_json(x, "POST", "/crm/v3/properties/companies",
-                        "{\"name\":\"gp_prospect_id\",\"label\":\"GP prospect id\",\"type\":\"string\","
-                        "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
-    json_decref(j);
+    make_prospect_key_property(x);
 #define PP_K(mail, name) "{\"properties\":{" mail "\"firstname\":\"" name "\"},\"createdate\":\"2026-03-01T00:00:00Z\"}"
     sp_e2e_seed(x, "contacts",
                 PP_K("\"email\":\"e1@echo.example\",", "Ed") "," PP_K("\"email\":\"e2@echo.example\",", "Em") ","
@@ -1189,32 +1182,6 @@ static int64_t prospect_min_date(env *x)
     return c;
 }
 
-/* The job's run spawned and SIGKILLed once the simulator counted `at` more
- * requests; it must still have been going then. The run lock it held is
- * removed, as an operator would after a crash. */
-static void run_killed(env *x, long long at, size_t k)
-{
-    long long base = sim_stat(x, "requests");
-    pid_t pid = sp_e2e_spawn(x, NULL);
-    int st = 0, killed = 0;
-    struct timespec ts = {0, 1000000};
-
-    for (;;) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            break;
-        if (sim_stat(x, "requests") - base >= at) {
-            kill(pid, SIGKILL);
-            ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-            killed = 1;
-            break;
-        }
-        nanosleep(&ts, NULL);
-    }
-    ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-                  "run %zu ended by itself (status %d) before %lld requests", k + 1, st, at);
-    sp_e2e_exec(x, "DELETE FROM spAARunLock");
-}
-
 /* Every seeded PROSPECT company ("Pros ... Co i", contact ci@pros.example)
  * once: one prospect, one prospect contact, one link each, pointing at each
  * other; no write-back mark left; each HubSpot company's gp_prospect_id is
@@ -1292,7 +1259,6 @@ START_TEST(killed_prospect_runs_then_a_rerun)
      * 2, then 8 prospects, with 2, then 6 marks). */
     long long at[3] = {5, 14, 24};
     int64_t done;
-    json_t *j;
     int rc;
 
     /* _i >= SP_DBTEST_COUNT: try-match off. With it on, a rerun matches a
@@ -1307,10 +1273,7 @@ START_TEST(killed_prospect_runs_then_a_rerun)
         edit_job(&x, "try-match-before-import=\"true\"", "try-match-before-import=\"false\"");
         edit_job(&x, " customer-matching=\"cm\" prospect-matching=\"pm\"", "");
     }
-    j = sp_e2e_sim_json(&x, "POST", "/crm/v3/properties/companies",
-                        "{\"name\":\"gp_prospect_id\",\"label\":\"GP prospect id\",\"type\":\"string\","
-                        "\"fieldType\":\"text\",\"groupName\":\"companyinformation\",\"hasUniqueValue\":true}");
-    json_decref(j);
+    make_prospect_key_property(&x);
     seed_many_typed(&x, N, "2026-03-01T00:00:00Z", "Pros", "PROSPECT");
     sp_e2e_find_hub(&x);
     for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {

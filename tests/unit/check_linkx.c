@@ -104,7 +104,7 @@ static long long sim_calls(env *x, const char *method, const char *needle, long 
 }
 
 /* The list GETs of companies. */
-static long long company_lists(env *x)
+static long long company_lists(const env *x)
 {
     json_t *j = sp_e2e_sim_json(x, "GET", "/_sim/stats", NULL), *v;
     const char *k;
@@ -431,24 +431,11 @@ START_TEST(company_link_killed_then_rerun)
     at[1] = n / 40;
     at[2] = n / 20 - 1;
     for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
-        long long base = company_lists(&x);
-        pid_t pid = spawn_link(&x);
-        int st = 0, killed = 0;
-        struct timespec ts = {0, 1000000};
-        for (;;) {
-            if (waitpid(pid, &st, WNOHANG) == pid)
-                break;
-            if (company_lists(&x) - base >= at[k]) {
-                kill(pid, SIGKILL);
-                ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-                killed = 1;
-                break;
-            }
-            nanosleep(&ts, NULL);
-        }
-        ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-                      "run %zu ended by itself (status %d) before %lld pages", k + 1, st, at[k]);
-        sp_e2e_exec(&x, "DELETE FROM spAARunLock");
+        long long base = company_lists(&x);   /* before the run starts */
+        char what[48];
+
+        snprintf(what, sizeof(what), "run %zu (at %lld pages)", k + 1, at[k]);
+        sp_e2e_kill_at(&x, spawn_link(&x), company_lists, base + at[k], what);
     }
     ck_assert_int_gt(sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink"), 0);
     /* the rerun finishes the work: the same links as one run from nothing */

@@ -565,24 +565,10 @@ START_TEST(killed_at_scale_then_rerun)
     at[1] = customers * 3 / 2;
     at[2] = customers * 3;
     for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
-        pid_t pid = sp_e2e_spawn(&x, "customer-export");
-        int st = 0, killed = 0;
-        struct timespec ts = {0, 1000000};
-        for (;;) {
-            if (waitpid(pid, &st, WNOHANG) == pid)
-                break;
-            if (sp_e2e_sim_writes(&x) >= at[k]) {
-                kill(pid, SIGKILL);
-                ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-                killed = 1;
-                break;
-            }
-            nanosleep(&ts, NULL);
-        }
-        ck_assert_msg(killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-                      "run %zu ended by itself (status %d) before %lld writes", k + 1, st, at[k]);
-        /* the killed run's lock: what a person (or the 15-minute takeover) clears */
-        sp_e2e_exec(&x, "DELETE FROM spAARunLock");
+        char what[48];
+
+        snprintf(what, sizeof(what), "run %zu (at %lld writes)", k + 1, at[k]);
+        sp_e2e_kill_at(&x, sp_e2e_spawn(&x, "customer-export"), sp_e2e_sim_writes, at[k], what);
         phase(&x, "killed");
     }
     linked = sp_e2e_count(&x, "SELECT COUNT(*) FROM spAAIntegratedEntityLink");
